@@ -1,0 +1,42 @@
+/*
+ * context_amd64.c - building the first frame of a new x86-64 context and
+ * adopting the current thread's stack. The switch itself is in
+ * context_amd64.S.
+ *
+ * Invariants: the frame built here has exactly the shape that
+ * gort__context_switch pops: r15, r14, r13, r12, rbx, rbp, then the return
+ * address (gort__context_start), with rsp 16-byte aligned after the ret
+ * (top is aligned and the ret pops the slot just below it).
+ */
+#include <stdint.h>
+
+#include "../context.h"
+
+void gort__context_start(void);
+
+const char gort__context_backend[] = "amd64";
+const size_t gort__context_scratch_size = 0;
+
+void gort__context_init_current(struct gort_context *c, void *scratch,
+                                size_t scratch_size) {
+  (void)scratch;
+  (void)scratch_size;
+  c->sp = 0;
+}
+
+void gort__context_make(struct gort_context *c, void *stack_lo,
+                        size_t stack_size, void *scratch, size_t scratch_size,
+                        void (*entry)(void *), void *arg) {
+  (void)scratch;
+  (void)scratch_size;
+  uintptr_t top = ((uintptr_t)stack_lo + stack_size) & ~(uintptr_t)15;
+  uintptr_t *sp = (uintptr_t *)top;
+  *--sp = (uintptr_t)gort__context_start;
+  *--sp = 0;               /* rbp */
+  *--sp = 0;               /* rbx */
+  *--sp = (uintptr_t)entry; /* r12 */
+  *--sp = (uintptr_t)arg;   /* r13 */
+  *--sp = 0;               /* r14 */
+  *--sp = 0;               /* r15 */
+  c->sp = sp;
+}

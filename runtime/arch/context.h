@@ -1,0 +1,71 @@
+/*
+ * context.h - the contract every context-switch backend implements.
+ *
+ * A context is the saved machine state of a suspended stack: a goroutine's,
+ * or an M's own thread stack (g0). The build links exactly one backend:
+ *
+ *   context_amd64.S + context_native.c   x86-64 System V, callee-saved only
+ *   context_arm64.S + context_native.c   AArch64 AAPCS64, callee-saved only
+ *   context_ucontext.c                    portable fallback (a syscall per
+ *                                         switch: sigprocmask)
+ *   context_wasm.c                        Emscripten fibers (Asyncify)
+ *
+ * Functions a backend defines:
+ *
+ *   void gort__context_init_current(struct gort_context *c,
+ *                                   void *scratch, size_t scratch_size)
+ *       Make c describe the calling thread's own stack, so that it can be
+ *       switched away from and back to. scratch is backend-owned memory for
+ *       the lifetime of c (wasm: the Asyncify buffer of the thread's stack);
+ *       native backends ignore it.
+ *
+ *   void gort__context_make(struct gort_context *c, void *stack_lo,
+ *                           size_t stack_size, void *scratch,
+ *                           size_t scratch_size, void (*entry)(void *),
+ *                           void *arg)
+ *       Prepare c so that the first switch to it runs entry(arg) on the
+ *       stack [stack_lo, stack_lo + stack_size). entry must never return.
+ *
+ *   void gort__context_switch(struct gort_context *from,
+ *                             struct gort_context *to)
+ *       Save the running state into from and resume to. Returns when
+ *       somebody switches back to from, possibly on another OS thread.
+ *
+ *   const char gort__context_backend[]
+ *       The backend's name, for diagnostics.
+ *
+ *   const size_t gort__context_scratch_size
+ *       Bytes of scratch memory each context needs beside its stack (wasm:
+ *       the Asyncify buffer); 0 natively.
+ *
+ * Invariants:
+ *   - Only callee-saved state is kept; a switch is an ordinary call for the
+ *     compiler, so caller-saved registers are dead across it.
+ *   - The floating-point environment (MXCSR, FPCR) is not switched: like
+ *     Go, goroutines share their thread's.
+ *   - Thread-local storage is the thread's, not the context's: after a
+ *     switch returns, re-read anything thread-local (the current M) through
+ *     a call, never through an address taken before the switch.
+ *
+ * Locking: none. A context is touched only by the thread that switches
+ * from or to it; the scheduler's handoff of a g between threads orders
+ * those accesses.
+ */
+#ifndef GORT_ARCH_CONTEXT_H
+#define GORT_ARCH_CONTEXT_H
+
+#include <stddef.h>
+
+#include "context_types.h" /* struct gort_context for this backend */
+
+void gort__context_init_current(struct gort_context *c, void *scratch,
+                                size_t scratch_size);
+void gort__context_make(struct gort_context *c, void *stack_lo,
+                        size_t stack_size, void *scratch, size_t scratch_size,
+                        void (*entry)(void *), void *arg);
+void gort__context_switch(struct gort_context *from, struct gort_context *to);
+
+extern const char gort__context_backend[];
+extern const size_t gort__context_scratch_size;
+
+#endif /* GORT_ARCH_CONTEXT_H */

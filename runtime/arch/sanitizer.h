@@ -1,0 +1,54 @@
+/*
+ * sanitizer.h - telling AddressSanitizer about stack switches.
+ *
+ * ASan keeps shadow state per stack; a switch it was not told about makes
+ * it report false stack-buffer errors (or miss real ones). The protocol
+ * (compiler-rt common_interface_defs.h):
+ *   before a switch: gort__asan_start_switch(&save_of_leaving_stack,
+ *                                          bottom, size of the target);
+ *                    a leaving stack that will never run again passes
+ *                    NULL for the save, so ASan frees its fake frames;
+ *   after it, on the resumed stack: gort__asan_finish_switch(save, &prev
+ *                    bottom, &prev size), which also reports the bounds of
+ *                    the stack we came from.
+ * Without ASan these are empty inlines.
+ */
+#ifndef GORT_ARCH_SANITIZER_H
+#define GORT_ARCH_SANITIZER_H
+
+#include <stddef.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define GORT_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define GORT_ASAN 1
+#endif
+#endif
+
+#ifdef GORT_ASAN
+#include <sanitizer/common_interface_defs.h>
+static inline void gort__asan_start_switch(void **save, const void *bottom,
+                                           size_t size) {
+  __sanitizer_start_switch_fiber(save, bottom, size);
+}
+static inline void gort__asan_finish_switch(void *save, const void **bottom,
+                                            size_t *size) {
+  __sanitizer_finish_switch_fiber(save, bottom, size);
+}
+#else
+static inline void gort__asan_start_switch(void **save, const void *bottom,
+                                           size_t size) {
+  (void)save, (void)bottom, (void)size;
+}
+static inline void gort__asan_finish_switch(void *save, const void **bottom,
+                                            size_t *size) {
+  (void)save;
+  if (bottom)
+    *bottom = NULL;
+  if (size)
+    *size = 0;
+}
+#endif
+
+#endif

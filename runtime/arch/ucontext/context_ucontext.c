@@ -1,0 +1,52 @@
+/*
+ * context_ucontext.c - the portable context backend on getcontext /
+ * makecontext / swapcontext. Chosen with -DGORT_CONTEXT=ucontext, or by
+ * the build on CPUs without an assembly backend.
+ *
+ * makecontext passes int arguments only, so entry and arg are split into
+ * 32-bit halves and joined again in ucontext_start.
+ *
+ * Invariants: uc_link is NULL; entry never returns.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "../context.h"
+
+const char gort__context_backend[] = "ucontext";
+const size_t gort__context_scratch_size = 0;
+
+static void ucontext_start(unsigned int e_hi, unsigned int e_lo,
+                           unsigned int a_hi, unsigned int a_lo) {
+  uintptr_t e = ((uintptr_t)(((uint64_t)e_hi << 32) | e_lo));
+  uintptr_t a = ((uintptr_t)(((uint64_t)a_hi << 32) | a_lo));
+  void (*entry)(void *) = (void (*)(void *))e;
+  entry((void *)a);
+  abort(); /* entry must not return */
+}
+
+void gort__context_init_current(struct gort_context *c, void *scratch,
+                                size_t scratch_size) {
+  (void)scratch;
+  (void)scratch_size;
+  getcontext(&c->uc);
+}
+
+void gort__context_make(struct gort_context *c, void *stack_lo,
+                        size_t stack_size, void *scratch, size_t scratch_size,
+                        void (*entry)(void *), void *arg) {
+  (void)scratch;
+  (void)scratch_size;
+  uint64_t e = (uint64_t)(uintptr_t)entry, a = (uint64_t)(uintptr_t)arg;
+  getcontext(&c->uc);
+  c->uc.uc_stack.ss_sp = stack_lo;
+  c->uc.uc_stack.ss_size = stack_size;
+  c->uc.uc_link = NULL;
+  makecontext(&c->uc, (void (*)(void))ucontext_start, 4,
+              (unsigned int)(e >> 32), (unsigned int)e,
+              (unsigned int)(a >> 32), (unsigned int)a);
+}
+
+void gort__context_switch(struct gort_context *from, struct gort_context *to) {
+  swapcontext(&from->uc, &to->uc);
+}

@@ -1,0 +1,63 @@
+/*
+ * traceback.c - the goroutine dump.
+ *
+ * C frames cannot be walked portably, so each goroutine is shown as Go's
+ * header line ("goroutine 7 [chan receive]:") followed by its entry
+ * function's address and the M running it. The running goroutine comes
+ * first, as in Go.
+ *
+ * Invariants: runs while dying, maybe in a signal handler: no allocation,
+ * no locks (allgs is read racily, as Go's dump does under "dying").
+ */
+#include <stdatomic.h>
+
+#include "../sched/runtime2.h"
+#include "print.h"
+#include "traceback.h"
+
+static const char *status_text(const struct g *gp) {
+  switch (gort__readgstatus((struct g *)gp)) {
+  case G_RUNNABLE:
+    return "runnable";
+  case G_RUNNING:
+    return "running";
+  case G_WAITING:
+    return gp->waitreason < WAIT_COUNT && gp->waitreason != WAIT_NONE
+               ? gort__waitreason_names[gp->waitreason]
+               : "waiting";
+  default:
+    return NULL;
+  }
+}
+
+static void print_g(const struct g *gp) {
+  const char *st = status_text(gp);
+  if (st == NULL)
+    return;
+  gort__print_str("\ngoroutine ");
+  gort__print_int(gp->goid);
+  gort__print_str(" [");
+  gort__print_str(st);
+  gort__print_str("]:\n\t");
+  gort__print_str(gp->is_main ? "main goroutine, " : "");
+  gort__print_str("entry ");
+  gort__print_hex((uintptr_t)gp->fn);
+  if (gp->m) {
+    gort__print_str(" on m");
+    gort__print_int(gp->m->id);
+  }
+  gort__print_str("\n");
+}
+
+void gort__traceback_all(void) {
+  struct m *mp = gort__getm();
+  struct g *cur = mp ? mp->curg : NULL;
+  if (cur)
+    print_g(cur);
+  size_t n = gort__allglen;
+  for (size_t i = 0; i < n; i++) {
+    struct g *gp = gort__allgs[i];
+    if (gp != cur)
+      print_g(gp);
+  }
+}

@@ -1,0 +1,124 @@
+/*
+ * gort.h - the public API of gort, Go's runtime as a C library.
+ *
+ * This is the only public header. Everything here is prefixed gort_ /
+ * GORT_; handles are opaque; durations are int64_t nanoseconds.
+ *
+ * Three kinds of failure (see docs/API.md):
+ *   - misuse the caller can handle returns a negative GORT_E* code;
+ *   - Go-level panics ("send on closed channel", "sync: negative WaitGroup
+ *     counter") print Go's message and a goroutine dump, then exit(2);
+ *   - a broken runtime invariant prints "fatal error: runtime: ..." and
+ *     exits(2).
+ *
+ * Threading: every function here except gort_main, gort_version and
+ * gort_strerror must be called from a goroutine (inside gort_main).
+ */
+#ifndef GORT_H
+#define GORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(GORT_BUILDING) && defined(__GNUC__)
+#define GORT_API __attribute__((visibility("default")))
+#else
+#define GORT_API
+#endif
+
+#define GORT_VERSION "0.1.0"
+
+/* Error codes: 0 is success, errors are negative. */
+enum {
+  GORT_OK = 0,
+  GORT_EINVAL = -22, /* an argument is out of range */
+  GORT_ENOMEM = -12, /* the runtime could not get memory */
+  GORT_EAGAIN = -11, /* a resource (thread, stack) is exhausted for now */
+};
+
+/* gort_strerror returns a static description of a GORT_E* code. */
+GORT_API const char *gort_strerror(int code);
+GORT_API const char *gort_version(void);
+
+/* ---- Program and goroutines ------------------------------------------- */
+
+/* The body of a goroutine. */
+typedef void (*gort_func)(void *arg);
+
+/* gort_main starts the runtime on the calling thread, runs main_fn(argc,
+ * argv) as the main goroutine and, like Go, ends the whole program when it
+ * returns: the process exits with main_fn's return value, whatever other
+ * goroutines are doing. It never returns.
+ *
+ * Environment (read once at start, like GODEBUG):
+ *   GORT_STACK_SIZE  usable bytes of each goroutine stack (default 64 KiB
+ *                    natively, 64 KiB on wasm); rounded up to pages.
+ *   GORT_MAXPROCS    number of Ps (this version runs one P).
+ */
+GORT_API _Noreturn void gort_main(int (*main_fn)(int argc, char **argv),
+                                  int argc, char **argv);
+
+/* gort_exit ends the program at once with the given status, from any
+ * goroutine or thread, flushing stdio first (Go's os.Exit). */
+GORT_API _Noreturn void gort_exit(int code);
+
+/* gort_go starts fn(arg) in a new goroutine. Returns 0, or GORT_ENOMEM when
+ * no memory is left for the goroutine's descriptor. The goroutine's stack is
+ * taken when it first runs. */
+GORT_API int gort_go(gort_func fn, void *arg);
+
+/* gort_yield lets other goroutines run (Go's runtime.Gosched). */
+GORT_API void gort_yield(void);
+
+/* gort_goexit ends the calling goroutine (Go's runtime.Goexit). Called from
+ * the main goroutine it waits, as Go does, until the other goroutines are
+ * done or deadlock is detected. */
+GORT_API _Noreturn void gort_goexit(void);
+
+/* gort_preempt_check is a cheap safe point for long loops: one load and a
+ * branch when nobody asked the goroutine to yield. */
+GORT_API void gort_preempt_check(void);
+
+/* gort_goid returns the calling goroutine's id (main is 1). */
+GORT_API int64_t gort_goid(void);
+
+/* gort_num_goroutine returns the number of live goroutines. */
+GORT_API int64_t gort_num_goroutine(void);
+
+/* gort_nanotime returns a monotonic clock reading in nanoseconds. */
+GORT_API int64_t gort_nanotime(void);
+
+/* gort_rss_peak_bytes returns the process's peak resident memory (on wasm:
+ * the size of linear memory), 0 when unknown. */
+GORT_API uint64_t gort_rss_peak_bytes(void);
+
+/* gort_stack_size returns the usable size of goroutine stacks in bytes. */
+GORT_API size_t gort_stack_size(void);
+
+/* ---- sync.WaitGroup --------------------------------------------------- */
+
+/* A WaitGroup may be embedded in any memory (zeroed is ready to use, as in
+ * Go). Do not copy one after first use. */
+typedef struct gort_waitgroup {
+  uint64_t opaque[4];
+} gort_waitgroup;
+
+#define GORT_WAITGROUP_INIT {{0, 0, 0, 0}}
+
+/* Add adds delta (may be negative) to the counter; a negative counter is
+ * fatal ("sync: negative WaitGroup counter"). When it reaches zero every
+ * goroutine blocked in Wait is released. */
+GORT_API void gort_waitgroup_add(gort_waitgroup *wg, int64_t delta);
+GORT_API void gort_waitgroup_done(gort_waitgroup *wg);
+/* Wait blocks until the counter is zero. */
+GORT_API void gort_waitgroup_wait(gort_waitgroup *wg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GORT_H */

@@ -1,0 +1,80 @@
+/*
+ * os.h - the contract between gort's core and the operating system.
+ *
+ * One file per OS implements it (os_linux.c, os_wasm.c; os_darwin.c
+ * later); the build links exactly one. Nothing here knows about Gs, Ms or
+ * Ps: the core calls down, and the OS file calls up only through
+ * gort__on_fault (declared below, defined by the core).
+ *
+ * Memory:
+ *   gort__os_reserve(n)        address space for n bytes, readable and
+ *                              writable, committed lazily page by page as it
+ *                              is touched (natively MAP_NORESERVE, reading as
+ *                              zero; on wasm, page-aligned memory from the C
+ *                              heap, already committed, contents unspecified).
+ *                              NULL when out of address space.
+ *   gort__os_release(p, n)     give back a reservation made above.
+ *   gort__os_decommit(p, n)    drop the contents and the RAM behind whole
+ *                              pages; they read as zero and recommit when
+ *                              touched again. A no-op where impossible (wasm).
+ *   gort__os_guard(p, n)       turn whole pages into a guard region: any
+ *                              access faults and reaches gort__on_fault.
+ *                              Returns 0, or -1 when the OS cannot (wasm, or
+ *                              a budget of memory mappings is spent); the
+ *                              caller then relies on canaries.
+ *   gort__os_guard_kind()      "madvise", "mprotect" or "none", for docs and
+ *                              diagnostics.
+ *   gort__os_page_size()       the page size.
+ *
+ * Threads and waiting:
+ *   gort__os_futex_wait(addr, val, ns)  sleep while *addr == val, at most ns
+ *                              nanoseconds (ns < 0: no limit). May return
+ *                              spuriously.
+ *   gort__os_futex_wake(addr, n)        wake up to n sleepers on addr.
+ *   gort__os_thread_init()     per-thread set-up on every thread that runs
+ *                              goroutines (signal stack; wasm fiber state).
+ *
+ * Misc:
+ *   gort__os_nanotime()        monotonic nanoseconds.
+ *   gort__os_write_err(s, n)   write to stderr, no allocation, all of it.
+ *   gort__os_exit(code)        end the process now, flushing stdio.
+ *   gort__os_ncpu()            CPUs available to this process.
+ *   gort__os_install_fault_handler()  route memory faults to gort__on_fault.
+ *   gort__os_rss_peak()        peak resident memory in bytes (wasm: the size
+ *                              of linear memory), 0 when unknown.
+ *
+ * Invariants: none of these allocate from the C heap except
+ * gort__os_reserve on wasm; all are async-signal-safe except
+ * gort__os_reserve, gort__os_release and gort__os_install_fault_handler.
+ */
+#ifndef GORT_OS_H
+#define GORT_OS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void *gort__os_reserve(size_t n);
+void gort__os_release(void *p, size_t n);
+void gort__os_decommit(void *p, size_t n);
+int gort__os_guard(void *p, size_t n);
+const char *gort__os_guard_kind(void);
+size_t gort__os_page_size(void);
+
+void gort__os_futex_wait(uint32_t *addr, uint32_t val, int64_t ns);
+void gort__os_futex_wake(uint32_t *addr, int n);
+void gort__os_thread_init(void);
+
+int64_t gort__os_nanotime(void);
+void gort__os_write_err(const char *s, size_t n);
+_Noreturn void gort__os_exit(int code);
+int gort__os_ncpu(void);
+void gort__os_install_fault_handler(void);
+uint64_t gort__os_rss_peak(void);
+
+/* Defined by the core: called from the fault handler with the faulting
+ * address, the signal's name ("SIGSEGV") and the faulting pc (NULL when
+ * unknown). It either reports and exits, or returns to let the OS default
+ * action run. */
+void gort__on_fault(void *addr, const char *signame, void *pc);
+
+#endif /* GORT_OS_H */

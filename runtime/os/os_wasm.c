@@ -1,0 +1,102 @@
+/*
+ * os_wasm.c - os.h for Emscripten (wasm32 with pthreads on
+ * SharedArrayBuffer).
+ *
+ * What wasm lacks and what stands in for it (WASM.md):
+ *   - no mmap/mprotect worth using: reservations come from the C heap and
+ *     never shrink; decommit is a no-op; there are no guard pages, so
+ *     goroutine stacks rely on canaries checked at every switch;
+ *   - no signals reach workers: no fault handler, no async preemption;
+ *   - futexes are Emscripten's (Atomics.wait in workers);
+ *   - a thread that used fibers must reset the Fibers trampoline state
+ *     that a previous thread on the same pool worker left behind;
+ *   - a thread that used fibers leaves only through emscripten_force_exit.
+ *
+ * Locking: none.
+ */
+#include <emscripten.h>
+#include <emscripten/heap.h>
+#include <emscripten/threading.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "os.h"
+
+enum { WASM_PAGE = 4096 };
+
+void *gort__os_reserve(size_t n) {
+  return aligned_alloc(WASM_PAGE, (n + WASM_PAGE - 1) & ~(size_t)(WASM_PAGE - 1));
+}
+
+void gort__os_release(void *p, size_t n) {
+  (void)n;
+  free(p);
+}
+
+void gort__os_decommit(void *p, size_t n) {
+  (void)p;
+  (void)n;
+}
+
+int gort__os_guard(void *p, size_t n) {
+  (void)p;
+  (void)n;
+  return -1;
+}
+
+const char *gort__os_guard_kind(void) { return "none"; }
+
+size_t gort__os_page_size(void) { return WASM_PAGE; }
+
+void gort__os_futex_wait(uint32_t *addr, uint32_t val, int64_t ns) {
+  double ms = ns < 0 ? 1e300 : (double)ns / 1e6;
+  emscripten_futex_wait(addr, val, ms);
+}
+
+void gort__os_futex_wake(uint32_t *addr, int n) {
+  emscripten_futex_wake(addr, n);
+}
+
+void gort__os_thread_init(void) {
+  /* A previous pthread on this pool worker may have left the fiber
+   * trampoline marked as running; its next swap would then hang. */
+  EM_ASM({
+    if (typeof Fibers !== 'undefined') {
+      Fibers.trampolineRunning = false;
+      Fibers.nextFiber = 0;
+    }
+  });
+}
+
+int64_t gort__os_nanotime(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void gort__os_write_err(const char *s, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(2, s, n);
+    if (w <= 0)
+      return;
+    s += w;
+    n -= (size_t)w;
+  }
+}
+
+_Noreturn void gort__os_exit(int code) {
+  fflush(NULL);
+  emscripten_force_exit(code);
+  __builtin_unreachable();
+}
+
+int gort__os_ncpu(void) {
+  int n = emscripten_num_logical_cores();
+  return n > 0 ? n : 1;
+}
+
+void gort__os_install_fault_handler(void) {}
+
+uint64_t gort__os_rss_peak(void) { return (uint64_t)emscripten_get_heap_size(); }

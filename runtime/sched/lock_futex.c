@@ -1,0 +1,64 @@
+/*
+ * lock_futex.c - runtime mutex on the os.h futex, after Go's
+ * lock_futex.go: spin briefly on a multiprocessor, then sleep in the kernel
+ * (or in Atomics.wait on wasm). An unlock that finds MUTEX_SLEEPING wakes one
+ * sleeper, which re-marks the lock SLEEPING when it takes it, because others
+ * may still sleep.
+ *
+ * Invariants: see lock.h. Locking: this is the lock.
+ */
+#include <stdatomic.h>
+
+#include "../os/os.h"
+#include "lock.h"
+
+enum { MUTEX_UNLOCKED = 0, MUTEX_LOCKED = 1, MUTEX_SLEEPING = 2 };
+enum { ACTIVE_SPIN = 4, ACTIVE_SPIN_CNT = 30, PASSIVE_SPIN = 1 };
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
+void gort__lock(struct mutex *l) {
+  /* Fast path: acquire pairs with the release in gort__unlock. */
+  uint32_t v = atomic_exchange_explicit(&l->key, MUTEX_LOCKED,
+                                        memory_order_acquire);
+  if (v == MUTEX_UNLOCKED)
+    return;
+  /* v is LOCKED or SLEEPING; if SLEEPING, we must keep it SLEEPING when we
+   * take the lock, because another thread may sleep on it. */
+  uint32_t wait = v;
+  for (;;) {
+    for (int i = 0; i < ACTIVE_SPIN; i++) {
+      while (atomic_load_explicit(&l->key, memory_order_relaxed) ==
+             MUTEX_UNLOCKED) {
+        uint32_t expect = MUTEX_UNLOCKED;
+        if (atomic_compare_exchange_weak_explicit(&l->key, &expect, wait,
+                                                  memory_order_acquire,
+                                                  memory_order_relaxed))
+          return;
+      }
+      for (int k = 0; k < ACTIVE_SPIN_CNT; k++)
+        cpu_relax();
+    }
+    v = atomic_exchange_explicit(&l->key, MUTEX_SLEEPING,
+                                 memory_order_acquire);
+    if (v == MUTEX_UNLOCKED)
+      return;
+    wait = MUTEX_SLEEPING;
+    gort__os_futex_wait((uint32_t *)&l->key, MUTEX_SLEEPING, -1);
+  }
+}
+
+void gort__unlock(struct mutex *l) {
+  /* Release: everything written under the lock is visible to the next
+   * holder's acquire. */
+  uint32_t v = atomic_exchange_explicit(&l->key, MUTEX_UNLOCKED,
+                                        memory_order_release);
+  if (v == MUTEX_SLEEPING)
+    gort__os_futex_wake((uint32_t *)&l->key, 1);
+}

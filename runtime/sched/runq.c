@@ -1,0 +1,201 @@
+/*
+ * runq.c - run queues and free-G lists (Go's runqput, runqget,
+ * runqputslow, globrunqput, globrunqget, gfput, gfget in proc.go).
+ *
+ * The local run queue of a P is a ring of P_RUNQ_SIZE slots. Only the
+ * owning M writes runqtail (puts); consumers (the owner now, stealing Ms
+ * later) take from runqhead with a CAS. When the ring is full, half of it
+ * plus the new G move to the global queue in one locked step, so the cost
+ * of the lock is paid once per P_RUNQ_SIZE/2 puts.
+ *
+ * Invariants:
+ *   - 0 <= runqtail - runqhead <= P_RUNQ_SIZE (unsigned arithmetic).
+ *   - A G is on at most one queue, linked by schedlink only on the global
+ *     queue and free lists (the ring holds pointers).
+ *
+ * Locking: sched.lock for the global queue and global free list; the P's
+ * owner for the ring's tail, runnext puts and the P's free list.
+ * Orderings: a put stores the slot, then store-releases runqtail; a consumer
+ * load-acquires runqtail, reads the slot, then CAS-releases runqhead so the
+ * owner cannot overwrite the slot before the read is done.
+ */
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include "../debug/print.h"
+#include "runq.h"
+
+struct schedt gort__sched;
+
+/* ---- global queue (sched.lock) --------------------------------------- */
+
+static void gqueue_push_back(struct gqueue *q, struct g *gp) {
+  gp->schedlink = NULL;
+  if (q->tail)
+    q->tail->schedlink = gp;
+  else
+    q->head = gp;
+  q->tail = gp;
+  q->size++;
+}
+
+static struct g *gqueue_pop(struct gqueue *q) {
+  struct g *gp = q->head;
+  if (gp) {
+    q->head = gp->schedlink;
+    if (q->head == NULL)
+      q->tail = NULL;
+    q->size--;
+    gp->schedlink = NULL;
+  }
+  return gp;
+}
+
+void gort__globrunqput_locked(struct g *gp) {
+  gqueue_push_back(&gort__sched.runq, gp);
+}
+
+struct g *gort__globrunqget_locked(struct p *pp, int max) {
+  struct schedt *s = &gort__sched;
+  if (s->runq.size == 0)
+    return NULL;
+  /* Take a fair share: one P's worth of the queue, at most half the ring. */
+  int64_t n = s->runq.size / s->gomaxprocs + 1;
+  if (n > s->runq.size)
+    n = s->runq.size;
+  if (max > 0 && n > max)
+    n = max;
+  if (n > P_RUNQ_SIZE / 2)
+    n = P_RUNQ_SIZE / 2;
+  struct g *gp = gqueue_pop(&s->runq);
+  while (--n > 0)
+    gort__runqput(pp, gqueue_pop(&s->runq), false);
+  return gp;
+}
+
+/* ---- local ring ------------------------------------------------------- */
+
+/* Move half of the full ring and gp to the global queue. Returns false if
+ * a consumer raced us and the ring has room again. */
+static bool runqputslow(struct p *pp, struct g *gp, uint32_t h, uint32_t t) {
+  enum { HALF = P_RUNQ_SIZE / 2 };
+  struct g *batch[HALF + 1];
+  uint32_t n = (t - h) / 2;
+  if (n != HALF)
+    gort__throw("runtime: runqputslow: queue is not full");
+  for (uint32_t i = 0; i < n; i++)
+    batch[i] = pp->runq[(h + i) % P_RUNQ_SIZE];
+  if (!atomic_compare_exchange_strong_explicit(&pp->runqhead, &h, h + n,
+                                               memory_order_release,
+                                               memory_order_relaxed))
+    return false;
+  batch[n] = gp;
+  gort__lock(&gort__sched.lock);
+  for (uint32_t i = 0; i <= n; i++)
+    gort__globrunqput_locked(batch[i]);
+  gort__unlock(&gort__sched.lock);
+  return true;
+}
+
+void gort__runqput(struct p *pp, struct g *gp, bool next) {
+  if (next) {
+    /* The old runnext, if any, goes to the tail of the ring. */
+    struct g *old = atomic_exchange_explicit(&pp->runnext, gp,
+                                             memory_order_acq_rel);
+    if (old == NULL)
+      return;
+    gp = old;
+  }
+  for (;;) {
+    uint32_t h = atomic_load_explicit(&pp->runqhead, memory_order_acquire);
+    uint32_t t = atomic_load_explicit(&pp->runqtail, memory_order_relaxed);
+    if (t - h < P_RUNQ_SIZE) {
+      pp->runq[t % P_RUNQ_SIZE] = gp;
+      /* Release: the slot is written before a consumer can see it. */
+      atomic_store_explicit(&pp->runqtail, t + 1, memory_order_release);
+      return;
+    }
+    if (runqputslow(pp, gp, h, t))
+      return;
+  }
+}
+
+struct g *gort__runqget(struct p *pp, bool *inherit_time) {
+  struct g *next = atomic_load_explicit(&pp->runnext, memory_order_relaxed);
+  if (next != NULL &&
+      atomic_compare_exchange_strong_explicit(&pp->runnext, &next, NULL,
+                                              memory_order_acquire,
+                                              memory_order_relaxed)) {
+    *inherit_time = true;
+    return next;
+  }
+  *inherit_time = false;
+  for (;;) {
+    uint32_t h = atomic_load_explicit(&pp->runqhead, memory_order_acquire);
+    uint32_t t = atomic_load_explicit(&pp->runqtail, memory_order_acquire);
+    if (t == h)
+      return NULL;
+    struct g *gp = pp->runq[h % P_RUNQ_SIZE];
+    if (atomic_compare_exchange_weak_explicit(&pp->runqhead, &h, h + 1,
+                                              memory_order_release,
+                                              memory_order_relaxed))
+      return gp;
+  }
+}
+
+bool gort__runqempty(struct p *pp) {
+  uint32_t h = atomic_load_explicit(&pp->runqhead, memory_order_acquire);
+  uint32_t t = atomic_load_explicit(&pp->runqtail, memory_order_acquire);
+  return t == h && atomic_load_explicit(&pp->runnext, memory_order_acquire) ==
+                       NULL;
+}
+
+uint32_t gort__runqlen(struct p *pp) {
+  uint32_t h = atomic_load_explicit(&pp->runqhead, memory_order_acquire);
+  uint32_t t = atomic_load_explicit(&pp->runqtail, memory_order_acquire);
+  return t - h;
+}
+
+/* ---- free Gs ------------------------------------------------------------ */
+
+enum { GFREE_LOCAL_MAX = 64 };
+
+void gort__gfput(struct p *pp, struct g *gp) {
+  gp->schedlink = pp->gfree;
+  pp->gfree = gp;
+  if (++pp->gfreecnt < GFREE_LOCAL_MAX)
+    return;
+  /* Spill half to the global list. */
+  gort__lock(&gort__sched.lock);
+  while (pp->gfreecnt > GFREE_LOCAL_MAX / 2) {
+    struct g *x = pp->gfree;
+    pp->gfree = x->schedlink;
+    pp->gfreecnt--;
+    x->schedlink = gort__sched.gfree;
+    gort__sched.gfree = x;
+    gort__sched.ngfree++;
+  }
+  gort__unlock(&gort__sched.lock);
+}
+
+struct g *gort__gfget(struct p *pp) {
+  if (pp->gfree == NULL) {
+    gort__lock(&gort__sched.lock);
+    while (pp->gfreecnt < GFREE_LOCAL_MAX / 2 && gort__sched.gfree) {
+      struct g *x = gort__sched.gfree;
+      gort__sched.gfree = x->schedlink;
+      gort__sched.ngfree--;
+      x->schedlink = pp->gfree;
+      pp->gfree = x;
+      pp->gfreecnt++;
+    }
+    gort__unlock(&gort__sched.lock);
+  }
+  struct g *gp = pp->gfree;
+  if (gp) {
+    pp->gfree = gp->schedlink;
+    pp->gfreecnt--;
+    gp->schedlink = NULL;
+  }
+  return gp;
+}

@@ -1,0 +1,24 @@
+/*
+ * runq.h - run queues and free-G lists; see runq.c for the invariants.
+ * Functions ending in _locked need sched.lock held.
+ */
+#ifndef GORT_SCHED_RUNQ_H
+#define GORT_SCHED_RUNQ_H
+
+#include <stdbool.h>
+
+#include "runtime2.h"
+
+void gort__runqput(struct p *pp, struct g *gp, bool next);
+struct g *gort__runqget(struct p *pp, bool *inherit_time);
+bool gort__runqempty(struct p *pp);
+uint32_t gort__runqlen(struct p *pp);
+
+void gort__globrunqput_locked(struct g *gp);
+/* Take a G (and up to max-1 more into pp's ring; max 0 = no limit). */
+struct g *gort__globrunqget_locked(struct p *pp, int max);
+
+void gort__gfput(struct p *pp, struct g *gp);
+struct g *gort__gfget(struct p *pp);
+
+#endif

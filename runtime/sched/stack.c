@@ -1,0 +1,204 @@
+/*
+ * stack.c - the goroutine stack pool.
+ *
+ * A slot is [guard][usable stack][scratch]. Slots are carved from chunks of
+ * STACKS_PER_CHUNK reserved with gort__os_reserve (lazily committed: a new
+ * goroutine costs only the pages its calls touch). The guard is made with
+ * gort__os_guard; on Linux >= 6.13 that is MADV_GUARD_INSTALL, which adds no
+ * memory mapping, so a million guarded stacks stay far below
+ * vm.max_map_count. Where no guard can be had (wasm; old kernels past the
+ * mprotect budget) the lowest word of the stack and the last word of the
+ * scratch buffer hold canaries, checked every time the goroutine switches
+ * out (gort__stack_check).
+ *
+ * Freed stacks go to the P's cache (STACK_CACHE_SIZE), half of it spilling
+ * to the global pool when full and refilling from it when empty, as Go's
+ * stackcache does (stack.go). Stacks in the global pool beyond
+ * STACK_POOL_WARM are decommitted, so a burst of goroutines does not pin
+ * its peak memory forever.
+ *
+ * Invariants:
+ *   - Every stack in a cache or the pool is whole: canaries (if unguarded)
+ *     are rewritten by gort__stackalloc, so decommitted stacks are fine.
+ *   - stack_usable and guard_size never change after gort__stack_init.
+ *
+ * Locking: pool.lock guards pool; a P's stackcache is its owner's.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../debug/print.h"
+#include "../os/os.h"
+#include "stack.h"
+
+enum { STACKS_PER_CHUNK = 16, STACK_POOL_WARM = 256 };
+enum { DEFAULT_STACK_SIZE = 64 * 1024, MIN_STACK_SIZE = 16 * 1024 };
+enum { NATIVE_GUARD_SIZE = 16 * 1024 };
+
+static const uint64_t CANARY_SEED = 0x9e3779b97f4a7c15ull;
+
+static size_t stack_usable; /* usable bytes per stack */
+static size_t guard_size;   /* bytes below each stack */
+static size_t slot_size;
+
+static struct {
+  struct mutex lock;
+  struct gstack *items;
+  size_t len, cap;
+  size_t total; /* stacks ever made; cap >= total, so frees always fit */
+} pool;
+
+static size_t round_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
+
+static size_t parse_size(const char *s) {
+  char *end;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (end == s)
+    return 0;
+  if (*end == 'k' || *end == 'K')
+    v *= 1024;
+  else if (*end == 'm' || *end == 'M')
+    v *= 1024 * 1024;
+  return (size_t)v;
+}
+
+void gort__stack_init(void) {
+  size_t page = gort__os_page_size();
+  size_t want = DEFAULT_STACK_SIZE;
+  const char *env = getenv("GORT_STACK_SIZE");
+  if (env && *env) {
+    want = parse_size(env);
+    if (want < MIN_STACK_SIZE) {
+      gort__print_str("runtime: GORT_STACK_SIZE=");
+      gort__print_str(env);
+      gort__print_str(" is below the minimum of 16K\n");
+      gort__throw("runtime: bad GORT_STACK_SIZE");
+    }
+  }
+  stack_usable = round_up(want, page);
+  guard_size = strcmp(gort__os_guard_kind(), "none") == 0
+                   ? 0
+                   : round_up(NATIVE_GUARD_SIZE, page);
+  slot_size = guard_size + stack_usable +
+              round_up(gort__context_scratch_size, page);
+}
+
+size_t gort__stack_usable_size(void) { return stack_usable; }
+
+static uint64_t canary_for(uintptr_t where) { return CANARY_SEED ^ where; }
+
+static uint64_t *scratch_canary(const struct gstack *s) {
+  return (uint64_t *)((char *)s->scratch + s->scratch_size);
+}
+
+static void write_canaries(struct gstack *s) {
+  if (!s->guarded)
+    *(uint64_t *)s->lo = canary_for(s->lo);
+  if (s->scratch)
+    *scratch_canary(s) = canary_for((uintptr_t)scratch_canary(s));
+}
+
+/* Carve a new chunk into the pool; pool.lock must be held. */
+static bool grow_pool_locked(void) {
+  char *chunk = gort__os_reserve(slot_size * STACKS_PER_CHUNK);
+  if (chunk == NULL)
+    return false;
+  if (pool.cap < pool.total + STACKS_PER_CHUNK) {
+    size_t ncap = pool.cap ? pool.cap * 2 : 64;
+    while (ncap < pool.total + STACKS_PER_CHUNK)
+      ncap *= 2;
+    struct gstack *items = realloc(pool.items, ncap * sizeof *items);
+    if (items == NULL) {
+      gort__os_release(chunk, slot_size * STACKS_PER_CHUNK);
+      return false;
+    }
+    pool.items = items;
+    pool.cap = ncap;
+  }
+  size_t scratch = gort__context_scratch_size;
+  for (int i = 0; i < STACKS_PER_CHUNK; i++) {
+    char *slot = chunk + (size_t)i * slot_size;
+    struct gstack s = {0};
+    s.guarded = guard_size > 0 && gort__os_guard(slot, guard_size) == 0;
+    s.lo = (uintptr_t)(slot + guard_size);
+    s.hi = s.lo + stack_usable;
+    if (scratch > 0) {
+      /* The scratch buffer gives up its last word to the canary. */
+      s.scratch = (void *)s.hi;
+      s.scratch_size = round_up(scratch, gort__os_page_size()) - 8;
+    }
+    pool.items[pool.len++] = s;
+  }
+  pool.total += STACKS_PER_CHUNK;
+  return true;
+}
+
+/* Move up to n stacks from the global pool into pp's cache. */
+static bool refill(struct p *pp, int n) {
+  gort__lock(&pool.lock);
+  if (pool.len == 0 && !grow_pool_locked()) {
+    gort__unlock(&pool.lock);
+    return false;
+  }
+  while (n-- > 0 && pool.len > 0)
+    pp->stackcache[pp->stackcachecnt++] = pool.items[--pool.len];
+  gort__unlock(&pool.lock);
+  return true;
+}
+
+/* Move n stacks from pp's cache to the global pool. */
+static void spill(struct p *pp, int n) {
+  gort__lock(&pool.lock);
+  while (n-- > 0) {
+    struct gstack s = pp->stackcache[--pp->stackcachecnt];
+    if (pool.len >= STACK_POOL_WARM)
+      gort__os_decommit((void *)s.lo, s.hi - s.lo);
+    if (pool.len == pool.cap) /* impossible while cap >= total */
+      gort__throw("runtime: stack pool overflow");
+    pool.items[pool.len++] = s;
+  }
+  gort__unlock(&pool.lock);
+}
+
+bool gort__stackalloc(struct p *pp, struct gstack *s) {
+  if (pp->stackcachecnt == 0 && !refill(pp, STACK_CACHE_SIZE / 2))
+    return false;
+  *s = pp->stackcache[--pp->stackcachecnt];
+  write_canaries(s);
+  return true;
+}
+
+void gort__stackfree(struct p *pp, struct gstack *s) {
+  if (pp->stackcachecnt == STACK_CACHE_SIZE)
+    spill(pp, STACK_CACHE_SIZE / 2);
+  pp->stackcache[pp->stackcachecnt++] = *s;
+  memset(s, 0, sizeof *s);
+}
+
+static _Noreturn void overflow(const struct g *gp, const char *what) {
+  gort__print_str("runtime: goroutine stack exceeds ");
+  gort__print_uint(stack_usable);
+  gort__print_str("-byte limit (");
+  gort__print_str(what);
+  gort__print_str(")\nruntime: goroutine ");
+  gort__print_int(gp->goid);
+  gort__print_str(" stack=[");
+  gort__print_hex(gp->stack.lo);
+  gort__print_str(", ");
+  gort__print_hex(gp->stack.hi);
+  gort__print_str("]\n");
+  gort__fatal("stack overflow");
+}
+
+void gort__stack_check(struct g *gp) {
+  const struct gstack *s = &gp->stack;
+  if (!s->guarded && *(const uint64_t *)s->lo != canary_for(s->lo))
+    overflow(gp, "canary at the stack's end was overwritten");
+  if (s->scratch && *scratch_canary(s) != canary_for((uintptr_t)scratch_canary(s)))
+    overflow(gp, "canary after the switch buffer was overwritten");
+}
+
+bool gort__stack_in_guard(const struct g *gp, uintptr_t addr) {
+  const struct gstack *s = &gp->stack;
+  return s->guarded && addr < s->lo && addr >= s->lo - guard_size;
+}

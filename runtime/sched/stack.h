@@ -1,0 +1,31 @@
+/*
+ * stack.h - goroutine stacks: fixed-size slots of reserved address space,
+ * committed lazily by the OS as they are touched, pooled and reused.
+ *
+ * C cannot move stacks the way Go does, so a goroutine's stack never grows:
+ * its size is GORT_STACK_SIZE (default 64 KiB) for every goroutine, and
+ * overflow is caught instead (guard region natively, canaries on wasm or
+ * when the OS runs out of guards). See docs/ARCHITECTURE.md, "Stacks".
+ *
+ * Locking: gort__stackalloc/gort__stackfree use the P's cache (owner) and
+ * the global pool (its own lock).
+ */
+#ifndef GORT_SCHED_STACK_H
+#define GORT_SCHED_STACK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "runtime2.h"
+
+void gort__stack_init(void);
+size_t gort__stack_usable_size(void);
+/* Fill *s with a stack for a new goroutine; false when out of memory. */
+bool gort__stackalloc(struct p *pp, struct gstack *s);
+void gort__stackfree(struct p *pp, struct gstack *s);
+/* Throws "stack overflow" if gp's canaries are broken. Cheap. */
+void gort__stack_check(struct g *gp);
+/* True when addr lies in the guard region below gp's stack. */
+bool gort__stack_in_guard(const struct g *gp, uintptr_t addr);
+
+#endif

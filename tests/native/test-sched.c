@@ -1,0 +1,386 @@
+/*
+ * test-sched.c - goroutines, switching, stacks, WaitGroup and the fatal
+ * paths of the first scheduler (issue 2). Deterministic: one P runs the
+ * goroutines in an order these tests may rely on only where noted.
+ */
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "test.h"
+
+/* ---- sched_hello -------------------------------------------------------- */
+
+static void set_flag(void *p) { *(int *)p = 42; }
+
+TEST_IMPL(sched_hello) {
+  int flag = 0;
+  CHECK_EQ(gort_goid(), 1);
+  CHECK(gort_go(set_flag, &flag) == 0);
+  while (flag == 0)
+    gort_yield();
+  CHECK_EQ(flag, 42);
+  CHECK(gort_stack_size() >= 16 * 1024);
+  return 0;
+}
+
+/* ---- sched_yield_alternates --------------------------------------------- */
+
+enum { ROUNDS = 1000 };
+static char trace[2 * ROUNDS + 1];
+static int trace_len;
+
+struct yarg {
+  char letter;
+  gort_waitgroup *wg;
+};
+
+static void alternate(void *p) {
+  struct yarg *a = p;
+  for (int i = 0; i < ROUNDS; i++) {
+    trace[trace_len++] = a->letter;
+    gort_yield();
+  }
+  gort_waitgroup_done(a->wg);
+}
+
+TEST_IMPL(sched_yield_alternates) {
+  gort_waitgroup wg = GORT_WAITGROUP_INIT;
+  struct yarg a = {'A', &wg}, b = {'B', &wg};
+  gort_waitgroup_add(&wg, 2);
+  gort_go(alternate, &a);
+  gort_go(alternate, &b);
+  gort_waitgroup_wait(&wg);
+  CHECK_EQ(trace_len, 2 * ROUNDS);
+  /* Yield sends a goroutine behind the other, so they alternate; only the
+   * every-61st-tick look at the global queue (fairness) may run the same
+   * one twice in a row, never three times while both still run. */
+  int twice = 0, count_a = 0, count_b = 0;
+  for (int i = 0; i < trace_len && count_a < ROUNDS && count_b < ROUNDS;
+       i++) {
+    count_a += trace[i] == 'A';
+    count_b += trace[i] == 'B';
+    if (i < 2)
+      continue;
+    CHECK(!(trace[i] == trace[i - 1] && trace[i] == trace[i - 2]));
+    twice += trace[i] == trace[i - 1];
+  }
+  CHECK(twice <= trace_len / 61 + 1);
+  return 0;
+}
+
+/* ---- sched_many_goroutines ---------------------------------------------- */
+
+struct counter {
+  _Atomic int64_t sum;
+  gort_waitgroup wg;
+};
+
+static void add_goid(void *p) {
+  struct counter *c = p;
+  atomic_fetch_add(&c->sum, 1);
+  gort_yield(); /* interleave: every goroutine switches at least twice */
+  atomic_fetch_add(&c->sum, 1);
+  gort_waitgroup_done(&c->wg);
+}
+
+TEST_IMPL(sched_many_goroutines) {
+  static struct counter c;
+  const int n = STRESS(200000, 20000);
+  gort_waitgroup_add(&c.wg, n);
+  for (int i = 0; i < n; i++)
+    CHECK(gort_go(add_goid, &c) == 0);
+  gort_waitgroup_wait(&c.wg);
+  CHECK_EQ(atomic_load(&c.sum), 2LL * n);
+  CHECK_EQ(gort_num_goroutine(), 1);
+  return 0;
+}
+
+/* ---- sched_nested_spawn: a tree of goroutines, each waits for its kids -- */
+
+struct node_arg {
+  int depth;
+  _Atomic int64_t *leaves;
+  gort_waitgroup *parent;
+};
+
+static void tree_node(void *p) {
+  struct node_arg *a = p;
+  if (a->depth == 0) {
+    atomic_fetch_add(a->leaves, 1);
+  } else {
+    gort_waitgroup wg = GORT_WAITGROUP_INIT;
+    struct node_arg kids[6];
+    gort_waitgroup_add(&wg, 6);
+    for (int i = 0; i < 6; i++) {
+      kids[i] = (struct node_arg){a->depth - 1, a->leaves, &wg};
+      CHECK(gort_go(tree_node, &kids[i]) == 0);
+    }
+    gort_waitgroup_wait(&wg); /* kids live on this goroutine's stack */
+  }
+  gort_waitgroup_done(a->parent);
+}
+
+TEST_IMPL(sched_nested_spawn) {
+  _Atomic int64_t leaves = 0;
+  gort_waitgroup wg = GORT_WAITGROUP_INIT;
+  struct node_arg root = {6, &leaves, &wg};
+  gort_waitgroup_add(&wg, 1);
+  gort_go(tree_node, &root);
+  gort_waitgroup_wait(&wg);
+  CHECK_EQ(atomic_load(&leaves), 6 * 6 * 6 * 6 * 6 * 6);
+  return 0;
+}
+
+/* ---- sched_million_alive: every goroutine parked at once ---------------- */
+
+struct gate {
+  gort_waitgroup open; /* counter 1 until main opens it */
+  gort_waitgroup done;
+  _Atomic int64_t started;
+};
+
+static void wait_at_gate(void *p) {
+  struct gate *g = p;
+  atomic_fetch_add(&g->started, 1);
+  gort_waitgroup_wait(&g->open);
+  gort_waitgroup_done(&g->done);
+}
+
+TEST_IMPL(sched_million_alive) {
+  static struct gate g;
+  const int64_t n = STRESS(1000000, 20000);
+  gort_waitgroup_add(&g.open, 1);
+  gort_waitgroup_add(&g.done, n);
+  for (int64_t i = 0; i < n; i++)
+    CHECK(gort_go(wait_at_gate, &g) == 0);
+  /* Every goroutine was queued before us, so one yield lets all of them
+   * run up to the gate; loop anyway rather than rely on the order. */
+  while (atomic_load(&g.started) < n)
+    gort_yield();
+  CHECK_EQ(gort_num_goroutine(), n + 1);
+  gort_waitgroup_done(&g.open);
+  gort_waitgroup_wait(&g.done);
+  CHECK_EQ(gort_num_goroutine(), 1);
+  return 0;
+}
+
+/* ---- sched_goexit ------------------------------------------------------- */
+
+static _Atomic int after_goexit;
+
+static void deep_exit(gort_waitgroup *wg, int depth) {
+  if (depth == 0) {
+    gort_waitgroup_done(wg);
+    gort_goexit();
+  }
+  deep_exit(wg, depth - 1);
+  atomic_store(&after_goexit, 1); /* never reached */
+}
+
+static void exits_early(void *p) {
+  deep_exit(p, 10);
+  atomic_store(&after_goexit, 1);
+}
+
+TEST_IMPL(sched_goexit) {
+  gort_waitgroup wg = GORT_WAITGROUP_INIT;
+  gort_waitgroup_add(&wg, 3);
+  for (int i = 0; i < 3; i++)
+    gort_go(exits_early, &wg);
+  gort_waitgroup_wait(&wg);
+  for (int i = 0; i < 10; i++)
+    gort_yield();
+  CHECK_EQ(atomic_load(&after_goexit), 0);
+  CHECK_EQ(gort_num_goroutine(), 1);
+  return 0;
+}
+
+/* ---- sched_stack_reuse: stacks go back to the pool and come out whole --- */
+
+struct fill_arg {
+  unsigned char pattern;
+  gort_waitgroup *wg;
+  _Atomic int *bad;
+};
+
+static void fill_stack(void *p) {
+  struct fill_arg *a = p;
+  volatile unsigned char buf[24 * 1024];
+  memset((void *)buf, a->pattern, sizeof buf);
+  gort_yield();
+  for (size_t i = 0; i < sizeof buf; i++)
+    if (buf[i] != a->pattern) {
+      atomic_store(a->bad, 1);
+      break;
+    }
+  gort_waitgroup_done(a->wg);
+}
+
+TEST_IMPL(sched_stack_reuse) {
+  _Atomic int bad = 0;
+  for (int round = 0; round < 20; round++) {
+    gort_waitgroup wg = GORT_WAITGROUP_INIT;
+    struct fill_arg args[64];
+    gort_waitgroup_add(&wg, 64);
+    for (int i = 0; i < 64; i++) {
+      args[i] = (struct fill_arg){(unsigned char)(round * 64 + i), &wg, &bad};
+      gort_go(fill_stack, &args[i]);
+    }
+    gort_waitgroup_wait(&wg);
+  }
+  CHECK_EQ(atomic_load(&bad), 0);
+  return 0;
+}
+
+/* ---- sched_deep_stack_ok: most of the stack is usable ------------------- */
+
+static int recurse_using(int depth, volatile char *prev) {
+  volatile char frame[1024];
+  frame[0] = (char)depth;
+  frame[1023] = prev ? prev[0] : 0;
+  if (depth == 0)
+    return frame[0] + frame[1023];
+  return recurse_using(depth - 1, frame) + frame[0];
+}
+
+static void use_stack(void *p) {
+  int depth = (int)(gort_stack_size() / 1024) * 3 / 4; /* 75% of it */
+  *(int *)p = recurse_using(depth, NULL);
+  gort_yield(); /* a switch checks the canaries */
+}
+
+TEST_IMPL(sched_deep_stack_ok) {
+  int result = -1;
+  gort_go(use_stack, &result);
+  while (result == -1)
+    gort_yield();
+  for (int i = 0; i < 3; i++)
+    gort_yield();
+  CHECK(result >= 0);
+  return 0;
+}
+
+/* ---- sched_waitgroup_many_waiters --------------------------------------- */
+
+struct waiter_arg {
+  gort_waitgroup *gate, *done;
+  _Atomic int *released;
+};
+
+static void wg_waiter(void *p) {
+  struct waiter_arg *a = p;
+  gort_waitgroup_wait(a->gate);
+  atomic_fetch_add(a->released, 1);
+  gort_waitgroup_done(a->done);
+}
+
+TEST_IMPL(sched_waitgroup_many_waiters) {
+  gort_waitgroup gate = GORT_WAITGROUP_INIT, done = GORT_WAITGROUP_INIT;
+  _Atomic int released = 0;
+  struct waiter_arg a = {&gate, &done, &released};
+  gort_waitgroup_add(&gate, 3);
+  gort_waitgroup_add(&done, 100);
+  for (int i = 0; i < 100; i++)
+    gort_go(wg_waiter, &a);
+  for (int i = 0; i < 5; i++)
+    gort_yield();
+  CHECK_EQ(atomic_load(&released), 0);
+  gort_waitgroup_done(&gate);
+  gort_waitgroup_add(&gate, -1);
+  for (int i = 0; i < 5; i++)
+    gort_yield();
+  CHECK_EQ(atomic_load(&released), 0);
+  gort_waitgroup_done(&gate); /* zero: all 100 released */
+  gort_waitgroup_wait(&done);
+  CHECK_EQ(atomic_load(&released), 100);
+  gort_waitgroup_wait(&gate); /* zero: returns at once */
+  return 0;
+}
+
+/* ---- sched_main_exit_code: main's return ends everything ---------------- */
+
+static void spin_forever(void *p) {
+  (void)p;
+  for (;;)
+    gort_yield();
+}
+
+TEST_IMPL(sched_main_exit_code) {
+  gort_go(spin_forever, NULL);
+  gort_go(spin_forever, NULL);
+  gort_yield();
+  return 7;
+}
+
+/* ---- crash cases -------------------------------------------------------- */
+
+TEST_IMPL(crash_deadlock) {
+  gort_waitgroup wg = GORT_WAITGROUP_INIT;
+  gort_waitgroup_add(&wg, 1);
+  gort_waitgroup_wait(&wg);
+  return 1;
+}
+
+static void block_forever(void *p) { gort_waitgroup_wait(p); }
+
+TEST_IMPL(crash_deadlock_dump) {
+  static gort_waitgroup wg = GORT_WAITGROUP_INIT;
+  gort_waitgroup_add(&wg, 1);
+  for (int i = 0; i < 3; i++)
+    gort_go(block_forever, &wg);
+  gort_waitgroup_wait(&wg);
+  return 1;
+}
+
+static void finish_later(void *p) {
+  (void)p;
+  for (int i = 0; i < 3; i++)
+    gort_yield();
+}
+
+TEST_IMPL(crash_main_goexit) {
+  gort_go(finish_later, NULL);
+  gort_goexit();
+}
+
+TEST_IMPL(crash_negative_waitgroup) {
+  gort_waitgroup wg = GORT_WAITGROUP_INIT;
+  gort_waitgroup_add(&wg, 1);
+  gort_waitgroup_done(&wg);
+  gort_waitgroup_done(&wg);
+  return 1;
+}
+
+static int runaway(volatile char *prev) {
+  volatile char frame[512];
+  frame[0] = prev ? prev[0] + 1 : 0;
+  return runaway(frame) + frame[1];
+}
+
+static void recurse_forever(void *p) {
+  (void)p;
+  runaway(NULL);
+}
+
+TEST_IMPL(crash_stack_overflow) {
+  gort_go(recurse_forever, NULL);
+  for (;;)
+    gort_yield();
+}
+
+static void deref_null(void *p) {
+  volatile int *volatile ptr = p;
+  *ptr = 1;
+}
+
+TEST_IMPL(crash_nil_deref) {
+  gort_go(deref_null, NULL);
+  for (;;)
+    gort_yield();
+}
+
+TEST_IMPL(crash_outside_runtime) {
+  gort_yield(); /* no gort_main: must die with a clear message */
+  return 1;
+}

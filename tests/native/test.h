@@ -1,0 +1,48 @@
+/*
+ * test.h - helpers for the test cases. A case is `int test_NAME(void)`
+ * (TEST_IMPL) run as the main goroutine; it returns 0 to pass. CHECK fails
+ * the case from any goroutine: it prints where and exits 1.
+ *
+ * GORT_TEST_SMALL is defined for sanitizer and wasm builds: stress cases
+ * scale down (STRESS(big, small)).
+ */
+#ifndef GORT_TEST_H
+#define GORT_TEST_H
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "gort.h"
+
+#define TEST_IMPL(name)                                                     \
+  int test_##name(void);                                                    \
+  int test_##name(void)
+
+#define CHECK(cond)                                                         \
+  do {                                                                      \
+    if (!(cond)) {                                                          \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__,      \
+              #cond);                                                       \
+      fflush(NULL);                                                         \
+      gort_exit(1);                                                              \
+    }                                                                       \
+  } while (0)
+
+#define CHECK_EQ(a, b)                                                      \
+  do {                                                                      \
+    long long a_ = (long long)(a), b_ = (long long)(b);                     \
+    if (a_ != b_) {                                                         \
+      fprintf(stderr, "%s:%d: CHECK_EQ failed: %s == %s (%lld vs %lld)\n",  \
+              __FILE__, __LINE__, #a, #b, a_, b_);                          \
+      fflush(NULL);                                                         \
+      gort_exit(1);                                                              \
+    }                                                                       \
+  } while (0)
+
+#ifdef GORT_TEST_SMALL
+#define STRESS(big, small) (small)
+#else
+#define STRESS(big, small) (big)
+#endif
+
+#endif

@@ -1,0 +1,118 @@
+# gort wasm glue: CMake helpers for building gort programs with Emscripten
+# 3.1.6 (Debian's emscripten package; configure with `emcmake cmake ...`).
+#
+#   include(<gort>/wasm/emscripten.cmake)
+#   add_executable(prog prog.c)
+#   gort_wasm_link_options(prog)                   # EXPORT_NAME create_prog
+#   gort_wasm_link_options(prog EXPORT_NAME createProg POOL_SIZE 6)
+#
+# gort_wasm_link_options(<target> [EXPORT_NAME <js name>] [POOL_SIZE <n>]
+#                        [NO_POST_JS])
+# sets the compile and link flags of one wasm executable, makes it relink
+# when the glue changes, makes the link find Debian's acorn (NODE_PATH), and
+# makes CTest run it through wasm/run-node.cjs. NO_POST_JS leaves out
+# wasm/post.js; it exists only for the negative test in tests/wasm-spike.
+#
+# Why each flag: docs/WASM-BUILD.md (checked on this 3.1.6, not from docs).
+# In short: pthreads with a fixed pool (the pool cannot grow while a thread
+# blocks; STRICT=2 makes pthread_create fail with EAGAIN instead of
+# deadlocking), Asyncify for emscripten fibers (goroutine stacks), main on a
+# pthread (PROXY_TO_PTHREAD: the browser's main thread must never block),
+# fixed shared memory (growable shared memory makes JS views slow/stale),
+# MODULARIZE so one output serves Node (require) and the page (<script>),
+# and the pre/post js that make 3.1.6 load under Node 20 and let fibers
+# migrate between workers.
+#
+# Cache variables:
+#   GORT_WASM_MEMORY      bytes of wasm memory, fixed (default 1 GiB)
+#   GORT_WASM_POOL_SIZE   pthread workers made at start-up (default 4; main
+#                         takes one of them)
+#   GORT_WASM_STACK_SIZE  C stack of main and of each pthread (default 1 MiB)
+#   GORT_WASM_OPT         optimisation flag for compile and link (default -O2;
+#                         Asyncify output must be optimised)
+#   GORT_WASM_NODE_PATH   where Debian keeps acorn for emcc's JS optimiser
+#   GORT_NODE             node executable used to run wasm tests
+
+include_guard(GLOBAL)
+
+set(GORT_WASM_DIR "${CMAKE_CURRENT_LIST_DIR}")
+
+set(GORT_WASM_MEMORY "1073741824" CACHE STRING
+    "Fixed wasm memory size in bytes (multiple of 64 KiB)")
+set(GORT_WASM_POOL_SIZE "4" CACHE STRING
+    "Number of pthread workers created at start-up")
+set(GORT_WASM_STACK_SIZE "1048576" CACHE STRING
+    "C stack size in bytes of main and of each pthread")
+set(GORT_WASM_OPT "-O2" CACHE STRING
+    "Optimisation flag for wasm compile and link")
+set(GORT_WASM_ASYNCIFY_STACK_SIZE "65536" CACHE STRING
+    "Asyncify buffer for emscripten_sleep-style unwinds (fibers bring their own)")
+if(EXISTS "/usr/share/nodejs/acorn")
+  set(_gort_default_node_path "/usr/share/nodejs")
+else()
+  set(_gort_default_node_path "")
+endif()
+set(GORT_WASM_NODE_PATH "${_gort_default_node_path}" CACHE PATH
+    "NODE_PATH for emcc (Debian's emscripten needs its acorn)")
+find_program(GORT_NODE NAMES node nodejs)
+
+function(gort_wasm_link_options target)
+  cmake_parse_arguments(ARG "NO_POST_JS" "EXPORT_NAME;POOL_SIZE" "" ${ARGN})
+  if(NOT EMSCRIPTEN)
+    message(FATAL_ERROR "gort_wasm_link_options(${target}): not an Emscripten "
+                        "build (configure with emcmake cmake)")
+  endif()
+  if(NOT ARG_EXPORT_NAME)
+    string(MAKE_C_IDENTIFIER "${target}" _id)
+    set(ARG_EXPORT_NAME "create_${_id}")
+  endif()
+  if(NOT ARG_POOL_SIZE)
+    set(ARG_POOL_SIZE "${GORT_WASM_POOL_SIZE}")
+  endif()
+
+  # -pthread also at compile time: atomics, bulk memory and real TLS.
+  target_compile_options(${target} PRIVATE -pthread ${GORT_WASM_OPT})
+
+  set(_js "SHELL:--pre-js \"${GORT_WASM_DIR}/pre.js\"")
+  if(NOT ARG_NO_POST_JS)
+    list(APPEND _js "SHELL:--post-js \"${GORT_WASM_DIR}/post.js\"")
+  endif()
+
+  # The "SHELL:" prefix keeps CMake from de-duplicating the repeated -s.
+  target_link_options(${target} PRIVATE
+    ${GORT_WASM_OPT}
+    -pthread
+    "SHELL:-s PTHREAD_POOL_SIZE=${ARG_POOL_SIZE}"
+    "SHELL:-s PTHREAD_POOL_SIZE_STRICT=2"
+    "SHELL:-s PROXY_TO_PTHREAD=1"
+    "SHELL:-s ASYNCIFY=1"
+    "SHELL:-s ASYNCIFY_STACK_SIZE=${GORT_WASM_ASYNCIFY_STACK_SIZE}"
+    "SHELL:-s INITIAL_MEMORY=${GORT_WASM_MEMORY}"
+    "SHELL:-s TOTAL_STACK=${GORT_WASM_STACK_SIZE}"
+    "SHELL:-s DEFAULT_PTHREAD_STACK_SIZE=${GORT_WASM_STACK_SIZE}"
+    "SHELL:-s EXIT_RUNTIME=1"
+    "SHELL:-s MODULARIZE=1"
+    "SHELL:-s EXPORT_NAME=${ARG_EXPORT_NAME}"
+    "SHELL:-s ENVIRONMENT=web,worker,node"
+    "SHELL:-s NODEJS_CATCH_EXIT=0"
+    "SHELL:-s NODEJS_CATCH_REJECTION=0"
+    "SHELL:-s EXPORTED_RUNTIME_METHODS=ccall,cwrap"
+    ${_js})
+
+  set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS
+    "${GORT_WASM_DIR}/pre.js" "${GORT_WASM_DIR}/post.js")
+
+  # emcc's JS optimiser (run at link) needs acorn from NODE_PATH.
+  if(GORT_WASM_NODE_PATH)
+    set(_env "${CMAKE_COMMAND}" -E env "NODE_PATH=${GORT_WASM_NODE_PATH}")
+    set_property(TARGET ${target} PROPERTY C_LINKER_LAUNCHER ${_env})
+    set_property(TARGET ${target} PROPERTY CXX_LINKER_LAUNCHER ${_env})
+  endif()
+
+  # The toolchain's default emulator is plain `node`, which would just load
+  # the factory and exit 0 without running main: always use the launcher.
+  if(GORT_NODE)
+    set_property(TARGET ${target} PROPERTY CROSSCOMPILING_EMULATOR
+      "${GORT_NODE}" "${GORT_WASM_DIR}/run-node.cjs")
+  endif()
+endfunction()

@@ -1,0 +1,246 @@
+// web/app.js — the demo page's logic: pick a workload, run it on the wasm build, show the result.
+//
+// Rules:
+//  - Plain ES module, no dependencies. The page thread never runs wasm: every
+//    gort invocation (`list`, `run W --n N --json`) gets its own dedicated
+//    worker (worker.js), which loads dist/gort.js (the gort CLI built with
+//    Emscripten, -pthread -sPROXY_TO_PTHREAD -sMODULARIZE, factory createGort)
+//    and is terminated when the program exits.
+//  - Run arguments: `run W --n N [--procs P] --json` (Procs empty = the build's default).
+//  - The workload list comes from `gort list` (one name a line); FALLBACK_WORKLOADS
+//    is used only if that fails.
+//  - The threaded build needs cross-origin isolation (SharedArrayBuffer);
+//    without it, or without web/dist/gort.js, the page says so and Run stays off.
+//  - Test hooks: window.__ticks (page-thread setInterval counter),
+//    window.__lastRun ({ok, json, result, ticks, maxGapMs, ...}),
+//    #result[data-state] = idle | running | done | error | stopped.
+
+export const FALLBACK_WORKLOADS = ['spawn', 'yield'];
+const DIST_URL = new URL('./dist/', import.meta.url).href;
+const WORKER_URL = new URL('./worker.js', import.meta.url);
+const TICK_MS = 10;
+
+const $ = (id) => document.getElementById(id);
+const ui = {
+  coi: $('coi'), sab: $('sab'), heartbeat: $('heartbeat'), error: $('error'),
+  form: $('controls'), workload: $('workload'), n: $('n'), procs: $('procs'), run: $('run'), stop: $('stop'),
+  state: $('state'), result: $('result'), raw: $('raw'), rows: $('rows'), log: $('log'),
+};
+
+// ---- page-thread heartbeat: proves the page stays responsive during a run ----
+window.__ticks = 0;
+let lastTick = performance.now();
+let maxGap = 0;
+setInterval(() => {
+  const now = performance.now();
+  maxGap = Math.max(maxGap, now - lastTick);
+  lastTick = now;
+  window.__ticks++;
+}, TICK_MS);
+const spinner = '⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏';
+function drawHeartbeat() {
+  ui.heartbeat.textContent = `page thread: ${spinner[Math.floor(window.__ticks / 8) % spinner.length]} ${window.__ticks} ticks`;
+  requestAnimationFrame(drawHeartbeat);
+}
+requestAnimationFrame(drawHeartbeat);
+
+// ---- status ----
+const isolated = globalThis.crossOriginIsolated === true;
+const hasSAB = typeof SharedArrayBuffer === 'function';
+ui.coi.textContent = `crossOriginIsolated: ${isolated}`;
+ui.coi.className = isolated ? 'ok' : 'bad';
+ui.sab.textContent = `SharedArrayBuffer: ${hasSAB ? 'yes' : 'no'}`;
+ui.sab.className = hasSAB ? 'ok' : 'bad';
+
+function showError(text) {
+  ui.error.textContent = text;
+  ui.error.hidden = !text;
+}
+
+function appendLog(line, cls) {
+  const span = document.createElement('span');
+  if (cls) span.className = cls;
+  span.textContent = line + '\n';
+  ui.log.append(span);
+}
+
+// ---- running gort in a worker ----
+let current = null; // { worker, reject }
+
+// Runs `gort ...args` in a fresh worker. Resolves {code, stdout, stderr};
+// rejects with an Error whose .kind is 'missing' | 'abort' | 'crash' | 'stopped'.
+export function runGort(args, { onLine } = {}) {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(WORKER_URL, { name: `gort ${args.join(' ')}` });
+    const stdout = [];
+    const stderr = [];
+    const done = (fn, value) => {
+      worker.terminate();
+      if (current && current.worker === worker) current = null;
+      fn(value);
+    };
+    const fail = (kind, message) => {
+      const err = new Error(message);
+      err.kind = kind;
+      err.stdout = stdout;
+      err.stderr = stderr;
+      done(reject, err);
+    };
+    current = { worker, stop: () => fail('stopped', 'stopped by user') };
+    worker.onmessage = ({ data }) => {
+      switch (data.type) {
+        case 'stdout': stdout.push(data.line); onLine?.(data.line, 'stdout'); break;
+        case 'stderr': stderr.push(data.line); onLine?.(data.line, 'stderr'); break;
+        case 'exit': done(resolve, { code: data.code, stdout, stderr }); break;
+        case 'error': fail(data.kind, data.message); break;
+      }
+    };
+    worker.onerror = (ev) => { ev.preventDefault(); fail('crash', ev.message || 'worker failed to start'); };
+    worker.postMessage({ args, distUrl: DIST_URL });
+  });
+}
+
+async function buildPresent() {
+  try {
+    const res = await fetch(DIST_URL + 'gort.js', { method: 'HEAD', cache: 'no-store' });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+function fillWorkloads(names) {
+  const keep = ui.workload.value;
+  ui.workload.replaceChildren(...names.map((name) => new Option(name, name)));
+  if (names.includes(keep)) ui.workload.value = keep;
+}
+
+function setState(state, text) {
+  ui.result.dataset.state = state;
+  ui.state.textContent = text ?? '';
+  ui.state.className = `state ${state}`;
+}
+
+function fmtBytes(b) {
+  if (typeof b !== 'number' || !(b > 0)) return '—';
+  const units = ['B', 'KiB', 'MiB', 'GiB'];
+  let i = 0;
+  while (b >= 1024 && i < units.length - 1) { b /= 1024; i++; }
+  return `${b.toFixed(i ? 1 : 0)} ${units[i]}`;
+}
+
+function fmtNum(x, digits) {
+  if (typeof x !== 'number') return x == null ? '—' : String(x);
+  return digits == null ? x.toLocaleString('en-US') : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+function addRow(r, ticks) {
+  const tr = document.createElement('tr');
+  const cells = [r.workload, fmtNum(r.n), fmtNum(r.procs), fmtNum(r.wall_ms, 1), fmtNum(r.ns_per_op, 1),
+    fmtNum(r.result), fmtBytes(r.rss_peak_bytes), fmtNum(ticks)];
+  for (const c of cells) {
+    const td = document.createElement('td');
+    td.textContent = c;
+    tr.append(td);
+  }
+  ui.rows.prepend(tr);
+  while (ui.rows.children.length > 20) ui.rows.lastElementChild.remove();
+}
+
+async function onRun(ev) {
+  ev.preventDefault();
+  if (current) return;
+  const workload = ui.workload.value;
+  const n = Math.floor(Number(ui.n.value));
+  if (!workload) return showError('no workload selected');
+  if (!Number.isFinite(n) || n < 1) return showError('N must be a whole number ≥ 1');
+  const procsText = ui.procs.value.trim();
+  const procs = Math.floor(Number(procsText));
+  if (procsText && (!Number.isFinite(procs) || procs < 1)) return showError('Procs must be empty (default) or a whole number ≥ 1');
+  showError('');
+  const args = ['run', workload, '--n', String(n), ...(procsText ? ['--procs', String(procs)] : []), '--json'];
+  ui.run.disabled = true;
+  ui.stop.disabled = false;
+  ui.raw.textContent = '…';
+  ui.log.replaceChildren();
+  appendLog(`$ gort ${args.join(' ')}`, 'cmd');
+  setState('running', `running ${workload}…`);
+  const ticks0 = window.__ticks;
+  maxGap = 0;
+  lastTick = performance.now();
+  const t0 = performance.now();
+  const run = { ok: false, args, json: null, result: null, ticks: 0, maxGapMs: 0, ms: 0 };
+  window.__lastRun = run;
+  try {
+    const { code, stdout } = await runGort(args, { onLine: (l, s) => appendLog(l, s) });
+    run.ms = performance.now() - t0;
+    run.ticks = window.__ticks - ticks0;
+    run.maxGapMs = maxGap;
+    const line = [...stdout].reverse().find((l) => l.trim().startsWith('{'));
+    if (code !== 0) throw Object.assign(new Error(`gort exited with status ${code}`), { kind: 'exit' });
+    if (!line) throw Object.assign(new Error('gort printed no JSON result line'), { kind: 'exit' });
+    run.json = line.trim();
+    run.result = JSON.parse(run.json);
+    run.ok = true;
+    ui.raw.textContent = run.json;
+    addRow(run.result, run.ticks);
+    setState('done', `done in ${fmtNum(run.ms, 0)} ms (page ticked ${run.ticks}×, longest gap ${fmtNum(run.maxGapMs, 0)} ms)`);
+  } catch (err) {
+    run.ticks = window.__ticks - ticks0;
+    run.maxGapMs = maxGap;
+    run.error = err.message;
+    ui.raw.textContent = '—';
+    if (err.kind === 'stopped') {
+      appendLog('stopped', 'cmd');
+      setState('stopped', 'stopped');
+    } else {
+      showError(err.kind === 'missing' ? missingText() : `${workload} failed: ${err.message}`);
+      setState('error', 'failed');
+      document.getElementById('logbox').open = true;
+    }
+  } finally {
+    ui.run.disabled = false;
+    ui.stop.disabled = true;
+  }
+}
+
+function missingText() {
+  return 'The wasm build is missing (web/dist/gort.js): run `npm run demo` to build it and serve this page.';
+}
+
+async function init() {
+  ui.form.addEventListener('submit', onRun);
+  ui.stop.addEventListener('click', () => current?.stop());
+  fillWorkloads(FALLBACK_WORKLOADS);
+
+  if (!isolated || !hasSAB) {
+    showError('This page is not cross-origin isolated, so SharedArrayBuffer is unavailable and the threaded wasm build cannot run. '
+      + 'Serve it with `node web/server.mjs` (or `npm run demo`), which sends the COOP/COEP headers, and open it via http://127.0.0.1.');
+    setState('error', 'not isolated');
+    return;
+  }
+  if (!(await buildPresent())) {
+    showError(missingText());
+    setState('error', 'no build');
+    return;
+  }
+  setState('idle', 'loading workloads…');
+  try {
+    const { code, stdout } = await runGort(['list']);
+    const names = stdout.map((l) => l.trim()).filter((l) => /^[A-Za-z0-9_.-]+$/.test(l));
+    if (code === 0 && names.length) fillWorkloads(names);
+    setState('idle', '');
+  } catch (err) {
+    if (err.kind === 'missing') {
+      showError(missingText());
+      setState('error', 'no build');
+      return;
+    }
+    appendLog(`gort list failed: ${err.message}; using the built-in list`, 'stderr');
+    setState('idle', '');
+  }
+  ui.run.disabled = false;
+  document.documentElement.dataset.ready = 'true';
+}
+
+init();

@@ -1,0 +1,78 @@
+// web/worker.js — runs one gort CLI invocation on the wasm build, off the page thread.
+//
+// Rules:
+//  - A classic (non-module) dedicated worker: Emscripten 3.1.6's MODULARIZE
+//    output (web/dist/gort.js, factory global createGort) is loaded with
+//    importScripts, which module workers do not have.
+//  - One worker per run: the program exits at the end (EXIT_RUNTIME), and the
+//    page terminates this worker afterwards, which also ends every pthread
+//    worker it started and frees the wasm memory.
+//  - Inside a worker Emscripten cannot find its own script, so the factory is
+//    given mainScriptUrlOrBlob (what each pthread worker importScripts) and
+//    locateFile (where gort.wasm and gort.worker.js live).
+//  - Protocol. In: {args: string[], distUrl: absolute URL of web/dist/ ending
+//    in '/'}. Out: {type:'stdout'|'stderr', line}, then exactly one of
+//    {type:'exit', code} or {type:'error', kind:'missing'|'abort'|'crash', message}.
+
+'use strict';
+
+let finished = false;
+function finish(msg) {
+  if (finished) return;
+  finished = true;
+  postMessage(msg);
+}
+
+self.onmessage = (e) => {
+  const { args, distUrl } = e.data;
+  const script = distUrl + 'gort.js';
+  try {
+    importScripts(script);
+  } catch (err) {
+    finish({ type: 'error', kind: 'missing', message: `cannot load ${script}: ${err && err.message}` });
+    return;
+  }
+  if (typeof createGort !== 'function') {
+    finish({ type: 'error', kind: 'missing', message: `${script} does not define createGort` });
+    return;
+  }
+  let started;
+  try {
+    started = createGort({
+      arguments: args,
+      mainScriptUrlOrBlob: script,
+      locateFile: (name) => distUrl + name,
+      print: (line) => postMessage({ type: 'stdout', line }),
+      printErr: (line) => postMessage({ type: 'stderr', line }),
+      onExit: (code) => finish({ type: 'exit', code }),
+      onAbort: (what) => finish({ type: 'error', kind: 'abort', message: `aborted: ${what}` }),
+    });
+  } catch (err) {
+    finish({ type: 'error', kind: 'crash', message: String(err && err.stack || err) });
+    return;
+  }
+  if (started && typeof started.catch === 'function') {
+    started.catch((err) => finish({ type: 'error', kind: 'crash', message: String(err && err.stack || err) }));
+  }
+};
+
+// Errors thrown later (a trap in a pthread that Emscripten rethrows here, a
+// RuntimeError in the runtime thread) end the run with a message instead of
+// hanging the page; preventDefault keeps them from also surfacing on the page.
+function describe(x) {
+  if (x && typeof x === 'object' && 'message' in x && x.message) return String(x.message);
+  return String(x);
+}
+self.addEventListener('error', (ev) => {
+  const msg = describe(ev.error && typeof ev.error === 'object' ? ev.error : ev);
+  // Emscripten throws an ExitStatus / 'unwind' to leave main; not an error.
+  if (/ExitStatus|^unwind$/.test(msg)) return;
+  ev.preventDefault();
+  finish({ type: 'error', kind: 'crash', message: msg });
+});
+self.addEventListener('unhandledrejection', (ev) => {
+  const msg = describe(ev.reason);
+  if (/ExitStatus|^unwind$/.test(msg)) return;
+  ev.preventDefault();
+  finish({ type: 'error', kind: 'crash', message: msg });
+});

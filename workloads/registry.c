@@ -1,0 +1,23 @@
+/*
+ * registry.c - the list of workloads, in the order `gort list` prints them.
+ */
+#include <string.h>
+
+#include "workloads.h"
+
+const struct workload gort_workloads[] = {
+    {"yield", 1000000, "two goroutines alternately call yield N times in all",
+     gort_workload_yield},
+    {"spawn", 1000000, "start N goroutines that each call wg.Done; wg.Wait",
+     gort_workload_spawn},
+};
+
+const int gort_workload_count =
+    (int)(sizeof gort_workloads / sizeof gort_workloads[0]);
+
+const struct workload *gort_workload_find(const char *name) {
+  for (int i = 0; i < gort_workload_count; i++)
+    if (strcmp(gort_workloads[i].name, name) == 0)
+      return &gort_workloads[i];
+  return NULL;
+}

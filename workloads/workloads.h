@@ -1,0 +1,40 @@
+/*
+ * workloads.h - the named workloads of `gort run`, the web page and the
+ * benchmark suite. Definitions: shared/WORKLOADS.md (copied to
+ * docs/WORKLOADS.md); each one computes or checks a result so that a wrong
+ * run shows.
+ *
+ * A workload runs inside a goroutine (the CLI's main goroutine) and uses
+ * only the public API (gort.h).
+ */
+#ifndef GORT_WORKLOADS_H
+#define GORT_WORKLOADS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct workload_result {
+  int64_t n;
+  int64_t wall_ns;   /* the timed part */
+  int64_t result;    /* the workload's checksum */
+  bool ok;           /* result matches the definition */
+  const char *error; /* why not, when !ok */
+};
+
+struct workload {
+  const char *name;
+  int64_t default_n;
+  const char *summary;
+  void (*run)(int64_t n, struct workload_result *r);
+};
+
+extern const struct workload gort_workloads[];
+extern const int gort_workload_count;
+
+const struct workload *gort_workload_find(const char *name);
+
+/* The workloads themselves, one per definition. */
+void gort_workload_yield(int64_t n, struct workload_result *r);
+void gort_workload_spawn(int64_t n, struct workload_result *r);
+
+#endif
