@@ -1,7 +1,9 @@
 # expect.cmake - run one test case in a fresh process and check its exit
 # code and output. Used by CTest for every case of tests/native/test-list.h.
 #   cmake -DPROG=... [-DEMULATOR=...] -DCASE=name -DCODE=n -DTEXT=... -P expect.cmake
-# EMULATOR is a ;-list (CMAKE_CROSSCOMPILING_EMULATOR) put before PROG.
+# EMULATOR is a |-separated command put before PROG (wasm: node and
+# wasm/run-node.cjs).
+string(REPLACE "|" ";" EMULATOR "${EMULATOR}")
 execute_process(
   COMMAND ${EMULATOR} ${PROG} ${CASE}
   RESULT_VARIABLE rc

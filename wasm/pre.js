@@ -21,41 +21,11 @@
 // - A caller that already supplied wasmBinary, instantiateWasm or a
 //   locateFile: their choice wins (locateFile is honoured for the name).
 //
-// Second job, in every instance: let a PROXY_TO_PTHREAD main() use fibers.
-// With PROXY_TO_PTHREAD, 3.1.6 runs main from the JS import __call_main,
-// which calls the wasm export main and then, unless the runtime is kept
-// alive, posts exit(main's result) to the loading thread. When main (or
-// anything it calls) swaps fibers, main's wasm frames unwind back into
-// __call_main, which takes the unwind for a return: it posts an exit with a
-// garbage status and calls into wasm in the middle of the unwind, and the
-// next rewind of main's context dies in dynCall_ii ("RuntimeError:
-// unreachable"). Checked here with tests/wasm-spike. Our replacement does
-// the same job but, when main comes back because it is unwinding (Asyncify
-// state not Normal), returns at once so the unwind can finish; the rewind
-// later re-enters through here and resumes main, and main's real return
-// exits the program with its status. It must be installed from the
-// pre-js: the wasm imports object is built (and, in workers, instantiated)
-// before any post-js runs. Function declarations are hoisted, so the name is
-// already bound here; it is absent without PROXY_TO_PTHREAD.
+// Second job, in every instance: let a PROXY_TO_PTHREAD main() use fibers
+// (details below, at the code).
 //
 // This code runs inside the MODULARIZE factory, where `Module` is the object
 // passed to the factory.
-if (typeof ___call_main == 'function') {
-  ___call_main = function gortCallMain(argc, argv) {
-    var status = _main(argc, argv);
-    if (typeof Asyncify == 'object' && Asyncify &&
-        Asyncify.state !== Asyncify.State.Normal) {
-      return;  // main is parked in a fiber switch, not finished
-    }
-    // Unlike the original we do not ask keepRuntimeAlive(): every fiber
-    // switch leaves a runtimeKeepalivePush behind (pushed at each unwind,
-    // popped only when a context is rewound, never when a fresh fiber is
-    // entered), so after any fiber use the counter is > 0 and the original
-    // would never exit (the launcher would hang). For gort, main returning
-    // ends the program, as in Go and C.
-    exitOnMainThread(status);
-  };
-}
 
 (function gortPreJs() {
   var isNode = typeof process == 'object' && process !== null &&
@@ -77,3 +47,36 @@ if (typeof ___call_main == 'function') {
              Module['locateFile'](name, dir) : dir + name;
   Module['wasmBinary'] = require('fs').readFileSync(file);
 })();
+
+// Second job: let a PROXY_TO_PTHREAD main() use fibers.
+// With PROXY_TO_PTHREAD, 3.1.6 runs main from the JS import __call_main,
+// which calls the wasm export main and then, unless the runtime is kept
+// alive, posts exit(main's result) to the loading thread. When main (or
+// anything it calls) swaps fibers, main's wasm frames unwind back into
+// __call_main, which takes the unwind for a return: it posts an exit with a
+// garbage status and calls into wasm in the middle of the unwind, and the
+// next rewind of main's context dies in dynCall_ii ("RuntimeError:
+// unreachable"). Checked here with tests/wasm-spike. Our replacement does
+// the same job but, when main comes back because it is unwinding (Asyncify
+// state not Normal), returns at once so the unwind can finish; the rewind
+// later re-enters through here and resumes main, and main's real return
+// exits the program with its status. It must be installed from the
+// pre-js: the wasm imports object is built (and, in workers, instantiated)
+// before any post-js runs. Function declarations are hoisted, so the name is
+// already bound here; it is absent without PROXY_TO_PTHREAD.
+if (typeof ___call_main == 'function') {
+  ___call_main = function gortCallMain(argc, argv) {
+    var status = _main(argc, argv);
+    if (typeof Asyncify == 'object' && Asyncify &&
+        Asyncify.state !== Asyncify.State.Normal) {
+      return;  // main is parked in a fiber switch, not finished
+    }
+    // Unlike the original we do not ask keepRuntimeAlive(): every fiber
+    // switch leaves a runtimeKeepalivePush behind (pushed at each unwind,
+    // popped only when a context is rewound, never when a fresh fiber is
+    // entered), so after any fiber use the counter is > 0 and the original
+    // would never exit (the launcher would hang). For gort, main returning
+    // ends the program, as in Go and C.
+    exitOnMainThread(status);
+  };
+}

@@ -25,6 +25,10 @@
  *   gort__os_guard_kind()      "madvise", "mprotect" or "none", for docs and
  *                              diagnostics.
  *   gort__os_page_size()       the page size.
+ *   gort__os_default_stack_size()  usable bytes of a goroutine stack when
+ *                              GORT_STACK_SIZE is not set: 64 KiB natively,
+ *                              where pages commit lazily; 32 KiB on wasm,
+ *                              where every byte is committed up front.
  *
  * Threads and waiting:
  *   gort__os_futex_wait(addr, val, ns)  sleep while *addr == val, at most ns
@@ -59,6 +63,7 @@ void gort__os_decommit(void *p, size_t n);
 int gort__os_guard(void *p, size_t n);
 const char *gort__os_guard_kind(void);
 size_t gort__os_page_size(void);
+size_t gort__os_default_stack_size(void);
 
 void gort__os_futex_wait(uint32_t *addr, uint32_t val, int64_t ns);
 void gort__os_futex_wake(uint32_t *addr, int n);

@@ -56,6 +56,8 @@ size_t gort__os_page_size(void) {
   return page;
 }
 
+size_t gort__os_default_stack_size(void) { return 64 * 1024; }
+
 static long read_max_map_count(void) {
   long v = 65530;
   FILE *f = fopen("/proc/sys/vm/max_map_count", "r");

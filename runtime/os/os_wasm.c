@@ -50,6 +50,8 @@ const char *gort__os_guard_kind(void) { return "none"; }
 
 size_t gort__os_page_size(void) { return WASM_PAGE; }
 
+size_t gort__os_default_stack_size(void) { return 32 * 1024; }
+
 void gort__os_futex_wait(uint32_t *addr, uint32_t val, int64_t ns) {
   double ms = ns < 0 ? 1e300 : (double)ns / 1e6;
   emscripten_futex_wait(addr, val, ms);

@@ -32,7 +32,7 @@
 #include "stack.h"
 
 enum { STACKS_PER_CHUNK = 16, STACK_POOL_WARM = 256 };
-enum { DEFAULT_STACK_SIZE = 64 * 1024, MIN_STACK_SIZE = 16 * 1024 };
+enum { MIN_STACK_SIZE = 16 * 1024 };
 enum { NATIVE_GUARD_SIZE = 16 * 1024 };
 
 static const uint64_t CANARY_SEED = 0x9e3779b97f4a7c15ull;
@@ -64,7 +64,7 @@ static size_t parse_size(const char *s) {
 
 void gort__stack_init(void) {
   size_t page = gort__os_page_size();
-  size_t want = DEFAULT_STACK_SIZE;
+  size_t want = gort__os_default_stack_size();
   const char *env = getenv("GORT_STACK_SIZE");
   if (env && *env) {
     want = parse_size(env);

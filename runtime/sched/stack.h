@@ -3,7 +3,8 @@
  * committed lazily by the OS as they are touched, pooled and reused.
  *
  * C cannot move stacks the way Go does, so a goroutine's stack never grows:
- * its size is GORT_STACK_SIZE (default 64 KiB) for every goroutine, and
+ * its size is GORT_STACK_SIZE (default 64 KiB natively, 32 KiB on wasm)
+ * for every goroutine, and
  * overflow is caught instead (guard region natively, canaries on wasm or
  * when the OS runs out of guards). See docs/ARCHITECTURE.md, "Stacks".
  *

@@ -69,9 +69,12 @@ typedef struct {
   char *astack;
 } fiber_t;
 
+// The C stack must be 16-byte aligned (the wasm32 C ABI; EM_ASM's argument
+// buffer asserts it in ASSERTIONS builds). malloc only promises 8 here, and
+// a fiber on a malloc'ed stack failed that assertion now and then.
 static void fiber_make(fiber_t *fb, em_arg_callback_func fn, void *arg) {
-  fb->cstack = malloc(CSTACK_SIZE);
-  fb->astack = malloc(ASTACK_SIZE);
+  fb->cstack = aligned_alloc(16, CSTACK_SIZE);
+  fb->astack = aligned_alloc(16, ASTACK_SIZE);
   emscripten_fiber_init(&fb->f, fn, arg, fb->cstack, CSTACK_SIZE, fb->astack,
                         ASTACK_SIZE);
 }

@@ -1,0 +1,25 @@
+// library_gort.js - JS library functions gort's wasm build overrides.
+//
+// __handle_stack_overflow: with -sSTACK_OVERFLOW_CHECK=2 every change of
+// the C stack pointer is checked against the limits that
+// emscripten_fiber_swap sets for the running fiber (the goroutine's stack).
+// wasm has no guard pages, so this check is how a runaway recursion in a
+// goroutine is caught before it writes over a neighbour's stack. Emscripten's
+// own handler aborts with a generic message; ours reports it the way gort's
+// native build (and Go) does, and exits with Go's status 2.
+mergeInto(LibraryManager.library, {
+  __handle_stack_overflow__deps: ['emscripten_stack_get_base',
+                                  'emscripten_stack_get_end',
+                                  'emscripten_force_exit'],
+  __handle_stack_overflow: function(requested) {
+    requested = requested >>> 0;
+    var base = _emscripten_stack_get_base() >>> 0;
+    var end = _emscripten_stack_get_end() >>> 0;
+    err('runtime: goroutine stack exceeds ' + (base - end) +
+        '-byte limit (stack pointer would move to 0x' +
+        requested.toString(16) + ', stack=[0x' + end.toString(16) + ', 0x' +
+        base.toString(16) + '])');
+    err('fatal error: stack overflow');
+    _emscripten_force_exit(2);
+  },
+});
