@@ -46,7 +46,7 @@ set(GORT_WASM_STACK_SIZE "1048576" CACHE STRING
 set(GORT_WASM_OPT "-O2" CACHE STRING
     "Optimisation flag for wasm compile and link")
 set(GORT_WASM_ASYNCIFY_STACK_SIZE "65536" CACHE STRING
-    "Asyncify buffer for emscripten_sleep-style unwinds (fibers bring their own)")
+    "Asyncify buffer of emscripten_sleep-style unwinds (fibers have their own)")
 if(EXISTS "/usr/share/nodejs/acorn")
   set(_gort_default_node_path "/usr/share/nodejs")
 else()
@@ -96,7 +96,7 @@ function(gort_wasm_link_options target)
     "SHELL:-s ENVIRONMENT=web,worker,node"
     "SHELL:-s NODEJS_CATCH_EXIT=0"
     "SHELL:-s NODEJS_CATCH_REJECTION=0"
-    "SHELL:-s EXPORTED_RUNTIME_METHODS=ccall,cwrap"
+    "SHELL:-s EXPORTED_RUNTIME_METHODS=ccall,cwrap,ENV"
     ${_js})
 
   set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS

@@ -27,8 +27,23 @@
 //    EM_ASM reset with this post.js (doing it as well is harmless: the first
 //    swap of a thread has not happened yet at that point).
 //
-// Both hooks are no-ops if the program does not link Asyncify / Fibers /
-// pthreads (the library objects are then absent from the output).
+// 3. No C stdio flush or atexit handlers on the loading thread at exit.
+//    When a pthread calls exit(), 3.1.6 runs musl's exit in that thread
+//    (atexit handlers, stdio flush), then posts the exit to the loading
+//    thread, whose exitRuntime runs ___funcs_on_exit and ___stdio_exit
+//    again (from flush_NO_FILESYSTEM or FS.quit). ___stdio_exit takes the
+//    stdout lock. If another pthread is inside printf at that moment, it
+//    holds that lock while it waits for the loading thread to carry out its
+//    proxied fd_write, which the loading thread cannot do while it is inside
+//    the exit call: deadlock, the program never ends (tests/wasm-spike
+//    "exit3" mode hung 9 runs in 10 with a printing thread). So on the
+//    loading thread of a PROXY_TO_PTHREAD build both become no-ops; the
+//    thread that ends the program has already done them (musl's exit(), or
+//    pre.js's __call_main when main returns). JS-side partial output lines
+//    are still flushed by the loading thread as before.
+//
+// The hooks are no-ops if the program does not link Asyncify / Fibers /
+// pthreads / PROXY_TO_PTHREAD (the names are then absent from the output).
 (function gortPostJs() {
   if (typeof Asyncify == 'object' && Asyncify &&
       typeof Asyncify.getCallStackId == 'function' &&
@@ -80,5 +95,15 @@
     };
     // worker.js looks it up by its quoted name.
     PThread['threadInit'] = PThread.threadInit;
+  }
+
+  if (typeof ENVIRONMENT_IS_PTHREAD != 'undefined' && !ENVIRONMENT_IS_PTHREAD &&
+      typeof ___call_main == 'function') {
+    if (typeof ___stdio_exit == 'function') {
+      ___stdio_exit = function () {};
+    }
+    if (typeof ___funcs_on_exit == 'function') {
+      ___funcs_on_exit = function () {};
+    }
   }
 })();

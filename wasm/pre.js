@@ -77,6 +77,13 @@ if (typeof ___call_main == 'function') {
     // entered), so after any fiber use the counter is > 0 and the original
     // would never exit (the launcher would hang). For gort, main returning
     // ends the program, as in Go and C.
+    //
+    // Returning from main means exit(status): run the atexit handlers and
+    // flush C stdio here, on main's pthread, where blocking on a lock is
+    // safe. post.js turns both into no-ops on the loading thread, where
+    // 3.1.6 would otherwise do them and can deadlock (see post.js, part 3).
+    if (typeof ___funcs_on_exit == 'function') ___funcs_on_exit();
+    if (typeof ___stdio_exit == 'function') ___stdio_exit();
     exitOnMainThread(status);
   };
 }

@@ -77,7 +77,8 @@ function runWasm(jsFile, args, opts) {
     }
 
     function crash(what) {
-      let msg = String(what && what.message !== undefined ? what.message : what);
+      let msg = String(what && what.message !== undefined ? what.message
+                                                           : what);
       if (abortReason !== null && msg.indexOf(String(abortReason)) < 0) {
         msg = 'abort(' + abortReason + '): ' + msg;
       }
@@ -105,7 +106,8 @@ function runWasm(jsFile, args, opts) {
     }
     if (typeof factory !== 'function') {
       finish(EXIT_CRASH, true, 'run-node: ' + jsPath +
-             ' does not export a MODULARIZE factory (build with -sMODULARIZE=1)');
+             ' does not export a MODULARIZE factory ' +
+             '(build with -sMODULARIZE=1)');
       return;
     }
 
@@ -121,6 +123,14 @@ function runWasm(jsFile, args, opts) {
       // A pthread's abort() is reported here first, then its worker errors.
       onAbort: (what) => { abortReason = what === undefined ? '' : what; },
       onRuntimeInitialized: () => hookWorkers(),
+      // The program sees this process's GORT_* variables (GORT_DEBUG,
+      // GORT_MAXPROCS, GORT_STACK_SIZE...) through getenv, as natively;
+      // Emscripten's own environment is otherwise a fixed stand-in.
+      preRun: [() => {
+        for (const [k, v] of Object.entries(process.env)) {
+          if (k.startsWith('GORT_')) Module.ENV[k] = v;
+        }
+      }],
     };
     if (opts.onModule) opts.onModule(Module);
 

@@ -11,11 +11,13 @@
 //   - a thread that used fibers ends with pthread_exit(), and later threads
 //     that use fibers on the same (reused) pool worker still work (this needs
 //     the trampoline reset that post.js does at every thread start);
-//   - main itself uses fibers, then returns or exit()s; printf from fibers on
-//     pthreads reaches stdout in order;
+//   - main itself uses fibers, then returns or exit()s (this needs pre.js's
+//     __call_main); printf from fibers on pthreads reaches stdout in order;
 //   - exit status: 0 by default; "return7" returns 7 from main after all
 //     checks passed; "exit3" makes a non-main pthread call exit(3) from
-//     inside a fiber; "abort" makes one call abort();
+//     inside a fiber; in both another thread prints nonstop meanwhile (the
+//     exit must not deadlock with it: post.js part 3); "abort" makes a
+//     pthread call abort();
 //   - "print": three fiber-using threads print 600 numbered lines, which
 //     must reach stdout in number order, the last one without a newline.
 //
@@ -228,6 +230,17 @@ static void *thread_reuse(void *arg) {
   pthread_exit((void *)(intptr_t)worker_tag());
 }
 
+// In "exit3" mode this thread prints without pause while another thread
+// calls exit() ("return7": while main returns). 3.1.6's exit flushed stdio
+// from the loading thread, which
+// then waited for this thread's stdout lock while this thread waited for the
+// loading thread to carry out its write (deadlock, see wasm/post.js).
+static void *thread_chatter(void *arg) {
+  (void)arg;
+  for (long i = 0;; i++) printf("chatter %ld\n", i);
+  return NULL;
+}
+
 static void *thread_abort(void *arg) {
   (void)arg;
   sched_t s;
@@ -284,6 +297,11 @@ int main(int argc, char **argv) {
     return 1;
   }
 
+  if (mode_exit3) {
+    pthread_t c;
+    CHECK(pthread_create(&c, NULL, thread_chatter, NULL) == 0, "create C");
+  }
+
   pthread_t a, b;
   CHECK(pthread_create(&a, NULL, thread_a, NULL) == 0, "create A");
   CHECK(pthread_create(&b, NULL, thread_b, NULL) == 0, "create B");
@@ -309,8 +327,8 @@ int main(int argc, char **argv) {
           "create R%d", i);
     pthread_join(r, &ret);
     int tag = (int)(intptr_t)ret;
-    if (tag == tag_first || tag == tag_second || (tag > 0 && tag < 64 && seen[tag]))
-      reused++;
+    int known = tag > 0 && tag < 64 && seen[tag];
+    if (tag == tag_first || tag == tag_second || known) reused++;
     if (tag > 0 && tag < 64) seen[tag] = 1;
   }
   CHECK(reused > 0, "no pool worker was reused");
@@ -321,6 +339,14 @@ int main(int argc, char **argv) {
 
   int f = atomic_load(&failures);
   printf("spike: %s\n", f ? "FAILED" : "ok");
-  if (!f && strcmp(mode, "return7") == 0) return 7;
+  if (!f && strcmp(mode, "return7") == 0) {
+    // Return while another thread prints: main's return flushes stdio on
+    // main's pthread, which must not deadlock with the printer either.
+    pthread_t c;
+    pthread_create(&c, NULL, thread_chatter, NULL);
+    for (volatile int i = 0; i < 1000000; i++) {
+    }
+    return 7;
+  }
   return f ? 1 : 0;
 }
