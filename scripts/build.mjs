@@ -5,7 +5,8 @@
 //   node scripts/build.mjs            native (build/) and wasm (build-wasm/,
 //                                     copied to web/dist/)
 //   node scripts/build.mjs --test     also the ASan+UBSan build
-//                                     (build-asan/) and the wasm spike
+//                                     (build-asan/), the TSan build
+//                                     (build-tsan/) and the wasm spike
 //                                     (build-wasm-spike/), and installs
 //                                     Chromium for the browser test
 //   node scripts/build.mjs --native   native only
@@ -48,6 +49,8 @@ try {
   if (forTests) {
     cmakeBuild('build-asan', ['cmake', '-S', '.', '-B', 'build-asan', '-DGORT_WERROR=ON',
       '-DGORT_SANITIZE=address,undefined']);
+    cmakeBuild('build-tsan', ['cmake', '-S', '.', '-B', 'build-tsan', '-DGORT_WERROR=ON',
+      '-DGORT_SANITIZE=thread']);
   }
   if (!nativeOnly) {
     const env = emccEnv();

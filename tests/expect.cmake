@@ -1,11 +1,17 @@
 # expect.cmake - run one test case in a fresh process and check its exit
 # code and output. Used by CTest for every case of tests/native/test-list.h.
-#   cmake -DPROG=... [-DEMULATOR=...] -DCASE=name -DCODE=n -DTEXT=... -P expect.cmake
+#   cmake -DPROG=... [-DEMULATOR=...] -DCASE=name -DCODE=n -DTEXT=... [-DENV=N=v]
+#         -P expect.cmake
 # EMULATOR is a |-separated command put before PROG (wasm: node and
 # wasm/run-node.cjs).
 string(REPLACE "|" ";" EMULATOR "${EMULATOR}")
+# ENV: one NAME=value for this run ("" for none).
+set(with_env "")
+if(NOT "${ENV}" STREQUAL "")
+  set(with_env ${CMAKE_COMMAND} -E env "${ENV}")
+endif()
 execute_process(
-  COMMAND ${EMULATOR} ${PROG} ${CASE}
+  COMMAND ${with_env} ${EMULATOR} ${PROG} ${CASE}
   RESULT_VARIABLE rc
   OUTPUT_VARIABLE out
   ERROR_VARIABLE out)

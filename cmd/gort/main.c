@@ -97,21 +97,20 @@ static int run_main(int argc, char **argv) {
             (long long)r.result, r.error ? r.error : "check failed");
     return 1;
   }
-  /* This version schedules on one P whatever was asked for; report the
-   * truth. */
-  int procs = 1;
-  if (opts.procs > 1)
-    fprintf(stderr, "gort: note: this build runs 1 P (asked for %d)\n",
-            opts.procs);
+  int procs = gort_maxprocs();
+  struct gort_sched_stats st;
+  gort_sched_stats(&st);
   double wall_ms = (double)r.wall_ns / 1e6;
   double ns_per_op = r.n > 0 ? (double)r.wall_ns / (double)r.n : 0;
   if (opts.json) {
     printf("{\"workload\":\"%s\",\"n\":%lld,\"procs\":%d,\"wall_ms\":%.3f,"
            "\"ns_per_op\":%.3f,\"result\":%lld,\"rss_peak_bytes\":%llu,"
-           "\"stack_bytes\":%zu}\n",
+           "\"stack_bytes\":%zu,\"sched\":{\"steals\":%llu,"
+           "\"goroutines_peak\":%lld,\"threads\":%d}}\n",
            opts.w->name, (long long)r.n, procs, wall_ms, ns_per_op,
            (long long)r.result, (unsigned long long)gort_rss_peak_bytes(),
-           gort_stack_size());
+           gort_stack_size(), (unsigned long long)st.steals,
+           (long long)st.goroutines_peak, st.threads);
   } else {
     printf("%s: n=%lld procs=%d wall=%.3f ms %.1f ns/op result=%lld\n",
            opts.w->name, (long long)r.n, procs, wall_ms, ns_per_op,

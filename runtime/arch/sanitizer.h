@@ -1,5 +1,6 @@
 /*
- * sanitizer.h - telling AddressSanitizer about stack switches.
+ * sanitizer.h - telling AddressSanitizer and ThreadSanitizer about stack
+ * switches.
  *
  * ASan keeps shadow state per stack; a switch it was not told about makes
  * it report false stack-buffer errors (or miss real ones). The protocol
@@ -11,7 +12,13 @@
  *   after it, on the resumed stack: gort__asan_finish_switch(save, &prev
  *                    bottom, &prev size), which also reports the bounds of
  *                    the stack we came from.
- * Without ASan these are empty inlines.
+ * ThreadSanitizer keeps a shadow call stack and clock per stack: every G
+ * gets a TSan fiber (gort__tsan_fiber_create) when it first runs and
+ * loses it when it exits (a dead goroutine's frames never return, so a
+ * reused fiber's shadow stack would only grow), every M's g0 adopts the
+ * thread's own (gort__tsan_fiber_current), and each switch first calls
+ * gort__tsan_fiber_switch(target).
+ * Without the sanitizers these are empty inlines.
  */
 #ifndef GORT_ARCH_SANITIZER_H
 #define GORT_ARCH_SANITIZER_H
@@ -49,6 +56,35 @@ static inline void gort__asan_finish_switch(void *save, const void **bottom,
   if (size)
     *size = 0;
 }
+#endif
+
+#if defined(__SANITIZE_THREAD__)
+#define GORT_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define GORT_TSAN 1
+#endif
+#endif
+
+#ifdef GORT_TSAN
+#include <sanitizer/tsan_interface.h>
+static inline void *gort__tsan_fiber_current(void) {
+  return __tsan_get_current_fiber();
+}
+static inline void *gort__tsan_fiber_create(void) {
+  return __tsan_create_fiber(0);
+}
+static inline void gort__tsan_fiber_switch(void *fiber) {
+  __tsan_switch_to_fiber(fiber, 0);
+}
+static inline void gort__tsan_fiber_destroy(void *fiber) {
+  __tsan_destroy_fiber(fiber);
+}
+#else
+static inline void *gort__tsan_fiber_current(void) { return NULL; }
+static inline void *gort__tsan_fiber_create(void) { return NULL; }
+static inline void gort__tsan_fiber_switch(void *fiber) { (void)fiber; }
+static inline void gort__tsan_fiber_destroy(void *fiber) { (void)fiber; }
 #endif
 
 #endif

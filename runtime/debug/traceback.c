@@ -21,6 +21,8 @@ static const char *status_text(const struct g *gp) {
     return "runnable";
   case G_RUNNING:
     return "running";
+  case G_SYSCALL:
+    return "syscall";
   case G_WAITING:
     return gp->waitreason < WAIT_COUNT && gp->waitreason != WAIT_NONE
                ? gort__waitreason_names[gp->waitreason]
@@ -42,9 +44,15 @@ static void print_g(const struct g *gp) {
   gort__print_str(gp->is_main ? "main goroutine, " : "");
   gort__print_str("entry ");
   gort__print_hex((uintptr_t)gp->fn);
-  if (gp->m) {
+  struct m *mp = __atomic_load_n(&gp->m, __ATOMIC_RELAXED);
+  if (mp) {
     gort__print_str(" on m");
-    gort__print_int(gp->m->id);
+    gort__print_int(mp->id);
+    struct p *pp = __atomic_load_n(&mp->p, __ATOMIC_RELAXED);
+    if (pp) {
+      gort__print_str(" p");
+      gort__print_int(pp->id);
+    }
   }
   gort__print_str("\n");
 }

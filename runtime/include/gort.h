@@ -99,6 +99,49 @@ GORT_API uint64_t gort_rss_peak_bytes(void);
 /* gort_stack_size returns the usable size of goroutine stacks in bytes. */
 GORT_API size_t gort_stack_size(void);
 
+/* ---- Ps, blocking calls, scheduler statistics ------------------------- */
+
+/* gort_maxprocs returns GOMAXPROCS, the number of Ps. */
+GORT_API int gort_maxprocs(void);
+
+/* gort_set_maxprocs sets the number of Ps (1..1024) while goroutines run,
+ * stopping the world briefly as Go's runtime.GOMAXPROCS does, and returns
+ * the previous number. n < 1 only queries. GORT_EINVAL if n > 1024. */
+GORT_API int gort_set_maxprocs(int n);
+
+/* Bracket a C call that may block the thread (read, sleep, a lock of
+ * another library...): while it blocks, its P is handed to another thread
+ * so other goroutines keep running (Go's entersyscall/exitsyscall). Call
+ * nothing else of gort between the two. */
+GORT_API void gort_syscall_enter(void);
+GORT_API void gort_syscall_exit(void);
+
+#define GORT_STATS_MAX_PROCS 64
+
+/* A snapshot of the scheduler (what the web page plots). Counts are read
+ * without stopping anything, so they are each exact but not mutually
+ * consistent. */
+struct gort_sched_stats {
+  int64_t uptime_ns;
+  int32_t gomaxprocs;
+  int32_t idle_procs;       /* Ps on the idle list */
+  int32_t threads;          /* Ms made, sysmon included */
+  int32_t idle_threads;     /* Ms parked without work */
+  int32_t spinning_threads; /* Ms looking for work to steal */
+  int32_t running_threads;  /* Ms running goroutines or the scheduler */
+  int64_t goroutines;       /* live goroutines */
+  int64_t goroutines_peak;
+  int64_t global_runq;      /* Gs on the global run queue */
+  uint64_t steals;          /* Gs moved by work stealing, since start */
+  uint64_t thread_create_failures;
+  uint64_t async_preempts;  /* goroutines stopped by a signal (native) */
+  int32_t nprocs_reported;  /* entries filled in local_runq (<= 64) */
+  int32_t local_runq[GORT_STATS_MAX_PROCS]; /* per-P ring + runnext */
+};
+
+/* gort_sched_stats fills *out; 0, or GORT_EINVAL for a NULL out. */
+GORT_API int gort_sched_stats(struct gort_sched_stats *out);
+
 /* ---- sync.WaitGroup --------------------------------------------------- */
 
 /* A WaitGroup may be embedded in any memory (zeroed is ready to use, as in

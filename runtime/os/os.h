@@ -37,13 +37,22 @@
  *   gort__os_futex_wake(addr, n)        wake up to n sleepers on addr.
  *   gort__os_thread_init()     per-thread set-up on every thread that runs
  *                              goroutines (signal stack; wasm fiber state).
+ *   gort__os_thread_create(fn, arg, &handle)  start a detached OS thread
+ *                              running fn(arg) (an M); 0, or GORT_EAGAIN
+ *                              when no thread can be had (wasm: the worker
+ *                              pool is used up).
+ *   gort__os_thread_self()     the calling thread's handle.
+ *   gort__os_usleep(us)        sleep the thread.
+ *   gort__os_max_threads()     threads that can ever exist (0: no limit);
+ *                              on wasm the pthread pool size.
  *
  * Misc:
  *   gort__os_nanotime()        monotonic nanoseconds.
  *   gort__os_write_err(s, n)   write to stderr, no allocation, all of it.
  *   gort__os_exit(code)        end the process now, flushing stdio.
  *   gort__os_ncpu()            CPUs available to this process.
- *   gort__os_install_fault_handler()  route memory faults to gort__on_fault.
+ *   gort__os_install_fault_handler()  route memory faults to gort__on_fault
+ *                              and SIGQUIT to gort__on_quit_signal.
  *   gort__os_rss_peak()        peak resident memory in bytes (wasm: the size
  *                              of linear memory), 0 when unknown.
  *
@@ -54,6 +63,7 @@
 #ifndef GORT_OS_H
 #define GORT_OS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -68,6 +78,10 @@ size_t gort__os_default_stack_size(void);
 void gort__os_futex_wait(uint32_t *addr, uint32_t val, int64_t ns);
 void gort__os_futex_wake(uint32_t *addr, int n);
 void gort__os_thread_init(void);
+int gort__os_thread_create(void (*fn)(void *), void *arg, uintptr_t *handle);
+uintptr_t gort__os_thread_self(void);
+void gort__os_usleep(int64_t us);
+int gort__os_max_threads(void);
 
 int64_t gort__os_nanotime(void);
 void gort__os_write_err(const char *s, size_t n);
@@ -76,10 +90,36 @@ int gort__os_ncpu(void);
 void gort__os_install_fault_handler(void);
 uint64_t gort__os_rss_peak(void);
 
+/* Asynchronous preemption (native only; see os_linux.c):
+ *   gort__os_async_preempt_init()   install the preemption signal handler;
+ *                              false where it cannot work (wasm, no runtime
+ *                              text bounds), and then never signal.
+ *   gort__os_preempt_thread(t)      send the preemption signal to thread t.
+ *   gort__os_pc_in_user_code(pc)    pc is in the program's own code, not in
+ *                              the runtime and not in a shared library (libc
+ *                              holds thread-bound locks: never interrupt it).
+ *   gort__os_resume_context(saved)  resume a state the handler saved. */
+bool gort__os_async_preempt_init(void);
+void gort__os_preempt_thread(uintptr_t thread);
+bool gort__os_pc_in_user_code(uintptr_t pc);
+_Noreturn void gort__os_resume_context(const void *saved);
+
+/* Defined by the core, called from the preemption signal handler: should
+ * the goroutine interrupted at pc (stack pointer sp) be preempted? Sets
+ * *stack_lo to the lowest usable address of its stack. */
+bool gort__async_preempt_wanted(uintptr_t pc, uintptr_t sp,
+                                uintptr_t *stack_lo);
+/* Defined by the core: where a preempted goroutine is sent; parks it, then
+ * resumes saved. */
+void gort__async_preempt_park(void *saved);
+
 /* Defined by the core: called from the fault handler with the faulting
  * address, the signal's name ("SIGSEGV") and the faulting pc (NULL when
  * unknown). It either reports and exits, or returns to let the OS default
  * action run. */
 void gort__on_fault(void *addr, const char *signame, void *pc);
+/* Defined by the core: SIGQUIT arrived; dumps every goroutine and exits 2,
+ * as Go does. */
+_Noreturn void gort__on_quit_signal(void);
 
 #endif /* GORT_OS_H */

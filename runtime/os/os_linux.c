@@ -16,7 +16,9 @@
  */
 
 #include <errno.h>
+#include <stdbool.h>
 #include <linux/futex.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -26,10 +28,12 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <link.h>
 #include <ucontext.h>
 #include <unistd.h>
 
 #include "os.h"
+#include "sigctx.h"
 
 #ifndef MADV_GUARD_INSTALL
 #define MADV_GUARD_INSTALL 102
@@ -123,6 +127,68 @@ void gort__os_futex_wake(uint32_t *addr, int n) {
   syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
 }
 
+/* ---- threads ------------------------------------------------------------ */
+
+enum { M_STACK_SIZE = 512 * 1024 }; /* g0: the scheduler and C it calls */
+
+struct thread_start {
+  void (*fn)(void *);
+  void *arg;
+  sigset_t mask; /* the creator's signal mask, restored by thread_init */
+};
+
+/* A thread made here starts with every signal blocked; thread_init
+ * restores start_mask once the signal stack is in place. */
+static _Thread_local bool signals_held;
+static _Thread_local sigset_t start_mask;
+
+static void *thread_main(void *p) {
+  struct thread_start ts = *(struct thread_start *)p;
+  free(p);
+  signals_held = true;
+  start_mask = ts.mask;
+  ts.fn(ts.arg);
+  return NULL;
+}
+
+int gort__os_thread_create(void (*fn)(void *), void *arg, uintptr_t *handle) {
+  struct thread_start *ts = malloc(sizeof *ts);
+  if (ts == NULL)
+    return -11; /* GORT_EAGAIN */
+  ts->fn = fn;
+  ts->arg = arg;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&attr, M_STACK_SIZE);
+  /* New threads start with every signal blocked until they set up their
+   * signal stack; the creator's mask is restored right after. */
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  ts->mask = old;
+  pthread_t t;
+  int rc = pthread_create(&t, &attr, thread_main, ts); /* ts is its now */
+  if (rc != 0)
+    free(ts);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  pthread_attr_destroy(&attr);
+  if (rc != 0)
+    return -11;
+  *handle = (uintptr_t)t;
+  return 0;
+}
+
+uintptr_t gort__os_thread_self(void) { return (uintptr_t)pthread_self(); }
+
+void gort__os_usleep(int64_t us) {
+  struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+}
+
+int gort__os_max_threads(void) { return 0; }
+
 int64_t gort__os_nanotime(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -164,37 +230,35 @@ enum { SIGNAL_STACK_SIZE = 64 * 1024 };
 
 void gort__os_thread_init(void) {
   stack_t ss;
-  if (sigaltstack(NULL, &ss) == 0 && !(ss.ss_flags & SS_DISABLE) &&
-      ss.ss_size >= SIGNAL_STACK_SIZE)
-    return; /* this thread already has one (ASan installs its own) */
-  void *mem = mmap(NULL, SIGNAL_STACK_SIZE, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (mem == MAP_FAILED)
-    return;
-  ss.ss_sp = mem;
-  ss.ss_size = SIGNAL_STACK_SIZE;
-  ss.ss_flags = 0;
-  sigaltstack(&ss, NULL);
-}
-
-static void *fault_pc(void *uctx) {
-  ucontext_t *uc = uctx;
-#if defined(__x86_64__)
-  return (void *)uc->uc_mcontext.gregs[REG_RIP];
-#elif defined(__aarch64__)
-  return (void *)uc->uc_mcontext.pc;
-#else
-  (void)uc;
-  return NULL;
-#endif
+  bool have = sigaltstack(NULL, &ss) == 0 && !(ss.ss_flags & SS_DISABLE) &&
+              ss.ss_size >= SIGNAL_STACK_SIZE; /* ASan installs its own */
+  if (!have) {
+    void *mem = mmap(NULL, SIGNAL_STACK_SIZE, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mem != MAP_FAILED) {
+      ss.ss_sp = mem;
+      ss.ss_size = SIGNAL_STACK_SIZE;
+      ss.ss_flags = 0;
+      sigaltstack(&ss, NULL);
+    }
+  }
+  if (signals_held) {
+    signals_held = false;
+    pthread_sigmask(SIG_SETMASK, &start_mask, NULL);
+  }
 }
 
 static void on_fault_signal(int sig, siginfo_t *info, void *uctx) {
   gort__on_fault(info->si_addr, sig == SIGBUS ? "SIGBUS" : "SIGSEGV",
-                 fault_pc(uctx));
+                 (void *)gort__sigctx_pc(uctx));
   /* Not ours: restore the default action; returning re-runs the faulting
    * instruction, which then kills the process the ordinary way. */
   signal(sig, SIG_DFL);
+}
+
+static void on_quit_signal(int sig) {
+  (void)sig;
+  gort__on_quit_signal();
 }
 
 void gort__os_install_fault_handler(void) {
@@ -204,6 +268,11 @@ void gort__os_install_fault_handler(void) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGSEGV, &sa, NULL);
   sigaction(SIGBUS, &sa, NULL);
+  struct sigaction quit = {0};
+  quit.sa_handler = on_quit_signal;
+  quit.sa_flags = SA_ONSTACK;
+  sigfillset(&quit.sa_mask);
+  sigaction(SIGQUIT, &quit, NULL);
 }
 
 uint64_t gort__os_rss_peak(void) {
@@ -211,4 +280,107 @@ uint64_t gort__os_rss_peak(void) {
   if (getrusage(RUSAGE_SELF, &ru) != 0)
     return 0;
   return (uint64_t)ru.ru_maxrss * 1024; /* Linux reports KiB */
+}
+
+/* ---- asynchronous preemption -------------------------------------------
+ *
+ * sysmon sends SIGURG (Go's choice: unused by most programs, ignored by
+ * default) to an M whose goroutine ran too long. The handler asks the core
+ * whether the interrupted instruction is at a safe place
+ * (gort__async_preempt_wanted). If so it copies the complete machine state
+ * onto the goroutine's own stack, below the red zone, and rewrites the
+ * context so that returning from the handler calls
+ * gort__async_preempt_park(saved) on that stack. That function parks the
+ * goroutine like a yield; when it runs again, on whatever thread, it calls
+ * gort__os_resume_context, which raises SIGURG on its own thread with
+ * resume_state set, and the handler overwrites its context with the saved
+ * state, so the return from the handler resumes the interrupted code with
+ * every register as it was.
+ */
+
+static _Thread_local const void *resume_state;
+
+/* The executable's own code, and the runtime's inside it (libgort's .text
+ * is renamed gort_text by the build, so the linker provides its bounds). */
+extern const char __start_gort_text[] __attribute__((weak));
+extern const char __stop_gort_text[] __attribute__((weak));
+
+static struct {
+  uintptr_t lo[4], hi[4];
+  int n;
+} exec_text;
+
+static int find_exec_text(struct dl_phdr_info *info, size_t size, void *d) {
+  (void)size;
+  (void)d;
+  /* The first object is the executable itself. */
+  for (int i = 0; i < info->dlpi_phnum && exec_text.n < 4; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X)) {
+      exec_text.lo[exec_text.n] = info->dlpi_addr + ph->p_vaddr;
+      exec_text.hi[exec_text.n] = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
+      exec_text.n++;
+    }
+  }
+  return 1; /* stop after the executable */
+}
+
+bool gort__os_pc_in_user_code(uintptr_t pc) {
+  if ((uintptr_t)__start_gort_text <= pc && pc < (uintptr_t)__stop_gort_text)
+    return false;
+  for (int i = 0; i < exec_text.n; i++)
+    if (exec_text.lo[i] <= pc && pc < exec_text.hi[i])
+      return true;
+  return false;
+}
+
+static void on_preempt_signal(int sig, siginfo_t *info, void *uctx) {
+  (void)sig;
+  (void)info;
+  int saved_errno = errno;
+  if (resume_state) {
+    gort__sigctx_restore(uctx, resume_state);
+    resume_state = NULL;
+    errno = saved_errno;
+    return;
+  }
+  uintptr_t pc = gort__sigctx_pc(uctx), sp = gort__sigctx_sp(uctx);
+  uintptr_t stack_lo;
+  if (gort__async_preempt_wanted(pc, sp, &stack_lo)) {
+    size_t size = gort__sigctx_save_size(uctx);
+    uintptr_t save = (sp - gort__sigctx_redzone - size) & ~(uintptr_t)63;
+    /* Room below the save area for parking (a few frames and mcall). */
+    if (save > stack_lo + 8192) {
+      gort__sigctx_save(uctx, (void *)save);
+      gort__sigctx_redirect(uctx, gort__async_preempt_park, (void *)save,
+                            save - 64);
+    }
+  }
+  errno = saved_errno;
+}
+
+bool gort__os_async_preempt_init(void) {
+  if (__start_gort_text == NULL || __stop_gort_text == NULL)
+    return false; /* cannot tell runtime code apart: never interrupt */
+  dl_iterate_phdr(find_exec_text, NULL);
+  if (exec_text.n == 0)
+    return false;
+  struct sigaction sa = {0};
+  sa.sa_sigaction = on_preempt_signal;
+  sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+  sigfillset(&sa.sa_mask);
+  return sigaction(SIGURG, &sa, NULL) == 0;
+}
+
+void gort__os_preempt_thread(uintptr_t thread) {
+  pthread_kill((pthread_t)thread, SIGURG);
+}
+
+_Noreturn void gort__os_resume_context(const void *saved) {
+  resume_state = saved;
+  /* Delivered to this thread before pthread_kill returns: the handler
+   * switches this thread to the saved state and never comes back here. */
+  pthread_kill(pthread_self(), SIGURG);
+  gort__os_write_err("runtime: resume signal did not arrive\n", 38);
+  abort();
 }

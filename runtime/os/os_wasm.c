@@ -15,12 +15,17 @@
  * Locking: none.
  */
 #include <emscripten.h>
+#include <pthread.h>
 #include <emscripten/heap.h>
 #include <emscripten/threading.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
+
+#ifndef GORT_WASM_POOL_SIZE
+#define GORT_WASM_POOL_SIZE 4
+#endif
 
 #include "os.h"
 
@@ -102,3 +107,63 @@ int gort__os_ncpu(void) {
 void gort__os_install_fault_handler(void) {}
 
 uint64_t gort__os_rss_peak(void) { return (uint64_t)emscripten_get_heap_size(); }
+
+/* ---- threads, and no signals ------------------------------------------- */
+
+struct thread_start {
+  void (*fn)(void *);
+  void *arg;
+};
+
+static void *thread_main(void *p) {
+  struct thread_start ts = *(struct thread_start *)p;
+  free(p);
+  ts.fn(ts.arg);
+  /* A thread that used fibers must end with pthread_exit (WASM.md). */
+  pthread_exit(NULL);
+}
+
+int gort__os_thread_create(void (*fn)(void *), void *arg, uintptr_t *handle) {
+  struct thread_start *ts = malloc(sizeof *ts);
+  if (ts == NULL)
+    return -11; /* GORT_EAGAIN */
+  ts->fn = fn;
+  ts->arg = arg;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_t t;
+  int rc = pthread_create(&t, &attr, thread_main, ts);
+  pthread_attr_destroy(&attr);
+  if (rc != 0) {
+    free(ts);
+    return -11;
+  }
+  *handle = (uintptr_t)t;
+  return 0;
+}
+
+uintptr_t gort__os_thread_self(void) { return (uintptr_t)pthread_self(); }
+
+void gort__os_usleep(int64_t us) {
+  /* Not usleep(): Emscripten proxies it; a futex wait with a timeout is a
+   * plain Atomics.wait in this worker. */
+  uint32_t never = 0;
+  emscripten_futex_wait(&never, 0, (double)us / 1000.0);
+}
+
+int gort__os_max_threads(void) { return GORT_WASM_POOL_SIZE; }
+
+bool gort__os_async_preempt_init(void) { return false; }
+
+void gort__os_preempt_thread(uintptr_t thread) { (void)thread; }
+
+bool gort__os_pc_in_user_code(uintptr_t pc) {
+  (void)pc;
+  return false;
+}
+
+_Noreturn void gort__os_resume_context(const void *saved) {
+  (void)saved;
+  abort();
+}

@@ -5,12 +5,15 @@
  * sleeper, which re-marks the lock SLEEPING when it takes it, because others
  * may still sleep.
  *
+ * Also the notes (one-shot sleep/wakeup) Ms park on.
+ *
  * Invariants: see lock.h. Locking: this is the lock.
  */
 #include <stdatomic.h>
 
 #include "../os/os.h"
-#include "lock.h"
+#include "../debug/print.h"
+#include "runtime2.h"
 
 enum { MUTEX_UNLOCKED = 0, MUTEX_LOCKED = 1, MUTEX_SLEEPING = 2 };
 enum { ACTIVE_SPIN = 4, ACTIVE_SPIN_CNT = 30, PASSIVE_SPIN = 1 };
@@ -61,4 +64,40 @@ void gort__unlock(struct mutex *l) {
                                         memory_order_release);
   if (v == MUTEX_SLEEPING)
     gort__os_futex_wake((uint32_t *)&l->key, 1);
+}
+
+/* ---- notes (Go's note on futexes, lock_futex.go) ------------------------
+ * One sleeper, one waker: notewakeup sets key to 1 and wakes the futex;
+ * notesleep waits while key is 0. A note is reused after noteclear. */
+
+void gort__noteclear(struct note *n) {
+  atomic_store_explicit(&n->key, 0, memory_order_relaxed);
+}
+
+void gort__notewakeup(struct note *n) {
+  /* Release: what the waker did before is visible to the woken thread. */
+  uint32_t old = atomic_exchange_explicit(&n->key, 1, memory_order_release);
+  if (old != 0)
+    gort__throw("runtime: notewakeup - double wakeup");
+  gort__os_futex_wake((uint32_t *)&n->key, 1);
+}
+
+void gort__notesleep(struct note *n) {
+  while (atomic_load_explicit(&n->key, memory_order_acquire) == 0)
+    gort__os_futex_wait((uint32_t *)&n->key, 0, -1);
+}
+
+bool gort__notetsleep(struct note *n, int64_t ns) {
+  if (ns < 0) {
+    gort__notesleep(n);
+    return true;
+  }
+  int64_t deadline = gort__os_nanotime() + ns;
+  while (atomic_load_explicit(&n->key, memory_order_acquire) == 0) {
+    int64_t left = deadline - gort__os_nanotime();
+    if (left <= 0)
+      return false;
+    gort__os_futex_wait((uint32_t *)&n->key, 0, left);
+  }
+  return true;
 }

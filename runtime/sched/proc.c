@@ -10,9 +10,12 @@
  *   P  the right to run goroutines, with a local run queue (runq.c). An M
  *      needs a P to run Gs; GOMAXPROCS Ps exist.
  *
- * This version runs one P on one M (the thread that called gort_main);
- * the structures, queues and state machine are the multi-P ones, so the
- * G-M-P work (many Ms, stealing, spinning, sysmon) extends them in place.
+ * GOMAXPROCS Ps exist (GORT_MAXPROCS, gort_set_maxprocs); Ms are made as
+ * needed (mp.c) and park when there is nothing to do. An M looks for work
+ * in findrunnable: its P's runnext and ring, the global queue, then it
+ * steals half of another P's ring (runq.c), and parks only after giving its
+ * P back and checking every queue once more. sysmon (sysmon.c) retakes Ps
+ * from Ms stuck in blocking calls and preempts long-running goroutines.
  *
  * Switching. A G never switches straight to another G. It switches to its
  * M's g0 with mcall(fn): g0 resumes in execute(), right after the switch
@@ -22,10 +25,11 @@
  * findrunnable, execute. Each goroutine switch therefore costs two context
  * switches, as in Go (gopark -> mcall -> schedule -> gogo).
  *
- * Deadlock. When an M finds nothing to run it counts itself idle and calls
- * checkdead(): if no M is running user code and no timer or poller could
- * ever make a G runnable, every goroutine is blocked for good, and the
- * program dies with Go's "all goroutines are asleep - deadlock!", exit 2.
+ * Deadlock. When an M parks it counts itself idle and calls checkdead():
+ * if no M is left running Go code (sysmon does not count) and no timer or
+ * poller could ever make a G runnable, every goroutine is blocked for good,
+ * and the program dies with Go's "all goroutines are asleep - deadlock!",
+ * exit 2.
  *
  * Invariants:
  *   - Only g0 calls execute/findrunnable/checkdead.
@@ -40,9 +44,11 @@
 #include <string.h>
 
 #include "../arch/sanitizer.h"
+#include "../debug/debugvars.h"
 #include "../debug/print.h"
 #include "../debug/traceback.h"
 #include "../os/os.h"
+#include "mp.h"
 #include "runq.h"
 #include "stack.h"
 
@@ -51,12 +57,18 @@ const char *const gort__waitreason_names[WAIT_COUNT] = {
     [WAIT_WAITGROUP] = "sync.WaitGroup.Wait",
     [WAIT_CHAN_RECEIVE] = "chan receive",
     [WAIT_CHAN_SEND] = "chan send",
+    [WAIT_CHAN_RECEIVE_NIL] = "chan receive (nil chan)",
+    [WAIT_CHAN_SEND_NIL] = "chan send (nil chan)",
     [WAIT_SELECT] = "select",
     [WAIT_SELECT_NO_CASES] = "select (no cases)",
     [WAIT_SLEEP] = "sleep",
     [WAIT_SEMACQUIRE] = "semacquire",
     [WAIT_SYNC_MUTEX] = "sync.Mutex.Lock",
+    [WAIT_SYNC_RWMUTEX_R] = "sync.RWMutex.RLock",
+    [WAIT_SYNC_RWMUTEX_W] = "sync.RWMutex.Lock",
+    [WAIT_SYNC_COND] = "sync.Cond.Wait",
     [WAIT_FOREVER] = "forever",
+    [WAIT_PREEMPTED] = "preempted",
 };
 
 struct mutex gort__allglock;
@@ -66,7 +78,6 @@ static size_t allgcap;
 
 static _Thread_local struct m *tls_m;
 static struct m m0;
-static struct p p0;
 static _Atomic int runtime_started;
 
 enum { G0_SCRATCH_SIZE = 64 * 1024 };
@@ -74,6 +85,8 @@ enum { G0_SCRATCH_SIZE = 64 * 1024 };
 /* ---- current M and G ---------------------------------------------------- */
 
 __attribute__((noinline)) struct m *gort__getm(void) { return tls_m; }
+
+void gort__settls(struct m *mp) { tls_m = mp; }
 
 __attribute__((noinline)) struct g *gort__getg(void) {
   struct m *mp = tls_m;
@@ -135,13 +148,24 @@ static void gswitch(struct g *from, struct g *to, bool from_dies) {
   gort__asan_start_switch(from_dies ? NULL : &from->asan_fake,
                           (const void *)to->stack.lo,
                           to->stack.hi - to->stack.lo);
+  gort__tsan_fiber_switch(to->tsan_fiber);
   gort__context_switch(&from->ctx, &to->ctx);
   switched_in(from);
 }
 
+/* The calling thread's stack becomes mp's g0. */
+void gort__mstart_context(struct m *mp) {
+  size_t scratch = gort__context_scratch_size ? G0_SCRATCH_SIZE : 0;
+  void *buf = scratch ? gort__os_reserve(scratch) : NULL;
+  if (scratch && buf == NULL)
+    gort__throw("runtime: cannot allocate the scheduler stack buffer");
+  gort__context_init_current(&mp->g0.ctx, buf, scratch);
+  mp->g0.tsan_fiber = gort__tsan_fiber_current();
+}
+
 /* mcall switches from the current G to g0, which runs fn(gp) and then
  * schedules. Returns (possibly on another M) when gp runs again. */
-static void mcall(void (*fn)(struct g *), bool dying) {
+static void mcall_impl(void (*fn)(struct g *), bool dying) {
   struct m *mp = gort__getm();
   struct g *gp = mp->curg;
   gort__stack_check(gp);
@@ -149,6 +173,8 @@ static void mcall(void (*fn)(struct g *), bool dying) {
   mp->mcall_g = gp;
   gswitch(gp, &mp->g0, dying);
 }
+
+void gort__mcall(void (*fn)(struct g *)) { mcall_impl(fn, false); }
 
 /* ---- goroutine creation and exit ---------------------------------------- */
 
@@ -193,7 +219,16 @@ static struct g *newproc(gort_func fn, void *arg, struct p *pp) {
   gp->waiting_on = NULL;
   gp->is_main = false;
   atomic_store_explicit(&gp->preempt, 0, memory_order_relaxed);
-  atomic_fetch_add_explicit(&gort__sched.ngoroutines, 1, memory_order_relaxed);
+  int64_t live = atomic_fetch_add_explicit(&gort__sched.ngoroutines, 1,
+                                           memory_order_relaxed) + 1;
+  int64_t peak = atomic_load_explicit(&gort__sched.goroutines_peak,
+                                      memory_order_relaxed);
+  while (live > peak &&
+         !atomic_compare_exchange_weak_explicit(&gort__sched.goroutines_peak,
+                                                &peak, live,
+                                                memory_order_relaxed,
+                                                memory_order_relaxed)) {
+  }
   gort__casgstatus(gp, G_DEAD, G_RUNNABLE);
   return gp;
 }
@@ -202,11 +237,22 @@ int gort_go(gort_func fn, void *arg) {
   struct m *mp = must_getm("gort_go");
   if (fn == NULL)
     gort__panic("gort_go: nil func");
+  /* A call is a safe point, checked on entry as Go checks in a function's
+   * prologue: a chain of goroutines each starting the next through runnext
+   * inherits one time slice, and only this yield, before the child exists,
+   * lets the global queue in. */
+  if (atomic_load_explicit(&mp->curg->preempt, memory_order_relaxed)) {
+    gort_preempt_check();
+    mp = gort__getm();
+  }
   struct g *gp = newproc(fn, arg, mp->p);
   if (gp == NULL)
     return GORT_ENOMEM;
-  /* Like Go's newproc: the new G runs next on this P. */
+  /* Like Go's newproc: the new G runs next on this P, and an idle P gets
+   * an M to steal the spawner's older work. */
   gort__runqput(mp->p, gp, true);
+  if (gort__sched.main_started)
+    gort__wakep();
   return 0;
 }
 
@@ -217,13 +263,14 @@ static void goexit0(struct g *gp) {
   atomic_fetch_sub_explicit(&gort__sched.ngoroutines, 1, memory_order_relaxed);
   gp->fn = NULL;
   gp->arg = NULL;
-  gp->m = NULL;
   gort__stackfree(mp->p, &gp->stack);
+  gort__tsan_fiber_destroy(gp->tsan_fiber);
+  gp->tsan_fiber = NULL;
   gort__gfput(mp->p, gp);
 }
 
 static void goexit1(void) {
-  mcall(goexit0, true);
+  mcall_impl(goexit0, true);
   gort__throw("runtime: a dead goroutine was resumed");
 }
 
@@ -260,7 +307,7 @@ void gort__gopark(bool (*unlockf)(struct g *, void *), void *lock,
   mp->park_unlockf = unlockf;
   mp->park_lock = lock;
   mp->curg->waitreason = reason;
-  mcall(park_m, false);
+  mcall_impl(park_m, false);
 }
 
 bool gort__parkunlock(struct g *gp, void *lock) {
@@ -269,47 +316,61 @@ bool gort__parkunlock(struct g *gp, void *lock) {
   return true;
 }
 
-void gort__goready(struct g *gp) {
+void gort__ready(struct g *gp, bool next) {
   gp->waitreason = WAIT_NONE;
   gp->waiting_on = NULL;
   gort__casgstatus(gp, G_WAITING, G_RUNNABLE);
-  gort__runqput(gort__getm()->p, gp, true);
+  struct m *mp = gort__getm();
+  if (mp->p == NULL)
+    gort__throw("runtime: ready without a P");
+  gort__runqput(mp->p, gp, next);
+  gort__wakep();
 }
+
+void gort__goready(struct g *gp) { gort__ready(gp, true); }
 
 /* gosched_m puts gp on the global queue, as Go's Gosched does, so that a
  * yielding G goes behind everything already waiting. */
-static void gosched_m(struct g *gp) {
+void gort__gosched_m(struct g *gp) {
   gort__casgstatus(gp, G_RUNNING, G_RUNNABLE);
   gort__lock(&gort__sched.lock);
   gort__globrunqput_locked(gp);
   gort__unlock(&gort__sched.lock);
+  gort__wakep();
 }
 
 void gort_yield(void) {
   must_getm("gort_yield");
-  mcall(gosched_m, false);
+  mcall_impl(gort__gosched_m, false);
 }
 
 void gort_preempt_check(void) {
   struct g *gp = gort__getg();
   /* Relaxed: a late view only delays the yield to the next check. */
-  if (gp && atomic_load_explicit(&gp->preempt, memory_order_relaxed)) {
+  if (gp && !gp->is_g0 &&
+      atomic_load_explicit(&gp->preempt, memory_order_relaxed)) {
     atomic_store_explicit(&gp->preempt, 0, memory_order_relaxed);
-    gort_yield();
+    mcall_impl(gort__gosched_m, false);
   }
 }
 
 /* ---- the scheduler loop (g0 only) --------------------------------------- */
 
-/* checkdead is called with sched.lock held by an M that found nothing to
- * run and counted itself idle. Port of checkdead, proc.go. */
-static void checkdead_locked(void) {
+/* checkdead is called with sched.lock held when an M goes idle. Port of
+ * checkdead, proc.go. */
+void gort__checkdead_locked(void) {
   struct schedt *s = &gort__sched;
-  int32_t running = s->mcount - s->nmidle;
+  int32_t running = s->mcount - s->nmidle - s->nmsys;
   if (running > 0)
     return;
-  if (s->runq.size > 0)
-    return;
+  if (running < 0) {
+    gort__unlock(&s->lock);
+    gort__throw("runtime: checkdead: inconsistent M counts");
+  }
+  if (s->runq.size > 0) {
+    gort__unlock(&s->lock);
+    gort__throw("runtime: checkdead: runnable goroutines and no M");
+  }
   gort__unlock(&s->lock);
   if (s->main_exited &&
       atomic_load_explicit(&s->ngoroutines, memory_order_relaxed) == 0)
@@ -317,36 +378,141 @@ static void checkdead_locked(void) {
   gort__fatal("all goroutines are asleep - deadlock!");
 }
 
-static struct g *findrunnable(struct m *mp, bool *inherit_time) {
+static uint32_t fastrand(struct m *mp) {
+  /* xorshift64*: the steal order only needs to be spread out. */
+  uint64_t x = mp->fastrand;
+  x ^= x >> 12;
+  x ^= x << 25;
+  x ^= x >> 27;
+  mp->fastrand = x;
+  return (uint32_t)((x * 0x2545f4914f6cdd1dull) >> 32);
+}
+
+static uint32_t gcd(uint32_t a, uint32_t b) {
+  while (b) {
+    uint32_t t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+/* stealwork tries four rounds over all Ps in a random order (a random
+ * start and a stride coprime with their number visits each once); the last
+ * round may also take a victim's runnext (Go's stealWork). */
+static struct g *stealwork(struct m *mp) {
   struct p *pp = mp->p;
+  for (int round = 0; round < 4; round++) {
+    uint32_t n = (uint32_t)atomic_load(&gort__sched.gomaxprocs);
+    uint32_t start = fastrand(mp) % n;
+    uint32_t stride = fastrand(mp) % n + 1;
+    while (gcd(stride, n) != 1)
+      stride++;
+    for (uint32_t k = 0; k < n; k++) {
+      if (atomic_load_explicit(&gort__sched.gcwaiting, memory_order_relaxed))
+        return NULL;
+      struct p *victim = gort__sched.allp[(start + k * stride) % n];
+      if (victim == pp)
+        continue;
+      struct g *gp = gort__runqsteal(pp, victim, round == 3);
+      if (gp)
+        return gp;
+    }
+  }
+  return NULL;
+}
+
+/* A spinning M found work: stop spinning and, if it was the last spinner,
+ * start another so that remaining work is found (Go's resetspinning). */
+static void resetspinning(struct m *mp) {
+  mp->spinning = false;
+  if (atomic_fetch_sub(&gort__sched.nmspinning, 1) == 1)
+    gort__wakep();
+}
+
+static bool any_local_work(void) {
+  int32_t n = atomic_load(&gort__sched.gomaxprocs);
+  for (int32_t i = 0; i < n; i++)
+    if (!gort__runqempty(gort__sched.allp[i]))
+      return true;
+  return false;
+}
+
+static struct g *findrunnable(struct m *mp, bool *inherit_time) {
   struct g *gp;
+top:
   *inherit_time = false;
+  if (atomic_load_explicit(&gort__sched.gcwaiting, memory_order_acquire)) {
+    gort__gcstopm(mp);
+    goto top;
+  }
+  struct p *pp = mp->p;
   /* Every 61st tick look at the global queue first, so a pair of Gs
    * readying each other through runnext cannot starve it (proc.go). */
-  if (pp->schedtick % 61 == 0 && gort__sched.runq.size > 0) {
+  if (pp->schedtick % 61 == 0 &&
+      atomic_load_explicit(&gort__sched.runqsize, memory_order_relaxed) > 0) {
     gort__lock(&gort__sched.lock);
     gp = gort__globrunqget_locked(pp, 1);
     gort__unlock(&gort__sched.lock);
     if (gp)
       return gp;
   }
-  for (;;) {
-    gp = gort__runqget(pp, inherit_time);
-    if (gp)
-      return gp;
+  if ((gp = gort__runqget(pp, inherit_time)) != NULL)
+    return gp;
+  if (atomic_load_explicit(&gort__sched.runqsize, memory_order_relaxed) > 0) {
     gort__lock(&gort__sched.lock);
     gp = gort__globrunqget_locked(pp, 0);
-    if (gp) {
-      gort__unlock(&gort__sched.lock);
-      return gp;
-    }
-    /* Nothing anywhere: go idle. With one M nobody else can make work, so
-     * checkdead decides; with many Ms this is where the M would park. */
-    gort__sched.nmidle++;
-    checkdead_locked();
-    gort__sched.nmidle--;
     gort__unlock(&gort__sched.lock);
+    if (gp)
+      return gp;
   }
+  /* Steal, unless too many Ms spin already: at most as many as busy Ps. */
+  int32_t procs = atomic_load(&gort__sched.gomaxprocs);
+  if (mp->spinning || 2 * atomic_load(&gort__sched.nmspinning) <
+                          procs - atomic_load(&gort__sched.npidle)) {
+    if (!mp->spinning) {
+      mp->spinning = true;
+      atomic_fetch_add(&gort__sched.nmspinning, 1);
+    }
+    if ((gp = stealwork(mp)) != NULL)
+      return gp;
+  }
+  /* Nothing: give the P back. */
+  gort__lock(&gort__sched.lock);
+  if (atomic_load(&gort__sched.gcwaiting)) {
+    gort__unlock(&gort__sched.lock);
+    goto top;
+  }
+  if (gort__sched.runq.size > 0) {
+    gp = gort__globrunqget_locked(pp, 0);
+    gort__unlock(&gort__sched.lock);
+    return gp;
+  }
+  gort__releasep(mp);
+  gort__pidleput_locked(pp);
+  gort__unlock(&gort__sched.lock);
+  /* The delicate dance of proc.go: drop spinning first, then look at every
+   * queue once more; work readied in between saw us spinning and did not
+   * wake anyone, so we must find it. */
+  bool was_spinning = mp->spinning;
+  if (mp->spinning) {
+    mp->spinning = false;
+    atomic_fetch_sub(&gort__sched.nmspinning, 1);
+  }
+  if (was_spinning && (any_local_work() ||
+                       atomic_load(&gort__sched.runqsize) > 0)) {
+    gort__lock(&gort__sched.lock);
+    pp = gort__pidleget_locked();
+    gort__unlock(&gort__sched.lock);
+    if (pp) {
+      gort__acquirep(mp, pp);
+      mp->spinning = true;
+      atomic_fetch_add(&gort__sched.nmspinning, 1);
+      goto top;
+    }
+  }
+  gort__stopm(mp);
+  goto top;
 }
 
 static bool make_first_frame(struct m *mp, struct g *gp) {
@@ -357,6 +523,7 @@ static bool make_first_frame(struct m *mp, struct g *gp) {
                      gp->stack.hi - gp->stack.lo - 16, gp->stack.scratch,
                      gp->stack.scratch_size, goentry, gp);
   gp->asan_fake = NULL;
+  gp->tsan_fiber = gort__tsan_fiber_create();
   return true;
 }
 
@@ -364,14 +531,22 @@ static void execute(struct m *mp, struct g *gp, bool inherit_time) {
   if (gp->stack.lo == 0 && !make_first_frame(mp, gp))
     gort__fatal("runtime: out of memory allocating a goroutine stack");
   if (!inherit_time)
-    mp->p->schedtick++;
+    atomic_fetch_add_explicit(&mp->p->schedtick, 1, memory_order_relaxed);
   gort__casgstatus(gp, G_RUNNABLE, G_RUNNING);
-  gp->m = mp;
-  mp->curg = gp;
+  /* A fresh slice starts unpreempted; an inherited one keeps a request
+   * sysmon made while this M was between goroutines. */
+  uint32_t pending = atomic_exchange_explicit(&mp->p->preempt, 0,
+                                              memory_order_relaxed);
+  atomic_store_explicit(&gp->preempt, inherit_time ? pending : 0,
+                        memory_order_relaxed);
+  __atomic_store_n(&gp->m, mp, __ATOMIC_RELAXED);
+  gort__setcurg(mp, gp);
   gswitch(&mp->g0, gp, false);
-  /* Back on g0 (g0 never changes thread, so mp is still ours). */
-  mp->curg = NULL;
-  gp->m = NULL;
+  /* Back on g0 (g0 never changes thread, so mp is still ours). gp is
+   * ours until fn publishes it. */
+  gort__setcurg(mp, NULL);
+  if (gort__readgstatus(gp) != G_SYSCALL)
+    __atomic_store_n(&gp->m, NULL, __ATOMIC_RELAXED);
   void (*fn)(struct g *) = mp->mcall_fn;
   mp->mcall_fn = NULL;
   mp->mcall_g = NULL;
@@ -380,10 +555,14 @@ static void execute(struct m *mp, struct g *gp, bool inherit_time) {
   fn(gp);
 }
 
-static _Noreturn void schedule(struct m *mp) {
+_Noreturn void gort__schedule(struct m *mp) {
   for (;;) {
+    if (mp->p == NULL)
+      gort__stopm(mp); /* e.g. back from a syscall that lost its P */
     bool inherit_time;
     struct g *gp = findrunnable(mp, &inherit_time);
+    if (mp->spinning)
+      resetspinning(mp);
     execute(mp, gp, inherit_time);
   }
 }
@@ -402,31 +581,23 @@ static void runmain(void *arg) {
   gort__os_exit(rc);
 }
 
-static void mcommoninit(struct m *mp) {
-  gort__lock(&gort__sched.lock);
-  mp->id = gort__sched.mnext++;
-  gort__sched.mcount++;
-  mp->alllink = gort__sched.allm;
-  gort__sched.allm = mp;
-  gort__unlock(&gort__sched.lock);
-  mp->g0.is_g0 = true;
-  mp->g0.atomicstatus = G_RUNNING;
-  mp->g0.goid = 0;
-  mp->g0.m = mp;
-  size_t scratch = gort__context_scratch_size ? G0_SCRATCH_SIZE : 0;
-  void *buf = scratch ? gort__os_reserve(scratch) : NULL;
-  if (scratch && buf == NULL)
-    gort__throw("runtime: cannot allocate the scheduler stack buffer");
-  gort__context_init_current(&mp->g0.ctx, buf, scratch);
+static int default_procs(void) {
+  int n = gort__os_ncpu();
+  int threads = gort__os_max_threads();
+  /* A fixed thread pool (wasm) must also hold sysmon and an M for a
+   * blocking call. */
+  if (threads > 0 && n > threads - 2)
+    n = threads > 2 ? threads - 2 : 1;
+  return n < MAX_PROCS ? n : MAX_PROCS;
 }
 
 static int procs_from_env(void) {
   const char *env = getenv("GORT_MAXPROCS");
   if (env == NULL || *env == 0)
-    return gort__os_ncpu();
+    return default_procs();
   char *end;
   long n = strtol(env, &end, 10);
-  if (*end != 0 || n < 1 || n > 1024) {
+  if (*end != 0 || n < 1 || n > MAX_PROCS) {
     gort__print_str("runtime: GORT_MAXPROCS=");
     gort__print_str(env);
     gort__print_str(" is not a number from 1 to 1024\n");
@@ -441,30 +612,43 @@ _Noreturn void gort_main(int (*main_fn)(int argc, char **argv), int argc,
     gort__fatal("gort_main called twice");
   if (main_fn == NULL)
     gort__fatal("gort_main: nil main function");
-  (void)procs_from_env(); /* validated now; one P runs in this version */
+  gort__sched.start_ns = gort__os_nanotime();
+  gort__debug_init();
+  int procs = procs_from_env();
   gort__stack_init();
   gort__os_install_fault_handler();
+  gort__preempt_init();
   gort__os_thread_init();
 
-  static struct p *allp[1];
-  allp[0] = &p0;
-  gort__sched.allp = allp;
-  gort__sched.gomaxprocs = 1;
-  p0.id = 0;
-  p0.status = P_RUNNING;
-  p0.m = &m0;
-  m0.p = &p0;
-  tls_m = &m0;
-  mcommoninit(&m0);
+  gort__settls(&m0);
+  m0.thread = gort__os_thread_self();
+  gort__mstart_context(&m0);
+  gort__procinit(&m0, procs);
 
   static struct mainargs args;
   args = (struct mainargs){main_fn, argc, argv};
-  struct g *gp = newproc(runmain, &args, &p0);
+  struct g *gp = newproc(runmain, &args, m0.p);
   if (gp == NULL)
     gort__fatal("runtime: out of memory creating the main goroutine");
   gp->is_main = true;
-  gort__runqput(&p0, gp, true);
-  schedule(&m0);
+  gort__runqput(m0.p, gp, true);
+  gort__sched.main_started = true;
+  gort__newm_sys(gort__sysmon);
+  gort__schedule(&m0);
+}
+
+int gort_maxprocs(void) { return atomic_load(&gort__sched.gomaxprocs); }
+
+int gort_set_maxprocs(int n) {
+  must_getm("gort_set_maxprocs");
+  int prev = atomic_load(&gort__sched.gomaxprocs);
+  if (n < 1 || n == prev)
+    return prev;
+  if (n > MAX_PROCS)
+    return GORT_EINVAL;
+  gort__stop_the_world();
+  gort__start_the_world(n);
+  return prev;
 }
 
 /* ---- queries ------------------------------------------------------------ */
@@ -501,6 +685,11 @@ const char *gort_strerror(int code) {
 }
 
 /* ---- faults ------------------------------------------------------------- */
+
+void gort__on_quit_signal(void) {
+  gort__die_begin("", "SIGQUIT: quit");
+  gort__die_end();
+}
 
 void gort__on_fault(void *addr, const char *signame, void *pc) {
   struct m *mp = tls_m;

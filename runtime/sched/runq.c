@@ -3,8 +3,8 @@
  * runqputslow, globrunqput, globrunqget, gfput, gfget in proc.go).
  *
  * The local run queue of a P is a ring of P_RUNQ_SIZE slots. Only the
- * owning M writes runqtail (puts); consumers (the owner now, stealing Ms
- * later) take from runqhead with a CAS. When the ring is full, half of it
+ * owning M writes runqtail (puts); consumers (the owner, and thieves in
+ * runqsteal, which take half at once) take from runqhead with a CAS. When the ring is full, half of it
  * plus the new G move to the global queue in one locked step, so the cost
  * of the lock is paid once per P_RUNQ_SIZE/2 puts.
  *
@@ -23,6 +23,7 @@
 #include <stdlib.h>
 
 #include "../debug/print.h"
+#include "../os/os.h"
 #include "runq.h"
 
 struct schedt gort__sched;
@@ -53,6 +54,8 @@ static struct g *gqueue_pop(struct gqueue *q) {
 
 void gort__globrunqput_locked(struct g *gp) {
   gqueue_push_back(&gort__sched.runq, gp);
+  atomic_store_explicit(&gort__sched.runqsize, gort__sched.runq.size,
+                        memory_order_relaxed);
 }
 
 struct g *gort__globrunqget_locked(struct p *pp, int max) {
@@ -60,7 +63,7 @@ struct g *gort__globrunqget_locked(struct p *pp, int max) {
   if (s->runq.size == 0)
     return NULL;
   /* Take a fair share: one P's worth of the queue, at most half the ring. */
-  int64_t n = s->runq.size / s->gomaxprocs + 1;
+  int64_t n = s->runq.size / atomic_load(&s->gomaxprocs) + 1;
   if (n > s->runq.size)
     n = s->runq.size;
   if (max > 0 && n > max)
@@ -70,6 +73,7 @@ struct g *gort__globrunqget_locked(struct p *pp, int max) {
   struct g *gp = gqueue_pop(&s->runq);
   while (--n > 0)
     gort__runqput(pp, gqueue_pop(&s->runq), false);
+  atomic_store_explicit(&s->runqsize, s->runq.size, memory_order_relaxed);
   return gp;
 }
 
@@ -84,7 +88,8 @@ static bool runqputslow(struct p *pp, struct g *gp, uint32_t h, uint32_t t) {
   if (n != HALF)
     gort__throw("runtime: runqputslow: queue is not full");
   for (uint32_t i = 0; i < n; i++)
-    batch[i] = pp->runq[(h + i) % P_RUNQ_SIZE];
+    batch[i] = atomic_load_explicit(&pp->runq[(h + i) % P_RUNQ_SIZE],
+                                    memory_order_relaxed);
   if (!atomic_compare_exchange_strong_explicit(&pp->runqhead, &h, h + n,
                                                memory_order_release,
                                                memory_order_relaxed))
@@ -110,7 +115,8 @@ void gort__runqput(struct p *pp, struct g *gp, bool next) {
     uint32_t h = atomic_load_explicit(&pp->runqhead, memory_order_acquire);
     uint32_t t = atomic_load_explicit(&pp->runqtail, memory_order_relaxed);
     if (t - h < P_RUNQ_SIZE) {
-      pp->runq[t % P_RUNQ_SIZE] = gp;
+      atomic_store_explicit(&pp->runq[t % P_RUNQ_SIZE], gp,
+                            memory_order_relaxed);
       /* Release: the slot is written before a consumer can see it. */
       atomic_store_explicit(&pp->runqtail, t + 1, memory_order_release);
       return;
@@ -135,7 +141,8 @@ struct g *gort__runqget(struct p *pp, bool *inherit_time) {
     uint32_t t = atomic_load_explicit(&pp->runqtail, memory_order_acquire);
     if (t == h)
       return NULL;
-    struct g *gp = pp->runq[h % P_RUNQ_SIZE];
+    struct g *gp = atomic_load_explicit(&pp->runq[h % P_RUNQ_SIZE],
+                                        memory_order_relaxed);
     if (atomic_compare_exchange_weak_explicit(&pp->runqhead, &h, h + 1,
                                               memory_order_release,
                                               memory_order_relaxed))
@@ -154,6 +161,74 @@ uint32_t gort__runqlen(struct p *pp) {
   uint32_t h = atomic_load_explicit(&pp->runqhead, memory_order_acquire);
   uint32_t t = atomic_load_explicit(&pp->runqtail, memory_order_acquire);
   return t - h;
+}
+
+/* runqgrab copies up to half of pp's queue into the ring batch starting at
+ * batch_head, and returns how many. With steal_runnext it may take pp's
+ * runnext when the ring is empty (Go's runqgrab). */
+static uint32_t runqgrab(struct p *pp, struct g *_Atomic *batch,
+                         uint32_t batch_head, bool steal_runnext) {
+  for (;;) {
+    uint32_t h = atomic_load_explicit(&pp->runqhead, memory_order_acquire);
+    uint32_t t = atomic_load_explicit(&pp->runqtail, memory_order_acquire);
+    uint32_t n = t - h;
+    n = n - n / 2;
+    if (n == 0) {
+      if (!steal_runnext)
+        return 0;
+      struct g *next = atomic_load_explicit(&pp->runnext,
+                                            memory_order_acquire);
+      if (next == NULL)
+        return 0;
+      /* pp's owner is likely about to run it: give it a moment, so a
+       * pair of goroutines handing work back and forth is not split
+       * between two Ps (proc.go does the same). */
+      if (atomic_load_explicit(&pp->status, memory_order_relaxed) ==
+          P_RUNNING)
+        gort__os_usleep(3);
+      if (!atomic_compare_exchange_strong_explicit(&pp->runnext, &next, NULL,
+                                                   memory_order_acq_rel,
+                                                   memory_order_relaxed))
+        continue;
+      atomic_store_explicit(&batch[batch_head % P_RUNQ_SIZE], next,
+                            memory_order_relaxed);
+      return 1;
+    }
+    if (n > P_RUNQ_SIZE / 2) /* read h and t at different times: retry */
+      continue;
+    for (uint32_t i = 0; i < n; i++) {
+      struct g *gp = atomic_load_explicit(&pp->runq[(h + i) % P_RUNQ_SIZE],
+                                          memory_order_relaxed);
+      atomic_store_explicit(&batch[(batch_head + i) % P_RUNQ_SIZE], gp,
+                            memory_order_relaxed);
+    }
+    /* Release-CAS: commits the taking; on failure pp's owner or another
+     * thief got there first and the copies above are discarded. */
+    if (atomic_compare_exchange_strong_explicit(&pp->runqhead, &h, h + n,
+                                                memory_order_acq_rel,
+                                                memory_order_relaxed))
+      return n;
+  }
+}
+
+struct g *gort__runqsteal(struct p *pp, struct p *victim, bool steal_runnext) {
+  uint32_t t = atomic_load_explicit(&pp->runqtail, memory_order_relaxed);
+  uint32_t n = runqgrab(victim, pp->runq, t, steal_runnext);
+  if (n == 0)
+    return NULL;
+  n--;
+  struct g *gp = atomic_load_explicit(&pp->runq[(t + n) % P_RUNQ_SIZE],
+                                      memory_order_relaxed);
+  if (n > 0) {
+    uint32_t h = atomic_load_explicit(&pp->runqhead, memory_order_acquire);
+    if (t - h + n >= P_RUNQ_SIZE)
+      gort__throw("runtime: runqsteal: runq overflow");
+    /* Release: the stolen slots are written before they are visible. */
+    atomic_store_explicit(&pp->runqtail, t + n, memory_order_release);
+  }
+  pp->steals += n + 1;
+  atomic_fetch_add_explicit(&gort__sched.steals, n + 1, memory_order_relaxed);
+  return gp;
 }
 
 /* ---- free Gs ------------------------------------------------------------ */
@@ -176,6 +251,17 @@ void gort__gfput(struct p *pp, struct g *gp) {
     gort__sched.ngfree++;
   }
   gort__unlock(&gort__sched.lock);
+}
+
+void gort__gfpurge_locked(struct p *pp) {
+  while (pp->gfree) {
+    struct g *x = pp->gfree;
+    pp->gfree = x->schedlink;
+    x->schedlink = gort__sched.gfree;
+    gort__sched.gfree = x;
+    gort__sched.ngfree++;
+  }
+  pp->gfreecnt = 0;
 }
 
 struct g *gort__gfget(struct p *pp) {

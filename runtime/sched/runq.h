@@ -18,7 +18,11 @@ void gort__globrunqput_locked(struct g *gp);
 /* Take a G (and up to max-1 more into pp's ring; max 0 = no limit). */
 struct g *gort__globrunqget_locked(struct p *pp, int max);
 
+/* Steal about half of victim's Gs into pp's ring; returns one to run. */
+struct g *gort__runqsteal(struct p *pp, struct p *victim, bool steal_runnext);
+
 void gort__gfput(struct p *pp, struct g *gp);
+void gort__gfpurge_locked(struct p *pp);
 struct g *gort__gfget(struct p *pp);
 
 #endif

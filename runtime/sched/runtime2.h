@@ -36,10 +36,13 @@
 enum gstatus {
   G_IDLE = 0,     /* just allocated, not yet initialised; owned by creator */
   G_RUNNABLE = 1, /* on a run queue; not running; stack idle (or none yet) */
-  G_RUNNING = 2,  /* running user code on g->m; it owns its stack */
-  G_WAITING = 3,  /* parked (gopark); on some wait queue; whoever readies it
+  G_RUNNING = 2,  /* running user code on g->m, which has a P; it owns its
+                     stack */
+  G_SYSCALL = 3,  /* in a blocking call (gort_syscall_enter); g->m owns it
+                     but may have lost its P */
+  G_WAITING = 4,  /* parked (gopark); on some wait queue; whoever readies it
                      must go through gort__goready */
-  G_DEAD = 4,     /* exited; on a free list; no stack */
+  G_DEAD = 5,     /* exited; on a free list; no stack */
 };
 
 /* Why a G waits (Go's waitReason); printed in the goroutine dump. */
@@ -48,12 +51,18 @@ enum waitreason {
   WAIT_WAITGROUP,
   WAIT_CHAN_RECEIVE,
   WAIT_CHAN_SEND,
+  WAIT_CHAN_RECEIVE_NIL,
+  WAIT_CHAN_SEND_NIL,
   WAIT_SELECT,
   WAIT_SELECT_NO_CASES,
   WAIT_SLEEP,
   WAIT_SEMACQUIRE,
   WAIT_SYNC_MUTEX,
+  WAIT_SYNC_RWMUTEX_R,
+  WAIT_SYNC_RWMUTEX_W,
+  WAIT_SYNC_COND,
   WAIT_FOREVER,
+  WAIT_PREEMPTED,
   WAIT_COUNT
 };
 
@@ -78,59 +87,97 @@ struct g {
   struct gstack stack;     /* (owner) */
   _Atomic uint32_t atomicstatus; /* enum gstatus; gort__casgstatus */
   uint32_t waitreason;           /* enum waitreason; set by gopark */
-  _Atomic uint32_t preempt;      /* someone asked this G to yield */
+  /* Someone (sysmon, stop-the-world) asked this G to yield at its next
+   * safe point. Relaxed: a late view only delays the yield. */
+  _Atomic uint32_t preempt;
   int64_t goid;
   gort_func fn; /* entry; set by gort_go, cleared at exit */
   void *arg;
-  struct g *schedlink; /* next on a run queue, wait queue or free list */
-  struct m *m;         /* M running it, when G_RUNNING */
+  struct g *schedlink; /* next on the global queue, a wait queue or a free
+                          list */
+  struct m *m; /* M running it, when G_RUNNING or G_SYSCALL; written by
+                  that M, read racily by the dump (__atomic, relaxed) */
   void *waiting_on;    /* the object it waits on (dump, debugging) */
-  void *asan_fake; /* AddressSanitizer's fake-stack save (arch/sanitizer.h) */
+  void *asan_fake;     /* AddressSanitizer's fake-stack save */
+  void *tsan_fiber;    /* ThreadSanitizer's fiber for this G's stack */
+  uint64_t async_preempts; /* times preempted by a signal (stats) */
   bool is_main;
   bool is_g0;
 };
 
+struct note {
+  _Atomic uint32_t key; /* 0: not signalled; 1: signalled */
+};
+
 struct m {
-  struct g g0;      /* the M's own thread stack, running schedule() */
-  struct g *curg;   /* the G running user code, or NULL (owner) */
-  struct p *p;      /* attached P, or NULL (owner) */
+  struct g g0;       /* the M's own thread stack, running schedule() */
+  struct g *curg;    /* the G running user code, or NULL (owner) */
+  struct p *p;       /* attached P, or NULL (owner) */
+  struct p *nextp;   /* P to take when woken (set by the waker) */
+  struct p *oldp;    /* P held before a syscall (owner) */
   int64_t id;
+  uintptr_t thread;  /* OS thread handle, for signals */
+  bool spinning;     /* looking for work; counted in sched.nmspinning */
+  bool is_sysmon;
+  void (*mstartfn)(struct m *); /* run instead of the scheduler (sysmon) */
+  struct note park;  /* stopm sleeps here; startm wakes it */
+  struct m *schedlink; /* next idle M (sched.lock) */
+  struct m *alllink;   /* all Ms, for the dump (set once) */
+  uint64_t fastrand;   /* steal order (owner) */
   /* mcall: the G switching to g0 leaves here what g0 must do for it. */
   void (*mcall_fn)(struct g *);
   struct g *mcall_g;
   /* gopark's arguments, for park_m on g0. */
   bool (*park_unlockf)(struct g *, void *);
   void *park_lock;
-  struct m *alllink; /* all Ms, for the dump (set once) */
+  _Atomic uint32_t signal_pending; /* a preemption signal is in flight */
 };
 
 enum { P_RUNQ_SIZE = 256 }; /* must be a power of two */
 enum { STACK_CACHE_SIZE = 32 };
 
 enum pstatus {
-  P_IDLE = 0,    /* not used by any M; on the idle list */
-  P_RUNNING = 1, /* owned by an M running goroutines or the scheduler */
-  P_DEAD = 2,    /* beyond GOMAXPROCS */
+  P_IDLE = 0,    /* not used by any M; on the idle list, or about to be
+                    handed to a woken M */
+  P_RUNNING = 1, /* owned by an M running goroutines or the scheduler;
+                    only that M changes it */
+  P_SYSCALL = 2, /* its M is in a blocking call; sysmon (retake) or the M
+                    itself (exitsyscall) may take it with a CAS */
+  P_GCSTOP = 3,  /* halted for stop-the-world; owned by the STW initiator */
+  P_DEAD = 4,    /* beyond GOMAXPROCS */
 };
 
 struct p {
   int32_t id;
-  uint32_t status; /* enum pstatus */
-  struct m *m;     /* owning M, when P_RUNNING */
-  uint32_t schedtick; /* incremented on every scheduling (owner) */
+  _Atomic uint32_t status; /* enum pstatus; see the states for who writes */
+  struct m *m;       /* owning M, when P_RUNNING (owner) */
+  struct p *link;    /* next idle P (sched.lock) */
+  /* Incremented on every scheduling / every syscall, read by sysmon to see
+   * a G running or a call blocking too long. */
+  _Atomic uint32_t schedtick;
+  _Atomic uint32_t syscalltick;
+  /* sysmon's view of the ticks above (sysmon only). */
+  uint32_t sysmon_schedtick, sysmon_syscalltick;
+  /* sysmon asked to end the time slice while the M was in the scheduler:
+   * the next G that inherits the slice starts with preempt set. */
+  _Atomic uint32_t preempt;
+  int64_t sysmon_schedwhen, sysmon_syscallwhen;
   /* Local run queue: a ring of P_RUNQ_SIZE, runqhead taken by consumers
-   * with CAS, runqtail written only by the owner (Go's runqput/runqget). */
+   * (owner or thieves) with CAS, runqtail written only by the owner (Go's
+   * runqput/runqget/runqgrab). Slots are atomics: a thief may read a slot
+   * the owner is rewriting, and then its CAS on runqhead fails. */
   _Atomic uint32_t runqhead;
   _Atomic uint32_t runqtail;
-  struct g *runq[P_RUNQ_SIZE];
+  struct g *_Atomic runq[P_RUNQ_SIZE];
   /* A G readied by the running G runs next, inheriting the time slice
-   * (Go's runnext). */
+   * (Go's runnext). Written by the owner, taken by CAS by anyone. */
   struct g *_Atomic runnext;
   /* Free Gs and stacks cached on this P (owner). */
   struct g *gfree;
   int32_t gfreecnt;
   struct gstack stackcache[STACK_CACHE_SIZE];
   int32_t stackcachecnt;
+  uint64_t steals; /* Gs this P stole (owner; read racily for stats) */
 };
 
 /* A queue of Gs linked through schedlink (Go's gQueue). */
@@ -139,21 +186,42 @@ struct gqueue {
   int64_t size;
 };
 
+enum { MAX_PROCS = 1024, MAX_MCOUNT = 10000 };
+
 struct schedt {
   struct mutex lock;
-  struct gqueue runq;       /* global run queue (sched.lock) */
-  struct g *gfree;          /* global free Gs (sched.lock) */
-  int64_t ngfree;           /* (sched.lock) */
-  _Atomic int64_t goidgen;  /* last goid handed out */
+  struct gqueue runq;        /* global run queue (sched.lock) */
+  _Atomic int64_t runqsize;  /* = runq.size, for lock-free peeks */
+  struct g *gfree;           /* global free Gs (sched.lock) */
+  int64_t ngfree;            /* (sched.lock) */
+  _Atomic int64_t goidgen;   /* last goid handed out */
   _Atomic int64_t ngoroutines; /* live Gs, user-visible count */
-  int32_t mcount;           /* Ms made (sched.lock) */
-  int32_t nmidle;           /* idle Ms (sched.lock) */
-  int32_t nmspinning;       /* (sched.lock; atomic later) */
-  int32_t gomaxprocs;
-  struct p **allp;
-  struct m *allm;           /* list through alllink (sched.lock) */
-  int64_t mnext;            /* next M id (sched.lock) */
-  bool main_exited;         /* main called gort_goexit (sched.lock) */
+  _Atomic int64_t goroutines_peak;
+  struct m *midle;           /* idle Ms (sched.lock) */
+  int32_t nmidle;            /* (sched.lock) */
+  int32_t mcount;            /* Ms made or being made (sched.lock) */
+  int32_t nmsys;             /* system Ms not counted for deadlock (sysmon) */
+  int64_t mnext;             /* next M id (sched.lock) */
+  struct p *pidle;           /* idle Ps (sched.lock) */
+  _Atomic int32_t npidle;
+  _Atomic int32_t nmspinning;
+  _Atomic int32_t gomaxprocs;
+  struct p **allp;           /* [gomaxprocs]; replaced only during STW,
+                                with allplock held too */
+  struct mutex allplock;     /* held by sysmon while it walks allp; lock
+                                order: sched.lock, then allplock */
+  int32_t allp_cap;
+  struct m *allm;            /* list through alllink (sched.lock) */
+  bool main_exited;          /* main called gort_goexit (sched.lock) */
+  bool main_started;
+  /* Stop-the-world (Go's sched.gcwaiting, stopwait, stopnote). */
+  _Atomic uint32_t gcwaiting;
+  int32_t stopwait;          /* Ps still to stop (sched.lock) */
+  struct note stopnote;
+  _Atomic uint64_t steals;   /* Gs moved by stealing, in all */
+  _Atomic uint64_t async_preempts; /* goroutines stopped by a signal */
+  int64_t start_ns;          /* when gort_main began (set once) */
+  _Atomic uint64_t thread_create_failures;
 };
 
 extern struct schedt gort__sched;
@@ -169,8 +237,33 @@ struct m *gort__getm(void);
 struct g *gort__getg(void);
 
 void gort__casgstatus(struct g *gp, uint32_t oldval, uint32_t newval);
+void gort__ready(struct g *gp, bool next);
+void gort__wakep(void);
+
+/* Notes: one-shot sleep/wakeup for one sleeper (Go's note). */
+void gort__noteclear(struct note *n);
+void gort__notewakeup(struct note *n);
+void gort__notesleep(struct note *n);
+/* Sleeps at most ns; true if woken by notewakeup. */
+bool gort__notetsleep(struct note *n, int64_t ns);
 static inline uint32_t gort__readgstatus(struct g *gp) {
   return __atomic_load_n((uint32_t *)&gp->atomicstatus, __ATOMIC_ACQUIRE);
+}
+
+/* p->m and m->curg are read by sysmon and the dump without locks: writes
+ * release, those readers acquire, so what they then read of the M or G was
+ * initialised before (Go reads them racily; we keep TSan's view exact). */
+static inline void gort__setpm(struct p *pp, struct m *mp) {
+  __atomic_store_n(&pp->m, mp, __ATOMIC_RELEASE);
+}
+static inline struct m *gort__loadpm(struct p *pp) {
+  return __atomic_load_n(&pp->m, __ATOMIC_ACQUIRE);
+}
+static inline void gort__setcurg(struct m *mp, struct g *gp) {
+  __atomic_store_n(&mp->curg, gp, __ATOMIC_RELEASE);
+}
+static inline struct g *gort__loadcurg(struct m *mp) {
+  return __atomic_load_n(&mp->curg, __ATOMIC_ACQUIRE);
 }
 
 /* gopark parks the current G with the given reason. If unlockf is not NULL

@@ -202,3 +202,8 @@ bool gort__stack_in_guard(const struct g *gp, uintptr_t addr) {
   const struct gstack *s = &gp->stack;
   return s->guarded && addr < s->lo && addr >= s->lo - guard_size;
 }
+
+void gort__stackcache_release(struct p *pp) {
+  if (pp->stackcachecnt > 0)
+    spill(pp, pp->stackcachecnt);
+}

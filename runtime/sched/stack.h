@@ -24,6 +24,8 @@ size_t gort__stack_usable_size(void);
 /* Fill *s with a stack for a new goroutine; false when out of memory. */
 bool gort__stackalloc(struct p *pp, struct gstack *s);
 void gort__stackfree(struct p *pp, struct gstack *s);
+/* Give every cached stack of pp back to the global pool (P destroyed). */
+void gort__stackcache_release(struct p *pp);
 /* Throws "stack overflow" if gp's canaries are broken. Cheap. */
 void gort__stack_check(struct g *gp);
 /* True when addr lies in the guard region below gp's stack. */

@@ -10,7 +10,7 @@
 
 #include "test.h"
 
-#define X(name, code, text, where) int test_##name(void);
+#define X(name, code, text, where, env) int test_##name(void);
 #include "test-list.h"
 #undef X
 
@@ -23,7 +23,7 @@ struct test_case {
 };
 
 static const struct test_case cases[] = {
-#define X(name, code, text, where) {#name, test_##name, code, text, #where},
+#define X(name, code, text, where, env) {#name, test_##name, code, text, #where},
 #include "test-list.h"
 #undef X
 };

@@ -4,7 +4,7 @@
  * the case from any goroutine: it prints where and exits 1.
  *
  * GORT_TEST_SMALL is defined for sanitizer and wasm builds: stress cases
- * scale down (STRESS(big, small)).
+ * scale down (STRESS(big, small)); GORT_TEST_TSAN further still.
  */
 #ifndef GORT_TEST_H
 #define GORT_TEST_H
@@ -39,7 +39,19 @@
     }                                                                       \
   } while (0)
 
-#ifdef GORT_TEST_SMALL
+/* Goroutines that signalled a WaitGroup may still be on their way out on
+ * another P: yield until only n are left (a bounded number of times). */
+#define CHECK_GOROUTINES_SETTLE(n)                                          \
+  do {                                                                      \
+    for (long i_ = 0; i_ < 10000000 && gort_num_goroutine() != (n); i_++)   \
+      gort_yield();                                                         \
+    CHECK_EQ(gort_num_goroutine(), (n));                                    \
+  } while (0)
+
+#if defined(GORT_TEST_TSAN)
+/* ThreadSanitizer tracks each goroutine stack as a thread (8128 at most). */
+#define STRESS(big, small) ((small) / 5)
+#elif defined(GORT_TEST_SMALL)
 #define STRESS(big, small) (small)
 #else
 #define STRESS(big, small) (big)

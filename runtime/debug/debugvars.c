@@ -1,0 +1,59 @@
+/*
+ * debugvars.c - parsing GORT_DEBUG (see debugvars.h).
+ *
+ * Invariants: runs once, on the thread that called gort_main, before any
+ * other M exists. Locking: none needed (see above).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../os/os.h"
+#include "debugvars.h"
+#include "print.h"
+
+struct gort_debugvars gort__debug;
+
+static const struct {
+  const char *name;
+  int64_t *i64;
+  int32_t *i32;
+} vars[] = {
+    {"schedtrace", &gort__debug.schedtrace, NULL},
+    {"scheddetail", NULL, &gort__debug.scheddetail},
+    {"asyncpreemptoff", NULL, &gort__debug.asyncpreemptoff},
+    {"gctrace", NULL, &gort__debug.gctrace},
+};
+
+static void set_var(const char *item, size_t len) {
+  const char *eq = memchr(item, '=', len);
+  if (eq == NULL)
+    return;
+  size_t nlen = (size_t)(eq - item);
+  for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+    if (strlen(vars[i].name) == nlen && memcmp(vars[i].name, item, nlen) == 0) {
+      long long v = strtoll(eq + 1, NULL, 10);
+      if (vars[i].i64)
+        *vars[i].i64 = v;
+      else
+        *vars[i].i32 = (int32_t)v;
+      return;
+    }
+  }
+  gort__print_str("gort: unknown GORT_DEBUG setting ");
+  gort__os_write_err(item, len);
+  gort__print_str(" (ignored)\n");
+}
+
+void gort__debug_init(void) {
+  const char *env = getenv("GORT_DEBUG");
+  if (env == NULL)
+    return;
+  while (*env) {
+    size_t len = strcspn(env, ",");
+    if (len > 0)
+      set_var(env, len);
+    env += len;
+    if (*env == ',')
+      env++;
+  }
+}

@@ -1,0 +1,14 @@
+/*
+ * sched_stats.h - scheduler observability: gort_sched_stats (gort.h), the
+ * GORT_DEBUG=schedtrace=MS line, and the goroutine dump on SIGQUIT.
+ */
+#ifndef GORT_DEBUG_SCHED_STATS_H
+#define GORT_DEBUG_SCHED_STATS_H
+
+#include <stdbool.h>
+
+/* Print one SCHED line (Go's schedtrace), with per-P and per-M lines when
+ * detail is set. Called by sysmon. */
+void gort__schedtrace(bool detail);
+
+#endif

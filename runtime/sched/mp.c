@@ -1,0 +1,434 @@
+/*
+ * mp.c - Ms and Ps: starting, parking and waking Ms, handing Ps between
+ * them, the idle lists, changing GOMAXPROCS and stopping the world. Ports
+ * of proc.go's startm, stopm, handoffp, wakep, pidleput/pidleget,
+ * mput/mget, procresize, stopTheWorld and startTheWorld.
+ *
+ * Spinning Ms (Go's "Worker thread parking/unparking" comment, proc.go):
+ * an M without work "spins" (looks for work to steal) before it parks. At
+ * most as many Ms spin as there are busy Ps, and whenever work is readied
+ * while there is an idle P and no spinning M, one M is woken to spin
+ * (wakep). A spinning M that finds work stops spinning and, if it was the
+ * last one, wakes another, so new work is never stranded while a P idles.
+ *
+ * Invariants:
+ *   - An M holds at most one P; a P in P_RUNNING has exactly one M.
+ *   - sched.nmspinning counts Ms with m->spinning set.
+ *   - sched.mcount - sched.nmidle - sched.nmsys is the number of Ms that
+ *     may still run Go code; when it is 0 checkdead decides.
+ *
+ * Locking: sched.lock guards the idle lists and counts; P status changes
+ * out of P_SYSCALL are CASes (the M returning and sysmon race for it).
+ */
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include "../arch/sanitizer.h"
+#include "../debug/print.h"
+#include "../os/os.h"
+#include "mp.h"
+#include "runq.h"
+#include "stack.h"
+
+/* ---- idle lists (sched.lock) ------------------------------------------- */
+
+void gort__pidleput_locked(struct p *pp) {
+  if (!gort__runqempty(pp))
+    gort__throw("runtime: pidleput: P has non-empty run queue");
+  atomic_store_explicit(&pp->status, P_IDLE, memory_order_release);
+  gort__setpm(pp, NULL);
+  pp->link = gort__sched.pidle;
+  gort__sched.pidle = pp;
+  atomic_fetch_add(&gort__sched.npidle, 1);
+}
+
+struct p *gort__pidleget_locked(void) {
+  struct p *pp = gort__sched.pidle;
+  if (pp) {
+    gort__sched.pidle = pp->link;
+    pp->link = NULL;
+    atomic_fetch_sub(&gort__sched.npidle, 1);
+  }
+  return pp;
+}
+
+static void mput_locked(struct m *mp) {
+  mp->schedlink = gort__sched.midle;
+  gort__sched.midle = mp;
+  gort__sched.nmidle++;
+  gort__checkdead_locked();
+}
+
+static struct m *mget_locked(void) {
+  struct m *mp = gort__sched.midle;
+  if (mp) {
+    gort__sched.midle = mp->schedlink;
+    mp->schedlink = NULL;
+    gort__sched.nmidle--;
+  }
+  return mp;
+}
+
+/* ---- P ownership -------------------------------------------------------- */
+
+void gort__acquirep(struct m *mp, struct p *pp) {
+  if (mp->p != NULL || pp->m != NULL)
+    gort__throw("runtime: acquirep: already in use");
+  mp->p = pp;
+  gort__setpm(pp, mp);
+  atomic_store_explicit(&pp->status, P_RUNNING, memory_order_release);
+}
+
+struct p *gort__releasep(struct m *mp) {
+  struct p *pp = mp->p;
+  if (pp == NULL || pp->m != mp)
+    gort__throw("runtime: releasep: invalid P state");
+  mp->p = NULL;
+  gort__setpm(pp, NULL);
+  atomic_store_explicit(&pp->status, P_IDLE, memory_order_release);
+  return pp;
+}
+
+/* ---- making Ms ---------------------------------------------------------- */
+
+static void mstart(void *arg);
+
+void gort__mcommoninit_locked(struct m *mp) {
+  mp->id = gort__sched.mnext++;
+  mp->alllink = gort__sched.allm;
+  gort__sched.allm = mp;
+  mp->fastrand = (uint64_t)mp->id * 0x9e3779b97f4a7c15ull + 1;
+  mp->g0.is_g0 = true;
+  mp->g0.atomicstatus = G_RUNNING;
+  mp->g0.m = mp;
+}
+
+/* Reserve a slot for a new M (counted as running from now, as Go's
+ * mReserveID). sched.lock must be held. */
+static void mreserve_locked(void) {
+  if (gort__sched.mcount >= MAX_MCOUNT) {
+    gort__unlock(&gort__sched.lock);
+    gort__print_str("runtime: program exceeds 10000-thread limit\n");
+    gort__fatal("thread exhaustion");
+  }
+  gort__sched.mcount++;
+}
+
+/* newm makes an M that starts with P pp (spinning if asked), or runs fn
+ * instead of the scheduler (sysmon). Counted already by mreserve_locked.
+ * Returns false when the OS has no thread for it: the caller undoes. */
+static bool newm(struct p *pp, bool spinning, void (*fn)(struct m *)) {
+  struct m *mp = calloc(1, sizeof *mp);
+  if (mp == NULL)
+    return false;
+  mp->nextp = pp;
+  mp->spinning = spinning;
+  mp->mstartfn = fn;
+  gort__lock(&gort__sched.lock);
+  gort__mcommoninit_locked(mp);
+  gort__unlock(&gort__sched.lock);
+  uintptr_t handle;
+  if (gort__os_thread_create(mstart, mp, &handle) != 0) {
+    /* mp stays on allm (ids are never reused) but never runs. */
+    return false;
+  }
+  return true;
+}
+
+/* Undo a reservation whose thread could not be made: give pp back and, if
+ * the M was to spin, the spinning count. */
+static void newm_failed(struct p *pp, bool spinning) {
+  atomic_fetch_add(&gort__sched.thread_create_failures, 1);
+  gort__lock(&gort__sched.lock);
+  gort__sched.mcount--;
+  if (pp)
+    gort__pidleput_locked(pp);
+  gort__unlock(&gort__sched.lock);
+  if (spinning)
+    atomic_fetch_sub(&gort__sched.nmspinning, 1);
+}
+
+static void mstart(void *arg) {
+  struct m *mp = arg;
+  gort__os_thread_init();
+  gort__settls(mp);
+  mp->thread = gort__os_thread_self();
+  gort__mstart_context(mp);
+  if (mp->mstartfn) {
+    mp->mstartfn(mp);
+    return;
+  }
+  gort__acquirep(mp, mp->nextp);
+  mp->nextp = NULL;
+  gort__schedule(mp);
+}
+
+void gort__newm_sys(void (*fn)(struct m *)) {
+  gort__lock(&gort__sched.lock);
+  mreserve_locked();
+  gort__sched.nmsys++;
+  gort__unlock(&gort__sched.lock);
+  if (!newm(NULL, false, fn)) {
+    gort__lock(&gort__sched.lock);
+    gort__sched.mcount--;
+    gort__sched.nmsys--;
+    gort__unlock(&gort__sched.lock);
+    atomic_fetch_add(&gort__sched.thread_create_failures, 1);
+  }
+}
+
+/* ---- parking and waking Ms ---------------------------------------------- */
+
+void gort__stopm(struct m *mp) {
+  if (mp->p != NULL)
+    gort__throw("runtime: stopm holding p");
+  if (mp->spinning)
+    gort__throw("runtime: stopm spinning");
+  gort__lock(&gort__sched.lock);
+  mput_locked(mp);
+  gort__unlock(&gort__sched.lock);
+  gort__notesleep(&mp->park);
+  gort__noteclear(&mp->park);
+  gort__acquirep(mp, mp->nextp);
+  mp->nextp = NULL;
+}
+
+void gort__startm(struct p *pp, bool spinning) {
+  gort__lock(&gort__sched.lock);
+  if (pp == NULL) {
+    pp = gort__pidleget_locked();
+    if (pp == NULL) {
+      gort__unlock(&gort__sched.lock);
+      if (spinning)
+        atomic_fetch_sub(&gort__sched.nmspinning, 1);
+      return;
+    }
+  }
+  struct m *nmp = mget_locked();
+  if (nmp == NULL) {
+    mreserve_locked();
+    gort__unlock(&gort__sched.lock);
+    if (!newm(pp, spinning, NULL))
+      newm_failed(pp, spinning);
+    return;
+  }
+  gort__unlock(&gort__sched.lock);
+  if (nmp->spinning)
+    gort__throw("runtime: startm: m is spinning");
+  if (nmp->nextp)
+    gort__throw("runtime: startm: m has p");
+  nmp->spinning = spinning;
+  nmp->nextp = pp;
+  gort__notewakeup(&nmp->park);
+}
+
+void gort__wakep(void) {
+  /* Peeks are racy on purpose: a missed wake-up is repaired by the
+   * spinning M that finds work (resetspinning) or by the next ready. */
+  if (atomic_load_explicit(&gort__sched.npidle, memory_order_relaxed) == 0)
+    return;
+  int32_t zero = 0;
+  if (atomic_load_explicit(&gort__sched.nmspinning, memory_order_relaxed) !=
+          0 ||
+      !atomic_compare_exchange_strong(&gort__sched.nmspinning, &zero, 1))
+    return;
+  gort__startm(NULL, true);
+}
+
+void gort__handoffp(struct p *pp) {
+  /* Local or global work: start an M for it at once. */
+  if (!gort__runqempty(pp) ||
+      atomic_load_explicit(&gort__sched.runqsize, memory_order_relaxed) != 0) {
+    gort__startm(pp, false);
+    return;
+  }
+  /* Nobody spinning or idle: start a spinning M so work is not stranded. */
+  int32_t zero = 0;
+  if (atomic_load(&gort__sched.nmspinning) + atomic_load(&gort__sched.npidle) ==
+          0 &&
+      atomic_compare_exchange_strong(&gort__sched.nmspinning, &zero, 1)) {
+    gort__startm(pp, true);
+    return;
+  }
+  gort__lock(&gort__sched.lock);
+  if (atomic_load(&gort__sched.gcwaiting)) {
+    atomic_store(&pp->status, P_GCSTOP);
+    gort__setpm(pp, NULL);
+    if (--gort__sched.stopwait == 0)
+      gort__notewakeup(&gort__sched.stopnote);
+    gort__unlock(&gort__sched.lock);
+    return;
+  }
+  if (gort__sched.runq.size != 0) {
+    gort__unlock(&gort__sched.lock);
+    gort__startm(pp, false);
+    return;
+  }
+  gort__pidleput_locked(pp);
+  gort__unlock(&gort__sched.lock);
+}
+
+/* gcstopm: the running M gives its P to a stop-the-world in progress and
+ * parks. */
+void gort__gcstopm(struct m *mp) {
+  if (mp->spinning) {
+    mp->spinning = false;
+    atomic_fetch_sub(&gort__sched.nmspinning, 1);
+  }
+  struct p *pp = gort__releasep(mp);
+  gort__lock(&gort__sched.lock);
+  atomic_store(&pp->status, P_GCSTOP);
+  if (--gort__sched.stopwait == 0)
+    gort__notewakeup(&gort__sched.stopnote);
+  gort__unlock(&gort__sched.lock);
+  gort__stopm(mp);
+}
+
+/* ---- stop the world, resize --------------------------------------------- */
+
+static void preemptall(void) {
+  int32_t n = atomic_load(&gort__sched.gomaxprocs);
+  for (int32_t i = 0; i < n; i++) {
+    struct p *pp = gort__sched.allp[i];
+    if (atomic_load(&pp->status) == P_RUNNING)
+      gort__preemptone(pp);
+  }
+}
+
+void gort__stop_the_world(void) {
+  struct m *mp = gort__getm();
+  gort__lock(&gort__sched.lock);
+  int32_t n = atomic_load(&gort__sched.gomaxprocs);
+  gort__sched.stopwait = n;
+  atomic_store(&gort__sched.gcwaiting, 1);
+  preemptall();
+  /* Our own P. */
+  atomic_store(&mp->p->status, P_GCSTOP);
+  gort__sched.stopwait--;
+  /* Ps in blocking calls stop where they are. */
+  for (int32_t i = 0; i < n; i++) {
+    struct p *pp = gort__sched.allp[i];
+    uint32_t s = P_SYSCALL;
+    if (atomic_compare_exchange_strong(&pp->status, &s, P_GCSTOP)) {
+      atomic_fetch_add(&pp->syscalltick, 1);
+      gort__sched.stopwait--;
+    }
+  }
+  /* Idle Ps. */
+  struct p *pp;
+  while ((pp = gort__pidleget_locked()) != NULL) {
+    atomic_store(&pp->status, P_GCSTOP);
+    gort__sched.stopwait--;
+  }
+  bool wait = gort__sched.stopwait > 0;
+  gort__unlock(&gort__sched.lock);
+  if (wait) {
+    /* Running Ms stop at their next safe point; ask again now and then
+     * (async preemption natively, the preempt flag everywhere). */
+    while (!gort__notetsleep(&gort__sched.stopnote, 100 * 1000))
+      preemptall();
+    gort__noteclear(&gort__sched.stopnote);
+  }
+  if (gort__sched.stopwait != 0)
+    gort__throw("runtime: stop_the_world: not stopped");
+}
+
+static struct p *newp(int32_t id) {
+  struct p *pp = calloc(1, sizeof *pp);
+  if (pp == NULL)
+    gort__throw("runtime: out of memory making a P");
+  pp->id = id;
+  atomic_store(&pp->status, P_GCSTOP);
+  return pp;
+}
+
+/* Move everything queued on pp to the global queue (pp is going away). */
+static void drain_runq_locked(struct p *pp) {
+  bool inherit;
+  struct g *gp;
+  while ((gp = gort__runqget(pp, &inherit)) != NULL)
+    gort__globrunqput_locked(gp);
+}
+
+/* procresize: world stopped, sched.lock held. Returns the Ps that have
+ * local work, linked through link; the caller starts Ms for them. */
+static struct p *procresize_locked(int32_t nprocs, struct m *mp) {
+  int32_t old = atomic_load(&gort__sched.gomaxprocs);
+  if (nprocs > gort__sched.allp_cap) {
+    gort__lock(&gort__sched.allplock);
+    struct p **n = realloc(gort__sched.allp, (size_t)nprocs * sizeof *n);
+    if (n == NULL)
+      gort__throw("runtime: out of memory growing allp");
+    for (int32_t i = gort__sched.allp_cap; i < nprocs; i++)
+      n[i] = newp(i);
+    gort__sched.allp = n;
+    gort__sched.allp_cap = nprocs;
+    gort__unlock(&gort__sched.allplock);
+  }
+  /* Ps that go away give their Gs, free Gs and stacks to the global pools. */
+  for (int32_t i = nprocs; i < old; i++) {
+    struct p *pp = gort__sched.allp[i];
+    drain_runq_locked(pp);
+    gort__gfpurge_locked(pp);
+    gort__stackcache_release(pp);
+    atomic_store(&pp->status, P_DEAD);
+  }
+  gort__lock(&gort__sched.allplock);
+  atomic_store(&gort__sched.gomaxprocs, nprocs);
+  gort__unlock(&gort__sched.allplock);
+  /* Keep our P if it survives, else take P0. */
+  if (mp->p && mp->p->id < nprocs) {
+    atomic_store(&mp->p->status, P_RUNNING);
+  } else {
+    if (mp->p) {
+      gort__setpm(mp->p, NULL);
+      mp->p = NULL;
+    }
+    struct p *p0 = gort__sched.allp[0];
+    gort__setpm(p0, NULL);
+    gort__acquirep(mp, p0);
+  }
+  struct p *runnable = NULL;
+  gort__sched.pidle = NULL;
+  atomic_store(&gort__sched.npidle, 0);
+  for (int32_t i = nprocs - 1; i >= 0; i--) {
+    struct p *pp = gort__sched.allp[i];
+    if (pp == mp->p)
+      continue;
+    gort__setpm(pp, NULL);
+    if (gort__runqempty(pp)) {
+      gort__pidleput_locked(pp);
+    } else {
+      atomic_store(&pp->status, P_IDLE);
+      pp->link = runnable;
+      runnable = pp;
+    }
+  }
+  return runnable;
+}
+
+void gort__start_the_world(int32_t nprocs) {
+  struct m *mp = gort__getm();
+  gort__lock(&gort__sched.lock);
+  struct p *runnable = procresize_locked(nprocs, mp);
+  atomic_store(&gort__sched.gcwaiting, 0);
+  gort__unlock(&gort__sched.lock);
+  while (runnable) {
+    struct p *pp = runnable;
+    runnable = pp->link;
+    pp->link = NULL;
+    gort__startm(pp, false);
+  }
+  gort__wakep();
+}
+
+/* ---- the very first M and Ps -------------------------------------------- */
+
+void gort__procinit(struct m *m0, int32_t nprocs) {
+  gort__lock(&gort__sched.lock);
+  gort__mcommoninit_locked(m0);
+  gort__sched.mcount = 1;
+  atomic_store(&gort__sched.gomaxprocs, 0);
+  (void)procresize_locked(nprocs, m0);
+  gort__unlock(&gort__sched.lock);
+}

@@ -1,0 +1,40 @@
+/*
+ * mp.h - Ms and Ps (mp.c) and the scheduler entry points other files of
+ * runtime/sched call. Functions ending in _locked need sched.lock.
+ */
+#ifndef GORT_SCHED_MP_H
+#define GORT_SCHED_MP_H
+
+#include "runtime2.h"
+
+/* mp.c */
+void gort__pidleput_locked(struct p *pp);
+struct p *gort__pidleget_locked(void);
+void gort__acquirep(struct m *mp, struct p *pp);
+struct p *gort__releasep(struct m *mp);
+void gort__mcommoninit_locked(struct m *mp);
+void gort__newm_sys(void (*fn)(struct m *));
+void gort__stopm(struct m *mp);
+void gort__startm(struct p *pp, bool spinning);
+void gort__handoffp(struct p *pp);
+void gort__gcstopm(struct m *mp);
+void gort__stop_the_world(void);
+void gort__start_the_world(int32_t nprocs);
+void gort__procinit(struct m *m0, int32_t nprocs);
+
+/* proc.c */
+void gort__settls(struct m *mp);
+void gort__mstart_context(struct m *mp);
+_Noreturn void gort__schedule(struct m *mp);
+void gort__checkdead_locked(void);
+void gort__mcall(void (*fn)(struct g *));
+/* Yield: gp (running) goes to the global queue; runs on g0. */
+void gort__gosched_m(struct g *gp);
+
+/* sysmon.c / preempt.c */
+void gort__sysmon(struct m *mp);
+void gort__preemptone(struct p *pp);
+void gort__preempt_init(void);
+bool gort__async_preempt_enabled(void);
+
+#endif

@@ -1,0 +1,108 @@
+/*
+ * sysmon.c - the system monitor: an M without a P that wakes every 20 µs
+ * to 10 ms (backing off while nothing happens) and
+ *   - retakes Ps from Ms blocked in calls (gort_syscall_enter) for more than
+ *     one of its ticks, when there is other work (Go's retake);
+ *   - asks goroutines that have run for more than 10 ms to yield
+ *     (preemptone: the preempt flag, and a signal natively);
+ *   - prints the schedtrace line when GORT_DEBUG=schedtrace=MS asks;
+ *   - will drive netpoll and forced GC (the hooks are marked below).
+ * Port of sysmon and retake in proc.go.
+ *
+ * Invariants: sysmon holds no P and never runs goroutines; it is counted in
+ * sched.nmsys, so it does not keep checkdead from seeing a deadlock.
+ *
+ * Locking: allplock while walking allp (a resize replaces it); the
+ * sysmon_* fields of each P are sysmon's alone.
+ */
+#include <stdatomic.h>
+
+#include "../debug/debugvars.h"
+#include "../debug/sched_stats.h"
+#include "../os/os.h"
+#include "mp.h"
+#include "runq.h"
+
+enum {
+  FORCE_PREEMPT_NS = 10 * 1000 * 1000, /* Go's forcePreemptNS */
+  SYSMON_MIN_US = 20,
+  SYSMON_MAX_US = 10 * 1000,
+};
+
+static uint32_t retake(int64_t now) {
+  uint32_t n = 0;
+  gort__lock(&gort__sched.allplock);
+  int32_t procs = atomic_load(&gort__sched.gomaxprocs);
+  for (int32_t i = 0; i < procs; i++) {
+    struct p *pp = gort__sched.allp[i];
+    uint32_t s = atomic_load_explicit(&pp->status, memory_order_acquire);
+    bool sysretake = false;
+    if (s == P_RUNNING || s == P_SYSCALL) {
+      /* The same G has been running since sysmon last looked, for more
+       * than 10 ms: ask it to yield. */
+      uint32_t t = atomic_load_explicit(&pp->schedtick, memory_order_relaxed);
+      if (pp->sysmon_schedtick != t) {
+        pp->sysmon_schedtick = t;
+        pp->sysmon_schedwhen = now;
+      } else if (pp->sysmon_schedwhen + FORCE_PREEMPT_NS <= now) {
+        gort__preemptone(pp);
+        sysretake = true;
+      }
+    }
+    if (s != P_SYSCALL)
+      continue;
+    uint32_t t = atomic_load_explicit(&pp->syscalltick, memory_order_relaxed);
+    if (!sysretake && pp->sysmon_syscalltick != t) {
+      /* A new call since last time: give it one tick. */
+      pp->sysmon_syscalltick = t;
+      pp->sysmon_syscallwhen = now;
+      continue;
+    }
+    /* Leave the P alone if it has no work, others are free to take new
+     * work, and the call is still short (saves waking an M). */
+    if (gort__runqempty(pp) &&
+        atomic_load(&gort__sched.nmspinning) +
+                atomic_load(&gort__sched.npidle) >
+            0 &&
+        pp->sysmon_syscallwhen + FORCE_PREEMPT_NS > now)
+      continue;
+    gort__unlock(&gort__sched.allplock);
+    uint32_t expect = P_SYSCALL;
+    if (atomic_compare_exchange_strong(&pp->status, &expect, P_IDLE)) {
+      n++;
+      atomic_fetch_add_explicit(&pp->syscalltick, 1, memory_order_relaxed);
+      gort__handoffp(pp);
+    }
+    gort__lock(&gort__sched.allplock);
+  }
+  gort__unlock(&gort__sched.allplock);
+  return n;
+}
+
+void gort__sysmon(struct m *mp) {
+  mp->is_sysmon = true;
+  int64_t delay_us = SYSMON_MIN_US;
+  uint32_t idle = 0;
+  int64_t last_trace = gort__os_nanotime();
+  for (;;) {
+    if (idle == 0)
+      delay_us = SYSMON_MIN_US;
+    else if (idle > 50)
+      delay_us *= 2; /* nothing happened for 1 ms: back off */
+    if (delay_us > SYSMON_MAX_US)
+      delay_us = SYSMON_MAX_US;
+    gort__os_usleep(delay_us);
+    int64_t now = gort__os_nanotime();
+    /* (netpoll: poll the network if nobody has for 10 ms - netpoller) */
+    if (retake(now) != 0)
+      idle = 0;
+    else
+      idle++;
+    /* (forced GC every 2 minutes - the collector's issue) */
+    if (gort__debug.schedtrace > 0 &&
+        now - last_trace >= gort__debug.schedtrace * 1000000) {
+      last_trace = now;
+      gort__schedtrace(gort__debug.scheddetail != 0);
+    }
+  }
+}

@@ -1,0 +1,323 @@
+/*
+ * test-gmp.c - the G-M-P scheduler (issue 4): stealing, fairness of the
+ * global queue, preemption, blocking calls, GOMAXPROCS changes, schedtrace
+ * and the fatal paths with many Ps.
+ *
+ * Timing: nothing here asserts a duration. Where a test needs something
+ * to happen "while" another thing runs, the other thing waits for it (with
+ * a generous cap, so a broken scheduler fails instead of hanging).
+ */
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "test.h"
+
+/* ~work units of pure arithmetic, opaque to the optimiser. */
+static uint64_t spin_work(uint64_t x, int units) {
+  for (int i = 0; i < units * 1000; i++) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    x ^= x >> 29;
+  }
+  return x;
+}
+
+static struct gort_sched_stats stats(void) {
+  struct gort_sched_stats st;
+  CHECK(gort_sched_stats(&st) == 0);
+  return st;
+}
+
+/* ---- gmp_steal_happens: one goroutine makes all the work ---------------- */
+
+struct task_set {
+  gort_waitgroup wg;
+  _Atomic uint64_t sum;
+};
+
+static void task(void *p) {
+  struct task_set *t = p;
+  atomic_fetch_add(&t->sum, spin_work(7, 20) & 1);
+  gort_waitgroup_done(&t->wg);
+}
+
+static void producer(void *p) {
+  struct task_set *t = p;
+  for (int i = 0; i < 2000; i++)
+    CHECK(gort_go(task, t) == 0);
+  gort_waitgroup_done(&t->wg);
+}
+
+TEST_IMPL(gmp_steal_happens) {
+  static struct task_set t;
+  gort_set_maxprocs(2);
+  gort_waitgroup_add(&t.wg, 2001);
+  gort_go(producer, &t);
+  gort_waitgroup_wait(&t.wg);
+  struct gort_sched_stats st = stats();
+  CHECK(st.steals > 0);
+  CHECK(st.threads >= 2);
+  return 0;
+}
+
+/* ---- gmp_global_queue_not_starved --------------------------------------
+ * With one P, a chain of goroutines each starting the next runs through
+ * runnext and inherits one time slice; a goroutine waiting on the global
+ * queue must still run (the 61st-tick check, and sysmon's preemption of
+ * the inherited slice). */
+
+static _Atomic int global_ran;
+static _Atomic int64_t chain_len;
+
+static void chain(void *p) {
+  (void)p;
+  if (atomic_load(&global_ran))
+    return;
+  if (atomic_fetch_add(&chain_len, 1) < 50 * 1000 * 1000)
+    gort_go(chain, NULL);
+}
+
+static void on_global_queue(void *p) {
+  (void)p;
+  gort_yield(); /* to the global queue */
+  atomic_store(&global_ran, 1);
+}
+
+TEST_IMPL(gmp_global_queue_not_starved) {
+  gort_set_maxprocs(1);
+  gort_go(on_global_queue, NULL);
+  gort_yield(); /* let it queue itself globally */
+  gort_go(chain, NULL);
+  while (!atomic_load(&global_ran) &&
+         atomic_load(&chain_len) < 50 * 1000 * 1000)
+    gort_yield();
+  CHECK(atomic_load(&global_ran));
+  CHECK(atomic_load(&chain_len) < 50 * 1000 * 1000);
+  return 0;
+}
+
+/* ---- gmp_tight_loop_preempted ------------------------------------------- */
+
+static volatile int stop_spinning;
+static volatile uint64_t spun;
+
+static void tight_loop(void *p) {
+  (void)p;
+  while (!stop_spinning)
+    spun++; /* no call, no safe point */
+}
+
+TEST_IMPL(gmp_tight_loop_preempted) {
+  gort_set_maxprocs(1);
+  gort_go(tight_loop, NULL);
+  /* Once the spinner has the only P, only a signal gets us back here. */
+  while (spun == 0)
+    gort_yield();
+  stop_spinning = 1;
+  CHECK(stats().async_preempts > 0);
+  return 0;
+}
+
+/* ---- gmp_preempt_keeps_registers ----------------------------------------
+ * Goroutines with many live integer and floating-point values in
+ * registers are preempted again and again; their results must equal the
+ * same computation done without interruption. */
+
+struct reg_job {
+  uint64_t iters;
+  uint64_t ires;
+  double fres;
+  gort_waitgroup *wg;
+};
+
+static void compute(uint64_t iters, uint64_t *ires, double *fres) {
+  uint64_t a = 1, b = 2, c = 3, d = 4, e = 5, f = 6;
+  double x = 1.0, y = 0.5, z = 0.25, w = 0.125;
+  for (uint64_t i = 0; i < iters; i++) {
+    a += b ^ i;
+    b = (b << 1 | b >> 63) + c;
+    c ^= d * 3;
+    d += e >> 1;
+    e = e * 5 + f;
+    f ^= a;
+    x = x * 0.999 + y;
+    y = y * 0.998 + z;
+    z = z * 0.997 + w;
+    w = w * 0.996 + 1e-9 * (double)(i & 1023);
+  }
+  *ires = a ^ b ^ c ^ d ^ e ^ f;
+  *fres = x + y + z + w;
+}
+
+static void reg_worker(void *p) {
+  struct reg_job *j = p;
+  compute(j->iters, &j->ires, &j->fres);
+  gort_waitgroup_done(j->wg);
+}
+
+TEST_IMPL(gmp_preempt_keeps_registers) {
+  gort_set_maxprocs(1);
+  const uint64_t iters = STRESS(300, 100) * 1000 * 1000ull;
+  uint64_t want_i;
+  double want_f;
+  compute(iters, &want_i, &want_f);
+  gort_waitgroup wg = GORT_WAITGROUP_INIT;
+  struct reg_job jobs[3];
+  gort_waitgroup_add(&wg, 3);
+  for (int i = 0; i < 3; i++) {
+    jobs[i] = (struct reg_job){iters, 0, 0, &wg};
+    gort_go(reg_worker, &jobs[i]);
+  }
+  gort_waitgroup_wait(&wg);
+  for (int i = 0; i < 3; i++) {
+    CHECK(jobs[i].ires == want_i);
+    CHECK(memcmp(&jobs[i].fres, &want_f, sizeof want_f) == 0);
+  }
+  CHECK(stats().async_preempts >= 3);
+  return 0;
+}
+
+/* ---- gmp_million_complete ----------------------------------------------- */
+
+static void count_one(void *p) {
+  struct task_set *t = p;
+  atomic_fetch_add_explicit(&t->sum, 1, memory_order_relaxed);
+  gort_waitgroup_done(&t->wg);
+}
+
+TEST_IMPL(gmp_million_complete) {
+  static struct task_set t;
+  const int n = STRESS(1000000, 100000);
+  gort_set_maxprocs(2);
+  gort_waitgroup_add(&t.wg, n);
+  for (int i = 0; i < n; i++)
+    CHECK(gort_go(count_one, &t) == 0);
+  gort_waitgroup_wait(&t.wg);
+  CHECK_EQ(atomic_load(&t.sum), n);
+  CHECK_GOROUTINES_SETTLE(1);
+  return 0;
+}
+
+/* ---- gmp_set_maxprocs_while_running ------------------------------------- */
+
+struct busy {
+  _Atomic int stop;
+  _Atomic int64_t work;
+  gort_waitgroup wg;
+};
+
+static void busy_worker(void *p) {
+  struct busy *b = p;
+  while (!atomic_load(&b->stop)) {
+    spin_work(3, 1);
+    atomic_fetch_add(&b->work, 1);
+    gort_preempt_check();
+  }
+  gort_waitgroup_done(&b->wg);
+}
+
+static void wait_for_progress(struct busy *b) {
+  int64_t before = atomic_load(&b->work);
+  while (atomic_load(&b->work) < before + 100)
+    gort_yield();
+}
+
+TEST_IMPL(gmp_set_maxprocs_while_running) {
+  static struct busy b;
+  gort_set_maxprocs(2);
+  gort_waitgroup_add(&b.wg, 8);
+  for (int i = 0; i < 8; i++)
+    gort_go(busy_worker, &b);
+  const int sizes[] = {1, 4, 3, 1, 2};
+  int prev = 2;
+  for (int i = 0; i < 5; i++) {
+    wait_for_progress(&b);
+    CHECK_EQ(gort_set_maxprocs(sizes[i]), prev);
+    CHECK_EQ(gort_maxprocs(), sizes[i]);
+    CHECK_EQ(stats().gomaxprocs, sizes[i]);
+    prev = sizes[i];
+  }
+  wait_for_progress(&b);
+  CHECK_EQ(gort_set_maxprocs(0), prev); /* a query */
+  CHECK_EQ(gort_set_maxprocs(5000), GORT_EINVAL);
+  atomic_store(&b.stop, 1);
+  gort_waitgroup_wait(&b.wg);
+  return 0;
+}
+
+/* ---- gmp_syscall_handoff ------------------------------------------------
+ * One P. A goroutine blocks in a C call for 300 ms; others must run on the
+ * P it handed off meanwhile. */
+
+static _Atomic int blocked_done;
+static _Atomic int64_t ran_while_blocked;
+
+static void blocking_call(void *p) {
+  gort_syscall_enter();
+  struct timespec ts = {0, 300 * 1000 * 1000};
+  nanosleep(&ts, NULL);
+  gort_syscall_exit();
+  atomic_store(&blocked_done, 1);
+  gort_waitgroup_done(p);
+}
+
+TEST_IMPL(gmp_syscall_handoff) {
+  gort_set_maxprocs(1);
+  gort_waitgroup wg = GORT_WAITGROUP_INIT;
+  gort_waitgroup_add(&wg, 1);
+  gort_go(blocking_call, &wg);
+  gort_yield(); /* it runs and blocks, holding the only P */
+  while (!atomic_load(&blocked_done)) {
+    atomic_fetch_add(&ran_while_blocked, 1);
+    gort_yield();
+  }
+  gort_waitgroup_wait(&wg);
+  CHECK(atomic_load(&ran_while_blocked) > 0);
+  return 0;
+}
+
+/* ---- gmp_schedtrace ----------------------------------------------------- */
+
+TEST_IMPL(gmp_schedtrace) {
+  /* GORT_DEBUG=schedtrace=5: sysmon prints a SCHED line every 5 ms; keep
+   * running until 30 ms have passed. */
+  int64_t t0 = gort_nanotime();
+  while (gort_nanotime() - t0 < 30 * 1000 * 1000)
+    gort_yield();
+  return 0;
+}
+
+/* ---- gmp_maxprocs_env --------------------------------------------------- */
+
+TEST_IMPL(gmp_maxprocs_env) {
+  CHECK_EQ(gort_maxprocs(), 3); /* GORT_MAXPROCS=3 */
+  CHECK_EQ(stats().gomaxprocs, 3);
+  return 0;
+}
+
+/* ---- crash cases -------------------------------------------------------- */
+
+static void block_on(void *p) { gort_waitgroup_wait(p); }
+
+TEST_IMPL(crash_deadlock_many_procs) {
+  static gort_waitgroup wg = GORT_WAITGROUP_INIT;
+  gort_waitgroup_add(&wg, 1);
+  for (int i = 0; i < 10; i++)
+    gort_go(block_on, &wg);
+  gort_waitgroup_wait(&wg);
+  return 1;
+}
+
+TEST_IMPL(crash_sigquit_dump) {
+  static gort_waitgroup wg = GORT_WAITGROUP_INIT;
+  gort_waitgroup_add(&wg, 1);
+  gort_go(block_on, &wg);
+  gort_yield();
+  raise(SIGQUIT);
+  return 1;
+}
+
+TEST_IMPL(crash_bad_maxprocs) { return 1; /* GORT_MAXPROCS=0 dies first */ }

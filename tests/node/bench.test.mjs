@@ -1,0 +1,120 @@
+// bench.test.mjs - proves the benchmark suite's runner works, without
+// benchmarking (issue 3: benchmarks are not tests). One `bench/run.mjs
+// --quick` run (tiny N, one run each, no warm-up) of every workload gort
+// has, one only the Go twin has and one with C peers, into a temporary
+// results file and without touching docs/PERFORMANCE.md or
+// bench/results/latest.json; then the shape of its JSON and table. Plus
+// the runner's pure parts: ratios, targets, budget fitting, the docs
+// section. The runner builds the Go twin and the peers if needed (and
+// installs Go, libgc-dev, libmimalloc-dev as root); gort is already built
+// by `npm test` (--no-build-gort).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { costRatio, figureOf, loadTargets, withinTarget } from '../../bench/lib/figures.mjs';
+import { IMPLS, listWorkloads } from '../../bench/lib/impls.mjs';
+import { replaceSection, BEGIN, END } from '../../bench/lib/outputs.mjs';
+import { makePlan } from '../../bench/lib/plan.mjs';
+import { MIN_RUNS } from '../../bench/lib/suite.mjs';
+import { REPO } from './lib/ctest.mjs';
+
+const PEER_WORKLOAD = 'alloc_small';
+const GUARDED = ['docs/PERFORMANCE.md', 'bench/results/latest.json'];
+
+function snapshot(rel) {
+  const f = path.join(REPO, rel);
+  return fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : null;
+}
+
+describe('bench runner', () => {
+  test('--quick: every gort workload, one Go-only, one with peers', { timeout: 300_000 }, () => {
+    const gortHas = listWorkloads(IMPLS.gort) || [];
+    assert.ok(gortHas.length, 'build/gort list names no workload: is gort built?');
+    const wasmHas = listWorkloads(IMPLS.wasm) || [];
+    const targets = loadTargets();
+    const goOnly = Object.keys(targets.workloads).find((w) => !gortHas.includes(w) && w !== PEER_WORKLOAD);
+    const names = [...new Set([...gortHas, ...(goOnly ? [goOnly] : []), PEER_WORKLOAD])];
+
+    const before = GUARDED.map(snapshot);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gort-bench-test-'));
+    const out = path.join(dir, 'quick.json');
+    const r = spawnSync(process.execPath, [path.join(REPO, 'bench/run.mjs'), ...names, '--quick', '--no-docs', '--no-build-gort', '--out', out],
+      { cwd: REPO, encoding: 'utf8', timeout: 280_000 });
+    assert.equal(r.status, 0, `bench/run.mjs failed:\n${r.stderr}\n${r.stdout}`);
+    assert.deepEqual(GUARDED.map(snapshot), before, 'a --quick run must not touch docs/PERFORMANCE.md or latest.json');
+
+    const doc = JSON.parse(fs.readFileSync(out, 'utf8'));
+    fs.rmSync(dir, { recursive: true, force: true });
+    assert.equal(doc.quick, true);
+    assert.ok(doc.machine.cores >= 1 && doc.machine.cpu_model && doc.machine.kernel, JSON.stringify(doc.machine));
+    for (const k of ['gcc', 'go', 'emcc', 'node']) assert.ok(doc.versions[k], `versions.${k} missing`);
+    assert.match(doc.command, /--quick/);
+    assert.deepEqual(doc.workloads.map((w) => w.name), names);
+
+    for (const w of doc.workloads) {
+      const { gort, go, wasm } = w.impls;
+      assert.equal(go.status, 'ok', `${w.name}: Go ${go.status} ${go.error ?? ''}`);
+      assert.equal(go.runs.length, 1, `${w.name}: one run, no warm-up`);
+      assert.ok(Number.isFinite(go.figure.median), `${w.name}: Go has no ${w.figure.field}`);
+      assert.ok(go.rss_peak_bytes > 0, `${w.name}: Go has no rss_peak_bytes`);
+      if (gortHas.includes(w.name)) {
+        assert.equal(gort.status, 'ok', `${w.name}: gort ${gort.error ?? ''}`);
+        assert.equal(gort.n, go.n);
+        assert.ok(w.ratio > 0, `${w.name}: no gort/Go ratio`);
+        assert.ok(['yes', 'no', null].includes(w.within));
+      } else {
+        assert.equal(gort.status, 'missing');
+        assert.equal(w.ratio, null);
+      }
+      if (wasmHas.includes(w.name) && gortHas.includes(w.name)) {
+        assert.equal(wasm.status, 'ok', `${w.name}: wasm ${wasm.error ?? ''}`);
+        assert.ok(w.wasm_ratio > 0, `${w.name}: no wasm/native ratio`);
+      }
+    }
+    const peers = doc.workloads.find((w) => w.name === PEER_WORKLOAD).impls;
+    for (const id of ['mimalloc', 'glibc']) {
+      assert.equal(peers[id].status, 'ok', `${id}: ${peers[id].error ?? ''}`);
+      assert.ok(peers[id].figure.median > 0);
+    }
+
+    const lines = r.stdout.split('\n').filter((l) => l.startsWith('|'));
+    assert.match(lines[0], /\| workload .*\| gort .*\| Go .*\| gort\/Go .*\| target .*\| wasm\/native/);
+    assert.equal(lines.length, 2 + names.length, 'header, rule and one row per workload');
+    if (goOnly) assert.match(r.stdout, new RegExp(`\\| ${goOnly} .*missing \\(gort\\)`));
+    assert.equal(doc.report, r.stdout.trimEnd());
+  });
+
+  test('ratios are gort cost / Go cost, inverted for throughput', () => {
+    const targets = loadTargets();
+    const pp = figureOf(targets, 'pingpong');
+    assert.equal(costRatio(pp, 200, 400), 0.5);
+    assert.equal(withinTarget(pp, 0.5, 200), 'yes');
+    assert.equal(withinTarget(pp, 0.9, 200), 'no');
+    const tcp = figureOf(targets, 'tcp_echo');
+    assert.equal(costRatio(tcp, 50_000, 100_000), 2, 'half the throughput costs twice as much');
+    const gc = figureOf(targets, 'gc_pause');
+    assert.equal(withinTarget(gc, 0.5, 1500), 'no', 'gc_pause: 1 ms absolute bound');
+    assert.equal(withinTarget(gc, 0.5, 800), 'yes');
+    assert.equal(withinTarget(figureOf(targets, 'yield'), 3, 10), null, 'no target');
+  });
+
+  test('the plan lowers runs of the slowest workloads to fit the budget, not below 3', () => {
+    const lists = { gort: ['a', 'b'], go: ['a', 'b'], wasm: [] };
+    const slow = () => 60_000; // one minute per run
+    const plan = makePlan(['a', 'b'], lists, { runs: 5, warmup: 1, runsGiven: false, quick: false }, slow);
+    assert.ok(plan.workloads.every((w) => w.runs >= MIN_RUNS));
+    assert.deepEqual(plan.lowered.sort(), ['a', 'b']);
+    const given = makePlan(['a'], lists, { runs: 5, warmup: 1, runsGiven: true, quick: false }, slow);
+    assert.equal(given.workloads[0].runs, 5, '--runs is kept');
+    assert.deepEqual(given.workloads[0].missing, ['wasm']);
+  });
+
+  test('the docs section is replaced between its markers only', () => {
+    const text = `# T\nbefore\n${BEGIN}\nold\n${END}\nafter\n`;
+    assert.equal(replaceSection(text, 'new'), `# T\nbefore\n${BEGIN}\nnew\n${END}\nafter\n`);
+    assert.match(replaceSection('# T\n', 'x'), new RegExp(`${BEGIN}\\nx\\n${END}\\n$`));
+  });
+});
