@@ -1,0 +1,64 @@
+// bench/lib/figures.mjs - bench/targets.json and what follows from it: the
+// headline figure of a workload and how to read it from a JSON line, the
+// gort/Go ratio (always "gort cost / Go cost": lower is better) and whether
+// a workload is within its target.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const TARGETS_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'targets.json');
+
+export function loadTargets(file = TARGETS_FILE) {
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
+const FALLBACK = { figure: 'ns_per_op' };
+
+// The figure of a workload: { name, field, scale, unit, better } plus the
+// workload's target fields (max_ratio, max_value, wasm_max_ratio).
+export function figureOf(targets, workload) {
+  const spec = targets.workloads[workload] || FALLBACK;
+  const fig = targets.figures[spec.figure];
+  if (!fig) throw new Error(`targets.json: ${workload}: unknown figure ${spec.figure}`);
+  return { name: spec.figure, scale: 1, ...fig, ...spec };
+}
+
+// Reads a dotted field ("gc.pause_max_ns") from a JSON line, scaled; null
+// when absent or not a number.
+export function readField(json, field, scale = 1) {
+  let v = json;
+  for (const k of field.split('.')) v = v == null ? undefined : v[k];
+  return typeof v === 'number' && Number.isFinite(v) ? v * scale : null;
+}
+
+export const headline = (fig, json) => readField(json, fig.field, fig.scale);
+
+// gort/Go as a cost ratio: for "higher is better" figures, Go / gort.
+export function costRatio(fig, gortValue, goValue) {
+  if (gortValue == null || goValue == null) return null;
+  const [num, den] = fig.better === 'higher' ? [goValue, gortValue] : [gortValue, goValue];
+  return den > 0 ? num / den : null;
+}
+
+// "yes" / "no" / null (no target or no ratio).
+export function withinTarget(fig, ratio, gortValue) {
+  if (fig.max_ratio == null && fig.max_value == null) return null;
+  if (ratio == null) return null;
+  const okRatio = fig.max_ratio == null || ratio <= fig.max_ratio;
+  const okValue = fig.max_value == null || (gortValue != null && gortValue <= fig.max_value);
+  return okRatio && okValue ? 'yes' : 'no';
+}
+
+export function wasmWithin(fig, wasmRatio) {
+  if (fig.wasm_max_ratio == null || wasmRatio == null) return null;
+  return wasmRatio <= fig.wasm_max_ratio ? 'yes' : 'no';
+}
+
+// The target as text: "≤ 0.8", "≤ 1.0 and ≤ 1000 µs max pause".
+export function targetText(fig) {
+  const parts = [];
+  if (fig.max_ratio != null) parts.push(`≤ ${fig.max_ratio.toFixed(1)}`);
+  if (fig.max_value != null) parts.push(`≤ ${fig.max_value} ${fig.unit.split(' ')[0]}`);
+  return parts.join(', ');
+}

@@ -1,0 +1,97 @@
+// bench/lib/plan.mjs - what a bench invocation will run: for each chosen
+// workload the implementations that have it (gort, Go, its C peers, wasm)
+// with their N, the runs, and an estimate of the time it takes. When the
+// estimate does not fit the budget (15 minutes for the whole suite) and
+// --runs was not given, the slowest workloads get fewer runs, never fewer
+// than MIN_RUNS.
+//
+// Estimates come from the last results file when it measured the same
+// implementation at the same N (median process time), else from suite.mjs.
+
+import fs from 'node:fs';
+import { median } from './stats.mjs';
+import {
+  BUDGET_S, BUILD_RESERVE_S, EST_MS, GORT_FACTOR, MIN_RUNS, PEERS, QUICK_N,
+  UNKNOWN_MS, WASM_FACTOR, WASM_N, WASM_SMALL_N_SCALE, WASM_START_MS,
+} from './suite.mjs';
+
+const QUICK_EST_MS = { wasm: WASM_START_MS, other: 100 };
+
+// One implementation of one workload: { id, n (null: its default), why }.
+function implEntry(id, name, quick) {
+  if (quick) return { id, n: QUICK_N[name] ?? null, why: null };
+  if (id === 'wasm' && WASM_N[name]) return { id, n: WASM_N[name].n, why: WASM_N[name].why };
+  return { id, n: null, why: null };
+}
+
+function candidates(name) {
+  return ['gort', 'go', ...(PEERS[name] || []), 'wasm'];
+}
+
+// lists: { impl id: [workload names] or null (not built) }.
+function planWorkload(name, lists, quick) {
+  const impls = [];
+  const missing = [];
+  for (const id of candidates(name)) {
+    if (lists[id]?.includes(name)) impls.push(implEntry(id, name, quick));
+    else missing.push(id);
+  }
+  return { name, impls, missing };
+}
+
+// history(name, id, n): median process time of the earlier runs of
+// (workload, impl) in `file` when they were asked the same n (null: the
+// default N), else null.
+export function historyFrom(file) {
+  let old;
+  try { old = JSON.parse(fs.readFileSync(file, 'utf8')); } catch { return () => null; }
+  return (name, id, n) => {
+    const impl = old.workloads?.find((x) => x.name === name)?.impls?.[id];
+    if (!impl || (impl.n_asked ?? null) !== (n ?? null)) return null;
+    return median((impl.runs || []).filter((r) => r.ok).map((r) => r.elapsed_ms));
+  };
+}
+
+function estimateMs(name, impl, history, quick) {
+  const seen = history(name, impl.id, impl.n);
+  if (seen != null) return seen;
+  if (quick) return impl.id === 'wasm' ? QUICK_EST_MS.wasm : QUICK_EST_MS.other;
+  const go = EST_MS.go[name] ?? UNKNOWN_MS;
+  if (impl.id === 'go') return go;
+  if (impl.id === 'gort') return go * GORT_FACTOR;
+  if (impl.id === 'wasm') {
+    const native = history(name, 'gort', null) ?? go * GORT_FACTOR;
+    return WASM_START_MS + WASM_FACTOR * native * (impl.n != null ? WASM_SMALL_N_SCALE : 1);
+  }
+  return EST_MS[impl.id]?.[name] ?? UNKNOWN_MS;
+}
+
+const totalMs = (ws) => ws.reduce((s, w) => s + (w.warmup + w.runs) * w.round_ms, 0);
+
+// Lowers runs of the costliest workloads until the estimate fits.
+function fitBudget(ws, budgetMs) {
+  const lowered = new Set();
+  while (totalMs(ws) > budgetMs) {
+    const w = ws.filter((x) => x.runs > MIN_RUNS).sort((a, b) => b.round_ms - a.round_ms)[0];
+    if (!w) break;
+    w.runs -= 1;
+    lowered.add(w.name);
+  }
+  return [...lowered];
+}
+
+// Returns { workloads: [{ name, impls, missing, runs, warmup, round_ms }],
+//           est_s, budget_s, lowered: [names] }.
+export function makePlan(names, lists, opts, history) {
+  const ws = names.map((name) => {
+    const w = planWorkload(name, lists, opts.quick);
+    w.runs = opts.runs;
+    w.warmup = opts.warmup;
+    w.impls.forEach((i) => { i.est_ms = Math.round(estimateMs(name, i, history, opts.quick)); });
+    w.round_ms = w.impls.reduce((s, i) => s + i.est_ms, 0);
+    return w;
+  });
+  const budgetMs = (BUDGET_S - BUILD_RESERVE_S) * 1000;
+  const lowered = opts.runsGiven || opts.quick ? [] : fitBudget(ws, budgetMs);
+  return { workloads: ws, est_s: Math.round(totalMs(ws) / 1000), budget_s: BUDGET_S, lowered };
+}

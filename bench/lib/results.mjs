@@ -1,0 +1,90 @@
+// bench/lib/results.mjs - turns the raw runs of one workload into its
+// result: per implementation the status, N, medians and min-max of the
+// headline figure and of ns_per_op, the median peak RSS; then the gort/Go
+// ratio, the wasm/native ratio, the verdicts against the targets, and
+// notes on anything that makes a figure not comparable.
+
+import {
+  costRatio, figureOf, headline, wasmWithin, withinTarget,
+} from './figures.mjs';
+import { median, summarize } from './stats.mjs';
+
+function summarizeImpl(impl, runs, fig) {
+  const base = { status: 'ok', n_asked: impl.n, why_n: impl.why, runs };
+  const bad = runs.find((r) => !r.ok);
+  if (bad) return { ...base, status: 'failed', error: bad.error };
+  const jsons = runs.filter((r) => !r.warmup).map((r) => r.json);
+  const results = [...new Set(jsons.map((j) => j.result))];
+  return {
+    ...base,
+    n: jsons[0]?.n ?? null,
+    procs: jsons[0]?.procs ?? null,
+    figure: summarize(jsons.map((j) => headline(fig, j))),
+    ns_per_op: summarize(jsons.map((j) => j.ns_per_op)),
+    rss_peak_bytes: median(jsons.map((j) => j.rss_peak_bytes)),
+    result: results.length === 1 ? results[0] : results,
+  };
+}
+
+const isOk = (s) => s?.status === 'ok';
+
+function comparabilityNotes(impls, fig) {
+  const notes = [];
+  const { go } = impls;
+  for (const [id, s] of Object.entries(impls)) {
+    if (s.status === 'failed') notes.push(`${id} failed: ${s.error}`);
+    if (new Set((s.runs || []).map((r) => r.build)).size > 1) {
+      notes.push(`${id}'s binary was rebuilt during these runs: its figures mix two builds`);
+    }
+    if (!isOk(s)) continue;
+    if (s.figure == null && id !== 'wasm') notes.push(`${id}: its JSON has no ${fig.field}`);
+    if (s.why_n) notes.push(`${id} runs at n=${s.n}: ${s.why_n}`);
+    if (isOk(go) && id !== 'go' && s.n === go.n && JSON.stringify(s.result) !== JSON.stringify(go.result)) {
+      notes.push(`${id}'s result ${JSON.stringify(s.result)} differs from Go's ${JSON.stringify(go.result)}`);
+    }
+  }
+  if (isOk(impls.gort) && isOk(go) && impls.gort.n !== go.n) {
+    notes.push(`gort ran n=${impls.gort.n}, Go n=${go.n}: no ratio`);
+  }
+  return notes;
+}
+
+// w: a planned workload; records: { impl id: [runs] }.
+export function summarizeWorkload(w, records, targets) {
+  const fig = figureOf(targets, w.name);
+  const impls = {};
+  for (const impl of w.impls) impls[impl.id] = summarizeImpl(impl, records[impl.id] || [], fig);
+  for (const id of w.missing) impls[id] = { status: 'missing' };
+  const { gort, go, wasm } = impls;
+  const comparable = isOk(gort) && isOk(go) && gort.n === go.n;
+  const ratio = comparable ? costRatio(fig, gort.figure?.median, go.figure?.median) : null;
+  const wasmRatio = isOk(wasm) && isOk(gort) ? costRatio({ better: 'lower' }, wasm.ns_per_op?.median, gort.ns_per_op?.median) : null;
+  return {
+    name: w.name,
+    figure: { name: fig.name, field: fig.field, unit: fig.unit, better: fig.better },
+    target: { max_ratio: fig.max_ratio ?? null, max_value: fig.max_value ?? null, wasm_max_ratio: fig.wasm_max_ratio ?? null },
+    runs: w.runs,
+    warmup: w.warmup,
+    impls,
+    ratio,
+    within: withinTarget(fig, ratio, gort?.figure?.median),
+    wasm_ratio: wasmRatio,
+    wasm_within: wasmWithin(fig, wasmRatio),
+    notes: comparabilityNotes(impls, fig),
+  };
+}
+
+// Implementations that ran with another procs than asked, e.g.
+// { gort: { reported: [1], workloads: ['yield', 'spawn'] } }.
+export function procsMismatches(results, procs) {
+  const out = {};
+  for (const r of results) {
+    for (const [id, s] of Object.entries(r.impls)) {
+      if (!isOk(s) || s.procs == null || s.procs === procs) continue;
+      const m = (out[id] ??= { reported: [], workloads: [] });
+      if (!m.reported.includes(s.procs)) m.reported.push(s.procs);
+      m.workloads.push(r.name);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,105 @@
+// bench/lib/table.mjs - renders workload results as one Markdown table
+// (padded, so it reads as well in a terminal as in docs/PERFORMANCE.md).
+
+import { IMPLS } from './impls.mjs';
+import { targetText } from './figures.mjs';
+
+const DASH = '—';
+
+export function fmtNum(x) {
+  if (x == null || !Number.isFinite(x)) return DASH;
+  const a = Math.abs(x);
+  const digits = a >= 100 ? 0 : a >= 10 ? 1 : 2;
+  return x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+export const fmtInt = (x) => (x == null ? DASH : x.toLocaleString('en-US'));
+const fmtRatio = (x) => (x == null ? DASH : x.toFixed(2));
+const fmtVerdict = (v) => (v == null ? DASH : v === 'yes' ? 'yes' : 'NO');
+
+function fmtMiB(bytes) {
+  if (bytes == null) return DASH;
+  const m = bytes / 1048576;
+  return m >= 10 ? m.toFixed(0) : m.toFixed(1);
+}
+
+// The median cell of one implementation: a number, or why there is none.
+function medianCell(s, id) {
+  if (!s || s.status === 'missing') return `missing (${IMPLS[id].label})`;
+  if (s.status === 'failed') return 'failed';
+  return fmtNum(s.figure?.median);
+}
+
+function spreadCell(s) {
+  if (s?.status !== 'ok' || !s.figure) return DASH;
+  return `${fmtNum(s.figure.min)}–${fmtNum(s.figure.max)}`;
+}
+
+function rssCell(r) {
+  const { gort, go } = r.impls;
+  return `${fmtMiB(gort?.rss_peak_bytes)} / ${fmtMiB(go?.rss_peak_bytes)}`;
+}
+
+function peersCell(r) {
+  const peers = Object.keys(r.impls).filter((id) => !['gort', 'go', 'wasm'].includes(id));
+  if (!peers.length) return DASH;
+  return peers.map((id) => {
+    const s = r.impls[id];
+    const label = IMPLS[id].label;
+    if (s.status !== 'ok') return `${label} ${s.status}`;
+    return `${label} ${fmtNum(s.figure?.median)} (${fmtMiB(s.rss_peak_bytes)} MiB)`;
+  }).join('; ');
+}
+
+function wasmCell(r) {
+  const s = r.impls.wasm;
+  if (!s || s.status === 'missing') return 'missing';
+  if (s.status === 'failed') return 'failed';
+  const n = s.why_n ? ` (n=${fmtInt(s.n)})` : '';
+  return `${fmtNum(s.ns_per_op?.median)}${n}`;
+}
+
+function wasmTargetCell(r) {
+  if (r.target.wasm_max_ratio == null) return DASH;
+  return `≤ ${r.target.wasm_max_ratio} ${fmtVerdict(r.wasm_within)}`;
+}
+
+function nCell(r) {
+  const { go, gort } = r.impls;
+  return fmtInt(go?.n ?? gort?.n ?? null);
+}
+
+function workloadCell(r, defaultRuns) {
+  return r.runs !== defaultRuns ? `${r.name} (${r.runs} runs)` : r.name;
+}
+
+const COLUMNS = [
+  ['workload', (r, o) => workloadCell(r, o.defaultRuns)],
+  ['n', nCell],
+  ['figure', (r) => r.figure.unit],
+  ['gort', (r) => medianCell(r.impls.gort, 'gort')],
+  ['gort min–max', (r) => spreadCell(r.impls.gort)],
+  ['Go', (r) => medianCell(r.impls.go, 'go')],
+  ['Go min–max', (r) => spreadCell(r.impls.go)],
+  ['gort/Go', (r) => fmtRatio(r.ratio)],
+  ['target', (r) => targetText({ ...r.target, unit: r.figure.unit }) || DASH],
+  ['within', (r) => fmtVerdict(r.within)],
+  ['RSS MiB gort / Go', rssCell],
+  ['peers (same figure)', peersCell],
+  ['wasm ns/op', wasmCell],
+  ['wasm/native', (r) => fmtRatio(r.wasm_ratio)],
+  ['wasm target', wasmTargetCell],
+];
+
+function renderMarkdown(header, rows) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+// results: summarized workloads; opts: { defaultRuns }.
+export function renderTable(results, opts) {
+  const header = COLUMNS.map(([h]) => h);
+  const rows = results.map((r) => COLUMNS.map(([, cell]) => cell(r, opts)));
+  return renderMarkdown(header, rows);
+}

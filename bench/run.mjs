@@ -1,0 +1,124 @@
+#!/usr/bin/env node
+// bench/run.mjs - gort's benchmark suite (`npm run bench`): gort side by
+// side with the Go twin (bench/go), the C peers (bench/peers: Boehm GC,
+// mimalloc, glibc malloc) and gort's wasm build under Node, on the named
+// workloads of docs/WORKLOADS.md.
+//
+//   node bench/run.mjs [WORKLOAD...] [--runs N] [--quick] [--out FILE] ...
+//   (node bench/run.mjs --help for every option)
+//
+// Steps: install what is missing and build everything (bench/lib/build.mjs);
+// ask each implementation which workloads it has; plan runs and N and fit
+// the estimate into 15 minutes (plan.mjs); per workload run the
+// implementations interleaved, warm-up first (runner.mjs); take medians and
+// ratios against bench/targets.json (results.mjs); print the report
+// (report.mjs) and write bench/results/latest.json and the numbers section
+// of docs/PERFORMANCE.md (outputs.mjs). docs/PERFORMANCE.md explains the
+// method and every column.
+//
+// Exit status: 0 when every run worked (targets missed or not), 1 when a
+// run failed or the suite could not run, 2 on a usage error.
+
+import path from 'node:path';
+import { REPO, SetupError } from '../scripts/setup.mjs';
+import { BuildError, buildAll } from './lib/build.mjs';
+import { loadTargets } from './lib/figures.mjs';
+import { IMPLS, listWorkloads } from './lib/impls.mjs';
+import { gitState, loadAverage, machineInfo, versions } from './lib/machine.mjs';
+import { parseOptions, RESULTS_DIR, UsageError, USAGE } from './lib/options.mjs';
+import { updateDoc, writeJson } from './lib/outputs.mjs';
+import { historyFrom, makePlan } from './lib/plan.mjs';
+import { renderReport } from './lib/report.mjs';
+import { summarizeWorkload } from './lib/results.mjs';
+import { runWorkload } from './lib/runner.mjs';
+
+const DOC = path.join(REPO, 'docs/PERFORMANCE.md');
+const LATEST = path.join(RESULTS_DIR, 'latest.json');
+const log = (m) => console.error(m);
+
+function commandLine(argv) {
+  const via = process.env.npm_lifecycle_event === 'bench';
+  const args = argv.join(' ');
+  if (via) return args ? `npm run bench -- ${args}` : 'npm run bench';
+  return `node bench/run.mjs${args ? ` ${args}` : ''}`;
+}
+
+// The Go twin's workloads (WORKLOADS.md order), then any only gort has;
+// or the asked ones, checked.
+function chooseWorkloads(asked, lists) {
+  const all = [...new Set([...(lists.go || []), ...(lists.gort || [])])];
+  const unknown = asked.filter((w) => !all.includes(w));
+  if (unknown.length) throw new UsageError(`unknown workload ${unknown.join(', ')} (known: ${all.join(' ')})`);
+  return asked.length ? [...new Set(asked)] : all;
+}
+
+function listAll() {
+  const lists = Object.fromEntries(Object.values(IMPLS).map((i) => [i.id, listWorkloads(i)]));
+  if (!lists.go) throw new Error(`the Go twin (${IMPLS.go.file}) is not built: run bench/go/build.sh`);
+  for (const [id, l] of Object.entries(lists)) if (!l) log(`bench: ${id} (${IMPLS[id].file}) is not built; its rows say missing`);
+  return lists;
+}
+
+const shortPath = (f) => (f.startsWith(REPO + path.sep) ? path.relative(REPO, f) : f);
+const minutes = (s) => `${(s / 60).toFixed(1)} min`;
+
+async function prepare(opts) {
+  const build_s = opts.build ? await buildAll(log, { gort: opts.buildGort }) : 0;
+  const lists = listAll();
+  const plan = makePlan(chooseWorkloads(opts.workloads, lists), lists, opts, historyFrom(LATEST));
+  log(`bench: ${plan.workloads.length} workloads, estimated ${minutes(plan.est_s)} of runs (budget ${minutes(plan.budget_s)})`
+    + (plan.lowered.length ? `; runs lowered to fit for ${plan.lowered.join(', ')}` : ''));
+  return { build_s, plan };
+}
+
+function measure(plan, opts) {
+  const targets = loadTargets();
+  return plan.workloads.map((w) => summarizeWorkload(w, runWorkload(w, { procs: opts.procs, log }), targets));
+}
+
+function publish(doc, opts) {
+  doc.report = renderReport(doc);
+  writeJson(opts.out, doc);
+  console.log(doc.report);
+  if (opts.docs) updateDoc(DOC, doc.report);
+  log(`bench: wrote ${shortPath(opts.out)}${opts.docs ? ` and ${shortPath(DOC)}` : ''} (${minutes(doc.duration_s)})`);
+}
+
+async function bench(argv) {
+  const started = new Date();
+  const opts = parseOptions(argv);
+  if (opts.help) { console.log(USAGE); return 0; }
+  const { build_s, plan } = await prepare(opts);
+  const where = { machine: machineInfo(), versions: versions(), git: gitState() };
+  const loadStart = loadAverage();
+  const workloads = measure(plan, opts);
+  const finished = new Date();
+  publish({
+    schema: 'gort-bench/1',
+    command: commandLine(argv),
+    started_at: started.toISOString(),
+    finished_at: finished.toISOString(),
+    duration_s: Math.round((finished - started) / 100) / 10,
+    build_s: Math.round(build_s * 10) / 10,
+    quick: opts.quick,
+    options: { runs: opts.runs, warmup: opts.warmup, procs: opts.procs, workloads: opts.workloads },
+    ...where,
+    load: { start: loadStart, end: loadAverage() },
+    plan: { est_s: plan.est_s, budget_s: plan.budget_s, lowered: plan.lowered },
+    workloads,
+  }, opts);
+  const failed = workloads.some((w) => Object.values(w.impls).some((s) => s.status === 'failed'));
+  return failed ? 1 : 0;
+}
+
+try {
+  process.exitCode = await bench(process.argv.slice(2));
+} catch (e) {
+  if (e instanceof UsageError) {
+    console.error(`bench: ${e.message}\n${USAGE}`);
+    process.exitCode = 2;
+  } else {
+    console.error(e instanceof SetupError || e instanceof BuildError ? e.message : `bench: ${e.stack || e}`);
+    process.exitCode = 1;
+  }
+}
