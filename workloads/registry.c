@@ -10,6 +10,9 @@ const struct workload gort_workloads[] = {
      gort_workload_yield},
     {"spawn", 1000000, "start N goroutines that each call wg.Done; wg.Wait",
      gort_workload_spawn},
+    {"imbalance", 100000,
+     "one goroutine starts N ~10 us tasks on its P; the rest is stolen",
+     gort_workload_imbalance},
 };
 
 const int gort_workload_count =

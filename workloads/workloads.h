@@ -36,5 +36,6 @@ const struct workload *gort_workload_find(const char *name);
 /* The workloads themselves, one per definition. */
 void gort_workload_yield(int64_t n, struct workload_result *r);
 void gort_workload_spawn(int64_t n, struct workload_result *r);
+void gort_workload_imbalance(int64_t n, struct workload_result *r);
 
 #endif
