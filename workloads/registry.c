@@ -13,6 +13,18 @@ const struct workload gort_workloads[] = {
     {"imbalance", 100000,
      "one goroutine starts N ~10 us tasks on its P; the rest is stolen",
      gort_workload_imbalance},
+    {"skynet", 1000000, "skynet: 1,111,111 goroutines, fan-out 10, channels",
+     gort_workload_skynet},
+    {"pingpong", 2000000, "round trips over two unbuffered channels",
+     gort_workload_pingpong},
+    {"chan_buffered", 20000000, "1 producer, 1 consumer, cap 1024",
+     gort_workload_chan_buffered},
+    {"chan_buffered_4x4", 20000000, "4 producers, 4 consumers, cap 1024",
+     gort_workload_chan_buffered_4x4},
+    {"select4", 2000000, "4-case receive select over unbuffered channels",
+     gort_workload_select4},
+    {"sieve", 1000, "Go's concurrent prime sieve, first N primes",
+     gort_workload_sieve},
 };
 
 const int gort_workload_count =

@@ -37,5 +37,11 @@ const struct workload *gort_workload_find(const char *name);
 void gort_workload_yield(int64_t n, struct workload_result *r);
 void gort_workload_spawn(int64_t n, struct workload_result *r);
 void gort_workload_imbalance(int64_t n, struct workload_result *r);
+void gort_workload_skynet(int64_t n, struct workload_result *r);
+void gort_workload_pingpong(int64_t n, struct workload_result *r);
+void gort_workload_chan_buffered(int64_t n, struct workload_result *r);
+void gort_workload_chan_buffered_4x4(int64_t n, struct workload_result *r);
+void gort_workload_select4(int64_t n, struct workload_result *r);
+void gort_workload_sieve(int64_t n, struct workload_result *r);
 
 #endif

@@ -17,6 +17,7 @@
 #ifndef GORT_H
 #define GORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -141,6 +142,53 @@ struct gort_sched_stats {
 
 /* gort_sched_stats fills *out; 0, or GORT_EINVAL for a NULL out. */
 GORT_API int gort_sched_stats(struct gort_sched_stats *out);
+
+/* ---- channels and select (Go's chan.go, select.go) -------------------- */
+
+/* A channel of fixed-size elements, copied in and out by value. */
+typedef struct gort_chan gort_chan;
+
+/* gort_chan_make makes a channel of elements of elem_size bytes (0 is
+ * fine: a channel of struct{}) with a buffer of cap elements (0:
+ * unbuffered). NULL if elem_size >= 65536, the size overflows, or there is
+ * no memory. */
+GORT_API gort_chan *gort_chan_make(size_t elem_size, size_t cap);
+/* gort_chan_free releases a channel no goroutine uses any more (Go's GC
+ * does this; gort's will). Freeing one with waiters is a panic. */
+GORT_API void gort_chan_free(gort_chan *c);
+
+/* Send copies elem_size bytes from elem, blocking until a receiver or a
+ * buffer slot takes them. Send on a closed channel panics ("send on closed
+ * channel"); on a NULL channel it blocks forever. */
+GORT_API void gort_chan_send(gort_chan *c, const void *elem);
+/* Recv blocks for a value and copies it to elem (NULL discards it). It
+ * returns Go's ok: false when the channel is closed and drained, with elem
+ * zeroed. On a NULL channel it blocks forever. */
+GORT_API bool gort_chan_recv(gort_chan *c, void *elem);
+/* Non-blocking forms (a select with a default): try_send returns whether
+ * it sent; try_recv whether it received, with *ok as Recv's result. */
+GORT_API bool gort_chan_try_send(gort_chan *c, const void *elem);
+GORT_API bool gort_chan_try_recv(gort_chan *c, void *elem, bool *ok);
+/* Close wakes every waiter; closing a closed or NULL channel panics. */
+GORT_API void gort_chan_close(gort_chan *c);
+GORT_API size_t gort_chan_len(gort_chan *c);
+GORT_API size_t gort_chan_cap(gort_chan *c);
+
+enum { GORT_SELECT_SEND = 1, GORT_SELECT_RECV = 2 };
+
+typedef struct gort_select_case {
+  gort_chan *chan; /* NULL: the case is never ready, as in Go */
+  int dir;         /* GORT_SELECT_SEND or GORT_SELECT_RECV */
+  void *elem;      /* value to send, or where to receive (may be NULL) */
+  bool ok;         /* out, receive cases: Go's ok */
+} gort_select_case;
+
+/* gort_select waits until one case can proceed, does it, and returns its
+ * index; among several ready cases each is equally likely. With block
+ * false it returns -1 at once if none is ready (Go's default case).
+ * GORT_EINVAL for a bad count (0..65536); a select with no usable case
+ * blocks forever. */
+GORT_API int gort_select(gort_select_case *cases, int ncases, bool block);
 
 /* ---- sync.WaitGroup --------------------------------------------------- */
 

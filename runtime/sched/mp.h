@@ -28,6 +28,8 @@ void gort__mstart_context(struct m *mp);
 _Noreturn void gort__schedule(struct m *mp);
 void gort__checkdead_locked(void);
 void gort__mcall(void (*fn)(struct g *));
+/* A cheap per-M random number (steal order, select order). */
+uint32_t gort__fastrand(void);
 /* Yield: gp (running) goes to the global queue; runs on g0. */
 void gort__gosched_m(struct g *gp);
 

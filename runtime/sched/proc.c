@@ -388,6 +388,8 @@ static uint32_t fastrand(struct m *mp) {
   return (uint32_t)((x * 0x2545f4914f6cdd1dull) >> 32);
 }
 
+uint32_t gort__fastrand(void) { return fastrand(gort__getm()); }
+
 static uint32_t gcd(uint32_t a, uint32_t b) {
   while (b) {
     uint32_t t = a % b;

@@ -98,11 +98,33 @@ struct g {
   struct m *m; /* M running it, when G_RUNNING or G_SYSCALL; written by
                   that M, read racily by the dump (__atomic, relaxed) */
   void *waiting_on;    /* the object it waits on (dump, debugging) */
+  /* Channel waits (chan.c, select.c): the sudog that woke this G (set by
+   * the waker before goready), and for select the list of this G's
+   * sudogs and the flag that lets exactly one case win. */
+  struct sudog *param;
+  struct sudog *waiting;
+  _Atomic uint32_t selectdone;
   void *asan_fake;     /* AddressSanitizer's fake-stack save */
   void *tsan_fiber;    /* ThreadSanitizer's fiber for this G's stack */
   uint64_t async_preempts; /* times preempted by a signal (stats) */
   bool is_main;
   bool is_g0;
+};
+
+/* A G waiting on a channel (Go's sudog). Lives on the waiting G's own
+ * stack: stacks never move here, so no cache is needed.
+ * Fields other than waitlink are guarded by the lock of channel c; waitlink
+ * is the owning G's. */
+struct hchan;
+struct sudog {
+  struct g *g;
+  struct sudog *next, *prev; /* in c's sendq or recvq */
+  void *elem;                /* data to send, or where to receive */
+  struct hchan *c;
+  struct sudog *waitlink;    /* this G's other sudogs (select) */
+  int32_t casei;             /* select case index */
+  bool isselect;
+  bool success;              /* woken by a value, not by close */
 };
 
 struct note {

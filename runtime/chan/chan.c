@@ -1,0 +1,330 @@
+/*
+ * chan.c - channels (Go's chan.go): make, send, receive, close, len, cap.
+ *
+ * A send that finds a receiver waiting copies the value straight into the
+ * receiver's variable (its sudog's elem) and readies it: no buffer round
+ * trip. A receive that finds a sender waiting on a full buffered channel
+ * takes the oldest buffered value and moves the sender's value into the
+ * freed slot, so FIFO order holds. Waiters queue FIFO (waitq). A G blocks
+ * by putting a sudog that lives in its own stack frame on the queue and
+ * parking with the channel lock released on the scheduler stack (gopark's
+ * unlockf), so no wake-up can slip between the check and the park.
+ *
+ * Closing wakes every waiter: receivers get the zero value and ok=false,
+ * senders panic "send on closed channel". A nil channel (NULL) blocks
+ * forever on send and receive, which checkdead counts as any other block.
+ *
+ * Invariants: see chan.h. Locking: c->lock for everything; the partner is
+ * readied after the unlock.
+ */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../debug/print.h"
+#include "../sched/mp.h"
+#include "chan.h"
+
+enum { MAX_ELEM_SIZE = 1 << 16 }; /* Go's limit */
+
+/* ---- wait queues -------------------------------------------------------- */
+
+void gort__waitq_enqueue(struct waitq *q, struct sudog *sg) {
+  sg->next = NULL;
+  sg->prev = q->last;
+  if (q->last)
+    q->last->next = sg;
+  else
+    q->first = sg;
+  q->last = sg;
+}
+
+void gort__waitq_remove(struct waitq *q, struct sudog *sg) {
+  if (sg->prev)
+    sg->prev->next = sg->next;
+  else if (q->first == sg)
+    q->first = sg->next;
+  else
+    return; /* not queued (already dequeued by a waker) */
+  if (sg->next)
+    sg->next->prev = sg->prev;
+  else
+    q->last = sg->prev;
+  sg->next = sg->prev = NULL;
+}
+
+struct sudog *gort__waitq_dequeue(struct waitq *q) {
+  for (;;) {
+    struct sudog *sg = q->first;
+    if (sg == NULL)
+      return NULL;
+    q->first = sg->next;
+    if (q->first)
+      q->first->prev = NULL;
+    else
+      q->last = NULL;
+    sg->next = sg->prev = NULL;
+    /* A select's sudogs sit on several queues; only the first case to
+     * claim the G may use it (Go's selectDone). */
+    uint32_t zero = 0;
+    if (sg->isselect &&
+        !atomic_compare_exchange_strong(&sg->g->selectdone, &zero, 1))
+      continue;
+    return sg;
+  }
+}
+
+/* ---- make / free -------------------------------------------------------- */
+
+gort_chan *gort_chan_make(size_t elem_size, size_t cap) {
+  if (elem_size >= MAX_ELEM_SIZE)
+    return NULL;
+  if (elem_size > 0 && cap > (SIZE_MAX - sizeof(struct hchan)) / elem_size)
+    return NULL;
+  size_t bufsize = elem_size * cap;
+  struct hchan *c = calloc(1, sizeof *c + bufsize);
+  if (c == NULL)
+    return NULL;
+  c->elemsize = (uint32_t)elem_size;
+  c->dataqsiz = cap;
+  c->buf = (unsigned char *)(c + 1);
+  return (gort_chan *)c;
+}
+
+void gort_chan_free(gort_chan *ch) {
+  struct hchan *c = (struct hchan *)ch;
+  if (c == NULL)
+    return;
+  gort__lock(&c->lock);
+  bool busy = c->recvq.first || c->sendq.first;
+  gort__unlock(&c->lock);
+  if (busy)
+    gort__panic("gort_chan_free: goroutines are still waiting on the channel");
+  free(c);
+}
+
+size_t gort_chan_len(gort_chan *ch) {
+  struct hchan *c = (struct hchan *)ch;
+  if (c == NULL)
+    return 0;
+  gort__lock(&c->lock);
+  size_t n = c->qcount;
+  gort__unlock(&c->lock);
+  return n;
+}
+
+size_t gort_chan_cap(gort_chan *ch) {
+  struct hchan *c = (struct hchan *)ch;
+  return c ? c->dataqsiz : 0;
+}
+
+/* ---- transfers (c->lock held) ------------------------------------------- */
+
+static unsigned char *slot(struct hchan *c, size_t i) {
+  return c->buf + i * c->elemsize;
+}
+
+void gort__chan_send_locked(struct hchan *c, struct sudog *sg,
+                            const void *elem) {
+  /* sg is a waiting receiver; the buffer is empty (else it would not
+   * wait), so the value goes straight to it. */
+  if (sg->elem && c->elemsize)
+    memcpy(sg->elem, elem, c->elemsize);
+  sg->success = true;
+  sg->g->param = sg;
+}
+
+void gort__chan_recv_locked(struct hchan *c, struct sudog *sg, void *elem) {
+  if (c->dataqsiz == 0) {
+    /* Unbuffered: straight from the sender. */
+    if (elem && c->elemsize)
+      memcpy(elem, sg->elem, c->elemsize);
+  } else {
+    /* Full buffer: take the head, put the sender's value at the tail
+     * (which is the same slot, as the buffer is full). */
+    unsigned char *p = slot(c, c->recvx);
+    if (elem && c->elemsize)
+      memcpy(elem, p, c->elemsize);
+    if (c->elemsize)
+      memcpy(p, sg->elem, c->elemsize);
+    if (++c->recvx == c->dataqsiz)
+      c->recvx = 0;
+    c->sendx = c->recvx;
+  }
+  sg->success = true;
+  sg->g->param = sg;
+}
+
+/* ---- send / receive ----------------------------------------------------- */
+
+static _Noreturn void block_forever(uint32_t reason) {
+  gort__gopark(NULL, NULL, reason);
+  gort__throw("runtime: a goroutine blocked forever was woken");
+}
+
+static struct g *current_g(const char *what) {
+  struct g *gp = gort__getg();
+  if (gp == NULL || gp->is_g0) {
+    gort__print_str("gort: ");
+    gort__print_str(what);
+    gort__print_str(" called outside a goroutine\n");
+    gort__fatal("gort: runtime not running on this thread (call gort_main)");
+  }
+  return gp;
+}
+
+/* chansend: Go's chansend. Returns whether the value was sent (always true
+ * when block). */
+static bool chansend(struct hchan *c, const void *elem, bool block) {
+  if (c == NULL) {
+    if (!block)
+      return false;
+    block_forever(WAIT_CHAN_SEND_NIL);
+  }
+  gort__lock(&c->lock);
+  if (c->closed) {
+    gort__unlock(&c->lock);
+    gort__panic("send on closed channel");
+  }
+  struct sudog *sg = gort__waitq_dequeue(&c->recvq);
+  if (sg) {
+    gort__chan_send_locked(c, sg, elem);
+    gort__unlock(&c->lock);
+    gort__goready(sg->g);
+    return true;
+  }
+  if (c->qcount < c->dataqsiz) {
+    if (c->elemsize)
+      memcpy(slot(c, c->sendx), elem, c->elemsize);
+    if (++c->sendx == c->dataqsiz)
+      c->sendx = 0;
+    c->qcount++;
+    gort__unlock(&c->lock);
+    return true;
+  }
+  if (!block) {
+    gort__unlock(&c->lock);
+    return false;
+  }
+  struct g *gp = current_g("gort_chan_send");
+  struct sudog mysg = {.g = gp, .elem = (void *)elem, .c = c};
+  gp->param = NULL;
+  gp->waiting_on = c;
+  gort__waitq_enqueue(&c->sendq, &mysg);
+  gort__gopark(gort__parkunlock, &c->lock, WAIT_CHAN_SEND);
+  /* Woken by a receiver (success) or by close. */
+  if (!mysg.success)
+    gort__panic("send on closed channel");
+  return true;
+}
+
+/* chanrecv: Go's chanrecv. Returns whether a receive happened (always true
+ * when block); *ok says whether it was a sent value (false: closed). */
+static bool chanrecv(struct hchan *c, void *elem, bool block, bool *ok) {
+  if (c == NULL) {
+    if (!block)
+      return false;
+    block_forever(WAIT_CHAN_RECEIVE_NIL);
+  }
+  gort__lock(&c->lock);
+  if (c->closed && c->qcount == 0) {
+    gort__unlock(&c->lock);
+    if (elem && c->elemsize)
+      memset(elem, 0, c->elemsize);
+    *ok = false;
+    return true;
+  }
+  struct sudog *sg = gort__waitq_dequeue(&c->sendq);
+  if (sg) {
+    gort__chan_recv_locked(c, sg, elem);
+    gort__unlock(&c->lock);
+    gort__goready(sg->g);
+    *ok = true;
+    return true;
+  }
+  if (c->qcount > 0) {
+    unsigned char *p = slot(c, c->recvx);
+    if (elem && c->elemsize)
+      memcpy(elem, p, c->elemsize);
+    if (c->elemsize)
+      memset(p, 0, c->elemsize);
+    if (++c->recvx == c->dataqsiz)
+      c->recvx = 0;
+    c->qcount--;
+    gort__unlock(&c->lock);
+    *ok = true;
+    return true;
+  }
+  if (!block) {
+    gort__unlock(&c->lock);
+    return false;
+  }
+  struct g *gp = current_g("gort_chan_recv");
+  struct sudog mysg = {.g = gp, .elem = elem, .c = c};
+  gp->param = NULL;
+  gp->waiting_on = c;
+  gort__waitq_enqueue(&c->recvq, &mysg);
+  gort__gopark(gort__parkunlock, &c->lock, WAIT_CHAN_RECEIVE);
+  *ok = mysg.success;
+  return true;
+}
+
+void gort_chan_send(gort_chan *c, const void *elem) {
+  chansend((struct hchan *)c, elem, true);
+}
+
+bool gort_chan_recv(gort_chan *c, void *elem) {
+  bool ok;
+  chanrecv((struct hchan *)c, elem, true, &ok);
+  return ok;
+}
+
+bool gort_chan_try_send(gort_chan *c, const void *elem) {
+  return chansend((struct hchan *)c, elem, false);
+}
+
+bool gort_chan_try_recv(gort_chan *c, void *elem, bool *ok) {
+  bool okv = false;
+  bool got = chanrecv((struct hchan *)c, elem, false, &okv);
+  if (ok)
+    *ok = got && okv;
+  return got;
+}
+
+/* ---- close -------------------------------------------------------------- */
+
+void gort_chan_close(gort_chan *ch) {
+  struct hchan *c = (struct hchan *)ch;
+  if (c == NULL)
+    gort__panic("close of nil channel");
+  gort__lock(&c->lock);
+  if (c->closed) {
+    gort__unlock(&c->lock);
+    gort__panic("close of closed channel");
+  }
+  c->closed = true;
+  struct g *list = NULL;
+  struct sudog *sg;
+  while ((sg = gort__waitq_dequeue(&c->recvq)) != NULL) {
+    if (sg->elem && c->elemsize)
+      memset(sg->elem, 0, c->elemsize);
+    sg->success = false;
+    sg->g->param = sg;
+    sg->g->schedlink = list;
+    list = sg->g;
+  }
+  while ((sg = gort__waitq_dequeue(&c->sendq)) != NULL) {
+    sg->elem = NULL;
+    sg->success = false;
+    sg->g->param = sg;
+    sg->g->schedlink = list;
+    list = sg->g;
+  }
+  gort__unlock(&c->lock);
+  while (list) {
+    struct g *gp = list;
+    list = gp->schedlink;
+    gp->schedlink = NULL;
+    gort__goready(gp);
+  }
+}
