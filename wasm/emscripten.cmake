@@ -96,7 +96,7 @@ function(gort_wasm_link_options target)
     "SHELL:-s ENVIRONMENT=web,worker,node"
     "SHELL:-s NODEJS_CATCH_EXIT=0"
     "SHELL:-s NODEJS_CATCH_REJECTION=0"
-    "SHELL:-s EXPORTED_RUNTIME_METHODS=ccall,cwrap,ENV"
+    "SHELL:-s EXPORTED_RUNTIME_METHODS=ccall,cwrap"
     ${_js})
 
   set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS

@@ -126,9 +126,13 @@ function runWasm(jsFile, args, opts) {
       // The program sees this process's GORT_* variables (GORT_DEBUG,
       // GORT_MAXPROCS, GORT_STACK_SIZE...) through getenv, as natively;
       // Emscripten's own environment is otherwise a fixed stand-in.
+      // (A program that never calls getenv has no ENV at all.)
       preRun: [() => {
+        let env;
+        try { env = Module.ENV; } catch { env = undefined; }
+        if (!env) return;
         for (const [k, v] of Object.entries(process.env)) {
-          if (k.startsWith('GORT_')) Module.ENV[k] = v;
+          if (k.startsWith('GORT_')) env[k] = v;
         }
       }],
     };
