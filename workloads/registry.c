@@ -25,6 +25,8 @@ const struct workload gort_workloads[] = {
      gort_workload_select4},
     {"sieve", 1000, "Go's concurrent prime sieve, first N primes",
      gort_workload_sieve},
+    {"timers", 100000, "N goroutines sleep 1-10 ms each; lateness",
+     gort_workload_timers},
 };
 
 const int gort_workload_count =

@@ -19,6 +19,7 @@ struct workload_result {
   int64_t result;    /* the workload's checksum */
   bool ok;           /* result matches the definition */
   const char *error; /* why not, when !ok */
+  char extra[256];   /* more JSON members, e.g. "\"late_p99_us\":12.5" */
 };
 
 struct workload {
@@ -43,5 +44,6 @@ void gort_workload_chan_buffered(int64_t n, struct workload_result *r);
 void gort_workload_chan_buffered_4x4(int64_t n, struct workload_result *r);
 void gort_workload_select4(int64_t n, struct workload_result *r);
 void gort_workload_sieve(int64_t n, struct workload_result *r);
+void gort_workload_timers(int64_t n, struct workload_result *r);
 
 #endif

@@ -190,6 +190,43 @@ typedef struct gort_select_case {
  * blocks forever. */
 GORT_API int gort_select(gort_select_case *cases, int ncases, bool block);
 
+/* ---- time (Go's time.Sleep, Timer, Ticker, After, AfterFunc) ---------- */
+
+/* gort_sleep parks the calling goroutine for at least ns nanoseconds
+ * (ns <= 0 returns at once). Sleeping goroutines keep the program alive:
+ * they are not a deadlock. */
+GORT_API void gort_sleep(int64_t ns);
+
+/* A timer or ticker. Its channel (gort_timer_chan) has capacity 1 and
+ * receives the gort_nanotime() of each firing; a ticker drops ticks a slow
+ * reader misses, as Go's does. */
+typedef struct gort_timer gort_timer;
+
+/* gort_timer_new: fires once after ns (Go's time.NewTimer). NULL when out
+ * of memory. */
+GORT_API gort_timer *gort_timer_new(int64_t ns);
+/* gort_after_func: starts fn(arg) in its own goroutine after ns (Go's
+ * time.AfterFunc); the timer has no channel. */
+GORT_API gort_timer *gort_after_func(int64_t ns, gort_func fn, void *arg);
+/* gort_ticker_new: fires every period ns; period <= 0 panics as Go's
+ * NewTicker does. */
+GORT_API gort_timer *gort_ticker_new(int64_t period);
+GORT_API gort_chan *gort_timer_chan(gort_timer *t);
+/* Stop prevents the timer from firing; true if it was pending (Go's
+ * Timer.Stop). It does not drain the channel. */
+GORT_API bool gort_timer_stop(gort_timer *t);
+/* Reset makes the timer fire after ns; true if it was pending. */
+GORT_API bool gort_timer_reset(gort_timer *t, int64_t ns);
+GORT_API void gort_ticker_reset(gort_timer *t, int64_t period);
+/* Free stops the timer, waits for a callback running on another thread,
+ * and releases it and its channel. */
+GORT_API void gort_timer_free(gort_timer *t);
+
+/* gort_after returns a channel that receives the time once, after ns
+ * (Go's time.After). The timer behind it frees itself when it fires; free
+ * the channel with gort_chan_free once the value was received. */
+GORT_API gort_chan *gort_after(int64_t ns);
+
 /* ---- sync.WaitGroup --------------------------------------------------- */
 
 /* A WaitGroup may be embedded in any memory (zeroed is ready to use, as in

@@ -17,6 +17,10 @@
  *   gort__os_decommit(p, n)    drop the contents and the RAM behind whole
  *                              pages; they read as zero and recommit when
  *                              touched again. A no-op where impossible (wasm).
+ *   gort__os_populate(p, n)    commit whole pages now (best effort): one
+ *                              call instead of a page fault per page, which
+ *                              is much cheaper under virtualisation. A
+ *                              no-op where impossible.
  *   gort__os_guard(p, n)       turn whole pages into a guard region: any
  *                              access faults and reaches gort__on_fault.
  *                              Returns 0, or -1 when the OS cannot (wasm, or
@@ -70,6 +74,7 @@
 void *gort__os_reserve(size_t n);
 void gort__os_release(void *p, size_t n);
 void gort__os_decommit(void *p, size_t n);
+void gort__os_populate(void *p, size_t n);
 int gort__os_guard(void *p, size_t n);
 const char *gort__os_guard_kind(void);
 size_t gort__os_page_size(void);

@@ -53,6 +53,15 @@ void gort__os_release(void *p, size_t n) { munmap(p, n); }
 
 void gort__os_decommit(void *p, size_t n) { madvise(p, n, MADV_DONTNEED); }
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+void gort__os_populate(void *p, size_t n) {
+  /* Linux >= 5.14; older kernels say EINVAL and the pages fault in. */
+  madvise(p, n, MADV_POPULATE_WRITE);
+}
+
 size_t gort__os_page_size(void) {
   static size_t page;
   if (page == 0)

@@ -45,6 +45,11 @@ void gort__os_decommit(void *p, size_t n) {
   (void)n;
 }
 
+void gort__os_populate(void *p, size_t n) {
+  (void)p;
+  (void)n;
+}
+
 int gort__os_guard(void *p, size_t n) {
   (void)p;
   (void)n;

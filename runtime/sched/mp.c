@@ -29,6 +29,7 @@
 #include "mp.h"
 #include "runq.h"
 #include "stack.h"
+#include "../time/timer.h"
 
 /* ---- idle lists (sched.lock) ------------------------------------------- */
 
@@ -53,6 +54,7 @@ struct p *gort__pidleget_locked(void) {
 }
 
 static void mput_locked(struct m *mp) {
+  mp->on_midle = true;
   mp->schedlink = gort__sched.midle;
   gort__sched.midle = mp;
   gort__sched.nmidle++;
@@ -64,9 +66,62 @@ static struct m *mget_locked(void) {
   if (mp) {
     gort__sched.midle = mp->schedlink;
     mp->schedlink = NULL;
+    mp->on_midle = false;
     gort__sched.nmidle--;
   }
   return mp;
+}
+
+void gort__mremove_locked(struct m *mp) {
+  for (struct m **pm = &gort__sched.midle; *pm; pm = &(*pm)->schedlink) {
+    if (*pm == mp) {
+      *pm = mp->schedlink;
+      mp->schedlink = NULL;
+      mp->on_midle = false;
+      gort__sched.nmidle--;
+      return;
+    }
+  }
+  gort__throw("runtime: mremove: M is not idle");
+}
+
+/* timedstopm parks like stopm, but only until the earliest timer: this M
+ * is the timer sleeper. Woken by startm it continues like stopm; woken by
+ * its timeout it takes an idle P (if any) to run the due timers. */
+void gort__timedstopm(struct m *mp, int64_t until) {
+  gort__lock(&gort__sched.lock);
+  mput_locked(mp);
+  gort__sched.timer_sleeper = mp;
+  gort__sched.timer_sleep_until = until;
+  gort__unlock(&gort__sched.lock);
+  int64_t wait = until - gort__os_nanotime();
+  bool woken = gort__notetsleep(&mp->park, wait > 0 ? wait : 0);
+  if (!woken) {
+    gort__lock(&gort__sched.lock);
+    if (mp->on_midle) {
+      gort__mremove_locked(mp);
+      if (gort__sched.timer_sleeper == mp)
+        gort__sched.timer_sleeper = NULL;
+      struct p *pp = gort__pidleget_locked();
+      gort__unlock(&gort__sched.lock);
+      if (pp) {
+        gort__acquirep(mp, pp);
+        return;
+      }
+      gort__stopm(mp); /* every P is busy: they will run the timers */
+      return;
+    }
+    /* A waker took this M off the idle list; its wake-up is coming. */
+    gort__unlock(&gort__sched.lock);
+    gort__notesleep(&mp->park);
+  }
+  gort__noteclear(&mp->park);
+  gort__lock(&gort__sched.lock);
+  if (gort__sched.timer_sleeper == mp)
+    gort__sched.timer_sleeper = NULL;
+  gort__unlock(&gort__sched.lock);
+  gort__acquirep(mp, mp->nextp);
+  mp->nextp = NULL;
 }
 
 /* ---- P ownership -------------------------------------------------------- */
@@ -369,6 +424,7 @@ static struct p *procresize_locked(int32_t nprocs, struct m *mp) {
   for (int32_t i = nprocs; i < old; i++) {
     struct p *pp = gort__sched.allp[i];
     drain_runq_locked(pp);
+    gort__timers_move(pp, gort__sched.allp[0]);
     gort__gfpurge_locked(pp);
     gort__stackcache_release(pp);
     atomic_store(&pp->status, P_DEAD);

@@ -15,6 +15,8 @@ struct p *gort__releasep(struct m *mp);
 void gort__mcommoninit_locked(struct m *mp);
 void gort__newm_sys(void (*fn)(struct m *));
 void gort__stopm(struct m *mp);
+void gort__timedstopm(struct m *mp, int64_t until);
+void gort__mremove_locked(struct m *mp);
 void gort__startm(struct p *pp, bool spinning);
 void gort__handoffp(struct p *pp);
 void gort__gcstopm(struct m *mp);
@@ -28,6 +30,9 @@ void gort__mstart_context(struct m *mp);
 _Noreturn void gort__schedule(struct m *mp);
 void gort__checkdead_locked(void);
 void gort__mcall(void (*fn)(struct g *));
+/* Start fn(arg) from the scheduler stack (timer callbacks): 0 or
+ * GORT_ENOMEM. */
+int gort__newproc_from_g0(gort_func fn, void *arg);
 /* A cheap per-M random number (steal order, select order). */
 uint32_t gort__fastrand(void);
 /* Yield: gp (running) goes to the global queue; runs on g0. */

@@ -51,6 +51,7 @@
 #include "mp.h"
 #include "runq.h"
 #include "stack.h"
+#include "../time/timer.h"
 
 const char *const gort__waitreason_names[WAIT_COUNT] = {
     [WAIT_NONE] = "",
@@ -233,6 +234,16 @@ static struct g *newproc(gort_func fn, void *arg, struct p *pp) {
   return gp;
 }
 
+int gort__newproc_from_g0(gort_func fn, void *arg) {
+  struct m *mp = gort__getm();
+  struct g *gp = newproc(fn, arg, mp->p);
+  if (gp == NULL)
+    return GORT_ENOMEM;
+  gort__runqput(mp->p, gp, true);
+  gort__wakep();
+  return 0;
+}
+
 int gort_go(gort_func fn, void *arg) {
   struct m *mp = must_getm("gort_go");
   if (fn == NULL)
@@ -363,6 +374,9 @@ void gort__checkdead_locked(void) {
   int32_t running = s->mcount - s->nmidle - s->nmsys;
   if (running > 0)
     return;
+  /* A pending timer will wake the timer sleeper: not a deadlock. */
+  if (atomic_load(&s->ntimers) > 0)
+    return;
   if (running < 0) {
     gort__unlock(&s->lock);
     gort__throw("runtime: checkdead: inconsistent M counts");
@@ -416,6 +430,17 @@ static struct g *stealwork(struct m *mp) {
       struct p *victim = gort__sched.allp[(start + k * stride) % n];
       if (victim == pp)
         continue;
+      /* Run the victim's due timers here; what they ready lands on our P
+       * (Go's stealWork does the same). */
+      int64_t w = atomic_load_explicit(&victim->timer0_when,
+                                       memory_order_relaxed);
+      if (w != 0 && w <= gort__os_nanotime()) {
+        gort__checktimers(victim, gort__os_nanotime());
+        bool inherit;
+        struct g *gp = gort__runqget(pp, &inherit);
+        if (gp)
+          return gp;
+      }
       struct g *gp = gort__runqsteal(pp, victim, round == 3);
       if (gp)
         return gp;
@@ -449,6 +474,8 @@ top:
     goto top;
   }
   struct p *pp = mp->p;
+  if (atomic_load_explicit(&pp->timer0_when, memory_order_relaxed) != 0)
+    gort__checktimers(pp, gort__os_nanotime());
   /* Every 61st tick look at the global queue first, so a pair of Gs
    * readying each other through runnext cannot starve it (proc.go). */
   if (pp->schedtick % 61 == 0 &&
@@ -513,7 +540,13 @@ top:
       goto top;
     }
   }
-  gort__stopm(mp);
+  /* Park; until the earliest timer if there is one (this M then runs
+   * it), else until someone hands us a P. */
+  int64_t next = gort__timers_next();
+  if (next != 0)
+    gort__timedstopm(mp, next);
+  else
+    gort__stopm(mp);
   goto top;
 }
 

@@ -77,6 +77,7 @@ struct gstack {
   void *scratch;
   size_t scratch_size;
   bool guarded;
+  bool committed; /* its top page is known to be backed by memory */
 };
 
 struct m;
@@ -153,6 +154,7 @@ struct m {
   bool (*park_unlockf)(struct g *, void *);
   void *park_lock;
   _Atomic uint32_t signal_pending; /* a preemption signal is in flight */
+  bool on_midle; /* on sched.midle (sched.lock) */
 };
 
 enum { P_RUNQ_SIZE = 256 }; /* must be a power of two */
@@ -200,6 +202,11 @@ struct p {
   struct gstack stackcache[STACK_CACHE_SIZE];
   int32_t stackcachecnt;
   uint64_t steals; /* Gs this P stole (owner; read racily for stats) */
+  /* Timers (time/time.c): a 4-ary min-heap by when. */
+  struct mutex timerslock;
+  struct timer **timers;       /* (timerslock) */
+  int32_t ntimers, timerscap;  /* (timerslock) */
+  _Atomic int64_t timer0_when; /* heap top's when, 0 if empty */
 };
 
 /* A queue of Gs linked through schedlink (Go's gQueue). */
@@ -244,6 +251,11 @@ struct schedt {
   _Atomic uint64_t async_preempts; /* goroutines stopped by a signal */
   int64_t start_ns;          /* when gort_main began (set once) */
   _Atomic uint64_t thread_create_failures;
+  /* Timers: how many are queued on all Ps, and the one idle M that sleeps
+   * until the earliest of them (sched.lock for the last two). */
+  _Atomic int64_t ntimers;
+  struct m *timer_sleeper;
+  int64_t timer_sleep_until;
 };
 
 extern struct schedt gort__sched;

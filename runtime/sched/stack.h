@@ -24,6 +24,8 @@ size_t gort__stack_usable_size(void);
 /* Fill *s with a stack for a new goroutine; false when out of memory. */
 bool gort__stackalloc(struct p *pp, struct gstack *s);
 void gort__stackfree(struct p *pp, struct gstack *s);
+/* Decommit pooled stacks unused since the last call (sysmon, ~1/s). */
+void gort__stack_scavenge(void);
 /* Give every cached stack of pp back to the global pool (P destroyed). */
 void gort__stackcache_release(struct p *pp);
 /* Throws "stack overflow" if gp's canaries are broken. Cheap. */

@@ -6,6 +6,7 @@
  *   - asks goroutines that have run for more than 10 ms to yield
  *     (preemptone: the preempt flag, and a signal natively);
  *   - prints the schedtrace line when GORT_DEBUG=schedtrace=MS asks;
+ *   - once a second returns long-unused pooled stacks to the OS;
  *   - will drive netpoll and forced GC (the hooks are marked below).
  * Port of sysmon and retake in proc.go.
  *
@@ -22,11 +23,13 @@
 #include "../os/os.h"
 #include "mp.h"
 #include "runq.h"
+#include "stack.h"
 
 enum {
   FORCE_PREEMPT_NS = 10 * 1000 * 1000, /* Go's forcePreemptNS */
   SYSMON_MIN_US = 20,
   SYSMON_MAX_US = 10 * 1000,
+  SCAVENGE_NS = 1000 * 1000 * 1000,
 };
 
 static uint32_t retake(int64_t now) {
@@ -83,7 +86,7 @@ void gort__sysmon(struct m *mp) {
   mp->is_sysmon = true;
   int64_t delay_us = SYSMON_MIN_US;
   uint32_t idle = 0;
-  int64_t last_trace = gort__os_nanotime();
+  int64_t last_trace = gort__os_nanotime(), last_scavenge = last_trace;
   for (;;) {
     if (idle == 0)
       delay_us = SYSMON_MIN_US;
@@ -98,6 +101,10 @@ void gort__sysmon(struct m *mp) {
       idle = 0;
     else
       idle++;
+    if (now - last_scavenge >= SCAVENGE_NS) {
+      last_scavenge = now;
+      gort__stack_scavenge();
+    }
     /* (forced GC every 2 minutes - the collector's issue) */
     if (gort__debug.schedtrace > 0 &&
         now - last_trace >= gort__debug.schedtrace * 1000000) {

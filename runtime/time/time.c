@@ -1,0 +1,339 @@
+/*
+ * time.c - per-P timer heaps and the time API: sleep, timers with a
+ * channel, AfterFunc, tickers (Go's runtime/time.go and time/sleep.go,
+ * tick.go, in the Go 1.14 design of one 4-ary heap per P).
+ *
+ * Who runs a timer: the M that holds its P, at the top of every
+ * findrunnable; an M looking for work runs the due timers of the Ps it
+ * visits; and an M with nothing at all to do sleeps until the earliest
+ * timer of all Ps (proc.c's timer sleeper) and then runs it. A new timer
+ * earlier than that sleep wakes the sleeper, or, when nobody sleeps on
+ * timers, wakes an idle P (wakep) to take the role.
+ *
+ * Invariants and locking: see timer.h. A P's timerslock is a leaf: timer
+ * functions run and sleepers are woken after it is released (two
+ * timerslocks are held together only by timers_move, during a
+ * stop-the-world).
+ */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../chan/chan.h"
+#include "../debug/print.h"
+#include "../os/os.h"
+#include "../sched/mp.h"
+#include "timer.h"
+
+/* ---- the 4-ary heap (pp->timerslock held) ------------------------------ */
+
+static void heap_set(struct p *pp, int32_t i, struct timer *t) {
+  pp->timers[i] = t;
+  t->idx = i;
+}
+
+static void siftup(struct p *pp, int32_t i) {
+  struct timer *t = pp->timers[i];
+  while (i > 0) {
+    int32_t parent = (i - 1) / 4;
+    if (pp->timers[parent]->when <= t->when)
+      break;
+    heap_set(pp, i, pp->timers[parent]);
+    i = parent;
+  }
+  heap_set(pp, i, t);
+}
+
+static void siftdown(struct p *pp, int32_t i) {
+  struct timer *t = pp->timers[i];
+  int32_t n = pp->ntimers;
+  for (;;) {
+    int32_t c = 4 * i + 1;
+    if (c >= n)
+      break;
+    int32_t best = c;
+    for (int32_t k = c + 1; k < c + 4 && k < n; k++)
+      if (pp->timers[k]->when < pp->timers[best]->when)
+        best = k;
+    if (pp->timers[best]->when >= t->when)
+      break;
+    heap_set(pp, i, pp->timers[best]);
+    i = best;
+  }
+  heap_set(pp, i, t);
+}
+
+static void update_timer0(struct p *pp) {
+  atomic_store(&pp->timer0_when, pp->ntimers ? pp->timers[0]->when : 0);
+}
+
+static void heap_push(struct p *pp, struct timer *t) {
+  if (pp->ntimers == pp->timerscap) {
+    /* Amortised: the heap only grows, by doubling. */
+    int32_t ncap = pp->timerscap ? pp->timerscap * 2 : 64;
+    struct timer **n = realloc(pp->timers, (size_t)ncap * sizeof *n);
+    if (n == NULL)
+      gort__throw("runtime: out of memory growing a timer heap");
+    pp->timers = n;
+    pp->timerscap = ncap;
+  }
+  __atomic_store_n(&t->pp, pp, __ATOMIC_RELEASE);
+  heap_set(pp, pp->ntimers++, t);
+  siftup(pp, t->idx);
+  update_timer0(pp);
+}
+
+static void heap_remove(struct p *pp, struct timer *t) {
+  int32_t i = t->idx;
+  int32_t last = --pp->ntimers;
+  if (i != last) {
+    struct timer *moved = pp->timers[last];
+    heap_set(pp, i, moved);
+    siftdown(pp, i);
+    siftup(pp, moved->idx);
+  }
+  __atomic_store_n(&t->pp, NULL, __ATOMIC_RELEASE);
+  update_timer0(pp);
+}
+
+/* ---- adding, deleting, running ----------------------------------------- */
+
+static void wake_for_timer(int64_t when) {
+  gort__lock(&gort__sched.lock);
+  struct m *sleeper = gort__sched.timer_sleeper;
+  if (sleeper && when >= gort__sched.timer_sleep_until) {
+    gort__unlock(&gort__sched.lock); /* it wakes early enough already */
+    return;
+  }
+  if (sleeper && sleeper->on_midle) {
+    struct p *pp = gort__pidleget_locked();
+    if (pp) {
+      gort__mremove_locked(sleeper);
+      gort__sched.timer_sleeper = NULL;
+      sleeper->nextp = pp;
+      gort__unlock(&gort__sched.lock);
+      gort__notewakeup(&sleeper->park);
+      return;
+    }
+  }
+  gort__unlock(&gort__sched.lock);
+  if (sleeper == NULL)
+    gort__wakep(); /* an idle P takes the sleeper's role */
+}
+
+void gort__addtimer(struct timer *t) {
+  struct m *mp = gort__getm();
+  struct p *pp = mp->p;
+  if (pp == NULL)
+    gort__throw("runtime: addtimer without a P");
+  gort__lock(&pp->timerslock);
+  heap_push(pp, t);
+  bool first = pp->timers[0] == t;
+  gort__unlock(&pp->timerslock);
+  atomic_fetch_add(&gort__sched.ntimers, 1);
+  if (first)
+    wake_for_timer(t->when);
+}
+
+bool gort__deltimer(struct timer *t) {
+  for (;;) {
+    struct p *pp = __atomic_load_n(&t->pp, __ATOMIC_ACQUIRE);
+    if (pp == NULL)
+      return false;
+    gort__lock(&pp->timerslock);
+    if (__atomic_load_n(&t->pp, __ATOMIC_RELAXED) == pp) {
+      heap_remove(pp, t);
+      gort__unlock(&pp->timerslock);
+      atomic_fetch_sub(&gort__sched.ntimers, 1);
+      return true;
+    }
+    gort__unlock(&pp->timerslock); /* moved meanwhile: try again */
+  }
+}
+
+void gort__checktimers(struct p *pp, int64_t now) {
+  int64_t w = atomic_load_explicit(&pp->timer0_when, memory_order_relaxed);
+  if (w == 0 || w > now)
+    return;
+  gort__lock(&pp->timerslock);
+  while (pp->ntimers > 0 && pp->timers[0]->when <= now) {
+    struct timer *t = pp->timers[0];
+    heap_remove(pp, t);
+    if (t->period > 0) {
+      /* Next tick after now, skipping missed ones (Go's runOneTimer). */
+      t->when += t->period * (1 + (now - t->when) / t->period);
+      heap_push(pp, t);
+    } else {
+      atomic_fetch_sub(&gort__sched.ntimers, 1);
+    }
+    /* A self-freeing timer (gort_after) may be gone once f returns. */
+    bool track = !t->self_freeing;
+    if (track)
+      atomic_fetch_add(&t->running, 1);
+    gort__unlock(&pp->timerslock);
+    t->f(t, now);
+    if (track)
+      atomic_fetch_sub(&t->running, 1);
+    gort__lock(&pp->timerslock);
+  }
+  gort__unlock(&pp->timerslock);
+}
+
+int64_t gort__timers_next(void) {
+  int64_t next = 0;
+  int32_t n = atomic_load(&gort__sched.gomaxprocs);
+  for (int32_t i = 0; i < n; i++) {
+    int64_t w = atomic_load(&gort__sched.allp[i]->timer0_when);
+    if (w != 0 && (next == 0 || w < next))
+      next = w;
+  }
+  return next;
+}
+
+void gort__timers_move(struct p *from, struct p *to) {
+  gort__lock(&from->timerslock);
+  gort__lock(&to->timerslock);
+  while (from->ntimers > 0) {
+    struct timer *t = from->timers[from->ntimers - 1];
+    heap_remove(from, t);
+    heap_push(to, t);
+  }
+  gort__unlock(&to->timerslock);
+  gort__unlock(&from->timerslock);
+}
+
+/* ---- sleep -------------------------------------------------------------- */
+
+static void ready_sleeper(struct timer *t, int64_t now) {
+  (void)now;
+  gort__goready(t->arg);
+}
+
+static bool sleep_commit(struct g *gp, void *arg) {
+  (void)gp;
+  gort__addtimer(arg); /* on g0, once gp is waiting: it cannot fire early */
+  return true;
+}
+
+void gort_sleep(int64_t ns) {
+  if (ns <= 0)
+    return;
+  struct g *gp = gort__getg();
+  if (gp == NULL || gp->is_g0)
+    gort__fatal("gort_sleep called outside a goroutine");
+  struct timer t = {.when = gort__os_nanotime() + ns, .f = ready_sleeper,
+                    .arg = gp};
+  gp->waiting_on = &t;
+  gort__gopark(sleep_commit, &t, WAIT_SLEEP);
+}
+
+/* ---- timers, tickers, AfterFunc ---------------------------------------- */
+
+struct gort_timer {
+  struct timer t;
+  gort_chan *c;   /* NULL for AfterFunc */
+  gort_func fn;   /* AfterFunc */
+  void *fnarg;
+  bool free_when_fired; /* gort_after's: nobody else holds it */
+};
+
+static void send_time(struct timer *t, int64_t now) {
+  struct gort_timer *gt = t->arg;
+  /* Non-blocking, as Go's sendTime: a slow reader misses ticks. */
+  gort_chan_try_send(gt->c, &now);
+  if (gt->free_when_fired)
+    free(gt);
+}
+
+static void go_func(struct timer *t, int64_t now) {
+  (void)now;
+  struct gort_timer *gt = t->arg;
+  if (gort__newproc_from_g0(gt->fn, gt->fnarg) != 0)
+    gort__throw("runtime: out of memory starting an AfterFunc goroutine");
+}
+
+static struct gort_timer *timer_make(int64_t ns, int64_t period, bool chan) {
+  struct gort_timer *gt = calloc(1, sizeof *gt);
+  if (gt == NULL)
+    return NULL;
+  if (chan && (gt->c = gort_chan_make(sizeof(int64_t), 1)) == NULL) {
+    free(gt);
+    return NULL;
+  }
+  gt->t.arg = gt;
+  gt->t.f = chan ? send_time : go_func;
+  gt->t.period = period;
+  gt->t.when = gort__os_nanotime() + (ns > 0 ? ns : 0);
+  return gt;
+}
+
+gort_timer *gort_timer_new(int64_t ns) {
+  struct gort_timer *gt = timer_make(ns, 0, true);
+  if (gt)
+    gort__addtimer(&gt->t);
+  return gt;
+}
+
+gort_timer *gort_after_func(int64_t ns, gort_func fn, void *arg) {
+  if (fn == NULL)
+    return NULL;
+  struct gort_timer *gt = timer_make(ns, 0, false);
+  if (gt == NULL)
+    return NULL;
+  gt->fn = fn;
+  gt->fnarg = arg;
+  gort__addtimer(&gt->t);
+  return gt;
+}
+
+gort_timer *gort_ticker_new(int64_t period) {
+  if (period <= 0)
+    gort__panic("non-positive interval for NewTicker");
+  struct gort_timer *gt = timer_make(period, period, true);
+  if (gt)
+    gort__addtimer(&gt->t);
+  return gt;
+}
+
+gort_chan *gort_after(int64_t ns) {
+  struct gort_timer *gt = timer_make(ns, 0, true);
+  if (gt == NULL)
+    return NULL;
+  gt->free_when_fired = true;
+  gt->t.self_freeing = true;
+  gort_chan *c = gt->c;
+  gort__addtimer(&gt->t); /* gt may be gone from here on */
+  return c;
+}
+
+gort_chan *gort_timer_chan(gort_timer *gt) { return gt->c; }
+
+bool gort_timer_stop(gort_timer *gt) { return gort__deltimer(&gt->t); }
+
+bool gort_timer_reset(gort_timer *gt, int64_t ns) {
+  bool active = gort__deltimer(&gt->t);
+  gt->t.when = gort__os_nanotime() + (ns > 0 ? ns : 0);
+  gort__addtimer(&gt->t);
+  return active;
+}
+
+void gort_ticker_reset(gort_timer *gt, int64_t period) {
+  if (period <= 0)
+    gort__panic("non-positive interval for Ticker.Reset");
+  gort__deltimer(&gt->t);
+  gt->t.period = period;
+  gt->t.when = gort__os_nanotime() + period;
+  gort__addtimer(&gt->t);
+}
+
+void gort_timer_free(gort_timer *gt) {
+  if (gt == NULL)
+    return;
+  gort__deltimer(&gt->t);
+  /* A callback may still be running on another M: wait it out. */
+  while (atomic_load(&gt->t.running))
+    gort_yield();
+  if (gt->c)
+    gort_chan_free(gt->c);
+  free(gt);
+}

@@ -1,0 +1,50 @@
+/*
+ * timer.h - runtime timers (Go's runtime/time.go, the Go 1.14 design):
+ * every P keeps its timers in a 4-ary min-heap ordered by when; the
+ * scheduler runs due timers of its own P on every pass of findrunnable and
+ * those of other Ps while stealing, and an M with nothing to do sleeps
+ * until the earliest timer of all (see proc.c and time.c).
+ *
+ * A timer's f runs on the scheduler stack (g0) of whichever M holds a P
+ * when it is due; it must not block: it readies a goroutine, does a
+ * non-blocking channel send, or starts a goroutine.
+ *
+ * Invariants:
+ *   - t->pp is the P whose heap holds t, or NULL; t->idx is its index.
+ *   - pp->timer0_when is the when of pp's heap top, 0 if the heap is empty.
+ *
+ * Locking: pp->timerslock guards pp's heap and the t->pp, t->idx, t->when
+ * of the timers in it; t->pp is also read without the lock (atomically)
+ * to find which lock to take, and re-checked under it.
+ */
+#ifndef GORT_TIME_TIMER_H
+#define GORT_TIME_TIMER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../sched/runtime2.h"
+
+struct timer {
+  int64_t when;
+  int64_t period; /* > 0: fires again every period */
+  void (*f)(struct timer *t, int64_t now);
+  void *arg;
+  struct p *pp; /* (see Locking) */
+  int32_t idx;
+  _Atomic int32_t running; /* f is running now (so freeing must wait) */
+  bool self_freeing;       /* f frees the timer: nobody else holds it */
+};
+
+/* Queue t on the current P to fire at t->when. */
+void gort__addtimer(struct timer *t);
+/* Take t off its heap; true if it was pending. */
+bool gort__deltimer(struct timer *t);
+/* Run pp's timers that are due at now. The caller holds a P. */
+void gort__checktimers(struct p *pp, int64_t now);
+/* Earliest when over all Ps, 0 if there is no timer. */
+int64_t gort__timers_next(void);
+/* Move every timer of dead P from to P to (procresize, world stopped). */
+void gort__timers_move(struct p *from, struct p *to);
+
+#endif
