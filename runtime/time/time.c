@@ -127,6 +127,8 @@ void gort__addtimer(struct timer *t) {
   if (pp == NULL)
     gort__throw("runtime: addtimer without a P");
   gort__lock(&pp->timerslock);
+  if (__atomic_load_n(&t->pp, __ATOMIC_RELAXED) != NULL)
+    gort__throw("runtime: addtimer: timer already queued");
   heap_push(pp, t);
   bool first = pp->timers[0] == t;
   gort__unlock(&pp->timerslock);
@@ -308,28 +310,40 @@ gort_chan *gort_after(int64_t ns) {
 
 gort_chan *gort_timer_chan(gort_timer *gt) { return gt->c; }
 
-bool gort_timer_stop(gort_timer *gt) { return gort__deltimer(&gt->t); }
+bool gort_timer_stop(gort_timer *gt) {
+  gort__lock(&gt->t.mu);
+  bool active = gort__deltimer(&gt->t);
+  gort__unlock(&gt->t.mu);
+  return active;
+}
+
+/* Re-arm t to fire at when, with a new period unless period < 0; true if
+ * it was pending. */
+static bool rearm(struct timer *t, int64_t when, int64_t period) {
+  gort__lock(&t->mu);
+  bool active = gort__deltimer(t);
+  t->when = when;
+  if (period >= 0)
+    t->period = period;
+  gort__addtimer(t);
+  gort__unlock(&t->mu);
+  return active;
+}
 
 bool gort_timer_reset(gort_timer *gt, int64_t ns) {
-  bool active = gort__deltimer(&gt->t);
-  gt->t.when = gort__os_nanotime() + (ns > 0 ? ns : 0);
-  gort__addtimer(&gt->t);
-  return active;
+  return rearm(&gt->t, gort__os_nanotime() + (ns > 0 ? ns : 0), -1);
 }
 
 void gort_ticker_reset(gort_timer *gt, int64_t period) {
   if (period <= 0)
     gort__panic("non-positive interval for Ticker.Reset");
-  gort__deltimer(&gt->t);
-  gt->t.period = period;
-  gt->t.when = gort__os_nanotime() + period;
-  gort__addtimer(&gt->t);
+  rearm(&gt->t, gort__os_nanotime() + period, period);
 }
 
 void gort_timer_free(gort_timer *gt) {
   if (gt == NULL)
     return;
-  gort__deltimer(&gt->t);
+  gort_timer_stop(gt);
   /* A callback may still be running on another M: wait it out. */
   while (atomic_load(&gt->t.running))
     gort_yield();

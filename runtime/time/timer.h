@@ -15,7 +15,9 @@
  *
  * Locking: pp->timerslock guards pp's heap and the t->pp, t->idx, t->when
  * of the timers in it; t->pp is also read without the lock (atomically)
- * to find which lock to take, and re-checked under it.
+ * to find which lock to take, and re-checked under it. t->mu serialises
+ * the API's stop/reset of one timer (so two resets cannot queue it twice);
+ * lock order: t->mu, then a timerslock.
  */
 #ifndef GORT_TIME_TIMER_H
 #define GORT_TIME_TIMER_H
@@ -26,6 +28,7 @@
 #include "../sched/runtime2.h"
 
 struct timer {
+  struct mutex mu; /* (see Locking) */
   int64_t when;
   int64_t period; /* > 0: fires again every period */
   void (*f)(struct timer *t, int64_t now);

@@ -31,32 +31,42 @@ static struct gort_sched_stats stats(void) {
   return st;
 }
 
-/* ---- gmp_steal_happens: one goroutine makes all the work ---------------- */
+/* ---- gmp_steal_happens: one goroutine makes all the work --------------
+ * Run with asynchronous preemption off (test-list.h): the producer puts
+ * 100 tasks on its own P's ring (no overflow to the global queue) and then
+ * spins without a safe point, so its P never runs them: they can only run
+ * if another P steals them. */
 
 struct task_set {
   gort_waitgroup wg;
   _Atomic uint64_t sum;
+  _Atomic int done;
 };
 
 static void task(void *p) {
   struct task_set *t = p;
   atomic_fetch_add(&t->sum, spin_work(7, 20) & 1);
-  gort_waitgroup_done(&t->wg);
+  atomic_fetch_add(&t->done, 1);
 }
 
 static void producer(void *p) {
   struct task_set *t = p;
-  for (int i = 0; i < 2000; i++)
+  for (int i = 0; i < 100; i++)
     CHECK(gort_go(task, t) == 0);
+  int64_t t0 = gort_nanotime();
+  while (atomic_load(&t->done) < 100 &&
+         gort_nanotime() - t0 < 20 * 1000 * 1000 * 1000ll) {
+  }
   gort_waitgroup_done(&t->wg);
 }
 
 TEST_IMPL(gmp_steal_happens) {
   static struct task_set t;
   gort_set_maxprocs(2);
-  gort_waitgroup_add(&t.wg, 2001);
+  gort_waitgroup_add(&t.wg, 1);
   gort_go(producer, &t);
   gort_waitgroup_wait(&t.wg);
+  CHECK_EQ(atomic_load(&t.done), 100);
   struct gort_sched_stats st = stats();
   CHECK(st.steals > 0);
   CHECK(st.threads >= 2);
@@ -187,6 +197,7 @@ static void count_one(void *p) {
   atomic_fetch_add_explicit(&t->sum, 1, memory_order_relaxed);
   gort_waitgroup_done(&t->wg);
 }
+
 
 TEST_IMPL(gmp_million_complete) {
   static struct task_set t;
