@@ -124,6 +124,25 @@ static unsigned char *slot(struct hchan *c, size_t i) {
   return c->buf + i * c->elemsize;
 }
 
+void gort__chan_buf_put_locked(struct hchan *c, const void *elem) {
+  if (c->elemsize)
+    memcpy(slot(c, c->sendx), elem, c->elemsize);
+  if (++c->sendx == c->dataqsiz)
+    c->sendx = 0;
+  c->qcount++;
+}
+
+void gort__chan_buf_take_locked(struct hchan *c, void *elem) {
+  unsigned char *p = slot(c, c->recvx);
+  if (elem && c->elemsize)
+    memcpy(elem, p, c->elemsize);
+  if (c->elemsize)
+    memset(p, 0, c->elemsize);
+  if (++c->recvx == c->dataqsiz)
+    c->recvx = 0;
+  c->qcount--;
+}
+
 void gort__chan_send_locked(struct hchan *c, struct sudog *sg,
                             const void *elem) {
   /* sg is a waiting receiver; the buffer is empty (else it would not
@@ -194,11 +213,7 @@ static bool chansend(struct hchan *c, const void *elem, bool block) {
     return true;
   }
   if (c->qcount < c->dataqsiz) {
-    if (c->elemsize)
-      memcpy(slot(c, c->sendx), elem, c->elemsize);
-    if (++c->sendx == c->dataqsiz)
-      c->sendx = 0;
-    c->qcount++;
+    gort__chan_buf_put_locked(c, elem);
     gort__unlock(&c->lock);
     return true;
   }
@@ -243,14 +258,7 @@ static bool chanrecv(struct hchan *c, void *elem, bool block, bool *ok) {
     return true;
   }
   if (c->qcount > 0) {
-    unsigned char *p = slot(c, c->recvx);
-    if (elem && c->elemsize)
-      memcpy(elem, p, c->elemsize);
-    if (c->elemsize)
-      memset(p, 0, c->elemsize);
-    if (++c->recvx == c->dataqsiz)
-      c->recvx = 0;
-    c->qcount--;
+    gort__chan_buf_take_locked(c, elem);
     gort__unlock(&c->lock);
     *ok = true;
     return true;

@@ -49,6 +49,10 @@ void gort__waitq_remove(struct waitq *q, struct sudog *sg);
 void gort__chan_send_locked(struct hchan *c, struct sudog *sg,
                             const void *elem);
 void gort__chan_recv_locked(struct hchan *c, struct sudog *sg, void *elem);
+/* Append to / take from the buffer (room / an item must be there); a
+ * taken slot is zeroed, elem may be NULL to drop the value. */
+void gort__chan_buf_put_locked(struct hchan *c, const void *elem);
+void gort__chan_buf_take_locked(struct hchan *c, void *elem);
 
 
 #endif

@@ -76,14 +76,7 @@ static int try_case(gort_select_case *cs, struct g **wake) {
       return 1;
     }
     if (c->qcount > 0) {
-      unsigned char *p = c->buf + c->recvx * c->elemsize;
-      if (cs->elem && c->elemsize)
-        memcpy(cs->elem, p, c->elemsize);
-      if (c->elemsize)
-        memset(p, 0, c->elemsize);
-      if (++c->recvx == c->dataqsiz)
-        c->recvx = 0;
-      c->qcount--;
+      gort__chan_buf_take_locked(c, cs->elem);
       cs->ok = true;
       return 1;
     }
@@ -103,11 +96,7 @@ static int try_case(gort_select_case *cs, struct g **wake) {
     return 1;
   }
   if (c->qcount < c->dataqsiz) {
-    if (c->elemsize)
-      memcpy(c->buf + c->sendx * c->elemsize, cs->elem, c->elemsize);
-    if (++c->sendx == c->dataqsiz)
-      c->sendx = 0;
-    c->qcount++;
+    gort__chan_buf_put_locked(c, cs->elem);
     return 1;
   }
   return 0;
