@@ -6,7 +6,9 @@
 //                                     copied to web/dist/)
 //   node scripts/build.mjs --test     also the ASan+UBSan build
 //                                     (build-asan/), the TSan build
-//                                     (build-tsan/) and the wasm spike
+//                                     (build-tsan/), the ucontext-backend
+//                                     build (build-ucontext/) and the wasm
+//                                     spike
 //                                     (build-wasm-spike/), and installs
 //                                     Chromium for the browser test
 //   node scripts/build.mjs --native   native only
@@ -51,6 +53,8 @@ try {
       '-DGORT_SANITIZE=address,undefined']);
     cmakeBuild('build-tsan', ['cmake', '-S', '.', '-B', 'build-tsan', '-DGORT_WERROR=ON',
       '-DGORT_SANITIZE=thread']);
+    cmakeBuild('build-ucontext', ['cmake', '-S', '.', '-B', 'build-ucontext', '-DGORT_WERROR=ON',
+      '-DGORT_CONTEXT=ucontext']);
   }
   if (!nativeOnly) {
     const env = emccEnv();

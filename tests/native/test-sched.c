@@ -395,3 +395,23 @@ TEST_IMPL(crash_outside_runtime) {
   gort_yield(); /* no gort_main: must die with a clear message */
   return 1;
 }
+
+/* ---- GORT_STACK_SIZE ---------------------------------------------------- */
+
+static void use_most_of_stack(void *p) {
+  int depth = (int)(gort_stack_size() / 1024) * 3 / 4;
+  atomic_store((_Atomic int *)p, recurse_using(depth, NULL) >= 0 ? 1 : 2);
+}
+
+TEST_IMPL(sched_stack_size_env) {
+  /* GORT_STACK_SIZE=192K (test-list.h): every stack has that much room. */
+  CHECK_EQ(gort_stack_size(), 192 * 1024);
+  _Atomic int done = 0;
+  gort_go(use_most_of_stack, &done);
+  while (atomic_load(&done) == 0)
+    gort_yield();
+  CHECK_EQ(atomic_load(&done), 1);
+  return 0;
+}
+
+TEST_IMPL(crash_bad_stack_size) { return 1; /* GORT_STACK_SIZE=1K dies first */ }
