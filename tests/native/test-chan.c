@@ -306,7 +306,9 @@ TEST_IMPL(select_blocks_then_wakes) {
 /* ---- chan_select_stress: conservation ----------------------------------
  * Producers send distinct values on random channels with select (some
  * cases nil, some non-blocking attempts); consumers receive with select on
- * all channels; every value sent must be received exactly once. */
+ * all channels, a timeout (a timer reset every round) and a done channel
+ * that is closed at the end; every value sent must be received exactly
+ * once. */
 
 enum { NCHANS = 4, NPROD = 6, NCONS = 5 };
 
@@ -314,7 +316,7 @@ struct stress {
   gort_chan *ch[NCHANS];
   gort_chan *done;
   int64_t per_producer;
-  _Atomic int64_t sent_sum, recv_sum, recv_count;
+  _Atomic int64_t sent_sum, recv_sum, recv_count, timeouts;
   gort_waitgroup producers, consumers;
 };
 
@@ -344,15 +346,24 @@ static void producer(void *p) {
 
 static void consumer(void *p) {
   struct stress *s = p;
+  gort_timer *timeout = gort_timer_new(1000 * 1000);
   for (;;) {
-    int64_t v[NCHANS + 1];
-    gort_select_case cs[NCHANS + 1];
+    int64_t v[NCHANS + 2];
+    gort_select_case cs[NCHANS + 2];
     for (int k = 0; k < NCHANS; k++)
       cs[k] = (gort_select_case){s->ch[k], GORT_SELECT_RECV, &v[k], false};
     cs[NCHANS] = (gort_select_case){s->done, GORT_SELECT_RECV, NULL, false};
-    int r = gort_select(cs, NCHANS + 1, true);
+    cs[NCHANS + 1] = (gort_select_case){gort_timer_chan(timeout),
+                                        GORT_SELECT_RECV, &v[NCHANS + 1],
+                                        false};
+    int r = gort_select(cs, NCHANS + 2, true);
     if (r == NCHANS)
       break; /* done closed: drain what is left without blocking */
+    if (r == NCHANS + 1) { /* timed out: re-arm and go round */
+      atomic_fetch_add(&s->timeouts, 1);
+      gort_timer_reset(timeout, 200 * 1000);
+      continue;
+    }
     CHECK(cs[r].ok);
     atomic_fetch_add(&s->recv_sum, v[r]);
     atomic_fetch_add(&s->recv_count, 1);
@@ -365,6 +376,7 @@ static void consumer(void *p) {
       atomic_fetch_add(&s->recv_count, 1);
     }
   }
+  gort_timer_free(timeout);
   gort_waitgroup_done(&s->consumers);
 }
 
@@ -381,12 +393,14 @@ TEST_IMPL(chan_select_stress) {
   for (int i = 0; i < NPROD; i++)
     gort_go(producer, &s);
   gort_waitgroup_wait(&s.producers);
+  gort_sleep(3 * 1000 * 1000); /* idle consumers time out at least once */
   gort_chan_close(s.done);
   gort_waitgroup_wait(&s.consumers);
   int64_t n = NPROD * s.per_producer;
   CHECK_EQ(atomic_load(&s.recv_count), n);
   CHECK_EQ(atomic_load(&s.recv_sum), n * (n + 1) / 2);
   CHECK_EQ(atomic_load(&s.sent_sum), n * (n + 1) / 2);
+  CHECK(atomic_load(&s.timeouts) > 0);
   return 0;
 }
 
