@@ -7,8 +7,9 @@
 //   node scripts/build.mjs --test     also the ASan+UBSan build
 //                                     (build-asan/), the TSan build
 //                                     (build-tsan/), the ucontext-backend
-//                                     build (build-ucontext/) and the wasm
-//                                     spike
+//                                     build (build-ucontext/), the arm64
+//                                     cross build run under qemu-user
+//                                     (build-arm64/) and the wasm spike
 //                                     (build-wasm-spike/), and installs
 //                                     Chromium for the browser test
 //   node scripts/build.mjs --native   native only
@@ -45,7 +46,7 @@ function cmakeBuild(dir, configure, env) {
 }
 
 try {
-  await ensure({ wasm: !nativeOnly, browser: forTests && !nativeOnly });
+  await ensure({ wasm: !nativeOnly, browser: forTests && !nativeOnly, arm64: forTests });
 
   cmakeBuild('build', ['cmake', '-S', '.', '-B', 'build', '-DGORT_WERROR=ON']);
   if (forTests) {
@@ -55,6 +56,8 @@ try {
       '-DGORT_SANITIZE=thread']);
     cmakeBuild('build-ucontext', ['cmake', '-S', '.', '-B', 'build-ucontext', '-DGORT_WERROR=ON',
       '-DGORT_CONTEXT=ucontext']);
+    cmakeBuild('build-arm64', ['cmake', '-S', '.', '-B', 'build-arm64', '-DGORT_WERROR=ON',
+      '-DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake']);
   }
   if (!nativeOnly) {
     const env = emccEnv();

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // scripts/setup.mjs — checks (and, as root, installs) what gort's builds, tests, demo and benchmarks need.
 //
-// Usage:  node scripts/setup.mjs [--wasm] [--browser] [--bench] [--check] [--quiet]
+// Usage:  node scripts/setup.mjs [--wasm] [--browser] [--bench] [--arm64] [--check] [--quiet]
 //   always:     cmake, gcc/g++/make (build-essential)
 //   --wasm:     emscripten + binaryen (emcc --version must work with NODE_PATH=/usr/share/nodejs)
 //   --browser:  chromium (/usr/bin/chromium) + npm playwright-core in the repo's node_modules
 //   --bench:    golang-go, libgc-dev, libmimalloc-dev, hyperfine
+//   --arm64:    gcc-aarch64-linux-gnu, qemu-user (the emulated arm64 tests)
 //   --check:    only check; install nothing (exit 1 if something is missing)
 // API:    import { ensure, check } from './setup.mjs';
 //         await ensure({ wasm: true, browser: true });  // throws SetupError when it can't
@@ -113,13 +114,16 @@ export const REQUIREMENTS = [
   { name: 'libgc-dev (Boehm GC)', group: 'bench', apt: 'libgc-dev', ok: () => exists('/usr/include/gc.h') || exists('/usr/include/gc/gc.h') },
   { name: 'libmimalloc-dev', group: 'bench', apt: 'libmimalloc-dev', ok: () => exists('/usr/include/mimalloc.h') },
   { name: 'hyperfine', group: 'bench', apt: 'hyperfine', ok: () => onPath('hyperfine') },
+  { name: 'aarch64 cross gcc', group: 'arm64', apt: 'gcc-aarch64-linux-gnu', ok: () => onPath('aarch64-linux-gnu-gcc') },
+  { name: 'qemu-aarch64 (qemu-user)', group: 'arm64', apt: 'qemu-user', ok: () => onPath('qemu-aarch64') },
 ];
 
-function selected({ wasm = false, browser = false, bench = false } = {}) {
+function selected({ wasm = false, browser = false, bench = false, arm64 = false } = {}) {
   const groups = new Set(['base']);
   if (wasm) groups.add('wasm');
   if (browser) groups.add('browser');
   if (bench) groups.add('bench');
+  if (arm64) groups.add('arm64');
   return REQUIREMENTS.filter((r) => groups.has(r.group));
 }
 
@@ -188,9 +192,9 @@ function describe(missing) {
 
 // Makes sure what the chosen groups need is present, installing it when
 // allowed. Resolves {installed: [names]}; throws SetupError otherwise.
-export async function ensure({ wasm = false, browser = false, bench = false, install = true, quiet = false, log } = {}) {
+export async function ensure({ wasm = false, browser = false, bench = false, arm64 = false, install = true, quiet = false, log } = {}) {
   const say = log || ((m) => { if (!quiet) console.error(m); });
-  const opts = { wasm, browser, bench };
+  const opts = { wasm, browser, bench, arm64 };
   const missing = check(opts);
   if (missing.length === 0) return { installed: [] };
 
@@ -219,11 +223,12 @@ export async function ensure({ wasm = false, browser = false, bench = false, ins
 }
 
 function parseArgs(argv) {
-  const o = { wasm: false, browser: false, bench: false, install: true, quiet: false };
+  const o = { wasm: false, browser: false, bench: false, arm64: false, install: true, quiet: false };
   for (const a of argv) {
     if (a === '--wasm') o.wasm = true;
     else if (a === '--browser') o.browser = true;
     else if (a === '--bench') o.bench = true;
+    else if (a === '--arm64') o.arm64 = true;
     else if (a === '--all') o.wasm = o.browser = o.bench = true;
     else if (a === '--check') o.install = false;
     else if (a === '--quiet' || a === '-q') o.quiet = true;

@@ -4,7 +4,8 @@
  * Guard pages: Linux 6.13 added MADV_GUARD_INSTALL, which marks pages of an
  * existing mapping as guards without splitting it into more VMAs; that is
  * what lets a million goroutine stacks each have a guard without hitting
- * vm.max_map_count (65530 by default). On older kernels we fall back to
+ * vm.max_map_count (65530 by default). Whether it works is probed once (an
+ * emulator may accept the advice and ignore it). Otherwise we fall back to
  * mprotect(PROT_NONE), which costs two VMAs per guard, within a budget of a
  * quarter of vm.max_map_count; past it gort__os_guard fails and the caller
  * uses canaries alone.
@@ -97,17 +98,34 @@ static int guard_mprotect(void *p, size_t n) {
   return mprotect(p, n, PROT_NONE) == 0 ? 0 : -1;
 }
 
+/* Does MADV_GUARD_INSTALL really guard here? An emulator (qemu-user) may
+ * accept the advice and do nothing, so check: the kernel must refuse to
+ * read a guarded page on our behalf (write() from it to a pipe: EFAULT). */
+static bool madvise_guard_works(void) {
+  size_t page = gort__os_page_size();
+  char *mem = mmap(NULL, page, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mem == MAP_FAILED)
+    return false;
+  bool works = false;
+  int fds[2];
+  if (madvise(mem, page, MADV_GUARD_INSTALL) == 0 && pipe(fds) == 0) {
+    works = write(fds[1], mem, 1) < 0 && errno == EFAULT;
+    close(fds[0]);
+    close(fds[1]);
+  }
+  munmap(mem, page);
+  return works;
+}
+
 int gort__os_guard(void *p, size_t n) {
   int mode = atomic_load_explicit(&guard_mode, memory_order_relaxed);
-  if (mode != GUARD_MPROTECT) {
-    if (madvise(p, n, MADV_GUARD_INSTALL) == 0) {
-      atomic_store_explicit(&guard_mode, GUARD_MADVISE, memory_order_relaxed);
-      return 0;
-    }
-    if (errno != EINVAL)
-      return -1;
-    atomic_store_explicit(&guard_mode, GUARD_MPROTECT, memory_order_relaxed);
+  if (mode == GUARD_UNKNOWN) {
+    mode = madvise_guard_works() ? GUARD_MADVISE : GUARD_MPROTECT;
+    atomic_store_explicit(&guard_mode, mode, memory_order_relaxed);
   }
+  if (mode == GUARD_MADVISE)
+    return madvise(p, n, MADV_GUARD_INSTALL) == 0 ? 0 : -1;
   return guard_mprotect(p, n);
 }
 

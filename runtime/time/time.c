@@ -153,6 +153,29 @@ bool gort__deltimer(struct timer *t) {
   }
 }
 
+/* A periodic timer is re-queued only after its function returned, under
+ * t->mu, so that two Ms running the same heap never run one ticker twice at
+ * once (its sends would arrive out of order); a stop or reset in between
+ * (t->gen moved) wins. */
+static void run_periodic(struct p *pp, struct timer *t, uint32_t gen,
+                         int64_t now) {
+  gort__lock(&t->mu);
+  if (atomic_load(&t->gen) != gen || t->pp != NULL) {
+    gort__unlock(&t->mu); /* stopped or re-armed meanwhile */
+    atomic_fetch_sub(&gort__sched.ntimers, 1);
+    return;
+  }
+  atomic_fetch_add(&t->running, 1);
+  t->f(t, now);
+  /* Next tick after now, skipping missed ones (Go's runOneTimer). */
+  t->when += t->period * (1 + (now - t->when) / t->period);
+  gort__lock(&pp->timerslock);
+  heap_push(pp, t);
+  gort__unlock(&pp->timerslock);
+  atomic_fetch_sub(&t->running, 1);
+  gort__unlock(&t->mu);
+}
+
 void gort__checktimers(struct p *pp, int64_t now) {
   int64_t w = atomic_load_explicit(&pp->timer0_when, memory_order_relaxed);
   if (w == 0 || w > now)
@@ -162,12 +185,13 @@ void gort__checktimers(struct p *pp, int64_t now) {
     struct timer *t = pp->timers[0];
     heap_remove(pp, t);
     if (t->period > 0) {
-      /* Next tick after now, skipping missed ones (Go's runOneTimer). */
-      t->when += t->period * (1 + (now - t->when) / t->period);
-      heap_push(pp, t);
-    } else {
-      atomic_fetch_sub(&gort__sched.ntimers, 1);
+      uint32_t gen = atomic_load(&t->gen);
+      gort__unlock(&pp->timerslock);
+      run_periodic(pp, t, gen, now);
+      gort__lock(&pp->timerslock);
+      continue;
     }
+    atomic_fetch_sub(&gort__sched.ntimers, 1);
     /* A self-freeing timer (gort_after) may be gone once f returns. */
     bool track = !t->self_freeing;
     if (track)
@@ -312,6 +336,7 @@ gort_chan *gort_timer_chan(gort_timer *gt) { return gt->c; }
 
 bool gort_timer_stop(gort_timer *gt) {
   gort__lock(&gt->t.mu);
+  atomic_fetch_add(&gt->t.gen, 1);
   bool active = gort__deltimer(&gt->t);
   gort__unlock(&gt->t.mu);
   return active;
@@ -321,6 +346,7 @@ bool gort_timer_stop(gort_timer *gt) {
  * it was pending. */
 static bool rearm(struct timer *t, int64_t when, int64_t period) {
   gort__lock(&t->mu);
+  atomic_fetch_add(&t->gen, 1);
   bool active = gort__deltimer(t);
   t->when = when;
   if (period >= 0)

@@ -37,6 +37,7 @@ struct timer {
   int32_t idx;
   _Atomic int32_t running; /* f is running now (so freeing must wait) */
   bool self_freeing;       /* f frees the timer: nobody else holds it */
+  _Atomic uint32_t gen;    /* bumped by every stop/reset (under mu) */
 };
 
 /* Queue t on the current P to fire at t->when. */
