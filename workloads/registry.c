@@ -27,6 +27,15 @@ const struct workload gort_workloads[] = {
      gort_workload_sieve},
     {"timers", 100000, "N goroutines sleep 1-10 ms each; lateness",
      gort_workload_timers},
+    {"mutex_contended", 16000000,
+     "8 goroutines lock, count, unlock one Mutex; n pairs in all",
+     gort_workload_mutex_contended},
+    {"rwmutex_read", 16000000,
+     "8 goroutines RLock, read, RUnlock one RWMutex; n pairs in all",
+     gort_workload_rwmutex_read},
+    {"context_cancel", 100000,
+     "N contexts under one root, a goroutine on each Done; cancel the root",
+     gort_workload_context_cancel},
 };
 
 const int gort_workload_count =

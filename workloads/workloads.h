@@ -15,7 +15,9 @@
 
 struct workload_result {
   int64_t n;
-  int64_t wall_ns;   /* the timed part */
+  int64_t wall_ns;   /* the whole workload */
+  int64_t timed_ns;  /* the timed part (ns_per_op), when not all of wall_ns;
+                        0: the same as wall_ns */
   int64_t result;    /* the workload's checksum */
   bool ok;           /* result matches the definition */
   const char *error; /* why not, when !ok */
@@ -45,5 +47,8 @@ void gort_workload_chan_buffered_4x4(int64_t n, struct workload_result *r);
 void gort_workload_select4(int64_t n, struct workload_result *r);
 void gort_workload_sieve(int64_t n, struct workload_result *r);
 void gort_workload_timers(int64_t n, struct workload_result *r);
+void gort_workload_mutex_contended(int64_t n, struct workload_result *r);
+void gort_workload_rwmutex_read(int64_t n, struct workload_result *r);
+void gort_workload_context_cancel(int64_t n, struct workload_result *r);
 
 #endif

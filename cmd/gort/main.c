@@ -101,7 +101,8 @@ static int run_main(int argc, char **argv) {
   struct gort_sched_stats st;
   gort_sched_stats(&st);
   double wall_ms = (double)r.wall_ns / 1e6;
-  double ns_per_op = r.n > 0 ? (double)r.wall_ns / (double)r.n : 0;
+  int64_t timed_ns = r.timed_ns ? r.timed_ns : r.wall_ns;
+  double ns_per_op = r.n > 0 ? (double)timed_ns / (double)r.n : 0;
   if (opts.json) {
     printf("{\"workload\":\"%s\",\"n\":%lld,\"procs\":%d,\"wall_ms\":%.3f,"
            "\"ns_per_op\":%.3f,\"result\":%lld,\"rss_peak_bytes\":%llu,"

@@ -237,13 +237,251 @@ typedef struct gort_waitgroup {
 
 #define GORT_WAITGROUP_INIT {{0, 0, 0, 0}}
 
-/* Add adds delta (may be negative) to the counter; a negative counter is
- * fatal ("sync: negative WaitGroup counter"). When it reaches zero every
- * goroutine blocked in Wait is released. */
+/* Add adds delta (may be negative) to the counter; a negative counter
+ * panics ("sync: negative WaitGroup counter"). When it reaches zero every
+ * goroutine blocked in Wait is released. As in Go, an Add from zero racing
+ * with Wait panics ("sync: WaitGroup misuse: Add called concurrently with
+ * Wait"), and so does reusing the WaitGroup before every Wait returned
+ * ("sync: WaitGroup is reused before previous Wait has returned"). */
 GORT_API void gort_waitgroup_add(gort_waitgroup *wg, int64_t delta);
 GORT_API void gort_waitgroup_done(gort_waitgroup *wg);
 /* Wait blocks until the counter is zero. */
 GORT_API void gort_waitgroup_wait(gort_waitgroup *wg);
+
+/* ---- sync: Mutex, RWMutex, Once, Cond (Go's sync package) ------------- */
+
+/* Each type may be embedded in any memory; zeroed memory (or the _INIT
+ * macro) is ready to use, as in Go, except a Cond, which needs
+ * gort_cond_init. Do not copy one after first use. All of them park the
+ * goroutine, never the thread. Misuse is fatal with Go's words:
+ * "fatal error: sync: unlock of unlocked mutex", "sync: RUnlock of
+ * unlocked RWMutex", "sync: Unlock of unlocked RWMutex". */
+
+/* sync.Mutex: starvation-free (a waiter blocked more than 1 ms gets the
+ * mutex handed over). Any goroutine may unlock it. */
+typedef struct gort_mutex {
+  uint32_t opaque[2];
+} gort_mutex;
+
+#define GORT_MUTEX_INIT {{0, 0}}
+
+GORT_API void gort_mutex_lock(gort_mutex *m);
+GORT_API void gort_mutex_unlock(gort_mutex *m);
+/* trylock takes the mutex if it is free right now. */
+GORT_API bool gort_mutex_trylock(gort_mutex *m);
+
+/* sync.RWMutex: many readers or one writer; a blocked writer keeps new
+ * readers out (so readers cannot starve it). */
+typedef struct gort_rwmutex {
+  uint32_t opaque[6];
+} gort_rwmutex;
+
+#define GORT_RWMUTEX_INIT {{0, 0, 0, 0, 0, 0}}
+
+GORT_API void gort_rwmutex_rlock(gort_rwmutex *rw);
+GORT_API void gort_rwmutex_runlock(gort_rwmutex *rw);
+GORT_API void gort_rwmutex_lock(gort_rwmutex *rw);
+GORT_API void gort_rwmutex_unlock(gort_rwmutex *rw);
+GORT_API bool gort_rwmutex_trylock(gort_rwmutex *rw);
+GORT_API bool gort_rwmutex_tryrlock(gort_rwmutex *rw);
+
+/* A Locker (Go's sync.Locker): a lock/unlock pair over some object. */
+typedef void (*gort_lock_func)(void *locker);
+typedef struct gort_locker {
+  gort_lock_func lock, unlock;
+  void *locker;
+} gort_locker;
+
+GORT_API gort_locker gort_mutex_locker(gort_mutex *m);
+GORT_API gort_locker gort_rwmutex_locker(gort_rwmutex *rw);
+/* RLock/RUnlock as a Locker (Go's RWMutex.RLocker). */
+GORT_API gort_locker gort_rwmutex_rlocker(gort_rwmutex *rw);
+
+/* sync.Once: gort_once_do runs fn(arg) exactly once per Once; every call
+ * returns only after that run has finished. */
+typedef struct gort_once {
+  uint32_t opaque[3];
+} gort_once;
+
+#define GORT_ONCE_INIT {{0, 0, 0}}
+
+GORT_API void gort_once_do(gort_once *o, gort_func fn, void *arg);
+
+/* sync.Cond over a Locker, which must be held around wait (wait unlocks it
+ * while parked and locks it again before returning). signal wakes the
+ * goroutine that has waited longest; broadcast wakes all. */
+typedef struct gort_cond {
+  uint64_t opaque[8];
+} gort_cond;
+
+GORT_API void gort_cond_init(gort_cond *c, gort_lock_func lock,
+                             gort_lock_func unlock, void *locker);
+GORT_API void gort_cond_init_mutex(gort_cond *c, gort_mutex *m);
+GORT_API void gort_cond_wait(gort_cond *c);
+GORT_API void gort_cond_signal(gort_cond *c);
+GORT_API void gort_cond_broadcast(gort_cond *c);
+
+/* Counters since start (each exact, not mutually consistent). */
+struct gort_sync_stats {
+  uint64_t mutex_starvation_entered; /* Mutexes switched to starvation */
+  uint64_t mutex_starvation_left;    /* ... and back to normal mode */
+  uint64_t sema_parks;    /* goroutines parked on a runtime semaphore */
+  uint64_t sema_handoffs; /* permits handed straight to a waiter */
+};
+
+/* gort_sync_stats fills *out; 0, or GORT_EINVAL for a NULL out. */
+GORT_API int gort_sync_stats(struct gort_sync_stats *out);
+
+/* ---- context (Go's context package) ----------------------------------- */
+
+/* A context carries a cancellation signal, a deadline and values down a
+ * tree of calls. Cancelling one cancels all its descendants (no goroutine
+ * per context). Errors are ints: 0 (nil) or one of these two.
+ *
+ * Ownership (there is no GC): every constructor returns a context holding
+ * one reference, the caller's; gort_ctx_retain adds one, gort_ctx_release
+ * drops one, and the last release frees it (taking it off its parent,
+ * stopping its timer). A context holds a reference on its parent, so a
+ * child stays valid after its parent was cancelled and released. Go's
+ *   ctx, cancel := context.WithCancel(parent); defer cancel()
+ * is in C
+ *   gort_ctx *ctx = gort_ctx_with_cancel(parent);
+ *   ... gort_ctx_cancel(ctx); gort_ctx_release(ctx);
+ * A goroutine that may outlive the caller's release retains its own
+ * reference (and releases it). Releasing while a goroutine still waits on
+ * the context's Done channel is a panic. Background and TODO are static:
+ * retain and release do nothing to them. Accessors read a NULL context as
+ * Background; a NULL parent panics ("cannot create context from nil
+ * parent"). Constructors return NULL when out of memory. */
+enum {
+  GORT_CTX_CANCELED = -125,          /* context canceled */
+  GORT_CTX_DEADLINE_EXCEEDED = -110, /* context deadline exceeded */
+};
+
+typedef struct gort_ctx gort_ctx;
+
+GORT_API gort_ctx *gort_ctx_background(void);
+GORT_API gort_ctx *gort_ctx_todo(void);
+GORT_API gort_ctx *gort_ctx_with_cancel(gort_ctx *parent);
+/* The same as with_cancel: in C any context can be cancelled with a cause
+ * (gort_ctx_cancel_cause); kept for Go's name. */
+GORT_API gort_ctx *gort_ctx_with_cancel_cause(gort_ctx *parent);
+/* deadline is on the gort_nanotime() clock; when it passes, the context is
+ * cancelled with GORT_CTX_DEADLINE_EXCEEDED (and cause, if not 0). A
+ * deadline later than the parent's gives a plain WithCancel. */
+GORT_API gort_ctx *gort_ctx_with_deadline(gort_ctx *parent, int64_t deadline);
+GORT_API gort_ctx *gort_ctx_with_deadline_cause(gort_ctx *parent,
+                                               int64_t deadline, int cause);
+GORT_API gort_ctx *gort_ctx_with_timeout(gort_ctx *parent, int64_t ns);
+GORT_API gort_ctx *gort_ctx_with_timeout_cause(gort_ctx *parent, int64_t ns,
+                                              int cause);
+/* key is compared by address (use the address of a static variable);
+ * NULL panics ("nil key"). */
+GORT_API gort_ctx *gort_ctx_with_value(gort_ctx *parent, const void *key,
+                                      void *val);
+
+GORT_API gort_ctx *gort_ctx_retain(gort_ctx *ctx); /* returns ctx */
+GORT_API void gort_ctx_release(gort_ctx *ctx);
+
+/* Cancel (Go's CancelFunc / CancelCauseFunc): idempotent; the first cancel
+ * sets Err to GORT_CTX_CANCELED and Cause to cause (0: Err). 0, or
+ * GORT_EINVAL for a context that cannot be cancelled (Background, TODO, a
+ * value context, NULL). */
+GORT_API int gort_ctx_cancel(gort_ctx *ctx);
+GORT_API int gort_ctx_cancel_cause(gort_ctx *ctx, int cause);
+
+/* Done: a channel (of struct{}, elem size 0) closed when the context is
+ * cancelled, for gort_chan_recv or gort_select; NULL (never ready) for a
+ * context that can never be cancelled. Owned by the context. */
+GORT_API gort_chan *gort_ctx_done(gort_ctx *ctx);
+GORT_API int gort_ctx_err(gort_ctx *ctx);   /* 0 until cancelled */
+GORT_API int gort_ctx_cause(gort_ctx *ctx); /* 0 until cancelled */
+/* Deadline: true and *deadline (gort_nanotime clock) if there is one. */
+GORT_API bool gort_ctx_deadline(gort_ctx *ctx, int64_t *deadline);
+/* Value: the innermost value stored under key, NULL if none. */
+GORT_API void *gort_ctx_value(gort_ctx *ctx, const void *key);
+
+/* AfterFunc: run fn(arg) in its own goroutine once ctx is done (at once if
+ * it is). The handle is yours: give it back with exactly one of stop (Go's
+ * stop(): true if it kept fn from starting) or detach (fn still runs when
+ * ctx is done). NULL if fn is NULL or out of memory. */
+typedef struct gort_ctx_afterfunc gort_ctx_afterfunc;
+GORT_API gort_ctx_afterfunc *gort_ctx_after_func(gort_ctx *ctx, gort_func fn,
+                                                void *arg);
+GORT_API bool gort_ctx_after_func_stop(gort_ctx_afterfunc *h);
+GORT_API void gort_ctx_after_func_detach(gort_ctx_afterfunc *h);
+
+/* ---- x/sync: errgroup, semaphore, singleflight ------------------------ */
+
+/* errgroup.Group: goroutines working on subtasks of one task. A task
+ * returns 0 or an error (any non-zero int). */
+typedef struct gort_errgroup gort_errgroup;
+typedef int (*gort_errfunc)(void *arg);
+
+/* new: NULL when out of memory. with_context also makes *ctx, a child of
+ * parent cancelled (cause: the error) when a task first fails or Wait
+ * returns; the group owns it: valid until gort_errgroup_free (retain it to
+ * keep it longer). */
+GORT_API gort_errgroup *gort_errgroup_new(void);
+GORT_API gort_errgroup *gort_errgroup_with_context(gort_ctx *parent,
+                                                  gort_ctx **ctx);
+/* go: start fn(arg), blocking first while the limit is reached. 0 or
+ * GORT_ENOMEM. try_go: start it only if the limit allows now. */
+GORT_API int gort_errgroup_go(gort_errgroup *g, gort_errfunc fn, void *arg);
+GORT_API bool gort_errgroup_try_go(gort_errgroup *g, gort_errfunc fn,
+                                  void *arg);
+/* wait: until every task returned; the first error, or 0. */
+GORT_API int gort_errgroup_wait(gort_errgroup *g);
+/* set_limit: at most n tasks at once (n < 0: no limit). Changing it while
+ * tasks run panics ("errgroup: modify limit while N goroutines in the group
+ * are still active"). */
+GORT_API void gort_errgroup_set_limit(gort_errgroup *g, int n);
+/* free: after wait (no task running). */
+GORT_API void gort_errgroup_free(gort_errgroup *g);
+
+/* semaphore.Weighted: a counting semaphore of size n; waiters are served
+ * in FIFO order (a big request at the head holds back smaller ones). */
+typedef struct gort_weighted gort_weighted;
+
+GORT_API gort_weighted *gort_weighted_new(int64_t n); /* NULL: no memory */
+/* acquire: wait for n, or until ctx is done (NULL: Background), whichever
+ * is first: 0, or ctx's error (then nothing was acquired). A request larger
+ * than the size waits for ctx alone. */
+GORT_API int gort_weighted_acquire(gort_weighted *s, gort_ctx *ctx,
+                                   int64_t n);
+GORT_API bool gort_weighted_try_acquire(gort_weighted *s, int64_t n);
+/* release: more than held panics ("semaphore: released more than held"). */
+GORT_API void gort_weighted_release(gort_weighted *s, int64_t n);
+GORT_API void gort_weighted_free(gort_weighted *s); /* with no waiters */
+
+/* singleflight.Group: concurrent calls with the same key share one
+ * execution of fn and its result. fn returns an error (0: nil) and puts
+ * its value in *val. */
+typedef struct gort_singleflight gort_singleflight;
+typedef int (*gort_flightfunc)(void *arg, void **val);
+typedef struct gort_singleflight_result {
+  void *val;
+  int err;
+  bool shared; /* the result went to more than one caller */
+} gort_singleflight_result;
+
+GORT_API gort_singleflight *gort_singleflight_new(void); /* NULL: no memory */
+/* do: run fn(arg) for key unless a call for key is in flight, then wait for
+ * that one. Returns fn's error (or GORT_ENOMEM); *val (may be NULL) the
+ * value; *shared (may be NULL) whether it went to more than one caller. */
+GORT_API int gort_singleflight_do(gort_singleflight *g, const char *key,
+                                  gort_flightfunc fn, void *arg, void **val,
+                                  bool *shared);
+/* do_chan: the same without waiting: the result arrives on the returned
+ * channel (one gort_singleflight_result, capacity 1), which the caller
+ * frees after receiving. NULL when out of memory. */
+GORT_API gort_chan *gort_singleflight_do_chan(gort_singleflight *g,
+                                             const char *key,
+                                             gort_flightfunc fn, void *arg);
+/* forget: later calls for key run fn anew instead of joining the one in
+ * flight. */
+GORT_API void gort_singleflight_forget(gort_singleflight *g, const char *key);
+GORT_API void gort_singleflight_free(gort_singleflight *g); /* when idle */
 
 #ifdef __cplusplus
 }

@@ -714,6 +714,10 @@ const char *gort_strerror(int code) {
     return "out of memory";
   case GORT_EAGAIN:
     return "resource temporarily unavailable";
+  case GORT_CTX_CANCELED:
+    return "context canceled";
+  case GORT_CTX_DEADLINE_EXCEEDED:
+    return "context deadline exceeded";
   default:
     return "unknown error";
   }

@@ -1,30 +1,40 @@
 /*
- * waitgroup.c - sync.WaitGroup.
+ * waitgroup.c - sync.WaitGroup, after Go's sync/waitgroup.go.
  *
- * A counter and a FIFO of parked waiters. Done/Add that bring the counter
- * to zero release every waiter. This first version keeps its waiters on a
- * runtime lock inside the WaitGroup; the sync work (issue 6) moves it onto
- * the runtime semaphore, as Go's waitgroup.go does.
+ * One 64-bit state word, counter << 32 | waiters, and a runtime semaphore.
+ * Add adds delta << 32: one atomic add. Wait increments the waiter count
+ * with a CAS (only while the counter is non-zero) and parks on sema. The
+ * Add that brings the counter to zero with waiters present owns the whole
+ * state: nobody may change it now (a concurrent Add or Wait would be a
+ * misuse), so it resets it to zero with a plain store and releases sema
+ * once per waiter (FIFO: in arrival order).
+ *
+ * Misuse, as Go detects it (each a panic):
+ *   "sync: negative WaitGroup counter"
+ *   "sync: WaitGroup misuse: Add called concurrently with Wait": an Add
+ *     from zero raced with a Wait, or the state changed while the last
+ *     Done was releasing waiters;
+ *   "sync: WaitGroup is reused before previous Wait has returned": a woken
+ *     waiter finds the state no longer zero.
  *
  * Invariants:
- *   - counter >= 0; a negative counter is fatal, as in Go.
- *   - A G on the waiter list is G_WAITING with waitreason WAIT_WAITGROUP.
+ *   - counter (the high 32 bits, signed) >= 0.
+ *   - waiters > 0 only while counter > 0, or while the releasing Add owns
+ *     the state.
  *
- * Locking: counter is atomic. lock guards the waiter list. A waiter checks
- * the counter under lock before it parks, and a releaser takes the lock
- * after its decrement, so no wake-up is lost: either the waiter sees zero,
- * or the releaser sees the waiter.
+ * Locking: state is atomic (acq_rel adds: the Add that reaches zero is
+ * ordered after every Done before it, and the waiters it releases through
+ * sema see their work); sema is the semaphore's.
  */
 #include <stdatomic.h>
 
 #include "../debug/print.h"
 #include "../sched/runtime2.h"
+#include "sema.h"
 
 struct waitgroup {
-  _Atomic int64_t counter;
-  struct mutex lock;
-  uint32_t nwait; /* (lock) */
-  struct g *head, *tail; /* waiters, linked by schedlink (lock) */
+  _Atomic uint64_t state; /* counter << 32 | waiters */
+  _Atomic uint32_t sema;
 };
 
 _Static_assert(sizeof(struct waitgroup) <= sizeof(gort_waitgroup),
@@ -36,47 +46,42 @@ static struct waitgroup *wg_of(gort_waitgroup *w) {
 
 void gort_waitgroup_add(gort_waitgroup *w, int64_t delta) {
   struct waitgroup *wg = wg_of(w);
-  /* acq_rel: the zero we reach is ordered after every Done before it, so
-   * waiters released below see the work those goroutines did. */
-  int64_t v = atomic_fetch_add_explicit(&wg->counter, delta,
-                                        memory_order_acq_rel) + delta;
+  uint64_t state = atomic_fetch_add(&wg->state, (uint64_t)delta << 32) +
+                   ((uint64_t)delta << 32);
+  int32_t v = (int32_t)(state >> 32);
+  uint32_t waiters = (uint32_t)state;
   if (v < 0)
     gort__panic("sync: negative WaitGroup counter");
-  if (v > 0 || delta > 0)
+  /* A first Add (counter from 0 to delta) while goroutines wait: they
+   * were released or are being released, so this Add raced with Wait. */
+  if (waiters != 0 && delta > 0 && v == (int32_t)delta)
+    gort__panic("sync: WaitGroup misuse: Add called concurrently with Wait");
+  if (v > 0 || waiters == 0)
     return;
-  gort__lock(&wg->lock);
-  struct g *list = wg->head;
-  wg->head = wg->tail = NULL;
-  wg->nwait = 0;
-  gort__unlock(&wg->lock);
-  while (list) {
-    struct g *gp = list;
-    list = gp->schedlink;
-    gp->schedlink = NULL;
-    gort__goready(gp);
-  }
+  /* counter == 0, waiters > 0: we own the state. A change now is a
+   * misuse (cheap check; it cannot catch every one). */
+  if (atomic_load(&wg->state) != state)
+    gort__panic("sync: WaitGroup misuse: Add called concurrently with Wait");
+  atomic_store(&wg->state, 0);
+  for (; waiters != 0; waiters--)
+    gort__semrelease(&wg->sema, false);
 }
 
 void gort_waitgroup_done(gort_waitgroup *w) { gort_waitgroup_add(w, -1); }
 
 void gort_waitgroup_wait(gort_waitgroup *w) {
   struct waitgroup *wg = wg_of(w);
-  if (atomic_load_explicit(&wg->counter, memory_order_acquire) == 0)
-    return;
-  struct g *gp = gort__getg();
-  gort__lock(&wg->lock);
-  if (atomic_load_explicit(&wg->counter, memory_order_acquire) == 0) {
-    gort__unlock(&wg->lock);
-    return;
+  uint64_t state = atomic_load(&wg->state);
+  for (;;) {
+    if ((int32_t)(state >> 32) == 0)
+      return; /* counter is 0: no need to wait */
+    /* Count ourselves as a waiter (the CAS fails if anything moved). */
+    if (atomic_compare_exchange_weak(&wg->state, &state, state + 1)) {
+      gort__semacquire(&wg->sema, false, WAIT_WAITGROUP);
+      if (atomic_load(&wg->state) != 0)
+        gort__panic(
+            "sync: WaitGroup is reused before previous Wait has returned");
+      return;
+    }
   }
-  /* Append: waiters are released in arrival order. */
-  gp->schedlink = NULL;
-  gp->waiting_on = wg;
-  if (wg->tail)
-    wg->tail->schedlink = gp;
-  else
-    wg->head = gp;
-  wg->tail = gp;
-  wg->nwait++;
-  gort__gopark(gort__parkunlock, &wg->lock, WAIT_WAITGROUP);
 }

@@ -1,0 +1,534 @@
+/*
+ * context.c - Go's context package (context/context.go): Background, TODO,
+ * WithCancel(Cause), WithDeadline(Cause), WithTimeout(Cause), WithValue,
+ * AfterFunc, Done, Err, Cause, Deadline, Value.
+ *
+ * Design (after context.go).
+ *
+ * A context is a heap object with a parent pointer. Cancelable contexts
+ * (WithCancel, WithDeadline) keep a mutex, an error, a cause, a Done
+ * channel made on first request (as Go's cancelCtx.Done does; one asked
+ * for after the cancel is a shared, already closed channel, Go's
+ * closedchan), and the list of their cancelable children. A value context
+ * has only its key and value: Done, Err and Cause answer for its nearest
+ * cancelable ancestor (cancel_anc, found once at creation instead of Go's
+ * Value(&cancelCtxKey) walk), and Value walks up the parents.
+ *
+ * propagateCancel: a new cancelable context (or AfterFunc registration)
+ * links itself onto the children list of its nearest cancelable ancestor
+ * under that ancestor's lock, or, if the ancestor is already cancelled,
+ * cancels itself at once with the ancestor's error and cause. All contexts
+ * are gort's own, so Go's fallback of a goroutine per foreign parent never
+ * arises: cancellation costs no goroutine at all.
+ *
+ * cancel: under the context's lock, store cause then err, close Done,
+ * stop the deadline timer and take the whole children list; then, after
+ * the unlock, cancel each child the same way. Go recurses with the
+ * parent's lock held; gort keeps an explicit worklist (goroutine stacks are
+ * small and fixed, and a chain may be 100,000 deep) and so never holds two
+ * contexts' locks at once. A context cancelled through its own cancel
+ * function also leaves its parent's list (Go's removeChild).
+ *
+ * Deadlines: a WithDeadline context queues one runtime timer (an intrusive
+ * struct timer: no allocation to arm it). Its callback runs on the
+ * scheduler stack and must not block, so, as Go's time.AfterFunc does, it
+ * starts a goroutine that cancels with DeadlineExceeded. Cancelling first
+ * takes the timer off its heap, so a cancelled context never wakes anyone
+ * later (and pending timers no longer keep the program from its deadlock
+ * report). A deadline later than the parent's is just a WithCancel (Go).
+ *
+ * Ownership (C has no GC): reference counting. Every constructor returns
+ * a context holding one reference, the caller's. gort_ctx_retain adds one,
+ * gort_ctx_release drops one. Each context holds a reference on its
+ * parent, so descendants keep ancestors alive, while a parent's children
+ * list does not count: when the last reference to a context goes, it
+ * leaves its parent's list, stops its timer, frees its Done channel and
+ * itself, and drops its reference on its parent. Go's
+ *     ctx, cancel := context.WithCancel(parent); defer cancel()
+ * reads in C
+ *     gort_ctx *ctx = gort_ctx_with_cancel(parent);
+ *     ...
+ *     gort_ctx_cancel(ctx); gort_ctx_release(ctx);
+ * A child may outlive its parent's cancel and release: it is cancelled and
+ * keeps the parent's memory until it is released itself. A goroutine that
+ * may outlive the creator's release takes its own reference. A walking
+ * canceller takes a reference on each child it found (only if the child's
+ * count is not already zero: such a child is being freed and has no one
+ * left to tell), so it never touches freed memory.
+ *
+ * AfterFunc (Go 1.21): a registration node, linked as a child, whose
+ * "cancel" starts fn(arg) in a new goroutine. Run and stop race through
+ * one atomic word: the first to set RAN or STOPPED wins (Go's
+ * afterFuncCtx.once). The handle is the caller's reference: stop (which
+ * also returns Go's stop() result) or detach releases it.
+ *
+ * Invariants and locking: see context.h.
+ */
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include "../chan/chan.h"
+#include "../debug/print.h"
+#include "../sched/mp.h"
+#include "context.h"
+
+static struct ctx background = {.kind = CTX_BACKGROUND};
+static struct ctx todo = {.kind = CTX_TODO};
+
+/* Done of a context asked for after it was cancelled (Go's closedchan):
+ * static, never freed, never sent on. */
+static struct hchan closedchan = {.closed = true};
+
+static struct ctx *ctxof(gort_ctx *h) { return (struct ctx *)h; }
+
+static bool counted(const struct ctx *c) {
+  return c->kind != CTX_BACKGROUND && c->kind != CTX_TODO;
+}
+
+/* ---- references --------------------------------------------------------- */
+
+static void ctx_retain(struct ctx *c) {
+  /* Relaxed: the caller holds a reference already, so the count cannot
+   * reach zero meanwhile; nothing is published by the increment. */
+  if (counted(c))
+    atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
+}
+
+/* A reference on c unless its count already reached zero (then c is being
+ * freed by whoever dropped the last one). The caller keeps c's memory valid
+ * otherwise: it holds the lock of the list c is on. */
+static bool try_retain(struct ctx *c) {
+  int64_t r = atomic_load_explicit(&c->refs, memory_order_relaxed);
+  while (r > 0)
+    if (atomic_compare_exchange_weak_explicit(&c->refs, &r, r + 1,
+                                              memory_order_relaxed,
+                                              memory_order_relaxed))
+      return true;
+  return false;
+}
+
+static struct ctx *destroy(struct ctx *c);
+
+static void ctx_release(struct ctx *c) {
+  while (c != NULL && counted(c)) {
+    /* acq_rel: whoever frees c sees every write of the other holders. */
+    int64_t old = atomic_fetch_sub_explicit(&c->refs, 1,
+                                            memory_order_acq_rel);
+    if (old > 1)
+      return;
+    if (old < 1)
+      gort__panic("context: released more often than retained");
+    c = destroy(c); /* then drop c's reference on its parent */
+  }
+}
+
+/* ---- the children list (link_parent->mu held) -------------------------- */
+
+static void link_child_locked(struct ctx *p, struct ctx *c) {
+  c->sib_prev = NULL;
+  c->sib_next = p->children;
+  if (p->children)
+    p->children->sib_prev = c;
+  p->children = c;
+  c->linked = true;
+}
+
+static void unlink_child_locked(struct ctx *p, struct ctx *c) {
+  if (!c->linked)
+    return;
+  if (c->sib_prev)
+    c->sib_prev->sib_next = c->sib_next;
+  else
+    p->children = c->sib_next;
+  if (c->sib_next)
+    c->sib_next->sib_prev = c->sib_prev;
+  c->sib_prev = c->sib_next = NULL;
+  c->linked = false;
+}
+
+/* Go's removeChild. c's reference on its parent chain keeps link_parent
+ * alive. */
+static void remove_from_parent(struct ctx *c) {
+  struct ctx *p = c->link_parent;
+  if (p == NULL)
+    return;
+  gort__lock(&p->mu);
+  unlink_child_locked(p, c);
+  gort__unlock(&p->mu);
+}
+
+/* ---- freeing ------------------------------------------------------------ */
+
+/* The end of destroy: frees c, returns its parent (whose reference the
+ * caller drops). */
+static struct ctx *finish(struct ctx *c) {
+  struct hchan *d = atomic_load_explicit(&c->done, memory_order_relaxed);
+  if (d != NULL && d != &closedchan)
+    gort_chan_free((gort_chan *)d); /* panics if someone still waits */
+  struct ctx *p = c->parent;
+  free(c);
+  return p;
+}
+
+/* The last reference to c is gone: nothing refers to c any more (children
+ * and registrations hold references), except its parent's list and, for a
+ * deadline, a callback that may be about to run. Returns the parent to
+ * release, or NULL when the timer callback will finish the job. */
+static struct ctx *destroy(struct ctx *c) {
+  remove_from_parent(c);
+  if (c->kind == CTX_TIMER) {
+    gort__lock(&c->mu);
+    if (c->timer_armed) {
+      if (gort__deltimer(&c->timer))
+        c->timer_armed = false;
+      else
+        c->free_pending = true; /* dequeued, callback not yet in mu */
+    }
+    bool pending = c->free_pending;
+    gort__unlock(&c->mu);
+    if (pending)
+      return NULL;
+  }
+  return finish(c);
+}
+
+/* ---- cancel ------------------------------------------------------------- */
+
+static void afterfunc_run(struct ctx *x) {
+  uint32_t s = atomic_load_explicit(&x->afstate, memory_order_relaxed);
+  for (;;) {
+    if (s & (AF_RAN | AF_STOPPED))
+      return;
+    if (atomic_compare_exchange_weak_explicit(&x->afstate, &s, s | AF_RAN,
+                                              memory_order_acq_rel,
+                                              memory_order_relaxed))
+      break;
+  }
+  if (gort_go(x->fn, x->arg) != 0)
+    gort__throw("runtime: out of memory starting an AfterFunc goroutine");
+  if (s & AF_DETACHED)
+    ctx_release(x); /* the handle's reference: nobody will stop it now */
+}
+
+/* Cancel x alone; push its children (each with a reference) on *work. */
+static void cancel_one(struct ctx *x, int32_t err, int32_t cause,
+                       struct ctx **work) {
+  if (x->kind == CTX_AFTERFUNC) {
+    afterfunc_run(x);
+    return;
+  }
+  gort__lock(&x->mu);
+  if (atomic_load_explicit(&x->err, memory_order_relaxed) != 0) {
+    gort__unlock(&x->mu); /* already cancelled */
+    return;
+  }
+  x->cause = cause;
+  /* Release: a reader that sees err sees cause too (gort_ctx_cause). */
+  atomic_store_explicit(&x->err, err, memory_order_release);
+  struct hchan *d = atomic_load_explicit(&x->done, memory_order_relaxed);
+  if (d == NULL)
+    atomic_store_explicit(&x->done, &closedchan, memory_order_release);
+  else
+    gort_chan_close((gort_chan *)d);
+  struct ctx *ch = x->children;
+  x->children = NULL;
+  while (ch != NULL) {
+    struct ctx *next = ch->sib_next;
+    ch->sib_prev = ch->sib_next = NULL;
+    ch->linked = false;
+    if (try_retain(ch)) {
+      ch->work_next = *work;
+      *work = ch;
+    }
+    ch = next;
+  }
+  if (x->kind == CTX_TIMER && x->timer_armed && gort__deltimer(&x->timer))
+    x->timer_armed = false; /* else the callback is on its way: it sees
+                               err and only drops its reference */
+  gort__unlock(&x->mu);
+}
+
+/* Go's cancelCtx.cancel, for c and every descendant. The caller holds a
+ * reference on c. Runs on a goroutine (AfterFuncs start goroutines). */
+static void cancel(struct ctx *c, int32_t err, int32_t cause,
+                   bool remove) {
+  if (cause == 0)
+    cause = err;
+  struct ctx *work = NULL;
+  cancel_one(c, err, cause, &work);
+  if (remove)
+    remove_from_parent(c);
+  while (work != NULL) {
+    struct ctx *x = work;
+    work = x->work_next;
+    x->work_next = NULL;
+    cancel_one(x, err, cause, &work);
+    ctx_release(x);
+  }
+}
+
+/* Go's propagateCancel for a new child c: link it under its nearest
+ * cancelable ancestor, or cancel it now if that one is done. */
+static void propagate_cancel(struct ctx *c) {
+  struct ctx *p = c->link_parent;
+  if (p == NULL)
+    return; /* Background or TODO at the root: never cancelled */
+  gort__lock(&p->mu);
+  int32_t err = atomic_load_explicit(&p->err, memory_order_relaxed);
+  if (err == 0) {
+    link_child_locked(p, c);
+    gort__unlock(&p->mu);
+    return;
+  }
+  int32_t cause = p->cause;
+  gort__unlock(&p->mu);
+  if (c->kind == CTX_AFTERFUNC)
+    afterfunc_run(c);
+  else
+    cancel(c, err, cause, false);
+}
+
+/* ---- deadlines ---------------------------------------------------------- */
+
+static void deadline_fire(void *arg) {
+  struct ctx *c = arg;
+  cancel(c, GORT_CTX_DEADLINE_EXCEEDED, c->deadline_cause, true);
+  ctx_release(c); /* the reference timer_fired took */
+}
+
+/* The timer's f: on the scheduler stack, must not block. */
+static void timer_fired(struct timer *t, int64_t now) {
+  (void)now;
+  struct ctx *c = t->arg;
+  bool alive = try_retain(c);
+  gort__lock(&c->mu);
+  c->timer_armed = false;
+  bool pending = c->free_pending;
+  bool cancelled = atomic_load_explicit(&c->err, memory_order_relaxed) != 0;
+  gort__unlock(&c->mu);
+  if (!alive) {
+    /* The last reference went meanwhile. If destroy saw the timer armed
+     * it left the freeing to us; otherwise it frees c itself. */
+    if (pending)
+      ctx_release(finish(c));
+    return;
+  }
+  if (cancelled)
+    ctx_release(c);
+  else if (gort__newproc_from_g0(deadline_fire, c) != 0)
+    gort__throw("runtime: out of memory starting a context's deadline "
+                "goroutine");
+}
+
+/* ---- constructors ------------------------------------------------------- */
+
+static struct ctx *newctx(struct ctx *parent, uint8_t kind) {
+  if (parent == NULL)
+    gort__panic("cannot create context from nil parent");
+  struct ctx *c = calloc(1, sizeof *c);
+  if (c == NULL)
+    return NULL;
+  atomic_init(&c->refs, 1);
+  c->kind = kind;
+  ctx_retain(parent);
+  c->parent = parent;
+  c->deadline = parent->deadline;
+  if (kind == CTX_CANCEL || kind == CTX_TIMER)
+    c->cancel_anc = c;
+  else
+    c->cancel_anc = parent->cancel_anc;
+  if (kind != CTX_VALUE)
+    c->link_parent = parent->cancel_anc;
+  return c;
+}
+
+gort_ctx *gort_ctx_background(void) { return (gort_ctx *)&background; }
+gort_ctx *gort_ctx_todo(void) { return (gort_ctx *)&todo; }
+
+gort_ctx *gort_ctx_with_cancel(gort_ctx *parent) {
+  struct ctx *c = newctx(ctxof(parent), CTX_CANCEL);
+  if (c)
+    propagate_cancel(c);
+  return (gort_ctx *)c;
+}
+
+gort_ctx *gort_ctx_with_cancel_cause(gort_ctx *parent) {
+  /* The same context: in C any cancel may carry a cause. */
+  return gort_ctx_with_cancel(parent);
+}
+
+gort_ctx *gort_ctx_with_deadline_cause(gort_ctx *parent, int64_t deadline,
+                                       int cause) {
+  struct ctx *p = ctxof(parent);
+  if (p != NULL && p->deadline != 0 && p->deadline < deadline)
+    return gort_ctx_with_cancel(parent); /* the parent's comes first */
+  struct ctx *c = newctx(p, CTX_TIMER);
+  if (c == NULL)
+    return NULL;
+  c->deadline = deadline;
+  c->deadline_cause = cause;
+  c->timer.f = timer_fired;
+  c->timer.arg = c;
+  c->timer.when = deadline;
+  /* checktimers must not touch the timer after f: c may be freed by then. */
+  c->timer.self_freeing = true;
+  propagate_cancel(c);
+  if (deadline <= gort_nanotime()) {
+    cancel(c, GORT_CTX_DEADLINE_EXCEEDED, cause, true);
+    return (gort_ctx *)c;
+  }
+  gort__lock(&c->mu);
+  if (atomic_load_explicit(&c->err, memory_order_relaxed) == 0) {
+    c->timer_armed = true;
+    gort__addtimer(&c->timer);
+  }
+  gort__unlock(&c->mu);
+  return (gort_ctx *)c;
+}
+
+gort_ctx *gort_ctx_with_deadline(gort_ctx *parent, int64_t deadline) {
+  return gort_ctx_with_deadline_cause(parent, deadline, 0);
+}
+
+gort_ctx *gort_ctx_with_timeout_cause(gort_ctx *parent, int64_t ns,
+                                      int cause) {
+  return gort_ctx_with_deadline_cause(parent, gort_nanotime() + ns, cause);
+}
+
+gort_ctx *gort_ctx_with_timeout(gort_ctx *parent, int64_t ns) {
+  return gort_ctx_with_timeout_cause(parent, ns, 0);
+}
+
+gort_ctx *gort_ctx_with_value(gort_ctx *parent, const void *key, void *val) {
+  if (key == NULL)
+    gort__panic("nil key");
+  struct ctx *c = newctx(ctxof(parent), CTX_VALUE);
+  if (c == NULL)
+    return NULL;
+  c->key = key;
+  c->val = val;
+  return (gort_ctx *)c;
+}
+
+/* ---- references and cancel, public -------------------------------------- */
+
+gort_ctx *gort_ctx_retain(gort_ctx *h) {
+  if (h != NULL)
+    ctx_retain(ctxof(h));
+  return h;
+}
+
+void gort_ctx_release(gort_ctx *h) { ctx_release(ctxof(h)); }
+
+int gort_ctx_cancel_cause(gort_ctx *h, int cause) {
+  struct ctx *c = ctxof(h);
+  if (c == NULL || (c->kind != CTX_CANCEL && c->kind != CTX_TIMER))
+    return GORT_EINVAL;
+  cancel(c, GORT_CTX_CANCELED, cause, true);
+  return 0;
+}
+
+int gort_ctx_cancel(gort_ctx *h) { return gort_ctx_cancel_cause(h, 0); }
+
+/* ---- accessors ---------------------------------------------------------- */
+
+gort_chan *gort_ctx_done(gort_ctx *h) {
+  struct ctx *c = h ? ctxof(h)->cancel_anc : NULL;
+  if (c == NULL)
+    return NULL; /* never done: a nil channel, as Background's Done */
+  /* Acquire: the channel was initialised before it was published. */
+  struct hchan *d = atomic_load_explicit(&c->done, memory_order_acquire);
+  if (d != NULL)
+    return (gort_chan *)d;
+  struct hchan *n = (struct hchan *)gort_chan_make(0, 0);
+  if (n == NULL)
+    gort__throw("runtime: out of memory making a context's Done channel");
+  gort__lock(&c->mu);
+  d = atomic_load_explicit(&c->done, memory_order_relaxed);
+  if (d == NULL) {
+    atomic_store_explicit(&c->done, n, memory_order_release);
+    d = n;
+    n = NULL;
+  }
+  gort__unlock(&c->mu);
+  if (n != NULL)
+    gort_chan_free((gort_chan *)n); /* another goroutine won */
+  return (gort_chan *)d;
+}
+
+int gort_ctx_err(gort_ctx *h) {
+  struct ctx *c = h ? ctxof(h)->cancel_anc : NULL;
+  return c ? atomic_load_explicit(&c->err, memory_order_acquire) : 0;
+}
+
+int gort_ctx_cause(gort_ctx *h) {
+  struct ctx *c = h ? ctxof(h)->cancel_anc : NULL;
+  if (c == NULL)
+    return 0;
+  /* Acquire pairs with cancel_one's release: cause was written before. */
+  if (atomic_load_explicit(&c->err, memory_order_acquire) == 0)
+    return 0;
+  return c->cause;
+}
+
+bool gort_ctx_deadline(gort_ctx *h, int64_t *deadline) {
+  int64_t d = h ? ctxof(h)->deadline : 0;
+  if (deadline)
+    *deadline = d;
+  return d != 0;
+}
+
+void *gort_ctx_value(gort_ctx *h, const void *key) {
+  for (struct ctx *c = ctxof(h); c != NULL; c = c->parent)
+    if (c->kind == CTX_VALUE && c->key == key)
+      return c->val;
+  return NULL;
+}
+
+/* ---- AfterFunc ---------------------------------------------------------- */
+
+gort_ctx_afterfunc *gort_ctx_after_func(gort_ctx *h, gort_func fn,
+                                        void *arg) {
+  if (fn == NULL)
+    return NULL;
+  struct ctx *c = newctx(ctxof(h), CTX_AFTERFUNC);
+  if (c == NULL)
+    return NULL;
+  c->fn = fn;
+  c->arg = arg;
+  propagate_cancel(c);
+  return (gort_ctx_afterfunc *)c;
+}
+
+bool gort_ctx_after_func_stop(gort_ctx_afterfunc *h) {
+  struct ctx *c = (struct ctx *)h;
+  if (c == NULL)
+    return false;
+  uint32_t s = atomic_load_explicit(&c->afstate, memory_order_relaxed);
+  bool stopped = false;
+  while (!(s & (AF_RAN | AF_STOPPED))) {
+    if (atomic_compare_exchange_weak_explicit(&c->afstate, &s,
+                                              s | AF_STOPPED,
+                                              memory_order_acq_rel,
+                                              memory_order_relaxed)) {
+      stopped = true;
+      break;
+    }
+  }
+  if (stopped)
+    remove_from_parent(c);
+  ctx_release(c);
+  return stopped;
+}
+
+void gort_ctx_after_func_detach(gort_ctx_afterfunc *h) {
+  struct ctx *c = (struct ctx *)h;
+  if (c == NULL)
+    return;
+  /* Whichever of detach and run comes second drops the handle's
+   * reference: run's CAS fails while the bit is being set. */
+  uint32_t old = atomic_fetch_or_explicit(&c->afstate, AF_DETACHED,
+                                          memory_order_acq_rel);
+  if (old & (AF_RAN | AF_STOPPED))
+    ctx_release(c);
+}

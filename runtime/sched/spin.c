@@ -1,0 +1,73 @@
+/*
+ * spin.c - what the scheduler offers the sync package (runtime/sync): may a
+ * goroutine that found a Mutex locked spin for a moment instead of
+ * parking, the spin itself, and goyield, the cheap hand-over of the P to a
+ * goroutine just readied. After Go's proc.go (sync_runtime_canSpin,
+ * sync_runtime_doSpin, goyield) and lock_futex.go's procyield.
+ *
+ * Invariants:
+ *   - Spinning is allowed only while it can pay off: more than one CPU,
+ *     another P running goroutines (which may be about to unlock), and
+ *     nothing waiting on this P's run queue (spinning would delay it);
+ *     and only ACTIVE_SPIN times in a row.
+ *   - goyield keeps the yielding G on its own P (the local ring's tail),
+ *     unlike gort_yield (Gosched), which queues it globally.
+ *
+ * Locking: none. The scheduler counters are atomics read racily: a stale
+ * view only makes one spin decision less well informed.
+ */
+#include <stdatomic.h>
+
+#include "../os/os.h"
+#include "mp.h"
+#include "runq.h"
+
+enum { ACTIVE_SPIN = 4, ACTIVE_SPIN_CNT = 30 }; /* Go's values */
+
+static _Atomic int ncpu; /* 0 until first asked */
+
+static void procyield(int cycles) {
+  for (int i = 0; i < cycles; i++) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#else
+    __asm__ __volatile__("" ::: "memory"); /* wasm: no pause instruction */
+#endif
+  }
+}
+
+bool gort__can_spin(int iter) {
+  if (iter >= ACTIVE_SPIN)
+    return false;
+  int n = atomic_load_explicit(&ncpu, memory_order_relaxed);
+  if (n == 0) {
+    n = gort__os_ncpu();
+    atomic_store_explicit(&ncpu, n, memory_order_relaxed);
+  }
+  if (n <= 1)
+    return false;
+  /* Relaxed: racy hints, as in Go. */
+  int32_t procs =
+      atomic_load_explicit(&gort__sched.gomaxprocs, memory_order_relaxed);
+  int32_t busy_elsewhere =
+      atomic_load_explicit(&gort__sched.npidle, memory_order_relaxed) +
+      atomic_load_explicit(&gort__sched.nmspinning, memory_order_relaxed) + 1;
+  if (procs <= busy_elsewhere)
+    return false;
+  struct m *mp = gort__getm();
+  return mp->p != NULL && gort__runqempty(mp->p);
+}
+
+void gort__do_spin(void) { procyield(ACTIVE_SPIN_CNT); }
+
+/* goyield_m runs on g0: gp goes to the tail of its own P's ring, so the
+ * G readied into runnext just before runs first and gp soon after. */
+static void goyield_m(struct g *gp) {
+  struct m *mp = gort__getm();
+  gort__casgstatus(gp, G_RUNNING, G_RUNNABLE);
+  gort__runqput(mp->p, gp, false);
+}
+
+void gort__goyield(void) { gort__mcall(goyield_m); }

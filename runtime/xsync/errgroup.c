@@ -1,0 +1,169 @@
+/*
+ * errgroup.c - golang.org/x/sync/errgroup (errgroup/errgroup.go): a
+ * WaitGroup of goroutines that each return an error, the first of which
+ * Wait returns; WithContext cancels a derived context on that first error
+ * (with the error as its cause) and when Wait returns; SetLimit bounds the
+ * number of tasks running at once.
+ *
+ * The limit is errgroup.go's: a buffered channel of limit tokens (elem size
+ * 0); Go sends a token before starting a task and the task receives one as
+ * it ends, so Go blocks while the channel is full and TryGo's non-blocking
+ * send fails. A task is a heap record {group, fn, arg} handed to a new
+ * goroutine.
+ *
+ * Invariants:
+ *   - When limited, the tokens in sem are the tasks started and not ended.
+ *   - err is written once, by the first task to fail (errset under mu).
+ *
+ * Locking: mu guards err and errset; Wait reads err after the WaitGroup,
+ * which orders every task's writes before it. sem is only replaced by
+ * set_limit while no task runs. inflight counts tasks between their start
+ * and the end of their WaitGroup Done (free waits for it: Wait can return
+ * while the last Done is still inside the WaitGroup).
+ */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "../debug/print.h"
+#include "../sched/lock.h"
+#include "gort.h"
+
+struct gort_errgroup {
+  gort_ctx *ctx; /* WithContext's, one reference (NULL: none) */
+  gort_waitgroup wg;
+  gort_chan *sem; /* NULL: no limit */
+  _Atomic int64_t inflight;
+  struct mutex mu;
+  bool errset; /* (mu) */
+  int err;     /* (mu; then read after wg) */
+};
+
+struct task {
+  struct gort_errgroup *g;
+  gort_errfunc fn;
+  void *arg;
+};
+
+gort_errgroup *gort_errgroup_new(void) {
+  return calloc(1, sizeof(struct gort_errgroup));
+}
+
+gort_errgroup *gort_errgroup_with_context(gort_ctx *parent, gort_ctx **ctx) {
+  gort_errgroup *g = gort_errgroup_new();
+  if (g == NULL)
+    return NULL;
+  g->ctx = gort_ctx_with_cancel_cause(parent);
+  if (g->ctx == NULL) {
+    free(g);
+    return NULL;
+  }
+  if (ctx)
+    *ctx = g->ctx;
+  return g;
+}
+
+/* errgroup.go's done: give the token back, then Done. */
+static void task_done(struct gort_errgroup *g) {
+  if (g->sem)
+    gort_chan_recv(g->sem, NULL);
+  gort_waitgroup_done(&g->wg);
+  atomic_fetch_sub_explicit(&g->inflight, 1, memory_order_release);
+}
+
+static void task_run(void *p) {
+  struct task t = *(struct task *)p;
+  free(p);
+  struct gort_errgroup *g = t.g;
+  int err = t.fn(t.arg);
+  if (err != 0) {
+    gort__lock(&g->mu);
+    bool first = !g->errset;
+    if (first) {
+      g->errset = true;
+      g->err = err;
+    }
+    gort__unlock(&g->mu);
+    if (first && g->ctx)
+      gort_ctx_cancel_cause(g->ctx, err);
+  }
+  task_done(g);
+}
+
+static int start(struct gort_errgroup *g, gort_errfunc fn, void *arg) {
+  struct task *t = malloc(sizeof *t);
+  if (t == NULL) {
+    if (g->sem)
+      gort_chan_recv(g->sem, NULL);
+    return GORT_ENOMEM;
+  }
+  *t = (struct task){g, fn, arg};
+  atomic_fetch_add_explicit(&g->inflight, 1, memory_order_relaxed);
+  gort_waitgroup_add(&g->wg, 1);
+  if (gort_go(task_run, t) != 0) {
+    free(t);
+    task_done(g);
+    return GORT_ENOMEM;
+  }
+  return 0;
+}
+
+int gort_errgroup_go(gort_errgroup *g, gort_errfunc fn, void *arg) {
+  if (fn == NULL)
+    gort__panic("errgroup: Go with a nil func");
+  if (g->sem) {
+    char token = 0;
+    gort_chan_send(g->sem, &token);
+  }
+  return start(g, fn, arg);
+}
+
+bool gort_errgroup_try_go(gort_errgroup *g, gort_errfunc fn, void *arg) {
+  if (fn == NULL)
+    gort__panic("errgroup: TryGo with a nil func");
+  char token = 0;
+  if (g->sem && !gort_chan_try_send(g->sem, &token))
+    return false;
+  return start(g, fn, arg) == 0;
+}
+
+int gort_errgroup_wait(gort_errgroup *g) {
+  gort_waitgroup_wait(&g->wg);
+  gort__lock(&g->mu);
+  int err = g->err;
+  gort__unlock(&g->mu);
+  if (g->ctx)
+    gort_ctx_cancel_cause(g->ctx, err);
+  return err;
+}
+
+void gort_errgroup_set_limit(gort_errgroup *g, int n) {
+  if (g->sem && gort_chan_len(g->sem) != 0) {
+    static char msg[96];
+    snprintf(msg, sizeof msg,
+             "errgroup: modify limit while %zu goroutines in the group are "
+             "still active",
+             gort_chan_len(g->sem));
+    gort__panic(msg);
+  }
+  gort_chan *old = g->sem;
+  g->sem = NULL;
+  if (n >= 0) {
+    g->sem = gort_chan_make(0, (size_t)n);
+    if (g->sem == NULL)
+      gort__throw("runtime: out of memory setting an errgroup limit");
+  }
+  gort_chan_free(old);
+}
+
+void gort_errgroup_free(gort_errgroup *g) {
+  if (g == NULL)
+    return;
+  /* Wait may return while the last task is still inside Done. */
+  while (atomic_load_explicit(&g->inflight, memory_order_acquire) != 0)
+    gort_yield();
+  if (g->ctx)
+    gort_ctx_release(g->ctx);
+  gort_chan_free(g->sem);
+  free(g);
+}
