@@ -58,7 +58,8 @@ typedef void (*gort_func)(void *arg);
  * Environment (read once at start, like GODEBUG):
  *   GORT_STACK_SIZE  usable bytes of each goroutine stack (default 64 KiB
  *                    natively, 32 KiB on wasm); rounded up to pages.
- *   GORT_MAXPROCS    number of Ps (this version runs one P).
+ *   GORT_MAXPROCS    number of Ps (default: the CPUs; 1..1024).
+ *   GORT_DEBUG       schedtrace=MS, scheddetail=1, asyncpreemptoff=1.
  */
 GORT_API _Noreturn void gort_main(int (*main_fn)(int argc, char **argv),
                                   int argc, char **argv);
