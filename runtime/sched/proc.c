@@ -457,12 +457,16 @@ static void resetspinning(struct m *mp) {
     gort__wakep();
 }
 
+/* Called by an M that gave its P back: a resize may replace allp meanwhile,
+ * so it walks allp under allplock. */
 static bool any_local_work(void) {
+  bool found = false;
+  gort__lock(&gort__sched.allplock);
   int32_t n = atomic_load(&gort__sched.gomaxprocs);
-  for (int32_t i = 0; i < n; i++)
-    if (!gort__runqempty(gort__sched.allp[i]))
-      return true;
-  return false;
+  for (int32_t i = 0; i < n && !found; i++)
+    found = !gort__runqempty(gort__sched.allp[i]);
+  gort__unlock(&gort__sched.allplock);
+  return found;
 }
 
 static struct g *findrunnable(struct m *mp, bool *inherit_time) {

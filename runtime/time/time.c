@@ -206,13 +206,17 @@ void gort__checktimers(struct p *pp, int64_t now) {
 }
 
 int64_t gort__timers_next(void) {
+  /* Called by Ms without a P too: allplock keeps allp from being replaced
+   * by a resize while we walk it. */
   int64_t next = 0;
+  gort__lock(&gort__sched.allplock);
   int32_t n = atomic_load(&gort__sched.gomaxprocs);
   for (int32_t i = 0; i < n; i++) {
     int64_t w = atomic_load(&gort__sched.allp[i]->timer0_when);
     if (w != 0 && (next == 0 || w < next))
       next = w;
   }
+  gort__unlock(&gort__sched.allplock);
   return next;
 }
 
