@@ -52,6 +52,16 @@ static struct g *gqueue_pop(struct gqueue *q) {
   return gp;
 }
 
+void gort__globrunqputhead_locked(struct g *gp) {
+  struct gqueue *q = &gort__sched.runq;
+  gp->schedlink = q->head;
+  q->head = gp;
+  if (q->tail == NULL)
+    q->tail = gp;
+  q->size++;
+  atomic_store_explicit(&gort__sched.runqsize, q->size, memory_order_relaxed);
+}
+
 void gort__globrunqput_locked(struct g *gp) {
   gqueue_push_back(&gort__sched.runq, gp);
   atomic_store_explicit(&gort__sched.runqsize, gort__sched.runq.size,
@@ -123,6 +133,23 @@ void gort__runqput(struct p *pp, struct g *gp, bool next) {
     }
     if (runqputslow(pp, gp, h, t))
       return;
+  }
+}
+
+bool gort__runqputhead(struct p *pp, struct g *gp) {
+  for (;;) {
+    uint32_t h = atomic_load_explicit(&pp->runqhead, memory_order_acquire);
+    uint32_t t = atomic_load_explicit(&pp->runqtail, memory_order_relaxed);
+    if (t - h >= P_RUNQ_SIZE)
+      return false;
+    /* Slot h-1 is outside every range a thief may be copying ([h, t)). */
+    atomic_store_explicit(&pp->runq[(h - 1) % P_RUNQ_SIZE], gp,
+                          memory_order_relaxed);
+    /* Release: the slot is written before the new head is visible. */
+    if (atomic_compare_exchange_weak_explicit(&pp->runqhead, &h, h - 1,
+                                              memory_order_release,
+                                              memory_order_relaxed))
+      return true;
   }
 }
 

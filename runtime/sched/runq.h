@@ -10,11 +10,15 @@
 #include "runtime2.h"
 
 void gort__runqput(struct p *pp, struct g *gp, bool next);
+/* Put gp at the head of pp's ring, to run before everything queued there
+ * (owner only); false if the ring is full. */
+bool gort__runqputhead(struct p *pp, struct g *gp);
 struct g *gort__runqget(struct p *pp, bool *inherit_time);
 bool gort__runqempty(struct p *pp);
 uint32_t gort__runqlen(struct p *pp);
 
 void gort__globrunqput_locked(struct g *gp);
+void gort__globrunqputhead_locked(struct g *gp);
 /* Take a G (and up to max-1 more into pp's ring; max 0 = no limit). */
 struct g *gort__globrunqget_locked(struct p *pp, int max);
 

@@ -23,6 +23,7 @@
 #include "../debug/print.h"
 #include "../os/os.h"
 #include "../sched/mp.h"
+#include "../sched/runq.h"
 #include "timer.h"
 
 /* ---- the 4-ary heap (pp->timerslock held) ------------------------------ */
@@ -234,9 +235,29 @@ void gort__timers_move(struct p *from, struct p *to) {
 
 /* ---- sleep -------------------------------------------------------------- */
 
+/* A sleeper whose time has come goes to the head of the local ring (or,
+ * when that is full, of the global queue), not into runnext: a burst of
+ * due timers would otherwise push all but the last of them behind every
+ * goroutine already queued (say, tens of thousands a spawn loop has not
+ * started yet; an overflowing ring sends its oldest half, the readied
+ * sleepers among them, to the global queue's tail), and their lateness
+ * would grow with that backlog. (Go readies them into runnext; this is
+ * where gort differs, for timers' tail lateness.) */
 static void ready_sleeper(struct timer *t, int64_t now) {
   (void)now;
-  gort__goready(t->arg);
+  struct g *gp = t->arg;
+  struct m *mp = gort__getm();
+  gp->waitreason = WAIT_NONE;
+  gp->waiting_on = NULL;
+  gort__casgstatus(gp, G_WAITING, G_RUNNABLE);
+  if (!gort__runqputhead(mp->p, gp)) {
+    /* Ring full: the front of the global queue, still ahead of the
+     * backlog (taken at the latest on the 61st tick). */
+    gort__lock(&gort__sched.lock);
+    gort__globrunqputhead_locked(gp);
+    gort__unlock(&gort__sched.lock);
+  }
+  gort__wakep();
 }
 
 static bool sleep_commit(struct g *gp, void *arg) {
