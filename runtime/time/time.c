@@ -272,8 +272,11 @@ void gort_sleep(int64_t ns) {
   struct g *gp = gort__getg();
   if (gp == NULL || gp->is_g0)
     gort__fatal("gort_sleep called outside a goroutine");
+  /* t lives in this frame: once ready_sleeper has readied gp, this frame
+   * may be gone (or reused by the next sleep) while checktimers returns, so
+   * the timer must not be touched after f: self_freeing. */
   struct timer t = {.when = gort__os_nanotime() + ns, .f = ready_sleeper,
-                    .arg = gp};
+                    .arg = gp, .self_freeing = true};
   gp->waiting_on = &t;
   gort__gopark(sleep_commit, &t, WAIT_SLEEP);
 }

@@ -36,7 +36,9 @@ struct timer {
   struct p *pp; /* (see Locking) */
   int32_t idx;
   _Atomic int32_t running; /* f is running now (so freeing must wait) */
-  bool self_freeing;       /* f frees the timer: nobody else holds it */
+  bool self_freeing;       /* t may be gone once f returns (f frees it, or
+                              it lives on the stack of the G f readies):
+                              checktimers must not touch it after f */
   _Atomic uint32_t gen;    /* bumped by every stop/reset (under mu) */
 };
 
