@@ -181,17 +181,6 @@ static _Noreturn void block_forever(uint32_t reason) {
   gort__throw("runtime: a goroutine blocked forever was woken");
 }
 
-static struct g *current_g(const char *what) {
-  struct g *gp = gort__getg();
-  if (gp == NULL || gp->is_g0) {
-    gort__print_str("gort: ");
-    gort__print_str(what);
-    gort__print_str(" called outside a goroutine\n");
-    gort__fatal("gort: runtime not running on this thread (call gort_main)");
-  }
-  return gp;
-}
-
 /* chansend: Go's chansend. Returns whether the value was sent (always true
  * when block). */
 static bool chansend(struct hchan *c, const void *elem, bool block) {
@@ -221,7 +210,7 @@ static bool chansend(struct hchan *c, const void *elem, bool block) {
     gort__unlock(&c->lock);
     return false;
   }
-  struct g *gp = current_g("gort_chan_send");
+  struct g *gp = gort__must_getg("gort_chan_send");
   struct sudog mysg = {.g = gp, .elem = (void *)elem, .c = c};
   gp->param = NULL;
   gp->waiting_on = c;
@@ -267,7 +256,7 @@ static bool chanrecv(struct hchan *c, void *elem, bool block, bool *ok) {
     gort__unlock(&c->lock);
     return false;
   }
-  struct g *gp = current_g("gort_chan_recv");
+  struct g *gp = gort__must_getg("gort_chan_recv");
   struct sudog mysg = {.g = gp, .elem = elem, .c = c};
   gp->param = NULL;
   gp->waiting_on = c;

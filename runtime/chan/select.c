@@ -207,11 +207,8 @@ static int selectgo(gort_select_case *cases, int n, bool block,
 int gort_select(gort_select_case *cases, int ncases, bool block) {
   if (ncases < 0 || ncases > MAX_CASES || (ncases > 0 && cases == NULL))
     return GORT_EINVAL;
-  if (block) {
-    struct g *gp = gort__getg();
-    if (gp == NULL || gp->is_g0)
-      gort__fatal("gort_select called outside a goroutine");
-  }
+  if (block)
+    gort__must_getg("gort_select");
   if (ncases <= STACK_CASES) {
     uint16_t pollorder[STACK_CASES];
     struct hchan *locked[STACK_CASES];

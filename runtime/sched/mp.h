@@ -30,6 +30,9 @@ void gort__mstart_context(struct m *mp);
 _Noreturn void gort__schedule(struct m *mp);
 void gort__checkdead_locked(void);
 void gort__mcall(void (*fn)(struct g *));
+/* The calling goroutine; dies with "<what> called outside a goroutine"
+ * when there is none (on g0, or before gort_main). */
+struct g *gort__must_getg(const char *what);
 /* Start fn(arg) from the scheduler stack (timer callbacks): 0 or
  * GORT_ENOMEM. */
 int gort__newproc_from_g0(gort_func fn, void *arg);

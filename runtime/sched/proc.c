@@ -107,6 +107,8 @@ static struct m *must_getm(const char *what) {
   return mp;
 }
 
+struct g *gort__must_getg(const char *what) { return must_getm(what)->curg; }
+
 /* ---- status ------------------------------------------------------------- */
 
 void gort__casgstatus(struct g *gp, uint32_t oldval, uint32_t newval) {

@@ -26,10 +26,8 @@
 #include "runq.h"
 
 void gort_syscall_enter(void) {
+  struct g *gp = gort__must_getg("gort_syscall_enter");
   struct m *mp = gort__getm();
-  if (mp == NULL || mp->curg == NULL)
-    gort__fatal("gort_syscall_enter called outside a goroutine");
-  struct g *gp = mp->curg;
   struct p *pp = mp->p;
   gort__casgstatus(gp, G_RUNNING, G_SYSCALL);
   atomic_fetch_add_explicit(&pp->syscalltick, 1, memory_order_relaxed);

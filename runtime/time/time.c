@@ -269,9 +269,7 @@ static bool sleep_commit(struct g *gp, void *arg) {
 void gort_sleep(int64_t ns) {
   if (ns <= 0)
     return;
-  struct g *gp = gort__getg();
-  if (gp == NULL || gp->is_g0)
-    gort__fatal("gort_sleep called outside a goroutine");
+  struct g *gp = gort__must_getg("gort_sleep");
   /* t lives in this frame: once ready_sleeper has readied gp, this frame
    * may be gone (or reused by the next sleep) while checktimers returns, so
    * the timer must not be touched after f: self_freeing. */
