@@ -13,6 +13,8 @@
  * close a start channel that releases them together; the timed part runs
  * from the close to the return of the WaitGroup's Wait.
  */
+#include <stdio.h>
+
 #include "gort.h"
 #include "workloads.h"
 
@@ -92,8 +94,18 @@ void gort_workload_mutex_contended(int64_t n, struct workload_result *r) {
     return;
   }
   counter = 0;
+  struct gort_sync_stats before, after;
+  gort_sync_stats(&before);
   int64_t el = release_workers(n / SYNC_WORKERS, mutex_body);
+  gort_sync_stats(&after);
   finish(r, n, el, counter);
+  snprintf(r->extra, sizeof r->extra,
+           "\"sync\":{\"sema_parks\":%llu,\"sema_handoffs\":%llu,"
+           "\"starvation_entered\":%llu}",
+           (unsigned long long)(after.sema_parks - before.sema_parks),
+           (unsigned long long)(after.sema_handoffs - before.sema_handoffs),
+           (unsigned long long)(after.mutex_starvation_entered -
+                                before.mutex_starvation_entered));
 }
 
 /* ---- rwmutex_read ------------------------------------------------------- */
