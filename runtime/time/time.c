@@ -132,10 +132,13 @@ void gort__addtimer(struct timer *t) {
     gort__throw("runtime: addtimer: timer already queued");
   heap_push(pp, t);
   bool first = pp->timers[0] == t;
+  /* Read under the lock: once it is dropped, another M may run t, and a
+   * sleeper's t (on its stack) may already be reused by its next sleep. */
+  int64_t when = t->when;
   gort__unlock(&pp->timerslock);
   atomic_fetch_add(&gort__sched.ntimers, 1);
   if (first)
-    wake_for_timer(t->when);
+    wake_for_timer(when);
 }
 
 bool gort__deltimer(struct timer *t) {
