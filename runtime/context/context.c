@@ -1,7 +1,7 @@
 /*
  * context.c - Go's context package (context/context.go): Background, TODO,
  * WithCancel(Cause), WithDeadline(Cause), WithTimeout(Cause), WithValue,
- * AfterFunc, Done, Err, Cause, Deadline, Value.
+ * WithoutCancel, AfterFunc, Done, Err, Cause, Deadline, Value.
  *
  * Design (after context.go).
  *
@@ -55,6 +55,11 @@
  * canceller takes a reference on each child it found (only if the child's
  * count is not already zero: such a child is being freed and has no one
  * left to tell), so it never touches freed memory.
+ *
+ * WithoutCancel (Go 1.21): a node that keeps a reference on its parent,
+ * so Value walks through it, but has no cancelable ancestor and no
+ * deadline: below it a new tree of cancellation starts, as under
+ * Background.
  *
  * AfterFunc (Go 1.21): a registration node, linked as a child, whose
  * "cancel" starts fn(arg) in a new goroutine. Run and stop race through
@@ -335,9 +340,11 @@ static struct ctx *newctx(struct ctx *parent, uint8_t kind) {
   c->deadline = parent->deadline;
   if (kind == CTX_CANCEL || kind == CTX_TIMER)
     c->cancel_anc = c;
-  else
+  else if (kind != CTX_DETACHED)
     c->cancel_anc = parent->cancel_anc;
-  if (kind != CTX_VALUE)
+  if (kind == CTX_DETACHED)
+    c->deadline = 0; /* and cancel_anc, link_parent stay NULL */
+  else if (kind != CTX_VALUE)
     c->link_parent = parent->cancel_anc;
   return c;
 }
@@ -408,6 +415,10 @@ gort_ctx *gort_ctx_with_value(gort_ctx *parent, const void *key, void *val) {
   c->key = key;
   c->val = val;
   return (gort_ctx *)c;
+}
+
+gort_ctx *gort_ctx_without_cancel(gort_ctx *parent) {
+  return (gort_ctx *)newctx(ctxof(parent), CTX_DETACHED);
 }
 
 /* ---- references and cancel, public -------------------------------------- */

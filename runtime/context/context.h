@@ -40,6 +40,8 @@ enum ctxkind {
   CTX_CANCEL,     /* WithCancel, WithCancelCause */
   CTX_TIMER,      /* WithDeadline, WithTimeout: a cancel ctx with a timer */
   CTX_VALUE,      /* WithValue: one key/value, no state of its own */
+  CTX_DETACHED,   /* WithoutCancel: the parent's values, none of its
+                     cancellation or deadline */
   CTX_AFTERFUNC,  /* AfterFunc's registration: a child that starts fn */
 };
 

@@ -380,6 +380,10 @@ GORT_API gort_ctx *gort_ctx_with_timeout_cause(gort_ctx *parent, int64_t ns,
  * NULL panics ("nil key"). */
 GORT_API gort_ctx *gort_ctx_with_value(gort_ctx *parent, const void *key,
                                       void *val);
+/* WithoutCancel: parent's values, but never cancelled when parent is: no
+ * Done (NULL), Err and Cause 0, no deadline. Cannot be cancelled itself
+ * (gort_ctx_cancel returns GORT_EINVAL); its children can. */
+GORT_API gort_ctx *gort_ctx_without_cancel(gort_ctx *parent);
 
 GORT_API gort_ctx *gort_ctx_retain(gort_ctx *ctx); /* returns ctx */
 GORT_API void gort_ctx_release(gort_ctx *ctx);

@@ -28,7 +28,7 @@ static bool is_done(gort_ctx *c) {
 /* ---- ctx_semantics_table ------------------------------------------------ */
 
 enum make { BG, TODO, CANCEL, CANCEL_CAUSE, TIMEOUT_LONG, TIMEOUT_PAST,
-            TIMEOUT_PAST_CAUSE, VALUE };
+            TIMEOUT_PAST_CAUSE, VALUE, WITHOUT_CANCEL };
 enum act { NOTHING, CANCEL_IT, CANCEL_IT_CAUSE, CANCEL_PARENT };
 
 struct ctx_row {
@@ -66,6 +66,10 @@ static const struct ctx_row ctx_rows[] = {
      0, 0, false},
     {"WithValue follows its parent's cancel", VALUE, true, CANCEL_PARENT, 0,
      GORT_CTX_CANCELED, 42, false},
+    {"WithoutCancel cannot be cancelled", WITHOUT_CANCEL, true, CANCEL_IT,
+     GORT_EINVAL, 0, 0, false},
+    {"WithoutCancel ignores its parent's cancel", WITHOUT_CANCEL, true,
+     CANCEL_PARENT, 0, 0, 0, false},
 };
 
 static int key_a, key_b;
@@ -85,6 +89,7 @@ static void run_ctx_row(const struct ctx_row *r) {
   case TIMEOUT_PAST_CAUSE: c = gort_ctx_with_timeout_cause(parent, -1, 7);
     break;
   case VALUE: c = gort_ctx_with_value(parent, &key_a, &key_b); break;
+  case WITHOUT_CANCEL: c = gort_ctx_without_cancel(parent); break;
   }
   CHECK(c != NULL);
   int rc = 0;
@@ -102,7 +107,7 @@ static void run_ctx_row(const struct ctx_row *r) {
   CHECK_EQ(gort_ctx_err(c), r->err);
   CHECK_EQ(gort_ctx_cause(c), r->cause);
   CHECK_EQ(is_done(c), r->err != 0);
-  if (r->make == BG || r->make == TODO)
+  if (r->make == BG || r->make == TODO || r->make == WITHOUT_CANCEL)
     CHECK(gort_ctx_done(c) == NULL);
   else if (r->make != VALUE || r->parent_cancelable)
     CHECK(gort_ctx_done(c) != NULL);
@@ -237,6 +242,58 @@ TEST_IMPL(ctx_values) {
   gort_ctx_release(c);
   gort_ctx_release(d);
   gort_ctx_release(e);
+  return 0;
+}
+
+/* ---- ctx_without_cancel ------------------------------------------------- */
+
+TEST_IMPL(ctx_without_cancel) {
+  static int k1, k2;
+  int v1 = 1, v2 = 2;
+  gort_ctx *root = gort_ctx_with_timeout(gort_ctx_background(), HOUR);
+  gort_ctx *val = gort_ctx_with_value(root, &k1, &v1);
+  gort_ctx *w = gort_ctx_without_cancel(val);
+  CHECK(w != NULL);
+  /* Values pass through; deadline and Done do not. */
+  CHECK(gort_ctx_value(w, &k1) == &v1);
+  CHECK(!gort_ctx_deadline(w, NULL));
+  CHECK(gort_ctx_done(w) == NULL);
+  /* Children of w form a tree of their own. */
+  gort_ctx *child = gort_ctx_with_cancel(w);
+  gort_ctx *timed = gort_ctx_with_timeout(w, 2 * MS);
+  gort_ctx *grand = gort_ctx_with_value(child, &k2, &v2);
+  CHECK(gort_ctx_value(grand, &k1) == &v1);
+  CHECK(gort_ctx_value(grand, &k2) == &v2);
+  CHECK(!gort_ctx_deadline(child, NULL));
+  CHECK(gort_ctx_deadline(timed, NULL));
+  CHECK_EQ(gort_ctx_cancel_cause(root, 5), 0);
+  CHECK_EQ(gort_ctx_err(val), GORT_CTX_CANCELED);
+  CHECK_EQ(gort_ctx_err(w), 0);
+  CHECK_EQ(gort_ctx_cause(w), 0);
+  CHECK_EQ(gort_ctx_err(child), 0);
+  CHECK(!is_done(child));
+  /* ... and are cancelled by their own means. */
+  CHECK(!gort_chan_recv(gort_ctx_done(timed), NULL));
+  CHECK_EQ(gort_ctx_err(timed), GORT_CTX_DEADLINE_EXCEEDED);
+  CHECK_EQ(gort_ctx_err(child), 0);
+  CHECK_EQ(gort_ctx_cancel(child), 0);
+  CHECK(is_done(grand));
+  CHECK_EQ(gort_ctx_cause(grand), GORT_CTX_CANCELED);
+  /* A WithoutCancel made under a cancelled parent starts clean. */
+  gort_ctx *late = gort_ctx_without_cancel(root);
+  CHECK_EQ(gort_ctx_err(late), 0);
+  gort_ctx *late_child = gort_ctx_with_cancel(late);
+  CHECK_EQ(gort_ctx_err(late_child), 0);
+  /* w keeps its ancestors alive: release them first (ASan checks). */
+  gort_ctx_release(root);
+  gort_ctx_release(val);
+  CHECK(gort_ctx_value(grand, &k1) == &v1);
+  gort_ctx_release(grand);
+  gort_ctx_release(child);
+  gort_ctx_release(timed);
+  gort_ctx_release(w);
+  gort_ctx_release(late_child);
+  gort_ctx_release(late);
   return 0;
 }
 

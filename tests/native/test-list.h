@@ -72,6 +72,7 @@ X(crash_ticker_nonpositive, 2, "panic: non-positive interval for NewTicker", ALL
 X(ctx_semantics_table, 0, "", ALL, "")
 X(ctx_deadline_exceeded, 0, "", ALL, "")
 X(ctx_values, 0, "", ALL, "")
+X(ctx_without_cancel, 0, "", ALL, "")
 X(ctx_after_func, 0, "", ALL, "")
 X(ctx_tree_deep, 0, "", ALL, "")
 X(ctx_tree_wide, 0, "", ALL, "")
