@@ -44,14 +44,10 @@ void gort__gosched_m(struct g *gp);
 /* spin.c: the scheduler's services to runtime/sync. can_spin says whether
  * a goroutine that found a lock held may spin (iteration iter, from 0)
  * instead of parking: Go's sync_runtime_canSpin. do_spin spins once
- * (procyield of 30 pauses). others_running: more than one CPU and
- * another P busy (can_spin without the per-call conditions). goyield
- * gives the P to the G in runnext and queues the caller at the tail of
- * its own P's ring (Go's goyield). */
+ * (procyield of 30 pauses). goyield gives the P to the G in runnext and
+ * queues the caller at the tail of its own P's ring (Go's goyield). */
 bool gort__can_spin(int iter);
-bool gort__others_running(void);
 void gort__do_spin(void);
-void gort__procyield(int cycles);
 void gort__goyield(void);
 
 /* sysmon.c / preempt.c */

@@ -10,9 +10,6 @@
  *     another P running goroutines (which may be about to unlock), and
  *     nothing waiting on this P's run queue (spinning would delay it);
  *     and only ACTIVE_SPIN times in a row.
- *   - others_running is the part of that test that does not depend on
- *     this P: a waiter about to park may poll a moment for a wake-up that
- *     another CPU is about to send (sema.c, gort__sempoll).
  *   - goyield keeps the yielding G on its own P (the local ring's tail),
  *     unlike gort_yield (Gosched), which queues it globally.
  *
@@ -41,7 +38,9 @@ static void procyield(int cycles) {
   }
 }
 
-bool gort__others_running(void) {
+bool gort__can_spin(int iter) {
+  if (iter >= ACTIVE_SPIN)
+    return false;
   int n = atomic_load_explicit(&ncpu, memory_order_relaxed);
   if (n == 0) {
     n = gort__os_ncpu();
@@ -55,19 +54,13 @@ bool gort__others_running(void) {
   int32_t busy_elsewhere =
       atomic_load_explicit(&gort__sched.npidle, memory_order_relaxed) +
       atomic_load_explicit(&gort__sched.nmspinning, memory_order_relaxed) + 1;
-  return procs > busy_elsewhere;
-}
-
-bool gort__can_spin(int iter) {
-  if (iter >= ACTIVE_SPIN || !gort__others_running())
+  if (procs <= busy_elsewhere)
     return false;
   struct m *mp = gort__getm();
   return mp->p != NULL && gort__runqempty(mp->p);
 }
 
 void gort__do_spin(void) { procyield(ACTIVE_SPIN_CNT); }
-
-void gort__procyield(int cycles) { procyield(cycles); }
 
 /* goyield_m runs on g0: gp goes to the tail of its own P's ring, so the
  * G readied into runnext just before runs first and gp soon after. */

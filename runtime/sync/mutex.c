@@ -28,17 +28,6 @@
  * the last waiter, or waited less than 1 ms, turns starvation mode off.
  * This bounds the wait of the unluckiest waiter (tail latency).
  *
- * Polling before parking (gort's addition). Counted as a waiter, a
- * goroutine usually has the holder's Unlock wake it within nanoseconds:
- * the holder sees a waiter and no woken bit, which the waiter itself has
- * just cleared. Parking and being readied for that costs microseconds and
- * leaves the readied goroutine in a run queue, where it disables every
- * spin on that P (can_spin wants an empty queue), which makes more
- * waiters park: under contention the Ps then fill with woken waiters and
- * the mutex runs at a third of its speed. So a waiter polls its semaphore
- * a moment first (sema.c, gort__sempoll); Go's longer semacquire path
- * happens to leave the same window open.
- *
  * Invariants:
  *   - waiters counts goroutines that went through the waiter increment and
  *     have not yet been released by an Unlock (normal mode: the unlock that
@@ -131,8 +120,7 @@ static void lock_slow(struct sync_mutex *m) {
     bool lifo = wait_start != 0;
     if (wait_start == 0)
       wait_start = gort__os_nanotime();
-    if (!gort__sempoll(&m->sema))
-      gort__semacquire(&m->sema, lifo, WAIT_SYNC_MUTEX);
+    gort__semacquire(&m->sema, lifo, WAIT_SYNC_MUTEX);
     starving =
         starving || gort__os_nanotime() - wait_start > STARVATION_THRESHOLD_NS;
     old = atomic_load(&m->state);

@@ -169,24 +169,6 @@ static struct semawaiter *dequeue_locked(struct semaroot *root,
 
 /* ---- acquire / release -------------------------------------------------- */
 
-/* SEMPOLL_ROUNDS x SEMPOLL_PAUSES pause instructions: 0.1 to 1 us
- * depending on the CPU's pause, well under a park and a wake-up. */
-enum { SEMPOLL_ROUNDS = 16, SEMPOLL_PAUSES = 1 };
-
-bool gort__sempoll(_Atomic uint32_t *addr) {
-  if (!gort__others_running())
-    return false; /* no one could release meanwhile: don't burn the P */
-  for (int i = 0; i < SEMPOLL_ROUNDS; i++) {
-    /* Read before the CAS so that polling does not steal the line from
-     * the releaser on every round. */
-    if (atomic_load_explicit(addr, memory_order_relaxed) != 0 &&
-        cansemacquire(addr))
-      return true;
-    gort__procyield(SEMPOLL_PAUSES);
-  }
-  return cansemacquire(addr);
-}
-
 void gort__semacquire(_Atomic uint32_t *addr, bool lifo, uint32_t reason) {
   if (cansemacquire(addr)) /* the easy case */
     return;

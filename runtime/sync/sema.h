@@ -27,13 +27,6 @@
 void gort__semacquire(_Atomic uint32_t *addr, bool lifo, uint32_t reason);
 void gort__semrelease(_Atomic uint32_t *addr, bool handoff);
 
-/* sempoll: take a permit if one arrives within a short poll (a few hundred
- * ns), only while another P runs and could send it; false: none came,
- * park with semacquire. For waiters that expect a wake-up at once: a Mutex
- * waiter whose holder is about to unlock. Taking a permit this way is the
- * same as semacquire's first, non-blocking, attempt. */
-bool gort__sempoll(_Atomic uint32_t *addr);
-
 /* Counters behind gort_sync_stats (relaxed atomics: each exact, not
  * mutually consistent). */
 struct sync_counters {
