@@ -79,9 +79,9 @@ static void finish(struct workload_result *r, int64_t n, int64_t el,
  * the Go twin (two adjacent 8-byte heap objects there): a lock hand-off
  * between CPUs then moves one line, not two. */
 static struct {
-  gort_mutex mu;
-  int64_t counter; /* guarded by mu */
-} _Alignas(64) mc;
+  _Alignas(64) gort_mutex mu; /* and so the struct starts a line */
+  int64_t counter;            /* guarded by mu */
+} mc;
 
 static void mutex_body(int g, int64_t iters) {
   (void)g;
