@@ -9,7 +9,8 @@
  *     and refs reaches 0 only when nothing refers to it: no descendants, no
  *     AfterFunc registrations, no caller, no canceller walking it.
  *   - cancel_anc (the nearest ancestor-or-self that can be cancelled) and
- *     deadline (the effective one) are immutable.
+ *     deadline (the effective one) are immutable. The search stops at a
+ *     WithoutCancel node: it and its value descendants have neither.
  *   - A context is on its link_parent's children list iff linked; a
  *     cancelled context has no children (cancel takes the list).
  *   - err goes from 0 to GORT_CTX_* once and never back; cause is written
