@@ -3,7 +3,10 @@
  * lock_futex.go: spin briefly on a multiprocessor, then sleep in the kernel
  * (or in Atomics.wait on wasm). An unlock that finds MUTEX_SLEEPING wakes one
  * sleeper, which re-marks the lock SLEEPING when it takes it, because others
- * may still sleep.
+ * may still sleep. (lock2's passive spin, one osyield between spinning and
+ * sleeping, is not ported: on this machine's chan_buffered, where the
+ * channel lock is contended, gort and Go make the same few thousand
+ * futex calls a run.)
  *
  * Also the notes (one-shot sleep/wakeup) Ms park on.
  *
@@ -16,7 +19,7 @@
 #include "runtime2.h"
 
 enum { MUTEX_UNLOCKED = 0, MUTEX_LOCKED = 1, MUTEX_SLEEPING = 2 };
-enum { ACTIVE_SPIN = 4, ACTIVE_SPIN_CNT = 30, PASSIVE_SPIN = 1 };
+enum { ACTIVE_SPIN = 4, ACTIVE_SPIN_CNT = 30 };
 
 static inline void cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
