@@ -58,12 +58,13 @@ void gort__preemptone(struct p *pp) {
   struct m *mp = gort__loadpm(pp);
   if (mp == NULL || mp == gort__getm())
     return;
+  /* The request is for the slice, which may pass on through runnext
+   * while we look (between goroutines, or in a direct switch): the P keeps
+   * it for the next G that inherits the slice. */
+  atomic_store_explicit(&pp->preempt, 1, memory_order_relaxed);
   struct g *gp = gort__loadcurg(mp);
-  if (gp == NULL || gp == &mp->g0) {
-    /* Between goroutines: the slice may pass on through runnext. */
-    atomic_store_explicit(&pp->preempt, 1, memory_order_relaxed);
+  if (gp == NULL || gp == &mp->g0)
     return;
-  }
   atomic_store_explicit(&gp->preempt, 1, memory_order_relaxed);
   if (!async_enabled)
     return;

@@ -17,13 +17,25 @@
  * P back and checking every queue once more. sysmon (sysmon.c) retakes Ps
  * from Ms stuck in blocking calls and preempts long-running goroutines.
  *
- * Switching. A G never switches straight to another G. It switches to its
- * M's g0 with mcall(fn): g0 resumes in execute(), right after the switch
- * that started the G, and runs fn(gp) there: park_m, gosched_m or goexit0
- * finishes the job on the scheduler stack, where gp's context is already
- * completely saved, so another M could resume gp at once. Then g0 loops:
- * findrunnable, execute. Each goroutine switch therefore costs two context
- * switches, as in Go (gopark -> mcall -> schedule -> gogo).
+ * Switching. A G switches to its M's g0 with mcall(fn): g0 resumes in
+ * execute(), right after the switch that started a G on this M, and runs
+ * fn(gp) there: park_m, gosched_m or goexit0 finishes the job on the
+ * scheduler stack, where gp's context is already completely saved, so
+ * another M could resume gp at once. Then g0 loops: findrunnable, execute.
+ * Such a goroutine switch costs two context switches, as in Go (gopark ->
+ * mcall -> schedule -> gogo).
+ *
+ * Direct switch (gort's addition). A G that parks while its own P has a G
+ * ready to run (runnext or the ring), and nothing that only g0 does is
+ * due (a stop-the-world, a timer, the 61st-tick look at the global
+ * queue), switches straight to that G: one context switch instead of two.
+ * The parking G's commit (park_m: status waiting, then its unlockf, which
+ * is what lets others ready it) must still wait until its context is
+ * saved, so the arriving G runs it, first thing after the switch
+ * (m->after_fn). Until then the parked G is in no queue and no waiter
+ * list can reach it, exactly as between mcall and park_m. On wasm, where
+ * each context switch is an Asyncify unwind and rewind of a whole stack,
+ * this halves the cost of most goroutine switches.
  *
  * Deadlock. When an M parks it counts itself idle and calls checkdead():
  * if no M is left running Go code (sysmon does not count) and no timer or
@@ -33,6 +45,9 @@
  *
  * Invariants:
  *   - Only g0 calls execute/findrunnable/checkdead.
+ *   - after_fn is set only between a direct switch and the arriving G's
+ *     first instruction; mcall_g is the G that switched to g0 (not
+ *     necessarily the one g0 started: direct switches happen in between).
  *   - A G's status changes only in gort__casgstatus.
  *   - After any switch returns, the current M is re-read (gort__getm), since
  *     the G may now run on another thread.
@@ -147,6 +162,20 @@ static void switched_in(struct g *self) {
   }
 }
 
+/* Finish what the G that switched directly to us left undone (it could not
+ * do it itself before its context was saved). */
+static void finish_direct_switch(void) {
+  struct m *mp = gort__getm();
+  void (*fn)(struct g *) = mp->after_fn;
+  if (fn == NULL)
+    return;
+  struct g *prev = mp->after_g;
+  mp->after_fn = NULL;
+  mp->after_g = NULL;
+  __atomic_store_n(&prev->m, NULL, __ATOMIC_RELAXED);
+  fn(prev);
+}
+
 static void gswitch(struct g *from, struct g *to, bool from_dies) {
   gort__asan_start_switch(from_dies ? NULL : &from->asan_fake,
                           (const void *)to->stack.lo,
@@ -154,6 +183,8 @@ static void gswitch(struct g *from, struct g *to, bool from_dies) {
   gort__tsan_fiber_switch(to->tsan_fiber);
   gort__context_switch(&from->ctx, &to->ctx);
   switched_in(from);
+  if (!from->is_g0)
+    finish_direct_switch();
 }
 
 /* The calling thread's stack becomes mp's g0. */
@@ -201,6 +232,7 @@ static void goexit1(void);
 static void goentry(void *arg) {
   struct g *gp = arg;
   switched_in(gp);
+  finish_direct_switch();
   gp->fn(gp->arg);
   goexit1();
 }
@@ -314,13 +346,38 @@ static void park_m(struct g *gp) {
   }
 }
 
+static void prepare_run(struct m *mp, struct g *gp, bool inherit_time);
+static struct g *runnable_here(struct m *mp, bool *inherit_time);
+
 void gort__gopark(bool (*unlockf)(struct g *, void *), void *lock,
                   uint32_t reason) {
   struct m *mp = gort__getm();
+  struct g *gp = mp->curg;
   mp->park_unlockf = unlockf;
   mp->park_lock = lock;
-  mp->curg->waitreason = reason;
-  mcall_impl(park_m, false);
+  gp->waitreason = reason;
+  /* Asked to yield (sysmon: the slice is over) and parking anyway: the
+   * slice must still end here, or two goroutines that ready each other
+   * into runnext would keep the P, and the global queue waiting, forever
+   * (Go ends it at the next function prologue; we have fewer safe
+   * points). The request may sit on the P: sysmon's store can land after
+   * the G it read as current has switched out. */
+  bool asked = atomic_exchange_explicit(&gp->preempt, 0, memory_order_relaxed);
+  asked |= atomic_exchange_explicit(&mp->p->preempt, 0, memory_order_relaxed) != 0;
+  if (asked)
+    mp->p->slice_over = true;
+  bool inherit_time;
+  struct g *next = runnable_here(mp, &inherit_time);
+  if (next == NULL) {
+    mcall_impl(park_m, false);
+    return;
+  }
+  /* The direct switch (see the head of the file). */
+  gort__stack_check(gp);
+  prepare_run(mp, next, inherit_time);
+  mp->after_fn = park_m;
+  mp->after_g = gp;
+  gswitch(gp, next, false);
 }
 
 bool gort__parkunlock(struct g *gp, void *lock) {
@@ -482,9 +539,12 @@ top:
   struct p *pp = mp->p;
   if (atomic_load_explicit(&pp->timer0_when, memory_order_relaxed) != 0)
     gort__checktimers(pp, gort__os_nanotime());
-  /* Every 61st tick look at the global queue first, so a pair of Gs
-   * readying each other through runnext cannot starve it (proc.go). */
-  if (pp->schedtick % 61 == 0 &&
+  /* Every 61st tick, and when a slice ended in a park, look at the global
+   * queue first, so a pair of Gs readying each other through runnext
+   * cannot starve it (proc.go). */
+  bool slice_over = pp->slice_over;
+  pp->slice_over = false;
+  if ((slice_over || pp->schedtick % 61 == 0) &&
       atomic_load_explicit(&gort__sched.runqsize, memory_order_relaxed) > 0) {
     gort__lock(&gort__sched.lock);
     gp = gort__globrunqget_locked(pp, 1);
@@ -568,7 +628,8 @@ static bool make_first_frame(struct m *mp, struct g *gp) {
   return true;
 }
 
-static void execute(struct m *mp, struct g *gp, bool inherit_time) {
+/* Make gp the M's current G, about to run (the switch is the caller's). */
+static void prepare_run(struct m *mp, struct g *gp, bool inherit_time) {
   if (gp->stack.lo == 0 && !make_first_frame(mp, gp))
     gort__fatal("runtime: out of memory allocating a goroutine stack");
   if (!inherit_time)
@@ -582,17 +643,40 @@ static void execute(struct m *mp, struct g *gp, bool inherit_time) {
                         memory_order_relaxed);
   __atomic_store_n(&gp->m, mp, __ATOMIC_RELAXED);
   gort__setcurg(mp, gp);
+}
+
+/* A G of this P that a parking G may switch to directly, or NULL when the
+ * scheduler loop on g0 must decide: a stop-the-world is pending, a timer
+ * is due, or this tick is findrunnable's look at the global queue. */
+static struct g *runnable_here(struct m *mp, bool *inherit_time) {
+  struct p *pp = mp->p;
+  if (pp == NULL || pp->slice_over ||
+      atomic_load_explicit(&gort__sched.gcwaiting, memory_order_acquire))
+    return NULL;
+  int64_t w = atomic_load_explicit(&pp->timer0_when, memory_order_relaxed);
+  if (w != 0 && w <= gort__os_nanotime())
+    return NULL;
+  if (atomic_load_explicit(&pp->schedtick, memory_order_relaxed) % 61 == 0 &&
+      atomic_load_explicit(&gort__sched.runqsize, memory_order_relaxed) > 0)
+    return NULL;
+  return gort__runqget(pp, inherit_time);
+}
+
+static void execute(struct m *mp, struct g *gp, bool inherit_time) {
+  prepare_run(mp, gp, inherit_time);
   gswitch(&mp->g0, gp, false);
-  /* Back on g0 (g0 never changes thread, so mp is still ours). gp is
-   * ours until fn publishes it. */
+  /* Back on g0 (g0 never changes thread, so mp is still ours), switched
+   * to by mcall_g: gp itself, or a G gp or its successors switched to
+   * directly. That G is ours until fn publishes it. */
+  void (*fn)(struct g *) = mp->mcall_fn;
+  gp = mp->mcall_g;
+  mp->mcall_fn = NULL;
+  mp->mcall_g = NULL;
+  if (fn == NULL || gp == NULL)
+    gort__throw("runtime: goroutine switched to g0 without mcall");
   gort__setcurg(mp, NULL);
   if (gort__readgstatus(gp) != G_SYSCALL)
     __atomic_store_n(&gp->m, NULL, __ATOMIC_RELAXED);
-  void (*fn)(struct g *) = mp->mcall_fn;
-  mp->mcall_fn = NULL;
-  mp->mcall_g = NULL;
-  if (fn == NULL)
-    gort__throw("runtime: goroutine switched to g0 without mcall");
   fn(gp);
 }
 

@@ -109,6 +109,63 @@ TEST_IMPL(gmp_global_queue_not_starved) {
   return 0;
 }
 
+/* ---- gmp_pingpong_chain_not_starved --------------------------------------
+ * The same with two goroutines that hand the P to each other forever
+ * through an unbuffered channel (each readies the other into runnext, then
+ * parks): sysmon must end their shared slice, so that a goroutine on the
+ * global queue runs. Bounded by 20 s; the mechanism needs ~10 ms. */
+
+static gort_chan *ping_c, *pong_c;
+static _Atomic int chain_stop;
+
+static void chain_pinger(void *p) {
+  (void)p;
+  int64_t v = 0;
+  while (!atomic_load(&chain_stop)) {
+    gort_chan_send(ping_c, &v);
+    gort_chan_recv(pong_c, &v);
+  }
+  v = -1;
+  gort_chan_send(ping_c, &v);
+}
+
+static void chain_ponger(void *p) {
+  (void)p;
+  int64_t v = 0;
+  for (;;) {
+    gort_chan_recv(ping_c, &v);
+    if (v < 0)
+      return;
+    v++;
+    gort_chan_send(pong_c, &v);
+  }
+}
+
+TEST_IMPL(gmp_pingpong_chain_not_starved) {
+  gort_set_maxprocs(1);
+  ping_c = gort_chan_make(sizeof(int64_t), 0);
+  pong_c = gort_chan_make(sizeof(int64_t), 0);
+  gort_go(chain_ponger, NULL);
+  gort_go(chain_pinger, NULL);
+  int64_t t0 = gort_nanotime();
+  /* main goes to the global queue each time; the pair keeps the P. */
+  while (gort_nanotime() - t0 < 100 * 1000 * 1000)
+    gort_yield();
+  int64_t rounds_back = 0;
+  t0 = gort_nanotime();
+  while (rounds_back < 20 && gort_nanotime() - t0 < 20000 * 1000 * 1000ll) {
+    gort_yield();
+    rounds_back++;
+  }
+  int64_t took = gort_nanotime() - t0;
+  atomic_store(&chain_stop, 1);
+  CHECK_EQ(rounds_back, 20);
+  /* 20 trips through the global queue, each waiting at most for sysmon to
+   * end the pair's slice (10 ms, plus its backoff). */
+  CHECK(took < 5000 * 1000 * 1000ll);
+  return 0;
+}
+
 /* ---- gmp_tight_loop_preempted ------------------------------------------- */
 
 static volatile int stop_spinning;

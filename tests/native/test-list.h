@@ -34,6 +34,7 @@ X(crash_nil_deref, 2, "invalid memory address or nil pointer dereference", NATIV
 X(crash_outside_runtime, 2, "called outside a goroutine", ALL, "")
 X(gmp_steal_happens, 0, "", ALL, "GORT_DEBUG=asyncpreemptoff=1")
 X(gmp_global_queue_not_starved, 0, "", ALL, "")
+X(gmp_pingpong_chain_not_starved, 0, "", ALL, "")
 X(gmp_tight_loop_preempted, 0, "", NATIVE, "")
 X(gmp_preempt_keeps_registers, 0, "", NATIVE, "")
 X(gmp_million_complete, 0, "", ALL, "")
