@@ -314,8 +314,26 @@ static void goexit0(struct g *gp) {
   gort__gfput(mp->p, gp);
 }
 
+static bool end_slice_if_asked(struct m *mp, struct g *gp);
+static void prepare_run(struct m *mp, struct g *gp, bool inherit_time);
+static struct g *runnable_here(struct m *mp, bool *inherit_time);
+
 static void goexit1(void) {
-  mcall_impl(goexit0, true);
+  struct m *mp = gort__getm();
+  struct g *gp = mp->curg;
+  end_slice_if_asked(mp, gp);
+  bool inherit_time;
+  struct g *next = runnable_here(mp, &inherit_time);
+  if (next == NULL) {
+    mcall_impl(goexit0, true);
+  } else {
+    /* The direct switch; the arriving G frees our stack. */
+    gort__stack_check(gp);
+    prepare_run(mp, next, inherit_time);
+    mp->after_fn = goexit0;
+    mp->after_g = gp;
+    gswitch(gp, next, true);
+  }
   gort__throw("runtime: a dead goroutine was resumed");
 }
 
@@ -346,8 +364,22 @@ static void park_m(struct g *gp) {
   }
 }
 
-static void prepare_run(struct m *mp, struct g *gp, bool inherit_time);
-static struct g *runnable_here(struct m *mp, bool *inherit_time);
+/* Asked to yield (sysmon: the slice is over) and leaving the CPU anyway
+ * (parking or exiting): the slice must still end here, or two goroutines
+ * that ready each other into runnext would keep the P, and the global
+ * queue waiting, forever (Go ends it at the next function prologue; we
+ * have fewer safe points). The request may sit on the P: sysmon's store
+ * can land after the G it read as current has switched out. */
+static bool end_slice_if_asked(struct m *mp, struct g *gp) {
+  if (mp->p == NULL)
+    return false;
+  bool asked = atomic_exchange_explicit(&gp->preempt, 0, memory_order_relaxed);
+  asked |=
+      atomic_exchange_explicit(&mp->p->preempt, 0, memory_order_relaxed) != 0;
+  if (asked)
+    mp->p->slice_over = true;
+  return asked;
+}
 
 void gort__gopark(bool (*unlockf)(struct g *, void *), void *lock,
                   uint32_t reason) {
@@ -356,16 +388,7 @@ void gort__gopark(bool (*unlockf)(struct g *, void *), void *lock,
   mp->park_unlockf = unlockf;
   mp->park_lock = lock;
   gp->waitreason = reason;
-  /* Asked to yield (sysmon: the slice is over) and parking anyway: the
-   * slice must still end here, or two goroutines that ready each other
-   * into runnext would keep the P, and the global queue waiting, forever
-   * (Go ends it at the next function prologue; we have fewer safe
-   * points). The request may sit on the P: sysmon's store can land after
-   * the G it read as current has switched out. */
-  bool asked = atomic_exchange_explicit(&gp->preempt, 0, memory_order_relaxed);
-  asked |= atomic_exchange_explicit(&mp->p->preempt, 0, memory_order_relaxed) != 0;
-  if (asked)
-    mp->p->slice_over = true;
+  end_slice_if_asked(mp, gp);
   bool inherit_time;
   struct g *next = runnable_here(mp, &inherit_time);
   if (next == NULL) {
