@@ -25,13 +25,14 @@
  * Such a goroutine switch costs two context switches, as in Go (gopark ->
  * mcall -> schedule -> gogo).
  *
- * Direct switch (gort's addition). A G that parks while its own P has a G
- * ready to run (runnext or the ring), and nothing that only g0 does is
+ * Direct switch (gort's addition). A G that parks or exits while its own P
+ * has a G ready to run (runnext or the ring), and nothing that only g0 does is
  * due (a stop-the-world, a timer, the 61st-tick look at the global
  * queue), switches straight to that G: one context switch instead of two.
  * The parking G's commit (park_m: status waiting, then its unlockf, which
  * is what lets others ready it) must still wait until its context is
- * saved, so the arriving G runs it, first thing after the switch
+ * saved, and an exiting G's goexit0 until nobody runs on its stack, so the
+ * arriving G runs it, first thing after the switch
  * (m->after_fn). Until then the parked G is in no queue and no waiter
  * list can reach it, exactly as between mcall and park_m. On wasm, where
  * each context switch is an Asyncify unwind and rewind of a whole stack,
