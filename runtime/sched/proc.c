@@ -319,22 +319,30 @@ static bool end_slice_if_asked(struct m *mp, struct g *gp);
 static void prepare_run(struct m *mp, struct g *gp, bool inherit_time);
 static struct g *runnable_here(struct m *mp, bool *inherit_time);
 
-static void goexit1(void) {
+/* The current G leaves the CPU; fn(gp) finishes the job once gp is
+ * switched out: on g0 (mcall), or, when this P has a G ready, on that G
+ * after a direct switch (see the head of the file). Returns when gp runs
+ * again (never if dying). */
+static void leave(void (*fn)(struct g *), bool dying) {
   struct m *mp = gort__getm();
   struct g *gp = mp->curg;
-  end_slice_if_asked(mp, gp);
   bool inherit_time;
   struct g *next = runnable_here(mp, &inherit_time);
   if (next == NULL) {
-    mcall_impl(goexit0, true);
-  } else {
-    /* The direct switch; the arriving G frees our stack. */
-    gort__stack_check(gp);
-    prepare_run(mp, next, inherit_time);
-    mp->after_fn = goexit0;
-    mp->after_g = gp;
-    gswitch(gp, next, true);
+    mcall_impl(fn, dying);
+    return;
   }
+  gort__stack_check(gp);
+  prepare_run(mp, next, inherit_time);
+  mp->after_fn = fn;
+  mp->after_g = gp;
+  gswitch(gp, next, dying);
+}
+
+static void goexit1(void) {
+  struct m *mp = gort__getm();
+  end_slice_if_asked(mp, mp->curg);
+  leave(goexit0, true); /* the next G frees our stack */
   gort__throw("runtime: a dead goroutine was resumed");
 }
 
@@ -390,18 +398,7 @@ void gort__gopark(bool (*unlockf)(struct g *, void *), void *lock,
   mp->park_lock = lock;
   gp->waitreason = reason;
   end_slice_if_asked(mp, gp);
-  bool inherit_time;
-  struct g *next = runnable_here(mp, &inherit_time);
-  if (next == NULL) {
-    mcall_impl(park_m, false);
-    return;
-  }
-  /* The direct switch (see the head of the file). */
-  gort__stack_check(gp);
-  prepare_run(mp, next, inherit_time);
-  mp->after_fn = park_m;
-  mp->after_g = gp;
-  gswitch(gp, next, false);
+  leave(park_m, false);
 }
 
 bool gort__parkunlock(struct g *gp, void *lock) {
@@ -435,6 +432,9 @@ void gort__gosched_m(struct g *gp) {
 
 void gort_yield(void) {
   must_getm("gort_yield");
+  /* Not a direct switch: the yield workload's goroutines find their own
+   * ring empty (the other is on the global queue), so it measured no
+   * faster; Gosched keeps Go's path. */
   mcall_impl(gort__gosched_m, false);
 }
 
