@@ -26,17 +26,17 @@
  * mcall -> schedule -> gogo).
  *
  * Direct switch (gort's addition). A G that parks or exits while its own P
- * has a G ready to run (runnext or the ring), and nothing that only g0 does is
- * due (a stop-the-world, a timer, the 61st-tick look at the global
- * queue), switches straight to that G: one context switch instead of two.
- * The parking G's commit (park_m: status waiting, then its unlockf, which
- * is what lets others ready it) must still wait until its context is
- * saved, and an exiting G's goexit0 until nobody runs on its stack, so the
- * arriving G runs it, first thing after the switch
- * (m->after_fn). Until then the parked G is in no queue and no waiter
- * list can reach it, exactly as between mcall and park_m. On wasm, where
- * each context switch is an Asyncify unwind and rewind of a whole stack,
- * this halves the cost of most goroutine switches.
+ * has a G ready to run (runnext or the ring), and nothing is due that only
+ * g0 does (a stop-the-world, a timer, the 61st-tick look at the global
+ * queue, the end of a slice sysmon asked for), switches straight to that
+ * G: one context switch instead of two (leave). The parking G's commit
+ * (park_m: status waiting, then its unlockf, which is what lets others
+ * ready it) must still wait until its context is saved, and an exiting
+ * G's goexit0 until nobody runs on its stack, so the arriving G runs it
+ * first thing after the switch (m->after_fn). Until then the parked G is
+ * in no queue and no waiter list can reach it, exactly as between mcall
+ * and park_m. On wasm, where each context switch is an Asyncify unwind and
+ * rewind of a whole stack, this nearly halves a blocking hand-off.
  *
  * Deadlock. When an M parks it counts itself idle and calls checkdead():
  * if no M is left running Go code (sysmon does not count) and no timer or
@@ -669,9 +669,10 @@ static void prepare_run(struct m *mp, struct g *gp, bool inherit_time) {
   gort__setcurg(mp, gp);
 }
 
-/* A G of this P that a parking G may switch to directly, or NULL when the
+/* A G of this P that a leaving G may switch to directly, or NULL when the
  * scheduler loop on g0 must decide: a stop-the-world is pending, a timer
- * is due, or this tick is findrunnable's look at the global queue. */
+ * is due, this tick is findrunnable's look at the global queue, or the
+ * slice ended (slice_over: the global queue's turn). */
 static struct g *runnable_here(struct m *mp, bool *inherit_time) {
   struct p *pp = mp->p;
   if (pp == NULL || pp->slice_over ||
