@@ -150,8 +150,9 @@ struct m {
   /* mcall: the G switching to g0 leaves here what g0 must do for it. */
   void (*mcall_fn)(struct g *);
   struct g *mcall_g;
-  /* A direct switch (gopark straight into the next G): the G leaving
-   * leaves here what the G arriving must finish for it (park_m). */
+  /* A direct switch (a G parking or exiting straight into the next G):
+   * the G leaving leaves here what the G arriving must finish for it
+   * (park_m, goexit0). */
   void (*after_fn)(struct g *);
   struct g *after_g;
   /* gopark's arguments, for park_m (on g0, or after a direct switch). */
@@ -188,12 +189,12 @@ struct p {
   uint32_t sysmon_schedtick, sysmon_syscalltick;
   /* sysmon asked to end the current time slice (set with every request,
    * besides the current G's flag, which a switch may make it miss): a G
-   * parking consumes it (slice_over), the next G that inherits the slice
-   * starts with preempt set, a fresh slice clears it. */
+   * parking or exiting consumes it (slice_over), the next G that inherits
+   * the slice starts with preempt set, a fresh slice clears it. */
   _Atomic uint32_t preempt;
-  /* (owner) A G parked while asked to yield: its slice is over, and the
-   * next pick looks at the global queue before runnext, as the 61st tick
-   * does (gopark sets it, findrunnable clears it). */
+  /* (owner) A G parked or exited while asked to yield: its slice is over,
+   * and the next pick looks at the global queue before runnext, as the
+   * 61st tick does (end_slice_if_asked sets it, findrunnable clears it). */
   bool slice_over;
   int64_t sysmon_schedwhen, sysmon_syscallwhen;
   /* Local run queue: a ring of P_RUNQ_SIZE, runqhead taken by consumers

@@ -113,7 +113,9 @@ TEST_IMPL(gmp_global_queue_not_starved) {
  * The same with two goroutines that hand the P to each other forever
  * through an unbuffered channel (each readies the other into runnext, then
  * parks): sysmon must end their shared slice, so that a goroutine on the
- * global queue runs. Bounded by 20 s; the mechanism needs ~10 ms. */
+ * global queue runs. The mechanism needs ~20 ms a trip; without it main
+ * waited minutes for its first trip back, and the test fails by the
+ * runner's timeout. */
 
 static gort_chan *ping_c, *pong_c;
 static _Atomic int chain_stop;
