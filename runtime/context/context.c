@@ -337,14 +337,14 @@ static struct ctx *newctx(struct ctx *parent, uint8_t kind) {
   c->kind = kind;
   ctx_retain(parent);
   c->parent = parent;
+  if (kind == CTX_DETACHED)
+    return c; /* values only: no deadline, no cancelable ancestor */
   c->deadline = parent->deadline;
   if (kind == CTX_CANCEL || kind == CTX_TIMER)
     c->cancel_anc = c;
-  else if (kind != CTX_DETACHED)
+  else
     c->cancel_anc = parent->cancel_anc;
-  if (kind == CTX_DETACHED)
-    c->deadline = 0; /* and cancel_anc, link_parent stay NULL */
-  else if (kind != CTX_VALUE)
+  if (kind != CTX_VALUE)
     c->link_parent = parent->cancel_anc;
   return c;
 }

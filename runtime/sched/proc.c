@@ -315,17 +315,18 @@ static void goexit0(struct g *gp) {
   gort__gfput(mp->p, gp);
 }
 
-static bool end_slice_if_asked(struct m *mp, struct g *gp);
+static void end_slice_if_asked(struct m *mp, struct g *gp);
 static void prepare_run(struct m *mp, struct g *gp, bool inherit_time);
 static struct g *runnable_here(struct m *mp, bool *inherit_time);
 
-/* The current G leaves the CPU; fn(gp) finishes the job once gp is
+/* The current G parks or exits; fn(gp) finishes the job once gp is
  * switched out: on g0 (mcall), or, when this P has a G ready, on that G
  * after a direct switch (see the head of the file). Returns when gp runs
  * again (never if dying). */
 static void leave(void (*fn)(struct g *), bool dying) {
   struct m *mp = gort__getm();
   struct g *gp = mp->curg;
+  end_slice_if_asked(mp, gp);
   bool inherit_time;
   struct g *next = runnable_here(mp, &inherit_time);
   if (next == NULL) {
@@ -340,8 +341,6 @@ static void leave(void (*fn)(struct g *), bool dying) {
 }
 
 static void goexit1(void) {
-  struct m *mp = gort__getm();
-  end_slice_if_asked(mp, mp->curg);
   leave(goexit0, true); /* the next G frees our stack */
   gort__throw("runtime: a dead goroutine was resumed");
 }
@@ -379,25 +378,22 @@ static void park_m(struct g *gp) {
  * queue waiting, forever (Go ends it at the next function prologue; we
  * have fewer safe points). The request may sit on the P: sysmon's store
  * can land after the G it read as current has switched out. */
-static bool end_slice_if_asked(struct m *mp, struct g *gp) {
+static void end_slice_if_asked(struct m *mp, struct g *gp) {
   if (mp->p == NULL)
-    return false;
+    return;
   bool asked = atomic_exchange_explicit(&gp->preempt, 0, memory_order_relaxed);
   asked |=
       atomic_exchange_explicit(&mp->p->preempt, 0, memory_order_relaxed) != 0;
   if (asked)
     mp->p->slice_over = true;
-  return asked;
 }
 
 void gort__gopark(bool (*unlockf)(struct g *, void *), void *lock,
                   uint32_t reason) {
   struct m *mp = gort__getm();
-  struct g *gp = mp->curg;
   mp->park_unlockf = unlockf;
   mp->park_lock = lock;
-  gp->waitreason = reason;
-  end_slice_if_asked(mp, gp);
+  mp->curg->waitreason = reason;
   leave(park_m, false);
 }
 
