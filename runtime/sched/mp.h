@@ -40,6 +40,7 @@ int gort__newproc_from_g0(gort_func fn, void *arg);
 uint32_t gort__fastrand(void);
 /* Yield: gp (running) goes to the global queue; runs on g0. */
 void gort__gosched_m(struct g *gp);
+void gort__gopreempt_m(struct g *gp);
 
 /* spin.c: the scheduler's services to runtime/sync. can_spin says whether
  * a goroutine that found a lock held may spin (iteration iter, from 0)

@@ -100,6 +100,6 @@ void gort__async_preempt_park(void *saved) {
   atomic_fetch_add_explicit(&gort__sched.async_preempts, 1,
                             memory_order_relaxed);
   atomic_store_explicit(&gp->preempt, 0, memory_order_relaxed);
-  gort__mcall(gort__gosched_m); /* to the global queue, as Go */
+  gort__mcall(gort__gopreempt_m); /* to the global queue, as Go */
   gort__os_resume_context(saved);
 }

@@ -426,6 +426,13 @@ void gort__gosched_m(struct g *gp) {
   gort__wakep();
 }
 
+/* gopreempt_m: the same for a G stopped because its slice is over; the
+ * request sysmon left on the P is served, so the next G starts afresh. */
+void gort__gopreempt_m(struct g *gp) {
+  atomic_store_explicit(&gort__getm()->p->preempt, 0, memory_order_relaxed);
+  gort__gosched_m(gp);
+}
+
 void gort_yield(void) {
   must_getm("gort_yield");
   /* Not a direct switch: the yield workload's goroutines find their own
@@ -440,7 +447,7 @@ void gort_preempt_check(void) {
   if (gp && !gp->is_g0 &&
       atomic_load_explicit(&gp->preempt, memory_order_relaxed)) {
     atomic_store_explicit(&gp->preempt, 0, memory_order_relaxed);
-    mcall_impl(gort__gosched_m, false);
+    mcall_impl(gort__gopreempt_m, false);
   }
 }
 
@@ -561,9 +568,12 @@ top:
     gort__checktimers(pp, gort__os_nanotime());
   /* Every 61st tick, and when a slice ended in a park, look at the global
    * queue first, so a pair of Gs readying each other through runnext
-   * cannot starve it (proc.go). */
+   * cannot starve it (proc.go). A slice that ended also sends runnext to
+   * the ring's tail: the pair would starve the ring's Gs just as well. */
   bool slice_over = pp->slice_over;
   pp->slice_over = false;
+  if (slice_over)
+    gort__runqnext_to_tail(pp);
   if ((slice_over || pp->schedtick % 61 == 0) &&
       atomic_load_explicit(&gort__sched.runqsize, memory_order_relaxed) > 0) {
     gort__lock(&gort__sched.lock);

@@ -177,6 +177,13 @@ struct g *gort__runqget(struct p *pp, bool *inherit_time) {
   }
 }
 
+void gort__runqnext_to_tail(struct p *pp) {
+  struct g *next = atomic_exchange_explicit(&pp->runnext, NULL,
+                                            memory_order_acquire);
+  if (next != NULL)
+    gort__runqput(pp, next, false);
+}
+
 bool gort__runqempty(struct p *pp) {
   uint32_t h = atomic_load_explicit(&pp->runqhead, memory_order_acquire);
   uint32_t t = atomic_load_explicit(&pp->runqtail, memory_order_acquire);

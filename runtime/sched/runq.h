@@ -14,6 +14,10 @@ void gort__runqput(struct p *pp, struct g *gp, bool next);
  * (owner only); false if the ring is full. */
 bool gort__runqputhead(struct p *pp, struct g *gp);
 struct g *gort__runqget(struct p *pp, bool *inherit_time);
+/* The slice ended: runnext loses its place ahead of the ring (to its
+ * tail), so Gs waiting in the ring run before a pair that keeps readying
+ * each other. */
+void gort__runqnext_to_tail(struct p *pp);
 bool gort__runqempty(struct p *pp);
 uint32_t gort__runqlen(struct p *pp);
 

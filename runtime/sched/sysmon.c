@@ -42,9 +42,9 @@ static uint32_t retake(int64_t now) {
     bool sysretake = false;
     if (s == P_RUNNING || s == P_SYSCALL) {
       /* The same G has been running since sysmon last looked, for more
-       * than 10 ms: ask it to yield. */
+       * than 10 ms: ask it to yield. (schedwhen 0: never looked yet.) */
       uint32_t t = atomic_load_explicit(&pp->schedtick, memory_order_relaxed);
-      if (pp->sysmon_schedtick != t) {
+      if (pp->sysmon_schedtick != t || pp->sysmon_schedwhen == 0) {
         pp->sysmon_schedtick = t;
         pp->sysmon_schedwhen = now;
       } else if (pp->sysmon_schedwhen + FORCE_PREEMPT_NS <= now) {

@@ -115,9 +115,12 @@ TEST_IMPL(gmp_global_queue_not_starved) {
  * parks): sysmon must end their shared slice, so that a goroutine on the
  * global queue runs. The mechanism needs ~20 ms a trip (0.5 s for the 20
  * trips here, 0.7 s under qemu), but sysmon is a thread of its own and
- * npm test runs several suites at once on 2 cores: one such run took 8.7
- * s, so the bound is 60 s. Without the mechanism main waited minutes for
- * its first trip back, and the test fails by the runner's timeout. */
+ * npm test runs several suites at once on 2 cores, so the bound is 60 s.
+ * Without the mechanism main waited minutes for its first trip back, and
+ * the test fails by the runner's timeout. Once a signal preempted the
+ * pair, main could land in the P's ring instead (a global-queue batch),
+ * where a later slice's end did not reach it: trips of 0.4-1 s under
+ * qemu, 11 s natively in one CI run; the next test pins that case. */
 
 static gort_chan *ping_c, *pong_c;
 static _Atomic int chain_stop;
@@ -166,6 +169,71 @@ TEST_IMPL(gmp_pingpong_chain_not_starved) {
   CHECK_EQ(rounds_back, 20);
   /* 20 trips through the global queue, each waiting for sysmon to end the
    * pair's slice (10 ms, plus its backoff, plus the machine's load). */
+  CHECK(took < 60000 * 1000 * 1000ll);
+  return 0;
+}
+
+/* ---- gmp_ring_not_starved_by_runnext_pair --------------------------------
+ * The same pair, with the starved G in the P's ring rather than on the
+ * global queue: main is readied into runnext and at once pushed to the
+ * ring's tail when the pinger readies its partner. The pair then keeps
+ * runnext forever and inherits one slice; when sysmon ends it, runnext must
+ * lose its place ahead of the ring. (Seen in CI: a G moved to the ring by a
+ * global-queue batch waited minutes; 11 s a trip natively under load.)
+ * Set up without races: one P, and the pinger readies main only while
+ * ponger waits in its receive (phase "A" of the ping-pong: the ponger
+ * started first and spawned the pinger). Asynchronous preemption is off
+ * (test-list.h): a signal landing in the pair's own code sends one of them
+ * to the global queue and lets main in by luck; this tests the
+ * cooperative path, which is all wasm has. */
+
+static gort_chan *ring_c;
+static _Atomic int ring_main_waiting, ring_rounds_sent;
+enum { RING_ROUNDS = 5 };
+
+static void ring_pinger(void *p) {
+  (void)p;
+  int64_t v = 0;
+  while (!atomic_load(&chain_stop)) {
+    /* Top of the loop: the ponger waits in recv(ping_c), runnext is
+     * empty. Ready main (runnext), then the ponger (runnext; main goes
+     * to the ring's tail), then park and hand over to the ponger. */
+    if (atomic_exchange(&ring_main_waiting, 0)) {
+      atomic_fetch_add(&ring_rounds_sent, 1);
+      gort_chan_send(ring_c, &v);
+    }
+    gort_chan_send(ping_c, &v);
+    gort_chan_recv(pong_c, &v);
+  }
+  v = -1;
+  gort_chan_send(ping_c, &v);
+}
+
+static void ring_ponger(void *p) {
+  (void)p;
+  gort_go(ring_pinger, NULL);
+  chain_ponger(NULL);
+}
+
+TEST_IMPL(gmp_ring_not_starved_by_runnext_pair) {
+  gort_set_maxprocs(1);
+  ping_c = gort_chan_make(sizeof(int64_t), 0);
+  pong_c = gort_chan_make(sizeof(int64_t), 0);
+  ring_c = gort_chan_make(sizeof(int64_t), 0);
+  gort_go(ring_ponger, NULL);
+  int64_t t0 = gort_nanotime();
+  for (int r = 0; r < RING_ROUNDS; r++) {
+    int64_t v;
+    /* One P: the pinger runs only once main has parked below. */
+    atomic_store(&ring_main_waiting, 1);
+    gort_chan_recv(ring_c, &v);
+  }
+  int64_t took = gort_nanotime() - t0;
+  atomic_store(&chain_stop, 1);
+  CHECK_EQ(atomic_load(&ring_rounds_sent), RING_ROUNDS);
+  /* Each round waits for sysmon to end the pair's slice (~10-20 ms); the
+   * bound allows for a loaded machine. Without the fix main never ran
+   * again, and the test failed by the runner's timeout. */
   CHECK(took < 60000 * 1000 * 1000ll);
   return 0;
 }
