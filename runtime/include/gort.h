@@ -488,6 +488,86 @@ GORT_API gort_chan *gort_singleflight_do_chan(gort_singleflight *g,
 GORT_API void gort_singleflight_forget(gort_singleflight *g, const char *key);
 GORT_API void gort_singleflight_free(gort_singleflight *g); /* when idle */
 
+/* ---- network I/O (Go's internal/poll and net) ------------------------- */
+
+/* Descriptors on the netpoller: a goroutine that reads, writes, accepts or
+ * connects where the descriptor is not ready parks (not its thread) until
+ * the poller (epoll on Linux; poll() with GORT_NETPOLL=poll) says it is,
+ * its deadline passes, or the descriptor is closed. Not available on wasm:
+ * there every call below returns GORT_ENOTSUP.
+ *
+ * Errors: the codes below, or a system call's errno negated (-ECONNREFUSED,
+ * -EPIPE...; gort_strerror describes those too).
+ *
+ * Deadlines are absolute, on the gort_nanotime() clock (0: none); one in
+ * the past makes every call on that side fail with GORT_ETIMEOUT at once,
+ * as Go's SetDeadline. Setting a new deadline affects calls already
+ * waiting.
+ *
+ * Closing: gort_conn_close wakes every goroutine blocked on the
+ * connection (they return GORT_ECLOSED); the descriptor itself is closed
+ * when the last of them has left, and the handle freed then. Using a
+ * handle after close returned is like using freed memory; using it
+ * concurrently with close is fine. */
+enum {
+  GORT_ENOTSUP = -95,   /* not supported on this platform (wasm) */
+  GORT_ECLOSED = -1001, /* use of closed network connection (net.ErrClosed) */
+  GORT_ETIMEOUT = -1002 /* i/o timeout (os.ErrDeadlineExceeded) */
+};
+
+typedef struct gort_conn gort_conn;
+typedef struct gort_listener gort_listener;
+
+/* conn_from_fd: put an open stream descriptor (a socket, a pipe end) on
+ * the poller; it is made non-blocking and owned by the conn from now (also
+ * when this fails: then it is closed). */
+GORT_API int gort_conn_from_fd(int fd, gort_conn **out);
+
+/* read: up to n bytes: the count (> 0), 0 at end of stream (Go's io.EOF;
+ * also for n == 0), or an error. */
+GORT_API ptrdiff_t gort_conn_read(gort_conn *c, void *buf, size_t n);
+/* write: all n bytes (the count), or an error; bytes before an error
+ * may have been sent (Go's n > 0 with err). Concurrent writers do not
+ * interleave within one call, nor concurrent readers. */
+GORT_API ptrdiff_t gort_conn_write(gort_conn *c, const void *buf, size_t n);
+GORT_API int gort_conn_set_deadline(gort_conn *c, int64_t when);
+GORT_API int gort_conn_set_read_deadline(gort_conn *c, int64_t when);
+GORT_API int gort_conn_set_write_deadline(gort_conn *c, int64_t when);
+/* close_write: shut the sending side (TCP FIN); the peer reads EOF. */
+GORT_API int gort_conn_close_write(gort_conn *c);
+GORT_API int gort_conn_close(gort_conn *c);
+/* set_nodelay: TCP_NODELAY (Go's default is on; dial and accept set it). */
+GORT_API int gort_conn_set_nodelay(gort_conn *c, bool on);
+/* local_addr / remote_addr: "ip:port" ("[v6]:port") into buf (size len). */
+GORT_API int gort_conn_local_addr(gort_conn *c, char *buf, size_t len);
+GORT_API int gort_conn_remote_addr(gort_conn *c, char *buf, size_t len);
+
+/* listen_tcp: addr is "host:port"; host a numeric IPv4 or [IPv6]
+ * address, "localhost" or empty (every address); port 0 picks a free one
+ * (see listener_addr). */
+GORT_API int gort_listen_tcp(const char *addr, gort_listener **out);
+GORT_API int gort_listener_addr(gort_listener *l, char *buf, size_t len);
+GORT_API int gort_listener_port(gort_listener *l); /* or an error */
+/* accept: the next connection (TCP_NODELAY on), or an error. */
+GORT_API int gort_accept(gort_listener *l, gort_conn **out);
+GORT_API int gort_listener_set_deadline(gort_listener *l, int64_t when);
+GORT_API int gort_listener_close(gort_listener *l);
+
+/* dial_tcp: connect to addr ("host:port", as listen_tcp), giving up with
+ * GORT_ETIMEOUT after timeout_ns (0: no limit but the system's). */
+GORT_API int gort_dial_tcp(const char *addr, int64_t timeout_ns,
+                           gort_conn **out);
+
+/* Poller figures for tests and the web page. */
+struct gort_netpoll_stats {
+  const char *backend; /* "epoll", "poll", or "none" */
+  int64_t waiters;     /* goroutines parked on descriptors now */
+  uint64_t polls;      /* calls into the backend */
+  uint64_t blocking_polls; /* those that slept (an M with nothing to do) */
+  uint64_t readied;    /* goroutines the poller made runnable */
+};
+GORT_API int gort_netpoll_stats(struct gort_netpoll_stats *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -59,6 +59,9 @@
  *                              and SIGQUIT to gort__on_quit_signal.
  *   gort__os_rss_peak()        peak resident memory in bytes (wasm: the size
  *                              of linear memory), 0 when unknown.
+ *   gort__os_write_nosigpipe(fd, buf, n)  write(2), but a closed pipe
+ *                              gives EPIPE and no SIGPIPE (as Go does for
+ *                              descriptors other than stdout and stderr).
  *
  * Invariants: none of these allocate from the C heap except
  * gort__os_reserve on wasm; all are async-signal-safe except
@@ -94,6 +97,7 @@ _Noreturn void gort__os_exit(int code);
 int gort__os_ncpu(void);
 void gort__os_install_fault_handler(void);
 uint64_t gort__os_rss_peak(void);
+long gort__os_write_nosigpipe(int fd, const void *buf, size_t n);
 
 /* Asynchronous preemption (native only; see os_linux.c):
  *   gort__os_async_preempt_init()   install the preemption signal handler;

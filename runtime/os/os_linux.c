@@ -411,3 +411,22 @@ _Noreturn void gort__os_resume_context(const void *saved) {
   gort__os_write_err("runtime: resume signal did not arrive\n", 38);
   abort();
 }
+
+long gort__os_write_nosigpipe(int fd, const void *buf, size_t n) {
+  sigset_t pipe_only, old, pending;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  sigpending(&pending);
+  bool was_pending = sigismember(&pending, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+  ssize_t k = write(fd, buf, n);
+  int e = errno;
+  if (k < 0 && e == EPIPE && !was_pending) {
+    /* Ours is now pending on this thread: take it before unblocking. */
+    struct timespec zero = {0, 0};
+    sigtimedwait(&pipe_only, NULL, &zero);
+  }
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  errno = e;
+  return k;
+}

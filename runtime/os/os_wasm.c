@@ -172,3 +172,7 @@ _Noreturn void gort__os_resume_context(const void *saved) {
   (void)saved;
   abort();
 }
+
+long gort__os_write_nosigpipe(int fd, const void *buf, size_t n) {
+  return write(fd, buf, n); /* no signals here */
+}

@@ -29,6 +29,7 @@
 #include "mp.h"
 #include "runq.h"
 #include "stack.h"
+#include "../netpoll/netpoll.h"
 #include "../time/timer.h"
 
 /* ---- idle lists (sched.lock) ------------------------------------------- */
@@ -315,6 +316,15 @@ void gort__handoffp(struct p *pp) {
     return;
   }
   if (gort__sched.runq.size != 0) {
+    gort__unlock(&gort__sched.lock);
+    gort__startm(pp, false);
+    return;
+  }
+  /* The last running P, and nobody blocked in the poller while goroutines
+   * wait on it: an M keeps the P to poll (proc.go). */
+  if (gort__netpoll_wanted() && atomic_load(&gort__sched.lastpoll) != 0 &&
+      atomic_load(&gort__sched.npidle) ==
+          atomic_load(&gort__sched.gomaxprocs) - 1) {
     gort__unlock(&gort__sched.lock);
     gort__startm(pp, false);
     return;

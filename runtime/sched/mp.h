@@ -41,6 +41,8 @@ uint32_t gort__fastrand(void);
 /* Yield: gp (running) goes to the global queue; runs on g0. */
 void gort__gosched_m(struct g *gp);
 void gort__gopreempt_m(struct g *gp);
+/* Make a poller's list of G_WAITING Gs runnable (see proc.c). */
+void gort__injectglist(struct g *list);
 
 /* spin.c: the scheduler's services to runtime/sync. can_spin says whether
  * a goroutine that found a lock held may spin (iteration iter, from 0)

@@ -67,6 +67,7 @@
 #include "mp.h"
 #include "runq.h"
 #include "stack.h"
+#include "../netpoll/netpoll.h"
 #include "../time/timer.h"
 
 const char *const gort__waitreason_names[WAIT_COUNT] = {
@@ -78,6 +79,7 @@ const char *const gort__waitreason_names[WAIT_COUNT] = {
     [WAIT_CHAN_SEND_NIL] = "chan send (nil chan)",
     [WAIT_SELECT] = "select",
     [WAIT_SELECT_NO_CASES] = "select (no cases)",
+    [WAIT_IO] = "IO wait",
     [WAIT_SLEEP] = "sleep",
     [WAIT_SEMACQUIRE] = "semacquire",
     [WAIT_SYNC_MUTEX] = "sync.Mutex.Lock",
@@ -555,6 +557,79 @@ static bool any_local_work(void) {
   return found;
 }
 
+/* injectglist makes the Gs of list (linked by schedlink, G_WAITING: the
+ * poller's) runnable: with a P, as many as there are idle Ps go to the
+ * global queue, each with an M started for it, and the rest to this P's
+ * ring; without one (sysmon, a poller M that found no idle P) all go to
+ * the global queue. Port of injectglist, proc.go. */
+void gort__injectglist(struct g *list) {
+  if (list == NULL)
+    return;
+  int32_t n = 0;
+  for (struct g *gp = list; gp; gp = gp->schedlink, n++) {
+    gp->waitreason = WAIT_NONE;
+    gp->waiting_on = NULL;
+    gort__casgstatus(gp, G_WAITING, G_RUNNABLE);
+  }
+  struct m *mp = gort__getm();
+  struct p *pp = mp ? mp->p : NULL;
+  int32_t global = pp == NULL ? n
+                              : atomic_load(&gort__sched.npidle);
+  if (global > n)
+    global = n;
+  if (global > 0) {
+    gort__lock(&gort__sched.lock);
+    for (int32_t i = 0; i < global; i++) {
+      struct g *gp = list;
+      list = gp->schedlink;
+      gort__globrunqput_locked(gp);
+    }
+    gort__unlock(&gort__sched.lock);
+    for (int32_t i = 0;
+         i < global && atomic_load(&gort__sched.npidle) > 0; i++)
+      gort__startm(NULL, false);
+  }
+  while (list) {
+    struct g *gp = list;
+    list = gp->schedlink;
+    gp->schedlink = NULL;
+    gort__runqput(pp, gp, false);
+  }
+}
+
+/* The first G of a poller's list to run here, the rest injected. */
+static struct g *take_polled(struct g *list) {
+  struct g *gp = list;
+  gort__injectglist(gp->schedlink);
+  gp->schedlink = NULL;
+  gp->waitreason = WAIT_NONE;
+  gp->waiting_on = NULL;
+  gort__casgstatus(gp, G_WAITING, G_RUNNABLE);
+  return gp;
+}
+
+/* An M with nothing to do blocks in the poller instead of parking, if
+ * goroutines wait on it and no other M does already (Go's findrunnable
+ * tail). Returns a G to run (with a P acquired), or NULL: then mp holds a
+ * P again (look for work once more) or none (park). */
+static struct g *block_in_netpoll(struct m *mp) {
+  int64_t next = gort__timers_next();
+  int64_t now = gort__os_nanotime();
+  atomic_store(&gort__sched.poll_until, next);
+  struct g *list = gort__netpoll(next == 0 ? -1 : next > now ? next - now : 0);
+  atomic_store(&gort__sched.poll_until, 0);
+  atomic_store(&gort__sched.lastpoll, gort__os_nanotime());
+  gort__lock(&gort__sched.lock);
+  struct p *pp = gort__pidleget_locked();
+  gort__unlock(&gort__sched.lock);
+  if (pp == NULL) {
+    gort__injectglist(list);
+    return NULL;
+  }
+  gort__acquirep(mp, pp);
+  return list ? take_polled(list) : NULL;
+}
+
 static struct g *findrunnable(struct m *mp, bool *inherit_time) {
   struct g *gp;
 top:
@@ -590,6 +665,12 @@ top:
     gort__unlock(&gort__sched.lock);
     if (gp)
       return gp;
+  }
+  /* The network, without blocking, unless an M blocks in it already. */
+  if (gort__netpoll_wanted() && atomic_load(&gort__sched.lastpoll) != 0) {
+    struct g *list = gort__netpoll(0);
+    if (list)
+      return take_polled(list);
   }
   /* Steal, unless too many Ms spin already: at most as many as busy Ps. */
   int32_t procs = atomic_load(&gort__sched.gomaxprocs);
@@ -635,6 +716,15 @@ top:
       atomic_fetch_add(&gort__sched.nmspinning, 1);
       goto top;
     }
+  }
+  /* Block in the poller (until the earliest timer, if any) when
+   * goroutines wait on it and nobody else does. */
+  if (gort__netpoll_wanted() && atomic_exchange(&gort__sched.lastpoll, 0) != 0) {
+    gp = block_in_netpoll(mp);
+    if (gp)
+      return gp;
+    if (mp->p)
+      goto top;
   }
   /* Park; until the earliest timer if there is one (this M then runs
    * it), else until someone hands us a P. */
@@ -769,6 +859,7 @@ _Noreturn void gort_main(int (*main_fn)(int argc, char **argv), int argc,
   if (main_fn == NULL)
     gort__fatal("gort_main: nil main function");
   gort__sched.start_ns = gort__os_nanotime();
+  atomic_store(&gort__sched.lastpoll, gort__sched.start_ns);
   gort__debug_init();
   int procs = procs_from_env();
   gort__stack_init();
@@ -839,8 +930,15 @@ const char *gort_strerror(int code) {
     return "context canceled";
   case GORT_CTX_DEADLINE_EXCEEDED:
     return "context deadline exceeded";
+  case GORT_ENOTSUP:
+    return "not supported on this platform";
+  case GORT_ECLOSED:
+    return "use of closed network connection";
+  case GORT_ETIMEOUT:
+    return "i/o timeout";
   default:
-    return "unknown error";
+    /* A system call's errno, negated (glibc's strings are static). */
+    return code < 0 && code > -4096 ? strerror(-code) : "unknown error";
   }
 }
 

@@ -63,6 +63,7 @@ enum waitreason {
   WAIT_SYNC_COND,
   WAIT_FOREVER,
   WAIT_PREEMPTED,
+  WAIT_IO,
   WAIT_COUNT
 };
 
@@ -267,6 +268,11 @@ struct schedt {
   _Atomic int64_t ntimers;
   struct m *timer_sleeper;
   int64_t timer_sleep_until;
+  /* Network poller (netpoll/): when it was last polled, 0 while an M is
+   * blocked in it (that M owns the right to block: Go's sched.lastpoll),
+   * and until when that M sleeps (0: no timer bounds it). */
+  _Atomic int64_t lastpoll;
+  _Atomic int64_t poll_until;
 };
 
 extern struct schedt gort__sched;

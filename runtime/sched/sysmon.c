@@ -7,7 +7,8 @@
  *     (preemptone: the preempt flag, and a signal natively);
  *   - prints the schedtrace line when GORT_DEBUG=schedtrace=MS asks;
  *   - once a second returns long-unused pooled stacks to the OS;
- *   - will drive netpoll and forced GC (the hooks are marked below).
+ *   - polls the network when nobody has for 10 ms;
+ *   - will drive forced GC (the hook is marked below).
  * Port of sysmon and retake in proc.go.
  *
  * Invariants: sysmon holds no P and never runs goroutines; it is counted in
@@ -21,6 +22,7 @@
 #include "../debug/debugvars.h"
 #include "../debug/sched_stats.h"
 #include "../os/os.h"
+#include "../netpoll/netpoll.h"
 #include "mp.h"
 #include "runq.h"
 #include "stack.h"
@@ -30,6 +32,7 @@ enum {
   SYSMON_MIN_US = 20,
   SYSMON_MAX_US = 10 * 1000,
   SCAVENGE_NS = 1000 * 1000 * 1000,
+  NETPOLL_NS = 10 * 1000 * 1000,
 };
 
 static uint32_t retake(int64_t now) {
@@ -96,7 +99,18 @@ void gort__sysmon(struct m *mp) {
       delay_us = SYSMON_MAX_US;
     gort__os_usleep(delay_us);
     int64_t now = gort__os_nanotime();
-    /* (netpoll: poll the network if nobody has for 10 ms - netpoller) */
+    /* Poll the network if nobody has for 10 ms (the Ms are all busy, or
+     * all parked with nothing but I/O to wait for and none blocked in the
+     * poller). */
+    int64_t last = atomic_load(&gort__sched.lastpoll);
+    if (last != 0 && last + NETPOLL_NS < now && gort__netpoll_wanted() &&
+        atomic_compare_exchange_strong(&gort__sched.lastpoll, &last, now)) {
+      struct g *list = gort__netpoll(0);
+      if (list) {
+        gort__injectglist(list);
+        idle = 0;
+      }
+    }
     if (retake(now) != 0)
       idle = 0;
     else

@@ -21,6 +21,7 @@
 
 #include "../chan/chan.h"
 #include "../debug/print.h"
+#include "../netpoll/netpoll.h"
 #include "../os/os.h"
 #include "../sched/mp.h"
 #include "../sched/runq.h"
@@ -118,8 +119,17 @@ static void wake_for_timer(int64_t when) {
     }
   }
   gort__unlock(&gort__sched.lock);
-  if (sleeper == NULL)
-    gort__wakep(); /* an idle P takes the sleeper's role */
+  if (sleeper != NULL)
+    return;
+  /* An M blocked in the poller sleeps until poll_until (0: no timer
+   * bounds it): interrupt it if that is too late (Go's wakeNetPoller). */
+  if (atomic_load(&gort__sched.lastpoll) == 0) {
+    int64_t until = atomic_load(&gort__sched.poll_until);
+    if (until == 0 || until > when)
+      gort__netpoll_break();
+    return;
+  }
+  gort__wakep(); /* an idle P takes the sleeper's role */
 }
 
 void gort__addtimer(struct timer *t) {

@@ -1,0 +1,232 @@
+/*
+ * netpoll_poll.c - the portable backend: poll(2) over a table of the
+ * registered descriptors (GORT_NETPOLL=poll on Linux; the fallback where
+ * neither epoll nor kqueue exists). Modelled on Go's netpoll_aix.go.
+ *
+ * poll() is level-triggered, so a descriptor is watched only in the
+ * directions a goroutine waits for (arm, called before it parks); the
+ * poller disarms a direction when it reports it, or a readable socket
+ * nobody reads would wake every poll. A blocking poll() works on a copy of
+ * the table; a change (arm, open, close) writes the wake pipe so that the
+ * blocked poller takes a fresh copy. netpoll_break also writes it, and
+ * then the wait returns.
+ *
+ * Invariants: table slot 0 is the wake pipe's read end; pd->slot is the
+ * desc's index in the table while registered; pd->armed has bit 1 for 'r'
+ * and bit 2 for 'w'.
+ *
+ * Locking: table_lock guards the table and every pd->slot and pd->armed
+ * (a leaf lock).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "../debug/print.h"
+#include "../os/os.h"
+#include "netpoll.h"
+
+static struct {
+  struct mutex lock;
+  struct pollfd *fds;
+  struct poll_desc **pds;
+  int32_t n, cap;
+} table;
+
+static int wake_rd = -1, wake_wr = -1;
+static _Atomic uint32_t wake_pending, break_requested;
+
+enum { ARM_R = 1, ARM_W = 2 };
+
+static void write_wake(void) {
+  uint32_t zero = 0;
+  if (!atomic_compare_exchange_strong(&wake_pending, &zero, 1))
+    return;
+  char b = 0;
+  while (write(wake_wr, &b, 1) < 0 && errno == EINTR) {
+  }
+}
+
+static bool grow_locked(void) {
+  if (table.n < table.cap)
+    return true;
+  int32_t ncap = table.cap ? table.cap * 2 : 64;
+  struct pollfd *f = realloc(table.fds, (size_t)ncap * sizeof *f);
+  if (f == NULL)
+    return false;
+  table.fds = f;
+  struct poll_desc **p = realloc(table.pds, (size_t)ncap * sizeof *p);
+  if (p == NULL)
+    return false;
+  table.pds = p;
+  table.cap = ncap;
+  return true;
+}
+
+static bool poll_init(void) {
+  int p[2];
+  if (pipe(p) != 0)
+    return false;
+  for (int i = 0; i < 2; i++) {
+    fcntl(p[i], F_SETFL, fcntl(p[i], F_GETFL) | O_NONBLOCK);
+    fcntl(p[i], F_SETFD, FD_CLOEXEC);
+  }
+  wake_rd = p[0];
+  wake_wr = p[1];
+  gort__lock(&table.lock);
+  bool ok = grow_locked();
+  if (ok) {
+    table.fds[0] = (struct pollfd){.fd = wake_rd, .events = POLLIN};
+    table.pds[0] = NULL;
+    table.n = 1;
+  }
+  gort__unlock(&table.lock);
+  return ok;
+}
+
+static int poll_open(struct poll_desc *pd) {
+  gort__lock(&table.lock);
+  if (!grow_locked()) {
+    gort__unlock(&table.lock);
+    return GORT_ENOMEM;
+  }
+  pd->slot = table.n++;
+  pd->armed = 0;
+  table.fds[pd->slot] = (struct pollfd){.fd = pd->fd, .events = 0};
+  table.pds[pd->slot] = pd;
+  gort__unlock(&table.lock);
+  return 0;
+}
+
+static void poll_close(struct poll_desc *pd) {
+  gort__lock(&table.lock);
+  int32_t i = pd->slot, last = --table.n;
+  if (i != last) {
+    table.fds[i] = table.fds[last];
+    table.pds[i] = table.pds[last];
+    table.pds[i]->slot = i;
+  }
+  pd->slot = -1;
+  gort__unlock(&table.lock);
+  write_wake(); /* the blocked poller must stop watching the old fd */
+}
+
+static void poll_arm(struct poll_desc *pd, int mode) {
+  uint32_t bit = mode == 'r' ? ARM_R : ARM_W;
+  gort__lock(&table.lock);
+  bool changed = pd->slot >= 0 && (pd->armed & bit) == 0;
+  if (changed) {
+    pd->armed |= bit;
+    table.fds[pd->slot].events |= mode == 'r' ? POLLIN : POLLOUT;
+  }
+  gort__unlock(&table.lock);
+  if (changed)
+    write_wake();
+}
+
+static void poll_wake_up(void) {
+  atomic_store(&break_requested, 1);
+  write_wake();
+}
+
+/* One poll() over a copy of the table; true if the wake pipe fired. */
+static bool poll_once(int timeout_ms, bool consume_wake, struct g **list) {
+  gort__lock(&table.lock);
+  int32_t n = table.n;
+  struct pollfd *fds = malloc((size_t)n * sizeof *fds);
+  struct poll_desc **pds = malloc((size_t)n * sizeof *pds);
+  uint32_t *seqs = malloc((size_t)n * sizeof *seqs);
+  if (fds == NULL || pds == NULL || seqs == NULL)
+    gort__throw("runtime: out of memory in netpoll");
+  for (int32_t i = 0; i < n; i++) {
+    fds[i] = table.fds[i];
+    pds[i] = table.pds[i];
+    seqs[i] = pds[i] ? atomic_load(&pds[i]->fdseq) : 0;
+  }
+  gort__unlock(&table.lock);
+  int got = poll(fds, (nfds_t)n, timeout_ms);
+  if (got < 0 && errno != EINTR) {
+    gort__print_str("runtime: poll failed\n");
+    gort__throw("runtime: netpoll failed");
+  }
+  bool woken = false;
+  if (got > 0) {
+    gort__lock(&table.lock);
+    for (int32_t i = 0; i < n; i++) {
+      short re = fds[i].revents;
+      if (re == 0)
+        continue;
+      if (i == 0) {
+        woken = true;
+        if (consume_wake) {
+          char buf[16];
+          while (read(wake_rd, buf, sizeof buf) > 0) {
+          }
+          atomic_store(&wake_pending, 0);
+        }
+        continue;
+      }
+      struct poll_desc *pd = pds[i];
+      if (atomic_load(&pd->fdseq) != seqs[i] || pd->slot < 0)
+        continue; /* closed meanwhile */
+      uint32_t hit = 0;
+      if (re & (POLLIN | POLLHUP | POLLERR | POLLNVAL))
+        hit |= pd->armed & ARM_R;
+      if (re & (POLLOUT | POLLHUP | POLLERR | POLLNVAL))
+        hit |= pd->armed & ARM_W;
+      if (hit == 0)
+        continue;
+      pd->armed &= ~hit;
+      if (hit & ARM_R)
+        table.fds[pd->slot].events &= ~POLLIN;
+      if (hit & ARM_W)
+        table.fds[pd->slot].events &= ~POLLOUT;
+      int mode = (hit & ARM_R ? 'r' : 0) + (hit & ARM_W ? 'w' : 0);
+      gort__netpoll_ready(list, pd, mode);
+    }
+    gort__unlock(&table.lock);
+  }
+  free(fds);
+  free(pds);
+  free(seqs);
+  return woken;
+}
+
+static struct g *poll_wait(int64_t delay_ns) {
+  struct g *list = NULL;
+  int64_t until = delay_ns > 0 ? gort__os_nanotime() + delay_ns : 0;
+  for (;;) {
+    int timeout_ms = -1;
+    if (delay_ns == 0) {
+      timeout_ms = 0;
+    } else if (delay_ns > 0) {
+      int64_t left = until - gort__os_nanotime();
+      if (left <= 0)
+        timeout_ms = 0;
+      else
+        timeout_ms = left < 1000000 ? 1
+                     : left > 1000000000000ll ? 1000000
+                                              : (int)(left / 1000000);
+    }
+    bool woken = poll_once(timeout_ms, delay_ns != 0, &list);
+    /* Return with events, on timeout, when not blocking, or when
+     * netpoll_break asked; a wake-up that only changed the table polls
+     * again with a fresh copy. */
+    if (list || !woken || timeout_ms == 0 ||
+        atomic_exchange(&break_requested, 0))
+      return list;
+  }
+}
+
+const struct netpoll_backend gort__netpoll_poll = {
+    .name = "poll",
+    .init = poll_init,
+    .open = poll_open,
+    .close = poll_close,
+    .arm = poll_arm,
+    .wait = poll_wait,
+    .wake_up = poll_wake_up,
+};

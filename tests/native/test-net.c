@@ -1,0 +1,525 @@
+/*
+ * test-net.c - the network poller and the TCP API: goroutines park on
+ * descriptors (not threads), wake on readiness, deadlines and close;
+ * TCP listen/accept/dial and echo; errors as codes. Each case runs under
+ * epoll and again under GORT_NETPOLL=poll (the *_poll entries of
+ * test-list.h call the same body).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+
+#include "test.h"
+
+static gort_conn *conn_of(int fd) {
+  gort_conn *c = NULL;
+  CHECK_EQ(gort_conn_from_fd(fd, &c), 0);
+  return c;
+}
+
+static void make_pipe(gort_conn **r, gort_conn **w) {
+  int p[2];
+  CHECK_EQ(pipe(p), 0);
+  *r = conn_of(p[0]);
+  *w = conn_of(p[1]);
+}
+
+/* ---- net_pipe_wakes_reader ---------------------------------------------- */
+
+struct pipe_job {
+  gort_conn *r;
+  char got[64];
+  ptrdiff_t n;
+  gort_waitgroup wg;
+};
+
+static void pipe_reader(void *p) {
+  struct pipe_job *j = p;
+  j->n = gort_conn_read(j->r, j->got, sizeof j->got);
+  gort_waitgroup_done(&j->wg);
+}
+
+TEST_IMPL(net_pipe_wakes_reader) {
+  struct pipe_job j = {.wg = GORT_WAITGROUP_INIT};
+  gort_conn *w;
+  make_pipe(&j.r, &w);
+  gort_waitgroup_add(&j.wg, 1);
+  gort_go(pipe_reader, &j);
+  gort_sleep(20 * 1000 * 1000); /* the reader is parked by now */
+  struct gort_netpoll_stats s;
+  gort_netpoll_stats(&s);
+  CHECK_EQ(s.waiters, 1);
+  CHECK_EQ(gort_conn_write(w, "hello", 5), 5);
+  gort_waitgroup_wait(&j.wg);
+  CHECK_EQ(j.n, 5);
+  CHECK(memcmp(j.got, "hello", 5) == 0);
+  /* End of stream once the writer is closed. */
+  CHECK_EQ(gort_conn_close(w), 0);
+  char b;
+  CHECK_EQ(gort_conn_read(j.r, &b, 1), 0);
+  CHECK_EQ(gort_conn_close(j.r), 0);
+  gort_netpoll_stats(&s);
+  CHECK_EQ(s.waiters, 0);
+  CHECK(s.readied >= 1);
+  return 0;
+}
+
+TEST_IMPL(net_pipe_wakes_reader_poll) { return test_net_pipe_wakes_reader(); }
+
+/* ---- net_deadlines --------------------------------------------------------- */
+
+static void late_writer(void *p) {
+  gort_sleep(30 * 1000 * 1000);
+  CHECK_EQ(gort_conn_write(p, "x", 1), 1);
+}
+
+TEST_IMPL(net_deadlines) {
+  gort_conn *r, *w;
+  make_pipe(&r, &w);
+  char b;
+  /* A deadline that passes while the reader waits. */
+  int64_t t0 = gort_nanotime();
+  CHECK_EQ(gort_conn_set_read_deadline(r, t0 + 50 * 1000 * 1000), 0);
+  CHECK_EQ(gort_conn_read(r, &b, 1), GORT_ETIMEOUT);
+  int64_t took = gort_nanotime() - t0;
+  CHECK(took >= 50 * 1000 * 1000);
+  /* It stays passed: the next read fails at once. */
+  CHECK_EQ(gort_conn_read(r, &b, 1), GORT_ETIMEOUT);
+  /* A deadline in the past fails at once too, even with data there. */
+  CHECK_EQ(gort_conn_write(w, "y", 1), 1);
+  CHECK_EQ(gort_conn_set_read_deadline(r, gort_nanotime() - 1), 0);
+  CHECK_EQ(gort_conn_read(r, &b, 1), GORT_ETIMEOUT);
+  /* Cleared, the data is read. */
+  CHECK_EQ(gort_conn_set_read_deadline(r, 0), 0);
+  CHECK_EQ(gort_conn_read(r, &b, 1), 1);
+  CHECK_EQ(b, 'y');
+  /* A far deadline does not fire; data arrives first. */
+  CHECK_EQ(gort_conn_set_deadline(r, gort_nanotime() + 60000000000ll), 0);
+  gort_go(late_writer, w);
+  CHECK_EQ(gort_conn_read(r, &b, 1), 1);
+  CHECK_EQ(b, 'x');
+  /* Write deadlines are separate: the read one does not touch writes. */
+  CHECK_EQ(gort_conn_set_read_deadline(r, gort_nanotime() - 1), 0);
+  CHECK_EQ(gort_conn_set_write_deadline(w, gort_nanotime() - 1), 0);
+  CHECK_EQ(gort_conn_write(w, "z", 1), GORT_ETIMEOUT);
+  CHECK_EQ(gort_conn_set_write_deadline(w, 0), 0);
+  CHECK_EQ(gort_conn_write(w, "z", 1), 1);
+  CHECK_EQ(gort_conn_close(r), 0);
+  CHECK_EQ(gort_conn_close(w), 0);
+  return 0;
+}
+
+TEST_IMPL(net_deadlines_poll) { return test_net_deadlines(); }
+
+/* ---- net_deadline_moved_while_waiting ------------------------------------- */
+
+struct move_job {
+  gort_conn *r;
+  ptrdiff_t rc;
+  int64_t took;
+  gort_waitgroup wg;
+};
+
+static void move_reader(void *p) {
+  struct move_job *j = p;
+  char b;
+  int64_t t0 = gort_nanotime();
+  j->rc = gort_conn_read(j->r, &b, 1);
+  j->took = gort_nanotime() - t0;
+  gort_waitgroup_done(&j->wg);
+}
+
+TEST_IMPL(net_deadline_moved_while_waiting) {
+  struct move_job j = {.wg = GORT_WAITGROUP_INIT};
+  gort_conn *w;
+  make_pipe(&j.r, &w);
+  /* Far deadline, then moved near while the reader waits: Go's
+   * SetDeadline affects pending calls. */
+  CHECK_EQ(gort_conn_set_read_deadline(j.r, gort_nanotime() + 60000000000ll), 0);
+  gort_waitgroup_add(&j.wg, 1);
+  gort_go(move_reader, &j);
+  gort_sleep(10 * 1000 * 1000);
+  CHECK_EQ(gort_conn_set_read_deadline(j.r, gort_nanotime() + 20 * 1000 * 1000), 0);
+  gort_waitgroup_wait(&j.wg);
+  CHECK_EQ(j.rc, GORT_ETIMEOUT);
+  CHECK(j.took < 30000000000ll);
+  gort_conn_close(j.r);
+  gort_conn_close(w);
+  return 0;
+}
+
+/* ---- net_close_wakes_waiters ------------------------------------------------ */
+
+static _Atomic int closing_started;
+
+static void closing_reader(void *p) {
+  struct pipe_job *j = p;
+  atomic_fetch_add(&closing_started, 1);
+  j->n = gort_conn_read(j->r, j->got, 1);
+  gort_waitgroup_done(&j->wg);
+}
+
+TEST_IMPL(net_close_wakes_waiters) {
+  enum { READERS = 8 };
+  static struct pipe_job jobs[READERS];
+  gort_conn *r, *w;
+  make_pipe(&r, &w);
+  /* Several readers: one waits on the descriptor, the others on the
+   * read lock behind it; close ends them all. All must be inside read
+   * when close returns (the handle is freed once they leave), so main
+   * waits until each has started, then gives them time to get in. */
+  for (int i = 0; i < READERS; i++) {
+    jobs[i] = (struct pipe_job){.r = r, .n = 1, .wg = GORT_WAITGROUP_INIT};
+    gort_waitgroup_add(&jobs[i].wg, 1);
+    gort_go(closing_reader, &jobs[i]);
+  }
+  while (atomic_load(&closing_started) < READERS)
+    gort_sleep(1000 * 1000);
+  gort_sleep(50 * 1000 * 1000);
+  CHECK_EQ(gort_conn_close(r), 0);
+  for (int i = 0; i < READERS; i++) {
+    gort_waitgroup_wait(&jobs[i].wg);
+    CHECK_EQ(jobs[i].n, GORT_ECLOSED);
+  }
+  struct gort_netpoll_stats s;
+  gort_netpoll_stats(&s);
+  CHECK_EQ(s.waiters, 0);
+  CHECK_EQ(gort_conn_close(w), 0);
+  return 0;
+}
+
+TEST_IMPL(net_close_wakes_waiters_poll) { return test_net_close_wakes_waiters(); }
+
+/* ---- net_many_waiters_few_threads --------------------------------------------
+ * 1,000 goroutines each blocked in a read: they cost goroutines, not
+ * threads; then each pipe gets a byte and every reader finishes. */
+
+enum { MANY = 1000 };
+static gort_conn *many_r[MANY], *many_w[MANY];
+static _Atomic int many_done;
+
+static void many_reader(void *p) {
+  gort_conn *r = p;
+  char b;
+  CHECK_EQ(gort_conn_read(r, &b, 1), 1);
+  CHECK_EQ(b, 'm');
+  atomic_fetch_add(&many_done, 1);
+}
+
+TEST_IMPL(net_many_waiters_few_threads) {
+  for (int i = 0; i < MANY; i++) {
+    make_pipe(&many_r[i], &many_w[i]);
+    gort_go(many_reader, many_r[i]);
+  }
+  struct gort_netpoll_stats s;
+  for (int tries = 0; tries < 5000; tries++) {
+    gort_netpoll_stats(&s);
+    if (s.waiters == MANY)
+      break;
+    gort_sleep(1000 * 1000);
+  }
+  CHECK_EQ(s.waiters, MANY);
+  struct gort_sched_stats ss;
+  gort_sched_stats(&ss);
+  CHECK(ss.threads < 16);
+  for (int i = 0; i < MANY; i++)
+    CHECK_EQ(gort_conn_write(many_w[i], "m", 1), 1);
+  while (atomic_load(&many_done) < MANY)
+    gort_sleep(1000 * 1000);
+  for (int i = 0; i < MANY; i++) {
+    gort_conn_close(many_r[i]);
+    gort_conn_close(many_w[i]);
+  }
+  return 0;
+}
+
+TEST_IMPL(net_many_waiters_few_threads_poll) {
+  return test_net_many_waiters_few_threads();
+}
+
+/* ---- net_write_waits_for_room ------------------------------------------------ */
+
+struct drain_job {
+  gort_conn *c;
+  size_t want;
+  uint64_t sum;
+  gort_waitgroup done;
+};
+
+static void drainer(void *p) {
+  struct drain_job *j = p;
+  static unsigned char buf[4096];
+  size_t got = 0;
+  gort_sleep(20 * 1000 * 1000); /* let the writer fill the buffer first */
+  while (got < j->want) {
+    ptrdiff_t k = gort_conn_read(j->c, buf, sizeof buf);
+    CHECK(k > 0);
+    for (ptrdiff_t i = 0; i < k; i++)
+      j->sum += buf[i];
+    got += (size_t)k;
+  }
+  gort_waitgroup_done(&j->done);
+}
+
+TEST_IMPL(net_write_waits_for_room) {
+  int sv[2];
+  CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  gort_conn *a = conn_of(sv[0]), *b = conn_of(sv[1]);
+  enum { SIZE = 4 << 20 }; /* far more than a socket buffer */
+  static unsigned char data[SIZE];
+  uint64_t sum = 0;
+  for (size_t i = 0; i < SIZE; i++) {
+    data[i] = (unsigned char)(i * 7 + 3);
+    sum += data[i];
+  }
+  struct drain_job j = {.c = b, .want = SIZE, .done = GORT_WAITGROUP_INIT};
+  gort_waitgroup_add(&j.done, 1);
+  gort_go(drainer, &j);
+  CHECK_EQ(gort_conn_write(a, data, SIZE), SIZE);
+  gort_waitgroup_wait(&j.done);
+  CHECK_EQ(j.sum, sum);
+  /* Closing one end: the other reads EOF, and a write gets EPIPE, with
+   * no SIGPIPE killing the process. */
+  CHECK_EQ(gort_conn_close(b), 0);
+  ptrdiff_t rc = 0;
+  for (int i = 0; i < 100 && rc >= 0; i++)
+    rc = gort_conn_write(a, data, 4096);
+  CHECK(rc == -EPIPE || rc == -ECONNRESET);
+  CHECK_EQ(gort_conn_close(a), 0);
+  return 0;
+}
+
+TEST_IMPL(net_write_waits_for_room_poll) { return test_net_write_waits_for_room(); }
+
+TEST_IMPL(net_pipe_epipe_no_signal) {
+  gort_conn *r, *w;
+  make_pipe(&r, &w);
+  CHECK_EQ(gort_conn_close(r), 0);
+  CHECK_EQ(gort_conn_write(w, "x", 1), -EPIPE);
+  CHECK_EQ(gort_conn_close(w), 0);
+  return 0;
+}
+
+/* ---- net_tcp_echo ----------------------------------------------------------------
+ * 20 connections, one echo goroutine each on the server side, 200 round
+ * trips each, checked byte for byte. */
+
+enum { ECHO_CONNS = 20, ECHO_TRIPS = 200 };
+
+static void echo_server(void *p) {
+  gort_conn *c = p;
+  char buf[64];
+  for (;;) {
+    ptrdiff_t k = gort_conn_read(c, buf, sizeof buf);
+    if (k <= 0)
+      break;
+    CHECK_EQ(gort_conn_write(c, buf, (size_t)k), k);
+  }
+  gort_conn_close(c);
+}
+
+static void acceptor(void *p) {
+  gort_listener *l = p;
+  for (;;) {
+    gort_conn *c;
+    int rc = gort_accept(l, &c);
+    if (rc == GORT_ECLOSED)
+      return;
+    CHECK_EQ(rc, 0);
+    gort_go(echo_server, c);
+  }
+}
+
+struct echo_client {
+  char addr[64];
+  int id;
+  gort_waitgroup *wg;
+};
+
+static void echo_client(void *p) {
+  struct echo_client *e = p;
+  gort_conn *c;
+  CHECK_EQ(gort_dial_tcp(e->addr, 10000000000ll, &c), 0);
+  char remote[64];
+  CHECK_EQ(gort_conn_remote_addr(c, remote, sizeof remote), 0);
+  CHECK(strcmp(remote, e->addr) == 0);
+  for (int t = 0; t < ECHO_TRIPS; t++) {
+    unsigned char msg[64], back[64];
+    for (int k = 0; k < 64; k++)
+      msg[k] = (unsigned char)(e->id + t + k);
+    CHECK_EQ(gort_conn_write(c, msg, 64), 64);
+    size_t got = 0;
+    while (got < 64) {
+      ptrdiff_t k = gort_conn_read(c, back + got, 64 - got);
+      CHECK(k > 0);
+      got += (size_t)k;
+    }
+    CHECK(memcmp(msg, back, 64) == 0);
+  }
+  CHECK_EQ(gort_conn_close(c), 0);
+  gort_waitgroup_done(e->wg);
+}
+
+TEST_IMPL(net_tcp_echo) {
+  gort_listener *l;
+  CHECK_EQ(gort_listen_tcp("127.0.0.1:0", &l), 0);
+  int port = gort_listener_port(l);
+  CHECK(port > 0);
+  char addr[64];
+  CHECK_EQ(gort_listener_addr(l, addr, sizeof addr), 0);
+  char want[64];
+  snprintf(want, sizeof want, "127.0.0.1:%d", port);
+  CHECK(strcmp(addr, want) == 0);
+  gort_go(acceptor, l);
+  gort_waitgroup wg = GORT_WAITGROUP_INIT;
+  static struct echo_client clients[ECHO_CONNS];
+  gort_waitgroup_add(&wg, ECHO_CONNS);
+  for (int i = 0; i < ECHO_CONNS; i++) {
+    clients[i] = (struct echo_client){.id = i, .wg = &wg};
+    strcpy(clients[i].addr, addr);
+    gort_go(echo_client, &clients[i]);
+  }
+  gort_waitgroup_wait(&wg);
+  CHECK_EQ(gort_listener_close(l), 0);
+  return 0;
+}
+
+TEST_IMPL(net_tcp_echo_poll) { return test_net_tcp_echo(); }
+
+/* ---- net_tcp_errors ------------------------------------------------------------- */
+
+TEST_IMPL(net_tcp_errors) {
+  gort_listener *l;
+  gort_conn *c;
+  CHECK_EQ(gort_listen_tcp("nope", &l), GORT_EINVAL);
+  CHECK_EQ(gort_listen_tcp("[::1:80", &l), GORT_EINVAL);
+  CHECK_EQ(gort_listen_tcp("::1:80", &l), GORT_EINVAL);
+  CHECK_EQ(gort_listen_tcp("127.0.0.1:99999", &l), GORT_EINVAL);
+  CHECK_EQ(gort_listen_tcp("127.0.0.1:http", &l), GORT_EINVAL);
+  CHECK_EQ(gort_dial_tcp(NULL, 0, &c), GORT_EINVAL);
+  CHECK_EQ(gort_dial_tcp("127.0.0.1:1", -1, &c), GORT_EINVAL);
+  /* A port nobody listens on: take one, then close it. */
+  CHECK_EQ(gort_listen_tcp("127.0.0.1:0", &l), 0);
+  char addr[64];
+  CHECK_EQ(gort_listener_addr(l, addr, sizeof addr), 0);
+  CHECK_EQ(gort_listener_close(l), 0);
+  CHECK_EQ(gort_dial_tcp(addr, 0, &c), -ECONNREFUSED);
+  CHECK(strcmp(gort_strerror(-ECONNREFUSED), "Connection refused") == 0);
+  CHECK(strcmp(gort_strerror(GORT_ETIMEOUT), "i/o timeout") == 0);
+  CHECK(strcmp(gort_strerror(GORT_ECLOSED),
+               "use of closed network connection") == 0);
+  /* Two listeners on one port: the second fails with EADDRINUSE. */
+  gort_listener *l2;
+  CHECK_EQ(gort_listen_tcp("127.0.0.1:0", &l), 0);
+  CHECK_EQ(gort_listener_addr(l, addr, sizeof addr), 0);
+  CHECK_EQ(gort_listen_tcp(addr, &l2), -EADDRINUSE);
+  /* Accept with a passed deadline; then closed. */
+  CHECK_EQ(gort_listener_set_deadline(l, gort_nanotime() - 1), 0);
+  CHECK_EQ(gort_accept(l, &c), GORT_ETIMEOUT);
+  CHECK_EQ(gort_listener_close(l), 0);
+  /* localhost resolves (getaddrinfo, in a syscall section). */
+  CHECK_EQ(gort_listen_tcp("localhost:0", &l), 0);
+  CHECK(gort_listener_port(l) > 0);
+  CHECK_EQ(gort_listener_close(l), 0);
+  return 0;
+}
+
+/* ---- net_close_write_gives_eof ---------------------------------------------------- */
+
+static void eof_server(void *p) {
+  gort_listener *l = p;
+  gort_conn *c;
+  CHECK_EQ(gort_accept(l, &c), 0);
+  char buf[16];
+  size_t got = 0;
+  for (;;) {
+    ptrdiff_t k = gort_conn_read(c, buf + got, sizeof buf - got);
+    CHECK(k >= 0);
+    if (k == 0)
+      break;
+    got += (size_t)k;
+  }
+  CHECK_EQ(got, 5);
+  CHECK_EQ(gort_conn_write(c, "bye", 3), 3);
+  gort_conn_close(c);
+}
+
+TEST_IMPL(net_close_write_gives_eof) {
+  gort_listener *l;
+  CHECK_EQ(gort_listen_tcp("127.0.0.1:0", &l), 0);
+  char addr[64];
+  CHECK_EQ(gort_listener_addr(l, addr, sizeof addr), 0);
+  gort_go(eof_server, l);
+  gort_conn *c;
+  CHECK_EQ(gort_dial_tcp(addr, 0, &c), 0);
+  CHECK_EQ(gort_conn_write(c, "hello", 5), 5);
+  CHECK_EQ(gort_conn_close_write(c), 0);
+  char buf[8];
+  size_t got = 0;
+  ptrdiff_t k;
+  while ((k = gort_conn_read(c, buf + got, sizeof buf - got)) > 0)
+    got += (size_t)k;
+  CHECK_EQ(k, 0);
+  CHECK_EQ(got, 3);
+  CHECK(memcmp(buf, "bye", 3) == 0);
+  gort_conn_close(c);
+  gort_listener_close(l);
+  return 0;
+}
+
+/* ---- net_timers_while_polling --------------------------------------------------
+ * An M blocked in the poller is also the one that must wake for timers:
+ * sleeps still end on time while a goroutine waits on a pipe forever. */
+
+static void forever_reader(void *p) {
+  char b;
+  gort_conn_read(p, &b, 1); /* until the test ends */
+}
+
+TEST_IMPL(net_timers_while_polling) {
+  gort_conn *r, *w;
+  make_pipe(&r, &w);
+  gort_go(forever_reader, r);
+  gort_sleep(5 * 1000 * 1000);
+  for (int i = 0; i < 20; i++) {
+    int64_t t0 = gort_nanotime();
+    gort_sleep(5 * 1000 * 1000);
+    int64_t took = gort_nanotime() - t0;
+    CHECK(took >= 5 * 1000 * 1000);
+    CHECK(took < 5000 * 1000 * 1000ll); /* generous: a loaded machine */
+  }
+  struct gort_netpoll_stats s;
+  gort_netpoll_stats(&s);
+  CHECK(s.blocking_polls > 0); /* an idle M did wait in the poller */
+  return 0;
+}
+
+TEST_IMPL(net_timers_while_polling_poll) { return test_net_timers_while_polling(); }
+
+/* ---- net_backend_or_unsupported: runs on wasm too ------------------------------ */
+
+TEST_IMPL(net_backend_or_unsupported) {
+  gort_listener *l;
+  int rc = gort_listen_tcp("127.0.0.1:0", &l);
+  struct gort_netpoll_stats s;
+  CHECK_EQ(gort_netpoll_stats(&s), 0);
+  CHECK_EQ(gort_netpoll_stats(NULL), GORT_EINVAL);
+  if (strcmp(s.backend, "none") == 0) {
+    CHECK_EQ(rc, GORT_ENOTSUP); /* wasm */
+    gort_conn *c;
+    CHECK_EQ(gort_dial_tcp("127.0.0.1:1", 0, &c), GORT_ENOTSUP);
+    return 0;
+  }
+  CHECK_EQ(rc, 0);
+  const char *want = getenv("GORT_NETPOLL");
+  CHECK(strcmp(s.backend, want && *want ? want : "epoll") == 0);
+  CHECK_EQ(gort_listener_close(l), 0);
+  return 0;
+}
+
+TEST_IMPL(net_backend_or_unsupported_poll) {
+  return test_net_backend_or_unsupported();
+}
