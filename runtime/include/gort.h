@@ -60,6 +60,7 @@ typedef void (*gort_func)(void *arg);
  *                    natively, 32 KiB on wasm); rounded up to pages.
  *   GORT_MAXPROCS    number of Ps (default: the CPUs; 1..1024).
  *   GORT_DEBUG       schedtrace=MS, scheddetail=1, asyncpreemptoff=1.
+ *   GORT_NETPOLL     poll: the poll(2) backend instead of epoll.
  */
 GORT_API _Noreturn void gort_main(int (*main_fn)(int argc, char **argv),
                                   int argc, char **argv);
