@@ -36,6 +36,9 @@ const struct workload gort_workloads[] = {
     {"context_cancel", 100000,
      "N contexts under one root, a goroutine on each Done; cancel the root",
      gort_workload_context_cancel},
+    {"tcp_echo", 200000,
+     "100 loopback TCP conns, 64 B echo round trips; n in all",
+     gort_workload_tcp_echo},
 };
 
 const int gort_workload_count =

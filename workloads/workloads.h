@@ -50,5 +50,6 @@ void gort_workload_timers(int64_t n, struct workload_result *r);
 void gort_workload_mutex_contended(int64_t n, struct workload_result *r);
 void gort_workload_rwmutex_read(int64_t n, struct workload_result *r);
 void gort_workload_context_cancel(int64_t n, struct workload_result *r);
+void gort_workload_tcp_echo(int64_t n, struct workload_result *r);
 
 #endif

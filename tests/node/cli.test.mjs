@@ -55,6 +55,28 @@ for (const [name, target] of Object.entries(targets)) {
       });
     }
 
+    // tcp_echo needs the network API, which wasm does not have: there the
+    // run must fail saying so, not hang or claim a result.
+    test('run tcp_echo --n 2000 --json', () => {
+      const r = gort(target, ['run', 'tcp_echo', '--n', '2000', '--json']);
+      if (name === 'wasm') {
+        assert.equal(r.status, 1, `status ${r.status}: ${r.stdout}${r.stderr}`);
+        assert.match(r.stderr, /not supported on this platform \(wasm\)/);
+        return;
+      }
+      assert.equal(r.status, 0, r.stderr);
+      const j = jsonLine(r);
+      assert.equal(j.workload, 'tcp_echo');
+      assert.equal(j.result, 2000);
+      assert.ok(j.rt_per_sec > 0, JSON.stringify(j));
+    });
+
+    test('tcp_echo rejects an n that is not a multiple of 100', () => {
+      const r = gort(target, ['run', 'tcp_echo', '--n', '150']);
+      assert.equal(r.status, 1, `status ${r.status}`);
+      assert.match(r.stderr, /multiple of 100/);
+    });
+
     test('usage errors exit 2 with a message', () => {
       for (const args of [['run', 'nosuch'], ['run', 'spawn', '--n', 'abc'], ['run'], ['frobnicate']]) {
         const r = gort(target, args);
