@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import { median } from './stats.mjs';
 import {
   BUDGET_S, BUILD_RESERVE_S, EST_MS, GORT_FACTOR, MIN_RUNS, PEERS, QUICK_N,
-  UNKNOWN_MS, WASM_FACTOR, WASM_N, WASM_SMALL_N_SCALE, WASM_START_MS,
+  NOT_ON_WASM, UNKNOWN_MS, WASM_FACTOR, WASM_N, WASM_SMALL_N_SCALE, WASM_START_MS,
 } from './suite.mjs';
 
 const QUICK_EST_MS = { wasm: WASM_START_MS, other: 100 };
@@ -25,7 +25,7 @@ function implEntry(id, name, quick) {
 }
 
 function candidates(name) {
-  return ['gort', 'go', ...(PEERS[name] || []), 'wasm'];
+  return ['gort', 'go', ...(PEERS[name] || []), ...(NOT_ON_WASM[name] ? [] : ['wasm'])];
 }
 
 // lists: { impl id: [workload names] or null (not built) }.

@@ -29,6 +29,11 @@ export const WASM_N = {
   timers: { n: 10_000, why: WASM_GOROUTINES },
 };
 
+// Workloads wasm cannot run at all, with the reason the table gives.
+export const NOT_ON_WASM = {
+  tcp_echo: 'no network on wasm (the API returns GORT_ENOTSUP)',
+};
+
 // --quick: one run at a tiny N, only to prove the runner works (npm test).
 export const QUICK_N = {
   yield: 1000,

@@ -2,6 +2,7 @@
 // (padded, so it reads as well in a terminal as in docs/PERFORMANCE.md).
 
 import { IMPLS } from './impls.mjs';
+import { NOT_ON_WASM } from './suite.mjs';
 import { targetText } from './figures.mjs';
 
 const DASH = '—';
@@ -53,6 +54,7 @@ function peersCell(r) {
 
 function wasmCell(r) {
   const s = r.impls.wasm;
+  if (!s && NOT_ON_WASM[r.name]) return 'n/a';
   if (!s || s.status === 'missing') return 'missing';
   if (s.status === 'failed') return 'failed';
   const n = s.why_n ? ` (n=${fmtInt(s.n)})` : '';

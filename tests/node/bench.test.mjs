@@ -18,7 +18,7 @@ import { costRatio, figureOf, loadTargets, withinTarget } from '../../bench/lib/
 import { IMPLS, listWorkloads } from '../../bench/lib/impls.mjs';
 import { replaceSection, BEGIN, END } from '../../bench/lib/outputs.mjs';
 import { makePlan } from '../../bench/lib/plan.mjs';
-import { MIN_RUNS } from '../../bench/lib/suite.mjs';
+import { MIN_RUNS, NOT_ON_WASM } from '../../bench/lib/suite.mjs';
 import { REPO } from './lib/ctest.mjs';
 
 const PEER_WORKLOAD = 'alloc_small';
@@ -69,7 +69,9 @@ describe('bench runner', () => {
         assert.equal(gort.status, 'missing');
         assert.equal(w.ratio, null);
       }
-      if (wasmHas.includes(w.name) && gortHas.includes(w.name)) {
+      if (NOT_ON_WASM[w.name]) {
+        assert.equal(wasm, undefined, `${w.name}: wasm cannot run it, so it is not planned`);
+      } else if (wasmHas.includes(w.name) && gortHas.includes(w.name)) {
         assert.equal(wasm.status, 'ok', `${w.name}: wasm ${wasm.error ?? ''}`);
         assert.ok(w.wasm_ratio > 0, `${w.name}: no wasm/native ratio`);
       }
