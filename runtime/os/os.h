@@ -13,6 +13,9 @@
  *                              zero; on wasm, page-aligned memory from the C
  *                              heap, already committed, contents unspecified).
  *                              NULL when out of address space.
+ *   gort__os_reserve_aligned(n, align)  the same, at a multiple of align (a
+ *                              power of two, at least a page); it is never
+ *                              released (the heap's arenas).
  *   gort__os_release(p, n)     give back a reservation made above.
  *   gort__os_decommit(p, n)    drop the contents and the RAM behind whole
  *                              pages; they read as zero and recommit when
@@ -75,6 +78,7 @@
 #include <stdint.h>
 
 void *gort__os_reserve(size_t n);
+void *gort__os_reserve_aligned(size_t n, size_t align);
 void gort__os_release(void *p, size_t n);
 void gort__os_decommit(void *p, size_t n);
 void gort__os_populate(void *p, size_t n);

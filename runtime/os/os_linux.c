@@ -52,6 +52,20 @@ void *gort__os_reserve(size_t n) {
 
 void gort__os_release(void *p, size_t n) { munmap(p, n); }
 
+void *gort__os_reserve_aligned(size_t n, size_t align) {
+  /* Over-reserve, then trim the unaligned head and the tail. */
+  char *p = gort__os_reserve(n + align);
+  if (p == NULL)
+    return NULL;
+  uintptr_t start = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
+  size_t head = start - (uintptr_t)p, tail = align - head;
+  if (head)
+    munmap(p, head);
+  if (tail)
+    munmap((char *)start + n, tail);
+  return (void *)start;
+}
+
 void gort__os_decommit(void *p, size_t n) { madvise(p, n, MADV_DONTNEED); }
 
 #ifndef MADV_POPULATE_WRITE

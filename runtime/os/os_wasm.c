@@ -35,6 +35,10 @@ void *gort__os_reserve(size_t n) {
   return aligned_alloc(WASM_PAGE, (n + WASM_PAGE - 1) & ~(size_t)(WASM_PAGE - 1));
 }
 
+void *gort__os_reserve_aligned(size_t n, size_t align) {
+  return aligned_alloc(align, (n + align - 1) & ~(align - 1));
+}
+
 void gort__os_release(void *p, size_t n) {
   (void)n;
   free(p);

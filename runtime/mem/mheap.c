@@ -1,0 +1,254 @@
+/*
+ * mheap.c - the page heap (see mheap.h): arenas taken from the OS, spans
+ * allocated best-fit from size-segregated free lists, split on allocation
+ * and coalesced with free neighbours on free. Go's mheap.go keeps free
+ * pages in a radix tree of bitmaps (mpagealloc.go) to find the lowest
+ * fitting address fast at any heap size; gort starts with its older
+ * design (Go 1.12's free lists plus a large list), which keeps the same
+ * interface for the layers above.
+ *
+ * Invariants and locking: see mheap.h. The mspan structs themselves are
+ * never returned to the OS: a dead one goes to span_pool for reuse.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../debug/print.h"
+#include "../os/os.h"
+#include "mheap.h"
+
+struct mheap gort__mheap;
+
+/* ---- span lists and the span pool (lock) --------------------------------- */
+
+static void list_init(struct span_list *l) {
+  l->head.next = l->head.prev = &l->head;
+}
+
+static bool list_empty(const struct span_list *l) {
+  return l->head.next == &l->head;
+}
+
+static void list_insert(struct span_list *l, struct mspan *s) {
+  s->next = l->head.next;
+  s->prev = &l->head;
+  l->head.next->prev = s;
+  l->head.next = s;
+}
+
+static void list_remove(struct mspan *s) {
+  s->prev->next = s->next;
+  s->next->prev = s->prev;
+  s->next = s->prev = NULL;
+}
+
+static struct span_list *list_for(uintptr_t npages) {
+  return npages < FREE_LISTS ? &gort__mheap.free[npages]
+                             : &gort__mheap.free_large;
+}
+
+enum { SPAN_CHUNK = 64 * 1024 };
+
+static struct mspan *span_new(void) {
+  struct mheap *h = &gort__mheap;
+  if (h->span_pool == NULL) {
+    struct mspan *chunk = gort__os_reserve(SPAN_CHUNK);
+    if (chunk == NULL)
+      return NULL;
+    for (size_t i = 0; i < SPAN_CHUNK / sizeof *chunk; i++) {
+      chunk[i].next = h->span_pool;
+      h->span_pool = &chunk[i];
+    }
+  }
+  struct mspan *s = h->span_pool;
+  h->span_pool = s->next;
+  memset(s, 0, sizeof *s);
+  return s;
+}
+
+static void span_dispose(struct mspan *s) {
+  s->state = SPAN_DEAD;
+  s->next = gort__mheap.span_pool;
+  gort__mheap.span_pool = s;
+}
+
+/* ---- the page -> span map -------------------------------------------------- */
+
+static struct heap_arena *arena_of(uintptr_t addr) {
+  struct heap_arena **arenas = gort__mheap.arenas;
+  uintptr_t i = addr >> ARENA_SHIFT;
+  if (arenas == NULL || i >= ARENA_COUNT)
+    return NULL;
+  return __atomic_load_n(&arenas[i], __ATOMIC_ACQUIRE);
+}
+
+static void set_span(uintptr_t page_addr, struct mspan *s) {
+  struct heap_arena *a = arena_of(page_addr);
+  a->spans[(page_addr & (ARENA_BYTES - 1)) >> GORT_PAGE_SHIFT] = s;
+}
+
+static struct mspan *span_at(uintptr_t page_addr) {
+  struct heap_arena *a = arena_of(page_addr);
+  if (a == NULL)
+    return NULL;
+  return a->spans[(page_addr & (ARENA_BYTES - 1)) >> GORT_PAGE_SHIFT];
+}
+
+/* Record s for its first and last page (free), or every page (in use). */
+static void record(struct mspan *s) {
+  if (s->state == SPAN_IN_USE) {
+    for (uintptr_t i = 0; i < s->npages; i++)
+      set_span(s->base + i * GORT_PAGE_SIZE, s);
+    return;
+  }
+  set_span(s->base, s);
+  set_span(gort__span_limit(s) - GORT_PAGE_SIZE, s);
+}
+
+struct mspan *gort__span_of(const void *p) {
+  uintptr_t addr = (uintptr_t)p;
+  struct mspan *s = span_at(addr & ~(uintptr_t)(GORT_PAGE_SIZE - 1));
+  if (s == NULL || __atomic_load_n(&s->state, __ATOMIC_RELAXED) != SPAN_IN_USE ||
+      addr < s->base || addr >= gort__span_limit(s))
+    return NULL;
+  return s;
+}
+
+/* ---- growing ----------------------------------------------------------------- */
+
+static bool heap_init_locked(void) {
+  struct mheap *h = &gort__mheap;
+  if (h->arenas != NULL)
+    return true;
+  /* calloc: natively a fresh zero mapping (32 MiB of address space,
+   * touched only where arenas exist); on wasm 4 KiB. */
+  h->arenas = calloc(ARENA_COUNT, sizeof *h->arenas);
+  if (h->arenas == NULL)
+    return false;
+  for (int i = 0; i < FREE_LISTS; i++)
+    list_init(&h->free[i]);
+  list_init(&h->free_large);
+  return true;
+}
+
+static void insert_free(struct mspan *s);
+
+/* Map enough new arenas for npages and add them as one free span. */
+static bool grow(uintptr_t npages) {
+  struct mheap *h = &gort__mheap;
+  uintptr_t bytes = npages * GORT_PAGE_SIZE;
+  uintptr_t n = (bytes + ARENA_BYTES - 1) / ARENA_BYTES;
+  char *mem = gort__os_reserve_aligned(n * ARENA_BYTES, ARENA_BYTES);
+  if (mem == NULL)
+    return false;
+  for (uintptr_t i = 0; i < n; i++) {
+    struct heap_arena *meta = calloc(1, sizeof *meta);
+    if (meta == NULL)
+      return false; /* the arenas mapped so far stay unused */
+    uintptr_t idx = ((uintptr_t)mem >> ARENA_SHIFT) + i;
+    __atomic_store_n(&h->arenas[idx], meta, __ATOMIC_RELEASE);
+  }
+  h->arenas_mapped += n;
+  struct mspan *s = span_new();
+  if (s == NULL)
+    return false;
+  s->base = (uintptr_t)mem;
+  s->npages = n * PAGES_PER_ARENA;
+  h->pages_free += s->npages;
+  insert_free(s); /* coalesces with a neighbouring arena's free tail */
+  return true;
+}
+
+/* ---- allocate and free --------------------------------------------------------- */
+
+/* Add a free span to its list, merged with free neighbours first. */
+static void insert_free(struct mspan *s) {
+  s->state = SPAN_FREE;
+  struct mspan *before =
+      s->base >= GORT_PAGE_SIZE ? span_at(s->base - GORT_PAGE_SIZE) : NULL;
+  if (before && before->state == SPAN_FREE &&
+      gort__span_limit(before) == s->base) {
+    list_remove(before);
+    s->base = before->base;
+    s->npages += before->npages;
+    span_dispose(before);
+  }
+  struct mspan *after = span_at(gort__span_limit(s));
+  if (after && after->state == SPAN_FREE && after->base == gort__span_limit(s)) {
+    list_remove(after);
+    s->npages += after->npages;
+    span_dispose(after);
+  }
+  record(s);
+  list_insert(list_for(s->npages), s);
+}
+
+static struct mspan *find_free(uintptr_t npages) {
+  struct mheap *h = &gort__mheap;
+  for (uintptr_t n = npages; n < FREE_LISTS; n++)
+    if (!list_empty(&h->free[n]))
+      return h->free[n].head.next;
+  struct mspan *best = NULL;
+  for (struct mspan *s = h->free_large.head.next; s != &h->free_large.head;
+       s = s->next)
+    if (s->npages >= npages &&
+        (best == NULL || s->npages < best->npages ||
+         (s->npages == best->npages && s->base < best->base)))
+      best = s;
+  return best;
+}
+
+struct mspan *gort__mheap_alloc(uintptr_t npages, uint8_t spanclass) {
+  struct mheap *h = &gort__mheap;
+  if (npages == 0 || npages > (UINTPTR_MAX >> GORT_PAGE_SHIFT) / 2)
+    return NULL;
+  gort__lock(&h->lock);
+  struct mspan *s = NULL;
+  if (heap_init_locked()) {
+    s = find_free(npages);
+    if (s == NULL && grow(npages))
+      s = find_free(npages);
+  }
+  if (s == NULL) {
+    gort__unlock(&h->lock);
+    return NULL;
+  }
+  list_remove(s);
+  h->pages_free -= s->npages;
+  if (s->npages > npages) {
+    /* Split: the tail stays free. */
+    struct mspan *rest = span_new();
+    if (rest == NULL) {
+      h->pages_free += s->npages;
+      insert_free(s);
+      gort__unlock(&h->lock);
+      return NULL;
+    }
+    rest->base = s->base + npages * GORT_PAGE_SIZE;
+    rest->npages = s->npages - npages;
+    s->npages = npages;
+    h->pages_free += rest->npages;
+    rest->state = SPAN_FREE;
+    record(rest);
+    list_insert(list_for(rest->npages), rest);
+  }
+  s->spanclass = spanclass;
+  __atomic_store_n(&s->state, SPAN_IN_USE, __ATOMIC_RELAXED);
+  record(s);
+  h->pages_in_use += npages;
+  h->spans_in_use++;
+  gort__unlock(&h->lock);
+  return s;
+}
+
+void gort__mheap_free(struct mspan *s) {
+  struct mheap *h = &gort__mheap;
+  gort__lock(&h->lock);
+  if (s->state != SPAN_IN_USE)
+    gort__throw("runtime: mheap: free of a span not in use");
+  h->pages_in_use -= s->npages;
+  h->spans_in_use--;
+  h->pages_free += s->npages;
+  insert_free(s);
+  gort__unlock(&h->lock);
+}

@@ -1,0 +1,101 @@
+/*
+ * mheap.h - the page heap: address space in arenas, cut into spans of
+ * 8 KiB pages (Go's mheap.go, mheap's arenas and spans, in its Go 1.11
+ * "sparse heap" layout). The size-class allocator (per-P caches, central
+ * lists) and the collector will take their spans from here.
+ *
+ * Arenas are aligned blocks of ARENA_BYTES (64 MiB on 64-bit, 4 MiB on
+ * wasm32). A sparse map, arena index -> its metadata (one pointer per
+ * possible arena: 4M of them for a 48-bit address space, reserved but only
+ * touched where arenas exist; Go splits it in two levels on 64-bit
+ * Windows and arm64 too, one level suffices here), finds the span of any
+ * heap address in O(1): the metadata holds one span pointer per page.
+ *
+ * Invariants:
+ *   - Spans tile the heap's arenas: every page belongs to exactly one span,
+ *     free or in use.
+ *   - An in-use span is recorded for every one of its pages; a free span
+ *     for its first and last page only (the others may point at dead
+ *     spans: gort__span_of checks the state and the bounds).
+ *   - Two free spans are never adjacent (free coalesces).
+ *
+ * Locking: gort__mheap.lock guards everything here but the map reads of
+ * gort__span_of, which are racy by design (the caller owns the address it
+ * asks about, so its span cannot change under it).
+ */
+#ifndef GORT_MEM_MHEAP_H
+#define GORT_MEM_MHEAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../sched/lock.h"
+#include "sizeclasses.h"
+
+enum {
+  ARENA_SHIFT = sizeof(void *) == 8 ? 26 : 22,
+  ADDRESS_BITS = sizeof(void *) == 8 ? 48 : 32,
+};
+#define ARENA_BYTES ((uintptr_t)1 << ARENA_SHIFT)
+#define PAGES_PER_ARENA (ARENA_BYTES / GORT_PAGE_SIZE)
+#define ARENA_COUNT ((uintptr_t)1 << (ADDRESS_BITS - ARENA_SHIFT))
+
+enum span_state { SPAN_DEAD = 0, SPAN_FREE, SPAN_IN_USE };
+
+struct mspan {
+  struct mspan *next, *prev; /* in a free list (heap lock) */
+  uintptr_t base;            /* first byte */
+  uintptr_t npages;
+  uint8_t state;             /* enum span_state */
+  uint8_t spanclass;         /* size class << 1 | noscan; 0: large */
+};
+
+struct heap_arena {
+  struct mspan *spans[PAGES_PER_ARENA];
+};
+
+/* Free spans of 1..FREE_LISTS-1 pages sit in the list of their size;
+ * larger ones in one list searched best-fit. */
+enum { FREE_LISTS = 128 };
+
+struct span_list {
+  struct mspan head; /* sentinel of a circular list */
+};
+
+struct mheap {
+  struct mutex lock;
+  struct heap_arena **arenas; /* [ARENA_COUNT], reserved lazily */
+  struct span_list free[FREE_LISTS];
+  struct span_list free_large;
+  struct mspan *span_pool;    /* dead mspans for reuse */
+  /* Statistics (lock). */
+  uintptr_t pages_in_use, pages_free, arenas_mapped;
+  uintptr_t spans_in_use;
+};
+
+extern struct mheap gort__mheap;
+
+/* An in-use span of npages (spanclass recorded for the caller), or NULL
+ * when the address space is exhausted. */
+struct mspan *gort__mheap_alloc(uintptr_t npages, uint8_t spanclass);
+/* Give s's pages back; it coalesces with free neighbours. */
+void gort__mheap_free(struct mspan *s);
+/* The in-use span containing p, or NULL if p is not in one. */
+struct mspan *gort__span_of(const void *p);
+
+static inline uintptr_t gort__span_limit(const struct mspan *s) {
+  return s->base + s->npages * GORT_PAGE_SIZE;
+}
+
+/* The size class for an object of size bytes (1 .. GORT_MAX_SMALL_SIZE). */
+static inline uint8_t gort__size_to_class(size_t size) {
+  if (size <= GORT_SMALL_SIZE_MAX)
+    return gort__size_to_class8[(size + GORT_SMALL_SIZE_DIV - 1) /
+                                GORT_SMALL_SIZE_DIV];
+  return gort__size_to_class128[(size - GORT_SMALL_SIZE_MAX +
+                                 GORT_LARGE_SIZE_DIV - 1) /
+                                GORT_LARGE_SIZE_DIV];
+}
+
+#endif
