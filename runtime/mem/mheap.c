@@ -233,6 +233,20 @@ struct mspan *gort__mheap_alloc(uintptr_t npages, uint8_t spanclass) {
     list_insert(list_for(rest->npages), rest);
   }
   s->spanclass = spanclass;
+  s->needzero = false;
+  for (uintptr_t a = s->base; a < gort__span_limit(s);
+       a = (a | (ARENA_BYTES - 1)) + 1) {
+    /* Each arena the span touches: dirty below its zeroed mark? */
+    struct heap_arena *meta = arena_of(a);
+    uintptr_t first = (a & (ARENA_BYTES - 1)) >> GORT_PAGE_SHIFT;
+    uintptr_t end = gort__span_limit(s) - (a & ~(ARENA_BYTES - 1));
+    uintptr_t last = end >= ARENA_BYTES ? PAGES_PER_ARENA
+                                        : end >> GORT_PAGE_SHIFT;
+    if (first < meta->zeroed_page)
+      s->needzero = true;
+    if (last > meta->zeroed_page)
+      meta->zeroed_page = last;
+  }
   __atomic_store_n(&s->state, SPAN_IN_USE, __ATOMIC_RELAXED);
   record(s);
   h->pages_in_use += npages;

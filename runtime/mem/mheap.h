@@ -43,16 +43,36 @@ enum {
 
 enum span_state { SPAN_DEAD = 0, SPAN_FREE, SPAN_IN_USE };
 
+/* Most objects a span holds: a one-page span of 8-byte objects. */
+enum { MAX_SPAN_OBJECTS = GORT_PAGE_SIZE / 8 };
+
 struct mspan {
-  struct mspan *next, *prev; /* in a free list (heap lock) */
+  struct mspan *next, *prev; /* in a heap free list or a central list
+                                (that list's lock) */
   uintptr_t base;            /* first byte */
   uintptr_t npages;
   uint8_t state;             /* enum span_state */
-  uint8_t spanclass;         /* size class << 1 | noscan; 0: large */
+  uint8_t spanclass;         /* size class << 1 | noscan; 0 or 1: large */
+  bool needzero;             /* its memory may hold old data */
+  bool in_cache;             /* owned by an mcache (mcentral.c) */
+  /* Objects (mcentral.c and malloc.c; the owning mcache's while cached). */
+  uintptr_t elemsize;
+  uint32_t divmagic;         /* offset / elemsize == offset * divmagic >> 32 */
+  uint16_t nelems;
+  uint16_t freeindex;        /* objects below it are allocated */
+  uint16_t alloc_count;
+  uint64_t alloc_cache;      /* ~alloc_bits from freeindex & ~63, shifted
+                                so bit 0 is object freeindex */
+  /* Objects allocated as of the last sweep (no sweep yet: all zero); the
+   * slots at or above freeindex with a 0 bit are free. */
+  uint64_t alloc_bits[MAX_SPAN_OBJECTS / 64];
 };
 
 struct heap_arena {
   struct mspan *spans[PAGES_PER_ARENA];
+  /* Pages at or above this page index were never handed out: they still
+   * read as zero (heap lock). */
+  uintptr_t zeroed_page;
 };
 
 /* Free spans of 1..FREE_LISTS-1 pages sit in the list of their size;
@@ -76,8 +96,9 @@ struct mheap {
 
 extern struct mheap gort__mheap;
 
-/* An in-use span of npages (spanclass recorded for the caller), or NULL
- * when the address space is exhausted. */
+/* An in-use span of npages (spanclass recorded for the caller; needzero
+ * set if any of its pages were handed out before), or NULL when the
+ * address space is exhausted. */
 struct mspan *gort__mheap_alloc(uintptr_t npages, uint8_t spanclass);
 /* Give s's pages back; it coalesces with free neighbours. */
 void gort__mheap_free(struct mspan *s);

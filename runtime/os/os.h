@@ -14,8 +14,9 @@
  *                              heap, already committed, contents unspecified).
  *                              NULL when out of address space.
  *   gort__os_reserve_aligned(n, align)  the same, at a multiple of align (a
- *                              power of two, at least a page); it is never
- *                              released (the heap's arenas).
+ *                              power of two, at least a page), reading as
+ *                              zero on every target; never released (the
+ *                              heap's arenas).
  *   gort__os_release(p, n)     give back a reservation made above.
  *   gort__os_decommit(p, n)    drop the contents and the RAM behind whole
  *                              pages; they read as zero and recommit when

@@ -20,6 +20,7 @@
 #include <emscripten/threading.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,7 +37,11 @@ void *gort__os_reserve(size_t n) {
 }
 
 void *gort__os_reserve_aligned(size_t n, size_t align) {
-  return aligned_alloc(align, (n + align - 1) & ~(align - 1));
+  size_t size = (n + align - 1) & ~(align - 1);
+  void *p = aligned_alloc(align, size);
+  if (p)
+    memset(p, 0, size); /* the contract: reads as zero, as natively */
+  return p;
 }
 
 void gort__os_release(void *p, size_t n) {

@@ -29,6 +29,7 @@
 #include "mp.h"
 #include "runq.h"
 #include "stack.h"
+#include "../mem/malloc.h"
 #include "../netpoll/netpoll.h"
 #include "../time/timer.h"
 
@@ -437,6 +438,7 @@ static struct p *procresize_locked(int32_t nprocs, struct m *mp) {
     gort__timers_move(pp, gort__sched.allp[0]);
     gort__gfpurge_locked(pp);
     gort__stackcache_release(pp);
+    gort__mcache_release(pp);
     atomic_store(&pp->status, P_DEAD);
   }
   gort__lock(&gort__sched.allplock);

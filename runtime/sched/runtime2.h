@@ -82,6 +82,7 @@ struct gstack {
 };
 
 struct m;
+struct mcache;
 struct p;
 
 struct g {
@@ -219,6 +220,8 @@ struct p {
   struct timer **timers;       /* (timerslock) */
   int32_t ntimers, timerscap;  /* (timerslock) */
   _Atomic int64_t timer0_when; /* heap top's when, 0 if empty */
+  /* The allocator's per-P cache (mem/malloc.c; made at first use). */
+  struct mcache *mcache;
 };
 
 /* A queue of Gs linked through schedlink (Go's gQueue). */

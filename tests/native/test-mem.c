@@ -1,11 +1,15 @@
 /*
  * test-mem.c - the allocator's lower layers, tested from inside (internal
  * headers): the generated size classes and the page heap (arenas, spans,
- * the page -> span map, split and coalesce). No public API uses them yet.
+ * the page -> span map, split and coalesce) and object allocation (tiny,
+ * small through the P caches and central lists, large; finding an object
+ * from an interior pointer). No public API uses them yet: nothing frees
+ * objects until the collector exists.
  */
 #include <stdatomic.h>
 #include <string.h>
 
+#include "../../runtime/mem/malloc.h"
 #include "../../runtime/mem/mheap.h"
 #include "test.h"
 
@@ -163,5 +167,189 @@ TEST_IMPL(mem_heap_concurrent) {
     gort_sleep(1000 * 1000);
   CHECK_EQ(gort__mheap.spans_in_use, 0);
   CHECK_EQ(gort__mheap.pages_in_use, 0);
+  return 0;
+}
+
+/* ---- mem_malloc_sizes: every size class, zeroed, aligned, found ----------------- */
+
+static bool all_zero(const unsigned char *p, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (p[i] != 0)
+      return false;
+  return true;
+}
+
+TEST_IMPL(mem_malloc_sizes) {
+  CHECK(gort__mallocgc(0, true) == gort__mallocgc(0, false));
+  static const size_t sizes[] = {1,    7,     8,     15,    16,    17,   24,
+                                 31,   32,    33,    48,    100,   128,  129,
+                                 500,  1024,  1025,  2048,  3000,  8192, 10000,
+                                 20000, 32767, 32768, 32769, 100000, 1 << 20};
+  for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+    size_t size = sizes[k];
+    for (int noscan = 0; noscan < 2; noscan++) {
+      for (int rep = 0; rep < 3; rep++) {
+        unsigned char *p = gort__mallocgc(size, noscan);
+        CHECK(p != NULL);
+        CHECK(all_zero(p, size));
+        /* Alignment: 8 (tiny objects: what their size needs, below);
+         * 16 from 32 B; pages for large objects. */
+        if (!noscan || size >= TINY_SIZE)
+          CHECK((uintptr_t)p % 8 == 0);
+        if (size >= 32 && size <= GORT_MAX_SMALL_SIZE)
+          CHECK((uintptr_t)p % 16 == 0);
+        if (size > GORT_MAX_SMALL_SIZE)
+          CHECK((uintptr_t)p % GORT_PAGE_SIZE == 0);
+        memset(p, 0xa5, size);
+        struct mspan *s;
+        if (noscan && size < TINY_SIZE) {
+          CHECK(gort__find_object(p, &s) != NULL); /* its 16 B block */
+          CHECK_EQ(s->elemsize, TINY_SIZE);
+          continue;
+        }
+        /* Any byte of the object leads back to its start. */
+        CHECK(gort__find_object(p, &s) == p);
+        CHECK(gort__find_object(p + size - 1, NULL) == p);
+        CHECK(gort__find_object(p + size / 2, NULL) == p);
+        CHECK((s->spanclass & 1) == noscan);
+        if (size <= GORT_MAX_SMALL_SIZE)
+          CHECK_EQ(s->spanclass >> 1, gort__size_to_class(size));
+        CHECK(s->elemsize >= size);
+      }
+    }
+  }
+  /* A free slot of a cached span is no object. */
+  unsigned char *q = gort__mallocgc(4000, false);
+  struct mspan *s;
+  CHECK(gort__find_object(q, &s) == q);
+  if (s->freeindex < s->nelems)
+    CHECK(gort__find_object((void *)(s->base + s->freeindex * s->elemsize),
+                            NULL) == NULL);
+  return 0;
+}
+
+/* ---- mem_malloc_many: 200,000 objects, none shared ------------------------------ */
+
+TEST_IMPL(mem_malloc_many) {
+  enum { N = 200000 };
+  static uint64_t *objs[N];
+  struct gort__malloc_totals before, after;
+  gort__malloc_totals(&before);
+  for (int i = 0; i < N; i++) {
+    objs[i] = gort__mallocgc(32, i % 2);
+    CHECK(objs[i] != NULL);
+    CHECK(objs[i][0] == 0 && objs[i][3] == 0);
+    objs[i][0] = (uint64_t)i;
+    objs[i][3] = ~(uint64_t)i;
+  }
+  for (int i = 0; i < N; i++) {
+    CHECK_EQ(objs[i][0], i);
+    CHECK_EQ(objs[i][3], ~(uint64_t)i);
+  }
+  gort__malloc_totals(&after);
+  CHECK_EQ(after.small_allocs - before.small_allocs, N);
+  /* 32 B objects: 256 a span, in two span classes (scan, noscan). */
+  CHECK(after.spans_made - before.spans_made >= N / 256);
+  CHECK(after.spans_made - before.spans_made <= N / 256 + 4);
+  return 0;
+}
+
+/* ---- mem_malloc_tiny: small noscan objects share blocks ------------------------- */
+
+TEST_IMPL(mem_malloc_tiny) {
+  enum { N = 10000 };
+  static unsigned char *objs[N];
+  static size_t lens[N];
+  struct gort__malloc_totals before, after;
+  gort__malloc_totals(&before);
+  for (int i = 0; i < N; i++) {
+    size_t size = 1 + (size_t)(i % 15);
+    objs[i] = gort__mallocgc(size, true);
+    lens[i] = size;
+    CHECK(objs[i] != NULL);
+    CHECK(all_zero(objs[i], size));
+    if (size % 8 == 0)
+      CHECK((uintptr_t)objs[i] % 8 == 0);
+    else if (size % 4 == 0)
+      CHECK((uintptr_t)objs[i] % 4 == 0);
+    else if (size % 2 == 0)
+      CHECK((uintptr_t)objs[i] % 2 == 0);
+    memset(objs[i], (int)(i & 0xff), size);
+  }
+  for (int i = 0; i < N; i++)
+    for (size_t k = 0; k < lens[i]; k++)
+      CHECK_EQ(objs[i][k], i & 0xff);
+  gort__malloc_totals(&after);
+  CHECK_EQ(after.tiny_allocs - before.tiny_allocs, N);
+  /* 8 B on average: blocks are shared, so far fewer than N blocks (512
+   * to a span) were taken. */
+  uint64_t spans = after.spans_made - before.spans_made;
+  CHECK(spans * 512 < N * 3 / 4);
+  return 0;
+}
+
+/* ---- mem_malloc_reuse_zeroed: dirty pages come back zeroed ---------------------- */
+
+TEST_IMPL(mem_malloc_reuse_zeroed) {
+  /* A large object: its span freed to the heap (as sweeping will), its
+   * pages dirtied first; the next one to get those pages sees zeros. */
+  size_t size = 5 * GORT_PAGE_SIZE;
+  unsigned char *p = gort__mallocgc(size, true);
+  CHECK(p != NULL);
+  memset(p, 0xff, size);
+  struct mspan *s = gort__span_of(p);
+  CHECK(s != NULL);
+  gort__mheap_free(s);
+  struct mspan *again = gort__mheap_alloc(5, 0);
+  CHECK(again != NULL);
+  CHECK(again->needzero); /* those pages were handed out before */
+  gort__mheap_free(again);
+  unsigned char *q = gort__mallocgc(size, true);
+  CHECK(all_zero(q, size));
+  /* Small objects from a reused, dirty span are zeroed too. */
+  struct mspan *dirty = gort__mheap_alloc(1, 0);
+  memset((void *)dirty->base, 0xee, GORT_PAGE_SIZE);
+  gort__mheap_free(dirty);
+  gort__mcache_release_current(); /* the next span comes fresh */
+  for (int i = 0; i < 300; i++) {
+    unsigned char *o = gort__mallocgc(64, false);
+    CHECK(all_zero(o, 64));
+    memset(o, 0x11, 64);
+  }
+  return 0;
+}
+
+/* ---- mem_malloc_concurrent: goroutines on every P -------------------------------- */
+
+static _Atomic int mallocers_done;
+
+static void mallocer(void *p) {
+  uintptr_t id = (uintptr_t)p;
+  enum { M = 20000 };
+  uint64_t **mine = gort__mallocgc(M * sizeof *mine, false);
+  CHECK(mine != NULL);
+  for (int i = 0; i < M; i++) {
+    size_t size = 8 + (size_t)((i * 37 + id) % 500);
+    mine[i] = gort__mallocgc(size, i % 3 == 0);
+    CHECK(mine[i] != NULL);
+    CHECK(mine[i][0] == 0);
+    mine[i][0] = (uint64_t)id << 32 | (uint64_t)i;
+    if (i % 500 == 0)
+      gort_yield(); /* move between Ps and their caches */
+  }
+  for (int i = 0; i < M; i++)
+    CHECK_EQ(mine[i][0], (uint64_t)id << 32 | (uint64_t)i);
+  atomic_fetch_add(&mallocers_done, 1);
+}
+
+TEST_IMPL(mem_malloc_concurrent) {
+  enum { G = 8 };
+  for (uintptr_t i = 0; i < G; i++)
+    gort_go(mallocer, (void *)(i + 1));
+  while (atomic_load(&mallocers_done) < G)
+    gort_sleep(1000 * 1000);
+  /* Caches of Ps that go away return their spans. */
+  gort_set_maxprocs(1);
+  gort_set_maxprocs(2);
   return 0;
 }

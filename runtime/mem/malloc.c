@@ -1,0 +1,223 @@
+/*
+ * malloc.c - the allocation fast paths and the P's cache (Go's mallocgc,
+ * nextFreeFast, nextFree and the tiny allocator in malloc.go; mcache.go's
+ * refill). See malloc.h for the three size ranges.
+ *
+ * Free slots of a cached span are found with alloc_cache: the complement
+ * of 64 alloc bits, shifted so that bit 0 is slot freeindex; the lowest
+ * set bit is the next free slot (Go's nextFreeFast). When the 64 are used
+ * up, the next 64 bits are loaded (refill_cache).
+ *
+ * Invariants and locking: see malloc.h. Runtime code is never preempted
+ * asynchronously and nothing here blocks, so a goroutine keeps its P (and
+ * the P's cache) from entry to return.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../debug/print.h"
+#include "../sched/runtime2.h"
+#include "malloc.h"
+
+static uintptr_t zerobase; /* the address of every 0-byte object */
+
+static struct mcache *cache_of(struct p *pp) {
+  if (pp->mcache == NULL) {
+    pp->mcache = calloc(1, sizeof *pp->mcache);
+    if (pp->mcache == NULL)
+      gort__throw("runtime: out of memory making an mcache");
+  }
+  return pp->mcache;
+}
+
+static struct mcache *my_cache(void) {
+  struct g *gp = gort__getg();
+  if (gp == NULL || gp->m == NULL || gp->m->p == NULL)
+    gort__throw("runtime: malloc outside a goroutine");
+  return cache_of(gp->m->p);
+}
+
+/* ---- slots of a span ---------------------------------------------------- */
+
+/* Load alloc_cache for the 64 slots from freeindex's word on. */
+static void refill_cache(struct mspan *s, uint32_t whole_word_index) {
+  s->alloc_cache = ~s->alloc_bits[whole_word_index / 64];
+}
+
+/* The next free slot at or after freeindex, or nelems. */
+static uint32_t next_free_index(struct mspan *s) {
+  uint32_t idx = s->freeindex;
+  while (idx < s->nelems) {
+    uint64_t cache = s->alloc_cache;
+    if (cache != 0) {
+      uint32_t bit = (uint32_t)__builtin_ctzll(cache);
+      idx += bit;
+      if (idx >= s->nelems)
+        break;
+      s->alloc_cache = bit + 1 < 64 ? cache >> (bit + 1) : 0;
+      s->freeindex = (uint16_t)(idx + 1);
+      if (s->freeindex % 64 == 0 && s->freeindex < s->nelems)
+        refill_cache(s, s->freeindex);
+      return idx;
+    }
+    /* The rest of this word is allocated: go to the next one. */
+    idx = (idx + 64) & ~63u;
+    if (idx >= s->nelems)
+      break;
+    refill_cache(s, idx);
+    s->freeindex = (uint16_t)idx;
+  }
+  s->freeindex = s->nelems;
+  return s->nelems;
+}
+
+/* An object of s's class, or 0 when s is full. */
+static uintptr_t take_slot(struct mspan *s) {
+  uint32_t idx = next_free_index(s);
+  if (idx >= s->nelems)
+    return 0;
+  s->alloc_count++;
+  uintptr_t v = s->base + idx * s->elemsize;
+  if (s->needzero)
+    memset((void *)v, 0, s->elemsize);
+  return v;
+}
+
+/* Take a new span for spanclass into c, giving back the full one. */
+static struct mspan *refill(struct mcache *c, uint8_t spanclass) {
+  struct mspan *old = c->alloc[spanclass];
+  if (old != NULL)
+    gort__mcentral_uncache_span(old);
+  c->alloc[spanclass] = gort__mcentral_cache_span(spanclass);
+  return c->alloc[spanclass];
+}
+
+static uintptr_t alloc_small(struct mcache *c, uint8_t spanclass) {
+  struct mspan *s = c->alloc[spanclass];
+  uintptr_t v = s ? take_slot(s) : 0;
+  if (v == 0) {
+    s = refill(c, spanclass);
+    if (s == NULL)
+      return 0;
+    v = take_slot(s);
+    if (v == 0)
+      gort__throw("runtime: malloc: a fresh span has no free slot");
+  }
+  return v;
+}
+
+/* ---- the three size ranges ------------------------------------------------ */
+
+static void *alloc_tiny(struct mcache *c, size_t size) {
+  /* Align the offset to what the size needs (Go's tiny rules). */
+  uintptr_t off = c->tinyoffset;
+  if ((size & 7) == 0)
+    off = (off + 7) & ~(uintptr_t)7;
+  else if ((size & 3) == 0)
+    off = (off + 3) & ~(uintptr_t)3;
+  else if ((size & 1) == 0)
+    off = (off + 1) & ~(uintptr_t)1;
+  c->tiny_allocs++;
+  if (c->tiny != 0 && off + size <= TINY_SIZE) {
+    c->tinyoffset = off + size;
+    return (void *)(c->tiny + off);
+  }
+  uintptr_t block = alloc_small(c, gort__make_spanclass(
+                                       gort__size_to_class(TINY_SIZE), true));
+  if (block == 0)
+    return NULL;
+  /* Keep whichever block has more room left (Go does the same). */
+  if (c->tiny == 0 || size < c->tinyoffset) {
+    c->tiny = block;
+    c->tinyoffset = size;
+  }
+  return (void *)block;
+}
+
+static void *alloc_large(struct mcache *c, size_t size, bool noscan) {
+  uintptr_t npages = (size + GORT_PAGE_SIZE - 1) / GORT_PAGE_SIZE;
+  if (npages == 0 || size > SIZE_MAX - GORT_PAGE_SIZE)
+    return NULL;
+  struct mspan *s = gort__mheap_alloc(npages, gort__make_spanclass(0, noscan));
+  if (s == NULL)
+    return NULL;
+  s->elemsize = npages * GORT_PAGE_SIZE;
+  s->nelems = 1;
+  s->freeindex = 1;
+  s->alloc_count = 1;
+  if (s->needzero)
+    memset((void *)s->base, 0, size);
+  c->large_allocs++;
+  c->large_bytes += s->elemsize;
+  return (void *)s->base;
+}
+
+void *gort__mallocgc(size_t size, bool noscan) {
+  if (size == 0)
+    return &zerobase;
+  struct mcache *c = my_cache();
+  if (size > GORT_MAX_SMALL_SIZE)
+    return alloc_large(c, size, noscan);
+  if (noscan && size < TINY_SIZE)
+    return alloc_tiny(c, size);
+  c->small_allocs++;
+  uintptr_t v = alloc_small(c, gort__make_spanclass(gort__size_to_class(size),
+                                                    noscan));
+  return (void *)v;
+}
+
+/* ---- finding objects -------------------------------------------------------- */
+
+void *gort__find_object(const void *p, struct mspan **span) {
+  struct mspan *s = gort__span_of(p);
+  if (span)
+    *span = s;
+  if (s == NULL)
+    return NULL;
+  uintptr_t off = (uintptr_t)p - s->base;
+  uint32_t idx = (s->spanclass >> 1) == 0
+                     ? 0
+                     : (uint32_t)(((uint64_t)off * s->divmagic) >> 32);
+  if (idx >= s->nelems)
+    return NULL; /* the span's tail, past its last object */
+  bool allocated = idx < s->freeindex ||
+                   (s->alloc_bits[idx / 64] >> (idx % 64) & 1);
+  return allocated ? (void *)(s->base + idx * s->elemsize) : NULL;
+}
+
+/* ---- the cache as a whole ---------------------------------------------------- */
+
+void gort__mcache_release(struct p *pp) {
+  struct mcache *c = pp->mcache;
+  if (c == NULL)
+    return;
+  for (int i = 0; i < NUM_SPAN_CLASSES; i++) {
+    if (c->alloc[i] != NULL) {
+      gort__mcentral_uncache_span(c->alloc[i]);
+      c->alloc[i] = NULL;
+    }
+  }
+  c->tiny = 0;
+  c->tinyoffset = 0;
+}
+
+void gort__mcache_release_current(void) {
+  my_cache(); /* checks we are in a goroutine */
+  gort__mcache_release(gort__getg()->m->p);
+}
+
+void gort__malloc_totals(struct gort__malloc_totals *out) {
+  memset(out, 0, sizeof *out);
+  gort__lock(&gort__sched.allplock);
+  for (int32_t i = 0; i < gort__sched.allp_cap; i++) {
+    struct mcache *c = gort__sched.allp[i]->mcache;
+    if (c == NULL)
+      continue;
+    out->tiny_allocs += __atomic_load_n(&c->tiny_allocs, __ATOMIC_RELAXED);
+    out->small_allocs += __atomic_load_n(&c->small_allocs, __ATOMIC_RELAXED);
+    out->large_allocs += __atomic_load_n(&c->large_allocs, __ATOMIC_RELAXED);
+    out->large_bytes += __atomic_load_n(&c->large_bytes, __ATOMIC_RELAXED);
+  }
+  gort__unlock(&gort__sched.allplock);
+  out->spans_made = gort__mcentral_spans_made();
+}

@@ -1,0 +1,83 @@
+/*
+ * malloc.h - allocating objects (Go's malloc.go, mcache.go, mcentral.go):
+ *
+ *   tiny   pointer-free objects under 16 B share 16-byte blocks (per P);
+ *   small  up to 32 KiB: rounded up to a size class; each P caches one
+ *          span per span class (class x {scan, noscan}) and takes objects
+ *          from it without a lock; an exhausted span goes back to its
+ *          class's central list and the P takes another (mcentral.c),
+ *          which takes fresh spans from the page heap;
+ *   large  above 32 KiB: a span of its own from the page heap.
+ *
+ * Nothing frees objects yet: the collector will (sweeping resets a span's
+ * free slots from its mark bits). Until then this layer is internal.
+ *
+ * Invariants:
+ *   - A span is cached by at most one P (mspan.in_cache), and then only
+ *     that P allocates from it.
+ *   - Object memory is zero when handed out.
+ *
+ * Locking: a P's mcache is its owner's (the M holding the P); each
+ * central list has its own lock, taken before the heap's.
+ */
+#ifndef GORT_MEM_MALLOC_H
+#define GORT_MEM_MALLOC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mheap.h"
+
+enum {
+  NUM_SPAN_CLASSES = GORT_NUM_SIZE_CLASSES * 2,
+  TINY_SIZE = 16,
+};
+
+static inline uint8_t gort__make_spanclass(uint8_t sizeclass, bool noscan) {
+  return (uint8_t)(sizeclass << 1 | (noscan ? 1 : 0));
+}
+
+struct mcache {
+  struct mspan *alloc[NUM_SPAN_CLASSES]; /* NULL: take one at next use */
+  uintptr_t tiny;                        /* current tiny block, or 0 */
+  uintptr_t tinyoffset;
+  /* Counts for statistics (owner; read racily). */
+  uint64_t tiny_allocs, small_allocs, large_allocs, large_bytes;
+};
+
+struct mcentral {
+  struct mutex lock;
+  struct span_list partial; /* spans with free objects, not cached */
+  struct span_list full;    /* spans without (until sweeping) */
+  uint64_t spans_made;
+};
+
+/* Allocate size bytes, zeroed; noscan: the object holds no pointers. Must
+ * run in a goroutine (it uses the P's cache). NULL only when out of
+ * memory. size 0 gives one shared address. */
+void *gort__mallocgc(size_t size, bool noscan);
+
+/* The object containing p (any byte of it): its base, and its span; NULL
+ * if p is not inside an allocated object (the collector's conservative
+ * scan asks this of every word). */
+void *gort__find_object(const void *p, struct mspan **span);
+
+/* Give back pp's cached spans (a P going away, or a test). */
+struct p;
+void gort__mcache_release(struct p *pp);
+void gort__mcache_release_current(void); /* the calling goroutine's P */
+
+/* Central lists (mcentral.c). */
+struct mspan *gort__mcentral_cache_span(uint8_t spanclass);
+void gort__mcentral_uncache_span(struct mspan *s);
+uint64_t gort__mcentral_spans_made(void);
+
+/* Totals over all Ps and lists, for tests and statistics. */
+struct gort__malloc_totals {
+  uint64_t tiny_allocs, small_allocs, large_allocs, large_bytes;
+  uint64_t spans_made;
+};
+void gort__malloc_totals(struct gort__malloc_totals *out);
+
+#endif
