@@ -558,6 +558,11 @@ GORT_API int gort_listener_close(gort_listener *l);
  * GORT_ETIMEOUT after timeout_ns (0: no limit but the system's). */
 GORT_API int gort_dial_tcp(const char *addr, int64_t timeout_ns,
                            gort_conn **out);
+/* dial_tcp_ctx: the same, given up when ctx is done (its error:
+ * GORT_CTX_CANCELED or GORT_CTX_DEADLINE_EXCEEDED), at ctx's deadline at
+ * the latest (Go's Dialer.DialContext). NULL ctx: Background. */
+GORT_API int gort_dial_tcp_ctx(gort_ctx *ctx, const char *addr,
+                               gort_conn **out);
 
 /* Poller figures for tests and the web page. */
 struct gort_netpoll_stats {

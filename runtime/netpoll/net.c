@@ -258,9 +258,29 @@ int gort_listener_close(gort_listener *l) {
 
 /* ---- dial ------------------------------------------------------------------ */
 
+/* A dial in progress that a context may interrupt: the context's
+ * AfterFunc pulls the connecting socket's deadline into the past (Go's
+ * netFD.connect does the same with aLongTimeAgo). */
+struct dial_cancel {
+  gort_mutex mu;
+  struct gort_conn *connecting; /* (mu) */
+  bool fired;                   /* (mu) */
+  gort_waitgroup ran;           /* done once the AfterFunc is over */
+};
+
+static void dial_cancelled(void *arg) {
+  struct dial_cancel *dc = arg;
+  gort_mutex_lock(&dc->mu);
+  dc->fired = true;
+  if (dc->connecting)
+    gort__pd_set_deadline(dc->connecting->pd, gort__os_nanotime() - 1, 'w');
+  gort_mutex_unlock(&dc->mu);
+  gort_waitgroup_done(&dc->ran);
+}
+
 /* One connect attempt on a fresh socket: the conn, or an error. */
 static int connect_one(const struct addrinfo *a, int64_t deadline,
-                       struct gort_conn **out) {
+                       struct dial_cancel *dc, struct gort_conn **out) {
   int fd = new_socket(a->ai_family);
   if (fd < 0)
     return fd;
@@ -280,6 +300,13 @@ static int connect_one(const struct addrinfo *a, int64_t deadline,
      * was made before that. */
     if (deadline != 0)
       gort__pd_set_deadline(c->pd, deadline, 'w');
+    if (dc) {
+      gort_mutex_lock(&dc->mu);
+      dc->connecting = c;
+      if (dc->fired)
+        gort__pd_set_deadline(c->pd, gort__os_nanotime() - 1, 'w');
+      gort_mutex_unlock(&dc->mu);
+    }
     for (;;) {
       rc = gort__pd_wait(c->pd, 'w');
       if (rc != 0)
@@ -297,6 +324,11 @@ static int connect_one(const struct addrinfo *a, int64_t deadline,
         break;
       }
     }
+    if (dc) {
+      gort_mutex_lock(&dc->mu);
+      dc->connecting = NULL;
+      gort_mutex_unlock(&dc->mu);
+    }
     if (deadline != 0)
       gort__pd_set_deadline(c->pd, 0, 'w');
   }
@@ -309,13 +341,8 @@ static int connect_one(const struct addrinfo *a, int64_t deadline,
   return 0;
 }
 
-int gort_dial_tcp(const char *addr, int64_t timeout_ns, gort_conn **out) {
-  if (out == NULL || timeout_ns < 0)
-    return GORT_EINVAL;
-  *out = NULL;
-  if (!gort__netpoll_start())
-    return GORT_ENOTSUP;
-  int64_t deadline = timeout_ns > 0 ? gort__os_nanotime() + timeout_ns : 0;
+static int dial(const char *addr, int64_t deadline, struct dial_cancel *dc,
+                gort_conn **out) {
   struct addrinfo *list;
   int rc = resolve(addr, false, &list);
   if (rc != 0)
@@ -327,7 +354,7 @@ int gort_dial_tcp(const char *addr, int64_t timeout_ns, gort_conn **out) {
     for (struct addrinfo *a = list; a; a = a->ai_next) {
       if ((pass == 0) != (a->ai_family == AF_INET))
         continue;
-      rc = connect_one(a, deadline, out);
+      rc = connect_one(a, deadline, dc, out);
       if (rc == 0 || rc == GORT_ETIMEOUT)
         break;
     }
@@ -335,5 +362,52 @@ int gort_dial_tcp(const char *addr, int64_t timeout_ns, gort_conn **out) {
       break;
   }
   freeaddrinfo(list);
+  return rc;
+}
+
+int gort_dial_tcp(const char *addr, int64_t timeout_ns, gort_conn **out) {
+  if (out == NULL || timeout_ns < 0)
+    return GORT_EINVAL;
+  *out = NULL;
+  if (!gort__netpoll_start())
+    return GORT_ENOTSUP;
+  return dial(addr, timeout_ns > 0 ? gort__os_nanotime() + timeout_ns : 0,
+              NULL, out);
+}
+
+int gort_dial_tcp_ctx(gort_ctx *ctx, const char *addr, gort_conn **out) {
+  if (out == NULL)
+    return GORT_EINVAL;
+  *out = NULL;
+  if (!gort__netpoll_start())
+    return GORT_ENOTSUP;
+  int err = gort_ctx_err(ctx);
+  if (err != 0)
+    return err;
+  int64_t deadline = 0;
+  gort_ctx_deadline(ctx, &deadline);
+  struct dial_cancel dc = {.mu = GORT_MUTEX_INIT, .ran = GORT_WAITGROUP_INIT};
+  gort_ctx_afterfunc *stop = NULL;
+  if (gort_ctx_done(ctx) != NULL) {
+    gort_waitgroup_add(&dc.ran, 1);
+    stop = gort_ctx_after_func(ctx, dial_cancelled, &dc);
+    if (stop == NULL)
+      return GORT_ENOMEM;
+  }
+  int rc = dial(addr, deadline, &dc, out);
+  /* dc lives in this frame: once stop says the AfterFunc started, wait
+   * for it to end before leaving. */
+  if (stop != NULL) {
+    if (gort_ctx_after_func_stop(stop))
+      gort_waitgroup_done(&dc.ran);
+    gort_waitgroup_wait(&dc.ran);
+  }
+  /* Go reports the context's error when the context ended the dial (its
+   * deadline may pass here a moment before its timer cancels it). */
+  int cerr = gort_ctx_err(ctx);
+  if (rc != 0 && cerr != 0)
+    return cerr;
+  if (rc == GORT_ETIMEOUT && deadline != 0 && gort__os_nanotime() >= deadline)
+    return GORT_CTX_DEADLINE_EXCEEDED;
   return rc;
 }

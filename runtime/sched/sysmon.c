@@ -12,7 +12,8 @@
  * Port of sysmon and retake in proc.go.
  *
  * Invariants: sysmon holds no P and never runs goroutines; it is counted in
- * sched.nmsys, so it does not keep checkdead from seeing a deadlock.
+ * sched.nmsys, so it does not keep checkdead from seeing a deadlock, except
+ * while it hands goroutines from the poller to the run queues.
  *
  * Locking: allplock while walking allp (a resize replaces it); the
  * sysmon_* fields of each P are sysmon's alone.
@@ -85,6 +86,20 @@ static uint32_t retake(int64_t now) {
   return n;
 }
 
+/* sysmon is not counted for deadlock detection (sched.nmsys) except
+ * while it holds goroutines it is about to make runnable. */
+static void set_counted(bool counted) {
+  gort__lock(&gort__sched.lock);
+  if (counted) {
+    gort__sched.nmsys--;
+  } else {
+    gort__sched.nmsys++;
+    /* Others may have gone idle meanwhile, skipping the check on us. */
+    gort__checkdead_locked();
+  }
+  gort__unlock(&gort__sched.lock);
+}
+
 void gort__sysmon(struct m *mp) {
   mp->is_sysmon = true;
   int64_t delay_us = SYSMON_MIN_US;
@@ -105,11 +120,17 @@ void gort__sysmon(struct m *mp) {
     int64_t last = atomic_load(&gort__sched.lastpoll);
     if (last != 0 && last + NETPOLL_NS < now && gort__netpoll_wanted() &&
         atomic_compare_exchange_strong(&gort__sched.lastpoll, &last, now)) {
+      /* Count as running while the Gs are in our hands (out of the
+       * poller, not yet queued): else the last M going idle meanwhile
+       * finds nothing anywhere and reports a deadlock (Go's
+       * incidlelocked around the same step). */
+      set_counted(true);
       struct g *list = gort__netpoll(0);
       if (list) {
         gort__injectglist(list);
         idle = 0;
       }
+      set_counted(false);
     }
     if (retake(now) != 0)
       idle = 0;

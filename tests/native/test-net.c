@@ -6,6 +6,7 @@
  * test-list.h call the same body).
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -522,4 +523,94 @@ TEST_IMPL(net_backend_or_unsupported) {
 
 TEST_IMPL(net_backend_or_unsupported_poll) {
   return test_net_backend_or_unsupported();
+}
+
+/* ---- net_dial_ctx ---------------------------------------------------------------
+ * A connect that hangs: a listener with a backlog of 0 that never
+ * accepts; once its queue is full, Linux drops further SYNs and the
+ * connect stays in progress. The context ends it. */
+
+static int full_listener(char *addr, size_t len) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(fd >= 0);
+  struct sockaddr_in in = {.sin_family = AF_INET,
+                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  CHECK_EQ(bind(fd, (struct sockaddr *)&in, sizeof in), 0);
+  CHECK_EQ(listen(fd, 0), 0);
+  socklen_t sl = sizeof in;
+  CHECK_EQ(getsockname(fd, (struct sockaddr *)&in, &sl), 0);
+  snprintf(addr, len, "127.0.0.1:%d", ntohs(in.sin_port));
+  return fd;
+}
+
+/* Dial until one attempt is ended by ctx (the queue fills after a few). */
+static int dial_until_stuck(gort_ctx *ctx, const char *addr, int64_t *took) {
+  static gort_conn *held[16];
+  int n = 0, rc = 0;
+  while (n < 16) {
+    int64_t t0 = gort_nanotime();
+    rc = gort_dial_tcp_ctx(ctx, addr, &held[n]);
+    *took = gort_nanotime() - t0;
+    if (rc != 0)
+      break;
+    n++;
+  }
+  for (int i = 0; i < n; i++)
+    gort_conn_close(held[i]);
+  return rc;
+}
+
+static void cancel_later(void *p) {
+  gort_sleep(50 * 1000 * 1000);
+  gort_ctx_cancel(p);
+}
+
+TEST_IMPL(net_dial_ctx) {
+  char addr[64];
+  int lfd = full_listener(addr, sizeof addr);
+  int64_t took;
+  /* Cancelled while connecting. */
+  gort_ctx *ctx = gort_ctx_with_cancel(gort_ctx_background());
+  gort_go(cancel_later, ctx);
+  CHECK_EQ(dial_until_stuck(ctx, addr, &took), GORT_CTX_CANCELED);
+  CHECK(took < 30000000000ll);
+  gort_ctx_release(ctx);
+  /* A deadline. */
+  ctx = gort_ctx_with_timeout(gort_ctx_background(), 50 * 1000 * 1000);
+  CHECK_EQ(dial_until_stuck(ctx, addr, &took), GORT_CTX_DEADLINE_EXCEEDED);
+  gort_ctx_cancel(ctx);
+  gort_ctx_release(ctx);
+  /* Already done: fails at once without dialling. */
+  ctx = gort_ctx_with_cancel(gort_ctx_background());
+  gort_ctx_cancel(ctx);
+  gort_conn *c;
+  CHECK_EQ(gort_dial_tcp_ctx(ctx, addr, &c), GORT_CTX_CANCELED);
+  gort_ctx_release(ctx);
+  close(lfd);
+  /* Background (NULL) to a listener that accepts: a conn. */
+  gort_listener *l;
+  CHECK_EQ(gort_listen_tcp("127.0.0.1:0", &l), 0);
+  CHECK_EQ(gort_listener_addr(l, addr, sizeof addr), 0);
+  CHECK_EQ(gort_dial_tcp_ctx(NULL, addr, &c), 0);
+  CHECK_EQ(gort_conn_close(c), 0);
+  CHECK_EQ(gort_listener_close(l), 0);
+  return 0;
+}
+
+TEST_IMPL(net_dial_ctx_poll) { return test_net_dial_ctx(); }
+
+/* ---- crash_dump_io_wait: the goroutine dump names the wait --------------------- */
+
+static void io_waiter(void *p) {
+  char b;
+  gort_conn_read(p, &b, 1);
+}
+
+TEST_IMPL(crash_dump_io_wait) {
+  gort_conn *r, *w;
+  make_pipe(&r, &w);
+  gort_go(io_waiter, r);
+  gort_sleep(20 * 1000 * 1000);
+  gort_chan_close(NULL); /* panics: the dump lists the reader */
+  return 1;
 }
