@@ -63,6 +63,14 @@ void gort__conn_release(struct gort_conn *c) {
   free(c);
 }
 
+int gort__conn_retry(struct gort_conn *c, int mode, int err) {
+  if (err == EINTR)
+    return 0;
+  if (err != EAGAIN && err != EWOULDBLOCK)
+    return -err;
+  return gort__pd_wait(c->pd, mode);
+}
+
 int gort_conn_from_fd(int fd, gort_conn **out) {
   if (out == NULL || fd < 0)
     return GORT_EINVAL;
@@ -85,13 +93,7 @@ ptrdiff_t gort_conn_read(gort_conn *c, void *buf, size_t n) {
       rc = k;
       break;
     }
-    if (errno == EINTR)
-      continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) {
-      rc = -errno;
-      break;
-    }
-    rc = gort__pd_wait(c->pd, 'r');
+    rc = gort__conn_retry(c, 'r', errno);
   }
   gort_mutex_unlock(&c->read_mu);
   gort__conn_release(c);
@@ -112,17 +114,10 @@ ptrdiff_t gort_conn_write(gort_conn *c, const void *buf, size_t n) {
                            MSG_NOSIGNAL)
                     : gort__os_write_nosigpipe(c->fd, (const char *)buf + done,
                                                n - done);
-    if (k >= 0) {
+    if (k >= 0)
       done += (size_t)k;
-      continue;
-    }
-    if (errno == EINTR)
-      continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) {
-      err = -errno;
-      break;
-    }
-    err = gort__pd_wait(c->pd, 'w');
+    else
+      err = gort__conn_retry(c, 'w', errno);
   }
   gort_mutex_unlock(&c->write_mu);
   gort__conn_release(c);

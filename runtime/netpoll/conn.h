@@ -32,6 +32,10 @@ struct gort_conn {
 int gort__conn_new(int fd, bool is_socket, struct gort_conn **out);
 /* Take a reference for a call; false (GORT_ECLOSED) once closed. */
 bool gort__conn_acquire(struct gort_conn *c);
+/* After a non-blocking call on c failed with errno err: 0 to try it
+ * again (interrupted, or ready after waiting for mode), else the error
+ * that ends the call (-errno, closed, timeout). */
+int gort__conn_retry(struct gort_conn *c, int mode, int err);
 void gort__conn_release(struct gort_conn *c);
 
 #endif

@@ -230,13 +230,8 @@ int gort_accept(gort_listener *l, gort_conn **out) {
     fd = accept4(c->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd >= 0)
       break;
-    if (errno == EINTR || errno == ECONNABORTED)
-      continue; /* the peer gave up before we took it: the next one */
-    if (errno != EAGAIN && errno != EWOULDBLOCK) {
-      rc = -errno;
-      break;
-    }
-    rc = gort__pd_wait(c->pd, 'r');
+    /* ECONNABORTED: the peer gave up before we took it: the next one. */
+    rc = errno == ECONNABORTED ? 0 : gort__conn_retry(c, 'r', errno);
   }
   gort_mutex_unlock(&c->read_mu);
   gort__conn_release(c);
