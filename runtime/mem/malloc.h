@@ -72,6 +72,10 @@ void gort__mcache_release_current(void); /* the calling goroutine's P */
 struct mspan *gort__mcentral_cache_span(uint8_t spanclass);
 void gort__mcentral_uncache_span(struct mspan *s);
 uint64_t gort__mcentral_spans_made(void);
+/* For the sweeper (world stopped): empty every list, then put a span
+ * back on its class's partial or full list. */
+void gort__mcentral_reset(void);
+void gort__mcentral_return(struct mspan *s);
 
 /* Totals over all Ps and lists, for tests and statistics. */
 struct gort__malloc_totals {

@@ -94,6 +94,23 @@ void gort__mcentral_uncache_span(struct mspan *s) {
   gort__unlock(&c->lock);
 }
 
+void gort__mcentral_reset(void) {
+  init_once();
+  for (int i = 0; i < NUM_SPAN_CLASSES; i++) {
+    gort__lock(&central[i].lock);
+    list_init(&central[i].partial);
+    list_init(&central[i].full);
+    gort__unlock(&central[i].lock);
+  }
+}
+
+void gort__mcentral_return(struct mspan *s) {
+  struct mcentral *c = &central[s->spanclass];
+  gort__lock(&c->lock);
+  push(s->alloc_count < s->nelems ? &c->partial : &c->full, s);
+  gort__unlock(&c->lock);
+}
+
 uint64_t gort__mcentral_spans_made(void) {
   uint64_t n = 0;
   for (int i = 0; i < NUM_SPAN_CLASSES; i++)

@@ -146,6 +146,23 @@ static bool grow(uintptr_t npages) {
     if (meta == NULL)
       return false; /* the arenas mapped so far stay unused */
     uintptr_t idx = ((uintptr_t)mem >> ARENA_SHIFT) + i;
+    if (h->arena_list_len == h->arena_list_cap) {
+      uintptr_t ncap = h->arena_list_cap ? h->arena_list_cap * 2 : 16;
+      uintptr_t *nl = realloc(h->arena_list, ncap * sizeof *nl);
+      if (nl == NULL) {
+        free(meta);
+        return false;
+      }
+      h->arena_list = nl;
+      h->arena_list_cap = ncap;
+    }
+    /* Keep the list in address order (insertion: arenas are few). */
+    uintptr_t at = h->arena_list_len++;
+    while (at > 0 && h->arena_list[at - 1] > idx) {
+      h->arena_list[at] = h->arena_list[at - 1];
+      at--;
+    }
+    h->arena_list[at] = idx;
     __atomic_store_n(&h->arenas[idx], meta, __ATOMIC_RELEASE);
   }
   h->arenas_mapped += n;
@@ -157,6 +174,29 @@ static bool grow(uintptr_t npages) {
   h->pages_free += s->npages;
   insert_free(s); /* coalesces with a neighbouring arena's free tail */
   return true;
+}
+
+void gort__mheap_each_span(void (*fn)(struct mspan *s, void *arg), void *arg) {
+  struct mheap *h = &gort__mheap;
+  uintptr_t next = 0; /* the first address not yet covered */
+  for (uintptr_t i = 0; i < h->arena_list_len; i++) {
+    uintptr_t base = h->arena_list[i] << ARENA_SHIFT;
+    struct heap_arena *meta = h->arenas[h->arena_list[i]];
+    uintptr_t page = next > base ? (next - base) >> GORT_PAGE_SHIFT : 0;
+    while (page < PAGES_PER_ARENA) {
+      struct mspan *s = meta->spans[page];
+      uintptr_t addr = base + page * GORT_PAGE_SIZE;
+      /* A span's first page is always recorded, free or in use. */
+      if (s == NULL || s->base != addr || s->state == SPAN_DEAD) {
+        page++;
+        continue;
+      }
+      next = gort__span_limit(s);
+      if (s->state == SPAN_IN_USE)
+        fn(s, arg);
+      page += s->npages;
+    }
+  }
 }
 
 /* ---- allocate and free --------------------------------------------------------- */

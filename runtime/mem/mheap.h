@@ -66,6 +66,9 @@ struct mspan {
   /* Objects allocated as of the last sweep (no sweep yet: all zero); the
    * slots at or above freeindex with a 0 bit are free. */
   uint64_t alloc_bits[MAX_SPAN_OBJECTS / 64];
+  /* Objects found reachable by the current mark (mgc.c); sweeping makes
+   * them the new alloc bits. */
+  uint64_t mark_bits[MAX_SPAN_OBJECTS / 64];
 };
 
 struct heap_arena {
@@ -86,6 +89,8 @@ struct span_list {
 struct mheap {
   struct mutex lock;
   struct heap_arena **arenas; /* [ARENA_COUNT], reserved lazily */
+  uintptr_t *arena_list;      /* indices of the mapped arenas, in order */
+  uintptr_t arena_list_len, arena_list_cap;
   struct span_list free[FREE_LISTS];
   struct span_list free_large;
   struct mspan *span_pool;    /* dead mspans for reuse */
@@ -104,6 +109,9 @@ struct mspan *gort__mheap_alloc(uintptr_t npages, uint8_t spanclass);
 void gort__mheap_free(struct mspan *s);
 /* The in-use span containing p, or NULL if p is not in one. */
 struct mspan *gort__span_of(const void *p);
+/* Every in-use span, each once, in address order: fn(s, arg). The heap
+ * must not change meanwhile (the world is stopped). */
+void gort__mheap_each_span(void (*fn)(struct mspan *s, void *arg), void *arg);
 
 static inline uintptr_t gort__span_limit(const struct mspan *s) {
   return s->base + s->npages * GORT_PAGE_SIZE;

@@ -1,0 +1,29 @@
+/*
+ * mgc.h - the collector's mark and sweep (mgc.c). Internal: the cycle
+ * driver, roots and public calls are still to come (docs/ARCHITECTURE.md).
+ *
+ * Use, with the world stopped: mark_begin; mark_range over each root
+ * range; mark_drain; sweep.
+ *
+ * Invariants and locking: see mgc.c.
+ */
+#ifndef GORT_MEM_MGC_H
+#define GORT_MEM_MGC_H
+
+#include <stdint.h>
+
+struct gort__sweep_result {
+  uint64_t objects_freed, bytes_freed, spans_freed;
+  uint64_t objects_live, bytes_live;
+};
+
+void gort__gc_mark_begin(void);
+/* Every aligned word in [lo, hi) that points into an allocated object
+ * marks it (conservative). */
+void gort__gc_mark_range(const void *lo, const void *hi);
+/* Scan marked objects that may hold pointers until none is left. */
+void gort__gc_mark_drain(void);
+/* Free what is unmarked; every P's cache is emptied first. */
+void gort__gc_sweep(struct gort__sweep_result *r);
+
+#endif
