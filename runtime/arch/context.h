@@ -31,6 +31,12 @@
  *       Save the running state into from and resume to. Returns when
  *       somebody switches back to from, possibly on another OS thread.
  *
+ *   void *gort__context_saved_sp(const struct gort_context *c)
+ *       For a suspended context: the lowest address of its stack it still
+ *       uses (what it saved lies in [sp, top of its stack)), or NULL when
+ *       the backend cannot tell (ucontext keeps registers in c itself):
+ *       then the collector scans the whole stack and c.
+ *
  *   const char gort__context_backend[]
  *       The backend's name, for diagnostics.
  *
@@ -64,6 +70,7 @@ void gort__context_make(struct gort_context *c, void *stack_lo,
                         size_t stack_size, void *scratch, size_t scratch_size,
                         void (*entry)(void *), void *arg);
 void gort__context_switch(struct gort_context *from, struct gort_context *to);
+void *gort__context_saved_sp(const struct gort_context *c);
 
 extern const char gort__context_backend[];
 extern const size_t gort__context_scratch_size;

@@ -58,6 +58,10 @@ static inline void gort__asan_finish_switch(void *save, const void **bottom,
 }
 #endif
 
+/* For the collector's conservative scan, which reads whole stacks, ASan's
+ * redzones included. */
+#define GORT_NO_SANITIZE_ADDRESS __attribute__((no_sanitize_address))
+
 #if defined(__SANITIZE_THREAD__)
 #define GORT_TSAN 1
 #elif defined(__has_feature)

@@ -21,6 +21,8 @@ void gort__gc_mark_begin(void);
 /* Every aligned word in [lo, hi) that points into an allocated object
  * marks it (conservative). */
 void gort__gc_mark_range(const void *lo, const void *hi);
+/* The stacks of every goroutine but the caller's (mgcroots.c). */
+void gort__gc_mark_goroutines(void);
 /* Scan marked objects that may hold pointers until none is left. */
 void gort__gc_mark_drain(void);
 /* Free what is unmarked; every P's cache is emptied first. */

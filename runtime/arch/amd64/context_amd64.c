@@ -40,3 +40,5 @@ void gort__context_make(struct gort_context *c, void *stack_lo,
   *--sp = 0;               /* r15 */
   c->sp = sp;
 }
+
+void *gort__context_saved_sp(const struct gort_context *c) { return c->sp; }

@@ -36,3 +36,5 @@ void gort__context_make(struct gort_context *c, void *stack_lo,
   frame[11] = (uintptr_t)gort__context_start; /* x30 */
   c->sp = frame;
 }
+
+void *gort__context_saved_sp(const struct gort_context *c) { return c->sp; }

@@ -38,3 +38,7 @@ void gort__context_make(struct gort_context *c, void *stack_lo,
 void gort__context_switch(struct gort_context *from, struct gort_context *to) {
   emscripten_fiber_swap(&from->fiber, &to->fiber);
 }
+
+void *gort__context_saved_sp(const struct gort_context *c) {
+  return c->fiber.stack_ptr; /* the wasm locals are in the scratch buffer */
+}

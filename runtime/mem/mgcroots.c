@@ -1,0 +1,58 @@
+/*
+ * mgcroots.c - goroutine stacks as roots of the mark (the stack half of
+ * Go's markroot in mgcmark.go, conservative as gort scans stacks).
+ *
+ * A suspended goroutine keeps what it needs in [saved sp, top of stack):
+ * the native switches push the callee-saved registers there, and a
+ * signal-preempted goroutine's whole register file is saved there too.
+ * Where the backend cannot tell the saved sp (ucontext: registers in the
+ * context itself) the whole stack and the context are scanned; on wasm
+ * the goroutine's wasm locals live in its Asyncify buffer (the stack's
+ * scratch memory), scanned as well (WASM.md). A goroutine that never ran
+ * has only its argument. A goroutine in a blocking call keeps running:
+ * its whole stack is scanned.
+ *
+ * Invariants: called with the world stopped; only the caller's own
+ * goroutine may be running, and it is not scanned (it must hold no heap
+ * pointer the collection has to keep, or keep it in a root range).
+ *
+ * Locking: allglock while walking allgs.
+ */
+#include "../arch/context.h"
+#include "../debug/print.h"
+#include "../sched/runtime2.h"
+#include "mgc.h"
+
+static void mark_goroutine(struct g *gp) {
+  gort__gc_mark_range(&gp->arg, &gp->arg + 1);
+  if (gp->stack.lo == 0)
+    return; /* never ran: no stack yet */
+  uintptr_t lo = gp->stack.lo, hi = gp->stack.hi;
+  if (gort__readgstatus(gp) != G_SYSCALL) {
+    uintptr_t sp = (uintptr_t)gort__context_saved_sp(&gp->ctx);
+    if (sp >= lo && sp < hi)
+      lo = sp;
+  }
+  gort__gc_mark_range((const void *)lo, (const void *)hi);
+  gort__gc_mark_range(&gp->ctx, &gp->ctx + 1);
+  if (gp->stack.scratch)
+    gort__gc_mark_range(gp->stack.scratch,
+                        (char *)gp->stack.scratch + gp->stack.scratch_size);
+}
+
+void gort__gc_mark_goroutines(void) {
+  struct g *self = gort__getg();
+  gort__lock(&gort__allglock);
+  for (size_t i = 0; i < gort__allglen; i++) {
+    struct g *gp = gort__allgs[i];
+    uint32_t status = gort__readgstatus(gp);
+    if (gp == self || status == G_DEAD || status == G_IDLE)
+      continue;
+    if (status == G_RUNNING) {
+      gort__unlock(&gort__allglock);
+      gort__throw("runtime: gc: a goroutine runs while stacks are marked");
+    }
+    mark_goroutine(gp);
+  }
+  gort__unlock(&gort__allglock);
+}
