@@ -58,9 +58,11 @@ static inline void gort__asan_finish_switch(void *save, const void **bottom,
 }
 #endif
 
-/* For the collector's conservative scan, which reads whole stacks, ASan's
- * redzones included. */
-#define GORT_NO_SANITIZE_ADDRESS __attribute__((no_sanitize_address))
+/* For the collector's conservative scan, which reads whole stacks (ASan's
+ * redzones included) and the runtime's own globals while sysmon may write
+ * them (aligned words: a stale value only keeps an object one cycle
+ * longer or not at all, and such words never point into the GC heap). */
+#define GORT_NO_SANITIZE_SCAN __attribute__((no_sanitize("address", "thread")))
 
 #if defined(__SANITIZE_THREAD__)
 #define GORT_TSAN 1

@@ -74,7 +74,7 @@ void gort__gc_mark_begin(void) { gray.len = 0; }
 /* Any word of memory, whatever its declared type. */
 typedef uintptr_t __attribute__((may_alias)) any_word;
 
-GORT_NO_SANITIZE_ADDRESS
+GORT_NO_SANITIZE_SCAN
 void gort__gc_mark_range(const void *lo, const void *hi) {
   uintptr_t a = ((uintptr_t)lo + sizeof(uintptr_t) - 1) &
                 ~(uintptr_t)(sizeof(uintptr_t) - 1);

@@ -21,8 +21,10 @@ void gort__gc_mark_begin(void);
 /* Every aligned word in [lo, hi) that points into an allocated object
  * marks it (conservative). */
 void gort__gc_mark_range(const void *lo, const void *hi);
-/* The stacks of every goroutine but the caller's (mgcroots.c). */
+/* The stacks of every goroutine but the caller's, and the program's
+ * global data (mgcroots.c). */
 void gort__gc_mark_goroutines(void);
+void gort__gc_mark_globals(void);
 /* Scan marked objects that may hold pointers until none is left. */
 void gort__gc_mark_drain(void);
 /* Free what is unmarked; every P's cache is emptied first. */

@@ -1,6 +1,6 @@
 /*
- * mgcroots.c - goroutine stacks as roots of the mark (the stack half of
- * Go's markroot in mgcmark.go, conservative as gort scans stacks).
+ * mgcroots.c - goroutine stacks and globals as roots of the mark (Go's
+ * markroot in mgcmark.go, conservative as gort scans them).
  *
  * A suspended goroutine keeps what it needs in [saved sp, top of stack):
  * the native switches push the callee-saved registers there, and a
@@ -12,6 +12,8 @@
  * has only its argument. A goroutine in a blocking call keeps running:
  * its whole stack is scanned.
  *
+ * Globals: the program's data and bss (os.h's data ranges).
+ *
  * Invariants: called with the world stopped; only the caller's own
  * goroutine may be running, and it is not scanned (it must hold no heap
  * pointer the collection has to keep, or keep it in a root range).
@@ -20,6 +22,7 @@
  */
 #include "../arch/context.h"
 #include "../debug/print.h"
+#include "../os/os.h"
 #include "../sched/runtime2.h"
 #include "mgc.h"
 
@@ -56,3 +59,10 @@ void gort__gc_mark_goroutines(void) {
   }
   gort__unlock(&gort__allglock);
 }
+
+static void mark_data(const void *lo, const void *hi, void *arg) {
+  (void)arg;
+  gort__gc_mark_range(lo, hi);
+}
+
+void gort__gc_mark_globals(void) { gort__os_data_ranges(mark_data, NULL); }

@@ -63,6 +63,10 @@
  *                              and SIGQUIT to gort__on_quit_signal.
  *   gort__os_rss_peak()        peak resident memory in bytes (wasm: the size
  *                              of linear memory), 0 when unknown.
+ *   gort__os_data_ranges(fn, arg)  fn(lo, hi, arg) for each range of the
+ *                              program's global data (data and bss of
+ *                              the executable; on wasm the data segment):
+ *                              the collector's global roots.
  *   gort__os_write_nosigpipe(fd, buf, n)  write(2), but a closed pipe
  *                              gives EPIPE and no SIGPIPE (as Go does for
  *                              descriptors other than stdout and stderr).
@@ -103,6 +107,9 @@ int gort__os_ncpu(void);
 void gort__os_install_fault_handler(void);
 uint64_t gort__os_rss_peak(void);
 long gort__os_write_nosigpipe(int fd, const void *buf, size_t n);
+void gort__os_data_ranges(void (*fn)(const void *lo, const void *hi,
+                                     void *arg),
+                          void *arg);
 
 /* Asynchronous preemption (native only; see os_linux.c):
  *   gort__os_async_preempt_init()   install the preemption signal handler;

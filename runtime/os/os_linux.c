@@ -444,3 +444,30 @@ long gort__os_write_nosigpipe(int fd, const void *buf, size_t n) {
   errno = e;
   return k;
 }
+
+struct data_walk {
+  void (*fn)(const void *lo, const void *hi, void *arg);
+  void *arg;
+};
+
+static int each_exec_data(struct dl_phdr_info *info, size_t size, void *d) {
+  (void)size;
+  struct data_walk *w = d;
+  /* The first object is the executable: its writable segments hold
+   * .data and .bss (and relocated pointers, harmless to scan). */
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    if (ph->p_type == PT_LOAD && (ph->p_flags & PF_W)) {
+      const char *lo = (const char *)(info->dlpi_addr + ph->p_vaddr);
+      w->fn(lo, lo + ph->p_memsz, w->arg);
+    }
+  }
+  return 1;
+}
+
+void gort__os_data_ranges(void (*fn)(const void *lo, const void *hi,
+                                     void *arg),
+                          void *arg) {
+  struct data_walk w = {fn, arg};
+  dl_iterate_phdr(each_exec_data, &w);
+}

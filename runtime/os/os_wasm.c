@@ -185,3 +185,13 @@ _Noreturn void gort__os_resume_context(const void *saved) {
 long gort__os_write_nosigpipe(int fd, const void *buf, size_t n) {
   return write(fd, buf, n); /* no signals here */
 }
+
+/* wasm-ld's bounds of the data segment (data and bss). */
+extern unsigned char __global_base[];
+extern unsigned char __data_end[];
+
+void gort__os_data_ranges(void (*fn)(const void *lo, const void *hi,
+                                     void *arg),
+                          void *arg) {
+  fn(__global_base, __data_end, arg);
+}
