@@ -44,6 +44,13 @@ static void refill_cache(struct mspan *s, uint32_t whole_word_index) {
   s->alloc_cache = ~s->alloc_bits[whole_word_index / 64];
 }
 
+/* freeindex is written only by the owning P but read by find_object from
+ * anywhere (relaxed: a stale value is an older, smaller one, which only
+ * calls a just-allocated object free to a reader that cannot own it). */
+static void set_freeindex(struct mspan *s, uint32_t idx) {
+  __atomic_store_n(&s->freeindex, (uint16_t)idx, __ATOMIC_RELAXED);
+}
+
 /* The next free slot at or after freeindex, or nelems. */
 static uint32_t next_free_index(struct mspan *s) {
   uint32_t idx = s->freeindex;
@@ -55,9 +62,9 @@ static uint32_t next_free_index(struct mspan *s) {
       if (idx >= s->nelems)
         break;
       s->alloc_cache = bit + 1 < 64 ? cache >> (bit + 1) : 0;
-      s->freeindex = (uint16_t)(idx + 1);
-      if (s->freeindex % 64 == 0 && s->freeindex < s->nelems)
-        refill_cache(s, s->freeindex);
+      set_freeindex(s, idx + 1);
+      if ((idx + 1) % 64 == 0 && idx + 1 < s->nelems)
+        refill_cache(s, idx + 1);
       return idx;
     }
     /* The rest of this word is allocated: go to the next one. */
@@ -65,9 +72,9 @@ static uint32_t next_free_index(struct mspan *s) {
     if (idx >= s->nelems)
       break;
     refill_cache(s, idx);
-    s->freeindex = (uint16_t)idx;
+    set_freeindex(s, idx);
   }
-  s->freeindex = s->nelems;
+  set_freeindex(s, s->nelems);
   return s->nelems;
 }
 
@@ -143,7 +150,7 @@ static void *alloc_large(struct mcache *c, size_t size, bool noscan) {
     return NULL;
   s->elemsize = npages * GORT_PAGE_SIZE;
   s->nelems = 1;
-  s->freeindex = 1;
+  set_freeindex(s, 1);
   s->alloc_count = 1;
   if (s->needzero)
     memset((void *)s->base, 0, size);
@@ -180,7 +187,7 @@ void *gort__find_object(const void *p, struct mspan **span) {
                      : (uint32_t)(((uint64_t)off * s->divmagic) >> 32);
   if (idx >= s->nelems)
     return NULL; /* the span's tail, past its last object */
-  bool allocated = idx < s->freeindex ||
+  bool allocated = idx < __atomic_load_n(&s->freeindex, __ATOMIC_RELAXED) ||
                    (s->alloc_bits[idx / 64] >> (idx % 64) & 1);
   return allocated ? (void *)(s->base + idx * s->elemsize) : NULL;
 }

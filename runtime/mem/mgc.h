@@ -30,4 +30,8 @@ void gort__gc_mark_drain(void);
 /* Free what is unmarked; every P's cache is emptied first. */
 void gort__gc_sweep(struct gort__sweep_result *r);
 
+/* A whole stop-the-world collection, from a goroutine (mgccycle.c): the
+ * caller parks while another goroutine runs it. 0, or GORT_ENOMEM. */
+int gort__gc_collect(struct gort__sweep_result *result);
+
 #endif

@@ -475,6 +475,12 @@ static struct p *procresize_locked(int32_t nprocs, struct m *mp) {
   return runnable;
 }
 
+static gort_mutex world_mu = GORT_MUTEX_INIT;
+
+void gort__world_lock(void) { gort_mutex_lock(&world_mu); }
+
+void gort__world_unlock(void) { gort_mutex_unlock(&world_mu); }
+
 void gort__start_the_world(int32_t nprocs) {
   struct m *mp = gort__getm();
   gort__lock(&gort__sched.lock);

@@ -22,6 +22,10 @@ void gort__handoffp(struct p *pp);
 void gort__gcstopm(struct m *mp);
 void gort__stop_the_world(void);
 void gort__start_the_world(int32_t nprocs);
+/* One stop-the-world at a time (Go's worldsema): a goroutine lock taken
+ * around stop ... start by every user (GOMAXPROCS changes, the GC). */
+void gort__world_lock(void);
+void gort__world_unlock(void);
 void gort__procinit(struct m *m0, int32_t nprocs);
 
 /* proc.c */

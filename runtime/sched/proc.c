@@ -893,8 +893,10 @@ int gort_set_maxprocs(int n) {
     return prev;
   if (n > MAX_PROCS)
     return GORT_EINVAL;
+  gort__world_lock();
   gort__stop_the_world();
   gort__start_the_world(n);
+  gort__world_unlock();
   return prev;
 }
 
