@@ -9,8 +9,9 @@
  *          which takes fresh spans from the page heap;
  *   large  above 32 KiB: a span of its own from the page heap.
  *
- * Nothing frees objects yet: the collector will (sweeping resets a span's
- * free slots from its mark bits). Until then this layer is internal.
+ * Objects are freed only by a collection (mgc.h: sweeping resets a span's
+ * free slots from its mark bits); this layer stays internal until the
+ * collector sees every root (docs/ARCHITECTURE.md, "Memory").
  *
  * Invariants:
  *   - A span is cached by at most one P (mspan.in_cache), and then only

@@ -63,8 +63,8 @@ struct mspan {
   uint16_t alloc_count;
   uint64_t alloc_cache;      /* ~alloc_bits from freeindex & ~63, shifted
                                 so bit 0 is object freeindex */
-  /* Objects allocated as of the last sweep (no sweep yet: all zero); the
-   * slots at or above freeindex with a 0 bit are free. */
+  /* Objects allocated as of the last sweep (all zero before the first);
+   * the slots at or above freeindex with a 0 bit are free. */
   uint64_t alloc_bits[MAX_SPAN_OBJECTS / 64];
   /* Objects found reachable by the current mark (mgc.c); sweeping makes
    * them the new alloc bits. */
