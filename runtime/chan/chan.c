@@ -76,6 +76,44 @@ struct sudog *gort__waitq_dequeue(struct waitq *q) {
 
 /* ---- make / free -------------------------------------------------------- */
 
+/* ---- buffers as GC roots ------------------------------------------------ */
+
+static struct mutex chan_roots_lock;
+static struct hchan *chan_roots;
+
+static bool may_hold_pointer(const struct hchan *c) {
+  return c->dataqsiz > 0 && c->elemsize >= sizeof(void *);
+}
+
+static void roots_add(struct hchan *c) {
+  gort__lock(&chan_roots_lock);
+  c->roots_next = chan_roots;
+  if (chan_roots)
+    chan_roots->roots_prev = c;
+  chan_roots = c;
+  gort__unlock(&chan_roots_lock);
+}
+
+static void roots_remove(struct hchan *c) {
+  gort__lock(&chan_roots_lock);
+  if (c->roots_prev)
+    c->roots_prev->roots_next = c->roots_next;
+  else
+    chan_roots = c->roots_next;
+  if (c->roots_next)
+    c->roots_next->roots_prev = c->roots_prev;
+  gort__unlock(&chan_roots_lock);
+}
+
+void gort__chan_each_buffer(void (*fn)(const void *lo, const void *hi,
+                                       void *arg),
+                            void *arg) {
+  gort__lock(&chan_roots_lock);
+  for (struct hchan *c = chan_roots; c; c = c->roots_next)
+    fn(c->buf, c->buf + c->dataqsiz * c->elemsize, arg);
+  gort__unlock(&chan_roots_lock);
+}
+
 gort_chan *gort_chan_make(size_t elem_size, size_t cap) {
   if (elem_size >= MAX_ELEM_SIZE)
     return NULL;
@@ -88,6 +126,8 @@ gort_chan *gort_chan_make(size_t elem_size, size_t cap) {
   c->elemsize = (uint32_t)elem_size;
   c->dataqsiz = cap;
   c->buf = (unsigned char *)(c + 1);
+  if (may_hold_pointer(c))
+    roots_add(c);
   return (gort_chan *)c;
 }
 
@@ -100,6 +140,8 @@ void gort_chan_free(gort_chan *ch) {
   gort__unlock(&c->lock);
   if (busy)
     gort__panic("gort_chan_free: goroutines are still waiting on the channel");
+  if (may_hold_pointer(c))
+    roots_remove(c);
   free(c);
 }
 

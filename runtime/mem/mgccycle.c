@@ -33,6 +33,7 @@ static void run_cycle(void *arg) {
   gort__gc_mark_begin();
   gort__gc_mark_goroutines(); /* all but this one, which holds nothing */
   gort__gc_mark_globals();
+  gort__gc_mark_runtime_objects();
   gort__gc_mark_drain();
   gort__gc_sweep(c->result);
   gort__start_the_world(procs);

@@ -14,6 +14,11 @@
  *
  * Globals: the program's data and bss (os.h's data ranges).
  *
+ * The runtime's own objects that hold user values: for now the buffers of
+ * channels whose elements can hold a pointer (chan.c keeps a list).
+ * Still to come: context values, timer and AfterFunc arguments, errgroup
+ * and singleflight arguments and results (docs/ARCHITECTURE.md).
+ *
  * Invariants: called with the world stopped; only the caller's own
  * goroutine may be running, and it is not scanned (it must hold no heap
  * pointer the collection has to keep, or keep it in a root range).
@@ -21,6 +26,7 @@
  * Locking: allglock while walking allgs.
  */
 #include "../arch/context.h"
+#include "../chan/chan.h"
 #include "../debug/print.h"
 #include "../os/os.h"
 #include "../sched/runtime2.h"
@@ -66,3 +72,7 @@ static void mark_data(const void *lo, const void *hi, void *arg) {
 }
 
 void gort__gc_mark_globals(void) { gort__os_data_ranges(mark_data, NULL); }
+
+void gort__gc_mark_runtime_objects(void) {
+  gort__chan_each_buffer(mark_data, NULL);
+}

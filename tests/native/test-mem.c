@@ -617,3 +617,37 @@ TEST_IMPL(mem_gc_collect) {
   CHECK(r.objects_live < made / 4);
   return 0;
 }
+
+/* ---- mem_gc_chan_roots: values waiting in a channel buffer stay ------------------
+ * A goroutine that has exited sent the only pointers to its chains into
+ * a buffered channel; a collection must keep them. */
+
+enum { IN_FLIGHT = 16 };
+static gort_waitgroup sender_done = GORT_WAITGROUP_INIT;
+
+static void chain_sender(void *p) {
+  gort_chan *c = p;
+  for (uint64_t i = 0; i < IN_FLIGHT; i++) {
+    struct node *head = make_chain(500 + i);
+    gort_chan_send(c, &head);
+  }
+  gort_waitgroup_done(&sender_done);
+}
+
+TEST_IMPL(mem_gc_chan_roots) {
+  gort_chan *c = gort_chan_make(sizeof(struct node *), IN_FLIGHT);
+  gort_waitgroup_add(&sender_done, 1);
+  gort_go(chain_sender, c);
+  gort_waitgroup_wait(&sender_done);
+  struct gort__sweep_result r;
+  CHECK_EQ(gort__gc_collect(&r), 0);
+  CHECK(r.objects_live >= IN_FLIGHT * CHAIN_GC);
+  CHECK(r.objects_freed > 0); /* the garbage made beside the chains */
+  for (uint64_t i = 0; i < IN_FLIGHT; i++) {
+    struct node *head;
+    gort_chan_recv(c, &head);
+    check_chain(head, 500 + i);
+  }
+  gort_chan_free(c);
+  return 0;
+}
