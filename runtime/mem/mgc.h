@@ -25,7 +25,8 @@ void gort__gc_mark_range(const void *lo, const void *hi);
  * global data (mgcroots.c). */
 void gort__gc_mark_goroutines(void);
 void gort__gc_mark_globals(void);
-/* The runtime's objects that hold user values (channel buffers). */
+/* The runtime's objects that hold user values (channel buffers, context
+ * keys and values). */
 void gort__gc_mark_runtime_objects(void);
 /* Scan marked objects that may hold pointers until none is left. */
 void gort__gc_mark_drain(void);

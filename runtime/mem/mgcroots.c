@@ -14,10 +14,11 @@
  *
  * Globals: the program's data and bss (os.h's data ranges).
  *
- * The runtime's own objects that hold user values: for now the buffers of
- * channels whose elements can hold a pointer (chan.c keeps a list).
- * Still to come: context values, timer and AfterFunc arguments, errgroup
- * and singleflight arguments and results (docs/ARCHITECTURE.md).
+ * The runtime's own objects that hold user values: the buffers of
+ * channels whose elements can hold a pointer, and the keys and values of
+ * value contexts (chan.c and context.c keep lists). Still to come: timer
+ * and AfterFunc arguments, errgroup and singleflight arguments and
+ * results (docs/ARCHITECTURE.md).
  *
  * Invariants: called with the world stopped; only the caller's own
  * goroutine may be running, and it is not scanned (it must hold no heap
@@ -27,6 +28,7 @@
  */
 #include "../arch/context.h"
 #include "../chan/chan.h"
+#include "../context/context.h"
 #include "../debug/print.h"
 #include "../os/os.h"
 #include "../sched/runtime2.h"
@@ -75,4 +77,5 @@ void gort__gc_mark_globals(void) { gort__os_data_ranges(mark_data, NULL); }
 
 void gort__gc_mark_runtime_objects(void) {
   gort__chan_each_buffer(mark_data, NULL);
+  gort__ctx_each_value(mark_data, NULL);
 }

@@ -651,3 +651,32 @@ TEST_IMPL(mem_gc_chan_roots) {
   gort_chan_free(c);
   return 0;
 }
+
+/* ---- mem_gc_ctx_roots: a context's value stays ---------------------------------- */
+
+static int ctx_key;
+static gort_ctx *value_ctx;
+static gort_waitgroup ctx_maker_done = GORT_WAITGROUP_INIT;
+
+static void ctx_maker(void *p) {
+  (void)p;
+  value_ctx = gort_ctx_with_value(gort_ctx_background(), &ctx_key,
+                                  make_chain(900));
+  CHECK(value_ctx != NULL);
+  gort_waitgroup_done(&ctx_maker_done);
+}
+
+TEST_IMPL(mem_gc_ctx_roots) {
+  gort_waitgroup_add(&ctx_maker_done, 1);
+  gort_go(ctx_maker, NULL);
+  gort_waitgroup_wait(&ctx_maker_done);
+  struct gort__sweep_result r;
+  CHECK_EQ(gort__gc_collect(&r), 0);
+  CHECK(r.objects_live >= CHAIN_GC);
+  check_chain(gort_ctx_value(value_ctx, &ctx_key), 900);
+  /* Released, the value is garbage at the next collection. */
+  gort_ctx_release(value_ctx);
+  CHECK_EQ(gort__gc_collect(&r), 0);
+  CHECK(r.objects_freed >= CHAIN_GC / 2);
+  return 0;
+}
