@@ -78,40 +78,8 @@ struct sudog *gort__waitq_dequeue(struct waitq *q) {
 
 /* ---- buffers as GC roots ------------------------------------------------ */
 
-static struct mutex chan_roots_lock;
-static struct hchan *chan_roots;
-
 static bool may_hold_pointer(const struct hchan *c) {
   return c->dataqsiz > 0 && c->elemsize >= sizeof(void *);
-}
-
-static void roots_add(struct hchan *c) {
-  gort__lock(&chan_roots_lock);
-  c->roots_next = chan_roots;
-  if (chan_roots)
-    chan_roots->roots_prev = c;
-  chan_roots = c;
-  gort__unlock(&chan_roots_lock);
-}
-
-static void roots_remove(struct hchan *c) {
-  gort__lock(&chan_roots_lock);
-  if (c->roots_prev)
-    c->roots_prev->roots_next = c->roots_next;
-  else
-    chan_roots = c->roots_next;
-  if (c->roots_next)
-    c->roots_next->roots_prev = c->roots_prev;
-  gort__unlock(&chan_roots_lock);
-}
-
-void gort__chan_each_buffer(void (*fn)(const void *lo, const void *hi,
-                                       void *arg),
-                            void *arg) {
-  gort__lock(&chan_roots_lock);
-  for (struct hchan *c = chan_roots; c; c = c->roots_next)
-    fn(c->buf, c->buf + c->dataqsiz * c->elemsize, arg);
-  gort__unlock(&chan_roots_lock);
 }
 
 gort_chan *gort_chan_make(size_t elem_size, size_t cap) {
@@ -127,7 +95,7 @@ gort_chan *gort_chan_make(size_t elem_size, size_t cap) {
   c->dataqsiz = cap;
   c->buf = (unsigned char *)(c + 1);
   if (may_hold_pointer(c))
-    roots_add(c);
+    gort__gc_root_add(&c->root, c->buf, c->buf + bufsize);
   return (gort_chan *)c;
 }
 
@@ -141,7 +109,7 @@ void gort_chan_free(gort_chan *ch) {
   if (busy)
     gort__panic("gort_chan_free: goroutines are still waiting on the channel");
   if (may_hold_pointer(c))
-    roots_remove(c);
+    gort__gc_root_remove(&c->root);
   free(c);
 }
 

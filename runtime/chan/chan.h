@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../mem/mgc.h"
 #include "../sched/runtime2.h"
 
 struct waitq {
@@ -35,16 +36,10 @@ struct hchan {
   size_t sendx, recvx;
   struct waitq recvq, sendq;
   unsigned char *buf; /* dataqsiz * elemsize bytes, after the struct */
-  /* Buffered channels whose elements can hold a pointer are on a list the
-   * collector scans (chan_roots_lock). */
-  struct hchan *roots_prev, *roots_next;
+  /* The buffer as a collector root, when its elements can hold a pointer
+   * (buffered, at least pointer-sized). */
+  struct gc_root root;
 };
-
-/* For the collector, world stopped: fn(lo, hi, arg) over the buffer of
- * every channel whose elements can hold a pointer. */
-void gort__chan_each_buffer(void (*fn)(const void *lo, const void *hi,
-                                       void *arg),
-                            void *arg);
 
 void gort__waitq_enqueue(struct waitq *q, struct sudog *sg);
 /* Takes the first sudog that can still be used: for a select, only if its

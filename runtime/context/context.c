@@ -162,40 +162,6 @@ static void remove_from_parent(struct ctx *c) {
   gort__unlock(&p->mu);
 }
 
-/* ---- value contexts as GC roots ------------------------------------------ */
-
-static struct mutex values_lock;
-static struct ctx *values;
-
-static void values_add(struct ctx *c) {
-  gort__lock(&values_lock);
-  c->values_next = values;
-  if (values)
-    values->values_prev = c;
-  values = c;
-  gort__unlock(&values_lock);
-}
-
-static void values_remove(struct ctx *c) {
-  gort__lock(&values_lock);
-  if (c->values_prev)
-    c->values_prev->values_next = c->values_next;
-  else
-    values = c->values_next;
-  if (c->values_next)
-    c->values_next->values_prev = c->values_prev;
-  gort__unlock(&values_lock);
-}
-
-void gort__ctx_each_value(void (*fn)(const void *lo, const void *hi,
-                                     void *arg),
-                          void *arg) {
-  gort__lock(&values_lock);
-  for (struct ctx *c = values; c; c = c->values_next)
-    fn(&c->key, &c->val + 1, arg);
-  gort__unlock(&values_lock);
-}
-
 /* ---- freeing ------------------------------------------------------------ */
 
 /* The end of destroy: frees c, returns its parent (whose reference the
@@ -206,7 +172,7 @@ static struct ctx *finish(struct ctx *c) {
     gort_chan_free((gort_chan *)d); /* panics if someone still waits */
   struct ctx *p = c->parent;
   if (c->kind == CTX_VALUE)
-    values_remove(c);
+    gort__gc_root_remove(&c->value_root);
   free(c);
   return p;
 }
@@ -450,7 +416,7 @@ gort_ctx *gort_ctx_with_value(gort_ctx *parent, const void *key, void *val) {
     return NULL;
   c->key = key;
   c->val = val;
-  values_add(c);
+  gort__gc_root_add(&c->value_root, &c->key, &c->val + 1);
   return (gort_ctx *)c;
 }
 

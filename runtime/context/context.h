@@ -32,6 +32,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../mem/mgc.h"
 #include "../sched/runtime2.h"
 #include "../time/timer.h"
 
@@ -66,11 +67,10 @@ struct ctx {
   /* cancel's worklist (the canceller holding a reference on us). */
   struct ctx *work_next;
 
-  /* CTX_VALUE: key and val side by side (the collector scans the pair);
-   * every value context is on a list the collector walks (values_lock). */
+  /* CTX_VALUE: key and val side by side, a collector root as a pair. */
   const void *key;
   void *val;
-  struct ctx *values_prev, *values_next;
+  struct gc_root value_root;
 
   /* CTX_CANCEL, CTX_TIMER */
   struct mutex mu;
@@ -92,11 +92,5 @@ struct ctx {
   void *arg;
   _Atomic uint32_t afstate; /* AF_* bits */
 };
-
-/* For the collector, world stopped: fn(lo, hi, arg) over the key and
- * value of every value context. */
-void gort__ctx_each_value(void (*fn)(const void *lo, const void *hi,
-                                     void *arg),
-                          void *arg);
 
 #endif

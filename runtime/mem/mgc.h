@@ -25,8 +25,16 @@ void gort__gc_mark_range(const void *lo, const void *hi);
  * global data (mgcroots.c). */
 void gort__gc_mark_goroutines(void);
 void gort__gc_mark_globals(void);
-/* The runtime's objects that hold user values (channel buffers, context
- * keys and values). */
+/* A range of runtime-owned memory that may hold user pointers (a channel
+ * buffer, a context's key and value): registered while its object lives,
+ * scanned by every collection. Embedded in that object. */
+struct gc_root {
+  const void *lo, *hi;
+  struct gc_root *prev, *next; /* (the registry's lock) */
+};
+void gort__gc_root_add(struct gc_root *r, const void *lo, const void *hi);
+void gort__gc_root_remove(struct gc_root *r);
+/* Scan every registered range. */
 void gort__gc_mark_runtime_objects(void);
 /* Scan marked objects that may hold pointers until none is left. */
 void gort__gc_mark_drain(void);

@@ -14,11 +14,13 @@
  *
  * Globals: the program's data and bss (os.h's data ranges).
  *
- * The runtime's own objects that hold user values: the buffers of
- * channels whose elements can hold a pointer, and the keys and values of
- * value contexts (chan.c and context.c keep lists). Still to come: timer
- * and AfterFunc arguments, errgroup and singleflight arguments and
+ * The runtime's own objects that hold user values register the ranges
+ * that do (gort__gc_root_add): the buffers of channels whose elements can
+ * hold a pointer, the keys and values of value contexts. Still to come:
+ * timer and AfterFunc arguments, errgroup and singleflight arguments and
  * results (docs/ARCHITECTURE.md).
+ *
+ * Locking: roots_lock (a leaf) guards the registry.
  *
  * Invariants: called with the world stopped; only the caller's own
  * goroutine may be running, and it is not scanned (it must hold no heap
@@ -27,8 +29,6 @@
  * Locking: allglock while walking allgs.
  */
 #include "../arch/context.h"
-#include "../chan/chan.h"
-#include "../context/context.h"
 #include "../debug/print.h"
 #include "../os/os.h"
 #include "../sched/runtime2.h"
@@ -75,7 +75,35 @@ static void mark_data(const void *lo, const void *hi, void *arg) {
 
 void gort__gc_mark_globals(void) { gort__os_data_ranges(mark_data, NULL); }
 
+static struct mutex roots_lock;
+static struct gc_root *roots;
+
+void gort__gc_root_add(struct gc_root *r, const void *lo, const void *hi) {
+  r->lo = lo;
+  r->hi = hi;
+  r->prev = NULL;
+  gort__lock(&roots_lock);
+  r->next = roots;
+  if (roots)
+    roots->prev = r;
+  roots = r;
+  gort__unlock(&roots_lock);
+}
+
+void gort__gc_root_remove(struct gc_root *r) {
+  gort__lock(&roots_lock);
+  if (r->prev)
+    r->prev->next = r->next;
+  else
+    roots = r->next;
+  if (r->next)
+    r->next->prev = r->prev;
+  gort__unlock(&roots_lock);
+}
+
 void gort__gc_mark_runtime_objects(void) {
-  gort__chan_each_buffer(mark_data, NULL);
-  gort__ctx_each_value(mark_data, NULL);
+  gort__lock(&roots_lock);
+  for (struct gc_root *r = roots; r; r = r->next)
+    gort__gc_mark_range(r->lo, r->hi);
+  gort__unlock(&roots_lock);
 }
