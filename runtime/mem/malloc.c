@@ -181,15 +181,11 @@ void *gort__find_object(const void *p, struct mspan **span) {
     *span = s;
   if (s == NULL)
     return NULL;
-  uintptr_t off = (uintptr_t)p - s->base;
-  uint32_t idx = (s->spanclass >> 1) == 0
-                     ? 0
-                     : (uint32_t)(((uint64_t)off * s->divmagic) >> 32);
+  uint32_t idx = gort__object_index(s, (uintptr_t)p);
   if (idx >= s->nelems)
     return NULL; /* the span's tail, past its last object */
-  bool allocated = idx < __atomic_load_n(&s->freeindex, __ATOMIC_RELAXED) ||
-                   (s->alloc_bits[idx / 64] >> (idx % 64) & 1);
-  return allocated ? (void *)(s->base + idx * s->elemsize) : NULL;
+  return gort__slot_allocated(s, idx) ? (void *)(s->base + idx * s->elemsize)
+                                      : NULL;
 }
 
 /* ---- the cache as a whole ---------------------------------------------------- */

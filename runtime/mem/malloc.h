@@ -54,6 +54,23 @@ struct mcentral {
   uint64_t spans_made;
 };
 
+/* The index of the object slot holding address p of span s (0 for a
+ * large object's span). */
+static inline uint32_t gort__object_index(const struct mspan *s,
+                                          uintptr_t p) {
+  if ((s->spanclass >> 1) == 0)
+    return 0;
+  return (uint32_t)(((uint64_t)(p - s->base) * s->divmagic) >> 32);
+}
+
+/* Slot idx holds an allocated object: below freeindex (read relaxed: the
+ * owning P may be moving it), or allocated as of the last sweep. */
+static inline bool gort__slot_allocated(const struct mspan *s,
+                                        uint32_t idx) {
+  return idx < __atomic_load_n(&s->freeindex, __ATOMIC_RELAXED) ||
+         (s->alloc_bits[idx / 64] >> (idx % 64) & 1);
+}
+
 /* Allocate size bytes, zeroed; noscan: the object holds no pointers. Must
  * run in a goroutine (it uses the P's cache). NULL only when out of
  * memory. size 0 gives one shared address. */

@@ -18,35 +18,14 @@ static struct mcentral central[NUM_SPAN_CLASSES];
 static int central_ready; /* __atomic */
 static struct mutex central_init_lock;
 
-static void list_init(struct span_list *l) {
-  l->head.next = l->head.prev = &l->head;
-}
-
-static void push(struct span_list *l, struct mspan *s) {
-  s->next = l->head.next;
-  s->prev = &l->head;
-  l->head.next->prev = s;
-  l->head.next = s;
-}
-
-static struct mspan *pop(struct span_list *l) {
-  struct mspan *s = l->head.next;
-  if (s == &l->head)
-    return NULL;
-  s->prev->next = s->next;
-  s->next->prev = s->prev;
-  s->next = s->prev = NULL;
-  return s;
-}
-
 static void init_once(void) {
   if (__atomic_load_n(&central_ready, __ATOMIC_ACQUIRE))
     return;
   gort__lock(&central_init_lock);
   if (!central_ready) {
     for (int i = 0; i < NUM_SPAN_CLASSES; i++) {
-      list_init(&central[i].partial);
-      list_init(&central[i].full);
+      gort__span_list_init(&central[i].partial);
+      gort__span_list_init(&central[i].full);
     }
     __atomic_store_n(&central_ready, 1, __ATOMIC_RELEASE);
   }
@@ -69,7 +48,7 @@ struct mspan *gort__mcentral_cache_span(uint8_t spanclass) {
   init_once();
   struct mcentral *c = &central[spanclass];
   gort__lock(&c->lock);
-  struct mspan *s = pop(&c->partial);
+  struct mspan *s = gort__span_list_pop(&c->partial);
   if (s == NULL) {
     uint8_t sizeclass = spanclass >> 1;
     s = gort__mheap_alloc(gort__class_to_npages[sizeclass], spanclass);
@@ -90,7 +69,7 @@ void gort__mcentral_uncache_span(struct mspan *s) {
   if (!s->in_cache)
     gort__throw("runtime: mcentral: uncache of a span not cached");
   s->in_cache = false;
-  push(s->alloc_count < s->nelems ? &c->partial : &c->full, s);
+  gort__span_list_push(s->alloc_count < s->nelems ? &c->partial : &c->full, s);
   gort__unlock(&c->lock);
 }
 
@@ -98,8 +77,8 @@ void gort__mcentral_reset(void) {
   init_once();
   for (int i = 0; i < NUM_SPAN_CLASSES; i++) {
     gort__lock(&central[i].lock);
-    list_init(&central[i].partial);
-    list_init(&central[i].full);
+    gort__span_list_init(&central[i].partial);
+    gort__span_list_init(&central[i].full);
     gort__unlock(&central[i].lock);
   }
 }
@@ -107,7 +86,7 @@ void gort__mcentral_reset(void) {
 void gort__mcentral_return(struct mspan *s) {
   struct mcentral *c = &central[s->spanclass];
   gort__lock(&c->lock);
-  push(s->alloc_count < s->nelems ? &c->partial : &c->full, s);
+  gort__span_list_push(s->alloc_count < s->nelems ? &c->partial : &c->full, s);
   gort__unlock(&c->lock);
 }
 

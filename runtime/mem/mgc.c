@@ -36,12 +36,6 @@ static struct {
   size_t len, cap;
 } gray;
 
-static uint32_t object_index(const struct mspan *s, uintptr_t obj) {
-  if ((s->spanclass >> 1) == 0)
-    return 0;
-  return (uint32_t)(((uint64_t)(obj - s->base) * s->divmagic) >> 32);
-}
-
 static void push_gray(uintptr_t obj) {
   if (gray.len == gray.cap) {
     size_t ncap = gray.cap ? gray.cap * 2 : 1024;
@@ -60,7 +54,7 @@ static void mark_word(uintptr_t w) {
   void *obj = gort__find_object((const void *)w, &s);
   if (obj == NULL)
     return;
-  uint32_t idx = object_index(s, (uintptr_t)obj);
+  uint32_t idx = gort__object_index(s, (uintptr_t)obj);
   uint64_t bit = (uint64_t)1 << (idx % 64);
   if (s->mark_bits[idx / 64] & bit)
     return;
@@ -121,11 +115,9 @@ static uint32_t count_bits(const uint64_t *bits, uint32_t n) {
 static bool sweep_span(struct mspan *s, struct gort__sweep_result *r) {
   bool large = (s->spanclass >> 1) == 0;
   uint32_t live = count_bits(s->mark_bits, s->nelems);
-  /* Allocated before: below freeindex, or set in the old alloc bits. */
-  uint32_t was = 0;
+  uint32_t was = 0; /* objects allocated before this collection */
   for (uint32_t i = 0; i < s->nelems; i++)
-    if (i < s->freeindex || (s->alloc_bits[i / 64] >> (i % 64) & 1))
-      was++;
+    was += gort__slot_allocated(s, i);
   r->objects_freed += was - live;
   r->bytes_freed += (uint64_t)(was - live) * s->elemsize;
   r->objects_live += live;

@@ -19,28 +19,7 @@
 
 struct mheap gort__mheap;
 
-/* ---- span lists and the span pool (lock) --------------------------------- */
-
-static void list_init(struct span_list *l) {
-  l->head.next = l->head.prev = &l->head;
-}
-
-static bool list_empty(const struct span_list *l) {
-  return l->head.next == &l->head;
-}
-
-static void list_insert(struct span_list *l, struct mspan *s) {
-  s->next = l->head.next;
-  s->prev = &l->head;
-  l->head.next->prev = s;
-  l->head.next = s;
-}
-
-static void list_remove(struct mspan *s) {
-  s->prev->next = s->next;
-  s->next->prev = s->prev;
-  s->next = s->prev = NULL;
-}
+/* ---- free lists and the span pool (lock) --------------------------------- */
 
 static struct span_list *list_for(uintptr_t npages) {
   return npages < FREE_LISTS ? &gort__mheap.free[npages]
@@ -126,8 +105,8 @@ static bool heap_init_locked(void) {
   if (h->arenas == NULL)
     return false;
   for (int i = 0; i < FREE_LISTS; i++)
-    list_init(&h->free[i]);
-  list_init(&h->free_large);
+    gort__span_list_init(&h->free[i]);
+  gort__span_list_init(&h->free_large);
   return true;
 }
 
@@ -208,25 +187,25 @@ static void insert_free(struct mspan *s) {
       s->base >= GORT_PAGE_SIZE ? span_at(s->base - GORT_PAGE_SIZE) : NULL;
   if (before && before->state == SPAN_FREE &&
       gort__span_limit(before) == s->base) {
-    list_remove(before);
+    gort__span_list_remove(before);
     s->base = before->base;
     s->npages += before->npages;
     span_dispose(before);
   }
   struct mspan *after = span_at(gort__span_limit(s));
   if (after && after->state == SPAN_FREE && after->base == gort__span_limit(s)) {
-    list_remove(after);
+    gort__span_list_remove(after);
     s->npages += after->npages;
     span_dispose(after);
   }
   record(s);
-  list_insert(list_for(s->npages), s);
+  gort__span_list_push(list_for(s->npages), s);
 }
 
 static struct mspan *find_free(uintptr_t npages) {
   struct mheap *h = &gort__mheap;
   for (uintptr_t n = npages; n < FREE_LISTS; n++)
-    if (!list_empty(&h->free[n]))
+    if (!gort__span_list_empty(&h->free[n]))
       return h->free[n].head.next;
   struct mspan *best = NULL;
   for (struct mspan *s = h->free_large.head.next; s != &h->free_large.head;
@@ -253,7 +232,7 @@ struct mspan *gort__mheap_alloc(uintptr_t npages, uint8_t spanclass) {
     gort__unlock(&h->lock);
     return NULL;
   }
-  list_remove(s);
+  gort__span_list_remove(s);
   h->pages_free -= s->npages;
   if (s->npages > npages) {
     /* Split: the tail stays free. */
@@ -270,7 +249,7 @@ struct mspan *gort__mheap_alloc(uintptr_t npages, uint8_t spanclass) {
     h->pages_free += rest->npages;
     rest->state = SPAN_FREE;
     record(rest);
-    list_insert(list_for(rest->npages), rest);
+    gort__span_list_push(list_for(rest->npages), rest);
   }
   s->spanclass = spanclass;
   s->needzero = false;

@@ -86,6 +86,38 @@ struct span_list {
   struct mspan head; /* sentinel of a circular list */
 };
 
+/* Span lists (the list owner's lock held): the heap's free lists and the
+ * central lists share them. */
+static inline void gort__span_list_init(struct span_list *l) {
+  l->head.next = l->head.prev = &l->head;
+}
+
+static inline bool gort__span_list_empty(const struct span_list *l) {
+  return l->head.next == &l->head;
+}
+
+static inline void gort__span_list_push(struct span_list *l, struct mspan *s) {
+  s->next = l->head.next;
+  s->prev = &l->head;
+  l->head.next->prev = s;
+  l->head.next = s;
+}
+
+static inline void gort__span_list_remove(struct mspan *s) {
+  s->prev->next = s->next;
+  s->next->prev = s->prev;
+  s->next = s->prev = NULL;
+}
+
+/* The first span, taken off the list; NULL if empty. */
+static inline struct mspan *gort__span_list_pop(struct span_list *l) {
+  if (gort__span_list_empty(l))
+    return NULL;
+  struct mspan *s = l->head.next;
+  gort__span_list_remove(s);
+  return s;
+}
+
 struct mheap {
   struct mutex lock;
   struct heap_arena **arenas; /* [ARENA_COUNT], reserved lazily */
