@@ -557,6 +557,13 @@ static bool any_local_work(void) {
   return found;
 }
 
+/* A G the poller handed back (G_WAITING) becomes runnable. */
+static void polled_runnable(struct g *gp) {
+  gp->waitreason = WAIT_NONE;
+  gp->waiting_on = NULL;
+  gort__casgstatus(gp, G_WAITING, G_RUNNABLE);
+}
+
 /* injectglist makes the Gs of list (linked by schedlink, G_WAITING: the
  * poller's) runnable: with a P, as many as there are idle Ps go to the
  * global queue, each with an M started for it, and the rest to this P's
@@ -566,11 +573,8 @@ void gort__injectglist(struct g *list) {
   if (list == NULL)
     return;
   int32_t n = 0;
-  for (struct g *gp = list; gp; gp = gp->schedlink, n++) {
-    gp->waitreason = WAIT_NONE;
-    gp->waiting_on = NULL;
-    gort__casgstatus(gp, G_WAITING, G_RUNNABLE);
-  }
+  for (struct g *gp = list; gp; gp = gp->schedlink, n++)
+    polled_runnable(gp);
   struct m *mp = gort__getm();
   struct p *pp = mp ? mp->p : NULL;
   int32_t global = pp == NULL ? n
@@ -602,9 +606,7 @@ static struct g *take_polled(struct g *list) {
   struct g *gp = list;
   gort__injectglist(gp->schedlink);
   gp->schedlink = NULL;
-  gp->waitreason = WAIT_NONE;
-  gp->waiting_on = NULL;
-  gort__casgstatus(gp, G_WAITING, G_RUNNABLE);
+  polled_runnable(gp);
   return gp;
 }
 
