@@ -104,10 +104,21 @@ static void collect(struct mspan *s, void *arg) {
   v->items[v->len++] = s;
 }
 
+/* Set bits in x, by halves (math/bits.OnesCount64's method). Not
+ * __builtin_popcountll: without -mpopcnt it calls libgcc's __popcountdi2,
+ * which the linker puts in the program's own .text, where asynchronous
+ * preemption could stop the runtime (tests/runtime-symbols.cmake). */
+static uint32_t ones64(uint64_t x) {
+  x = x - ((x >> 1) & 0x5555555555555555ull);
+  x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+  x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+  return (uint32_t)((x * 0x0101010101010101ull) >> 56);
+}
+
 static uint32_t count_bits(const uint64_t *bits, uint32_t n) {
   uint32_t c = 0;
   for (uint32_t i = 0; i < (n + 63) / 64; i++)
-    c += (uint32_t)__builtin_popcountll(bits[i]);
+    c += ones64(bits[i]);
   return c;
 }
 

@@ -111,17 +111,25 @@ void gort__os_data_ranges(void (*fn)(const void *lo, const void *hi,
                                      void *arg),
                           void *arg);
 
-/* Asynchronous preemption (native only; see os_linux.c):
+/* Asynchronous preemption (native only; see os_linux.c, codemap_linux.c):
  *   gort__os_async_preempt_init()   install the preemption signal handler;
- *                              false where it cannot work (wasm, no runtime
- *                              text bounds), and then never signal.
+ *                              false where it cannot work (wasm, or the
+ *                              program's own code cannot be told apart),
+ *                              and then never signal.
  *   gort__os_preempt_thread(t)      send the preemption signal to thread t.
- *   gort__os_pc_in_user_code(pc)    pc is in the program's own code, not in
- *                              the runtime and not in a shared library (libc
- *                              holds thread-bound locks: never interrupt it).
+ *   gort__os_codemap_init()         learn which pcs are the program's own
+ *                              code; false (and a reason) where it cannot.
+ *   gort__os_codemap_off_reason()   why it could not, or NULL.
+ *   gort__os_pc_in_user_code(pc)    pc is proven to be in the program's own
+ *                              code (its .text): not in the runtime, not in
+ *                              a linker stub (PLT), not in a shared library
+ *                              (libc holds thread-bound locks: never
+ *                              interrupt it). Async-signal-safe.
  *   gort__os_resume_context(saved)  resume a state the handler saved. */
 bool gort__os_async_preempt_init(void);
 void gort__os_preempt_thread(uintptr_t thread);
+bool gort__os_codemap_init(void);
+const char *gort__os_codemap_off_reason(void);
 bool gort__os_pc_in_user_code(uintptr_t pc);
 _Noreturn void gort__os_resume_context(const void *saved);
 
@@ -133,6 +141,10 @@ bool gort__async_preempt_wanted(uintptr_t pc, uintptr_t sp,
 /* Defined by the core: where a preempted goroutine is sent; parks it, then
  * resumes saved. */
 void gort__async_preempt_park(void *saved);
+/* Defined by the core, called from the handler when it resumed a saved
+ * state: a request signal merged into that one is gone, so the M may be
+ * sent another. */
+void gort__async_preempt_signal_consumed(void);
 
 /* Defined by the core: called from the fault handler with the faulting
  * address, the signal's name ("SIGSEGV") and the faulting pc (NULL when

@@ -341,40 +341,6 @@ uint64_t gort__os_rss_peak(void) {
 
 static _Thread_local const void *resume_state;
 
-/* The executable's own code, and the runtime's inside it (libgort's .text
- * is renamed gort_text by the build, so the linker provides its bounds). */
-extern const char __start_gort_text[] __attribute__((weak));
-extern const char __stop_gort_text[] __attribute__((weak));
-
-static struct {
-  uintptr_t lo[4], hi[4];
-  int n;
-} exec_text;
-
-static int find_exec_text(struct dl_phdr_info *info, size_t size, void *d) {
-  (void)size;
-  (void)d;
-  /* The first object is the executable itself. */
-  for (int i = 0; i < info->dlpi_phnum && exec_text.n < 4; i++) {
-    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-    if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X)) {
-      exec_text.lo[exec_text.n] = info->dlpi_addr + ph->p_vaddr;
-      exec_text.hi[exec_text.n] = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
-      exec_text.n++;
-    }
-  }
-  return 1; /* stop after the executable */
-}
-
-bool gort__os_pc_in_user_code(uintptr_t pc) {
-  if ((uintptr_t)__start_gort_text <= pc && pc < (uintptr_t)__stop_gort_text)
-    return false;
-  for (int i = 0; i < exec_text.n; i++)
-    if (exec_text.lo[i] <= pc && pc < exec_text.hi[i])
-      return true;
-  return false;
-}
-
 static void on_preempt_signal(int sig, siginfo_t *info, void *uctx) {
   (void)sig;
   (void)info;
@@ -382,6 +348,9 @@ static void on_preempt_signal(int sig, siginfo_t *info, void *uctx) {
   if (resume_state) {
     gort__sigctx_restore(uctx, resume_state);
     resume_state = NULL;
+    /* A preemption request sent meanwhile may have merged with this
+     * signal (standard signals do not queue): let the next one be sent. */
+    gort__async_preempt_signal_consumed();
     errno = saved_errno;
     return;
   }
@@ -401,11 +370,8 @@ static void on_preempt_signal(int sig, siginfo_t *info, void *uctx) {
 }
 
 bool gort__os_async_preempt_init(void) {
-  if (__start_gort_text == NULL || __stop_gort_text == NULL)
-    return false; /* cannot tell runtime code apart: never interrupt */
-  dl_iterate_phdr(find_exec_text, NULL);
-  if (exec_text.n == 0)
-    return false;
+  if (!gort__os_codemap_init())
+    return false; /* cannot tell user code apart: never interrupt */
   struct sigaction sa = {0};
   sa.sa_sigaction = on_preempt_signal;
   sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;

@@ -10,7 +10,9 @@
  *
  * Also the notes (one-shot sleep/wakeup) Ms park on.
  *
- * Invariants: see lock.h. Locking: this is the lock.
+ * Invariants: see lock.h; locks_held counts this thread's locks (it is
+ * thread-local, not per goroutine: a lock never crosses a switch).
+ * Locking: this is the lock.
  */
 #include <stdatomic.h>
 
@@ -29,12 +31,26 @@ static inline void cpu_relax(void) {
 #endif
 }
 
+static _Thread_local uint32_t locks_held;
+
+uint32_t gort__locks_held(void) { return locks_held; }
+
+static void lock_slow(struct mutex *l, uint32_t v);
+
 void gort__lock(struct mutex *l) {
+  /* Counted first: from here on the preemption signal leaves this thread
+   * alone (lock.h). The compiler barrier keeps the count before the lock's
+   * memory accesses as seen by a signal handler on this thread. */
+  locks_held++;
+  atomic_signal_fence(memory_order_seq_cst);
   /* Fast path: acquire pairs with the release in gort__unlock. */
   uint32_t v = atomic_exchange_explicit(&l->key, MUTEX_LOCKED,
                                         memory_order_acquire);
-  if (v == MUTEX_UNLOCKED)
-    return;
+  if (v != MUTEX_UNLOCKED)
+    lock_slow(l, v);
+}
+
+static void lock_slow(struct mutex *l, uint32_t v) {
   /* v is LOCKED or SLEEPING; if SLEEPING, we must keep it SLEEPING when we
    * take the lock, because another thread may sleep on it. */
   uint32_t wait = v;
@@ -67,6 +83,12 @@ void gort__unlock(struct mutex *l) {
                                         memory_order_release);
   if (v == MUTEX_SLEEPING)
     gort__os_futex_wake((uint32_t *)&l->key, 1);
+  /* Counted down last: the thread is in the runtime until this returns,
+   * also while the futex wake-up calls out of it (a PLT stub, libc). */
+  atomic_signal_fence(memory_order_seq_cst);
+  if (locks_held == 0)
+    gort__fatal("runtime: unlock: lock count");
+  locks_held--;
 }
 
 /* ---- notes (Go's note on futexes, lock_futex.go) ------------------------

@@ -11,12 +11,15 @@
  * safe place, which in C means all of:
  *   - the M is running a goroutine (not g0, not sysmon) that is G_RUNNING
  *     and was asked to yield (the flag is still set);
- *   - the interrupted pc is in the program's own code: not in the runtime
- *     (its code lives in the gort_text section, so it is never interrupted
- *     while it holds a runtime lock or is half-way through a switch), and
- *     not in a shared library such as libc (malloc and stdio hold locks
- *     bound to the thread; another goroutine on the same thread would
- *     deadlock on them);
+ *   - the thread holds no runtime lock (lock.h counts them, Go's m.locks):
+ *     the runtime calls out of its own code with locks held (memcpy of a
+ *     channel element, through a PLT stub the linker put in the program);
+ *   - the interrupted pc is proven to be the program's own code
+ *     (os/codemap_linux.c): its .text, not the runtime (its code lives in
+ *     the gort_text section, so it is never interrupted half-way through a
+ *     switch), not a linker stub, and not a shared library such as libc
+ *     (malloc and stdio hold locks bound to the thread; another goroutine
+ *     on the same thread would deadlock on them);
  *   - the stack pointer is inside the goroutine's stack, with room below.
  * The goroutine is then parked as if it had yielded; its full machine
  * state (all registers, FPU and vector state) rides on its own stack and is
@@ -86,12 +89,18 @@ bool gort__async_preempt_wanted(uintptr_t pc, uintptr_t sp,
   if (gort__readgstatus(gp) != G_RUNNING ||
       !atomic_load_explicit(&gp->preempt, memory_order_relaxed))
     return false;
-  if (!gort__os_pc_in_user_code(pc))
+  if (gort__locks_held() != 0 || !gort__os_pc_in_user_code(pc))
     return false;
   if (sp <= gp->stack.lo || sp > gp->stack.hi)
     return false; /* on some other stack (a user signal stack?) */
   *stack_lo = gp->stack.lo + 16;
   return true;
+}
+
+void gort__async_preempt_signal_consumed(void) {
+  struct m *mp = gort__getm();
+  if (mp != NULL)
+    atomic_store_explicit(&mp->signal_pending, 0, memory_order_relaxed);
 }
 
 void gort__async_preempt_park(void *saved) {

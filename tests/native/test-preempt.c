@@ -1,0 +1,289 @@
+/*
+ * test-preempt.c - asynchronous preemption may stop only user code.
+ *
+ * The hang of issue 10 item 1: a goroutine holding a channel lock called
+ * memcpy through the executable's PLT stub, which lies outside the
+ * runtime's gort_text section; the preemption signal took the stub for
+ * user code and parked the goroutine with the lock held, and every M then
+ * waited on that lock. Three cases guard against it:
+ *   preempt_plt_is_not_user_code    the classifier refuses PLT stubs, .init
+ *                                   and .fini, the runtime, and accepts the
+ *                                   program's own functions (deterministic);
+ *   preempt_refused_with_lock_held  a goroutine that holds a runtime lock
+ *                                   (m->locks > 0) is never stopped, even at
+ *                                   a user pc (deterministic);
+ *   preempt_storm_runtime_calls     a thread that asks every P to yield
+ *                                   every few microseconds while goroutines
+ *                                   hammer channels, select, mutexes and
+ *                                   timers with elements big enough to be
+ *                                   copied by memcpy: before the fix it hung
+ *                                   or died within seconds.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../runtime/os/os.h"
+#include "../../runtime/sched/lock.h"
+#include "../../runtime/sched/mp.h"
+#include "test.h"
+
+/* ---- preempt_plt_is_not_user_code --------------------------------------
+ * A jump to memcpy through the PLT, assembled here, tells us where the
+ * executable's PLT stub for memcpy is: decode the jump's target. */
+#if defined(__x86_64__)
+__asm__(".text\n"
+        ".globl gort_test_plt_jump\n"
+        ".type gort_test_plt_jump,@function\n"
+        "gort_test_plt_jump:\n"
+        "  jmp memcpy@PLT\n"
+        ".size gort_test_plt_jump, .-gort_test_plt_jump\n");
+void gort_test_plt_jump(void);
+static uintptr_t plt_stub_of_memcpy(void) {
+  const unsigned char *p = (const unsigned char *)(uintptr_t)gort_test_plt_jump;
+  if (p[0] != 0xe9)
+    return 0;
+  int32_t rel;
+  memcpy(&rel, p + 1, sizeof rel);
+  return (uintptr_t)p + 5 + (intptr_t)rel;
+}
+#elif defined(__aarch64__)
+__asm__(".text\n"
+        ".globl gort_test_plt_jump\n"
+        ".type gort_test_plt_jump,%function\n"
+        "gort_test_plt_jump:\n"
+        "  b memcpy\n"
+        ".size gort_test_plt_jump, .-gort_test_plt_jump\n");
+void gort_test_plt_jump(void);
+static uintptr_t plt_stub_of_memcpy(void) {
+  uint32_t insn;
+  memcpy(&insn, (const void *)(uintptr_t)gort_test_plt_jump, sizeof insn);
+  if ((insn & 0xfc000000u) != 0x14000000u)
+    return 0;
+  int64_t off = (int64_t)(insn & 0x03ffffffu);
+  if (off & 0x02000000)
+    off -= 0x04000000;
+  return (uintptr_t)gort_test_plt_jump + (uintptr_t)(off * 4);
+}
+#else
+static uintptr_t plt_stub_of_memcpy(void) { return 0; }
+#endif
+
+#if defined(__x86_64__) || defined(__aarch64__)
+/* crti.o's entry points of .init and .fini. */
+extern void _init(void);
+extern void _fini(void);
+#define INIT_FINI_KNOWN 1
+#endif
+
+static int a_user_function(int x) { return x * 3 + 1; }
+
+TEST_IMPL(preempt_plt_is_not_user_code) {
+  CHECK(gort__async_preempt_enabled());
+  uintptr_t user = (uintptr_t)a_user_function;
+  CHECK(a_user_function(1) == 4);
+  CHECK(gort__os_pc_in_user_code(user));
+  CHECK(gort__os_pc_in_user_code(user + 4));
+  /* The runtime's own code. */
+  CHECK(!gort__os_pc_in_user_code((uintptr_t)gort_chan_send));
+  CHECK(!gort__os_pc_in_user_code((uintptr_t)gort__lock));
+  /* libc itself, a shared library. */
+  CHECK(!gort__os_pc_in_user_code((uintptr_t)pthread_self));
+  /* The stubs and start-up code the linker puts in the executable. */
+  uintptr_t stub = plt_stub_of_memcpy();
+  CHECK(stub != 0);
+  CHECK(stub != (uintptr_t)memcpy); /* really a stub, not libc's memcpy */
+  for (uintptr_t a = stub; a < stub + 16; a++)
+    CHECK(!gort__os_pc_in_user_code(a));
+#ifdef INIT_FINI_KNOWN
+  CHECK(!gort__os_pc_in_user_code((uintptr_t)_init));
+  CHECK(!gort__os_pc_in_user_code((uintptr_t)_fini));
+#endif
+  return 0;
+}
+
+/* ---- preempt_refused_with_lock_held ------------------------------------ */
+
+static struct mutex a_runtime_lock;
+
+TEST_IMPL(preempt_refused_with_lock_held) {
+  CHECK(gort__async_preempt_enabled());
+  struct g *gp = gort__getg();
+  uintptr_t pc = (uintptr_t)a_user_function;
+  char here;
+  uintptr_t sp = (uintptr_t)&here, lo = 0;
+  /* Asked to yield, at a user pc, on its own stack: wanted... */
+  atomic_store(&gp->preempt, 1);
+  CHECK(gort__async_preempt_wanted(pc, sp, &lo));
+  CHECK(lo != 0);
+  /* ...but not while the M holds a runtime lock. */
+  gort__lock(&a_runtime_lock);
+  atomic_store(&gp->preempt, 1);
+  bool wanted = gort__async_preempt_wanted(pc, sp, &lo);
+  gort__unlock(&a_runtime_lock);
+  CHECK(!wanted);
+  /* Nor at a PLT stub, a runtime pc or a pc in libc. */
+  atomic_store(&gp->preempt, 1);
+  CHECK(!gort__async_preempt_wanted(plt_stub_of_memcpy(), sp, &lo));
+  CHECK(!gort__async_preempt_wanted((uintptr_t)gort_chan_send, sp, &lo));
+  CHECK(!gort__async_preempt_wanted((uintptr_t)pthread_self, sp, &lo));
+  atomic_store(&gp->preempt, 0);
+  return 0;
+}
+
+/* ---- preempt_storm_runtime_calls --------------------------------------- */
+
+enum { BIG = 256, STORM_WORKERS = 4 };
+
+struct big {
+  uint64_t seq;
+  unsigned char pad[BIG - sizeof(uint64_t)];
+};
+
+static _Atomic bool storm_done;
+static _Atomic uint64_t storm_requests;
+
+/* A plain thread, not a goroutine: asks every P's goroutine to yield,
+ * every 20 microseconds, as sysmon would after 10 ms. */
+static void *storm(void *arg) {
+  (void)arg;
+  while (!atomic_load(&storm_done)) {
+    int32_t n = atomic_load(&gort__sched.gomaxprocs);
+    gort__lock(&gort__sched.allplock);
+    for (int32_t i = 0; i < n; i++)
+      gort__preemptone(gort__sched.allp[i]);
+    gort__unlock(&gort__sched.allplock);
+    atomic_fetch_add(&storm_requests, 1);
+    sched_yield();
+  }
+  return NULL;
+}
+
+/* A watchdog: a hang is reported as a failure, with a dump of the
+ * goroutines, instead of running into the test runner's time-out. */
+static void *watchdog(void *arg) {
+  (void)arg;
+  for (int i = 0; i < 1200 && !atomic_load(&storm_done); i++)
+    usleep(100 * 1000);
+  if (!atomic_load(&storm_done)) {
+    fprintf(stderr, "preempt_storm_runtime_calls: hung for 120 s\n");
+    fflush(NULL);
+    _exit(1);
+  }
+  return NULL;
+}
+
+struct storm_job {
+  gort_chan *in, *out, *sel;
+  gort_mutex *mu;
+  uint64_t *counter;
+  long rounds;
+  gort_waitgroup *wg;
+};
+
+static void fill(struct big *b, uint64_t seq) {
+  b->seq = seq;
+  memset(b->pad, (int)(seq & 0xff), sizeof b->pad);
+}
+
+static bool intact(const struct big *b) {
+  for (size_t i = 0; i < sizeof b->pad; i++)
+    if (b->pad[i] != (unsigned char)(b->seq & 0xff))
+      return false;
+  return true;
+}
+
+static void storm_producer(void *p) {
+  struct storm_job *j = p;
+  struct big b;
+  for (long i = 0; i < j->rounds; i++) {
+    fill(&b, (uint64_t)i);
+    gort_chan_send(j->in, &b);
+    gort_mutex_lock(j->mu);
+    (*j->counter)++;
+    gort_mutex_unlock(j->mu);
+  }
+  gort_waitgroup_done(j->wg);
+}
+
+static void storm_relay(void *p) {
+  struct storm_job *j = p;
+  struct big b;
+  for (long i = 0; i < j->rounds; i++) {
+    CHECK(gort_chan_recv(j->in, &b));
+    CHECK(intact(&b));
+    gort_select_case cases[2] = {
+        {.dir = GORT_SELECT_SEND, .chan = j->out, .elem = &b},
+        {.dir = GORT_SELECT_SEND, .chan = j->sel, .elem = &b},
+    };
+    int k = gort_select(cases, 2, true);
+    CHECK(k == 0 || k == 1);
+  }
+  gort_waitgroup_done(j->wg);
+}
+
+static void storm_sink(void *p) {
+  struct storm_job *j = p;
+  struct big b;
+  for (long i = 0; i < j->rounds; i++) {
+    gort_select_case cases[2] = {
+        {.dir = GORT_SELECT_RECV, .chan = j->out, .elem = &b},
+        {.dir = GORT_SELECT_RECV, .chan = j->sel, .elem = &b},
+    };
+    int k = gort_select(cases, 2, true);
+    CHECK(k == 0 || k == 1);
+    CHECK(intact(&b));
+    if ((i & 1023) == 0)
+      gort_sleep(1000);
+  }
+  gort_waitgroup_done(j->wg);
+}
+
+TEST_IMPL(preempt_storm_runtime_calls) {
+#ifndef GORT_TEST_TSAN /* TSan builds preempt cooperatively only */
+  CHECK(gort__async_preempt_enabled());
+#endif
+  gort_set_maxprocs(1);
+  pthread_t st, wd;
+  CHECK(pthread_create(&wd, NULL, watchdog, NULL) == 0);
+  CHECK(pthread_create(&st, NULL, storm, NULL) == 0);
+  const long rounds = STRESS(200000, 20000);
+  gort_mutex mu = GORT_MUTEX_INIT;
+  uint64_t counter = 0;
+  gort_waitgroup wg = GORT_WAITGROUP_INIT;
+  struct storm_job jobs[STORM_WORKERS];
+  /* Every goroutine shares the same three channels: when one is stopped
+   * holding a channel's lock, the others soon block on it. */
+  gort_chan *in = gort_chan_make(sizeof(struct big), 2);
+  gort_chan *out = gort_chan_make(sizeof(struct big), 1);
+  gort_chan *sel = gort_chan_make(sizeof(struct big), 0);
+  for (int w = 0; w < STORM_WORKERS; w++) {
+    jobs[w] = (struct storm_job){in, out, sel, &mu, &counter, rounds, &wg};
+    gort_waitgroup_add(&wg, 3);
+    gort_go(storm_producer, &jobs[w]);
+    gort_go(storm_relay, &jobs[w]);
+    gort_go(storm_sink, &jobs[w]);
+  }
+  gort_waitgroup_wait(&wg);
+  atomic_store(&storm_done, true);
+  pthread_join(st, NULL);
+  pthread_join(wd, NULL);
+  CHECK_EQ(counter, STORM_WORKERS * rounds);
+  gort_chan_free(in);
+  gort_chan_free(out);
+  gort_chan_free(sel);
+  /* The storm really interrupted goroutines. */
+  struct gort_sched_stats s;
+  CHECK(gort_sched_stats(&s) == 0);
+  fprintf(stderr, "preempt storm: %llu requests, %llu async preemptions\n",
+          (unsigned long long)atomic_load(&storm_requests),
+          (unsigned long long)s.async_preempts);
+#ifndef GORT_TEST_TSAN
+  CHECK(s.async_preempts >= 100);
+#endif
+  return 0;
+}
