@@ -135,20 +135,35 @@ TEST_IMPL(preempt_refused_with_lock_held) {
   return 0;
 }
 
-/* ---- preempt_storm_runtime_calls --------------------------------------- */
+/* ---- preempt_storm_runtime_calls ---------------------------------------
+ * Producers send 256-byte values (copied by memcpy under the channel lock)
+ * into one shared channel; relays pass them on through a select of two
+ * sends; sinks take them with a select of two receives. A plain thread
+ * asks every P to yield as fast as it can; spinners stay in user code for
+ * long stretches so that the signal, not a runtime call, stops them. Every
+ * value must arrive intact, exactly once. */
 
-enum { BIG = 256, STORM_WORKERS = 4 };
+enum { BIG = 256, STORM_PIPES = 3 };
+
+/* The run stops after ASYNC_TARGET stops by signal, or after 60 s on a
+ * machine too busy to reach it; fewer than ASYNC_MIN would mean the storm
+ * did not work (then the test proves nothing, and fails). */
+#ifdef GORT_TEST_SMALL
+enum { ASYNC_TARGET = 200, ASYNC_MIN = 20 };
+#else
+enum { ASYNC_TARGET = 1000, ASYNC_MIN = 50 };
+#endif
 
 struct big {
   uint64_t seq;
   unsigned char pad[BIG - sizeof(uint64_t)];
 };
 
-static _Atomic bool storm_done;
-static _Atomic uint64_t storm_requests;
+static _Atomic bool storm_done, producers_stop;
+static _Atomic uint64_t storm_requests, sent, received;
 
-/* A plain thread, not a goroutine: asks every P's goroutine to yield,
- * every 20 microseconds, as sysmon would after 10 ms. */
+/* A plain thread, not a goroutine: asks every P's goroutine to yield, as
+ * sysmon does after 10 ms, but all the time. */
 static void *storm(void *arg) {
   (void)arg;
   while (!atomic_load(&storm_done)) {
@@ -163,14 +178,14 @@ static void *storm(void *arg) {
   return NULL;
 }
 
-/* A watchdog: a hang is reported as a failure, with a dump of the
- * goroutines, instead of running into the test runner's time-out. */
+/* A watchdog: a hang is reported as a failure instead of running into the
+ * test runner's time-out. */
 static void *watchdog(void *arg) {
   (void)arg;
-  for (int i = 0; i < 1200 && !atomic_load(&storm_done); i++)
+  for (int i = 0; i < 1800 && !atomic_load(&storm_done); i++)
     usleep(100 * 1000);
   if (!atomic_load(&storm_done)) {
-    fprintf(stderr, "preempt_storm_runtime_calls: hung for 120 s\n");
+    fprintf(stderr, "preempt_storm_runtime_calls: hung for 180 s\n");
     fflush(NULL);
     _exit(1);
   }
@@ -181,7 +196,6 @@ struct storm_job {
   gort_chan *in, *out, *sel;
   gort_mutex *mu;
   uint64_t *counter;
-  long rounds;
   gort_waitgroup *wg;
 };
 
@@ -200,9 +214,10 @@ static bool intact(const struct big *b) {
 static void storm_producer(void *p) {
   struct storm_job *j = p;
   struct big b;
-  for (long i = 0; i < j->rounds; i++) {
-    fill(&b, (uint64_t)i);
+  for (uint64_t i = 0; !atomic_load(&producers_stop); i++) {
+    fill(&b, i);
     gort_chan_send(j->in, &b);
+    atomic_fetch_add(&sent, 1);
     gort_mutex_lock(j->mu);
     (*j->counter)++;
     gort_mutex_unlock(j->mu);
@@ -213,8 +228,7 @@ static void storm_producer(void *p) {
 static void storm_relay(void *p) {
   struct storm_job *j = p;
   struct big b;
-  for (long i = 0; i < j->rounds; i++) {
-    CHECK(gort_chan_recv(j->in, &b));
+  while (gort_chan_recv(j->in, &b)) {
     CHECK(intact(&b));
     gort_select_case cases[2] = {
         {.dir = GORT_SELECT_SEND, .chan = j->out, .elem = &b},
@@ -229,18 +243,54 @@ static void storm_relay(void *p) {
 static void storm_sink(void *p) {
   struct storm_job *j = p;
   struct big b;
-  for (long i = 0; i < j->rounds; i++) {
-    gort_select_case cases[2] = {
-        {.dir = GORT_SELECT_RECV, .chan = j->out, .elem = &b},
-        {.dir = GORT_SELECT_RECV, .chan = j->sel, .elem = &b},
-    };
+  gort_select_case cases[2] = {
+      {.dir = GORT_SELECT_RECV, .chan = j->out, .elem = &b},
+      {.dir = GORT_SELECT_RECV, .chan = j->sel, .elem = &b},
+  };
+  int open = 2;
+  for (uint64_t i = 0; open > 0; i++) {
     int k = gort_select(cases, 2, true);
     CHECK(k == 0 || k == 1);
+    if (!cases[k].ok) { /* closed: never ready again */
+      cases[k].chan = NULL;
+      open--;
+      continue;
+    }
     CHECK(intact(&b));
+    atomic_fetch_add(&received, 1);
     if ((i & 1023) == 0)
       gort_sleep(1000);
   }
   gort_waitgroup_done(j->wg);
+}
+
+/* Mostly user code (where the signal may stop it), with a non-blocking
+ * channel operation, a mutex and a timer read in between. */
+static void storm_spinner(void *p) {
+  struct storm_job *j = p;
+  struct big b;
+  uint64_t h = 1;
+  for (uint64_t i = 0; !atomic_load(&producers_stop); i++) {
+    for (int k = 0; k < 50000; k++)
+      h = h * 6364136223846793005ull + 1442695040888963407ull;
+    fill(&b, h);
+    bool ok;
+    if (gort_chan_try_recv(j->out, &b, &ok) && ok) {
+      CHECK(intact(&b));
+      atomic_fetch_add(&received, 1);
+    }
+    gort_mutex_lock(j->mu);
+    (*j->counter) += 0;
+    gort_mutex_unlock(j->mu);
+    (void)gort_nanotime();
+  }
+  gort_waitgroup_done(j->wg);
+}
+
+static uint64_t async_preempts_so_far(void) {
+  struct gort_sched_stats s;
+  CHECK(gort_sched_stats(&s) == 0);
+  return s.async_preempts;
 }
 
 TEST_IMPL(preempt_storm_runtime_calls) {
@@ -251,39 +301,59 @@ TEST_IMPL(preempt_storm_runtime_calls) {
   pthread_t st, wd;
   CHECK(pthread_create(&wd, NULL, watchdog, NULL) == 0);
   CHECK(pthread_create(&st, NULL, storm, NULL) == 0);
-  const long rounds = STRESS(200000, 20000);
   gort_mutex mu = GORT_MUTEX_INIT;
   uint64_t counter = 0;
-  gort_waitgroup wg = GORT_WAITGROUP_INIT;
-  struct storm_job jobs[STORM_WORKERS];
-  /* Every goroutine shares the same three channels: when one is stopped
-   * holding a channel's lock, the others soon block on it. */
+  gort_waitgroup producers = GORT_WAITGROUP_INIT, spinners = GORT_WAITGROUP_INIT,
+                 relays = GORT_WAITGROUP_INIT, sinks = GORT_WAITGROUP_INIT;
+  /* Every goroutine shares the same three channels: one stopped while it
+   * holds a channel's lock would soon block all the others. */
   gort_chan *in = gort_chan_make(sizeof(struct big), 2);
   gort_chan *out = gort_chan_make(sizeof(struct big), 1);
   gort_chan *sel = gort_chan_make(sizeof(struct big), 0);
-  for (int w = 0; w < STORM_WORKERS; w++) {
-    jobs[w] = (struct storm_job){in, out, sel, &mu, &counter, rounds, &wg};
-    gort_waitgroup_add(&wg, 3);
-    gort_go(storm_producer, &jobs[w]);
-    gort_go(storm_relay, &jobs[w]);
-    gort_go(storm_sink, &jobs[w]);
+  struct storm_job pj = {in, out, sel, &mu, &counter, &producers};
+  struct storm_job rj = {in, out, sel, &mu, &counter, &relays};
+  struct storm_job sj = {in, out, sel, &mu, &counter, &sinks};
+  struct storm_job xj = {in, out, sel, &mu, &counter, &spinners};
+  for (int w = 0; w < STORM_PIPES; w++) {
+    gort_waitgroup_add(&producers, 1);
+    gort_go(storm_producer, &pj);
+    gort_waitgroup_add(&relays, 1);
+    gort_go(storm_relay, &rj);
+    gort_waitgroup_add(&sinks, 1);
+    gort_go(storm_sink, &sj);
+    gort_waitgroup_add(&spinners, 1);
+    gort_go(storm_spinner, &xj);
   }
-  gort_waitgroup_wait(&wg);
+  int64_t start = gort_nanotime();
+  while (async_preempts_so_far() < ASYNC_TARGET &&
+         gort_nanotime() - start < 60 * 1000000000ll)
+    gort_sleep(10 * 1000 * 1000);
+  atomic_store(&producers_stop, true);
+  gort_waitgroup_wait(&producers);
+  gort_waitgroup_wait(&spinners);
+  gort_chan_close(in);
+  gort_waitgroup_wait(&relays);
+  gort_chan_close(out);
+  gort_chan_close(sel);
+  gort_waitgroup_wait(&sinks);
   atomic_store(&storm_done, true);
   pthread_join(st, NULL);
   pthread_join(wd, NULL);
-  CHECK_EQ(counter, STORM_WORKERS * rounds);
+  CHECK_EQ(counter, atomic_load(&sent));
+  CHECK_EQ(atomic_load(&received), atomic_load(&sent));
+  CHECK(atomic_load(&sent) > 0);
   gort_chan_free(in);
   gort_chan_free(out);
   gort_chan_free(sel);
-  /* The storm really interrupted goroutines. */
-  struct gort_sched_stats s;
-  CHECK(gort_sched_stats(&s) == 0);
-  fprintf(stderr, "preempt storm: %llu requests, %llu async preemptions\n",
+  uint64_t n = async_preempts_so_far();
+  fprintf(stderr, "preempt storm: %llu requests, %llu async preemptions, "
+          "%llu values, %.1f s\n",
           (unsigned long long)atomic_load(&storm_requests),
-          (unsigned long long)s.async_preempts);
+          (unsigned long long)n, (unsigned long long)atomic_load(&sent),
+          (double)(gort_nanotime() - start) / 1e9);
 #ifndef GORT_TEST_TSAN
-  CHECK(s.async_preempts >= 100);
+  /* The storm really stopped goroutines by signal. */
+  CHECK(n >= ASYNC_MIN);
 #endif
   return 0;
 }
