@@ -31,7 +31,7 @@ static struct mcache *cache_of(struct p *pp) {
   if (pp->mcache == NULL) {
     pp->mcache = calloc(1, sizeof *pp->mcache);
     if (pp->mcache == NULL)
-      gort__throw("runtime: out of memory making an mcache");
+      gort__throw_oom(sizeof *pp->mcache, "an mcache");
   }
   return pp->mcache;
 }
@@ -148,10 +148,8 @@ static void *alloc_tiny(struct mcache *c, size_t size) {
 static void *alloc_large(struct mcache *c, size_t size, bool noscan) {
   /* Go's mcache.allocLarge: a size that overflows, or a heap that cannot
    * grow (mheap.c printed how much), is out of memory. */
-  if (size > SIZE_MAX - GORT_PAGE_SIZE) {
-    gort__print_oom(size, 0);
+  if (size > SIZE_MAX - GORT_PAGE_SIZE)
     gort__throw("out of memory");
-  }
   uintptr_t npages = (size + GORT_PAGE_SIZE - 1) / GORT_PAGE_SIZE;
   struct mspan *s = gort__mheap_alloc(npages, gort__make_spanclass(0, noscan));
   if (s == NULL)

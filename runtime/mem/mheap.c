@@ -41,6 +41,15 @@ void gort__print_oom(uintptr_t n, uint64_t in_use) {
   gort__print_str(" in use)\n");
 }
 
+_Noreturn void gort__throw_oom(uintptr_t n, const char *what) {
+  gort__print_str("runtime: out of memory: cannot allocate ");
+  gort__print_uint(n);
+  gort__print_str("-byte block (for ");
+  gort__print_str(what);
+  gort__print_str(")\n");
+  gort__throw("out of memory");
+}
+
 static struct mspan *span_new(void) {
   struct mheap *h = &gort__mheap;
   if (h->span_pool == NULL) {

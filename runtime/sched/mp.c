@@ -194,10 +194,8 @@ static struct m *allocm(struct p *pp, bool spinning, void (*fn)(struct m *)) {
   gort__unlock(&gort__sched.lock);
   if (mp == NULL) {
     mp = calloc(1, sizeof *mp);
-    if (mp == NULL) {
-      gort__print_oom(sizeof *mp, 0);
-      gort__throw("out of memory");
-    }
+    if (mp == NULL)
+      gort__throw_oom(sizeof *mp, "an M");
     gort__lock(&gort__sched.lock);
     gort__mcommoninit_locked(mp);
     gort__unlock(&gort__sched.lock);
@@ -516,7 +514,7 @@ void gort__stop_the_world(void) {
 static struct p *newp(int32_t id) {
   struct p *pp = calloc(1, sizeof *pp);
   if (pp == NULL)
-    gort__throw("runtime: out of memory making a P");
+    gort__throw_oom(sizeof *pp, "a P");
   pp->id = id;
   atomic_store(&pp->status, P_GCSTOP);
   return pp;
@@ -538,7 +536,7 @@ static struct p *procresize_locked(int32_t nprocs, struct m *mp) {
     gort__lock(&gort__sched.allplock);
     struct p **n = realloc(gort__sched.allp, (size_t)nprocs * sizeof *n);
     if (n == NULL)
-      gort__throw("runtime: out of memory growing allp");
+      gort__throw_oom((size_t)nprocs * sizeof *n, "allp");
     for (int32_t i = gort__sched.allp_cap; i < nprocs; i++)
       n[i] = newp(i);
     gort__sched.allp = n;

@@ -195,10 +195,8 @@ static void gswitch(struct g *from, struct g *to, bool from_dies) {
 void gort__mstart_context(struct m *mp) {
   size_t scratch = gort__context_scratch_size ? G0_SCRATCH_SIZE : 0;
   void *buf = scratch ? gort__os_reserve(scratch, OS_REQ_OTHER) : NULL;
-  if (scratch && buf == NULL) {
-    gort__print_oom(scratch, 0);
-    gort__throw("out of memory");
-  }
+  if (scratch && buf == NULL)
+    gort__throw_oom(scratch, "the scheduler's switch buffer");
   gort__context_init_current(&mp->g0.ctx, buf, scratch);
   mp->g0.tsan_fiber = gort__tsan_fiber_current();
 }
@@ -224,7 +222,7 @@ static void allgadd(struct g *gp) {
     size_t ncap = allgcap ? allgcap * 2 : 1024;
     struct g **n = realloc(gort__allgs, ncap * sizeof *n);
     if (n == NULL)
-      gort__throw("runtime: out of memory growing allgs");
+      gort__throw_oom(ncap * sizeof *n, "allgs");
     gort__allgs = n;
     allgcap = ncap;
   }
@@ -882,7 +880,7 @@ _Noreturn void gort_main(int (*main_fn)(int argc, char **argv), int argc,
   args = (struct mainargs){main_fn, argc, argv};
   struct g *gp = newproc(runmain, &args, m0.p);
   if (gp == NULL)
-    gort__fatal("runtime: out of memory creating the main goroutine");
+    gort__throw_oom(sizeof *gp, "the main goroutine");
   gp->is_main = true;
   gort__runqput(m0.p, gp, true);
   gort__sched.main_started = true;
