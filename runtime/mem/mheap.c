@@ -7,6 +7,12 @@
  * design (Go 1.12's free lists plus a large list), which keeps the same
  * interface for the layers above.
  *
+ * Out of memory: grow() obtains everything first (an mspan, room in the
+ * arena list, the arenas, their metadata) and publishes only when all of
+ * it was had; a refusal prints Go's "runtime: out of memory: cannot
+ * allocate ..." line, releases what was taken and leaves the heap as it
+ * was, and the allocator above throws "out of memory".
+ *
  * Invariants and locking: see mheap.h. The mspan structs themselves are
  * never returned to the OS: a dead one goes to span_pool for reuse.
  */

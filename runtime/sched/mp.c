@@ -11,14 +11,28 @@
  * (wakep). A spinning M that finds work stops spinning and, if it was the
  * last one, wakes another, so new work is never stranded while a P idles.
  *
+ * A thread the OS refuses (startm_new): an optional M (the caller holds a
+ * P and keeps running) is done without: the P's Gs go to the global
+ * queue, the P goes idle; a needed M (no P with the caller, and work) is
+ * Go's "failed to create new OS thread" and "fatal error: newosproc".
+ *
  * Invariants:
  *   - An M holds at most one P; a P in P_RUNNING has exactly one M.
  *   - sched.nmspinning counts Ms with m->spinning set.
  *   - sched.mcount - sched.nmidle - sched.nmsys is the number of Ms that
- *     may still run Go code; when it is 0 checkdead decides.
+ *     may still run Go code; when it is 0 checkdead decides. An M being
+ *     made is counted from mreserve_locked until its thread runs or its
+ *     failure is undone.
+ *   - A P taken off the idle list for a new M is on no list and counted by
+ *     no stop-the-world: whoever holds it gives it to an M, puts it back
+ *     (queue empty) or stops it for a waiting stop-the-world.
+ *   - No G is left on the queue of a P without an M, not even when a
+ *     thread is refused.
  *
- * Locking: sched.lock guards the idle lists and counts; P status changes
- * out of P_SYSCALL are CASes (the M returning and sysmon race for it).
+ * Locking: sched.lock guards the idle lists and counts, and munstarted;
+ * newm_backoff_until is a relaxed atomic (a stale view only tries a thread
+ * early or late); P status changes out of P_SYSCALL are CASes (the M
+ * returning and sysmon race for it).
  */
 #include <errno.h>
 #include <stdatomic.h>

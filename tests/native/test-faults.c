@@ -95,6 +95,10 @@ TEST_IMPL(fault_thread_fewer_ms) {
     gort_waitgroup_wait(&wg);
   }
   CHECK_EQ(atomic_load(&spawned_sum), 4L * STRESS(2000, 200));
+  /* Timers: the one M sleeps until the earliest and runs it. */
+  int64_t t0 = gort_nanotime();
+  gort_sleep(20 * 1000 * 1000);
+  CHECK(gort_nanotime() - t0 >= 20 * 1000 * 1000);
   struct gort_sched_stats st = stats();
   CHECK_EQ(st.threads, 2); /* this M and sysmon */
   CHECK(st.thread_create_failures > 0);
