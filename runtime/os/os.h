@@ -56,6 +56,10 @@
  *                              errno when no thread can be had (-EAGAIN:
  *                              maybe later; wasm: the worker pool is used
  *                              up). One attempt: retrying is the caller's.
+ *   gort__os_thread_limit_hint()  what to tell the user when thread
+ *                              creation keeps saying EAGAIN (Linux: Go's
+ *                              "may need to increase max user processes
+ *                              (ulimit -u)"; wasm: the worker pool's size).
  *   gort__os_thread_self()     the calling thread's handle.
  *   gort__os_usleep(us)        sleep the thread.
  *   gort__os_max_threads()     threads that can ever exist (0: no limit);
@@ -125,6 +129,7 @@ void gort__os_futex_wait(uint32_t *addr, uint32_t val, int64_t ns);
 void gort__os_futex_wake(uint32_t *addr, int n);
 int gort__os_thread_init(void);
 int gort__os_thread_create(void (*fn)(void *), void *arg, uintptr_t *handle);
+const char *gort__os_thread_limit_hint(void);
 uintptr_t gort__os_thread_self(void);
 void gort__os_usleep(int64_t us);
 int gort__os_max_threads(void);

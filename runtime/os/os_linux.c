@@ -234,6 +234,10 @@ int gort__os_thread_create(void (*fn)(void *), void *arg, uintptr_t *handle) {
   return 0;
 }
 
+const char *gort__os_thread_limit_hint(void) {
+  return "may need to increase max user processes (ulimit -u)";
+}
+
 uintptr_t gort__os_thread_self(void) { return (uintptr_t)pthread_self(); }
 
 void gort__os_usleep(int64_t us) {

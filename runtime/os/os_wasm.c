@@ -169,6 +169,11 @@ int gort__os_thread_create(void (*fn)(void *), void *arg, uintptr_t *handle) {
   return 0;
 }
 
+const char *gort__os_thread_limit_hint(void) {
+  /* PTHREAD_POOL_SIZE_STRICT=2: no workers beyond the pool. */
+  return "the pthread worker pool may be used up (GORT_WASM_POOL_SIZE)";
+}
+
 uintptr_t gort__os_thread_self(void) { return (uintptr_t)pthread_self(); }
 
 void gort__os_usleep(int64_t us) {

@@ -188,9 +188,9 @@ static void mreserve_locked(void) {
   gort__sched.mcount++;
 }
 
-/* An M whose thread could not be made, kept for the next newm so that a
- * run of failures costs no memory (it is on allm already, with its id, and
- * never ran). sched.lock. */
+/* Ms whose thread could not be made (linked by schedlink), kept for the
+ * next newm so that a run of failures costs no memory (each is on allm
+ * already, with its id, and never ran). sched.lock. */
 static struct m *munstarted;
 
 /* Until when (nanotime) an optional M is not even tried after a failure:
@@ -204,7 +204,10 @@ enum { NEWM_BACKOFF_NS = 10 * 1000 * 1000, NEWM_RETRIES = 20 };
 static struct m *allocm(struct p *pp, bool spinning, void (*fn)(struct m *)) {
   gort__lock(&gort__sched.lock);
   struct m *mp = munstarted;
-  munstarted = NULL;
+  if (mp) {
+    munstarted = mp->schedlink;
+    mp->schedlink = NULL;
+  }
   gort__unlock(&gort__sched.lock);
   if (mp == NULL) {
     mp = calloc(1, sizeof *mp);
@@ -248,9 +251,11 @@ static _Noreturn void newosproc_failed(int rc) {
   gort__print_str(" already; errno=");
   gort__print_int(-rc);
   gort__print_str(")\n");
-  if (rc == -EAGAIN)
-    gort__print_str(
-        "runtime: may need to increase max user processes (ulimit -u)\n");
+  if (rc == -EAGAIN) {
+    gort__print_str("runtime: ");
+    gort__print_str(gort__os_thread_limit_hint());
+    gort__print_str("\n");
+  }
   gort__throw("newosproc");
 }
 
@@ -266,6 +271,7 @@ static void newm_failed(struct m *mp, struct p *pp, bool spinning) {
     mp->nextp = NULL;
     mp->spinning = false;
     mp->mstartfn = NULL;
+    mp->schedlink = munstarted;
     munstarted = mp;
   }
   if (atomic_load(&gort__sched.gcwaiting)) {
