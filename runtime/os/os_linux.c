@@ -183,25 +183,39 @@ void gort__os_futex_wake(uint32_t *addr, int n) {
 /* ---- threads ------------------------------------------------------------ */
 
 enum { M_STACK_SIZE = 512 * 1024 }; /* g0: the scheduler and C it calls */
+enum { SIGNAL_STACK_SIZE = 64 * 1024 };
 
 struct thread_start {
   void (*fn)(void *);
   void *arg;
-  sigset_t mask; /* the creator's signal mask, restored by thread_init */
+  sigset_t mask;  /* the creator's signal mask, restored by thread_init */
+  void *sigstack; /* SIGNAL_STACK_SIZE bytes mapped by the creator */
 };
 
 /* A thread made here starts with every signal blocked; thread_init
- * restores start_mask once the signal stack is in place. */
+ * restores start_mask once the signal stack is in place. Its signal stack
+ * was mapped by the creator (as Go's allocm makes gsignal before
+ * newosproc), so a thread that could not have one is never started:
+ * gort__os_thread_create fails instead, and the core treats it as any
+ * refused thread. */
 static _Thread_local bool signals_held;
 static _Thread_local sigset_t start_mask;
+static _Thread_local void *start_sigstack;
 
 static void *thread_main(void *p) {
   struct thread_start ts = *(struct thread_start *)p;
   free(p);
   signals_held = true;
   start_mask = ts.mask;
+  start_sigstack = ts.sigstack;
   ts.fn(ts.arg);
   return NULL;
+}
+
+static void *map_sigstack(void) {
+  void *mem = mmap(NULL, SIGNAL_STACK_SIZE, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  return mem == MAP_FAILED ? NULL : mem;
 }
 
 int gort__os_thread_create(void (*fn)(void *), void *arg, uintptr_t *handle) {
@@ -210,6 +224,12 @@ int gort__os_thread_create(void (*fn)(void *), void *arg, uintptr_t *handle) {
   struct thread_start *ts = malloc(sizeof *ts);
   if (ts == NULL)
     return -ENOMEM;
+  ts->sigstack = map_sigstack();
+  if (ts->sigstack == NULL) {
+    int e = errno;
+    free(ts);
+    return -e;
+  }
   ts->fn = fn;
   ts->arg = arg;
   pthread_attr_t attr;
@@ -223,9 +243,12 @@ int gort__os_thread_create(void (*fn)(void *), void *arg, uintptr_t *handle) {
   pthread_sigmask(SIG_SETMASK, &all, &old);
   ts->mask = old;
   pthread_t t;
+  void *sigstack = ts->sigstack;
   int rc = pthread_create(&t, &attr, thread_main, ts); /* ts is its now */
-  if (rc != 0)
+  if (rc != 0) {
+    munmap(sigstack, SIGNAL_STACK_SIZE);
     free(ts);
+  }
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   pthread_attr_destroy(&attr);
   if (rc != 0)
@@ -285,20 +308,23 @@ int gort__os_ncpu(void) {
 
 /* ---- faults ------------------------------------------------------------ */
 
-enum { SIGNAL_STACK_SIZE = 64 * 1024 };
-
 /* Without its signal stack a thread could not report a stack overflow (the
  * handler would run on the overflowed stack and fault again), so failing
- * to make one is reported, not skipped: the caller dies out of memory, as
- * Go's malg for gsignal would. The thread's signals stay blocked then. */
+ * to make one is reported, not skipped: the caller (gort_main's thread;
+ * threads made here have theirs already) dies out of memory, as Go's malg
+ * for gsignal would. The thread's signals stay blocked then. */
 int gort__os_thread_init(void) {
   stack_t ss;
   bool have = sigaltstack(NULL, &ss) == 0 && !(ss.ss_flags & SS_DISABLE) &&
               ss.ss_size >= SIGNAL_STACK_SIZE; /* ASan installs its own */
+  void *mem = start_sigstack;
+  start_sigstack = NULL;
+  if (have && mem != NULL)
+    munmap(mem, SIGNAL_STACK_SIZE); /* not needed after all */
   if (!have) {
-    void *mem = mmap(NULL, SIGNAL_STACK_SIZE, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (mem == MAP_FAILED)
+    if (mem == NULL)
+      mem = map_sigstack();
+    if (mem == NULL)
       return -errno;
     ss.ss_sp = mem;
     ss.ss_size = SIGNAL_STACK_SIZE;
