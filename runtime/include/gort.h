@@ -142,7 +142,7 @@ struct gort_sched_stats {
   int64_t goroutines_peak;
   int64_t global_runq;      /* Gs on the global run queue */
   uint64_t steals;          /* Gs moved by work stealing, since start */
-  uint64_t thread_create_failures;
+  uint64_t thread_create_failures; /* threads the OS refused, each try */
   uint64_t async_preempts;  /* goroutines stopped by a signal (native) */
   int32_t nprocs_reported;  /* entries filled in local_runq (<= 64) */
   int32_t local_runq[GORT_STATS_MAX_PROCS]; /* per-P ring + runnext */
