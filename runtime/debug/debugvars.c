@@ -11,7 +11,12 @@
 #include "debugvars.h"
 #include "print.h"
 
-struct gort_debugvars gort__debug;
+struct gort_debugvars gort__debug = {
+    /* Fault injection, threads/stacks/arenas: off. */
+    .failthreadcreate = -1,
+    .failstackalloc = -1,
+    .failarenaalloc = -1,
+};
 
 static const struct {
   const char *name;
@@ -22,6 +27,10 @@ static const struct {
     {"scheddetail", NULL, &gort__debug.scheddetail},
     {"asyncpreemptoff", NULL, &gort__debug.asyncpreemptoff},
     {"gctrace", NULL, &gort__debug.gctrace},
+    /* Fault injection, threads/stacks/arenas (os/os_fault.c). */
+    {"failthreadcreate", &gort__debug.failthreadcreate, NULL},
+    {"failstackalloc", &gort__debug.failstackalloc, NULL},
+    {"failarenaalloc", &gort__debug.failarenaalloc, NULL},
 };
 
 static void set_var(const char *item, size_t len) {
@@ -56,4 +65,9 @@ void gort__debug_init(void) {
     if (*env == ',')
       env++;
   }
+  /* Fault injection, threads/stacks/arenas: hand the limits to the OS
+   * layer, which fails the requests themselves. */
+  gort__os_fail_after(OS_REQ_THREAD, gort__debug.failthreadcreate);
+  gort__os_fail_after(OS_REQ_STACK, gort__debug.failstackalloc);
+  gort__os_fail_after(OS_REQ_ARENA, gort__debug.failarenaalloc);
 }

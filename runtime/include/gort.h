@@ -60,6 +60,12 @@ typedef void (*gort_func)(void *arg);
  *                    natively, 32 KiB on wasm); rounded up to pages.
  *   GORT_MAXPROCS    number of Ps (default: the CPUs; 1..1024).
  *   GORT_DEBUG       schedtrace=MS, scheddetail=1, asyncpreemptoff=1.
+ *                    Fault injection (threads, stacks, arenas): every
+ *                    request after the first N fails as if the OS refused
+ *                    it: failthreadcreate=N (thread creation),
+ *                    failstackalloc=N (goroutine-stack reservations, 16
+ *                    stacks each), failarenaalloc=N (heap arenas). See
+ *                    docs/API.md, "When the OS says no".
  *   GORT_NETPOLL     poll: the poll(2) backend instead of epoll.
  */
 GORT_API _Noreturn void gort_main(int (*main_fn)(int argc, char **argv),
@@ -136,7 +142,7 @@ struct gort_sched_stats {
   int64_t goroutines_peak;
   int64_t global_runq;      /* Gs on the global run queue */
   uint64_t steals;          /* Gs moved by work stealing, since start */
-  uint64_t thread_create_failures;
+  uint64_t thread_create_failures; /* threads the OS refused, each try */
   uint64_t async_preempts;  /* goroutines stopped by a signal (native) */
   int32_t nprocs_reported;  /* entries filled in local_runq (<= 64) */
   int32_t local_runq[GORT_STATS_MAX_PROCS]; /* per-P ring + runnext */

@@ -8,6 +8,12 @@
  * set bit is the next free slot (Go's nextFreeFast). When the 64 are used
  * up, the next 64 bits are loaded (refill_cache).
  *
+ * Out of memory is Go's answer: the page heap prints "runtime: out of
+ * memory: cannot allocate N-byte block (M in use)" when the OS refuses an
+ * arena, and the allocation throws "out of memory" (malloc.go, mcache.go),
+ * with nothing half-done below it (mheap.c's grow publishes all or
+ * nothing).
+ *
  * Invariants and locking: see malloc.h. Runtime code is never preempted
  * asynchronously and nothing here blocks, so a goroutine keeps its P (and
  * the P's cache) from entry to return.
@@ -25,7 +31,7 @@ static struct mcache *cache_of(struct p *pp) {
   if (pp->mcache == NULL) {
     pp->mcache = calloc(1, sizeof *pp->mcache);
     if (pp->mcache == NULL)
-      gort__throw("runtime: out of memory making an mcache");
+      gort__throw_oom(sizeof *pp->mcache, "an mcache");
   }
   return pp->mcache;
 }
@@ -105,7 +111,7 @@ static uintptr_t alloc_small(struct mcache *c, uint8_t spanclass) {
   if (v == 0) {
     s = refill(c, spanclass);
     if (s == NULL)
-      return 0;
+      gort__throw("out of memory"); /* Go's mcache.refill */
     v = take_slot(s);
     if (v == 0)
       gort__throw("runtime: malloc: a fresh span has no free slot");
@@ -131,8 +137,6 @@ static void *alloc_tiny(struct mcache *c, size_t size) {
   }
   uintptr_t block = alloc_small(c, gort__make_spanclass(
                                        gort__size_to_class(TINY_SIZE), true));
-  if (block == 0)
-    return NULL;
   /* Keep whichever block has more room left (Go does the same). */
   if (c->tiny == 0 || size < c->tinyoffset) {
     c->tiny = block;
@@ -142,12 +146,14 @@ static void *alloc_tiny(struct mcache *c, size_t size) {
 }
 
 static void *alloc_large(struct mcache *c, size_t size, bool noscan) {
+  /* Go's mcache.allocLarge: a size that overflows, or a heap that cannot
+   * grow (mheap.c printed how much), is out of memory. */
+  if (size > SIZE_MAX - GORT_PAGE_SIZE)
+    gort__throw("out of memory");
   uintptr_t npages = (size + GORT_PAGE_SIZE - 1) / GORT_PAGE_SIZE;
-  if (npages == 0 || size > SIZE_MAX - GORT_PAGE_SIZE)
-    return NULL;
   struct mspan *s = gort__mheap_alloc(npages, gort__make_spanclass(0, noscan));
   if (s == NULL)
-    return NULL;
+    gort__throw("out of memory");
   s->elemsize = npages * GORT_PAGE_SIZE;
   s->nelems = 1;
   set_freeindex(s, 1);

@@ -72,8 +72,9 @@ static inline bool gort__slot_allocated(const struct mspan *s,
 }
 
 /* Allocate size bytes, zeroed; noscan: the object holds no pointers. Must
- * run in a goroutine (it uses the P's cache). NULL only when out of
- * memory. size 0 gives one shared address. */
+ * run in a goroutine (it uses the P's cache). Never NULL: out of memory is
+ * Go's "fatal error: out of memory" (exit 2). size 0 gives one shared
+ * address. */
 void *gort__mallocgc(size_t size, bool noscan);
 
 /* The object containing p (any byte of it): its base, and its span; NULL

@@ -41,7 +41,7 @@ static void push_gray(uintptr_t obj) {
     size_t ncap = gray.cap ? gray.cap * 2 : 1024;
     uintptr_t *n = realloc(gray.items, ncap * sizeof *n);
     if (n == NULL)
-      gort__throw("runtime: out of memory growing the mark stack");
+      gort__throw_oom(ncap * sizeof *n, "the mark stack");
     gray.items = n;
     gray.cap = ncap;
   }
@@ -97,7 +97,7 @@ static void collect(struct mspan *s, void *arg) {
     size_t ncap = v->cap ? v->cap * 2 : 256;
     struct mspan **n = realloc(v->items, ncap * sizeof *n);
     if (n == NULL)
-      gort__throw("runtime: out of memory sweeping");
+      gort__throw_oom(ncap * sizeof *n, "the sweep list");
     v->items = n;
     v->cap = ncap;
   }

@@ -7,6 +7,12 @@
  * design (Go 1.12's free lists plus a large list), which keeps the same
  * interface for the layers above.
  *
+ * Out of memory: grow() obtains everything first (an mspan, room in the
+ * arena list, the arenas, their metadata) and publishes only when all of
+ * it was had; a refusal prints Go's "runtime: out of memory: cannot
+ * allocate ..." line, releases what was taken and leaves the heap as it
+ * was, and the allocator above throws "out of memory".
+ *
  * Invariants and locking: see mheap.h. The mspan structs themselves are
  * never returned to the OS: a dead one goes to span_pool for reuse.
  */
@@ -28,12 +34,36 @@ static struct span_list *list_for(uintptr_t npages) {
 
 enum { SPAN_CHUNK = 64 * 1024 };
 
+static uint64_t bytes_mapped(void) {
+  return (uint64_t)gort__mheap.arenas_mapped * ARENA_BYTES;
+}
+
+void gort__print_oom(uintptr_t n, uint64_t in_use) {
+  /* Go's mheap.grow says this before its caller throws "out of memory". */
+  gort__print_str("runtime: out of memory: cannot allocate ");
+  gort__print_uint(n);
+  gort__print_str("-byte block (");
+  gort__print_uint(in_use);
+  gort__print_str(" in use)\n");
+}
+
+_Noreturn void gort__throw_oom(uintptr_t n, const char *what) {
+  gort__print_str("runtime: out of memory: cannot allocate ");
+  gort__print_uint(n);
+  gort__print_str("-byte block (for ");
+  gort__print_str(what);
+  gort__print_str(")\n");
+  gort__throw("out of memory");
+}
+
 static struct mspan *span_new(void) {
   struct mheap *h = &gort__mheap;
   if (h->span_pool == NULL) {
-    struct mspan *chunk = gort__os_reserve(SPAN_CHUNK);
-    if (chunk == NULL)
+    struct mspan *chunk = gort__os_reserve(SPAN_CHUNK, OS_REQ_OTHER);
+    if (chunk == NULL) {
+      gort__print_oom(SPAN_CHUNK, bytes_mapped());
       return NULL;
+    }
     for (size_t i = 0; i < SPAN_CHUNK / sizeof *chunk; i++) {
       chunk[i].next = h->span_pool;
       h->span_pool = &chunk[i];
@@ -112,29 +142,51 @@ static bool heap_init_locked(void) {
 
 static void insert_free(struct mspan *s);
 
-/* Map enough new arenas for npages and add them as one free span. */
+/* Map enough new arenas for npages and add them as one free span. Either
+ * all of it is published (arena metadata, the address-ordered arena list,
+ * the free span) or nothing is: every piece is obtained first, so a
+ * refusal anywhere leaves the heap as it was (and prints Go's message; the
+ * caller throws). */
 static bool grow(uintptr_t npages) {
   struct mheap *h = &gort__mheap;
   uintptr_t bytes = npages * GORT_PAGE_SIZE;
   uintptr_t n = (bytes + ARENA_BYTES - 1) / ARENA_BYTES;
-  char *mem = gort__os_reserve_aligned(n * ARENA_BYTES, ARENA_BYTES);
-  if (mem == NULL)
+  if (n > ARENA_COUNT)
+    return false; /* more than the address space: not a real request */
+  char *mem = NULL;
+  struct heap_arena **metas = NULL;
+  struct mspan *s = span_new();
+  if (s == NULL)
     return false;
+  if (h->arena_list_len + n > h->arena_list_cap) {
+    uintptr_t ncap = h->arena_list_cap ? h->arena_list_cap * 2 : 16;
+    while (ncap < h->arena_list_len + n)
+      ncap *= 2;
+    uintptr_t *nl = realloc(h->arena_list, ncap * sizeof *nl);
+    if (nl == NULL)
+      goto fail_span;
+    h->arena_list = nl; /* a bigger list changes nothing visible */
+    h->arena_list_cap = ncap;
+  }
+  mem = gort__os_reserve_aligned(n * ARENA_BYTES, ARENA_BYTES);
+  if (mem == NULL)
+    goto fail_span;
+  /* The metadata, one block per arena (calloc: a large block is a fresh
+   * zero mapping, touched only where spans are recorded). */
+  metas = calloc(n, sizeof *metas);
+  if (metas == NULL)
+    goto fail_mem;
   for (uintptr_t i = 0; i < n; i++) {
-    struct heap_arena *meta = calloc(1, sizeof *meta);
-    if (meta == NULL)
-      return false; /* the arenas mapped so far stay unused */
-    uintptr_t idx = ((uintptr_t)mem >> ARENA_SHIFT) + i;
-    if (h->arena_list_len == h->arena_list_cap) {
-      uintptr_t ncap = h->arena_list_cap ? h->arena_list_cap * 2 : 16;
-      uintptr_t *nl = realloc(h->arena_list, ncap * sizeof *nl);
-      if (nl == NULL) {
-        free(meta);
-        return false;
-      }
-      h->arena_list = nl;
-      h->arena_list_cap = ncap;
+    metas[i] = calloc(1, sizeof *metas[i]);
+    if (metas[i] == NULL) {
+      for (uintptr_t j = 0; j < i; j++)
+        free(metas[j]);
+      free(metas);
+      goto fail_mem;
     }
+  }
+  for (uintptr_t i = 0; i < n; i++) {
+    uintptr_t idx = ((uintptr_t)mem >> ARENA_SHIFT) + i;
     /* Keep the list in address order (insertion: arenas are few). */
     uintptr_t at = h->arena_list_len++;
     while (at > 0 && h->arena_list[at - 1] > idx) {
@@ -142,17 +194,22 @@ static bool grow(uintptr_t npages) {
       at--;
     }
     h->arena_list[at] = idx;
-    __atomic_store_n(&h->arenas[idx], meta, __ATOMIC_RELEASE);
+    __atomic_store_n(&h->arenas[idx], metas[i], __ATOMIC_RELEASE);
   }
+  free(metas);
   h->arenas_mapped += n;
-  struct mspan *s = span_new();
-  if (s == NULL)
-    return false;
   s->base = (uintptr_t)mem;
   s->npages = n * PAGES_PER_ARENA;
   h->pages_free += s->npages;
   insert_free(s); /* coalesces with a neighbouring arena's free tail */
   return true;
+
+fail_mem:
+  gort__os_release(mem, n * ARENA_BYTES);
+fail_span:
+  span_dispose(s);
+  gort__print_oom(n * ARENA_BYTES, bytes_mapped());
+  return false;
 }
 
 void gort__mheap_each_span(void (*fn)(struct mspan *s, void *arg), void *arg) {
@@ -223,7 +280,9 @@ struct mspan *gort__mheap_alloc(uintptr_t npages, uint8_t spanclass) {
     return NULL;
   gort__lock(&h->lock);
   struct mspan *s = NULL;
-  if (heap_init_locked()) {
+  if (!heap_init_locked()) {
+    gort__print_oom(ARENA_COUNT * sizeof(void *), 0);
+  } else {
     s = find_free(npages);
     if (s == NULL && grow(npages))
       s = find_free(npages);

@@ -135,8 +135,17 @@ extern struct mheap gort__mheap;
 
 /* An in-use span of npages (spanclass recorded for the caller; needzero
  * set if any of its pages were handed out before), or NULL when the
- * address space is exhausted. */
+ * address space is exhausted (the OS refused an arena: Go's "runtime: out
+ * of memory: cannot allocate ..." line is printed, the heap is unchanged,
+ * and the caller throws "out of memory") or npages is absurd. */
 struct mspan *gort__mheap_alloc(uintptr_t npages, uint8_t spanclass);
+/* Print Go's line before a throw("out of memory"): "runtime: out of
+ * memory: cannot allocate n-byte block (in_use in use)". Allocation-free. */
+void gort__print_oom(uintptr_t n, uint64_t in_use);
+/* The same for the runtime's own structures (C heap, or the OS outside
+ * the heap): "... cannot allocate n-byte block (for what)", then
+ * "fatal error: out of memory". */
+_Noreturn void gort__throw_oom(uintptr_t n, const char *what);
 /* Give s's pages back; it coalesces with free neighbours. */
 void gort__mheap_free(struct mspan *s);
 /* The in-use span containing p, or NULL if p is not in one. */

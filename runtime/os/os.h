@@ -7,16 +7,19 @@
  * gort__on_fault (declared below, defined by the core).
  *
  * Memory:
- *   gort__os_reserve(n)        address space for n bytes, readable and
+ *   gort__os_reserve(n, what)  address space for n bytes, readable and
  *                              writable, committed lazily page by page as it
  *                              is touched (natively MAP_NORESERVE, reading as
  *                              zero; on wasm, page-aligned memory from the C
  *                              heap, already committed, contents unspecified).
- *                              NULL when out of address space.
+ *                              NULL when out of address space. what says
+ *                              what the memory is for (OS_REQ_STACK for
+ *                              goroutine stacks, OS_REQ_OTHER otherwise),
+ *                              for fault injection.
  *   gort__os_reserve_aligned(n, align)  the same, at a multiple of align (a
  *                              power of two, at least a page), reading as
  *                              zero on every target; never released (the
- *                              heap's arenas).
+ *                              heap's arenas: OS_REQ_ARENA).
  *   gort__os_release(p, n)     give back a reservation made above.
  *   gort__os_decommit(p, n)    drop the contents and the RAM behind whole
  *                              pages; they read as zero and recommit when
@@ -45,10 +48,18 @@
  *   gort__os_futex_wake(addr, n)        wake up to n sleepers on addr.
  *   gort__os_thread_init()     per-thread set-up on every thread that runs
  *                              goroutines (signal stack; wasm fiber state).
+ *                              0, or a negative errno when the signal stack
+ *                              cannot be had (the caller dies: out of
+ *                              memory).
  *   gort__os_thread_create(fn, arg, &handle)  start a detached OS thread
- *                              running fn(arg) (an M); 0, or GORT_EAGAIN
- *                              when no thread can be had (wasm: the worker
- *                              pool is used up).
+ *                              running fn(arg) (an M); 0, or a negative
+ *                              errno when no thread can be had (-EAGAIN:
+ *                              maybe later; wasm: the worker pool is used
+ *                              up). One attempt: retrying is the caller's.
+ *   gort__os_thread_limit_hint()  what to tell the user when thread
+ *                              creation keeps saying EAGAIN (Linux: Go's
+ *                              "may need to increase max user processes
+ *                              (ulimit -u)"; wasm: the worker pool's size).
  *   gort__os_thread_self()     the calling thread's handle.
  *   gort__os_usleep(us)        sleep the thread.
  *   gort__os_max_threads()     threads that can ever exist (0: no limit);
@@ -71,6 +82,16 @@
  *                              gives EPIPE and no SIGPIPE (as Go does for
  *                              descriptors other than stdout and stderr).
  *
+ * Fault injection (GORT_DEBUG=failthreadcreate=N, failstackalloc=N,
+ * failarenaalloc=N; os_fault.c, shared by every OS file):
+ *   gort__os_fail_after(what, n)  every request of kind what after the
+ *                              first n fails as if the OS had refused it
+ *                              (n < 0: never). Called once, at start-up.
+ *   gort__os_fault_injected(what)  counts one request of kind what; true
+ *                              when it must fail. Each OS file calls it at
+ *                              the top of the real request, so the core's
+ *                              real failure paths run.
+ *
  * Invariants: none of these allocate from the C heap except
  * gort__os_reserve on wasm; all are async-signal-safe except
  * gort__os_reserve, gort__os_release and gort__os_install_fault_handler.
@@ -82,7 +103,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-void *gort__os_reserve(size_t n);
+/* What a reservation or creation is for (fault injection counts each). */
+enum gort_os_req {
+  OS_REQ_THREAD, /* gort__os_thread_create */
+  OS_REQ_STACK,  /* goroutine stacks (the stack pool's chunks) */
+  OS_REQ_ARENA,  /* heap arenas (gort__os_reserve_aligned) */
+  OS_REQ_OTHER,  /* everything else: never injected */
+  OS_REQ_COUNT
+};
+
+void gort__os_fail_after(enum gort_os_req what, int64_t n);
+bool gort__os_fault_injected(enum gort_os_req what);
+
+void *gort__os_reserve(size_t n, enum gort_os_req what);
 void *gort__os_reserve_aligned(size_t n, size_t align);
 void gort__os_release(void *p, size_t n);
 void gort__os_decommit(void *p, size_t n);
@@ -94,8 +127,9 @@ size_t gort__os_default_stack_size(void);
 
 void gort__os_futex_wait(uint32_t *addr, uint32_t val, int64_t ns);
 void gort__os_futex_wake(uint32_t *addr, int n);
-void gort__os_thread_init(void);
+int gort__os_thread_init(void);
 int gort__os_thread_create(void (*fn)(void *), void *arg, uintptr_t *handle);
+const char *gort__os_thread_limit_hint(void);
 uintptr_t gort__os_thread_self(void);
 void gort__os_usleep(int64_t us);
 int gort__os_max_threads(void);

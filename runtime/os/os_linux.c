@@ -12,6 +12,10 @@
  *
  * Invariants: the fault handler runs on a per-thread alternate signal stack
  * (gort__os_thread_init), so it works when a goroutine stack overflowed.
+ * Every request the core can survive or report (thread creation, stack and
+ * arena reservations) asks gort__os_fault_injected first (os_fault.c), and
+ * fails exactly as the OS would: NULL for memory, a negative errno for
+ * threads.
  *
  * Locking: guard_budget is an atomic counter; everything else is per call.
  */
@@ -44,17 +48,25 @@ enum { GUARD_UNKNOWN, GUARD_MADVISE, GUARD_MPROTECT };
 static _Atomic int guard_mode = GUARD_UNKNOWN;
 static _Atomic long guard_budget = -1; /* mprotect guards left; -1 unset */
 
-void *gort__os_reserve(size_t n) {
+static void *reserve(size_t n) {
   void *p = mmap(NULL, n, PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   return p == MAP_FAILED ? NULL : p;
 }
 
+void *gort__os_reserve(size_t n, enum gort_os_req what) {
+  if (gort__os_fault_injected(what))
+    return NULL; /* as mmap's ENOMEM */
+  return reserve(n);
+}
+
 void gort__os_release(void *p, size_t n) { munmap(p, n); }
 
 void *gort__os_reserve_aligned(size_t n, size_t align) {
+  if (gort__os_fault_injected(OS_REQ_ARENA) || n > SIZE_MAX - align)
+    return NULL;
   /* Over-reserve, then trim the unaligned head and the tail. */
-  char *p = gort__os_reserve(n + align);
+  char *p = reserve(n + align);
   if (p == NULL)
     return NULL;
   uintptr_t start = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
@@ -171,31 +183,53 @@ void gort__os_futex_wake(uint32_t *addr, int n) {
 /* ---- threads ------------------------------------------------------------ */
 
 enum { M_STACK_SIZE = 512 * 1024 }; /* g0: the scheduler and C it calls */
+enum { SIGNAL_STACK_SIZE = 64 * 1024 };
 
 struct thread_start {
   void (*fn)(void *);
   void *arg;
-  sigset_t mask; /* the creator's signal mask, restored by thread_init */
+  sigset_t mask;  /* the creator's signal mask, restored by thread_init */
+  void *sigstack; /* SIGNAL_STACK_SIZE bytes mapped by the creator */
 };
 
 /* A thread made here starts with every signal blocked; thread_init
- * restores start_mask once the signal stack is in place. */
+ * restores start_mask once the signal stack is in place. Its signal stack
+ * was mapped by the creator (as Go's allocm makes gsignal before
+ * newosproc), so a thread that could not have one is never started:
+ * gort__os_thread_create fails instead, and the core treats it as any
+ * refused thread. */
 static _Thread_local bool signals_held;
 static _Thread_local sigset_t start_mask;
+static _Thread_local void *start_sigstack;
 
 static void *thread_main(void *p) {
   struct thread_start ts = *(struct thread_start *)p;
   free(p);
   signals_held = true;
   start_mask = ts.mask;
+  start_sigstack = ts.sigstack;
   ts.fn(ts.arg);
   return NULL;
 }
 
+static void *map_sigstack(void) {
+  void *mem = mmap(NULL, SIGNAL_STACK_SIZE, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  return mem == MAP_FAILED ? NULL : mem;
+}
+
 int gort__os_thread_create(void (*fn)(void *), void *arg, uintptr_t *handle) {
+  if (gort__os_fault_injected(OS_REQ_THREAD))
+    return -EAGAIN; /* what pthread_create says at RLIMIT_NPROC */
   struct thread_start *ts = malloc(sizeof *ts);
   if (ts == NULL)
-    return -11; /* GORT_EAGAIN */
+    return -ENOMEM;
+  ts->sigstack = map_sigstack();
+  if (ts->sigstack == NULL) {
+    int e = errno;
+    free(ts);
+    return -e;
+  }
   ts->fn = fn;
   ts->arg = arg;
   pthread_attr_t attr;
@@ -209,15 +243,22 @@ int gort__os_thread_create(void (*fn)(void *), void *arg, uintptr_t *handle) {
   pthread_sigmask(SIG_SETMASK, &all, &old);
   ts->mask = old;
   pthread_t t;
+  void *sigstack = ts->sigstack;
   int rc = pthread_create(&t, &attr, thread_main, ts); /* ts is its now */
-  if (rc != 0)
+  if (rc != 0) {
+    munmap(sigstack, SIGNAL_STACK_SIZE);
     free(ts);
+  }
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   pthread_attr_destroy(&attr);
   if (rc != 0)
-    return -11;
+    return -rc;
   *handle = (uintptr_t)t;
   return 0;
+}
+
+const char *gort__os_thread_limit_hint(void) {
+  return "may need to increase max user processes (ulimit -u)";
 }
 
 uintptr_t gort__os_thread_self(void) { return (uintptr_t)pthread_self(); }
@@ -267,26 +308,38 @@ int gort__os_ncpu(void) {
 
 /* ---- faults ------------------------------------------------------------ */
 
-enum { SIGNAL_STACK_SIZE = 64 * 1024 };
-
-void gort__os_thread_init(void) {
+/* Without its signal stack a thread could not report a stack overflow (the
+ * handler would run on the overflowed stack and fault again), so failing
+ * to make one is reported, not skipped: the caller (gort_main's thread;
+ * threads made here have theirs already) dies out of memory, as Go's malg
+ * for gsignal would. The thread's signals stay blocked then. */
+int gort__os_thread_init(void) {
   stack_t ss;
   bool have = sigaltstack(NULL, &ss) == 0 && !(ss.ss_flags & SS_DISABLE) &&
               ss.ss_size >= SIGNAL_STACK_SIZE; /* ASan installs its own */
+  void *mem = start_sigstack;
+  start_sigstack = NULL;
+  if (have && mem != NULL)
+    munmap(mem, SIGNAL_STACK_SIZE); /* not needed after all */
   if (!have) {
-    void *mem = mmap(NULL, SIGNAL_STACK_SIZE, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (mem != MAP_FAILED) {
-      ss.ss_sp = mem;
-      ss.ss_size = SIGNAL_STACK_SIZE;
-      ss.ss_flags = 0;
-      sigaltstack(&ss, NULL);
+    if (mem == NULL)
+      mem = map_sigstack();
+    if (mem == NULL)
+      return -errno;
+    ss.ss_sp = mem;
+    ss.ss_size = SIGNAL_STACK_SIZE;
+    ss.ss_flags = 0;
+    if (sigaltstack(&ss, NULL) != 0) {
+      int e = errno;
+      munmap(mem, SIGNAL_STACK_SIZE);
+      return -e;
     }
   }
   if (signals_held) {
     signals_held = false;
     pthread_sigmask(SIG_SETMASK, &start_mask, NULL);
   }
+  return 0;
 }
 
 static void on_fault_signal(int sig, siginfo_t *info, void *uctx) {

@@ -12,9 +12,14 @@
  *     that a previous thread on the same pool worker left behind;
  *   - a thread that used fibers leaves only through emscripten_force_exit.
  *
+ * Invariants: thread creation and stack and arena reservations ask
+ * gort__os_fault_injected first (os_fault.c) and fail as the OS would.
+ *
  * Locking: none.
  */
 #include <emscripten.h>
+#include <errno.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <emscripten/heap.h>
 #include <emscripten/threading.h>
@@ -32,11 +37,15 @@
 
 enum { WASM_PAGE = 4096 };
 
-void *gort__os_reserve(size_t n) {
+void *gort__os_reserve(size_t n, enum gort_os_req what) {
+  if (gort__os_fault_injected(what) || n > SIZE_MAX - WASM_PAGE)
+    return NULL;
   return aligned_alloc(WASM_PAGE, (n + WASM_PAGE - 1) & ~(size_t)(WASM_PAGE - 1));
 }
 
 void *gort__os_reserve_aligned(size_t n, size_t align) {
+  if (gort__os_fault_injected(OS_REQ_ARENA) || n > SIZE_MAX - align)
+    return NULL;
   size_t size = (n + align - 1) & ~(align - 1);
   void *p = aligned_alloc(align, size);
   if (p)
@@ -80,7 +89,7 @@ void gort__os_futex_wake(uint32_t *addr, int n) {
   emscripten_futex_wake(addr, n);
 }
 
-void gort__os_thread_init(void) {
+int gort__os_thread_init(void) {
   /* A previous pthread on this pool worker may have left the fiber
    * trampoline marked as running; its next swap would then hang. */
   EM_ASM({
@@ -89,6 +98,7 @@ void gort__os_thread_init(void) {
       Fibers.nextFiber = 0;
     }
   });
+  return 0;
 }
 
 int64_t gort__os_nanotime(void) {
@@ -138,9 +148,11 @@ static void *thread_main(void *p) {
 }
 
 int gort__os_thread_create(void (*fn)(void *), void *arg, uintptr_t *handle) {
+  if (gort__os_fault_injected(OS_REQ_THREAD))
+    return -EAGAIN;
   struct thread_start *ts = malloc(sizeof *ts);
   if (ts == NULL)
-    return -11; /* GORT_EAGAIN */
+    return -ENOMEM;
   ts->fn = fn;
   ts->arg = arg;
   pthread_attr_t attr;
@@ -151,10 +163,15 @@ int gort__os_thread_create(void (*fn)(void *), void *arg, uintptr_t *handle) {
   pthread_attr_destroy(&attr);
   if (rc != 0) {
     free(ts);
-    return -11;
+    return -rc;
   }
   *handle = (uintptr_t)t;
   return 0;
+}
+
+const char *gort__os_thread_limit_hint(void) {
+  /* PTHREAD_POOL_SIZE_STRICT=2: no workers beyond the pool. */
+  return "the pthread worker pool may be used up (GORT_WASM_POOL_SIZE)";
 }
 
 uintptr_t gort__os_thread_self(void) { return (uintptr_t)pthread_self(); }

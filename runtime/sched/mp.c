@@ -11,15 +11,30 @@
  * (wakep). A spinning M that finds work stops spinning and, if it was the
  * last one, wakes another, so new work is never stranded while a P idles.
  *
+ * A thread the OS refuses (startm_new): an optional M (the caller holds a
+ * P and keeps running) is done without: the P's Gs go to the global
+ * queue, the P goes idle; a needed M (no P with the caller, and work) is
+ * Go's "failed to create new OS thread" and "fatal error: newosproc".
+ *
  * Invariants:
  *   - An M holds at most one P; a P in P_RUNNING has exactly one M.
  *   - sched.nmspinning counts Ms with m->spinning set.
  *   - sched.mcount - sched.nmidle - sched.nmsys is the number of Ms that
- *     may still run Go code; when it is 0 checkdead decides.
+ *     may still run Go code; when it is 0 checkdead decides. An M being
+ *     made is counted from mreserve_locked until its thread runs or its
+ *     failure is undone.
+ *   - A P taken off the idle list for a new M is on no list and counted by
+ *     no stop-the-world: whoever holds it gives it to an M, puts it back
+ *     (queue empty) or stops it for a waiting stop-the-world.
+ *   - No G is left on the queue of a P without an M, not even when a
+ *     thread is refused.
  *
- * Locking: sched.lock guards the idle lists and counts; P status changes
- * out of P_SYSCALL are CASes (the M returning and sysmon race for it).
+ * Locking: sched.lock guards the idle lists and counts, and munstarted;
+ * newm_backoff_until is a relaxed atomic (a stale view only tries a thread
+ * early or late); P status changes out of P_SYSCALL are CASes (the M
+ * returning and sysmon race for it).
  */
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -30,6 +45,7 @@
 #include "runq.h"
 #include "stack.h"
 #include "../mem/malloc.h"
+#include "../mem/mheap.h"
 #include "../netpoll/netpoll.h"
 #include "../time/timer.h"
 
@@ -149,6 +165,7 @@ struct p *gort__releasep(struct m *mp) {
 /* ---- making Ms ---------------------------------------------------------- */
 
 static void mstart(void *arg);
+static void drain_runq_locked(struct p *pp);
 
 void gort__mcommoninit_locked(struct m *mp) {
   mp->id = gort__sched.mnext++;
@@ -171,44 +188,161 @@ static void mreserve_locked(void) {
   gort__sched.mcount++;
 }
 
-/* newm makes an M that starts with P pp (spinning if asked), or runs fn
- * instead of the scheduler (sysmon). Counted already by mreserve_locked.
- * Returns false when the OS has no thread for it: the caller undoes. */
-static bool newm(struct p *pp, bool spinning, void (*fn)(struct m *)) {
-  struct m *mp = calloc(1, sizeof *mp);
-  if (mp == NULL)
-    return false;
+/* Ms whose thread could not be made (linked by schedlink), kept for the
+ * next newm so that a run of failures costs no memory (each is on allm
+ * already, with its id, and never ran). sched.lock. */
+static struct m *munstarted;
+
+/* Until when (nanotime) an optional M is not even tried after a failure:
+ * without it every gort_go beside an idle P would ask the OS again. */
+static _Atomic int64_t newm_backoff_until;
+enum { NEWM_BACKOFF_NS = 10 * 1000 * 1000, NEWM_RETRIES = 20 };
+
+/* allocm: a fresh M (or the unstarted one) to start with P pp (spinning if
+ * asked), or to run fn instead of the scheduler (sysmon). The M struct
+ * comes from the C heap; none left is Go's "out of memory". */
+static struct m *allocm(struct p *pp, bool spinning, void (*fn)(struct m *)) {
+  gort__lock(&gort__sched.lock);
+  struct m *mp = munstarted;
+  if (mp) {
+    munstarted = mp->schedlink;
+    mp->schedlink = NULL;
+  }
+  gort__unlock(&gort__sched.lock);
+  if (mp == NULL) {
+    mp = calloc(1, sizeof *mp);
+    if (mp == NULL)
+      gort__throw_oom(sizeof *mp, "an M");
+    gort__lock(&gort__sched.lock);
+    gort__mcommoninit_locked(mp);
+    gort__unlock(&gort__sched.lock);
+  }
   mp->nextp = pp;
   mp->spinning = spinning;
   mp->mstartfn = fn;
-  gort__lock(&gort__sched.lock);
-  gort__mcommoninit_locked(mp);
-  gort__unlock(&gort__sched.lock);
-  uintptr_t handle;
-  if (gort__os_thread_create(mstart, mp, &handle) != 0) {
-    /* mp stays on allm (ids are never reused) but never runs. */
-    return false;
-  }
-  return true;
+  return mp;
 }
 
-/* Undo a reservation whose thread could not be made: give pp back and, if
- * the M was to spin, the spinning count. */
-static void newm_failed(struct p *pp, bool spinning) {
-  atomic_fetch_add(&gort__sched.thread_create_failures, 1);
+/* newosproc: a thread for mp. 0, or the negative errno of the last try.
+ * With retry, EAGAIN is tried again up to 20 times, sleeping 1, 2, ... 20
+ * ms in between (Go's retryOnEAGAIN, runtime/retry.go): a thread limit
+ * is often reached for a moment only. */
+static int newosproc(struct m *mp, bool retry) {
+  for (int tries = 1;; tries++) {
+    uintptr_t handle;
+    int rc = gort__os_thread_create(mstart, mp, &handle);
+    if (rc == 0)
+      return 0;
+    atomic_fetch_add(&gort__sched.thread_create_failures, 1);
+    if (rc != -EAGAIN || !retry || tries == NEWM_RETRIES)
+      return rc;
+    gort__os_usleep((int64_t)tries * 1000);
+  }
+}
+
+/* A thread the program cannot do without was refused: Go's words
+ * (os_linux.go, newosproc), then "fatal error: newosproc", exit 2. */
+static _Noreturn void newosproc_failed(int rc) {
+  gort__lock(&gort__sched.lock);
+  int32_t have = gort__sched.mcount - 1; /* less the one that failed */
+  gort__unlock(&gort__sched.lock);
+  gort__print_str("runtime: failed to create new OS thread (have ");
+  gort__print_int(have);
+  gort__print_str(" already; errno=");
+  gort__print_int(-rc);
+  gort__print_str(")\n");
+  if (rc == -EAGAIN) {
+    gort__print_str("runtime: ");
+    gort__print_str(gort__os_thread_limit_hint());
+    gort__print_str("\n");
+  }
+  gort__throw("newosproc");
+}
+
+/* An optional M was not made: undo its reservation and keep mp for next
+ * time; pp's queued Gs (a resize's runnable P) go to the global queue and
+ * pp to the idle list, so no G is stranded on a P without an M (or, if a
+ * stop-the-world is waiting, pp stops for it); the spinning count is
+ * given back. */
+static void newm_failed(struct m *mp, struct p *pp, bool spinning) {
   gort__lock(&gort__sched.lock);
   gort__sched.mcount--;
-  if (pp)
+  if (mp) {
+    mp->nextp = NULL;
+    mp->spinning = false;
+    mp->mstartfn = NULL;
+    mp->schedlink = munstarted;
+    munstarted = mp;
+  }
+  if (atomic_load(&gort__sched.gcwaiting)) {
+    /* A stop-the-world counts on every P it did not find idle, running
+     * or in a call: pp was in our hands, so stop it here (as handoffp
+     * does); its queue stays for procresize. */
+    atomic_store(&pp->status, P_GCSTOP);
+    gort__setpm(pp, NULL);
+    if (--gort__sched.stopwait == 0)
+      gort__notewakeup(&gort__sched.stopnote);
+  } else {
+    drain_runq_locked(pp);
     gort__pidleput_locked(pp);
+  }
   gort__unlock(&gort__sched.lock);
   if (spinning)
     atomic_fetch_sub(&gort__sched.nmspinning, 1);
 }
 
+/* startm found no idle M for pp (one is reserved in mcount): make one.
+ *
+ * When a thread cannot be made (Go dies at once: "failed to create new OS
+ * thread"), gort keeps running with the Ms it has where that is safe, and
+ * dies with Go's message where it is not:
+ *   - The caller holds a P (wakep from a running goroutine, a resize, a
+ *     poller M with a P): it keeps running and passes through findrunnable,
+ *     which takes the global queue. The new M was optional: pp's Gs, if
+ *     any, go to the global queue, pp goes idle, and the program goes on
+ *     with fewer Ms; for NEWM_BACKOFF_NS no optional M is tried again.
+ *   - The caller holds no P (sysmon handing off the P of a blocked call,
+ *     a poller M without a P) and there is work, on pp or the global
+ *     queue: possibly no running M will ever come back for it (every
+ *     other M may be blocked in a call that waits for that very work), so
+ *     this M is needed: EAGAIN is retried as Go does, then the program
+ *     dies with Go's message instead of hanging.
+ *   - No work at all (a spinning M for sysmon's hand-off): optional. */
+static void startm_new(struct p *pp, bool spinning) {
+  struct m *self = gort__getm();
+  bool needed = (self == NULL || self->p == NULL) &&
+                (!gort__runqempty(pp) ||
+                 atomic_load_explicit(&gort__sched.runqsize,
+                                      memory_order_relaxed) != 0);
+  if (!needed && gort__os_nanotime() <
+                     atomic_load_explicit(&newm_backoff_until,
+                                          memory_order_relaxed)) {
+    newm_failed(NULL, pp, spinning);
+    return;
+  }
+  struct m *mp = allocm(pp, spinning, NULL);
+  int rc = newosproc(mp, needed);
+  if (rc == 0)
+    return;
+  if (needed)
+    newosproc_failed(rc);
+  atomic_store_explicit(&newm_backoff_until,
+                        gort__os_nanotime() + NEWM_BACKOFF_NS,
+                        memory_order_relaxed);
+  newm_failed(mp, pp, spinning);
+}
+
 static void mstart(void *arg) {
   struct m *mp = arg;
-  gort__os_thread_init();
   gort__settls(mp);
+  int rc = gort__os_thread_init();
+  if (rc != 0) {
+    /* No signal stack: the thread could not report its own faults. */
+    gort__print_str("runtime: cannot allocate a signal stack (errno=");
+    gort__print_int(-rc);
+    gort__print_str(")\n");
+    gort__throw("out of memory");
+  }
   mp->thread = gort__os_thread_self();
   gort__mstart_context(mp);
   if (mp->mstartfn) {
@@ -220,18 +354,17 @@ static void mstart(void *arg) {
   gort__schedule(mp);
 }
 
+/* A system M (sysmon): the program cannot run without it, so failing to
+ * make it is fatal, as for Go's newm(sysmon, ...). */
 void gort__newm_sys(void (*fn)(struct m *)) {
   gort__lock(&gort__sched.lock);
   mreserve_locked();
   gort__sched.nmsys++;
   gort__unlock(&gort__sched.lock);
-  if (!newm(NULL, false, fn)) {
-    gort__lock(&gort__sched.lock);
-    gort__sched.mcount--;
-    gort__sched.nmsys--;
-    gort__unlock(&gort__sched.lock);
-    atomic_fetch_add(&gort__sched.thread_create_failures, 1);
-  }
+  struct m *mp = allocm(NULL, false, fn);
+  int rc = newosproc(mp, true);
+  if (rc != 0)
+    newosproc_failed(rc);
 }
 
 /* ---- parking and waking Ms ---------------------------------------------- */
@@ -265,8 +398,7 @@ void gort__startm(struct p *pp, bool spinning) {
   if (nmp == NULL) {
     mreserve_locked();
     gort__unlock(&gort__sched.lock);
-    if (!newm(pp, spinning, NULL))
-      newm_failed(pp, spinning);
+    startm_new(pp, spinning);
     return;
   }
   gort__unlock(&gort__sched.lock);
@@ -402,7 +534,7 @@ void gort__stop_the_world(void) {
 static struct p *newp(int32_t id) {
   struct p *pp = calloc(1, sizeof *pp);
   if (pp == NULL)
-    gort__throw("runtime: out of memory making a P");
+    gort__throw_oom(sizeof *pp, "a P");
   pp->id = id;
   atomic_store(&pp->status, P_GCSTOP);
   return pp;
@@ -424,7 +556,7 @@ static struct p *procresize_locked(int32_t nprocs, struct m *mp) {
     gort__lock(&gort__sched.allplock);
     struct p **n = realloc(gort__sched.allp, (size_t)nprocs * sizeof *n);
     if (n == NULL)
-      gort__throw("runtime: out of memory growing allp");
+      gort__throw_oom((size_t)nprocs * sizeof *n, "allp");
     for (int32_t i = gort__sched.allp_cap; i < nprocs; i++)
       n[i] = newp(i);
     gort__sched.allp = n;

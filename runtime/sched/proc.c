@@ -67,6 +67,7 @@
 #include "mp.h"
 #include "runq.h"
 #include "stack.h"
+#include "../mem/mheap.h"
 #include "../netpoll/netpoll.h"
 #include "../time/timer.h"
 
@@ -193,9 +194,9 @@ static void gswitch(struct g *from, struct g *to, bool from_dies) {
 /* The calling thread's stack becomes mp's g0. */
 void gort__mstart_context(struct m *mp) {
   size_t scratch = gort__context_scratch_size ? G0_SCRATCH_SIZE : 0;
-  void *buf = scratch ? gort__os_reserve(scratch) : NULL;
+  void *buf = scratch ? gort__os_reserve(scratch, OS_REQ_OTHER) : NULL;
   if (scratch && buf == NULL)
-    gort__throw("runtime: cannot allocate the scheduler stack buffer");
+    gort__throw_oom(scratch, "the scheduler's switch buffer");
   gort__context_init_current(&mp->g0.ctx, buf, scratch);
   mp->g0.tsan_fiber = gort__tsan_fiber_current();
 }
@@ -221,7 +222,7 @@ static void allgadd(struct g *gp) {
     size_t ncap = allgcap ? allgcap * 2 : 1024;
     struct g **n = realloc(gort__allgs, ncap * sizeof *n);
     if (n == NULL)
-      gort__throw("runtime: out of memory growing allgs");
+      gort__throw_oom(ncap * sizeof *n, "allgs");
     gort__allgs = n;
     allgcap = ncap;
   }
@@ -738,22 +739,20 @@ top:
   goto top;
 }
 
-static bool make_first_frame(struct m *mp, struct g *gp) {
-  if (!gort__stackalloc(mp->p, &gp->stack))
-    return false;
+static void make_first_frame(struct m *mp, struct g *gp) {
+  gort__stackalloc(mp->p, &gp->stack); /* or dies: out of memory */
   /* The lowest 16 bytes hold the canary of an unguarded stack. */
   gort__context_make(&gp->ctx, (void *)(gp->stack.lo + 16),
                      gp->stack.hi - gp->stack.lo - 16, gp->stack.scratch,
                      gp->stack.scratch_size, goentry, gp);
   gp->asan_fake = NULL;
   gp->tsan_fiber = gort__tsan_fiber_create();
-  return true;
 }
 
 /* Make gp the M's current G, about to run (the switch is the caller's). */
 static void prepare_run(struct m *mp, struct g *gp, bool inherit_time) {
-  if (gp->stack.lo == 0 && !make_first_frame(mp, gp))
-    gort__fatal("runtime: out of memory allocating a goroutine stack");
+  if (gp->stack.lo == 0)
+    make_first_frame(mp, gp);
   if (!inherit_time)
     atomic_fetch_add_explicit(&mp->p->schedtick, 1, memory_order_relaxed);
   gort__casgstatus(gp, G_RUNNABLE, G_RUNNING);
@@ -867,7 +866,10 @@ _Noreturn void gort_main(int (*main_fn)(int argc, char **argv), int argc,
   gort__stack_init();
   gort__os_install_fault_handler();
   gort__preempt_init();
-  gort__os_thread_init();
+  if (gort__os_thread_init() != 0) {
+    gort__print_str("runtime: cannot allocate a signal stack\n");
+    gort__throw("out of memory");
+  }
 
   gort__settls(&m0);
   m0.thread = gort__os_thread_self();
@@ -878,7 +880,7 @@ _Noreturn void gort_main(int (*main_fn)(int argc, char **argv), int argc,
   args = (struct mainargs){main_fn, argc, argv};
   struct g *gp = newproc(runmain, &args, m0.p);
   if (gp == NULL)
-    gort__fatal("runtime: out of memory creating the main goroutine");
+    gort__throw_oom(sizeof *gp, "the main goroutine");
   gp->is_main = true;
   gort__runqput(m0.p, gp, true);
   gort__sched.main_started = true;

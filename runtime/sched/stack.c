@@ -27,6 +27,11 @@
  * on every free cost a TLB shootdown per stack: a quarter of the time of
  * the timers workload.)
  *
+ * Out of memory: a stack that cannot be had (the OS refuses a chunk's
+ * reservation, or GORT_DEBUG=failstackalloc=N says it would) is Go's
+ * "fatal error: out of memory", exit 2, before anything about the G that
+ * wanted it has changed.
+ *
  * Invariants:
  *   - Every stack in a cache or the pool is whole: canaries (if unguarded)
  *     are rewritten by gort__stackalloc, so decommitted stacks are fine.
@@ -38,6 +43,7 @@
 #include <string.h>
 
 #include "../debug/print.h"
+#include "../mem/mheap.h"
 #include "../os/os.h"
 #include "stack.h"
 
@@ -110,9 +116,10 @@ static void write_canaries(struct gstack *s) {
     *scratch_canary(s) = canary_for((uintptr_t)scratch_canary(s));
 }
 
-/* Carve a new chunk into the pool; pool.lock must be held. */
+/* Carve a new chunk into the pool; pool.lock must be held. False, with
+ * the pool unchanged, when the OS or the C heap refuses. */
 static bool grow_pool_locked(void) {
-  char *chunk = gort__os_reserve(slot_size * STACKS_PER_CHUNK);
+  char *chunk = gort__os_reserve(slot_size * STACKS_PER_CHUNK, OS_REQ_STACK);
   if (chunk == NULL)
     return false;
   if (pool.cap < pool.total + STACKS_PER_CHUNK) {
@@ -145,12 +152,18 @@ static bool grow_pool_locked(void) {
   return true;
 }
 
-/* Move up to n stacks from the global pool into pp's cache. */
-static bool refill(struct p *pp, int n) {
+/* Move up to n stacks from the global pool into pp's cache. When the pool
+ * is empty and cannot grow, the program dies as Go's stackalloc does
+ * (stack.go: throw("out of memory")), after mheap.go's line saying how
+ * much was asked and how much stack memory is held. Nothing has changed
+ * by then: the G that wanted the stack is still runnable, unstarted. */
+static void refill(struct p *pp, int n) {
   gort__lock(&pool.lock);
   if (pool.len == 0 && !grow_pool_locked()) {
+    uint64_t in_use = (uint64_t)pool.total * slot_size;
     gort__unlock(&pool.lock);
-    return false;
+    gort__print_oom(slot_size * STACKS_PER_CHUNK, in_use);
+    gort__throw("out of memory");
   }
   while (n-- > 0 && pool.len > 0)
     pp->stackcache[pp->stackcachecnt++] = pool.items[--pool.len];
@@ -159,7 +172,6 @@ static bool refill(struct p *pp, int n) {
   if (pool.len < pool.decommitted)
     pool.decommitted = pool.len;
   gort__unlock(&pool.lock);
-  return true;
 }
 
 /* Move n stacks from pp's cache to the global pool. */
@@ -174,9 +186,9 @@ static void spill(struct p *pp, int n) {
   gort__unlock(&pool.lock);
 }
 
-bool gort__stackalloc(struct p *pp, struct gstack *s) {
-  if (pp->stackcachecnt == 0 && !refill(pp, STACK_CACHE_SIZE / 2))
-    return false;
+void gort__stackalloc(struct p *pp, struct gstack *s) {
+  if (pp->stackcachecnt == 0)
+    refill(pp, STACK_CACHE_SIZE / 2);
   *s = pp->stackcache[--pp->stackcachecnt];
   if (!s->committed) {
     size_t page = gort__os_page_size();
@@ -184,7 +196,6 @@ bool gort__stackalloc(struct p *pp, struct gstack *s) {
     s->committed = true;
   }
   write_canaries(s);
-  return true;
 }
 
 void gort__stackfree(struct p *pp, struct gstack *s) {

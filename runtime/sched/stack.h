@@ -21,8 +21,9 @@
 
 void gort__stack_init(void);
 size_t gort__stack_usable_size(void);
-/* Fill *s with a stack for a new goroutine; false when out of memory. */
-bool gort__stackalloc(struct p *pp, struct gstack *s);
+/* Fill *s with a stack for a new goroutine; out of memory is fatal (Go's
+ * "fatal error: out of memory"). */
+void gort__stackalloc(struct p *pp, struct gstack *s);
 void gort__stackfree(struct p *pp, struct gstack *s);
 /* Decommit pooled stacks unused since the last call (sysmon, ~1/s). */
 void gort__stack_scavenge(void);
