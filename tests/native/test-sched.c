@@ -415,3 +415,127 @@ TEST_IMPL(sched_stack_size_env) {
 }
 
 TEST_IMPL(crash_bad_stack_size) { return 1; /* GORT_STACK_SIZE=1K dies first */ }
+
+/* ---- crash_stack_clash: a frame larger than the guard -------------------
+ *
+ * The stack-clash case of issue 10: a goroutine whose one frame (a 128 KiB
+ * array) is larger than its whole 64 KiB stack plus the 16 KiB guard. Its
+ * stack pointer jumps over the guard into the slot below, and the array's
+ * low end lands on the live frames of the goroutine whose stack is there.
+ * Natively the frame must be probed page by page (-fstack-clash-protection,
+ * which CMakeLists.txt gives gort and everything that links it), so the
+ * first probe below the stack faults in the guard; on wasm, Emscripten's
+ * STACK_OVERFLOW_CHECK=2 checks the stack pointer the frame's prologue
+ * sets. Either way: "fatal error: stack overflow", exit 2. Without that,
+ * the victim finds its frames overwritten (exit 1), or dies of the damage
+ * with some other message.
+ *
+ * Four goroutines take stacks one after another from one P's cache, so
+ * some two of them are neighbours; each notes where its stack starts and
+ * main picks a pair whose tops lie one slot apart (more than a stack, less
+ * than a stack plus 64 KiB of guard and switch buffer). */
+
+enum { CLASH_G = 4, CLASH_FRAME = 128 * 1024, CLASH_TOUCH = 32 * 1024 };
+enum { ROLE_NONE, ROLE_IDLE, ROLE_VICTIM, ROLE_ATTACK };
+
+static struct {
+  gort_waitgroup started, victim_ready, attacked;
+  gort_chan *role[CLASH_G];
+  _Atomic uintptr_t top[CLASH_G];
+} clash = {GORT_WAITGROUP_INIT, GORT_WAITGROUP_INIT, GORT_WAITGROUP_INIT,
+           {0}, {0}};
+
+/* Frames of 1 KiB, each filled with a pattern that depends on its depth;
+ * at the bottom the goroutine parks until main lets it unwind, and every
+ * frame is checked on the way back up. */
+static int victim_frames(int depth, int id) {
+  volatile uint32_t pat[256];
+  for (int i = 0; i < 256; i++)
+    pat[i] = 0x5a5a0000u ^ (uint32_t)(depth << 8) ^ (uint32_t)i;
+  int bad = 0;
+  if (depth == 0) {
+    gort_waitgroup_done(&clash.victim_ready);
+    int role;
+    gort_chan_recv(clash.role[id], &role); /* main: unwind now */
+  } else {
+    bad = victim_frames(depth - 1, id);
+  }
+  for (int i = 0; i < 256; i++)
+    bad += pat[i] != (0x5a5a0000u ^ (uint32_t)(depth << 8) ^ (uint32_t)i);
+  return bad;
+}
+
+/* The frame the compiler must probe: no call in between, one store every
+ * 64 bytes from the array's low end up. */
+static __attribute__((noinline)) int big_frame(int seed) {
+  volatile char buf[CLASH_FRAME];
+  for (int i = 0; i < CLASH_TOUCH; i += 64)
+    buf[i] = (char)(seed + i);
+  return buf[0] + buf[CLASH_TOUCH - 64];
+}
+
+static void clash_goroutine(void *p) {
+  int id = (int)(intptr_t)p;
+  volatile char here = 0;
+  atomic_store(&clash.top[id], (uintptr_t)&here);
+  gort_waitgroup_done(&clash.started);
+  int role;
+  gort_chan_recv(clash.role[id], &role);
+  if (role == ROLE_VICTIM) {
+    int depth = (int)(gort_stack_size() / 1024) * 3 / 4;
+    int bad = victim_frames(depth, id);
+    if (bad != 0) {
+      fprintf(stderr, "goroutine %lld: %d words of its live frames were "
+                      "overwritten by a neighbour's frame (silent stack "
+                      "clash)\n", (long long)gort_goid(), bad);
+      fflush(NULL);
+      gort_exit(1);
+    }
+    fprintf(stderr, "victim intact\n");
+  } else if (role == ROLE_ATTACK) {
+    (void)big_frame(id);
+    fprintf(stderr, "the %d-byte frame was not caught\n", CLASH_FRAME);
+    gort_waitgroup_done(&clash.attacked);
+  }
+  (void)here;
+}
+
+TEST_IMPL(crash_stack_clash) {
+  /* GORT_STACK_SIZE=64K (test-list.h). One P: the four stacks come out of
+   * one cache, from consecutive slots. */
+  gort_set_maxprocs(1);
+  CHECK_EQ(gort_stack_size(), 64 * 1024);
+  gort_waitgroup_add(&clash.started, CLASH_G);
+  for (int i = 0; i < CLASH_G; i++) {
+    clash.role[i] = gort_chan_make(sizeof(int), 0);
+    CHECK(clash.role[i] != NULL);
+    CHECK(gort_go(clash_goroutine, (void *)(intptr_t)i) == 0);
+  }
+  gort_waitgroup_wait(&clash.started);
+  size_t stack = gort_stack_size();
+  int upper = -1, lower = -1;
+  for (int u = 0; u < CLASH_G && upper < 0; u++)
+    for (int l = 0; l < CLASH_G; l++) {
+      uintptr_t tu = atomic_load(&clash.top[u]), tl = atomic_load(&clash.top[l]);
+      if (tu > tl && tu - tl > stack && tu - tl <= stack + 64 * 1024 &&
+          tu - tl < CLASH_FRAME - CLASH_TOUCH) {
+        upper = u;
+        lower = l;
+        break;
+      }
+    }
+  CHECK(upper >= 0); /* no two stacks are neighbours: the pool changed */
+  int role = ROLE_VICTIM;
+  gort_waitgroup_add(&clash.victim_ready, 1);
+  gort_chan_send(clash.role[lower], &role);
+  gort_waitgroup_wait(&clash.victim_ready);
+  role = ROLE_ATTACK;
+  gort_waitgroup_add(&clash.attacked, 1);
+  gort_chan_send(clash.role[upper], &role);
+  gort_waitgroup_wait(&clash.attacked); /* the program dies here if caught */
+  role = ROLE_IDLE;
+  gort_chan_send(clash.role[lower], &role); /* let the victim check */
+  for (int i = 0; i < 10; i++)
+    gort_yield();
+  return 1; /* not caught */
+}
