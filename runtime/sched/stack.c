@@ -9,7 +9,10 @@
  * vm.max_map_count. Where no guard can be had (wasm; old kernels past the
  * mprotect budget) the lowest word of the stack and the last word of the
  * scratch buffer hold canaries, checked every time the goroutine switches
- * out (gort__stack_check).
+ * out (gort__stack_check), which also checks that the stack pointer is
+ * inside the stack (a frame that jumped the guard). A frame larger than
+ * the guard is caught as it is made only if probed: see
+ * cmake/GortStackClash.cmake and docs/API.md, "Stack overflow".
  *
  * A stack handed out has its top page committed with one
  * gort__os_populate call: a new goroutine's first frames land there, and
@@ -262,6 +265,14 @@ static _Noreturn void overflow(const struct g *gp, const char *what) {
 
 void gort__stack_check(struct g *gp) {
   const struct gstack *s = &gp->stack;
+  /* This runs on gp's own stack as it switches out. A frame that jumped
+   * the guard (code compiled without -fstack-clash-protection) and then
+   * called the runtime leaves the stack pointer below the stack: whatever
+   * it wrote there is done, but it goes no further. (The frame address,
+   * not a local's: under ASan a local may live on a fake stack.) */
+  uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+  if (sp < s->lo || sp > s->hi)
+    overflow(gp, "stack pointer outside the stack at a switch");
   if (!s->guarded && *(const uint64_t *)s->lo != canary_for(s->lo))
     overflow(gp, "canary at the stack's end was overwritten");
   if (s->scratch && *scratch_canary(s) != canary_for((uintptr_t)scratch_canary(s)))

@@ -162,3 +162,4 @@ X(crash_stack_size_above_max, 2, "want a size from 16K to", ALL, "GORT_STACK_SIZ
 X(crash_maxprocs_negative, 2, "is not a number from 1 to 1024", ALL, "GORT_MAXPROCS=-1")
 X(crash_maxprocs_overflow, 2, "is not a number from 1 to 1024", ALL, "GORT_MAXPROCS=99999999999999999999")
 X(crash_maxprocs_garbage, 2, "is not a number from 1 to 1024", ALL, "GORT_MAXPROCS=4x")
+X(crash_stack_jump_then_switch, 2, "fatal error: stack overflow", ALL, "GORT_STACK_SIZE=64K")

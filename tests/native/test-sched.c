@@ -478,7 +478,7 @@ TEST_IMPL(crash_maxprocs_garbage) { return 1; }
  * than a stack plus 64 KiB of guard and switch buffer). */
 
 enum { CLASH_G = 4, CLASH_FRAME = 128 * 1024, CLASH_TOUCH = 32 * 1024 };
-enum { ROLE_NONE, ROLE_IDLE, ROLE_VICTIM, ROLE_ATTACK };
+enum { ROLE_NONE, ROLE_IDLE, ROLE_VICTIM, ROLE_ATTACK, ROLE_JUMP };
 
 static struct {
   gort_waitgroup started, victim_ready, attacked;
@@ -506,6 +506,9 @@ static int victim_frames(int depth, int id) {
     bad += pat[i] != (0x5a5a0000u ^ (uint32_t)(depth << 8) ^ (uint32_t)i);
   return bad;
 }
+
+/* In test-noprobe.c, compiled without -fstack-clash-protection. */
+int gort_test_unprobed_frame(void (*during)(void));
 
 /* The frame the compiler must probe: no call in between, one store every
  * 64 bytes from the array's low end up. */
@@ -538,13 +541,18 @@ static void clash_goroutine(void *p) {
     (void)big_frame(id);
     fprintf(stderr, "the %d-byte frame was not caught\n", CLASH_FRAME);
     gort_waitgroup_done(&clash.attacked);
+  } else if (role == ROLE_JUMP) {
+    (void)gort_test_unprobed_frame(gort_yield);
+    fprintf(stderr, "the unprobed frame's switch was not caught\n");
+    gort_waitgroup_done(&clash.attacked);
   }
   (void)here;
 }
 
-TEST_IMPL(crash_stack_clash) {
-  /* GORT_STACK_SIZE=64K (test-list.h). One P: the four stacks come out of
-   * one cache, from consecutive slots. */
+/* Start the CLASH_G goroutines (GORT_STACK_SIZE=64K, test-list.h) and
+ * find two whose stacks are neighbours; one P, so the four stacks come out
+ * of one cache, from consecutive slots. */
+static void pick_neighbours(int *upper, int *lower) {
   gort_set_maxprocs(1);
   CHECK_EQ(gort_stack_size(), 64 * 1024);
   gort_waitgroup_add(&clash.started, CLASH_G);
@@ -555,18 +563,23 @@ TEST_IMPL(crash_stack_clash) {
   }
   gort_waitgroup_wait(&clash.started);
   size_t stack = gort_stack_size();
-  int upper = -1, lower = -1;
-  for (int u = 0; u < CLASH_G && upper < 0; u++)
+  *upper = *lower = -1;
+  for (int u = 0; u < CLASH_G && *upper < 0; u++)
     for (int l = 0; l < CLASH_G; l++) {
       uintptr_t tu = atomic_load(&clash.top[u]), tl = atomic_load(&clash.top[l]);
       if (tu > tl && tu - tl > stack && tu - tl <= stack + 64 * 1024 &&
           tu - tl < CLASH_FRAME - CLASH_TOUCH) {
-        upper = u;
-        lower = l;
+        *upper = u;
+        *lower = l;
         break;
       }
     }
-  CHECK(upper >= 0); /* no two stacks are neighbours: the pool changed */
+  CHECK(*upper >= 0); /* no two stacks are neighbours: the pool changed */
+}
+
+TEST_IMPL(crash_stack_clash) {
+  int upper, lower;
+  pick_neighbours(&upper, &lower);
   int role = ROLE_VICTIM;
   gort_waitgroup_add(&clash.victim_ready, 1);
   gort_chan_send(clash.role[lower], &role);
@@ -580,4 +593,25 @@ TEST_IMPL(crash_stack_clash) {
   for (int i = 0; i < 10; i++)
     gort_yield();
   return 1; /* not caught */
+}
+
+/* ---- crash_stack_jump_then_switch: an unprobed frame that then yields ---
+ *
+ * Code compiled without -fstack-clash-protection (test-noprobe.c) makes a
+ * 128 KiB frame: its stack pointer jumps the guard unnoticed natively. It
+ * writes nothing below the guard itself, then yields from inside that
+ * frame, and the switch finds the stack pointer outside the goroutine's
+ * stack: "fatal error: stack overflow" (natively "stack pointer outside
+ * the stack at a switch"; on wasm the stack check stops the frame before
+ * that). The goroutine below is idle, so the yield's own frames, which
+ * land in its stack, hit nothing live. */
+TEST_IMPL(crash_stack_jump_then_switch) {
+  int upper, lower;
+  pick_neighbours(&upper, &lower);
+  (void)lower;
+  int role = ROLE_JUMP;
+  gort_waitgroup_add(&clash.attacked, 1);
+  gort_chan_send(clash.role[upper], &role);
+  gort_waitgroup_wait(&clash.attacked); /* the program dies here if caught */
+  return 1;
 }
