@@ -1,7 +1,9 @@
 /*
  * test-sched.c - goroutines, switching, stacks, WaitGroup and the fatal
- * paths of the first scheduler (issue 2). Deterministic: one P runs the
- * goroutines in an order these tests may rely on only where noted.
+ * paths of the first scheduler (issue 2); stack overflow by one large
+ * frame and the bounds of GORT_STACK_SIZE and GORT_MAXPROCS (issue 10).
+ * Deterministic: one P runs the goroutines in an order these tests may
+ * rely on only where noted.
  */
 #include <stdatomic.h>
 #include <stdint.h>
