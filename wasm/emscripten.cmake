@@ -12,6 +12,9 @@
 # when the glue changes, makes the link find Debian's acorn (NODE_PATH), and
 # makes CTest run it through wasm/run-node.cjs. NO_POST_JS leaves out
 # wasm/post.js; it exists only for the negative test in tests/wasm-spike.
+# The goroutine stack check (-sSTACK_OVERFLOW_CHECK=2 and
+# wasm/library_gort.js) is not set here: it comes with the gort target
+# (INTERFACE link options, CMakeLists.txt) to every program that links it.
 #
 # Why each flag: docs/WASM-BUILD.md (checked on this 3.1.6, not from docs).
 # In short: pthreads with a fixed pool (the pool cannot grow while a thread

@@ -6,7 +6,10 @@
 // wasm has no guard pages, so this check is how a runaway recursion in a
 // goroutine is caught before it writes over a neighbour's stack. Emscripten's
 // own handler aborts with a generic message; ours reports it the way gort's
-// native build (and Go) does, and exits with Go's status 2.
+// native build (and Go) does, and exits with Go's status 2. The gort target
+// links this file and the check into every program that links it
+// (CMakeLists.txt); the limit is 144 bytes above the stack's end (the
+// canary's 16 and LLVM's 128-byte red zone: runtime/arch/wasm).
 mergeInto(LibraryManager.library, {
   __handle_stack_overflow__deps: ['emscripten_stack_get_base',
                                   'emscripten_stack_get_end',

@@ -24,9 +24,17 @@ struct workload_result {
   char extra[256];   /* more JSON members, e.g. "\"late_p99_us\":12.5" */
 };
 
+/* n is checked by the caller (the CLI) against 1..max_n before run: the
+ * largest n for which every count, size and checksum of the workload stays
+ * exact (WaitGroup counters are 32-bit, as Go's; sums like n(n-1)/2 must
+ * fit int64), rounded down to a power of ten. A run that would need more
+ * memory than there is below that bound fails with "out of memory".
+ * Other conditions on n (a multiple of 4, a power of 10) are the
+ * workload's own and fail its result. */
 struct workload {
   const char *name;
   int64_t default_n;
+  int64_t max_n;
   const char *summary;
   void (*run)(int64_t n, struct workload_result *r);
 };
@@ -35,6 +43,10 @@ extern const struct workload gort_workloads[];
 extern const int gort_workload_count;
 
 const struct workload *gort_workload_find(const char *name);
+
+/* The largest n of most workloads: WaitGroup counters (int32) and the
+ * checksums n(n+1)/2 (exact to n = 3,037,000,499) hold beyond it. */
+#define WORKLOAD_MAX_N INT64_C(1000000000)
 
 /* The workloads themselves, one per definition. */
 void gort_workload_yield(int64_t n, struct workload_result *r);

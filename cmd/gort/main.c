@@ -2,17 +2,24 @@
  * main.c - the gort command line: runs the named workloads.
  *
  *   gort list
- *   gort run WORKLOAD [--procs N] [--n N] [--gogc N] [--json]
+ *   gort run WORKLOAD [--procs N] [--n N] [--gogc N|off] [--json]
  *
  * With --json, `run` prints exactly one JSON line with at least: workload,
  * n, procs, wall_ms, ns_per_op, result, rss_peak_bytes (WORKLOADS.md).
+ *
+ * Flags are --name value or --name=value (one dash works too, as in Go).
+ * Every value is checked as Go's flag package checks an int flag (decimal,
+ * optional sign, nothing after it, within int64), then against its range:
+ * --n from 1 to the workload's max_n (workloads.h), --procs 1 to 1024,
+ * --gogc -1 (or off) to 1000000. A bad one prints `gort run: invalid value
+ * "x" for flag --n: parse error` (or the range) and the usage, and exits 2.
+ *
  * Exit status: 0 on success, 1 when the workload's result is wrong, 2 on a
  * usage error (and 2 for any fatal runtime error, as Go).
  *
  * The same program is compiled to wasm; the web page runs it with the same
  * arguments.
  */
-#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,26 +40,65 @@ static struct options opts = {NULL, 0, 0, -1, false};
 
 static void usage(FILE *f) {
   fprintf(f, "usage: gort list\n"
-             "       gort run WORKLOAD [--procs N] [--n N] [--gogc N] "
+             "       gort run WORKLOAD [--procs N] [--n N] [--gogc N|off] "
              "[--json]\n"
              "       gort version\n");
 }
 
-static bool parse_int(const char *s, int64_t min, int64_t max, int64_t *out) {
-  char *end;
-  errno = 0;
-  long long v = strtoll(s, &end, 10);
-  if (errno || end == s || *end || v < min || v > max)
+/* parse_int64 reads a decimal integer as Go's strconv.ParseInt(s, 10, 64)
+ * does: an optional sign, then digits, nothing else (no spaces, no
+ * suffix). It returns NULL on success, or the reason in Go's words. */
+static const char *parse_int64(const char *s, int64_t *out) {
+  const char *p = s;
+  bool neg = *p == '-';
+  if (*p == '-' || *p == '+')
+    p++;
+  if (*p == 0)
+    return "parse error";
+  uint64_t v = 0, limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+  bool range = false;
+  for (; *p; p++) {
+    if (*p < '0' || *p > '9')
+      return "parse error";
+    unsigned d = (unsigned)(*p - '0');
+    if (v > (limit - d) / 10)
+      range = true; /* keep going: "1e99x" is a parse error first */
+    else
+      v = v * 10 + d;
+  }
+  if (range)
+    return "value out of range";
+  *out = neg ? (int64_t)(0 - v) : (int64_t)v;
+  return NULL;
+}
+
+/* A flag's value, checked like Go's flag package checks it (flag.go,
+ * FlagSet.parseOne: `invalid value "x" for flag -n: parse error`), then
+ * against the flag's range. Prints the error and returns false. */
+static bool flag_value(const char *flag, const char *val, int64_t min,
+                       int64_t max, const char *range, int64_t *out) {
+  int64_t v;
+  const char *why = parse_int64(val, &v);
+  if (why == NULL && (v < min || v > max))
+    why = range;
+  if (why != NULL) {
+    fprintf(stderr, "gort run: invalid value \"%s\" for flag %s: %s\n", val,
+            flag, why);
     return false;
+  }
   *out = v;
   return true;
+}
+
+static int usage_error(void) {
+  usage(stderr);
+  return 2;
 }
 
 static int parse_run_args(int argc, char **argv) {
   if (argc < 3) {
     fprintf(stderr, "gort run: missing WORKLOAD\n");
-    usage(stderr);
-    return 2;
+    return usage_error();
   }
   opts.w = gort_workload_find(argv[2]);
   if (opts.w == NULL) {
@@ -61,27 +107,63 @@ static int parse_run_args(int argc, char **argv) {
     return 2;
   }
   opts.n = opts.w->default_n;
+  char n_range[96];
+  snprintf(n_range, sizeof n_range, "%s takes n from 1 to %lld", opts.w->name,
+           (long long)opts.w->max_n);
   for (int i = 3; i < argc; i++) {
-    const char *a = argv[i];
-    int64_t v;
-    if (strcmp(a, "--json") == 0) {
+    /* -flag or --flag, then " value" or "=value", as Go's flag package
+     * takes them; messages name the flag as --flag. */
+    char name[16] = "--";
+    const char *a = argv[i], *val = NULL;
+    if (a[0] != '-' || a[1] == 0) {
+      fprintf(stderr, "gort run: unexpected argument \"%s\"\n", a);
+      return usage_error();
+    }
+    const char *flag = a + (a[1] == '-' ? 2 : 1), *eq = strchr(flag, '=');
+    size_t len = eq ? (size_t)(eq - flag) : strlen(flag);
+    if (len == 0 || len >= sizeof name - 2) {
+      fprintf(stderr, "gort run: flag provided but not defined: %s\n", a);
+      return usage_error();
+    }
+    memcpy(name + 2, flag, len);
+    name[len + 2] = 0;
+    if (strcmp(name, "--json") == 0) {
+      if (eq) {
+        fprintf(stderr, "gort run: flag --json takes no value\n");
+        return usage_error();
+      }
       opts.json = true;
       continue;
     }
-    if (i + 1 >= argc) {
-      fprintf(stderr, "gort run: %s needs a value\n", a);
-      return 2;
+    if (strcmp(name, "--n") != 0 && strcmp(name, "--procs") != 0 &&
+        strcmp(name, "--gogc") != 0) {
+      fprintf(stderr, "gort run: flag provided but not defined: %s\n", name);
+      return usage_error();
     }
-    const char *val = argv[++i];
-    if (strcmp(a, "--n") == 0 && parse_int(val, 1, INT64_MAX / 2, &v))
-      opts.n = v;
-    else if (strcmp(a, "--procs") == 0 && parse_int(val, 1, 1024, &v))
-      opts.procs = (int)v;
-    else if (strcmp(a, "--gogc") == 0 && parse_int(val, -1, 1000000, &v))
-      opts.gogc = (int)v;
+    if (eq)
+      val = eq + 1;
+    else if (i + 1 < argc)
+      val = argv[++i];
     else {
-      fprintf(stderr, "gort run: bad option %s %s\n", a, val);
-      return 2;
+      fprintf(stderr, "gort run: flag needs an argument: %s\n", name);
+      return usage_error();
+    }
+    int64_t v;
+    if (strcmp(name, "--n") == 0) {
+      if (!flag_value(name, val, 1, opts.w->max_n, n_range, &v))
+        return usage_error();
+      opts.n = v;
+    } else if (strcmp(name, "--procs") == 0) {
+      if (!flag_value(name, val, 1, 1024, "want 1 to 1024", &v))
+        return usage_error();
+      opts.procs = (int)v;
+    } else {
+      if (strcmp(val, "off") == 0)
+        v = -1;
+      else if (!flag_value(name, val, -1, 1000000, "want -1 (off) to 1000000",
+                           &v))
+        return usage_error();
+      opts.gogc = (int)v;
     }
   }
   return 0;

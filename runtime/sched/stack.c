@@ -9,7 +9,10 @@
  * vm.max_map_count. Where no guard can be had (wasm; old kernels past the
  * mprotect budget) the lowest word of the stack and the last word of the
  * scratch buffer hold canaries, checked every time the goroutine switches
- * out (gort__stack_check).
+ * out (gort__stack_check), which also checks that the stack pointer is
+ * inside the stack (a frame that jumped the guard). A frame larger than
+ * the guard is caught as it is made only if probed: see
+ * cmake/GortStackClash.cmake and docs/API.md, "Stack overflow".
  *
  * A stack handed out has its top page committed with one
  * gort__os_populate call: a new goroutine's first frames land there, and
@@ -32,7 +35,12 @@
  * "fatal error: out of memory", exit 2, before anything about the G that
  * wanted it has changed.
  *
+ * GORT_STACK_SIZE sets the usable size, from 16K to 1G (16M on 32-bit
+ * targets); anything else, or text that is not a size, is fatal at start.
+ *
  * Invariants:
+ *   - MIN_STACK_SIZE <= stack_usable <= MAX_STACK_SIZE (rounded up to a
+ *     page), so slot_size * STACKS_PER_CHUNK cannot wrap.
  *   - Every stack in a cache or the pool is whole: canaries (if unguarded)
  *     are rewritten by gort__stackalloc, so decommitted stacks are fine.
  *   - stack_usable and guard_size never change after gort__stack_init.
@@ -68,16 +76,60 @@ static struct {
 
 static size_t round_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
 
-static size_t parse_size(const char *s) {
-  char *end;
-  unsigned long long v = strtoull(s, &end, 10);
-  if (end == s)
-    return 0;
-  if (*end == 'k' || *end == 'K')
-    v *= 1024;
-  else if (*end == 'm' || *end == 'M')
-    v *= 1024 * 1024;
-  return (size_t)v;
+/* The largest GORT_STACK_SIZE. Go's limit for one goroutine's stack is
+ * 1 GB on 64-bit systems and 250 MB on 32-bit ones (maxstacksize, set in
+ * proc.go's main). Here 1 GiB, and 16 MiB on 32-bit targets (wasm32): a
+ * chunk of STACKS_PER_CHUNK slots is reserved at once and must fit the
+ * address space with room to spare (on wasm, the fixed linear memory,
+ * 1 GiB by default: 16 stacks of 16 MiB take a quarter of it). Bounding
+ * the value also keeps every size computed from it (round_up, slot_size *
+ * STACKS_PER_CHUNK) from wrapping. */
+#define MAX_STACK_SIZE                                                      \
+  (sizeof(void *) >= 8 ? (size_t)1 << 30 : (size_t)16 << 20)
+#define STACK_SIZE_RANGE                                                    \
+  (sizeof(void *) >= 8 ? "from 16K to 1G" : "from 16K to 16M")
+
+/* parse_stack_size reads GORT_STACK_SIZE: decimal digits and at most one
+ * suffix K, M or G (either case: KiB, MiB, GiB). No sign, no spaces, no
+ * other trailing characters; false when the text is not such a size or
+ * the size overflows. */
+static bool parse_stack_size(const char *s, size_t *out) {
+  size_t v = 0;
+  const char *p = s;
+  if (*p < '0' || *p > '9')
+    return false;
+  for (; *p >= '0' && *p <= '9'; p++) {
+    size_t d = (size_t)(*p - '0');
+    if (v > (SIZE_MAX - d) / 10)
+      return false;
+    v = v * 10 + d;
+  }
+  size_t mult = 1;
+  switch (*p) {
+  case 0:
+    break;
+  case 'k':
+  case 'K':
+    mult = (size_t)1 << 10;
+    p++;
+    break;
+  case 'm':
+  case 'M':
+    mult = (size_t)1 << 20;
+    p++;
+    break;
+  case 'g':
+  case 'G':
+    mult = (size_t)1 << 30;
+    p++;
+    break;
+  default:
+    return false;
+  }
+  if (*p != 0 || v > SIZE_MAX / mult)
+    return false;
+  *out = v * mult;
+  return true;
 }
 
 void gort__stack_init(void) {
@@ -85,12 +137,14 @@ void gort__stack_init(void) {
   size_t want = gort__os_default_stack_size();
   const char *env = getenv("GORT_STACK_SIZE");
   if (env && *env) {
-    want = parse_size(env);
-    if (want < MIN_STACK_SIZE) {
-      gort__print_str("runtime: GORT_STACK_SIZE=");
+    if (!parse_stack_size(env, &want) || want < MIN_STACK_SIZE ||
+        want > MAX_STACK_SIZE) {
+      gort__print_str("runtime: GORT_STACK_SIZE=\"");
       gort__print_str(env);
-      gort__print_str(" is below the minimum of 16K\n");
-      gort__throw("runtime: bad GORT_STACK_SIZE");
+      gort__print_str("\": want a size ");
+      gort__print_str(STACK_SIZE_RANGE);
+      gort__print_str(" (bytes, or a number followed by K, M or G)\n");
+      gort__fatal("runtime: bad GORT_STACK_SIZE");
     }
   }
   stack_usable = round_up(want, page);
@@ -222,6 +276,14 @@ static _Noreturn void overflow(const struct g *gp, const char *what) {
 
 void gort__stack_check(struct g *gp) {
   const struct gstack *s = &gp->stack;
+  /* This runs on gp's own stack as it switches out. A frame that jumped
+   * the guard (code compiled without -fstack-clash-protection) and then
+   * called the runtime leaves the stack pointer below the stack: whatever
+   * it wrote there is done, but it goes no further. (The frame address,
+   * not a local's: under ASan a local may live on a fake stack.) */
+  uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+  if (sp < s->lo || sp > s->hi)
+    overflow(gp, "stack pointer outside the stack at a switch");
   if (!s->guarded && *(const uint64_t *)s->lo != canary_for(s->lo))
     overflow(gp, "canary at the stack's end was overwritten");
   if (s->scratch && *scratch_canary(s) != canary_for((uintptr_t)scratch_canary(s)))

@@ -1,7 +1,9 @@
 /*
  * test-sched.c - goroutines, switching, stacks, WaitGroup and the fatal
- * paths of the first scheduler (issue 2). Deterministic: one P runs the
- * goroutines in an order these tests may rely on only where noted.
+ * paths of the first scheduler (issue 2); stack overflow by one large
+ * frame and the bounds of GORT_STACK_SIZE and GORT_MAXPROCS (issue 10).
+ * Deterministic: one P runs the goroutines in an order these tests may
+ * rely on only where noted.
  */
 #include <stdatomic.h>
 #include <stdint.h>
@@ -415,3 +417,203 @@ TEST_IMPL(sched_stack_size_env) {
 }
 
 TEST_IMPL(crash_bad_stack_size) { return 1; /* GORT_STACK_SIZE=1K dies first */ }
+
+/* The bounds of GORT_STACK_SIZE (stack.c): 16K up to 1G natively, 16M on
+ * 32-bit targets. Each end is usable: a goroutine can use half of it (of
+ * the largest, 4 MiB: touching more would be slow for no gain). */
+static void use_some_stack(void *p) {
+  size_t kib = gort_stack_size() / 1024;
+  int depth = (int)(kib < 8192 ? kib / 2 : 4096);
+  volatile int sink = recurse_using(depth, NULL);
+  (void)sink;
+  atomic_store((_Atomic int *)p, 1);
+}
+
+static int run_on_stack_of(size_t want) {
+  CHECK_EQ(gort_stack_size(), want);
+  _Atomic int done = 0;
+  gort_go(use_some_stack, &done);
+  while (atomic_load(&done) == 0)
+    gort_yield();
+  CHECK_EQ(atomic_load(&done), 1);
+  return 0;
+}
+
+TEST_IMPL(sched_stack_size_min) { return run_on_stack_of(16 * 1024); }
+TEST_IMPL(sched_stack_size_16m) { return run_on_stack_of(16 << 20); }
+TEST_IMPL(sched_stack_size_max) { return run_on_stack_of((size_t)1 << 30); }
+
+/* Values that are not a size in range die at start-up with the range in
+ * the message (test-list.h gives each its GORT_STACK_SIZE); before issue
+ * 10, -1 and the wrapping ones made a zero-sized stack and crashed. */
+TEST_IMPL(crash_stack_size_negative) { return 1; }
+TEST_IMPL(crash_stack_size_zero) { return 1; }
+TEST_IMPL(crash_stack_size_digits_overflow) { return 1; }
+TEST_IMPL(crash_stack_size_not_a_number) { return 1; }
+TEST_IMPL(crash_stack_size_suffix_garbage) { return 1; }
+TEST_IMPL(crash_stack_size_k_overflow) { return 1; }
+TEST_IMPL(crash_stack_size_g_overflow) { return 1; }
+TEST_IMPL(crash_stack_size_above_max) { return 1; }
+
+/* GORT_MAXPROCS: a number from 1 to 1024, nothing else. */
+TEST_IMPL(crash_maxprocs_negative) { return 1; }
+TEST_IMPL(crash_maxprocs_overflow) { return 1; }
+TEST_IMPL(crash_maxprocs_garbage) { return 1; }
+
+/* ---- crash_stack_clash: a frame larger than the guard -------------------
+ *
+ * The stack-clash case of issue 10: a goroutine whose one frame (a 128 KiB
+ * array) is larger than its whole 64 KiB stack plus the 16 KiB guard. Its
+ * stack pointer jumps over the guard into the slot below, and the array's
+ * low end lands on the live frames of the goroutine whose stack is there.
+ * Natively the frame must be probed page by page (-fstack-clash-protection,
+ * which CMakeLists.txt gives gort and everything that links it), so the
+ * first probe below the stack faults in the guard; on wasm, Emscripten's
+ * STACK_OVERFLOW_CHECK=2 checks the stack pointer the frame's prologue
+ * sets. Either way: "fatal error: stack overflow", exit 2. Without that,
+ * the victim finds its frames overwritten (exit 1), or dies of the damage
+ * with some other message.
+ *
+ * Four goroutines take stacks one after another from one P's cache, so
+ * some two of them are neighbours; each notes where its stack starts and
+ * main picks a pair whose tops lie one slot apart (more than a stack, less
+ * than a stack plus 64 KiB of guard and switch buffer). */
+
+enum { CLASH_G = 4, CLASH_FRAME = 128 * 1024, CLASH_TOUCH = 32 * 1024 };
+enum { ROLE_NONE, ROLE_IDLE, ROLE_VICTIM, ROLE_ATTACK, ROLE_JUMP };
+
+static struct {
+  gort_waitgroup started, victim_ready, attacked;
+  gort_chan *role[CLASH_G];
+  _Atomic uintptr_t top[CLASH_G];
+} clash = {GORT_WAITGROUP_INIT, GORT_WAITGROUP_INIT, GORT_WAITGROUP_INIT,
+           {0}, {0}};
+
+/* Frames of 1 KiB, each filled with a pattern that depends on its depth;
+ * at the bottom the goroutine parks until main lets it unwind, and every
+ * frame is checked on the way back up. */
+static int victim_frames(int depth, int id) {
+  volatile uint32_t pat[256];
+  for (int i = 0; i < 256; i++)
+    pat[i] = 0x5a5a0000u ^ (uint32_t)(depth << 8) ^ (uint32_t)i;
+  int bad = 0;
+  if (depth == 0) {
+    gort_waitgroup_done(&clash.victim_ready);
+    int role;
+    gort_chan_recv(clash.role[id], &role); /* main: unwind now */
+  } else {
+    bad = victim_frames(depth - 1, id);
+  }
+  for (int i = 0; i < 256; i++)
+    bad += pat[i] != (0x5a5a0000u ^ (uint32_t)(depth << 8) ^ (uint32_t)i);
+  return bad;
+}
+
+/* In test-noprobe.c, compiled without -fstack-clash-protection. */
+int gort_test_unprobed_frame(void (*during)(void));
+
+/* The frame the compiler must probe: no call in between, one store every
+ * 64 bytes from the array's low end up. */
+static __attribute__((noinline)) int big_frame(int seed) {
+  volatile char buf[CLASH_FRAME];
+  for (int i = 0; i < CLASH_TOUCH; i += 64)
+    buf[i] = (char)(seed + i);
+  return buf[0] + buf[CLASH_TOUCH - 64];
+}
+
+static void clash_goroutine(void *p) {
+  int id = (int)(intptr_t)p;
+  volatile char here = 0;
+  atomic_store(&clash.top[id], (uintptr_t)&here);
+  gort_waitgroup_done(&clash.started);
+  int role;
+  gort_chan_recv(clash.role[id], &role);
+  if (role == ROLE_VICTIM) {
+    int depth = (int)(gort_stack_size() / 1024) * 3 / 4;
+    int bad = victim_frames(depth, id);
+    if (bad != 0) {
+      fprintf(stderr, "goroutine %lld: %d words of its live frames were "
+                      "overwritten by a neighbour's frame (silent stack "
+                      "clash)\n", (long long)gort_goid(), bad);
+      fflush(NULL);
+      gort_exit(1);
+    }
+    fprintf(stderr, "victim intact\n");
+  } else if (role == ROLE_ATTACK) {
+    (void)big_frame(id);
+    fprintf(stderr, "the %d-byte frame was not caught\n", CLASH_FRAME);
+    gort_waitgroup_done(&clash.attacked);
+  } else if (role == ROLE_JUMP) {
+    (void)gort_test_unprobed_frame(gort_yield);
+    fprintf(stderr, "the unprobed frame's switch was not caught\n");
+    gort_waitgroup_done(&clash.attacked);
+  }
+  (void)here;
+}
+
+/* Start the CLASH_G goroutines (GORT_STACK_SIZE=64K, test-list.h) and
+ * find two whose stacks are neighbours; one P, so the four stacks come out
+ * of one cache, from consecutive slots. */
+static void pick_neighbours(int *upper, int *lower) {
+  gort_set_maxprocs(1);
+  CHECK_EQ(gort_stack_size(), 64 * 1024);
+  gort_waitgroup_add(&clash.started, CLASH_G);
+  for (int i = 0; i < CLASH_G; i++) {
+    clash.role[i] = gort_chan_make(sizeof(int), 0);
+    CHECK(clash.role[i] != NULL);
+    CHECK(gort_go(clash_goroutine, (void *)(intptr_t)i) == 0);
+  }
+  gort_waitgroup_wait(&clash.started);
+  size_t stack = gort_stack_size();
+  *upper = *lower = -1;
+  for (int u = 0; u < CLASH_G && *upper < 0; u++)
+    for (int l = 0; l < CLASH_G; l++) {
+      uintptr_t tu = atomic_load(&clash.top[u]), tl = atomic_load(&clash.top[l]);
+      if (tu > tl && tu - tl > stack && tu - tl <= stack + 64 * 1024 &&
+          tu - tl < CLASH_FRAME - CLASH_TOUCH) {
+        *upper = u;
+        *lower = l;
+        break;
+      }
+    }
+  CHECK(*upper >= 0); /* no two stacks are neighbours: the pool changed */
+}
+
+TEST_IMPL(crash_stack_clash) {
+  int upper, lower;
+  pick_neighbours(&upper, &lower);
+  int role = ROLE_VICTIM;
+  gort_waitgroup_add(&clash.victim_ready, 1);
+  gort_chan_send(clash.role[lower], &role);
+  gort_waitgroup_wait(&clash.victim_ready);
+  role = ROLE_ATTACK;
+  gort_waitgroup_add(&clash.attacked, 1);
+  gort_chan_send(clash.role[upper], &role);
+  gort_waitgroup_wait(&clash.attacked); /* the program dies here if caught */
+  role = ROLE_IDLE;
+  gort_chan_send(clash.role[lower], &role); /* let the victim check */
+  for (int i = 0; i < 10; i++)
+    gort_yield();
+  return 1; /* not caught */
+}
+
+/* ---- crash_stack_jump_then_switch: an unprobed frame that then yields ---
+ *
+ * Code compiled without -fstack-clash-protection (test-noprobe.c) makes a
+ * 128 KiB frame: its stack pointer jumps the guard unnoticed natively. It
+ * writes nothing below the guard itself, then yields from inside that
+ * frame, and the switch finds the stack pointer outside the goroutine's
+ * stack: "fatal error: stack overflow" (natively "stack pointer outside
+ * the stack at a switch"; on wasm the stack check stops the frame before
+ * that). The goroutine below is idle, so the yield's own frames, which
+ * land in its stack, hit nothing live. */
+TEST_IMPL(crash_stack_jump_then_switch) {
+  int upper, lower;
+  pick_neighbours(&upper, &lower);
+  (void)lower;
+  int role = ROLE_JUMP;
+  gort_waitgroup_add(&clash.attacked, 1);
+  gort_chan_send(clash.role[upper], &role);
+  gort_waitgroup_wait(&clash.attacked); /* the program dies here if caught */
+  return 1;
+}

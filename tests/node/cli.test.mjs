@@ -17,9 +17,9 @@ const targets = {
   },
 };
 
-function gort(target, args) {
+function gort(target, args, env = {}) {
   const [cmd, argv] = target.cmd(args);
-  const r = spawnSync(cmd, argv, { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(cmd, argv, { encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } });
   if (r.error) throw r.error;
   return r;
 }
@@ -75,6 +75,86 @@ for (const [name, target] of Object.entries(targets)) {
       const r = gort(target, ['run', 'tcp_echo', '--n', '150']);
       assert.equal(r.status, 1, `status ${r.status}`);
       assert.match(r.stderr, /multiple of 100/);
+    });
+
+    // Every value a user gives is checked (issue 10, item 5): a bad flag
+    // value exits 2 with Go's flag-package words and the usage, before
+    // anything runs.
+    test('bad flag values exit 2 with Go\'s flag message', () => {
+      const cases = [
+        [['--n', 'abc'], /invalid value "abc" for flag --n: parse error/],
+        [['--n', '12x'], /invalid value "12x" for flag --n: parse error/],
+        [['--n', ''], /invalid value "" for flag --n: parse error/],
+        [['--n', ' 5'], /invalid value " 5" for flag --n: parse error/],
+        [['--n', '0x10'], /invalid value "0x10" for flag --n: parse error/],
+        [['--n', '-5'], /invalid value "-5" for flag --n: spawn takes n from 1 to 1000000000/],
+        [['--n', '0'], /invalid value "0" for flag --n: spawn takes n from 1 to 1000000000/],
+        [['--n', '99999999999999999999'], /invalid value "99999999999999999999" for flag --n: value out of range/],
+        [['--n', '-9223372036854775809'], /for flag --n: value out of range/],
+        [['--n=abc'], /invalid value "abc" for flag --n: parse error/],
+        [['--procs', '0'], /invalid value "0" for flag --procs: want 1 to 1024/],
+        [['--procs', '1025'], /invalid value "1025" for flag --procs: want 1 to 1024/],
+        [['--procs', 'two'], /invalid value "two" for flag --procs: parse error/],
+        [['--procs', '4294967297'], /invalid value "4294967297" for flag --procs: want 1 to 1024/],
+        [['--procs', '99999999999999999999'], /for flag --procs: value out of range/],
+        [['--gogc', 'x'], /invalid value "x" for flag --gogc: parse error/],
+        [['--gogc', '1e9'], /invalid value "1e9" for flag --gogc: parse error/],
+        [['--gogc', '-2'], /invalid value "-2" for flag --gogc: want -1 \(off\) to 1000000/],
+        [['--gogc', '2147483648'], /for flag --gogc: want -1 \(off\) to 1000000/],
+        [['--n'], /flag needs an argument: --n/],
+        [['--bogus', '1'], /flag provided but not defined: --bogus/],
+        [['--json=1'], /flag --json takes no value/],
+        [['extra'], /unexpected argument "extra"/],
+      ];
+      for (const [flags, want] of cases) {
+        const args = ['run', 'spawn', ...flags];
+        const r = gort(target, args);
+        assert.equal(r.status, 2, `${args.join(' ')}: status ${r.status}\n${r.stderr}`);
+        assert.match(r.stderr, want, args.join(' '));
+        assert.match(r.stderr, /usage: gort/, `${args.join(' ')}: no usage`);
+        assert.equal(r.stdout, '', `${args.join(' ')}: printed ${r.stdout}`);
+      }
+    });
+
+    test('flags take Go\'s forms: -n, --n=N, a sign', () => {
+      for (const flags of [['-n', '1000'], ['--n=1000'], ['--n', '+1000'], ['--gogc', 'off', '--n', '1000']]) {
+        const r = gort(target, ['run', 'spawn', ...flags, '--json']);
+        assert.equal(r.status, 0, `${flags.join(' ')}: ${r.stderr}`);
+        assert.equal(jsonLine(r).n, 1000);
+      }
+    });
+
+    // The issue's crash: n * 8 bytes wrapped in context_cancel's malloc.
+    // Every workload refuses an n beyond its largest (where its counts and
+    // checksums stop being exact) before it allocates anything.
+    test('an n beyond the workload\'s largest is refused, for every workload', () => {
+      const names = gort(target, ['list']).stdout.trim().split('\n');
+      assert.ok(names.length >= 14, names.join(' '));
+      for (const w of names) {
+        const huge = gort(target, ['run', w, '--n', '2305843009213693953', '--json']);
+        assert.equal(huge.status, 2, `${w}: status ${huge.status}\n${huge.stdout}${huge.stderr}`);
+        const m = huge.stderr.match(new RegExp(`invalid value "2305843009213693953" for flag --n: ${w} takes n from 1 to (\\d+)`));
+        assert.ok(m, `${w}: ${huge.stderr}`);
+        const over = String(BigInt(m[1]) + 1n);
+        const r = gort(target, ['run', w, '--n', over, '--json']);
+        assert.equal(r.status, 2, `${w} --n ${over}: status ${r.status}\n${r.stdout}${r.stderr}`);
+        assert.match(r.stderr, new RegExp(`invalid value "${over}" for flag --n: ${w} takes n from 1 to ${m[1]}`));
+        assert.equal(r.stdout, '');
+      }
+    });
+
+    // GORT_STACK_SIZE=-1 made a zero-sized stack and crashed in
+    // context_make; now it dies at start with the accepted range.
+    test('a bad GORT_STACK_SIZE is a fatal error naming the range', () => {
+      for (const v of ['-1', '0', 'abc', '64Kx', '18014398509481984K', '99999999999999999999']) {
+        const r = gort(target, ['run', 'context_cancel', '--n', '10'], { GORT_STACK_SIZE: v });
+        assert.equal(r.status, 2, `GORT_STACK_SIZE=${v}: status ${r.status}\n${r.stderr}`);
+        assert.match(r.stderr, new RegExp(`GORT_STACK_SIZE="${v}": want a size from 16K to (1G|16M)`));
+        assert.match(r.stderr, /fatal error: runtime: bad GORT_STACK_SIZE/);
+      }
+      const ok = gort(target, ['run', 'context_cancel', '--n', '10', '--json'], { GORT_STACK_SIZE: '16K' });
+      assert.equal(ok.status, 0, ok.stderr);
+      assert.equal(jsonLine(ok).stack_bytes, 16384);
     });
 
     test('usage errors exit 2 with a message', () => {

@@ -10,6 +10,14 @@
  *     between workers").
  *   - The scratch memory passed in is the Asyncify buffer; its size bounds
  *     how deep a goroutine can be when it switches.
+ *   - A goroutine's C stack pointer never goes below stack_lo +
+ *     WASM_RED_ZONE, and nothing is stored below stack_lo by a frame:
+ *     every move of the stack pointer is checked against the fiber's
+ *     limit (STACK_OVERFLOW_CHECK=2, which Emscripten's linker inserts in
+ *     every function of the module, whatever flags it was compiled with),
+ *     and the limit sits WASM_RED_ZONE above the stack's end, so that a
+ *     leaf function's frame kept below an unmoved stack pointer still lies
+ *     inside the stack.
  *
  * Locking: none (see context.h).
  */
@@ -28,11 +36,20 @@ void gort__context_init_current(struct gort_context *c, void *scratch,
   emscripten_fiber_init_from_current_context(&c->fiber, scratch, scratch_size);
 }
 
+/* LLVM lets a wasm leaf function keep a frame of up to 128 bytes below the
+ * stack pointer without moving it (WebAssemblyFrameLowering.h,
+ * RedZoneSize), and the stack check only sees moves: a leaf called with
+ * the stack pointer at the limit would store up to 128 bytes below it,
+ * on a guardless target into the memory below the stack (the neighbouring
+ * slot's Asyncify buffer). So the limit given to the fiber is that much
+ * above the stack's end. */
+enum { WASM_RED_ZONE = 128 };
+
 void gort__context_make(struct gort_context *c, void *stack_lo,
                         size_t stack_size, void *scratch, size_t scratch_size,
                         void (*entry)(void *), void *arg) {
-  emscripten_fiber_init(&c->fiber, entry, arg, stack_lo, stack_size, scratch,
-                        scratch_size);
+  emscripten_fiber_init(&c->fiber, entry, arg, (char *)stack_lo + WASM_RED_ZONE,
+                        stack_size - WASM_RED_ZONE, scratch, scratch_size);
 }
 
 void gort__context_switch(struct gort_context *from, struct gort_context *to) {
