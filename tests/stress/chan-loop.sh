@@ -30,6 +30,7 @@ one() {
 for i in $(seq 1 "$runs"); do
   one "$i" &
   if [ $((i % par)) -eq 0 ]; then wait; fi
+  if [ $((i % 5000)) -eq 0 ]; then echo "progress: $i runs $(date -u +%H:%M:%S)"; fi
 done
 wait
 hung=$(cat "$log"/*.res 2>/dev/null | grep -c '^hang' || true)
