@@ -123,6 +123,16 @@ static struct m *must_getm(const char *what) {
     gort__print_str(" called outside a goroutine\n");
     gort__fatal("gort: runtime not running on this thread (call gort_main)");
   }
+  /* Between gort_syscall_enter and _exit the goroutine has no P: nothing
+   * of the runtime may run on it (Go's entersyscall has the compiler's
+   * guarantee; C has this check). */
+  if (gort__readgstatus(mp->curg) == G_SYSCALL) {
+    gort__print_str("gort: ");
+    gort__print_str(what);
+    gort__print_str(" called between gort_syscall_enter and "
+                    "gort_syscall_exit\n");
+    gort__fatal("gort: runtime call inside a blocking-call section");
+  }
   return mp;
 }
 
