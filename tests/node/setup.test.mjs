@@ -9,16 +9,17 @@
 // apt-get first on PATH "installs" them, printing noise on both streams
 // (a line shaped like a table row among it) and logging its arguments.
 // The stub installs nothing, so the rehearsed packages are really present
-// first: before() brings the bench's requirements the ordinary way (on a
-// fresh machine as root that is the real first install; its output goes
-// to stderr as well).
+// first: before() runs the bench's build step the ordinary way (on a fresh
+// machine as root that is the real first install, and the Go twin's first
+// build; their output goes to stderr as well), so the rehearsals only
+// rebuild incrementally.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ensure } from '../../scripts/setup.mjs';
+import { buildAll } from '../../bench/lib/build.mjs';
 import { REPO } from './lib/ctest.mjs';
 
 const BENCH_PACKAGES = ['golang-go', 'libgc-dev', 'libmimalloc-dev'];
@@ -30,7 +31,7 @@ let dir;
 let stubLog;
 
 before(async () => {
-  await ensure({ wasm: true, bench: true });
+  await buildAll((m) => process.stderr.write(`${m}\n`), { gort: false });
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gort-setup-test-'));
   const bin = path.join(dir, 'bin');
   fs.mkdirSync(bin);
