@@ -1,5 +1,6 @@
 // wasm-exit.test.mjs - how the wasm build's threads leave when the program
-// ends (issue 10, item 8).
+// ends (issue 10, item 8), and that wasm/run-node.cjs hears every thread's
+// error, also from workers made after start-up.
 //
 // The bug it pins down: main ran on a pthread (PROXY_TO_PTHREAD), and when
 // it returned, wasm/pre.js posted exit(status) to the loading thread and
@@ -86,5 +87,35 @@ describe('wasm: no thread goes back into worker.js once the program has ended', 
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, /"workload":\s*"yield"/);
     assert.equal(r.returned, '', 'a thread entry returned into worker.js after the exit was posted');
+  });
+});
+
+describe('wasm/run-node.cjs: every worker reports errors to the launcher', () => {
+  test('also the workers made after start-up (more threads than the pool)', async () => {
+    const prog = requireBuilt('build-wasm/gort.js');
+    let M = null;
+    const seen = new Set();
+    const look = () => {
+      const pt = M && M.PThread;
+      if (pt) for (const w of pt.unusedWorkers.concat(pt.runningWorkers)) seen.add(w);
+    };
+    const poll = setInterval(look, 1);
+    const saved = process.env.GORT_MAXPROCS;
+    process.env.GORT_MAXPROCS = '4'; // main, sysmon and up to 4 Ms: more than the pool of 4
+    let r;
+    try {
+      r = await runWasm(prog, ['run', 'spawn', '--n', '20000', '--json'], {
+        stdout: look, stderr: () => {}, onModule: (m) => { M = m; },
+      });
+    } finally {
+      clearInterval(poll);
+      if (saved === undefined) delete process.env.GORT_MAXPROCS; else process.env.GORT_MAXPROCS = saved;
+    }
+    assert.equal(r.code, 0, r.message || '');
+    const workers = [...seen];
+    assert.ok(workers.length > 4, `only ${workers.length} workers seen: the pool did not grow, nothing checked`);
+    // 3.1.6's own handler logs 'worker sent an error!' and rethrows on this thread.
+    const rethrowing = workers.filter((w) => /worker sent an error/.test(String(w.onerror)));
+    assert.equal(rethrowing.length, 0, `${rethrowing.length} of ${workers.length} workers keep 3.1.6's rethrowing onerror`);
   });
 });
