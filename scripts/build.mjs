@@ -16,7 +16,9 @@
 //
 // Every build directory is configured once and rebuilt incrementally; CI
 // starts from a clean clone, so it always configures. Warnings are errors
-// (GORT_WERROR=ON) in every build made here.
+// (GORT_WERROR=ON) in every build made here. Everything it and the tools it
+// runs print goes to stderr (stdout stays free for the callers' results:
+// scripts/demo.mjs prints the page's URL there).
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -31,8 +33,8 @@ const jobs = String(Math.max(2, os.availableParallelism?.() ?? os.cpus().length)
 
 function run(cmd, argv, opts = {}) {
   const shown = [cmd, ...argv].join(' ');
-  console.log(`build: ${shown}`);
-  const r = spawnSync(cmd, argv, { cwd: REPO, stdio: 'inherit', ...opts });
+  console.error(`build: ${shown}`);
+  const r = spawnSync(cmd, argv, { cwd: REPO, stdio: ['inherit', 2, 2], ...opts });
   if (r.error) throw new Error(`${shown}: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`${shown}: exit status ${r.status}`);
 }
@@ -68,7 +70,7 @@ try {
         '-B', 'build-wasm-spike'], env);
     }
   }
-  console.log('build: done');
+  console.error('build: done');
 } catch (e) {
   if (e instanceof SetupError) console.error(`build: ${e.message}`);
   else console.error(`build: failed: ${e.message}`);

@@ -85,5 +85,19 @@ if (typeof ___call_main == 'function') {
     if (typeof ___funcs_on_exit == 'function') ___funcs_on_exit();
     if (typeof ___stdio_exit == 'function') ___stdio_exit();
     exitOnMainThread(status);
+    // Leave main's pthread the way exit() leaves a pthread in 3.1.6: throw
+    // 'unwind', which worker.js swallows without touching the thread again.
+    // Returning instead hands control back to worker.js, which then reads
+    // the stack cookie at the bottom of this thread's stack
+    // (checkStackCookie) and calls _emscripten_thread_exit on its pthread
+    // struct. But the exit posted just above runs on the loading thread at
+    // the same time: exitRuntime -> PThread.terminateAllThreads ->
+    // _emscripten_thread_free_data zeroes that struct and frees the block
+    // with this thread's stack, and malloc reuses it. When the loading
+    // thread won that race (about 1 run in 10 of the page test on a busy
+    // machine) the program, already finished and successful, aborted with
+    // "Stack overflow! Stack cookie has been overwritten, ... received 0x0
+    // 0x11c7b8" (the bytes malloc had put there).
+    throw 'unwind';
   };
 }

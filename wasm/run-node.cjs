@@ -87,12 +87,27 @@ function runWasm(jsFile, args, opts) {
 
     // 3.1.6 installs worker.onerror (Node: worker.on('error') calls it) to
     // rethrow a pthread's uncaught error on this thread; replace it so a trap
-    // or abort in any thread ends the run cleanly with EXIT_CRASH.
+    // or abort in any thread ends the run cleanly with EXIT_CRASH. Also on
+    // the workers made after start-up: under PROXY_TO_PTHREAD the pool grows
+    // when the program has more threads than PTHREAD_POOL_SIZE (a gort run
+    // with 4 Ps has 6), and loadWasmModuleToWorker gives each new worker
+    // 3.1.6's rethrowing onerror, whose throw here was an uncaught exception
+    // (this launcher: status 134 whatever the program's; node:test: a crash
+    // of the test process), also for an error after the program had ended.
+    function hookWorker(w) {
+      w.onerror = (e) => crash(e && e.message !== undefined ? e.message : e);
+    }
     function hookWorkers() {
       const pt = Module.PThread;
       if (!pt) return;
-      for (const w of pt.unusedWorkers.concat(pt.runningWorkers)) {
-        w.onerror = (e) => crash(e && e.message !== undefined ? e.message : e);
+      for (const w of pt.unusedWorkers.concat(pt.runningWorkers)) hookWorker(w);
+      const load = pt.loadWasmModuleToWorker;
+      if (typeof load === 'function') {
+        pt.loadWasmModuleToWorker = function (worker) {
+          const r = load.apply(this, arguments);
+          hookWorker(worker);
+          return r;
+        };
       }
     }
 

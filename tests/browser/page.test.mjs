@@ -125,7 +125,12 @@ test('page is cross-origin isolated and a spawn run returns its JSON line withou
     // responsiveness: the page's own interval kept firing during the run, with no long stall
     assert.ok(samples.at(-1).ticks > ticksBefore, 'window.__ticks did not advance during the run');
     assert.ok(run.ticks >= 3, `page thread ticked only ${run.ticks} times during a ${Math.round(run.ms)} ms run`);
-    assert.ok(run.maxGapMs < 1000, `page thread stalled for ${Math.round(run.maxGapMs)} ms during the run`);
+    // A page thread blocked by the run stalls for about the whole run; a
+    // loaded machine alone delays a 10 ms interval by up to a second or so
+    // (1.1 s seen in a 40 s run at load average 25 on 2 cores).
+    const stallLimit = Math.max(1000, run.ms / 4);
+    assert.ok(run.maxGapMs < stallLimit,
+      `page thread stalled for ${Math.round(run.maxGapMs)} ms during a ${Math.round(run.ms)} ms run (limit ${Math.round(stallLimit)} ms)`);
     assert.deepEqual(problems, []);
   } finally {
     await page.close();
