@@ -56,7 +56,10 @@ int gort_sched_stats(struct gort_sched_stats *out) {
   return 0;
 }
 
+_Atomic uint64_t gort__schedtrace_lines;
+
 void gort__schedtrace(bool detail) {
+  atomic_fetch_add_explicit(&gort__schedtrace_lines, 1, memory_order_relaxed);
   struct gort_sched_stats st;
   gort_sched_stats(&st);
   gort__print_str("SCHED ");

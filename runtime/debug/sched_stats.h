@@ -6,9 +6,12 @@
 #define GORT_DEBUG_SCHED_STATS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* Print one SCHED line (Go's schedtrace), with per-P and per-M lines when
  * detail is set. Called by sysmon. */
 void gort__schedtrace(bool detail);
+/* SCHED lines printed so far (tests wait for the first). */
+extern _Atomic uint64_t gort__schedtrace_lines;
 
 #endif

@@ -194,7 +194,9 @@ TEST_IMPL(ctx_deadline_exceeded) {
   gort_ctx *child = gort_ctx_with_cancel(c);
   gort_ctx *caused = gort_ctx_with_timeout_cause(gort_ctx_background(),
                                                  5 * MS, 1234);
-  CHECK_EQ(gort_ctx_err(c), 0);
+  /* Not yet expired, unless the machine was so busy that 20 ms passed. */
+  int err_early = gort_ctx_err(c);
+  CHECK(err_early == 0 || gort_nanotime() - t0 >= 20 * MS);
   CHECK(!gort_chan_recv(gort_ctx_done(child), NULL)); /* blocks, closes */
   CHECK(gort_nanotime() - t0 >= 20 * MS);
   CHECK(gort_nanotime() - t0 < 5000 * (int64_t)MS);
@@ -533,11 +535,14 @@ TEST_IMPL(ctx_done_in_select) {
  * the cancelled ones keep Canceled. */
 TEST_IMPL(ctx_timer_stopped_on_cancel) {
   enum { N = 1000 };
-  gort_ctx *c[N];
+  static gort_ctx *c[N];
+  static bool late[N]; /* cancelled after its deadline (a busy machine) */
   for (int i = 0; i < N; i++)
     c[i] = gort_ctx_with_timeout(gort_ctx_background(), 30 * MS);
+  int64_t t0 = gort_nanotime(); /* after the last deadline was set */
   for (int i = 0; i < N; i++) {
     if (i % 2) {
+      late[i] = gort_nanotime() - t0 >= 30 * MS;
       gort_ctx_cancel(c[i]);
     } else {
       gort_ctx_release(c[i]); /* the last reference stops the timer */
@@ -546,7 +551,9 @@ TEST_IMPL(ctx_timer_stopped_on_cancel) {
   }
   gort_sleep(100 * MS);
   for (int i = 1; i < N; i += 2) {
-    CHECK_EQ(gort_ctx_err(c[i]), GORT_CTX_CANCELED);
+    int err = gort_ctx_err(c[i]);
+    CHECK(err == GORT_CTX_CANCELED ||
+          (late[i] && err == GORT_CTX_DEADLINE_EXCEEDED));
     gort_ctx_release(c[i]);
   }
   return 0;
