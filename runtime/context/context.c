@@ -75,6 +75,7 @@
 #include "../chan/chan.h"
 #include "../debug/print.h"
 #include "../sched/mp.h"
+#include "../time/when.h"
 #include "context.h"
 
 static struct ctx background = {.kind = CTX_BACKGROUND};
@@ -369,6 +370,10 @@ gort_ctx *gort_ctx_with_cancel_cause(gort_ctx *parent) {
 gort_ctx *gort_ctx_with_deadline_cause(gort_ctx *parent, int64_t deadline,
                                        int cause) {
   struct ctx *p = ctxof(parent);
+  /* 0 means "no deadline" inside; a deadline at or before it (0, or a
+   * negative one) is long past: keep it past and visible to Deadline. */
+  if (deadline < 1)
+    deadline = 1;
   if (p != NULL && p->deadline != 0 && p->deadline < deadline)
     return gort_ctx_with_cancel(parent); /* the parent's comes first */
   struct ctx *c = newctx(p, CTX_TIMER);
@@ -401,7 +406,9 @@ gort_ctx *gort_ctx_with_deadline(gort_ctx *parent, int64_t deadline) {
 
 gort_ctx *gort_ctx_with_timeout_cause(gort_ctx *parent, int64_t ns,
                                       int cause) {
-  return gort_ctx_with_deadline_cause(parent, gort_nanotime() + ns, cause);
+    /* Saturating (time/when.h): a timeout too long to add is a deadline
+   * never reached; ns <= 0 is now, so the context is done at once. */
+  return gort_ctx_with_deadline_cause(parent, gort__when(ns), cause);
 }
 
 gort_ctx *gort_ctx_with_timeout(gort_ctx *parent, int64_t ns) {

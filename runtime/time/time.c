@@ -26,6 +26,7 @@
 #include "../sched/mp.h"
 #include "../sched/runq.h"
 #include "timer.h"
+#include "when.h"
 
 /* ---- the 4-ary heap (pp->timerslock held) ------------------------------ */
 
@@ -181,8 +182,14 @@ static void run_periodic(struct p *pp, struct timer *t, uint32_t gen,
   }
   atomic_fetch_add(&t->running, 1);
   t->f(t, now);
-  /* Next tick after now, skipping missed ones (Go's runOneTimer). */
-  t->when += t->period * (1 + (now - t->when) / t->period);
+  /* Next tick after now, skipping missed ones, saturating at GORT_MAXWHEN
+   * (Go's runOneTimer / timer.unlockAndRun: "if t.when < 0 { t.when =
+   * maxWhen }", here without the signed overflow). */
+  int64_t ticks = 1 + (now - t->when) / t->period;
+  if (ticks > (GORT_MAXWHEN - t->when) / t->period)
+    t->when = GORT_MAXWHEN;
+  else
+    t->when += ticks * t->period;
   gort__lock(&pp->timerslock);
   heap_push(pp, t);
   gort__unlock(&pp->timerslock);
@@ -286,7 +293,7 @@ void gort_sleep(int64_t ns) {
   /* t lives in this frame: once ready_sleeper has readied gp, this frame
    * may be gone (or reused by the next sleep) while checktimers returns, so
    * the timer must not be touched after f: self_freeing. */
-  struct timer t = {.when = gort__os_nanotime() + ns, .f = ready_sleeper,
+  struct timer t = {.when = gort__when(ns), .f = ready_sleeper,
                     .arg = gp, .self_freeing = true};
   gp->waiting_on = &t;
   gort__gopark(sleep_commit, &t, WAIT_SLEEP);
@@ -328,7 +335,7 @@ static struct gort_timer *timer_make(int64_t ns, int64_t period, bool chan) {
   gt->t.arg = gt;
   gt->t.f = chan ? send_time : go_func;
   gt->t.period = period;
-  gt->t.when = gort__os_nanotime() + (ns > 0 ? ns : 0);
+  gt->t.when = gort__when(ns); /* ns <= 0: now; too far: never */
   return gt;
 }
 
@@ -396,13 +403,13 @@ static bool rearm(struct timer *t, int64_t when, int64_t period) {
 }
 
 bool gort_timer_reset(gort_timer *gt, int64_t ns) {
-  return rearm(&gt->t, gort__os_nanotime() + (ns > 0 ? ns : 0), -1);
+  return rearm(&gt->t, gort__when(ns), -1);
 }
 
 void gort_ticker_reset(gort_timer *gt, int64_t period) {
   if (period <= 0)
     gort__panic("non-positive interval for Ticker.Reset");
-  rearm(&gt->t, gort__os_nanotime() + period, period);
+  rearm(&gt->t, gort__when(period), period);
 }
 
 void gort_timer_free(gort_timer *gt) {
