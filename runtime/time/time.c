@@ -10,6 +10,12 @@
  * earlier than that sleep wakes the sleeper, or, when nobody sleeps on
  * timers, wakes an idle P (wakep) to take the role.
  *
+ * Misuse (issue 10): every entry point checks its handle (debug/handle.h:
+ * a freed timer, say freed twice, is a fatal error naming it, not a hang
+ * on its freed lock) and that it runs on a goroutine; NULL is Go's nil
+ * dereference. The timer's channel is the timer's (gort_chan_free refuses
+ * it).
+ *
  * Invariants and locking: see timer.h. A P's timerslock is a leaf: timer
  * functions run and sleepers are woken after it is released (two
  * timerslocks are held together only by timers_move, during a
@@ -20,6 +26,7 @@
 #include <string.h>
 
 #include "../chan/chan.h"
+#include "../debug/handle.h"
 #include "../debug/print.h"
 #include "../netpoll/netpoll.h"
 #include "../os/os.h"
@@ -303,6 +310,7 @@ void gort_sleep(int64_t ns) {
 
 struct gort_timer {
   struct timer t;
+  _Atomic uint32_t magic; /* gort__hk_timer's (debug/handle.h) */
   gort_chan *c;   /* NULL for AfterFunc */
   gort_func fn;   /* AfterFunc */
   void *fnarg;
@@ -311,10 +319,11 @@ struct gort_timer {
 
 static void send_time(struct timer *t, int64_t now) {
   struct gort_timer *gt = t->arg;
-  /* Non-blocking, as Go's sendTime: a slow reader misses ticks. */
-  gort_chan_try_send(gt->c, &now);
+  /* Non-blocking, as Go's sendTime: a slow reader misses ticks. On g0:
+   * the runtime's send, not the API's (which wants a goroutine). */
+  gort__chan_try_send(gt->c, &now);
   if (gt->free_when_fired)
-    free(gt);
+    free(gt); /* gort_after's: no handle was ever given out */
 }
 
 static void go_func(struct timer *t, int64_t now) {
@@ -324,14 +333,29 @@ static void go_func(struct timer *t, int64_t now) {
     gort__throw("runtime: out of memory starting an AfterFunc goroutine");
 }
 
-static struct gort_timer *timer_make(int64_t ns, int64_t period, bool chan) {
+/* A handle from the API: live, and called on a goroutine. */
+static struct gort_timer *timerof(gort_timer *gt, const char *call) {
+  gort__must_getg(call);
+  if (gt == NULL)
+    gort__panic_nil(call, "timer");
+  gort__handle_check(&gt->magic, &gort__hk_timer, call);
+  return gt;
+}
+
+static struct gort_timer *timer_make(int64_t ns, int64_t period, bool chan,
+                                     const char *call) {
+  gort__must_getg(call);
   struct gort_timer *gt = calloc(1, sizeof *gt);
   if (gt == NULL)
     return NULL;
-  if (chan && (gt->c = gort_chan_make(sizeof(int64_t), 1)) == NULL) {
-    free(gt);
-    return NULL;
+  if (chan) {
+    if ((gt->c = gort_chan_make(sizeof(int64_t), 1)) == NULL) {
+      free(gt);
+      return NULL;
+    }
+    gort__chan_set_owned(gt->c, true);
   }
+  atomic_init(&gt->magic, gort__hk_timer.live);
   gt->t.arg = gt;
   gt->t.f = chan ? send_time : go_func;
   gt->t.period = period;
@@ -340,7 +364,7 @@ static struct gort_timer *timer_make(int64_t ns, int64_t period, bool chan) {
 }
 
 gort_timer *gort_timer_new(int64_t ns) {
-  struct gort_timer *gt = timer_make(ns, 0, true);
+  struct gort_timer *gt = timer_make(ns, 0, true, "gort_timer_new");
   if (gt)
     gort__addtimer(&gt->t);
   return gt;
@@ -349,7 +373,7 @@ gort_timer *gort_timer_new(int64_t ns) {
 gort_timer *gort_after_func(int64_t ns, gort_func fn, void *arg) {
   if (fn == NULL)
     return NULL;
-  struct gort_timer *gt = timer_make(ns, 0, false);
+  struct gort_timer *gt = timer_make(ns, 0, false, "gort_after_func");
   if (gt == NULL)
     return NULL;
   gt->fn = fn;
@@ -361,31 +385,39 @@ gort_timer *gort_after_func(int64_t ns, gort_func fn, void *arg) {
 gort_timer *gort_ticker_new(int64_t period) {
   if (period <= 0)
     gort__panic("non-positive interval for NewTicker");
-  struct gort_timer *gt = timer_make(period, period, true);
+  struct gort_timer *gt = timer_make(period, period, true, "gort_ticker_new");
   if (gt)
     gort__addtimer(&gt->t);
   return gt;
 }
 
 gort_chan *gort_after(int64_t ns) {
-  struct gort_timer *gt = timer_make(ns, 0, true);
+  struct gort_timer *gt = timer_make(ns, 0, true, "gort_after");
   if (gt == NULL)
     return NULL;
   gt->free_when_fired = true;
   gt->t.self_freeing = true;
   gort_chan *c = gt->c;
+  /* The caller frees this channel (not the timer, which it never sees). */
+  gort__chan_set_owned(c, false);
   gort__addtimer(&gt->t); /* gt may be gone from here on */
   return c;
 }
 
-gort_chan *gort_timer_chan(gort_timer *gt) { return gt->c; }
+gort_chan *gort_timer_chan(gort_timer *gt) {
+  return timerof(gt, "gort_timer_chan")->c;
+}
 
-bool gort_timer_stop(gort_timer *gt) {
+static bool timer_stop(struct gort_timer *gt) {
   gort__lock(&gt->t.mu);
   atomic_fetch_add(&gt->t.gen, 1);
   bool active = gort__deltimer(&gt->t);
   gort__unlock(&gt->t.mu);
   return active;
+}
+
+bool gort_timer_stop(gort_timer *gt) {
+  return timer_stop(timerof(gt, "gort_timer_stop"));
 }
 
 /* Re-arm t to fire at when, with a new period unless period < 0; true if
@@ -403,10 +435,11 @@ static bool rearm(struct timer *t, int64_t when, int64_t period) {
 }
 
 bool gort_timer_reset(gort_timer *gt, int64_t ns) {
-  return rearm(&gt->t, gort__when(ns), -1);
+  return rearm(&timerof(gt, "gort_timer_reset")->t, gort__when(ns), -1);
 }
 
 void gort_ticker_reset(gort_timer *gt, int64_t period) {
+  timerof(gt, "gort_ticker_reset");
   if (period <= 0)
     gort__panic("non-positive interval for Ticker.Reset");
   rearm(&gt->t, gort__when(period), period);
@@ -415,11 +448,13 @@ void gort_ticker_reset(gort_timer *gt, int64_t period) {
 void gort_timer_free(gort_timer *gt) {
   if (gt == NULL)
     return;
-  gort_timer_stop(gt);
+  gort__must_getg("gort_timer_free");
+  /* First, so that of two frees one dies here, before touching the lock. */
+  gort__handle_kill(&gt->magic, &gort__hk_timer, "gort_timer_free");
+  timer_stop(gt);
   /* A callback may still be running on another M: wait it out. */
   while (atomic_load(&gt->t.running))
     gort_yield();
-  if (gt->c)
-    gort_chan_free(gt->c);
-  free(gt);
+  gort__chan_free_owned(gt->c);
+  gort__handle_free(gt);
 }
