@@ -220,3 +220,6 @@ X(crash_foreign_thread_errgroup, 2, "gort_errgroup_wait called outside a gorouti
 X(crash_close_timer_chan, 2, "panic: close of receive-only channel", ALL, "")
 X(crash_send_ctx_done, 2, "panic: send to receive-only channel", ALL, "")
 X(crash_after_chan_freed_before_firing, 2, "fatal error: gort: use of freed channel [a timer firing (its channel was freed)]", ALL, "")
+X(crash_mutex_lock_nil, 2, "[sync.Mutex: nil *gort_mutex]", ALL, "")
+X(crash_waitgroup_wait_nil, 2, "[sync.WaitGroup: nil *gort_waitgroup]", ALL, "")
+X(crash_foreign_thread_mutex_blocks, 2, "gort: sync.Mutex.Lock called outside a goroutine", NATIVE, "")

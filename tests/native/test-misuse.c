@@ -340,3 +340,33 @@ TEST_IMPL(crash_after_chan_freed_before_firing) {
   gort_sleep(200 * MS);
   return 1;
 }
+
+/* ---- sync: NULL, and blocking on a foreign thread ----------------------- */
+
+TEST_IMPL(crash_mutex_lock_nil) {
+  gort_mutex_lock(NULL);
+  return 1;
+}
+
+TEST_IMPL(crash_waitgroup_wait_nil) {
+  gort_waitgroup_wait(NULL);
+  return 1;
+}
+
+static gort_mutex held = GORT_MUTEX_INIT;
+
+static void *lock_from_foreign(void *arg) {
+  (void)arg;
+  gort_mutex_lock(&held); /* held by main: it would have to park */
+  return NULL;
+}
+
+TEST_IMPL(crash_foreign_thread_mutex_blocks) {
+  gort_mutex_lock(&held);
+  pthread_t th;
+  CHECK_EQ(pthread_create(&th, NULL, lock_from_foreign, NULL), 0);
+  gort_syscall_enter();
+  pthread_join(th, NULL);
+  gort_syscall_exit();
+  return 1;
+}
