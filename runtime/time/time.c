@@ -178,16 +178,18 @@ bool gort__deltimer(struct timer *t) {
 /* A periodic timer is re-queued only after its function returned, under
  * t->mu, so that two Ms running the same heap never run one ticker twice at
  * once (its sends would arrive out of order); a stop or reset in between
- * (t->gen moved) wins. */
+ * (t->gen moved) wins. The caller counted t as running while it still held
+ * the timerslock: from there until this returns, gort_timer_free waits
+ * (it may otherwise free t while we wait for t->mu). */
 static void run_periodic(struct p *pp, struct timer *t, uint32_t gen,
                          int64_t now) {
   gort__lock(&t->mu);
   if (atomic_load(&t->gen) != gen || t->pp != NULL) {
     gort__unlock(&t->mu); /* stopped or re-armed meanwhile */
     atomic_fetch_sub(&gort__sched.ntimers, 1);
+    atomic_fetch_sub(&t->running, 1);
     return;
   }
-  atomic_fetch_add(&t->running, 1);
   t->f(t, now);
   /* Next tick after now, skipping missed ones, saturating at GORT_MAXWHEN
    * (Go's runOneTimer / timer.unlockAndRun: "if t.when < 0 { t.when =
@@ -214,6 +216,7 @@ void gort__checktimers(struct p *pp, int64_t now) {
     heap_remove(pp, t);
     if (t->period > 0) {
       uint32_t gen = atomic_load(&t->gen);
+      atomic_fetch_add(&t->running, 1); /* run_periodic drops it */
       gort__unlock(&pp->timerslock);
       run_periodic(pp, t, gen, now);
       gort__lock(&pp->timerslock);

@@ -223,3 +223,4 @@ X(crash_after_chan_freed_before_firing, 2, "fatal error: gort: use of freed chan
 X(crash_mutex_lock_nil, 2, "[sync.Mutex: nil *gort_mutex]", ALL, "")
 X(crash_waitgroup_wait_nil, 2, "[sync.WaitGroup: nil *gort_waitgroup]", ALL, "")
 X(crash_foreign_thread_mutex_blocks, 2, "gort: sync.Mutex.Lock called outside a goroutine", NATIVE, "")
+X(time_ticker_free_while_firing, 0, "", ALL, "GORT_MAXPROCS=4")

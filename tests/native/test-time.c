@@ -354,3 +354,19 @@ TEST_IMPL(time_dial_timeout_saturates) {
   gort_listener_close(l);
   return 0;
 }
+
+/* Tickers freed while they fire on other Ms: free waits for a tick that
+ * was taken off the heap but has not yet run (it used to be able to free
+ * the ticker under it). */
+TEST_IMPL(time_ticker_free_while_firing) {
+  enum { N = 64 };
+  for (int round = 0; round < STRESS(40, 10); round++) {
+    gort_timer *tk[N];
+    for (int i = 0; i < N; i++)
+      CHECK((tk[i] = gort_ticker_new(10 * 1000 + i * 100)) != NULL);
+    gort_sleep(200 * 1000);
+    for (int i = 0; i < N; i++)
+      gort_timer_free(tk[i]);
+  }
+  return 0;
+}
