@@ -23,7 +23,9 @@
  * A NULL handle where Go would dereference nil: Go's nil-pointer panic,
  * with the call named ("[gort_timer_stop: nil timer]").
  *
- * Invariants: magic is live exactly while the handle may be used.
+ * Invariants: magic is live from construction until its free begins
+ * (a context: until its last reference is dropped and it is destroyed),
+ * and ~live from then until the memory leaves the quarantine.
  * Locking: magic is atomic; the quarantine is thread-local.
  */
 #ifndef GORT_DEBUG_HANDLE_H
