@@ -177,14 +177,16 @@ bool gort__deltimer(struct timer *t) {
 
 /* A periodic timer is re-queued only after its function returned, under
  * t->mu, so that two Ms running the same heap never run one ticker twice at
- * once (its sends would arrive out of order); a stop or reset in between
- * (t->gen moved) wins. The caller counted t as running while it still held
- * the timerslock: from there until this returns, gort_timer_free waits
- * (it may otherwise free t while we wait for t->mu). */
-static void run_periodic(struct p *pp, struct timer *t, uint32_t gen,
-                         int64_t now) {
+ * once (its sends would arrive out of order); a stop or reset since it was
+ * queued (t->gen moved past t->qgen) wins. (Comparing with a gen read when
+ * checktimers took t off the heap is not enough: a stop may bump gen just
+ * before that read and find t already off the heap, and the tick would
+ * then re-queue a stopped, perhaps freed, ticker.) The caller counted t as
+ * running before taking it off the heap: until this returns,
+ * gort_timer_free waits. */
+static void run_periodic(struct p *pp, struct timer *t, int64_t now) {
   gort__lock(&t->mu);
-  if (atomic_load(&t->gen) != gen || t->pp != NULL) {
+  if (atomic_load(&t->gen) != t->qgen || t->pp != NULL) {
     gort__unlock(&t->mu); /* stopped or re-armed meanwhile */
     atomic_fetch_sub(&gort__sched.ntimers, 1);
     atomic_fetch_sub(&t->running, 1);
@@ -213,20 +215,22 @@ void gort__checktimers(struct p *pp, int64_t now) {
   gort__lock(&pp->timerslock);
   while (pp->ntimers > 0 && pp->timers[0]->when <= now) {
     struct timer *t = pp->timers[0];
+    /* Count t as running before it leaves the heap (heap_remove publishes
+     * t->pp = NULL with release): a stop or free that then finds it gone
+     * returns without our lock, and gort_timer_free must see the count
+     * and wait. A self-freeing timer (gort_after, a context's) may be gone
+     * once f returns: nobody waits for it, it is not counted. */
+    bool track = t->period > 0 || !t->self_freeing;
+    if (track)
+      atomic_fetch_add(&t->running, 1);
     heap_remove(pp, t);
     if (t->period > 0) {
-      uint32_t gen = atomic_load(&t->gen);
-      atomic_fetch_add(&t->running, 1); /* run_periodic drops it */
       gort__unlock(&pp->timerslock);
-      run_periodic(pp, t, gen, now);
+      run_periodic(pp, t, now); /* drops the running count */
       gort__lock(&pp->timerslock);
       continue;
     }
     atomic_fetch_sub(&gort__sched.ntimers, 1);
-    /* A self-freeing timer (gort_after) may be gone once f returns. */
-    bool track = !t->self_freeing;
-    if (track)
-      atomic_fetch_add(&t->running, 1);
     gort__unlock(&pp->timerslock);
     t->f(t, now);
     if (track)
@@ -432,6 +436,7 @@ static bool rearm(struct timer *t, int64_t when, int64_t period) {
   t->when = when;
   if (period >= 0)
     t->period = period;
+  t->qgen = atomic_load(&t->gen);
   gort__addtimer(t);
   gort__unlock(&t->mu);
   return active;
