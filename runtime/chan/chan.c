@@ -17,8 +17,9 @@
  * Misuse (issue 10): a size out of range panics as Go's makechan does; a
  * freed or foreign handle dies with a fatal error naming it (debug/
  * handle.h); a NULL elem to send where the elements have a size is Go's
- * nil dereference; the blocking and readying calls die when called outside
- * a goroutine.
+ * nil dereference; a send or receive that would park or ready a goroutine,
+ * and close, die when called outside a goroutine (the buffered fast path
+ * is not checked: it needs no M).
  *
  * Invariants: see chan.h. Locking: c->lock for everything; the partner is
  * readied after the unlock.
@@ -226,6 +227,13 @@ void gort__chan_recv_locked(struct hchan *c, struct sudog *sg, void *elem) {
 
 /* ---- send / receive ----------------------------------------------------- */
 
+/* Readying a partner needs an M (a goroutine's, or g0 for a timer):
+ * checked only there and where we park, not on the buffered fast path. */
+static void need_m(const char *call) {
+  if (gort__getm() == NULL)
+    gort__must_getg(call); /* dies: "<call> called outside a goroutine" */
+}
+
 static _Noreturn void block_forever(uint32_t reason) {
   gort__gopark(NULL, NULL, reason);
   gort__throw("runtime: a goroutine blocked forever was woken");
@@ -233,10 +241,12 @@ static _Noreturn void block_forever(uint32_t reason) {
 
 /* chansend: Go's chansend. Returns whether the value was sent (always true
  * when block). */
-static bool chansend(struct hchan *c, const void *elem, bool block) {
+static bool chansend(struct hchan *c, const void *elem, bool block,
+                     const char *call) {
   if (c == NULL) {
     if (!block)
       return false;
+    gort__must_getg(call);
     block_forever(WAIT_CHAN_SEND_NIL);
   }
   gort__lock(&c->lock);
@@ -248,6 +258,7 @@ static bool chansend(struct hchan *c, const void *elem, bool block) {
   if (sg) {
     gort__chan_send_locked(c, sg, elem);
     gort__unlock(&c->lock);
+    need_m(call); /* goready runs on an M (g0 is fine: timers send) */
     gort__goready(sg->g);
     return true;
   }
@@ -260,7 +271,7 @@ static bool chansend(struct hchan *c, const void *elem, bool block) {
     gort__unlock(&c->lock);
     return false;
   }
-  struct g *gp = gort__must_getg("gort_chan_send");
+  struct g *gp = gort__must_getg(call);
   struct sudog mysg = {.g = gp, .elem = (void *)elem, .c = c};
   gp->param = NULL;
   gp->waiting_on = c;
@@ -274,10 +285,12 @@ static bool chansend(struct hchan *c, const void *elem, bool block) {
 
 /* chanrecv: Go's chanrecv. Returns whether a receive happened (always true
  * when block); *ok says whether it was a sent value (false: closed). */
-static bool chanrecv(struct hchan *c, void *elem, bool block, bool *ok) {
+static bool chanrecv(struct hchan *c, void *elem, bool block, bool *ok,
+                     const char *call) {
   if (c == NULL) {
     if (!block)
       return false;
+    gort__must_getg(call);
     block_forever(WAIT_CHAN_RECEIVE_NIL);
   }
   gort__lock(&c->lock);
@@ -292,6 +305,7 @@ static bool chanrecv(struct hchan *c, void *elem, bool block, bool *ok) {
   if (sg) {
     gort__chan_recv_locked(c, sg, elem);
     gort__unlock(&c->lock);
+    need_m(call);
     gort__goready(sg->g);
     *ok = true;
     return true;
@@ -306,7 +320,7 @@ static bool chanrecv(struct hchan *c, void *elem, bool block, bool *ok) {
     gort__unlock(&c->lock);
     return false;
   }
-  struct g *gp = gort__must_getg("gort_chan_recv");
+  struct g *gp = gort__must_getg(call);
   struct sudog mysg = {.g = gp, .elem = elem, .c = c};
   gp->param = NULL;
   gp->waiting_on = c;
@@ -316,12 +330,6 @@ static bool chanrecv(struct hchan *c, void *elem, bool block, bool *ok) {
   return true;
 }
 
-/* The checks of a public entry point: a live handle, a goroutine, and a
- * value to send where elements have a size. */
-static struct hchan *chan_entry(gort_chan *ch, const char *call) {
-  gort__must_getg(call);
-  return chanof(ch, call);
-}
 
 /* A timer's channel and a context's Done are receive-only in Go (<-chan):
  * sending on one or closing it does not compile there. */
@@ -337,33 +345,34 @@ void gort__chan_check_send(struct hchan *c, const void *elem,
 }
 
 void gort_chan_send(gort_chan *ch, const void *elem) {
-  struct hchan *c = chan_entry(ch, "gort_chan_send");
+  struct hchan *c = chanof(ch, "gort_chan_send");
   gort__chan_check_send(c, elem, "gort_chan_send");
-  chansend(c, elem, true);
+  chansend(c, elem, true, "gort_chan_send");
 }
 
 bool gort_chan_recv(gort_chan *ch, void *elem) {
   bool ok;
-  chanrecv(chan_entry(ch, "gort_chan_recv"), elem, true, &ok);
+  chanrecv(chanof(ch, "gort_chan_recv"), elem, true, &ok, "gort_chan_recv");
   return ok;
 }
 
 bool gort_chan_try_send(gort_chan *ch, const void *elem) {
-  struct hchan *c = chan_entry(ch, "gort_chan_try_send");
+  struct hchan *c = chanof(ch, "gort_chan_try_send");
   gort__chan_check_send(c, elem, "gort_chan_try_send");
-  return chansend(c, elem, false);
+  return chansend(c, elem, false, "gort_chan_try_send");
 }
 
 bool gort__chan_try_send(gort_chan *ch, const void *elem) {
   struct hchan *c = (struct hchan *)ch;
   gort__handle_check(&c->magic, &gort__hk_chan,
                      "a timer firing (its channel was freed)");
-  return chansend(c, elem, false);
+  return chansend(c, elem, false, "a timer firing");
 }
 
 bool gort_chan_try_recv(gort_chan *ch, void *elem, bool *ok) {
   bool okv = false;
-  bool got = chanrecv(chan_entry(ch, "gort_chan_try_recv"), elem, false, &okv);
+  bool got = chanrecv(chanof(ch, "gort_chan_try_recv"), elem, false, &okv,
+                      "gort_chan_try_recv");
   if (ok)
     *ok = got && okv;
   return got;
@@ -374,7 +383,8 @@ bool gort_chan_try_recv(gort_chan *ch, void *elem, bool *ok) {
 static void closechan(struct hchan *c);
 
 void gort_chan_close(gort_chan *ch) {
-  struct hchan *c = chan_entry(ch, "gort_chan_close");
+  gort__must_getg("gort_chan_close");
+  struct hchan *c = chanof(ch, "gort_chan_close");
   if (c == NULL)
     gort__panic("close of nil channel");
   if (c->owned)
