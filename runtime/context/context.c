@@ -426,7 +426,7 @@ gort_ctx *gort_ctx_with_deadline(gort_ctx *parent, int64_t deadline) {
 
 gort_ctx *gort_ctx_with_timeout_cause(gort_ctx *parent, int64_t ns,
                                       int cause) {
-    /* Saturating (time/when.h): a timeout too long to add is a deadline
+  /* Saturating (time/when.h): a timeout too long to add is a deadline
    * never reached; ns <= 0 is now, so the context is done at once. */
   return gort_ctx_with_deadline_cause(parent, gort__when(ns), cause);
 }
