@@ -14,6 +14,13 @@
  * senders panic "send on closed channel". A nil channel (NULL) blocks
  * forever on send and receive, which checkdead counts as any other block.
  *
+ * Misuse (issue 10): a size out of range panics as Go's makechan does; a
+ * freed or foreign handle dies with a fatal error naming it (debug/
+ * handle.h); a NULL elem to send where the elements have a size is Go's
+ * nil dereference; a send or receive that would park or ready a goroutine,
+ * and close, die when called outside a goroutine (the buffered fast path
+ * is not checked: it needs no M).
+ *
  * Invariants: see chan.h. Locking: c->lock for everything; the partner is
  * readied after the unlock.
  */
@@ -26,6 +33,17 @@
 #include "chan.h"
 
 enum { MAX_ELEM_SIZE = 1 << 16 }; /* Go's limit */
+
+/* Go's maxAlloc (malloc.go): 1<<48 bytes on 64-bit targets; a cap above
+ * PTRDIFF_MAX is a negative count cast to size_t. */
+#define MAX_ALLOC (sizeof(void *) == 8 ? (size_t)1 << 48 : (size_t)PTRDIFF_MAX)
+
+static struct hchan *chanof(gort_chan *ch, const char *call) {
+  struct hchan *c = (struct hchan *)ch;
+  if (c != NULL)
+    gort__handle_check(&c->magic, &gort__hk_chan, call);
+  return c;
+}
 
 /* ---- wait queues -------------------------------------------------------- */
 
@@ -83,10 +101,12 @@ static bool may_hold_pointer(const struct hchan *c) {
 }
 
 gort_chan *gort_chan_make(size_t elem_size, size_t cap) {
+  /* Go's makechan: these are "make(chan T, n)" with a bad T or n. */
   if (elem_size >= MAX_ELEM_SIZE)
-    return NULL;
-  if (elem_size > 0 && cap > (SIZE_MAX - sizeof(struct hchan)) / elem_size)
-    return NULL;
+    gort__fatal("makechan: invalid channel element type");
+  if (cap > PTRDIFF_MAX ||
+      (elem_size > 0 && cap > (MAX_ALLOC - sizeof(struct hchan)) / elem_size))
+    gort__panic("makechan: size out of range");
   size_t bufsize = elem_size * cap;
   struct hchan *c = calloc(1, sizeof *c + bufsize);
   if (c == NULL)
@@ -94,27 +114,48 @@ gort_chan *gort_chan_make(size_t elem_size, size_t cap) {
   c->elemsize = (uint32_t)elem_size;
   c->dataqsiz = cap;
   c->buf = (unsigned char *)(c + 1);
+  atomic_init(&c->magic, gort__hk_chan.live);
   if (may_hold_pointer(c))
     gort__gc_root_add(&c->root, c->buf, c->buf + bufsize);
   return (gort_chan *)c;
+}
+
+static void chan_free(struct hchan *c, const char *call) {
+  gort__lock(&c->lock);
+  bool busy = c->recvq.first || c->sendq.first;
+  gort__unlock(&c->lock);
+  if (busy)
+    gort__panic("gort_chan_free: goroutines are still waiting on the channel");
+  gort__handle_kill(&c->magic, &gort__hk_chan, call);
+  if (may_hold_pointer(c))
+    gort__gc_root_remove(&c->root);
+  gort__handle_free(c);
 }
 
 void gort_chan_free(gort_chan *ch) {
   struct hchan *c = (struct hchan *)ch;
   if (c == NULL)
     return;
-  gort__lock(&c->lock);
-  bool busy = c->recvq.first || c->sendq.first;
-  gort__unlock(&c->lock);
-  if (busy)
-    gort__panic("gort_chan_free: goroutines are still waiting on the channel");
-  if (may_hold_pointer(c))
-    gort__gc_root_remove(&c->root);
-  free(c);
+  /* A freed channel reads as freed, not as owned (its owned flag is
+   * whatever it was): check the magic first. */
+  gort__handle_check_free(&c->magic, &gort__hk_chan, "gort_chan_free");
+  if (c->owned)
+    gort__fatal("gort: gort_chan_free of a channel the runtime owns (a "
+                "timer's channel or a context's Done)");
+  chan_free(c, "gort_chan_free");
+}
+
+void gort__chan_set_owned(gort_chan *ch, bool owned) {
+  ((struct hchan *)ch)->owned = owned;
+}
+
+void gort__chan_free_owned(gort_chan *ch) {
+  if (ch != NULL)
+    chan_free((struct hchan *)ch, "gort_chan_free (runtime-owned)");
 }
 
 size_t gort_chan_len(gort_chan *ch) {
-  struct hchan *c = (struct hchan *)ch;
+  struct hchan *c = chanof(ch, "gort_chan_len");
   if (c == NULL)
     return 0;
   gort__lock(&c->lock);
@@ -124,7 +165,7 @@ size_t gort_chan_len(gort_chan *ch) {
 }
 
 size_t gort_chan_cap(gort_chan *ch) {
-  struct hchan *c = (struct hchan *)ch;
+  struct hchan *c = chanof(ch, "gort_chan_cap");
   return c ? c->dataqsiz : 0;
 }
 
@@ -186,6 +227,13 @@ void gort__chan_recv_locked(struct hchan *c, struct sudog *sg, void *elem) {
 
 /* ---- send / receive ----------------------------------------------------- */
 
+/* Readying a partner needs an M (a goroutine's, or g0 for a timer):
+ * checked only there and where we park, not on the buffered fast path. */
+static void need_m(const char *call) {
+  if (gort__getm() == NULL)
+    gort__must_getg(call); /* dies: "<call> called outside a goroutine" */
+}
+
 static _Noreturn void block_forever(uint32_t reason) {
   gort__gopark(NULL, NULL, reason);
   gort__throw("runtime: a goroutine blocked forever was woken");
@@ -193,10 +241,12 @@ static _Noreturn void block_forever(uint32_t reason) {
 
 /* chansend: Go's chansend. Returns whether the value was sent (always true
  * when block). */
-static bool chansend(struct hchan *c, const void *elem, bool block) {
+static bool chansend(struct hchan *c, const void *elem, bool block,
+                     const char *call) {
   if (c == NULL) {
     if (!block)
       return false;
+    gort__must_getg(call);
     block_forever(WAIT_CHAN_SEND_NIL);
   }
   gort__lock(&c->lock);
@@ -208,6 +258,7 @@ static bool chansend(struct hchan *c, const void *elem, bool block) {
   if (sg) {
     gort__chan_send_locked(c, sg, elem);
     gort__unlock(&c->lock);
+    need_m(call); /* goready runs on an M (g0 is fine: timers send) */
     gort__goready(sg->g);
     return true;
   }
@@ -220,7 +271,7 @@ static bool chansend(struct hchan *c, const void *elem, bool block) {
     gort__unlock(&c->lock);
     return false;
   }
-  struct g *gp = gort__must_getg("gort_chan_send");
+  struct g *gp = gort__must_getg(call);
   struct sudog mysg = {.g = gp, .elem = (void *)elem, .c = c};
   gp->param = NULL;
   gp->waiting_on = c;
@@ -234,10 +285,12 @@ static bool chansend(struct hchan *c, const void *elem, bool block) {
 
 /* chanrecv: Go's chanrecv. Returns whether a receive happened (always true
  * when block); *ok says whether it was a sent value (false: closed). */
-static bool chanrecv(struct hchan *c, void *elem, bool block, bool *ok) {
+static bool chanrecv(struct hchan *c, void *elem, bool block, bool *ok,
+                     const char *call) {
   if (c == NULL) {
     if (!block)
       return false;
+    gort__must_getg(call);
     block_forever(WAIT_CHAN_RECEIVE_NIL);
   }
   gort__lock(&c->lock);
@@ -252,6 +305,7 @@ static bool chanrecv(struct hchan *c, void *elem, bool block, bool *ok) {
   if (sg) {
     gort__chan_recv_locked(c, sg, elem);
     gort__unlock(&c->lock);
+    need_m(call);
     gort__goready(sg->g);
     *ok = true;
     return true;
@@ -266,7 +320,7 @@ static bool chanrecv(struct hchan *c, void *elem, bool block, bool *ok) {
     gort__unlock(&c->lock);
     return false;
   }
-  struct g *gp = gort__must_getg("gort_chan_recv");
+  struct g *gp = gort__must_getg(call);
   struct sudog mysg = {.g = gp, .elem = elem, .c = c};
   gp->param = NULL;
   gp->waiting_on = c;
@@ -276,23 +330,49 @@ static bool chanrecv(struct hchan *c, void *elem, bool block, bool *ok) {
   return true;
 }
 
-void gort_chan_send(gort_chan *c, const void *elem) {
-  chansend((struct hchan *)c, elem, true);
+
+/* A timer's channel and a context's Done are receive-only in Go (<-chan):
+ * sending on one or closing it does not compile there. */
+void gort__chan_check_send(struct hchan *c, const void *elem,
+                           const char *call) {
+  if (c == NULL)
+    return;
+  if (elem == NULL && c->elemsize != 0)
+    gort__panic_nil(call, "elem (the value to send)");
+  if (c->owned)
+    gort__panic("send to receive-only channel (a timer's channel or a "
+                "context's Done)");
 }
 
-bool gort_chan_recv(gort_chan *c, void *elem) {
+void gort_chan_send(gort_chan *ch, const void *elem) {
+  struct hchan *c = chanof(ch, "gort_chan_send");
+  gort__chan_check_send(c, elem, "gort_chan_send");
+  chansend(c, elem, true, "gort_chan_send");
+}
+
+bool gort_chan_recv(gort_chan *ch, void *elem) {
   bool ok;
-  chanrecv((struct hchan *)c, elem, true, &ok);
+  chanrecv(chanof(ch, "gort_chan_recv"), elem, true, &ok, "gort_chan_recv");
   return ok;
 }
 
-bool gort_chan_try_send(gort_chan *c, const void *elem) {
-  return chansend((struct hchan *)c, elem, false);
+bool gort_chan_try_send(gort_chan *ch, const void *elem) {
+  struct hchan *c = chanof(ch, "gort_chan_try_send");
+  gort__chan_check_send(c, elem, "gort_chan_try_send");
+  return chansend(c, elem, false, "gort_chan_try_send");
 }
 
-bool gort_chan_try_recv(gort_chan *c, void *elem, bool *ok) {
+bool gort__chan_try_send(gort_chan *ch, const void *elem) {
+  struct hchan *c = (struct hchan *)ch;
+  gort__handle_check(&c->magic, &gort__hk_chan,
+                     "a timer firing (its channel was freed)");
+  return chansend(c, elem, false, "a timer firing");
+}
+
+bool gort_chan_try_recv(gort_chan *ch, void *elem, bool *ok) {
   bool okv = false;
-  bool got = chanrecv((struct hchan *)c, elem, false, &okv);
+  bool got = chanrecv(chanof(ch, "gort_chan_try_recv"), elem, false, &okv,
+                      "gort_chan_try_recv");
   if (ok)
     *ok = got && okv;
   return got;
@@ -300,10 +380,23 @@ bool gort_chan_try_recv(gort_chan *c, void *elem, bool *ok) {
 
 /* ---- close -------------------------------------------------------------- */
 
+static void closechan(struct hchan *c);
+
 void gort_chan_close(gort_chan *ch) {
-  struct hchan *c = (struct hchan *)ch;
+  gort__must_getg("gort_chan_close");
+  struct hchan *c = chanof(ch, "gort_chan_close");
   if (c == NULL)
     gort__panic("close of nil channel");
+  if (c->owned)
+    gort__panic("close of receive-only channel (a timer's channel or a "
+                "context's Done)");
+  closechan(c);
+}
+
+void gort__chan_close_owned(gort_chan *c) { closechan((struct hchan *)c); }
+
+/* Go's closechan. */
+static void closechan(struct hchan *c) {
   gort__lock(&c->lock);
   if (c->closed) {
     gort__unlock(&c->lock);

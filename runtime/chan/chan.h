@@ -8,8 +8,12 @@
  *   - Buffered: qcount > 0 implies recvq is empty; qcount < dataqsiz
  *     implies sendq is empty.
  *   - closed never goes back to false.
+ *   - magic is gort__hk_chan's live value from make until free
+ *     (debug/handle.h); owned channels (a timer's, a context's Done) are
+ *     freed only by their owner, never by gort_chan_free.
  *
- * Locking: lock guards every field and the sudogs queued on the channel.
+ * Locking: lock guards every field and the sudogs queued on the channel,
+ * except magic (atomic) and elemsize, dataqsiz, owned (immutable).
  * As in Go, a partner is readied only after the lock is released (the
  * transfer functions below leave that to their callers).
  */
@@ -20,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../debug/handle.h"
 #include "../mem/mgc.h"
 #include "../sched/runtime2.h"
 
@@ -34,6 +39,8 @@ struct hchan {
   size_t dataqsiz; /* capacity */
   size_t qcount;   /* items in buf */
   size_t sendx, recvx;
+  _Atomic uint32_t magic; /* (atomic) past the words malloc's free writes */
+  bool owned;             /* the runtime's: gort_chan_free refuses it */
   struct waitq recvq, sendq;
   unsigned char *buf; /* dataqsiz * elemsize bytes, after the struct */
   /* The buffer as a collector root, when its elements can hold a pointer
@@ -58,5 +65,17 @@ void gort__chan_recv_locked(struct hchan *c, struct sudog *sg, void *elem);
 void gort__chan_buf_put_locked(struct hchan *c, const void *elem);
 void gort__chan_buf_take_locked(struct hchan *c, void *elem);
 
+/* For the runtime's own channels: mark c as the runtime's (receive-only
+ * to the API: gort_chan_free, close and send refuse it), free it, close
+ * it, and send without a goroutine (a timer's f runs on
+ * g0): a non-blocking send that readies the receiver on the current P. */
+void gort__chan_set_owned(gort_chan *c, bool owned);
+void gort__chan_free_owned(gort_chan *c);
+void gort__chan_close_owned(gort_chan *c);
+bool gort__chan_try_send(gort_chan *c, const void *elem);
+/* The API's checks of a send: a value where elements have a size, and a
+ * channel that is not receive-only (the runtime's). */
+void gort__chan_check_send(struct hchan *c, const void *elem,
+                           const char *call);
 
 #endif

@@ -113,6 +113,10 @@ static int selectgo(gort_select_case *cases, int n, bool block,
                   "GORT_SELECT_RECV");
     if (cases[i].chan == NULL)
       continue;
+    struct hchan *c = (struct hchan *)cases[i].chan;
+    gort__handle_check(&c->magic, &gort__hk_chan, "gort_select");
+    if (cases[i].dir == GORT_SELECT_SEND)
+      gort__chan_check_send(c, cases[i].elem, "gort_select");
     /* Inside-out Fisher-Yates: a uniform permutation as we go. */
     int j = (int)(gort__fastrand() % (uint32_t)(npoll + 1));
     pollorder[npoll] = pollorder[j];
@@ -207,8 +211,7 @@ static int selectgo(gort_select_case *cases, int n, bool block,
 int gort_select(gort_select_case *cases, int ncases, bool block) {
   if (ncases < 0 || ncases > MAX_CASES || (ncases > 0 && cases == NULL))
     return GORT_EINVAL;
-  if (block)
-    gort__must_getg("gort_select");
+  gort__must_getg("gort_select"); /* also without block: it may ready one */
   if (ncases <= STACK_CASES) {
     uint16_t pollorder[STACK_CASES];
     struct hchan *locked[STACK_CASES];

@@ -67,24 +67,40 @@
  * afterFuncCtx.once). The handle is the caller's reference: stop (which
  * also returns Go's stop() result) or detach releases it.
  *
+ * Misuse (issue 10): every entry point checks the handle's magic
+ * (debug/handle.h), so a context used or released after its last release
+ * dies with "gort: use of freed context" while the runtime still holds its
+ * memory; an AfterFunc handle given back twice dies too. Entry points that
+ * cancel, start goroutines or queue timers die outside a goroutine.
+ *
  * Invariants and locking: see context.h.
  */
 #include <stdatomic.h>
 #include <stdlib.h>
 
 #include "../chan/chan.h"
+#include "../debug/handle.h"
 #include "../debug/print.h"
 #include "../sched/mp.h"
+#include "../time/when.h"
 #include "context.h"
 
-static struct ctx background = {.kind = CTX_BACKGROUND};
-static struct ctx todo = {.kind = CTX_TODO};
+static struct ctx background = {.kind = CTX_BACKGROUND,
+                                .magic = GORT_HANDLE_CTX_LIVE};
+static struct ctx todo = {.kind = CTX_TODO, .magic = GORT_HANDLE_CTX_LIVE};
 
 /* Done of a context asked for after it was cancelled (Go's closedchan):
  * static, never freed, never sent on. */
-static struct hchan closedchan = {.closed = true};
+static struct hchan closedchan = {
+    .closed = true, .magic = GORT_HANDLE_CHAN_LIVE, .owned = true};
 
-static struct ctx *ctxof(gort_ctx *h) { return (struct ctx *)h; }
+/* A handle from the API: NULL, or a live context. */
+static struct ctx *ctxof(gort_ctx *h, const char *call) {
+  struct ctx *c = (struct ctx *)h;
+  if (c != NULL)
+    gort__handle_check(&c->magic, &gort__hk_ctx, call);
+  return c;
+}
 
 static bool counted(const struct ctx *c) {
   return c->kind != CTX_BACKGROUND && c->kind != CTX_TODO;
@@ -169,11 +185,12 @@ static void remove_from_parent(struct ctx *c) {
 static struct ctx *finish(struct ctx *c) {
   struct hchan *d = atomic_load_explicit(&c->done, memory_order_relaxed);
   if (d != NULL && d != &closedchan)
-    gort_chan_free((gort_chan *)d); /* panics if someone still waits */
+    gort__chan_free_owned((gort_chan *)d); /* panics if someone waits */
   struct ctx *p = c->parent;
   if (c->kind == CTX_VALUE)
     gort__gc_root_remove(&c->value_root);
-  free(c);
+  gort__handle_kill(&c->magic, &gort__hk_ctx, "gort_ctx_release");
+  gort__handle_free(c);
   return p;
 }
 
@@ -236,7 +253,7 @@ static void cancel_one(struct ctx *x, int32_t err, int32_t cause,
   if (d == NULL)
     atomic_store_explicit(&x->done, &closedchan, memory_order_release);
   else
-    gort_chan_close((gort_chan *)d);
+    gort__chan_close_owned((gort_chan *)d);
   struct ctx *ch = x->children;
   x->children = NULL;
   while (ch != NULL) {
@@ -329,13 +346,15 @@ static void timer_fired(struct timer *t, int64_t now) {
 
 /* ---- constructors ------------------------------------------------------- */
 
-static struct ctx *newctx(struct ctx *parent, uint8_t kind) {
+static struct ctx *newctx(gort_ctx *h, uint8_t kind, const char *call) {
+  struct ctx *parent = ctxof(h, call);
   if (parent == NULL)
     gort__panic("cannot create context from nil parent");
   struct ctx *c = calloc(1, sizeof *c);
   if (c == NULL)
     return NULL;
   atomic_init(&c->refs, 1);
+  atomic_init(&c->magic, gort__hk_ctx.live);
   c->kind = kind;
   ctx_retain(parent);
   c->parent = parent;
@@ -355,7 +374,8 @@ gort_ctx *gort_ctx_background(void) { return (gort_ctx *)&background; }
 gort_ctx *gort_ctx_todo(void) { return (gort_ctx *)&todo; }
 
 gort_ctx *gort_ctx_with_cancel(gort_ctx *parent) {
-  struct ctx *c = newctx(ctxof(parent), CTX_CANCEL);
+  gort__must_getg("gort_ctx_with_cancel");
+  struct ctx *c = newctx(parent, CTX_CANCEL, "gort_ctx_with_cancel");
   if (c)
     propagate_cancel(c);
   return (gort_ctx *)c;
@@ -368,10 +388,15 @@ gort_ctx *gort_ctx_with_cancel_cause(gort_ctx *parent) {
 
 gort_ctx *gort_ctx_with_deadline_cause(gort_ctx *parent, int64_t deadline,
                                        int cause) {
-  struct ctx *p = ctxof(parent);
+  gort__must_getg("gort_ctx_with_deadline");
+  struct ctx *p = ctxof(parent, "gort_ctx_with_deadline");
+  /* 0 means "no deadline" inside; a deadline at or before it (0, or a
+   * negative one) is long past: keep it past and visible to Deadline. */
+  if (deadline < 1)
+    deadline = 1;
   if (p != NULL && p->deadline != 0 && p->deadline < deadline)
     return gort_ctx_with_cancel(parent); /* the parent's comes first */
-  struct ctx *c = newctx(p, CTX_TIMER);
+  struct ctx *c = newctx(parent, CTX_TIMER, "gort_ctx_with_deadline");
   if (c == NULL)
     return NULL;
   c->deadline = deadline;
@@ -401,7 +426,9 @@ gort_ctx *gort_ctx_with_deadline(gort_ctx *parent, int64_t deadline) {
 
 gort_ctx *gort_ctx_with_timeout_cause(gort_ctx *parent, int64_t ns,
                                       int cause) {
-  return gort_ctx_with_deadline_cause(parent, gort_nanotime() + ns, cause);
+  /* Saturating (time/when.h): a timeout too long to add is a deadline
+   * never reached; ns <= 0 is now, so the context is done at once. */
+  return gort_ctx_with_deadline_cause(parent, gort__when(ns), cause);
 }
 
 gort_ctx *gort_ctx_with_timeout(gort_ctx *parent, int64_t ns) {
@@ -411,7 +438,7 @@ gort_ctx *gort_ctx_with_timeout(gort_ctx *parent, int64_t ns) {
 gort_ctx *gort_ctx_with_value(gort_ctx *parent, const void *key, void *val) {
   if (key == NULL)
     gort__panic("nil key");
-  struct ctx *c = newctx(ctxof(parent), CTX_VALUE);
+  struct ctx *c = newctx(parent, CTX_VALUE, "gort_ctx_with_value");
   if (c == NULL)
     return NULL;
   c->key = key;
@@ -421,21 +448,24 @@ gort_ctx *gort_ctx_with_value(gort_ctx *parent, const void *key, void *val) {
 }
 
 gort_ctx *gort_ctx_without_cancel(gort_ctx *parent) {
-  return (gort_ctx *)newctx(ctxof(parent), CTX_DETACHED);
+  return (gort_ctx *)newctx(parent, CTX_DETACHED, "gort_ctx_without_cancel");
 }
 
 /* ---- references and cancel, public -------------------------------------- */
 
 gort_ctx *gort_ctx_retain(gort_ctx *h) {
   if (h != NULL)
-    ctx_retain(ctxof(h));
+    ctx_retain(ctxof(h, "gort_ctx_retain"));
   return h;
 }
 
-void gort_ctx_release(gort_ctx *h) { ctx_release(ctxof(h)); }
+void gort_ctx_release(gort_ctx *h) {
+  ctx_release(ctxof(h, "gort_ctx_release"));
+}
 
 int gort_ctx_cancel_cause(gort_ctx *h, int cause) {
-  struct ctx *c = ctxof(h);
+  gort__must_getg("gort_ctx_cancel");
+  struct ctx *c = ctxof(h, "gort_ctx_cancel");
   if (c == NULL || (c->kind != CTX_CANCEL && c->kind != CTX_TIMER))
     return GORT_EINVAL;
   cancel(c, GORT_CTX_CANCELED, cause, true);
@@ -447,7 +477,7 @@ int gort_ctx_cancel(gort_ctx *h) { return gort_ctx_cancel_cause(h, 0); }
 /* ---- accessors ---------------------------------------------------------- */
 
 gort_chan *gort_ctx_done(gort_ctx *h) {
-  struct ctx *c = h ? ctxof(h)->cancel_anc : NULL;
+  struct ctx *c = h ? ctxof(h, "gort_ctx_done")->cancel_anc : NULL;
   if (c == NULL)
     return NULL; /* never done: a nil channel, as Background's Done */
   /* Acquire: the channel was initialised before it was published. */
@@ -457,6 +487,7 @@ gort_chan *gort_ctx_done(gort_ctx *h) {
   struct hchan *n = (struct hchan *)gort_chan_make(0, 0);
   if (n == NULL)
     gort__throw("runtime: out of memory making a context's Done channel");
+  gort__chan_set_owned((gort_chan *)n, true);
   gort__lock(&c->mu);
   d = atomic_load_explicit(&c->done, memory_order_relaxed);
   if (d == NULL) {
@@ -466,17 +497,17 @@ gort_chan *gort_ctx_done(gort_ctx *h) {
   }
   gort__unlock(&c->mu);
   if (n != NULL)
-    gort_chan_free((gort_chan *)n); /* another goroutine won */
+    gort__chan_free_owned((gort_chan *)n); /* another goroutine won */
   return (gort_chan *)d;
 }
 
 int gort_ctx_err(gort_ctx *h) {
-  struct ctx *c = h ? ctxof(h)->cancel_anc : NULL;
+  struct ctx *c = h ? ctxof(h, "gort_ctx_err")->cancel_anc : NULL;
   return c ? atomic_load_explicit(&c->err, memory_order_acquire) : 0;
 }
 
 int gort_ctx_cause(gort_ctx *h) {
-  struct ctx *c = h ? ctxof(h)->cancel_anc : NULL;
+  struct ctx *c = h ? ctxof(h, "gort_ctx_cause")->cancel_anc : NULL;
   if (c == NULL)
     return 0;
   /* Acquire pairs with cancel_one's release: cause was written before. */
@@ -486,14 +517,14 @@ int gort_ctx_cause(gort_ctx *h) {
 }
 
 bool gort_ctx_deadline(gort_ctx *h, int64_t *deadline) {
-  int64_t d = h ? ctxof(h)->deadline : 0;
+  int64_t d = h ? ctxof(h, "gort_ctx_deadline")->deadline : 0;
   if (deadline)
     *deadline = d;
   return d != 0;
 }
 
 void *gort_ctx_value(gort_ctx *h, const void *key) {
-  for (struct ctx *c = ctxof(h); c != NULL; c = c->parent)
+  for (struct ctx *c = ctxof(h, "gort_ctx_value"); c != NULL; c = c->parent)
     if (c->kind == CTX_VALUE && c->key == key)
       return c->val;
   return NULL;
@@ -503,9 +534,10 @@ void *gort_ctx_value(gort_ctx *h, const void *key) {
 
 gort_ctx_afterfunc *gort_ctx_after_func(gort_ctx *h, gort_func fn,
                                         void *arg) {
+  gort__must_getg("gort_ctx_after_func");
   if (fn == NULL)
     return NULL;
-  struct ctx *c = newctx(ctxof(h), CTX_AFTERFUNC);
+  struct ctx *c = newctx(h, CTX_AFTERFUNC, "gort_ctx_after_func");
   if (c == NULL)
     return NULL;
   c->fn = fn;
@@ -514,10 +546,22 @@ gort_ctx_afterfunc *gort_ctx_after_func(gort_ctx *h, gort_func fn,
   return (gort_ctx_afterfunc *)c;
 }
 
-bool gort_ctx_after_func_stop(gort_ctx_afterfunc *h) {
-  struct ctx *c = (struct ctx *)h;
+/* An AfterFunc handle not yet given back (by stop or detach). */
+static struct ctx *afterfuncof(gort_ctx_afterfunc *h, const char *call) {
+  struct ctx *c = ctxof((gort_ctx *)h, call);
   if (c == NULL)
-    return false;
+    gort__panic_nil(call, "AfterFunc handle");
+  if (c->kind != CTX_AFTERFUNC)
+    gort__fatal("gort: a context that is not an AfterFunc handle given to "
+                "gort_ctx_after_func_stop or _detach");
+  if (atomic_load_explicit(&c->afstate, memory_order_relaxed) &
+      AF_DETACHED)
+    gort__fatal("gort: context AfterFunc handle used after detach");
+  return c;
+}
+
+bool gort_ctx_after_func_stop(gort_ctx_afterfunc *h) {
+  struct ctx *c = afterfuncof(h, "gort_ctx_after_func_stop");
   uint32_t s = atomic_load_explicit(&c->afstate, memory_order_relaxed);
   bool stopped = false;
   while (!(s & (AF_RAN | AF_STOPPED))) {
@@ -536,9 +580,7 @@ bool gort_ctx_after_func_stop(gort_ctx_afterfunc *h) {
 }
 
 void gort_ctx_after_func_detach(gort_ctx_afterfunc *h) {
-  struct ctx *c = (struct ctx *)h;
-  if (c == NULL)
-    return;
+  struct ctx *c = afterfuncof(h, "gort_ctx_after_func_detach");
   /* Whichever of detach and run comes second drops the handle's
    * reference: run's CAS fails while the bit is being set. */
   uint32_t old = atomic_fetch_or_explicit(&c->afstate, AF_DETACHED,

@@ -17,6 +17,8 @@
  *     before it.
  *   - timer_armed: the deadline timer was queued and its callback has not
  *     yet taken mu.
+ *   - magic is gort__hk_ctx's live value (debug/handle.h) until the last
+ *     reference is dropped; Background and TODO are live forever.
  *
  * Locking: mu guards children, the sibling links of the children
  * (sib_prev, sib_next, linked of each child), done's creation, and the
@@ -24,7 +26,7 @@
  * the children list and walks it after unlocking), so there is no lock
  * order between contexts; under mu a channel lock, a timerslock and
  * sched.lock may be taken (closing done, stopping the timer). refs,
- * err and done are atomics, read without mu.
+ * err, done and magic are atomics, read without mu.
  */
 #ifndef GORT_CONTEXT_CONTEXT_H
 #define GORT_CONTEXT_CONTEXT_H
@@ -61,6 +63,7 @@ struct ctx {
   struct ctx *link_parent; /* = parent->cancel_anc for CANCEL, TIMER and
                               AFTERFUNC; whose children list holds us */
   int64_t deadline;      /* immutable; 0: none */
+  _Atomic uint32_t magic; /* (atomic) debug/handle.h */
   /* Siblings on link_parent's children list (link_parent->mu). */
   struct ctx *sib_prev, *sib_next;
   bool linked;           /* (link_parent->mu) */

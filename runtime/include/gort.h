@@ -13,6 +13,13 @@
  *
  * Threading: every function here except gort_main, gort_version and
  * gort_strerror must be called from a goroutine (inside gort_main).
+ *
+ * Handles (channels, timers, contexts, errgroups, semaphores, singleflight
+ * groups) carry a state word: using one after it was freed, or freeing it
+ * twice, is a fatal error naming it ("fatal error: gort: timer freed
+ * twice") as long as the runtime still holds its memory; a NULL handle
+ * where Go would dereference nil is Go's nil-pointer panic. docs/API.md,
+ * "Misuse and bad input: channels, time, ...", lists what is caught.
  */
 #ifndef GORT_H
 #define GORT_H
@@ -158,16 +165,21 @@ typedef struct gort_chan gort_chan;
 
 /* gort_chan_make makes a channel of elements of elem_size bytes (0 is
  * fine: a channel of struct{}) with a buffer of cap elements (0:
- * unbuffered). NULL if elem_size >= 65536, the size overflows, or there is
- * no memory. */
+ * unbuffered). NULL when there is no memory. As Go's make: a cap above
+ * PTRDIFF_MAX (a negative count) or a buffer too large to address panics
+ * ("makechan: size out of range"); elem_size >= 65536 is fatal
+ * ("makechan: invalid channel element type"). */
 GORT_API gort_chan *gort_chan_make(size_t elem_size, size_t cap);
 /* gort_chan_free releases a channel no goroutine uses any more (Go's GC
- * does this; gort's will). Freeing one with waiters is a panic. */
+ * does this; gort's will). Freeing one with waiters is a panic; a timer's
+ * channel or a context's Done belongs to its owner (fatal). NULL: nothing. */
 GORT_API void gort_chan_free(gort_chan *c);
 
 /* Send copies elem_size bytes from elem, blocking until a receiver or a
  * buffer slot takes them. Send on a closed channel panics ("send on closed
- * channel"); on a NULL channel it blocks forever. */
+ * channel"); on a NULL channel it blocks forever. elem may be NULL only for
+ * elem_size 0. A timer's channel and a context's Done are receive-only:
+ * sending on or closing one panics. */
 GORT_API void gort_chan_send(gort_chan *c, const void *elem);
 /* Recv blocks for a value and copies it to elem (NULL discards it). It
  * returns Go's ok: false when the channel is closed and drained, with elem
@@ -202,7 +214,11 @@ GORT_API int gort_select(gort_select_case *cases, int ncases, bool block);
 
 /* gort_sleep parks the calling goroutine for at least ns nanoseconds
  * (ns <= 0 returns at once). Sleeping goroutines keep the program alive:
- * they are not a deadlock. */
+ * they are not a deadlock.
+ *
+ * Durations, here and in every timer, ticker, context timeout and dial
+ * timeout, saturate as Go's do: one too long to add to the clock (up to
+ * INT64_MAX) never ends, one <= 0 ends at once. */
 GORT_API void gort_sleep(int64_t ns);
 
 /* A timer or ticker. Its channel (gort_timer_chan) has capacity 1 and
@@ -227,7 +243,8 @@ GORT_API bool gort_timer_stop(gort_timer *t);
 GORT_API bool gort_timer_reset(gort_timer *t, int64_t ns);
 GORT_API void gort_ticker_reset(gort_timer *t, int64_t period);
 /* Free stops the timer, waits for a callback running on another thread,
- * and releases it and its channel. */
+ * and releases it and its channel. NULL: nothing. Freeing twice is fatal
+ * ("gort: timer freed twice"), as is any use after free (see the head). */
 GORT_API void gort_timer_free(gort_timer *t);
 
 /* gort_after returns a channel that receives the time once, after ns
@@ -416,7 +433,8 @@ GORT_API void *gort_ctx_value(gort_ctx *ctx, const void *key);
 /* AfterFunc: run fn(arg) in its own goroutine once ctx is done (at once if
  * it is). The handle is yours: give it back with exactly one of stop (Go's
  * stop(): true if it kept fn from starting) or detach (fn still runs when
- * ctx is done). NULL if fn is NULL or out of memory. */
+ * ctx is done). NULL if fn is NULL or out of memory. A handle given back
+ * twice (or used after detach) is fatal where the runtime can tell. */
 typedef struct gort_ctx_afterfunc gort_ctx_afterfunc;
 GORT_API gort_ctx_afterfunc *gort_ctx_after_func(gort_ctx *ctx, gort_func fn,
                                                 void *arg);
@@ -455,7 +473,10 @@ GORT_API void gort_errgroup_free(gort_errgroup *g);
  * in FIFO order (a big request at the head holds back smaller ones). */
 typedef struct gort_weighted gort_weighted;
 
-GORT_API gort_weighted *gort_weighted_new(int64_t n); /* NULL: no memory */
+/* new: NULL when out of memory; n < 0 panics ("semaphore: negative
+ * size"). A negative weight: acquire returns GORT_EINVAL, try_acquire
+ * false, release panics ("semaphore: released a negative weight"). */
+GORT_API gort_weighted *gort_weighted_new(int64_t n);
 /* acquire: wait for n, or until ctx is done (NULL: Background), whichever
  * is first: 0, or ctx's error (then nothing was acquired). A request larger
  * than the size waits for ctx alone. */
@@ -479,14 +500,15 @@ typedef struct gort_singleflight_result {
 
 GORT_API gort_singleflight *gort_singleflight_new(void); /* NULL: no memory */
 /* do: run fn(arg) for key unless a call for key is in flight, then wait for
- * that one. Returns fn's error (or GORT_ENOMEM); *val (may be NULL) the
- * value; *shared (may be NULL) whether it went to more than one caller. */
+ * that one. Returns fn's error (or GORT_ENOMEM, or GORT_EINVAL for a NULL
+ * key or fn); *val (may be NULL) the value; *shared (may be NULL) whether
+ * it went to more than one caller. */
 GORT_API int gort_singleflight_do(gort_singleflight *g, const char *key,
                                   gort_flightfunc fn, void *arg, void **val,
                                   bool *shared);
 /* do_chan: the same without waiting: the result arrives on the returned
  * channel (one gort_singleflight_result, capacity 1), which the caller
- * frees after receiving. NULL when out of memory. */
+ * frees after receiving. NULL when out of memory or for a NULL key or fn. */
 GORT_API gort_chan *gort_singleflight_do_chan(gort_singleflight *g,
                                              const char *key,
                                              gort_flightfunc fn, void *arg);

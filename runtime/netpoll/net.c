@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "../os/os.h"
+#include "../time/when.h"
 #include "conn.h"
 
 /* A listener is its socket's conn under another name: the same handle
@@ -366,7 +367,7 @@ int gort_dial_tcp(const char *addr, int64_t timeout_ns, gort_conn **out) {
   *out = NULL;
   if (!gort__netpoll_start())
     return GORT_ENOTSUP;
-  return dial(addr, timeout_ns > 0 ? gort__os_nanotime() + timeout_ns : 0,
+  return dial(addr, timeout_ns > 0 ? gort__when(timeout_ns) : 0,
               NULL, out);
 }
 

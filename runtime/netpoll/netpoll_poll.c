@@ -27,6 +27,7 @@
 
 #include "../debug/print.h"
 #include "../os/os.h"
+#include "../time/when.h"
 #include "netpoll.h"
 
 static struct {
@@ -197,7 +198,8 @@ static bool poll_once(int timeout_ms, bool consume_wake, struct g **list) {
 
 static struct g *poll_wait(int64_t delay_ns) {
   struct g *list = NULL;
-  int64_t until = delay_ns > 0 ? gort__os_nanotime() + delay_ns : 0;
+  int64_t until =
+      delay_ns > 0 ? gort__add_sat(gort__os_nanotime(), delay_ns) : 0;
   for (;;) {
     int timeout_ms = -1;
     if (delay_ns == 0) {

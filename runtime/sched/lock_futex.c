@@ -18,6 +18,7 @@
 
 #include "../os/os.h"
 #include "../debug/print.h"
+#include "../time/when.h"
 #include "runtime2.h"
 
 enum { MUTEX_UNLOCKED = 0, MUTEX_LOCKED = 1, MUTEX_SLEEPING = 2 };
@@ -117,7 +118,8 @@ bool gort__notetsleep(struct note *n, int64_t ns) {
     gort__notesleep(n);
     return true;
   }
-  int64_t deadline = gort__os_nanotime() + ns;
+  /* Saturating: ns may be the distance to a timer at GORT_MAXWHEN. */
+  int64_t deadline = gort__add_sat(gort__os_nanotime(), ns);
   while (atomic_load_explicit(&n->key, memory_order_acquire) == 0) {
     int64_t left = deadline - gort__os_nanotime();
     if (left <= 0)

@@ -24,7 +24,9 @@
  */
 #include <stdatomic.h>
 
+#include "../debug/handle.h"
 #include "../debug/print.h"
+#include "../sched/mp.h"
 #include "../sched/runtime2.h"
 
 struct notifywaiter {
@@ -50,6 +52,8 @@ _Static_assert(sizeof(struct sync_cond) <= sizeof(gort_cond),
                "gort_cond is too small for struct sync_cond");
 
 static struct sync_cond *cond_of(gort_cond *c) {
+  if (c == NULL)
+    gort__panic_nil("sync.Cond", "*gort_cond"); /* wasm: 0 does not fault */
   return (struct sync_cond *)(void *)c;
 }
 
@@ -68,7 +72,7 @@ static void notify_list_wait(struct notifylist *l, uint32_t t) {
     gort__unlock(&l->lock); /* already notified */
     return;
   }
-  struct g *gp = gort__getg();
+  struct g *gp = gort__must_getg("sync.Cond.Wait");
   struct notifywaiter s = {.g = gp, .ticket = t, .next = NULL};
   if (l->tail)
     l->tail->next = &s;

@@ -43,6 +43,7 @@
  */
 #include <stdatomic.h>
 
+#include "../debug/handle.h"
 #include "../debug/print.h"
 #include "../os/os.h"
 #include "../sched/mp.h"
@@ -66,6 +67,8 @@ _Static_assert(sizeof(struct sync_mutex) <= sizeof(gort_mutex),
                "gort_mutex is too small for struct sync_mutex");
 
 static struct sync_mutex *mutex_of(gort_mutex *m) {
+  if (m == NULL)
+    gort__panic_nil("sync.Mutex", "*gort_mutex"); /* wasm: 0 does not fault */
   return (struct sync_mutex *)(void *)m;
 }
 

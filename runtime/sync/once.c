@@ -14,6 +14,7 @@
  */
 #include <stdatomic.h>
 
+#include "../debug/handle.h"
 #include "gort.h"
 
 struct sync_once {
@@ -34,6 +35,8 @@ static void do_slow(struct sync_once *o, gort_func fn, void *arg) {
 }
 
 void gort_once_do(gort_once *once, gort_func fn, void *arg) {
+  if (once == NULL)
+    gort__panic_nil("sync.Once", "*gort_once");
   struct sync_once *o = (struct sync_once *)(void *)once;
   if (atomic_load_explicit(&o->done, memory_order_acquire) == 0)
     do_slow(o, fn, arg); /* outlined so the fast path inlines well */

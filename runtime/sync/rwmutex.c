@@ -31,6 +31,7 @@
  */
 #include <stdatomic.h>
 
+#include "../debug/handle.h"
 #include "../debug/print.h"
 #include "../sched/runtime2.h"
 #include "sema.h"
@@ -49,6 +50,8 @@ _Static_assert(sizeof(struct sync_rwmutex) <= sizeof(gort_rwmutex),
                "gort_rwmutex is too small for struct sync_rwmutex");
 
 static struct sync_rwmutex *rw_of(gort_rwmutex *rw) {
+  if (rw == NULL)
+    gort__panic_nil("sync.RWMutex", "*gort_rwmutex"); /* wasm: no fault */
   return (struct sync_rwmutex *)(void *)rw;
 }
 

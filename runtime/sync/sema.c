@@ -173,7 +173,9 @@ void gort__semacquire(_Atomic uint32_t *addr, bool lifo, uint32_t reason) {
   if (cansemacquire(addr)) /* the easy case */
     return;
   struct g *gp = gort__getg();
-  if (gp == NULL || gp->is_g0)
+  if (gp == NULL) /* a thread that is not the runtime's: the user's error */
+    gort__must_getg(gort__waitreason_names[reason]);
+  if (gp->is_g0)
     gort__throw("semacquire not on the G stack");
   struct semaroot *root = root_for(addr);
   struct semawaiter s = {.g = gp};

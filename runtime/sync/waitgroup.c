@@ -28,6 +28,7 @@
  */
 #include <stdatomic.h>
 
+#include "../debug/handle.h"
 #include "../debug/print.h"
 #include "../sched/runtime2.h"
 #include "sema.h"
@@ -41,6 +42,8 @@ _Static_assert(sizeof(struct waitgroup) <= sizeof(gort_waitgroup),
                "gort_waitgroup is too small for struct waitgroup");
 
 static struct waitgroup *wg_of(gort_waitgroup *w) {
+  if (w == NULL)
+    gort__panic_nil("sync.WaitGroup", "*gort_waitgroup"); /* wasm: no fault */
   return (struct waitgroup *)(void *)w;
 }
 

@@ -10,6 +10,12 @@
  * earlier than that sleep wakes the sleeper, or, when nobody sleeps on
  * timers, wakes an idle P (wakep) to take the role.
  *
+ * Misuse (issue 10): every entry point checks its handle (debug/handle.h:
+ * a freed timer, say freed twice, is a fatal error naming it, not a hang
+ * on its freed lock) and that it runs on a goroutine; NULL is Go's nil
+ * dereference. The timer's channel is the timer's (gort_chan_free refuses
+ * it).
+ *
  * Invariants and locking: see timer.h. A P's timerslock is a leaf: timer
  * functions run and sleepers are woken after it is released (two
  * timerslocks are held together only by timers_move, during a
@@ -20,12 +26,14 @@
 #include <string.h>
 
 #include "../chan/chan.h"
+#include "../debug/handle.h"
 #include "../debug/print.h"
 #include "../netpoll/netpoll.h"
 #include "../os/os.h"
 #include "../sched/mp.h"
 #include "../sched/runq.h"
 #include "timer.h"
+#include "when.h"
 
 /* ---- the 4-ary heap (pp->timerslock held) ------------------------------ */
 
@@ -169,20 +177,30 @@ bool gort__deltimer(struct timer *t) {
 
 /* A periodic timer is re-queued only after its function returned, under
  * t->mu, so that two Ms running the same heap never run one ticker twice at
- * once (its sends would arrive out of order); a stop or reset in between
- * (t->gen moved) wins. */
-static void run_periodic(struct p *pp, struct timer *t, uint32_t gen,
-                         int64_t now) {
+ * once (its sends would arrive out of order); a stop or reset since it was
+ * queued (t->gen moved past t->qgen) wins. (Comparing with a gen read when
+ * checktimers took t off the heap is not enough: a stop may bump gen just
+ * before that read and find t already off the heap, and the tick would
+ * then re-queue a stopped, perhaps freed, ticker.) The caller counted t as
+ * running before taking it off the heap: until this returns,
+ * gort_timer_free waits. */
+static void run_periodic(struct p *pp, struct timer *t, int64_t now) {
   gort__lock(&t->mu);
-  if (atomic_load(&t->gen) != gen || t->pp != NULL) {
+  if (atomic_load(&t->gen) != t->qgen || t->pp != NULL) {
     gort__unlock(&t->mu); /* stopped or re-armed meanwhile */
     atomic_fetch_sub(&gort__sched.ntimers, 1);
+    atomic_fetch_sub(&t->running, 1);
     return;
   }
-  atomic_fetch_add(&t->running, 1);
   t->f(t, now);
-  /* Next tick after now, skipping missed ones (Go's runOneTimer). */
-  t->when += t->period * (1 + (now - t->when) / t->period);
+  /* Next tick after now, skipping missed ones, saturating at GORT_MAXWHEN
+   * (Go's runOneTimer / timer.unlockAndRun: "if t.when < 0 { t.when =
+   * maxWhen }", here without the signed overflow). */
+  int64_t ticks = 1 + (now - t->when) / t->period;
+  if (ticks > (GORT_MAXWHEN - t->when) / t->period)
+    t->when = GORT_MAXWHEN;
+  else
+    t->when += ticks * t->period;
   gort__lock(&pp->timerslock);
   heap_push(pp, t);
   gort__unlock(&pp->timerslock);
@@ -197,19 +215,22 @@ void gort__checktimers(struct p *pp, int64_t now) {
   gort__lock(&pp->timerslock);
   while (pp->ntimers > 0 && pp->timers[0]->when <= now) {
     struct timer *t = pp->timers[0];
+    /* Count t as running before it leaves the heap (heap_remove publishes
+     * t->pp = NULL with release): a stop or free that then finds it gone
+     * returns without our lock, and gort_timer_free must see the count
+     * and wait. A self-freeing timer (gort_after, a context's) may be gone
+     * once f returns: nobody waits for it, it is not counted. */
+    bool track = t->period > 0 || !t->self_freeing;
+    if (track)
+      atomic_fetch_add(&t->running, 1);
     heap_remove(pp, t);
     if (t->period > 0) {
-      uint32_t gen = atomic_load(&t->gen);
       gort__unlock(&pp->timerslock);
-      run_periodic(pp, t, gen, now);
+      run_periodic(pp, t, now); /* drops the running count */
       gort__lock(&pp->timerslock);
       continue;
     }
     atomic_fetch_sub(&gort__sched.ntimers, 1);
-    /* A self-freeing timer (gort_after) may be gone once f returns. */
-    bool track = !t->self_freeing;
-    if (track)
-      atomic_fetch_add(&t->running, 1);
     gort__unlock(&pp->timerslock);
     t->f(t, now);
     if (track)
@@ -286,7 +307,7 @@ void gort_sleep(int64_t ns) {
   /* t lives in this frame: once ready_sleeper has readied gp, this frame
    * may be gone (or reused by the next sleep) while checktimers returns, so
    * the timer must not be touched after f: self_freeing. */
-  struct timer t = {.when = gort__os_nanotime() + ns, .f = ready_sleeper,
+  struct timer t = {.when = gort__when(ns), .f = ready_sleeper,
                     .arg = gp, .self_freeing = true};
   gp->waiting_on = &t;
   gort__gopark(sleep_commit, &t, WAIT_SLEEP);
@@ -296,6 +317,7 @@ void gort_sleep(int64_t ns) {
 
 struct gort_timer {
   struct timer t;
+  _Atomic uint32_t magic; /* gort__hk_timer's (debug/handle.h) */
   gort_chan *c;   /* NULL for AfterFunc */
   gort_func fn;   /* AfterFunc */
   void *fnarg;
@@ -304,10 +326,11 @@ struct gort_timer {
 
 static void send_time(struct timer *t, int64_t now) {
   struct gort_timer *gt = t->arg;
-  /* Non-blocking, as Go's sendTime: a slow reader misses ticks. */
-  gort_chan_try_send(gt->c, &now);
+  /* Non-blocking, as Go's sendTime: a slow reader misses ticks. On g0:
+   * the runtime's send, not the API's (which wants a goroutine). */
+  gort__chan_try_send(gt->c, &now);
   if (gt->free_when_fired)
-    free(gt);
+    free(gt); /* gort_after's: no handle was ever given out */
 }
 
 static void go_func(struct timer *t, int64_t now) {
@@ -317,23 +340,38 @@ static void go_func(struct timer *t, int64_t now) {
     gort__throw("runtime: out of memory starting an AfterFunc goroutine");
 }
 
-static struct gort_timer *timer_make(int64_t ns, int64_t period, bool chan) {
+/* A handle from the API: live, and called on a goroutine. */
+static struct gort_timer *timerof(gort_timer *gt, const char *call) {
+  gort__must_getg(call);
+  if (gt == NULL)
+    gort__panic_nil(call, "timer");
+  gort__handle_check(&gt->magic, &gort__hk_timer, call);
+  return gt;
+}
+
+static struct gort_timer *timer_make(int64_t ns, int64_t period, bool chan,
+                                     const char *call) {
+  gort__must_getg(call);
   struct gort_timer *gt = calloc(1, sizeof *gt);
   if (gt == NULL)
     return NULL;
-  if (chan && (gt->c = gort_chan_make(sizeof(int64_t), 1)) == NULL) {
-    free(gt);
-    return NULL;
+  if (chan) {
+    if ((gt->c = gort_chan_make(sizeof(int64_t), 1)) == NULL) {
+      free(gt);
+      return NULL;
+    }
+    gort__chan_set_owned(gt->c, true);
   }
+  atomic_init(&gt->magic, gort__hk_timer.live);
   gt->t.arg = gt;
   gt->t.f = chan ? send_time : go_func;
   gt->t.period = period;
-  gt->t.when = gort__os_nanotime() + (ns > 0 ? ns : 0);
+  gt->t.when = gort__when(ns); /* ns <= 0: now; too far: never */
   return gt;
 }
 
 gort_timer *gort_timer_new(int64_t ns) {
-  struct gort_timer *gt = timer_make(ns, 0, true);
+  struct gort_timer *gt = timer_make(ns, 0, true, "gort_timer_new");
   if (gt)
     gort__addtimer(&gt->t);
   return gt;
@@ -342,7 +380,7 @@ gort_timer *gort_timer_new(int64_t ns) {
 gort_timer *gort_after_func(int64_t ns, gort_func fn, void *arg) {
   if (fn == NULL)
     return NULL;
-  struct gort_timer *gt = timer_make(ns, 0, false);
+  struct gort_timer *gt = timer_make(ns, 0, false, "gort_after_func");
   if (gt == NULL)
     return NULL;
   gt->fn = fn;
@@ -354,31 +392,39 @@ gort_timer *gort_after_func(int64_t ns, gort_func fn, void *arg) {
 gort_timer *gort_ticker_new(int64_t period) {
   if (period <= 0)
     gort__panic("non-positive interval for NewTicker");
-  struct gort_timer *gt = timer_make(period, period, true);
+  struct gort_timer *gt = timer_make(period, period, true, "gort_ticker_new");
   if (gt)
     gort__addtimer(&gt->t);
   return gt;
 }
 
 gort_chan *gort_after(int64_t ns) {
-  struct gort_timer *gt = timer_make(ns, 0, true);
+  struct gort_timer *gt = timer_make(ns, 0, true, "gort_after");
   if (gt == NULL)
     return NULL;
   gt->free_when_fired = true;
   gt->t.self_freeing = true;
   gort_chan *c = gt->c;
+  /* The caller frees this channel (not the timer, which it never sees). */
+  gort__chan_set_owned(c, false);
   gort__addtimer(&gt->t); /* gt may be gone from here on */
   return c;
 }
 
-gort_chan *gort_timer_chan(gort_timer *gt) { return gt->c; }
+gort_chan *gort_timer_chan(gort_timer *gt) {
+  return timerof(gt, "gort_timer_chan")->c;
+}
 
-bool gort_timer_stop(gort_timer *gt) {
+static bool timer_stop(struct gort_timer *gt) {
   gort__lock(&gt->t.mu);
   atomic_fetch_add(&gt->t.gen, 1);
   bool active = gort__deltimer(&gt->t);
   gort__unlock(&gt->t.mu);
   return active;
+}
+
+bool gort_timer_stop(gort_timer *gt) {
+  return timer_stop(timerof(gt, "gort_timer_stop"));
 }
 
 /* Re-arm t to fire at when, with a new period unless period < 0; true if
@@ -390,29 +436,33 @@ static bool rearm(struct timer *t, int64_t when, int64_t period) {
   t->when = when;
   if (period >= 0)
     t->period = period;
+  t->qgen = atomic_load(&t->gen);
   gort__addtimer(t);
   gort__unlock(&t->mu);
   return active;
 }
 
 bool gort_timer_reset(gort_timer *gt, int64_t ns) {
-  return rearm(&gt->t, gort__os_nanotime() + (ns > 0 ? ns : 0), -1);
+  return rearm(&timerof(gt, "gort_timer_reset")->t, gort__when(ns), -1);
 }
 
 void gort_ticker_reset(gort_timer *gt, int64_t period) {
+  timerof(gt, "gort_ticker_reset");
   if (period <= 0)
     gort__panic("non-positive interval for Ticker.Reset");
-  rearm(&gt->t, gort__os_nanotime() + period, period);
+  rearm(&gt->t, gort__when(period), period);
 }
 
 void gort_timer_free(gort_timer *gt) {
   if (gt == NULL)
     return;
-  gort_timer_stop(gt);
+  gort__must_getg("gort_timer_free");
+  /* First, so that of two frees one dies here, before touching the lock. */
+  gort__handle_kill(&gt->magic, &gort__hk_timer, "gort_timer_free");
+  timer_stop(gt);
   /* A callback may still be running on another M: wait it out. */
   while (atomic_load(&gt->t.running))
     gort_yield();
-  if (gt->c)
-    gort_chan_free(gt->c);
-  free(gt);
+  gort__chan_free_owned(gt->c);
+  gort__handle_free(gt);
 }

@@ -12,6 +12,9 @@
  * Invariants:
  *   - t->pp is the P whose heap holds t, or NULL; t->idx is its index.
  *   - pp->timer0_when is the when of pp's heap top, 0 if the heap is empty.
+ *   - A timer that is not self_freeing and is neither on a heap nor
+ *     idle has running > 0: checktimers counts it before taking it off
+ *     (so gort_timer_free, finding it off every heap, waits for it).
  *
  * Locking: pp->timerslock guards pp's heap and the t->pp, t->idx, t->when
  * of the timers in it; t->pp is also read without the lock (atomically)
@@ -35,11 +38,14 @@ struct timer {
   void *arg;
   struct p *pp; /* (see Locking) */
   int32_t idx;
-  _Atomic int32_t running; /* f is running now (so freeing must wait) */
+  _Atomic int32_t running; /* f runs now or is about to: counted before
+                              t leaves its heap (so freeing must wait) */
   bool self_freeing;       /* t may be gone once f returns (f frees it, or
                               it lives on the stack of the G f readies):
                               checktimers must not touch it after f */
   _Atomic uint32_t gen;    /* bumped by every stop/reset (under mu) */
+  uint32_t qgen;           /* (mu) gen when the API last queued it; a
+                              periodic tick re-queues only while equal */
 };
 
 /* Queue t on the current P to fire at t->when. */

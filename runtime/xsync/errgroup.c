@@ -15,6 +15,9 @@
  *   - When limited, the tokens in sem are the tasks started and not ended.
  *   - err is written once, by the first task to fail (errset under mu).
  *
+ * Misuse (issue 10): magic (debug/handle.h) makes a freed group a fatal
+ * error naming it at every entry point; NULL is Go's nil dereference.
+ *
  * Locking: mu guards err and errset; Wait reads err after the WaitGroup,
  * which orders every task's writes before it. sem is only replaced by
  * set_limit while no task runs. inflight counts tasks between their start
@@ -25,8 +28,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../debug/handle.h"
 #include "../debug/print.h"
 #include "../sched/lock.h"
+#include "../sched/mp.h"
 #include "gort.h"
 
 struct gort_errgroup {
@@ -37,7 +42,16 @@ struct gort_errgroup {
   struct mutex mu;
   bool errset; /* (mu) */
   int err;     /* (mu; then read after wg) */
+  _Atomic uint32_t magic; /* (atomic) debug/handle.h */
 };
+
+static struct gort_errgroup *groupof(gort_errgroup *g, const char *call) {
+  gort__must_getg(call);
+  if (g == NULL)
+    gort__panic_nil(call, "errgroup");
+  gort__handle_check(&g->magic, &gort__hk_errgroup, call);
+  return g;
+}
 
 struct task {
   struct gort_errgroup *g;
@@ -46,7 +60,10 @@ struct task {
 };
 
 gort_errgroup *gort_errgroup_new(void) {
-  return calloc(1, sizeof(struct gort_errgroup));
+  struct gort_errgroup *g = calloc(1, sizeof *g);
+  if (g != NULL)
+    atomic_init(&g->magic, gort__hk_errgroup.live);
+  return g;
 }
 
 gort_errgroup *gort_errgroup_with_context(gort_ctx *parent, gort_ctx **ctx) {
@@ -55,7 +72,7 @@ gort_errgroup *gort_errgroup_with_context(gort_ctx *parent, gort_ctx **ctx) {
     return NULL;
   g->ctx = gort_ctx_with_cancel_cause(parent);
   if (g->ctx == NULL) {
-    free(g);
+    free(g); /* never given out */
     return NULL;
   }
   if (ctx)
@@ -109,6 +126,7 @@ static int start(struct gort_errgroup *g, gort_errfunc fn, void *arg) {
 }
 
 int gort_errgroup_go(gort_errgroup *g, gort_errfunc fn, void *arg) {
+  groupof(g, "gort_errgroup_go");
   if (fn == NULL)
     gort__panic("errgroup: Go with a nil func");
   if (g->sem) {
@@ -119,6 +137,7 @@ int gort_errgroup_go(gort_errgroup *g, gort_errfunc fn, void *arg) {
 }
 
 bool gort_errgroup_try_go(gort_errgroup *g, gort_errfunc fn, void *arg) {
+  groupof(g, "gort_errgroup_try_go");
   if (fn == NULL)
     gort__panic("errgroup: TryGo with a nil func");
   char token = 0;
@@ -128,6 +147,7 @@ bool gort_errgroup_try_go(gort_errgroup *g, gort_errfunc fn, void *arg) {
 }
 
 int gort_errgroup_wait(gort_errgroup *g) {
+  groupof(g, "gort_errgroup_wait");
   gort_waitgroup_wait(&g->wg);
   gort__lock(&g->mu);
   int err = g->err;
@@ -138,6 +158,7 @@ int gort_errgroup_wait(gort_errgroup *g) {
 }
 
 void gort_errgroup_set_limit(gort_errgroup *g, int n) {
+  groupof(g, "gort_errgroup_set_limit");
   if (g->sem && gort_chan_len(g->sem) != 0) {
     static char msg[96];
     snprintf(msg, sizeof msg,
@@ -159,11 +180,13 @@ void gort_errgroup_set_limit(gort_errgroup *g, int n) {
 void gort_errgroup_free(gort_errgroup *g) {
   if (g == NULL)
     return;
+  gort__must_getg("gort_errgroup_free");
+  gort__handle_kill(&g->magic, &gort__hk_errgroup, "gort_errgroup_free");
   /* Wait may return while the last task is still inside Done. */
   while (atomic_load_explicit(&g->inflight, memory_order_acquire) != 0)
     gort_yield();
   if (g->ctx)
     gort_ctx_release(g->ctx);
   gort_chan_free(g->sem);
-  free(g);
+  gort__handle_free(g);
 }

@@ -19,14 +19,22 @@
  * served (its ready channel closed) or leaves it on cancellation; when the
  * queue is not empty the head does not fit (size - cur < head->n).
  *
+ * Misuse (issue 10): a negative size panics, a negative weight to acquire
+ * is GORT_EINVAL (try_acquire: false), to release a panic (Go checks none
+ * of these and corrupts its count); magic (debug/handle.h) makes a freed
+ * semaphore a fatal error naming it; NULL is Go's nil dereference.
+ *
  * Locking: mu (a runtime lock, never held across a park) guards cur and
  * the queue; a waiter lives on its goroutine's stack and its ready channel
  * is closed under mu.
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 
+#include "../debug/handle.h"
 #include "../debug/print.h"
 #include "../sched/lock.h"
+#include "../sched/mp.h"
 #include "gort.h"
 
 struct waiter {
@@ -40,24 +48,39 @@ struct gort_weighted {
   int64_t size;
   int64_t cur;                /* (mu) */
   struct waiter *head, *tail; /* (mu) */
+  _Atomic uint32_t magic;     /* (atomic) debug/handle.h */
 };
 
+static struct gort_weighted *semof(gort_weighted *s, const char *call) {
+  gort__must_getg(call);
+  if (s == NULL)
+    gort__panic_nil(call, "semaphore");
+  gort__handle_check(&s->magic, &gort__hk_weighted, call);
+  return s;
+}
+
 gort_weighted *gort_weighted_new(int64_t n) {
+  if (n < 0)
+    gort__panic("semaphore: negative size");
   struct gort_weighted *s = calloc(1, sizeof *s);
-  if (s)
+  if (s) {
     s->size = n;
+    atomic_init(&s->magic, gort__hk_weighted.live);
+  }
   return s;
 }
 
 void gort_weighted_free(gort_weighted *s) {
   if (s == NULL)
     return;
+  gort__handle_check_free(&s->magic, &gort__hk_weighted, "gort_weighted_free");
   gort__lock(&s->mu);
   bool busy = s->head != NULL;
   gort__unlock(&s->mu);
   if (busy)
     gort__panic("gort_weighted_free: goroutines are still waiting");
-  free(s);
+  gort__handle_kill(&s->magic, &gort__hk_weighted, "gort_weighted_free");
+  gort__handle_free(s);
 }
 
 static void remove_locked(struct gort_weighted *s, struct waiter *w) {
@@ -85,6 +108,9 @@ static void notify_waiters_locked(struct gort_weighted *s) {
 }
 
 int gort_weighted_acquire(gort_weighted *s, gort_ctx *ctx, int64_t n) {
+  semof(s, "gort_weighted_acquire");
+  if (n < 0)
+    return GORT_EINVAL;
   gort_chan *done = gort_ctx_done(ctx);
   gort__lock(&s->mu);
   int err = gort_ctx_err(ctx);
@@ -148,6 +174,9 @@ int gort_weighted_acquire(gort_weighted *s, gort_ctx *ctx, int64_t n) {
 }
 
 bool gort_weighted_try_acquire(gort_weighted *s, int64_t n) {
+  semof(s, "gort_weighted_try_acquire");
+  if (n < 0)
+    return false;
   gort__lock(&s->mu);
   bool ok = s->size - s->cur >= n && s->head == NULL;
   if (ok)
@@ -157,6 +186,9 @@ bool gort_weighted_try_acquire(gort_weighted *s, int64_t n) {
 }
 
 void gort_weighted_release(gort_weighted *s, int64_t n) {
+  semof(s, "gort_weighted_release");
+  if (n < 0)
+    gort__panic("semaphore: released a negative weight");
   gort__lock(&s->mu);
   s->cur -= n;
   if (s->cur < 0) {

@@ -19,6 +19,10 @@
  * Invariants: a call is in the table from its leader's insert until its fn
  * returned (or Forget); dups and chans change only while it is there.
  *
+ * Misuse (issue 10): magic (debug/handle.h) makes a freed group a fatal
+ * error naming it; a NULL group is Go's nil dereference; a NULL key or fn
+ * is GORT_EINVAL (do_chan: NULL; forget: nothing).
+ *
  * Locking: mu (a runtime lock) guards the table and each call's dups and
  * chans; val and err are written by the leader before the WaitGroup Done
  * and read by waiters after Wait.
@@ -27,8 +31,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../debug/handle.h"
 #include "../debug/print.h"
 #include "../sched/lock.h"
+#include "../sched/mp.h"
 #include "gort.h"
 
 struct call {
@@ -53,7 +59,17 @@ struct gort_singleflight {
   struct call **buckets; /* (mu) */
   size_t nbuckets;       /* a power of two (mu) */
   size_t count;          /* (mu) */
+  _Atomic uint32_t magic; /* (atomic) debug/handle.h */
 };
+
+static struct gort_singleflight *groupof(gort_singleflight *g,
+                                         const char *call) {
+  gort__must_getg(call);
+  if (g == NULL)
+    gort__panic_nil(call, "singleflight group");
+  gort__handle_check(&g->magic, &gort__hk_singleflight, call);
+  return g;
+}
 
 enum { INITIAL_BUCKETS = 16 };
 
@@ -74,19 +90,24 @@ gort_singleflight *gort_singleflight_new(void) {
     return NULL;
   }
   g->nbuckets = INITIAL_BUCKETS;
+  atomic_init(&g->magic, gort__hk_singleflight.live);
   return g;
 }
 
 void gort_singleflight_free(gort_singleflight *g) {
   if (g == NULL)
     return;
+  gort__handle_check_free(&g->magic, &gort__hk_singleflight,
+                          "gort_singleflight_free");
   gort__lock(&g->mu);
   bool busy = g->count != 0;
   gort__unlock(&g->mu);
   if (busy)
     gort__panic("gort_singleflight_free: calls are still in flight");
+  gort__handle_kill(&g->magic, &gort__hk_singleflight,
+                    "gort_singleflight_free");
   free(g->buckets);
-  free(g);
+  gort__handle_free(g);
 }
 
 /* ---- the table (mu held) ------------------------------------------------ */
@@ -184,6 +205,9 @@ static void docall(struct call *c) {
 int gort_singleflight_do(gort_singleflight *g, const char *key,
                          gort_flightfunc fn, void *arg, void **val,
                          bool *shared) {
+  groupof(g, "gort_singleflight_do");
+  if (key == NULL || fn == NULL)
+    return GORT_EINVAL;
   uint64_t h = hash_key(key);
   gort__lock(&g->mu);
   struct call *c = *slot_locked(g, h, key);
@@ -226,6 +250,9 @@ static void docall_goroutine(void *p) {
 
 gort_chan *gort_singleflight_do_chan(gort_singleflight *g, const char *key,
                                      gort_flightfunc fn, void *arg) {
+  groupof(g, "gort_singleflight_do_chan");
+  if (key == NULL || fn == NULL)
+    return NULL;
   gort_chan *ch = gort_chan_make(sizeof(gort_singleflight_result), 1);
   if (ch == NULL)
     return NULL;
@@ -264,6 +291,9 @@ nomem:
 }
 
 void gort_singleflight_forget(gort_singleflight *g, const char *key) {
+  groupof(g, "gort_singleflight_forget");
+  if (key == NULL)
+    return;
   gort__lock(&g->mu);
   remove_locked(g, hash_key(key), key, NULL);
   gort__unlock(&g->mu);

@@ -83,8 +83,7 @@ static void run_row(const struct row *r) {
 TEST_IMPL(chan_spec_table) {
   for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
     run_row(&rows[i]);
-  CHECK(gort_chan_make(1 << 16, 1) == NULL); /* element too large */
-  CHECK(gort_chan_make(1 << 15, SIZE_MAX / 2) == NULL); /* overflow */
+  /* Sizes out of range panic as Go's makechan (test-misuse.c). */
   gort_chan *z = gort_chan_make(0, 2); /* chan struct{} */
   CHECK(gort_chan_try_send(z, NULL) && gort_chan_try_send(z, NULL));
   CHECK(!gort_chan_try_send(z, NULL));

@@ -1,13 +1,16 @@
 /*
  * test-time.c - timers (issue 5): sleep is never early, timers fire in
  * deadline order, stop and reset, tickers, AfterFunc, timeouts in select,
- * and that sleeping goroutines are not a deadlock. Time bounds are only
+ * that sleeping goroutines are not a deadlock, and that durations too long
+ * to add to the clock saturate (never fire) while negative ones fire at
+ * once (issue 10, item 2). Time bounds are only
  * lower bounds, or upper bounds loose enough for a noisy 2-core machine
  * (seconds where the expectation is milliseconds).
  */
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "test.h"
 
@@ -201,4 +204,169 @@ TEST_IMPL(time_stop_reset_race) {
 TEST_IMPL(crash_ticker_nonpositive) {
   gort_ticker_new(0);
   return 1;
+}
+
+/* ---- saturating durations (issue 10, item 2; Go's time.go when()) ------ */
+
+static _Atomic int far_fired;
+
+static void far_func(void *p) {
+  (void)p;
+  atomic_fetch_add(&far_fired, 1);
+}
+
+static void far_sleeper(void *p) {
+  gort_sleep(*(int64_t *)p);
+  atomic_fetch_add(&far_fired, 1);
+}
+
+/* A goroutine in a blocking call for a while: the other Ms have no work
+ * and only far timers, so they sleep until GORT_MAXWHEN (notetsleep and the
+ * poller must saturate too). */
+static void blocking_call(void *p) {
+  gort_syscall_enter();
+  usleep(30 * 1000);
+  gort_syscall_exit();
+  gort_chan_send(p, NULL);
+}
+
+TEST_IMPL(time_far_durations_never_fire) {
+  /* INT64_MAX and values whose sum with the clock overflows, or nearly. */
+  static int64_t far[] = {INT64_MAX, INT64_MAX - 1, INT64_MAX / 2 + 1,
+                          INT64_MAX - 1000000000};
+  enum { NFAR = sizeof far / sizeof far[0] };
+  gort_timer *t[NFAR], *af[NFAR], *tk[NFAR], *rs[NFAR];
+  gort_chan *after[NFAR];
+  gort_ctx *ctx[NFAR];
+  for (int i = 0; i < NFAR; i++) {
+    CHECK((t[i] = gort_timer_new(far[i])) != NULL);
+    CHECK((af[i] = gort_after_func(far[i], far_func, NULL)) != NULL);
+    CHECK((tk[i] = gort_ticker_new(far[i])) != NULL);
+    CHECK((after[i] = gort_after(far[i])) != NULL);
+    CHECK((ctx[i] = gort_ctx_with_timeout(gort_ctx_background(), far[i])));
+    int64_t dl;
+    CHECK(gort_ctx_deadline(ctx[i], &dl));
+    CHECK(dl > gort_nanotime());
+    CHECK_EQ(gort_go(far_sleeper, &far[i]), 0);
+    /* Re-armed far away before it fires: it does not fire either. */
+    CHECK((rs[i] = gort_timer_new(5 * MS)) != NULL);
+    CHECK(gort_timer_reset(rs[i], far[i]));
+  }
+  gort_timer *tick = gort_ticker_new(MS);
+  gort_ticker_reset(tick, INT64_MAX);
+  /* A short timer still fires in their presence, and so does a short
+   * sleep; then a blocking call leaves the other Ms with far timers only. */
+  int64_t t0 = gort_nanotime();
+  gort_timer *near = gort_timer_new(20 * MS);
+  int64_t v;
+  CHECK(gort_chan_recv(gort_timer_chan(near), &v));
+  CHECK(v - t0 >= 20 * MS);
+  gort_sleep(10 * MS);
+  gort_chan *done = gort_chan_make(0, 0);
+  CHECK_EQ(gort_go(blocking_call, done), 0);
+  CHECK(gort_chan_recv(done, NULL));
+  gort_sleep(20 * MS);
+  /* Nothing far fired. (tick may have fired once before its reset.) */
+  bool ok;
+  CHECK_EQ(atomic_load(&far_fired), 0);
+  for (int i = 0; i < NFAR; i++) {
+    CHECK(!gort_chan_try_recv(gort_timer_chan(t[i]), &v, &ok));
+    CHECK(!gort_chan_try_recv(gort_timer_chan(tk[i]), &v, &ok));
+    CHECK(!gort_chan_try_recv(after[i], &v, &ok));
+    CHECK(!gort_chan_try_recv(gort_timer_chan(rs[i]), &v, &ok));
+    CHECK_EQ(gort_ctx_err(ctx[i]), 0);
+  }
+  gort_chan_try_recv(gort_timer_chan(tick), &v, &ok);
+  gort_sleep(10 * MS);
+  CHECK(!gort_chan_try_recv(gort_timer_chan(tick), &v, &ok));
+  /* Stopped, they were all still pending. */
+  for (int i = 0; i < NFAR; i++) {
+    CHECK(gort_timer_stop(t[i]));
+    CHECK(gort_timer_stop(af[i]));
+    CHECK(gort_timer_stop(rs[i]));
+    gort_timer_free(t[i]);
+    gort_timer_free(af[i]);
+    gort_timer_free(tk[i]);
+    gort_timer_free(rs[i]);
+    gort_ctx_cancel(ctx[i]);
+    gort_ctx_release(ctx[i]);
+  }
+  gort_timer_free(tick);
+  gort_timer_free(near);
+  gort_chan_free(done);
+  /* The far sleepers and gort_after timers stay pending: main returning
+   * ends the program (as in Go). */
+  return 0;
+}
+
+/* Negative and zero durations fire at once, as in Go (when(d) = now). */
+TEST_IMPL(time_negative_durations_fire_at_once) {
+  static const int64_t neg[] = {0, -1, -5 * MS, INT64_MIN + 1, INT64_MIN};
+  for (size_t i = 0; i < sizeof neg / sizeof neg[0]; i++) {
+    int64_t t0 = gort_nanotime(), v;
+    gort_sleep(neg[i]); /* returns at once */
+    gort_timer *t = gort_timer_new(neg[i]);
+    CHECK(gort_chan_recv(gort_timer_chan(t), &v));
+    CHECK(v >= t0);
+    /* Reset of a fired timer to a negative duration: fires again. */
+    CHECK(!gort_timer_reset(t, neg[i]));
+    CHECK(gort_chan_recv(gort_timer_chan(t), &v));
+    gort_timer_free(t);
+    gort_chan *c = gort_after(neg[i]);
+    CHECK(gort_chan_recv(c, &v));
+    gort_chan_free(c);
+    gort_chan *fdone = gort_chan_make(0, 0);
+    gort_timer *af = gort_after_func(neg[i], after_func, fdone);
+    CHECK(!gort_chan_recv(fdone, NULL));
+    gort_timer_free(af);
+    gort_chan_free(fdone);
+    gort_ctx *ctx = gort_ctx_with_timeout(gort_ctx_background(), neg[i]);
+    CHECK_EQ(gort_ctx_err(ctx), GORT_CTX_DEADLINE_EXCEEDED);
+    int64_t dl;
+    CHECK(gort_ctx_deadline(ctx, &dl));
+    CHECK(dl <= gort_nanotime());
+    gort_ctx_release(ctx);
+    /* An absolute deadline at 0 or before: past, and still reported. */
+    ctx = gort_ctx_with_deadline(gort_ctx_background(), neg[i]);
+    CHECK_EQ(gort_ctx_err(ctx), GORT_CTX_DEADLINE_EXCEEDED);
+    CHECK(gort_ctx_deadline(ctx, &dl));
+    gort_ctx_release(ctx);
+    CHECK(gort_nanotime() - t0 < 2000 * (int64_t)MS);
+  }
+  return 0;
+}
+
+/* gort_dial_tcp's timeout saturates too: INT64_MAX is "no limit", not a
+ * deadline in the past. */
+TEST_IMPL(time_dial_timeout_saturates) {
+  gort_listener *l;
+  CHECK_EQ(gort_listen_tcp("127.0.0.1:0", &l), 0);
+  char addr[64];
+  CHECK_EQ(gort_listener_addr(l, addr, sizeof addr), 0);
+  static const int64_t far[] = {INT64_MAX, INT64_MAX - 1, INT64_MAX / 2 + 1};
+  for (size_t i = 0; i < sizeof far / sizeof far[0]; i++) {
+    gort_conn *c, *s;
+    CHECK_EQ(gort_dial_tcp(addr, far[i], &c), 0);
+    CHECK_EQ(gort_accept(l, &s), 0);
+    gort_conn_close(c);
+    gort_conn_close(s);
+  }
+  gort_listener_close(l);
+  return 0;
+}
+
+/* Tickers freed while they fire on other Ms: free waits for a tick that
+ * was taken off the heap but has not yet run (it used to be able to free
+ * the ticker under it). */
+TEST_IMPL(time_ticker_free_while_firing) {
+  enum { N = 64 };
+  for (int round = 0; round < STRESS(40, 10); round++) {
+    gort_timer *tk[N];
+    for (int i = 0; i < N; i++)
+      CHECK((tk[i] = gort_ticker_new(10 * 1000 + i * 100)) != NULL);
+    gort_sleep(200 * 1000);
+    for (int i = 0; i < N; i++)
+      gort_timer_free(tk[i]);
+  }
+  return 0;
 }

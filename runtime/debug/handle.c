@@ -1,0 +1,81 @@
+/*
+ * handle.c - handle kinds, their fatal messages, and the quarantine of
+ * freed handles (see handle.h).
+ *
+ * Invariants: a pointer in a quarantine ring was freed by the runtime's
+ * API (its magic is a freed value) and is free()d when evicted.
+ * Locking: the ring is thread-local (goroutines move between threads; the
+ * ring does not care which thread frees what).
+ */
+#include <stdlib.h>
+
+#include "handle.h"
+#include "print.h"
+
+const struct handle_kind gort__hk_timer = {GORT_HANDLE_TIMER_LIVE, "timer"};
+const struct handle_kind gort__hk_chan = {GORT_HANDLE_CHAN_LIVE, "channel"};
+const struct handle_kind gort__hk_ctx = {GORT_HANDLE_CTX_LIVE, "context"};
+const struct handle_kind gort__hk_errgroup = {GORT_HANDLE_ERRGROUP_LIVE,
+                                              "errgroup"};
+const struct handle_kind gort__hk_weighted = {GORT_HANDLE_WEIGHTED_LIVE,
+                                              "semaphore"};
+const struct handle_kind gort__hk_singleflight = {GORT_HANDLE_SINGLEFLIGHT_LIVE,
+                                                  "singleflight group"};
+
+/* Append src to the message in buf (no allocation: fatal paths). */
+static void cat(char *buf, size_t size, size_t *len, const char *src) {
+  while (*src && *len + 1 < size)
+    buf[(*len)++] = *src++;
+  buf[*len] = 0;
+}
+
+_Noreturn void gort__handle_bad(const struct handle_kind *k, uint32_t seen,
+                                const char *call, int freeing) {
+  char buf[192];
+  size_t n = 0;
+  buf[0] = 0;
+  cat(buf, sizeof buf, &n, "gort: ");
+  if (seen == ~k->live && freeing) {
+    cat(buf, sizeof buf, &n, k->name);
+    cat(buf, sizeof buf, &n, " freed twice");
+  } else if (seen == ~k->live) {
+    cat(buf, sizeof buf, &n, "use of freed ");
+    cat(buf, sizeof buf, &n, k->name);
+  } else {
+    cat(buf, sizeof buf, &n, "invalid ");
+    cat(buf, sizeof buf, &n, k->name);
+    cat(buf, sizeof buf, &n, " handle (not a ");
+    cat(buf, sizeof buf, &n, k->name);
+    cat(buf, sizeof buf, &n, ", or freed long ago)");
+  }
+  cat(buf, sizeof buf, &n, " [");
+  cat(buf, sizeof buf, &n, call);
+  cat(buf, sizeof buf, &n, "]");
+  gort__die_begin("fatal error: ", buf);
+  gort__die_end();
+}
+
+_Noreturn void gort__panic_nil(const char *call, const char *what) {
+  /* Go's words for a nil dereference, and which call saw it (no signal:
+   * on wasm address 0 is ordinary memory, so the check is explicit). */
+  gort__die_begin("panic: ", "runtime error: invalid memory address or nil "
+                             "pointer dereference");
+  gort__print_str("[");
+  gort__print_str(call);
+  gort__print_str(": nil ");
+  gort__print_str(what);
+  gort__print_str("]\n");
+  gort__die_end();
+}
+
+enum { HANDLE_QUARANTINE = 64 };
+
+static _Thread_local void *quarantine[HANDLE_QUARANTINE];
+static _Thread_local unsigned qnext;
+
+void gort__handle_free(void *p) {
+  unsigned i = qnext++ % HANDLE_QUARANTINE;
+  void *old = quarantine[i];
+  quarantine[i] = p;
+  free(old);
+}
