@@ -468,33 +468,45 @@ static void echo_client(void *p) {
   gort_waitgroup_done(e->wg);
 }
 
+struct echo_acceptor {
+  gort_listener *l;
+  gort_waitgroup done;
+};
+
+/* Accepts exactly the clients' connections, then ends: the listener is
+ * closed only after this returned (a call that starts after a close would
+ * use freed memory; docs/API.md). */
 static void echo_acceptor(void *p) {
-  gort_listener *l = p;
-  for (;;) {
+  struct echo_acceptor *a = p;
+  for (int i = 0; i < ECHO_CONNS; i++) {
     gort_conn *c;
-    if (gort_accept(l, &c) != 0)
-      break; /* closed */
+    int rc = gort_accept(a->l, &c);
+    if (rc != 0)
+      FAIL("accept: %s", gort_strerror(rc));
     gort_go(echo_server_conn, c);
   }
+  gort_waitgroup_done(&a->done);
 }
 
 static bool run_echo(void) {
-  gort_listener *l;
-  int rc = gort_listen_tcp("127.0.0.1:0", &l);
+  struct echo_acceptor a = {NULL, GORT_WAITGROUP_INIT};
+  int rc = gort_listen_tcp("127.0.0.1:0", &a.l);
   if (rc == GORT_ENOTSUP)
     return false; /* wasm: no network */
   if (rc != 0)
     FAIL("listen: %s", gort_strerror(rc));
-  gort_go(echo_acceptor, l);
+  gort_waitgroup_add(&a.done, 1);
+  gort_go(echo_acceptor, &a);
   gort_waitgroup wg = GORT_WAITGROUP_INIT;
   struct echo_client cl[ECHO_CONNS];
   for (int i = 0; i < ECHO_CONNS; i++) {
-    cl[i] = (struct echo_client){gort_listener_port(l), &wg, i};
+    cl[i] = (struct echo_client){gort_listener_port(a.l), &wg, i};
     gort_waitgroup_add(&wg, 1);
     gort_go(echo_client, &cl[i]);
   }
   gort_waitgroup_wait(&wg);
-  gort_listener_close(l);
+  gort_waitgroup_wait(&a.done);
+  gort_listener_close(a.l);
   return true;
 }
 
