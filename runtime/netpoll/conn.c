@@ -4,7 +4,8 @@
  * poll descriptor until ready, the deadline, or close, and try again.
  *
  * Invariants and locking: see conn.h. A call holds a reference from start
- * to end, and read_mu or write_mu while it uses the descriptor.
+ * to end, and read_mu or write_mu while it uses the descriptor. The
+ * system calls go through netfault.c's wrappers.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 
 #include "../os/os.h"
 #include "conn.h"
+#include "netfault.h"
 
 int gort__conn_new(int fd, bool is_socket, struct gort_conn **out) {
   *out = NULL;
@@ -88,7 +90,7 @@ ptrdiff_t gort_conn_read(gort_conn *c, void *buf, size_t n) {
   gort_mutex_lock(&c->read_mu);
   ptrdiff_t rc = gort__pd_prepare(c->pd, 'r');
   while (rc == 0 && n > 0) {
-    ssize_t k = read(c->fd, buf, n);
+    ssize_t k = gort__sys_read(c, buf, n);
     if (k >= 0) {
       rc = k;
       break;
@@ -109,11 +111,7 @@ ptrdiff_t gort_conn_write(gort_conn *c, const void *buf, size_t n) {
   int err = gort__pd_prepare(c->pd, 'w');
   size_t done = 0;
   while (err == 0 && done < n) {
-    ssize_t k = c->is_socket
-                    ? send(c->fd, (const char *)buf + done, n - done,
-                           MSG_NOSIGNAL)
-                    : gort__os_write_nosigpipe(c->fd, (const char *)buf + done,
-                                               n - done);
+    ssize_t k = gort__sys_write(c, (const char *)buf + done, n - done);
     if (k >= 0)
       done += (size_t)k;
     else

@@ -23,6 +23,7 @@
 
 #include "../os/os.h"
 #include "conn.h"
+#include "netfault.h"
 
 /* A listener is its socket's conn under another name: the same handle
  * rules, and nothing to free but the conn. */
@@ -216,6 +217,10 @@ int gort_listener_port(gort_listener *l) {
   return rc;
 }
 
+/* Go's FD.Accept (fd_unix.go): EINTR and ECONNABORTED try again, EAGAIN
+ * waits, any other error (EMFILE, ENFILE, ENOBUFS...) goes to the caller,
+ * the connection still queued and the listener usable: a server backs
+ * off and calls again, as net/http's Serve does. */
 int gort_accept(gort_listener *l, gort_conn **out) {
   if (l == NULL || out == NULL)
     return GORT_EINVAL;
@@ -227,7 +232,7 @@ int gort_accept(gort_listener *l, gort_conn **out) {
   int rc = gort__pd_prepare(c->pd, 'r');
   int fd = -1;
   while (rc == 0) {
-    fd = accept4(c->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    fd = gort__sys_accept(c);
     if (fd >= 0)
       break;
     /* ECONNABORTED: the peer gave up before we took it: the next one. */
@@ -237,6 +242,8 @@ int gort_accept(gort_listener *l, gort_conn **out) {
   gort__conn_release(c);
   if (rc != 0)
     return rc;
+  /* A failed registration closes fd and is this accept's error (Go's
+   * netFD.accept does the same). */
   rc = gort__conn_new(fd, true, out);
   if (rc == 0)
     gort_conn_set_nodelay(*out, true);
