@@ -2,6 +2,8 @@
  * conn.c - reading, writing and closing descriptors on the poller (Go's
  * internal/poll/fd_unix.go): try the call; if it would block, park on the
  * poll descriptor until ready, the deadline, or close, and try again.
+ * Also the conns themselves: allocation, the dead FIFO, the entry check
+ * of every handle.
  *
  * Invariants and locking: see conn.h. A call holds a reference from start
  * to end, and read_mu or write_mu while it uses the descriptor. The
@@ -13,11 +15,96 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../debug/print.h"
 #include "../os/os.h"
+#include "../sched/mp.h"
 #include "conn.h"
 #include "netfault.h"
 
-int gort__conn_new(int fd, bool is_socket, struct gort_conn **out) {
+/* Go's fd_unix.go: reads and writes of a stream go in pieces of at most
+ * 1 GiB (some kernels refuse more; Linux stops at 2 GiB - 4 KiB). */
+enum { MAX_RW = 1 << 30 };
+
+/* ---- conns: allocation, the dead FIFO, handle checks ------------------- */
+
+static struct {
+  struct mutex lock;
+  struct gort_conn *head, *tail; /* oldest first */
+  int32_t n;
+} dead;
+
+static struct gort_conn *conn_alloc(void) {
+  struct gort_conn *c = NULL;
+  gort__lock(&dead.lock);
+  if (dead.n > CONN_QUARANTINE) {
+    c = dead.head;
+    dead.head = c->next_dead;
+    if (dead.head == NULL)
+      dead.tail = NULL;
+    dead.n--;
+  }
+  gort__unlock(&dead.lock);
+  if (c == NULL)
+    return calloc(1, sizeof *c);
+  /* Nobody uses a dead conn (refs 0), but for a stale handle's entry
+   * check, which reads magic only. */
+  c->fd = -1;
+  c->pd = NULL;
+  atomic_store_explicit(&c->refs, 0, memory_order_relaxed);
+  atomic_store_explicit(&c->closed, false, memory_order_relaxed);
+  c->is_socket = false;
+  c->read_mu = (gort_mutex)GORT_MUTEX_INIT;
+  c->write_mu = (gort_mutex)GORT_MUTEX_INIT;
+  c->next_dead = NULL;
+  return c;
+}
+
+/* Retire c (its last reference is gone). */
+static void conn_retire(struct gort_conn *c) {
+  /* Release: a stale entry check that sees CONN_DEAD dies; one that still
+   * sees the open magic races with the end of close and gets
+   * GORT_ECLOSED from acquire (refs is 0). */
+  atomic_store_explicit(&c->magic, CONN_DEAD, memory_order_release);
+  c->next_dead = NULL;
+  gort__lock(&dead.lock);
+  if (dead.tail)
+    dead.tail->next_dead = c;
+  else
+    dead.head = c;
+  dead.tail = c;
+  dead.n++;
+  gort__unlock(&dead.lock);
+}
+
+static _Noreturn void bad_handle(const char *what, const char *why) {
+  gort__die_begin("fatal error: ", why);
+  gort__print_str("gort: in ");
+  gort__print_str(what);
+  gort__print_str("\n");
+  gort__die_end();
+}
+
+int gort__conn_check(struct gort_conn *c, uint32_t kind, const char *what) {
+  gort__must_getg(what);
+  if (c == NULL)
+    return GORT_EINVAL;
+  uint32_t m = atomic_load_explicit(&c->magic, memory_order_acquire);
+  if (m == kind)
+    return 0;
+  if (m == CONN_DEAD)
+    bad_handle(what, kind == CONN_OPEN
+                         ? "use of a closed network connection handle "
+                           "(double close, or a call after close returned)"
+                         : "use of a closed listener handle (double "
+                           "close, or a call after close returned)");
+  if (m == CONN_OPEN || m == LISTENER_OPEN)
+    bad_handle(what, kind == CONN_OPEN ? "a gort_listener used as a gort_conn"
+                                       : "a gort_conn used as a gort_listener");
+  bad_handle(what, "not a network handle (never opened, or overwritten)");
+}
+
+int gort__conn_new(int fd, bool is_socket, uint32_t kind,
+                   struct gort_conn **out) {
   *out = NULL;
   if (!gort__netpoll_start()) {
     close(fd);
@@ -25,11 +112,12 @@ int gort__conn_new(int fd, bool is_socket, struct gort_conn **out) {
   }
   int fl = fcntl(fd, F_GETFL);
   if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
-    int e = -errno;
-    close(fd);
-    return e;
+    int e = errno;
+    if (e != EBADF) /* not open: the number may be someone else's soon */
+      close(fd);
+    return -e;
   }
-  struct gort_conn *c = calloc(1, sizeof *c);
+  struct gort_conn *c = conn_alloc();
   if (c == NULL) {
     close(fd);
     return GORT_ENOMEM;
@@ -37,19 +125,28 @@ int gort__conn_new(int fd, bool is_socket, struct gort_conn **out) {
   int err = 0;
   c->pd = gort__pd_open(fd, &err);
   if (c->pd == NULL) {
-    free(c);
-    close(fd);
+    /* Never handed out: straight to the dead FIFO. */
+    conn_retire(c);
+    if (err != -EEXIST) /* else another conn owns fd */
+      close(fd);
     return err;
   }
   c->fd = fd;
   c->is_socket = is_socket;
-  atomic_init(&c->refs, 1);
+  atomic_store_explicit(&c->refs, 1, memory_order_relaxed);
+  /* Release: the fields above are set before the handle checks pass. */
+  atomic_store_explicit(&c->magic, kind, memory_order_release);
   *out = c;
   return 0;
 }
 
 bool gort__conn_acquire(struct gort_conn *c) {
-  atomic_fetch_add_explicit(&c->refs, 1, memory_order_acquire);
+  int32_t r = atomic_load_explicit(&c->refs, memory_order_relaxed);
+  do {
+    if (r <= 0)
+      return false; /* the last reference went while we came in */
+  } while (!atomic_compare_exchange_weak_explicit(
+      &c->refs, &r, r + 1, memory_order_acquire, memory_order_relaxed));
   if (atomic_load_explicit(&c->closed, memory_order_acquire)) {
     gort__conn_release(c);
     return false;
@@ -62,7 +159,7 @@ void gort__conn_release(struct gort_conn *c) {
     return;
   gort__pd_close(c->pd); /* off the poller before the number is freed */
   close(c->fd);
-  free(c);
+  conn_retire(c);
 }
 
 int gort__conn_retry(struct gort_conn *c, int mode, int err) {
@@ -73,18 +170,26 @@ int gort__conn_retry(struct gort_conn *c, int mode, int err) {
   return gort__pd_wait(c->pd, mode);
 }
 
+/* ---- the API --------------------------------------------------------------- */
+
 int gort_conn_from_fd(int fd, gort_conn **out) {
+  gort__must_getg("gort_conn_from_fd");
   if (out == NULL || fd < 0)
     return GORT_EINVAL;
   int type;
   socklen_t len = sizeof type;
   bool is_socket = getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0;
-  return gort__conn_new(fd, is_socket, out);
+  return gort__conn_new(fd, is_socket, CONN_OPEN, out);
 }
 
 ptrdiff_t gort_conn_read(gort_conn *c, void *buf, size_t n) {
-  if (c == NULL || (buf == NULL && n > 0))
+  int rc0 = gort__conn_check(c, CONN_OPEN, "gort_conn_read");
+  if (rc0 != 0)
+    return rc0;
+  if ((buf == NULL && n > 0) || n > PTRDIFF_MAX)
     return GORT_EINVAL;
+  if (n > MAX_RW)
+    n = MAX_RW;
   if (!gort__conn_acquire(c))
     return GORT_ECLOSED;
   gort_mutex_lock(&c->read_mu);
@@ -102,8 +207,12 @@ ptrdiff_t gort_conn_read(gort_conn *c, void *buf, size_t n) {
   return rc;
 }
 
+/* All n bytes, however many each call takes (Go's FD.Write loop). */
 ptrdiff_t gort_conn_write(gort_conn *c, const void *buf, size_t n) {
-  if (c == NULL || (buf == NULL && n > 0) || n > PTRDIFF_MAX)
+  int rc0 = gort__conn_check(c, CONN_OPEN, "gort_conn_write");
+  if (rc0 != 0)
+    return rc0;
+  if ((buf == NULL && n > 0) || n > PTRDIFF_MAX)
     return GORT_EINVAL;
   if (!gort__conn_acquire(c))
     return GORT_ECLOSED;
@@ -111,7 +220,8 @@ ptrdiff_t gort_conn_write(gort_conn *c, const void *buf, size_t n) {
   int err = gort__pd_prepare(c->pd, 'w');
   size_t done = 0;
   while (err == 0 && done < n) {
-    ssize_t k = gort__sys_write(c, (const char *)buf + done, n - done);
+    size_t chunk = n - done > MAX_RW ? MAX_RW : n - done;
+    ssize_t k = gort__sys_write(c, (const char *)buf + done, chunk);
     if (k >= 0)
       done += (size_t)k;
     else
@@ -122,8 +232,8 @@ ptrdiff_t gort_conn_write(gort_conn *c, const void *buf, size_t n) {
   return err != 0 ? err : (ptrdiff_t)done;
 }
 
-static int set_deadline(gort_conn *c, int64_t when, int mode) {
-  if (c == NULL || when < 0)
+int gort__conn_set_deadline(struct gort_conn *c, int64_t when, int mode) {
+  if (when < 0)
     return GORT_EINVAL;
   if (!gort__conn_acquire(c))
     return GORT_ECLOSED;
@@ -132,35 +242,45 @@ static int set_deadline(gort_conn *c, int64_t when, int mode) {
   return 0;
 }
 
+static int set_deadline(gort_conn *c, int64_t when, int mode,
+                        const char *what) {
+  int rc = gort__conn_check(c, CONN_OPEN, what);
+  return rc != 0 ? rc : gort__conn_set_deadline(c, when, mode);
+}
+
 int gort_conn_set_deadline(gort_conn *c, int64_t when) {
-  return set_deadline(c, when, 'r' + 'w');
+  return set_deadline(c, when, 'r' + 'w', "gort_conn_set_deadline");
 }
 
 int gort_conn_set_read_deadline(gort_conn *c, int64_t when) {
-  return set_deadline(c, when, 'r');
+  return set_deadline(c, when, 'r', "gort_conn_set_read_deadline");
 }
 
 int gort_conn_set_write_deadline(gort_conn *c, int64_t when) {
-  return set_deadline(c, when, 'w');
+  return set_deadline(c, when, 'w', "gort_conn_set_write_deadline");
 }
 
 int gort_conn_close_write(gort_conn *c) {
-  if (c == NULL)
-    return GORT_EINVAL;
+  int rc = gort__conn_check(c, CONN_OPEN, "gort_conn_close_write");
+  if (rc != 0)
+    return rc;
   if (!gort__conn_acquire(c))
     return GORT_ECLOSED;
-  int rc = shutdown(c->fd, SHUT_WR) == 0 ? 0 : -errno;
+  rc = shutdown(c->fd, SHUT_WR) == 0 ? 0 : -errno;
   gort__conn_release(c);
   return rc;
 }
 
-int gort_conn_close(gort_conn *c) {
-  if (c == NULL)
-    return GORT_EINVAL;
+int gort__conn_close(struct gort_conn *c) {
   bool was = false;
   if (!atomic_compare_exchange_strong(&c->closed, &was, true))
-    return GORT_ECLOSED;
+    return GORT_ECLOSED; /* closing, calls still inside: Go's ErrClosed */
   gort__pd_evict(c->pd);
   gort__conn_release(c);
   return 0;
+}
+
+int gort_conn_close(gort_conn *c) {
+  int rc = gort__conn_check(c, CONN_OPEN, "gort_conn_close");
+  return rc != 0 ? rc : gort__conn_close(c);
 }
