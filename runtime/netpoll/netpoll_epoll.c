@@ -121,14 +121,18 @@ static struct g *epoll_wait_events(int64_t delay_ns) {
             : epoll_wait(epfd, evs, EVENTS_PER_WAIT, delay_ms(delay_ns));
     if (n >= 0)
       break;
-    if (errno != EINTR) { /* Go's words (netpoll_epoll.go) */
+    if (errno != EINTR) {
+      /* Go's words (netpoll_epoll.go), the detail after the headline:
+       * die_begin lets one M through, so two failing at once do not mix
+       * their lines. */
       int err = errno;
+      gort__die_begin("fatal error: ", "runtime: netpoll failed");
       gort__print_str("runtime: epollwait on fd ");
       gort__print_int(epfd);
       gort__print_str(" failed with ");
       gort__print_int(err);
       gort__print_str("\n");
-      gort__throw("runtime: netpoll failed");
+      gort__die_end();
     }
     if (delay_ns > 0)
       return NULL; /* let the caller recompute its timeout */

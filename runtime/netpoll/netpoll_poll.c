@@ -175,11 +175,12 @@ static bool poll_once(int timeout_ms, bool consume_wake, struct g **list) {
   int got = gort__netfault(NF_WAIT) ? (errno = EBADF, -1)
                                      : poll(fds, (nfds_t)n, timeout_ms);
   if (got < 0 && errno != EINTR) {
-    int err = errno;
+    int err = errno; /* one M reports (see netpoll_epoll.c) */
+    gort__die_begin("fatal error: ", "runtime: netpoll failed");
     gort__print_str("runtime: poll failed with ");
     gort__print_int(err);
     gort__print_str("\n");
-    gort__throw("runtime: netpoll failed");
+    gort__die_end();
   }
   bool woken = false;
   if (got > 0) {
