@@ -86,7 +86,7 @@ static _Noreturn void bad_handle(const char *what, const char *why) {
 
 int gort__conn_check(struct gort_conn *c, uint32_t kind, const char *what) {
   gort__must_getg(what);
-  if (c == NULL)
+  if (c == NULL) /* Go's net methods: !c.ok() is syscall.EINVAL (net.go) */
     return GORT_EINVAL;
   uint32_t m = atomic_load_explicit(&c->magic, memory_order_acquire);
   if (m == kind)

@@ -204,7 +204,7 @@ X(crash_netfault_wait, 2, "fatal error: runtime: netpoll failed", NATIVE, "GORT_
 X(crash_netfault_wait_poll, 2, "fatal error: runtime: netpoll failed", NATIVE, "GORT_DEBUG=netwaitfail=1")
 X(net_bad_input, 0, "", NATIVE, "")
 X(net_bad_input_poll, 0, "", NATIVE, "GORT_NETPOLL=poll")
-X(net_close_twice_while_inside, 0, "", NATIVE, "GORT_MAXPROCS=1")
+X(net_close_twice_while_inside, 0, "", NATIVE, "")
 X(crash_net_double_close, 2, "fatal error: use of a closed network connection handle", NATIVE, "")
 X(crash_net_read_after_close, 2, "gort: in gort_conn_read", NATIVE, "")
 X(crash_net_listener_double_close, 2, "fatal error: use of a closed listener handle", NATIVE, "")

@@ -62,7 +62,7 @@ static void check_fds_back_to(int want) {
  * reader goroutine per client checks what comes back, byte for byte. */
 
 enum { CONNS = 6 };
-#define BYTES STRESS(256 * 1024, 64 * 1024)
+#define BYTES STRESS(1024 * 1024, 64 * 1024)
 
 static unsigned char pattern(int id, size_t i) {
   return (unsigned char)(i * 31 + (i >> 8) + (size_t)id * 7);
