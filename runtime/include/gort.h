@@ -517,7 +517,8 @@ GORT_API void gort_singleflight_free(gort_singleflight *g); /* when idle */
  * concurrently with close is fine (GORT_ECLOSED). Using a handle after
  * close returned is a bug: while a call is still inside it gets
  * GORT_ECLOSED; once the handle is retired the call dies ("fatal error:
- * use of a closed network connection handle") for as long as the runtime
+ * gort: use of closed network connection handle ...", or "... closed
+ * twice" for a close) for as long as the runtime
  * has not reused its memory for a new conn (at least the next 64 closes),
  * after which it is undefined, as with freed memory.
  *

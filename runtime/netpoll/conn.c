@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -76,11 +77,43 @@ static void conn_retire(struct gort_conn *c) {
   gort__unlock(&dead.lock);
 }
 
-static _Noreturn void bad_handle(const char *what, const char *why) {
-  gort__die_begin("fatal error: ", why);
-  gort__print_str("gort: in ");
-  gort__print_str(what);
-  gort__print_str("\n");
+/* Append src to buf (fatal path: no allocation). */
+static void cat(char *buf, size_t size, size_t *len, const char *src) {
+  while (*src && *len + 1 < size)
+    buf[(*len)++] = *src++;
+  buf[*len] = 0;
+}
+
+/* "fatal error: gort: <what went wrong> [<call>]", the shape of the
+ * runtime's other handle checks. */
+static _Noreturn void bad_handle(uint32_t kind, uint32_t seen,
+                                 const char *what, bool closing) {
+  const char *name = kind == CONN_OPEN ? "network connection" : "listener";
+  char buf[192];
+  size_t n = 0;
+  buf[0] = 0;
+  cat(buf, sizeof buf, &n, "gort: ");
+  if (seen == CONN_DEAD && closing) {
+    cat(buf, sizeof buf, &n, name);
+    cat(buf, sizeof buf, &n, " closed twice");
+  } else if (seen == CONN_DEAD) {
+    cat(buf, sizeof buf, &n, "use of closed ");
+    cat(buf, sizeof buf, &n, name);
+    cat(buf, sizeof buf, &n, " handle (after close returned)");
+  } else if (seen == CONN_OPEN || seen == LISTENER_OPEN) {
+    cat(buf, sizeof buf, &n, "invalid ");
+    cat(buf, sizeof buf, &n, name);
+    cat(buf, sizeof buf, &n, seen == CONN_OPEN ? " handle (a connection)"
+                                              : " handle (a listener)");
+  } else {
+    cat(buf, sizeof buf, &n, "invalid ");
+    cat(buf, sizeof buf, &n, name);
+    cat(buf, sizeof buf, &n, " handle (never opened, or closed long ago)");
+  }
+  cat(buf, sizeof buf, &n, " [");
+  cat(buf, sizeof buf, &n, what);
+  cat(buf, sizeof buf, &n, "]");
+  gort__die_begin("fatal error: ", buf);
   gort__die_end();
 }
 
@@ -88,19 +121,13 @@ int gort__conn_check(struct gort_conn *c, uint32_t kind, const char *what) {
   gort__must_getg(what);
   if (c == NULL) /* Go's net methods: !c.ok() is syscall.EINVAL (net.go) */
     return GORT_EINVAL;
+  /* Acquire: pairs with the release stores of conn_new and conn_retire. */
   uint32_t m = atomic_load_explicit(&c->magic, memory_order_acquire);
-  if (m == kind)
-    return 0;
-  if (m == CONN_DEAD)
-    bad_handle(what, kind == CONN_OPEN
-                         ? "use of a closed network connection handle "
-                           "(double close, or a call after close returned)"
-                         : "use of a closed listener handle (double "
-                           "close, or a call after close returned)");
-  if (m == CONN_OPEN || m == LISTENER_OPEN)
-    bad_handle(what, kind == CONN_OPEN ? "a gort_listener used as a gort_conn"
-                                       : "a gort_conn used as a gort_listener");
-  bad_handle(what, "not a network handle (never opened, or overwritten)");
+  if (__builtin_expect(m != kind, 0))
+    bad_handle(kind, m, what,
+               strcmp(what, "gort_conn_close") == 0 ||
+                   strcmp(what, "gort_listener_close") == 0);
+  return 0;
 }
 
 int gort__conn_new(int fd, bool is_socket, uint32_t kind,

@@ -859,3 +859,11 @@ TEST_IMPL(crash_net_outside_goroutine) {
   pthread_join(t, NULL);
   return 1;
 }
+
+/* Memory that never held a handle (readable, so the check can look). */
+TEST_IMPL(crash_net_not_a_handle) {
+  static uint64_t junk[32];
+  char b;
+  gort_conn_read((gort_conn *)(void *)junk, &b, 1);
+  return 1;
+}
