@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 
+#include "../../runtime/netpoll/conn.h"
 #include "test.h"
 
 static gort_conn *conn_of(int fd) {
@@ -770,11 +771,6 @@ TEST_IMPL(net_bad_input_poll) { return test_net_bad_input(); }
  * gort__conn_acquire, as every call does, so that nothing can end it
  * early): GORT_ECLOSED, as Go's ErrClosed. When that call leaves, the
  * conn is retired and its descriptor closed. */
-/* From runtime/netpoll/conn.h (whose includes need the runtime's own
- * include paths). */
-bool gort__conn_acquire(struct gort_conn *c);
-void gort__conn_release(struct gort_conn *c);
-
 TEST_IMPL(net_close_twice_while_inside) {
   int p[2];
   CHECK_EQ(pipe(p), 0);
@@ -792,6 +788,7 @@ TEST_IMPL(net_close_twice_while_inside) {
   CHECK(!gort__conn_acquire(r));     /* no new call gets in */
   gort__conn_release(r);             /* the call leaves */
   CHECK(fcntl(p[0], F_GETFD) == -1); /* closed with the last reference */
+  CHECK_EQ(atomic_load(&r->magic), CONN_DEAD);
   close(p[1]);
   return 0;
 }
