@@ -31,6 +31,15 @@ static const struct {
     {"failthreadcreate", &gort__debug.failthreadcreate, NULL},
     {"failstackalloc", &gort__debug.failstackalloc, NULL},
     {"failarenaalloc", &gort__debug.failarenaalloc, NULL},
+    /* ---- network fault injection (runtime/netpoll/netfault.c) -------- */
+    {"neteagain", &gort__debug.neteagain, NULL},
+    {"neteintr", &gort__debug.neteintr, NULL},
+    {"netshortwrite", &gort__debug.netshortwrite, NULL},
+    {"netemfile", &gort__debug.netemfile, NULL},
+    {"netopenfail", &gort__debug.netopenfail, NULL},
+    {"netwaitfail", &gort__debug.netwaitfail, NULL},
+    {"netinitfail", &gort__debug.netinitfail, NULL},
+    {"netfaultseed", &gort__debug.netfaultseed, NULL},
 };
 
 static void set_var(const char *item, size_t len) {

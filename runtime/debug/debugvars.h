@@ -14,6 +14,10 @@
  *   failstackalloc=N   goroutine-stack reservations (16 stacks each)
  *   failarenaalloc=N   heap-arena reservations (64 MiB; 4 MiB on wasm)
  *
+ * Network fault injection (neteagain, neteintr, netshortwrite, netemfile,
+ * netopenfail, netwaitfail, netinitfail, netfaultseed): see the block at
+ * the end of struct gort_debugvars.
+ *
  * Unknown names are reported once on stderr and ignored, as Go does.
  * Invariants: written only by gort__debug_init before any M but the first
  * exists; read freely afterwards.
@@ -32,6 +36,25 @@ struct gort_debugvars {
   int64_t failthreadcreate;
   int64_t failstackalloc;
   int64_t failarenaalloc;
+  /* ---- network fault injection (runtime/netpoll/netfault.c) ----------
+   * Off at 0. N is a rate: a call of that kind fails 1 time in N, chosen
+   * by a PRNG seeded with netfaultseed, so a run repeats for a given order
+   * of calls. The failure is injected in the netpoller's own system-call
+   * wrappers, so the runtime's real error paths run.
+   *   neteagain=N      read/write/accept give EAGAIN without the call
+   *                    (spurious readiness: the goroutine parks again)
+   *   neteintr=N       read/write/accept give EINTR without the call
+   *   netshortwrite=N  a write is asked for fewer bytes than it was given
+   *   netemfile=N      accept gives EMFILE, the connection left queued
+   *   netopenfail=N    registering a descriptor with the poller fails
+   *                    (epoll_ctl ADD: ENOSPC; poll: ENOMEM)
+   *   netwaitfail=N    the poller's wait fails (fatal, as in Go)
+   *   netinitfail=K    starting the poller fails at step K (fatal, as in
+   *                    Go): 1 epoll_create1 (poll: pipe), 2 eventfd,
+   *                    3 epoll_ctl adding the eventfd
+   *   netfaultseed=S   the PRNG's seed (default 1) */
+  int64_t neteagain, neteintr, netshortwrite, netemfile, netopenfail,
+      netwaitfail, netinitfail, netfaultseed;
 };
 
 extern struct gort_debugvars gort__debug;

@@ -3,7 +3,10 @@
  *
  * Invariants: nothing here allocates, locks, or returns from a fatal path.
  * Locking: none; concurrent prints may interleave, as Go's do. A second
- * fatal error while one is being reported exits at once (dying).
+ * fatal error while one is being reported: on the reporting thread it
+ * exits at once; on another thread it waits (up to 5 s) for the report to
+ * end the process, as Go's startpanic_m waits on paniclk (panic.go), so
+ * two threads failing together do not cut the report short.
  */
 #include <stdatomic.h>
 #include <string.h>
@@ -13,6 +16,7 @@
 #include "traceback.h"
 
 static _Atomic int dying;
+static _Thread_local int dying_here; /* this thread is reporting */
 
 void gort__print_str(const char *s) { gort__os_write_err(s, strlen(s)); }
 
@@ -48,8 +52,13 @@ void gort__print_hex(uint64_t v) {
 }
 
 void gort__die_begin(const char *prefix, const char *msg) {
-  if (atomic_exchange(&dying, 1))
+  if (atomic_exchange(&dying, 1)) {
+    if (!dying_here) /* another thread reports: let it finish */
+      for (int i = 0; i < 5000; i++)
+        gort__os_usleep(1000);
     gort__os_exit(2); /* fatal while reporting a fatal: stop now */
+  }
+  dying_here = 1;
   gort__print_str(prefix);
   gort__print_str(msg);
   gort__print_str("\n");

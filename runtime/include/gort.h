@@ -535,9 +535,20 @@ GORT_API void gort_singleflight_free(gort_singleflight *g); /* when idle */
  *
  * Closing: gort_conn_close wakes every goroutine blocked on the
  * connection (they return GORT_ECLOSED); the descriptor itself is closed
- * when the last of them has left, and the handle freed then. Using a
- * handle after close returned is like using freed memory; using it
- * concurrently with close is fine. */
+ * when the last of them has left, and the handle retired then. Using it
+ * concurrently with close is fine (GORT_ECLOSED). Using a handle after
+ * close returned is a bug: while a call is still inside it gets
+ * GORT_ECLOSED; once the handle is retired the call dies ("fatal error:
+ * gort: use of closed network connection handle ...", or "... closed
+ * twice" for a close) for as long as the runtime
+ * has not reused its memory for a new conn (at least the next 64 closes),
+ * after which it is undefined, as with freed memory.
+ *
+ * Bad input: a NULL handle, buffer or result pointer, a length over
+ * PTRDIFF_MAX, a negative deadline or timeout, a malformed address:
+ * GORT_EINVAL. A conn passed as a listener or the reverse dies. Every
+ * call must come from a goroutine (docs/API.md, "Misuse and bad input:
+ * network"). */
 enum {
   GORT_ENOTSUP = -95,   /* not supported on this platform (wasm) */
   GORT_ECLOSED = -1001, /* use of closed network connection (net.ErrClosed) */
@@ -549,11 +560,12 @@ typedef struct gort_listener gort_listener;
 
 /* conn_from_fd: put an open stream descriptor (a socket, a pipe end) on
  * the poller; it is made non-blocking and owned by the conn from now (also
- * when this fails: then it is closed). */
+ * when this fails: then it is closed), except: -EBADF (not open), -EEXIST
+ * (a live conn owns it already) and GORT_EINVAL leave it alone. */
 GORT_API int gort_conn_from_fd(int fd, gort_conn **out);
 
-/* read: up to n bytes: the count (> 0), 0 at end of stream (Go's io.EOF;
- * also for n == 0), or an error. */
+/* read: up to n bytes (at most 1 GiB at once, as Go): the count (> 0), 0
+ * at end of stream (Go's io.EOF; also for n == 0), or an error. */
 GORT_API ptrdiff_t gort_conn_read(gort_conn *c, void *buf, size_t n);
 /* write: all n bytes (the count), or an error; bytes before an error
  * may have been sent (Go's n > 0 with err). Concurrent writers do not

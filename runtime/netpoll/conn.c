@@ -2,20 +2,136 @@
  * conn.c - reading, writing and closing descriptors on the poller (Go's
  * internal/poll/fd_unix.go): try the call; if it would block, park on the
  * poll descriptor until ready, the deadline, or close, and try again.
+ * Also the conns themselves: allocation, the dead FIFO, the entry check
+ * of every handle.
  *
  * Invariants and locking: see conn.h. A call holds a reference from start
- * to end, and read_mu or write_mu while it uses the descriptor.
+ * to end, and read_mu or write_mu while it uses the descriptor. The
+ * system calls go through netfault.c's wrappers.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../debug/print.h"
 #include "../os/os.h"
+#include "../sched/mp.h"
 #include "conn.h"
+#include "netfault.h"
 
-int gort__conn_new(int fd, bool is_socket, struct gort_conn **out) {
+/* Go's fd_unix.go: reads and writes of a stream go in pieces of at most
+ * 1 GiB (some kernels refuse more; Linux stops at 2 GiB - 4 KiB). */
+enum { MAX_RW = 1 << 30 };
+
+/* ---- conns: allocation, the dead FIFO, handle checks ------------------- */
+
+static struct {
+  struct mutex lock;
+  struct gort_conn *head, *tail; /* oldest first */
+  int32_t n;
+} dead;
+
+static struct gort_conn *conn_alloc(void) {
+  struct gort_conn *c = NULL;
+  gort__lock(&dead.lock);
+  if (dead.n > CONN_QUARANTINE) {
+    c = dead.head;
+    dead.head = c->next_dead;
+    if (dead.head == NULL)
+      dead.tail = NULL;
+    dead.n--;
+  }
+  gort__unlock(&dead.lock);
+  if (c == NULL)
+    return calloc(1, sizeof *c);
+  /* Nobody uses a dead conn (refs 0), but for a stale handle's entry
+   * check, which reads magic only. */
+  c->fd = -1;
+  c->pd = NULL;
+  atomic_store_explicit(&c->refs, 0, memory_order_relaxed);
+  atomic_store_explicit(&c->closed, false, memory_order_relaxed);
+  c->is_socket = false;
+  c->read_mu = (gort_mutex)GORT_MUTEX_INIT;
+  c->write_mu = (gort_mutex)GORT_MUTEX_INIT;
+  c->next_dead = NULL;
+  return c;
+}
+
+/* Retire c (its last reference is gone). */
+static void conn_retire(struct gort_conn *c) {
+  /* Release: a stale entry check that sees CONN_DEAD dies; one that still
+   * sees the open magic races with the end of close and gets
+   * GORT_ECLOSED from acquire (refs is 0). */
+  atomic_store_explicit(&c->magic, CONN_DEAD, memory_order_release);
+  c->next_dead = NULL;
+  gort__lock(&dead.lock);
+  if (dead.tail)
+    dead.tail->next_dead = c;
+  else
+    dead.head = c;
+  dead.tail = c;
+  dead.n++;
+  gort__unlock(&dead.lock);
+}
+
+/* Append src to buf (fatal path: no allocation). */
+static void cat(char *buf, size_t size, size_t *len, const char *src) {
+  while (*src && *len + 1 < size)
+    buf[(*len)++] = *src++;
+  buf[*len] = 0;
+}
+
+/* "fatal error: gort: <what went wrong> [<call>]", the shape of the
+ * runtime's other handle checks. */
+static _Noreturn void bad_handle(uint32_t kind, uint32_t seen,
+                                 const char *what, bool closing) {
+  const char *name = kind == CONN_OPEN ? "network connection" : "listener";
+  char buf[192];
+  size_t n = 0;
+  buf[0] = 0;
+  cat(buf, sizeof buf, &n, "gort: ");
+  if (seen == CONN_DEAD && closing) {
+    cat(buf, sizeof buf, &n, name);
+    cat(buf, sizeof buf, &n, " closed twice");
+  } else if (seen == CONN_DEAD) {
+    cat(buf, sizeof buf, &n, "use of closed ");
+    cat(buf, sizeof buf, &n, name);
+    cat(buf, sizeof buf, &n, " handle (after close returned)");
+  } else if (seen == CONN_OPEN || seen == LISTENER_OPEN) {
+    cat(buf, sizeof buf, &n, "invalid ");
+    cat(buf, sizeof buf, &n, name);
+    cat(buf, sizeof buf, &n, seen == CONN_OPEN ? " handle (a connection)"
+                                              : " handle (a listener)");
+  } else {
+    cat(buf, sizeof buf, &n, "invalid ");
+    cat(buf, sizeof buf, &n, name);
+    cat(buf, sizeof buf, &n, " handle (never opened, or closed long ago)");
+  }
+  cat(buf, sizeof buf, &n, " [");
+  cat(buf, sizeof buf, &n, what);
+  cat(buf, sizeof buf, &n, "]");
+  gort__die_begin("fatal error: ", buf);
+  gort__die_end();
+}
+
+int gort__conn_check(struct gort_conn *c, uint32_t kind, const char *what) {
+  gort__must_getg(what);
+  if (c == NULL) /* Go's net methods: !c.ok() is syscall.EINVAL (net.go) */
+    return GORT_EINVAL;
+  /* Acquire: pairs with the release stores of conn_new and conn_retire. */
+  uint32_t m = atomic_load_explicit(&c->magic, memory_order_acquire);
+  if (__builtin_expect(m != kind, 0))
+    bad_handle(kind, m, what,
+               strcmp(what, "gort_conn_close") == 0 ||
+                   strcmp(what, "gort_listener_close") == 0);
+  return 0;
+}
+
+int gort__conn_new(int fd, bool is_socket, uint32_t kind,
+                   struct gort_conn **out) {
   *out = NULL;
   if (!gort__netpoll_start()) {
     close(fd);
@@ -23,11 +139,12 @@ int gort__conn_new(int fd, bool is_socket, struct gort_conn **out) {
   }
   int fl = fcntl(fd, F_GETFL);
   if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
-    int e = -errno;
-    close(fd);
-    return e;
+    int e = errno;
+    if (e != EBADF) /* not open: the number may be someone else's soon */
+      close(fd);
+    return -e;
   }
-  struct gort_conn *c = calloc(1, sizeof *c);
+  struct gort_conn *c = conn_alloc();
   if (c == NULL) {
     close(fd);
     return GORT_ENOMEM;
@@ -35,19 +152,28 @@ int gort__conn_new(int fd, bool is_socket, struct gort_conn **out) {
   int err = 0;
   c->pd = gort__pd_open(fd, &err);
   if (c->pd == NULL) {
-    free(c);
-    close(fd);
+    /* Never handed out: straight to the dead FIFO. */
+    conn_retire(c);
+    if (err != -EEXIST) /* else another conn owns fd */
+      close(fd);
     return err;
   }
   c->fd = fd;
   c->is_socket = is_socket;
-  atomic_init(&c->refs, 1);
+  atomic_store_explicit(&c->refs, 1, memory_order_relaxed);
+  /* Release: the fields above are set before the handle checks pass. */
+  atomic_store_explicit(&c->magic, kind, memory_order_release);
   *out = c;
   return 0;
 }
 
 bool gort__conn_acquire(struct gort_conn *c) {
-  atomic_fetch_add_explicit(&c->refs, 1, memory_order_acquire);
+  int32_t r = atomic_load_explicit(&c->refs, memory_order_relaxed);
+  do {
+    if (r <= 0)
+      return false; /* the last reference went while we came in */
+  } while (!atomic_compare_exchange_weak_explicit(
+      &c->refs, &r, r + 1, memory_order_acquire, memory_order_relaxed));
   if (atomic_load_explicit(&c->closed, memory_order_acquire)) {
     gort__conn_release(c);
     return false;
@@ -60,7 +186,7 @@ void gort__conn_release(struct gort_conn *c) {
     return;
   gort__pd_close(c->pd); /* off the poller before the number is freed */
   close(c->fd);
-  free(c);
+  conn_retire(c);
 }
 
 int gort__conn_retry(struct gort_conn *c, int mode, int err) {
@@ -71,24 +197,32 @@ int gort__conn_retry(struct gort_conn *c, int mode, int err) {
   return gort__pd_wait(c->pd, mode);
 }
 
+/* ---- the API --------------------------------------------------------------- */
+
 int gort_conn_from_fd(int fd, gort_conn **out) {
+  gort__must_getg("gort_conn_from_fd");
   if (out == NULL || fd < 0)
     return GORT_EINVAL;
   int type;
   socklen_t len = sizeof type;
   bool is_socket = getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0;
-  return gort__conn_new(fd, is_socket, out);
+  return gort__conn_new(fd, is_socket, CONN_OPEN, out);
 }
 
 ptrdiff_t gort_conn_read(gort_conn *c, void *buf, size_t n) {
-  if (c == NULL || (buf == NULL && n > 0))
+  int rc0 = gort__conn_check(c, CONN_OPEN, "gort_conn_read");
+  if (rc0 != 0)
+    return rc0;
+  if ((buf == NULL && n > 0) || n > PTRDIFF_MAX)
     return GORT_EINVAL;
+  if (n > MAX_RW)
+    n = MAX_RW;
   if (!gort__conn_acquire(c))
     return GORT_ECLOSED;
   gort_mutex_lock(&c->read_mu);
   ptrdiff_t rc = gort__pd_prepare(c->pd, 'r');
   while (rc == 0 && n > 0) {
-    ssize_t k = read(c->fd, buf, n);
+    ssize_t k = gort__sys_read(c, buf, n);
     if (k >= 0) {
       rc = k;
       break;
@@ -100,8 +234,12 @@ ptrdiff_t gort_conn_read(gort_conn *c, void *buf, size_t n) {
   return rc;
 }
 
+/* All n bytes, however many each call takes (Go's FD.Write loop). */
 ptrdiff_t gort_conn_write(gort_conn *c, const void *buf, size_t n) {
-  if (c == NULL || (buf == NULL && n > 0) || n > PTRDIFF_MAX)
+  int rc0 = gort__conn_check(c, CONN_OPEN, "gort_conn_write");
+  if (rc0 != 0)
+    return rc0;
+  if ((buf == NULL && n > 0) || n > PTRDIFF_MAX)
     return GORT_EINVAL;
   if (!gort__conn_acquire(c))
     return GORT_ECLOSED;
@@ -109,11 +247,8 @@ ptrdiff_t gort_conn_write(gort_conn *c, const void *buf, size_t n) {
   int err = gort__pd_prepare(c->pd, 'w');
   size_t done = 0;
   while (err == 0 && done < n) {
-    ssize_t k = c->is_socket
-                    ? send(c->fd, (const char *)buf + done, n - done,
-                           MSG_NOSIGNAL)
-                    : gort__os_write_nosigpipe(c->fd, (const char *)buf + done,
-                                               n - done);
+    size_t chunk = n - done > MAX_RW ? MAX_RW : n - done;
+    ssize_t k = gort__sys_write(c, (const char *)buf + done, chunk);
     if (k >= 0)
       done += (size_t)k;
     else
@@ -124,8 +259,8 @@ ptrdiff_t gort_conn_write(gort_conn *c, const void *buf, size_t n) {
   return err != 0 ? err : (ptrdiff_t)done;
 }
 
-static int set_deadline(gort_conn *c, int64_t when, int mode) {
-  if (c == NULL || when < 0)
+int gort__conn_set_deadline(struct gort_conn *c, int64_t when, int mode) {
+  if (when < 0)
     return GORT_EINVAL;
   if (!gort__conn_acquire(c))
     return GORT_ECLOSED;
@@ -134,35 +269,45 @@ static int set_deadline(gort_conn *c, int64_t when, int mode) {
   return 0;
 }
 
+static int set_deadline(gort_conn *c, int64_t when, int mode,
+                        const char *what) {
+  int rc = gort__conn_check(c, CONN_OPEN, what);
+  return rc != 0 ? rc : gort__conn_set_deadline(c, when, mode);
+}
+
 int gort_conn_set_deadline(gort_conn *c, int64_t when) {
-  return set_deadline(c, when, 'r' + 'w');
+  return set_deadline(c, when, 'r' + 'w', "gort_conn_set_deadline");
 }
 
 int gort_conn_set_read_deadline(gort_conn *c, int64_t when) {
-  return set_deadline(c, when, 'r');
+  return set_deadline(c, when, 'r', "gort_conn_set_read_deadline");
 }
 
 int gort_conn_set_write_deadline(gort_conn *c, int64_t when) {
-  return set_deadline(c, when, 'w');
+  return set_deadline(c, when, 'w', "gort_conn_set_write_deadline");
 }
 
 int gort_conn_close_write(gort_conn *c) {
-  if (c == NULL)
-    return GORT_EINVAL;
+  int rc = gort__conn_check(c, CONN_OPEN, "gort_conn_close_write");
+  if (rc != 0)
+    return rc;
   if (!gort__conn_acquire(c))
     return GORT_ECLOSED;
-  int rc = shutdown(c->fd, SHUT_WR) == 0 ? 0 : -errno;
+  rc = shutdown(c->fd, SHUT_WR) == 0 ? 0 : -errno;
   gort__conn_release(c);
   return rc;
 }
 
-int gort_conn_close(gort_conn *c) {
-  if (c == NULL)
-    return GORT_EINVAL;
+int gort__conn_close(struct gort_conn *c) {
   bool was = false;
   if (!atomic_compare_exchange_strong(&c->closed, &was, true))
-    return GORT_ECLOSED;
+    return GORT_ECLOSED; /* closing, calls still inside: Go's ErrClosed */
   gort__pd_evict(c->pd);
   gort__conn_release(c);
   return 0;
+}
+
+int gort_conn_close(gort_conn *c) {
+  int rc = gort__conn_check(c, CONN_OPEN, "gort_conn_close");
+  return rc != 0 ? rc : gort__conn_close(c);
 }

@@ -8,6 +8,9 @@
  * between gort_syscall_enter and exit, so the P serves others meanwhile),
  * or empty for every local address.
  *
+ * Every entry checks its handle (gort__conn_check: NULL is GORT_EINVAL, a
+ * dead or wrong-kind handle dies) and that it runs on a goroutine.
+ *
  * Invariants: every socket is made non-blocking and close-on-exec at
  * birth. Locking: a listener is a conn (conn.h); accept holds its read_mu.
  */
@@ -22,11 +25,14 @@
 #include <unistd.h>
 
 #include "../os/os.h"
+#include "../sched/mp.h"
 #include "../time/when.h"
 #include "conn.h"
+#include "netfault.h"
 
-/* A listener is its socket's conn under another name: the same handle
- * rules, and nothing to free but the conn. */
+/* A listener is its socket's conn under another name (magic
+ * LISTENER_OPEN): the same handle rules, and nothing to free but the
+ * conn. */
 static struct gort_conn *lconn(gort_listener *l) {
   return (struct gort_conn *)(void *)l;
 }
@@ -118,8 +124,9 @@ static int format_addr(const struct sockaddr_storage *ss, char *buf,
   return 0;
 }
 
+/* c is checked by the caller. */
 static int sock_addr(struct gort_conn *c, bool peer, char *buf, size_t len) {
-  if (c == NULL || buf == NULL || len == 0)
+  if (buf == NULL || len == 0)
     return GORT_EINVAL;
   if (!gort__conn_acquire(c))
     return GORT_ECLOSED;
@@ -134,16 +141,19 @@ static int sock_addr(struct gort_conn *c, bool peer, char *buf, size_t len) {
 }
 
 int gort_conn_local_addr(gort_conn *c, char *buf, size_t len) {
-  return sock_addr(c, false, buf, len);
+  int rc = gort__conn_check(c, CONN_OPEN, "gort_conn_local_addr");
+  return rc != 0 ? rc : sock_addr(c, false, buf, len);
 }
 
 int gort_conn_remote_addr(gort_conn *c, char *buf, size_t len) {
-  return sock_addr(c, true, buf, len);
+  int rc = gort__conn_check(c, CONN_OPEN, "gort_conn_remote_addr");
+  return rc != 0 ? rc : sock_addr(c, true, buf, len);
 }
 
 int gort_conn_set_nodelay(gort_conn *c, bool on) {
-  if (c == NULL)
-    return GORT_EINVAL;
+  int rc0 = gort__conn_check(c, CONN_OPEN, "gort_conn_set_nodelay");
+  if (rc0 != 0)
+    return rc0;
   if (!gort__conn_acquire(c))
     return GORT_ECLOSED;
   int v = on;
@@ -162,6 +172,7 @@ static int new_socket(int family) {
 /* ---- listen and accept ---------------------------------------------------- */
 
 int gort_listen_tcp(const char *addr, gort_listener **out) {
+  gort__must_getg("gort_listen_tcp");
   if (out == NULL)
     return GORT_EINVAL;
   *out = NULL;
@@ -190,20 +201,22 @@ int gort_listen_tcp(const char *addr, gort_listener **out) {
   }
   freeaddrinfo(list);
   struct gort_conn *c;
-  rc = gort__conn_new(fd, true, &c);
+  rc = gort__conn_new(fd, true, LISTENER_OPEN, &c);
   if (rc == 0)
     *out = (gort_listener *)(void *)c;
   return rc;
 }
 
 int gort_listener_addr(gort_listener *l, char *buf, size_t len) {
-  return l == NULL ? GORT_EINVAL : sock_addr(lconn(l), false, buf, len);
+  int rc = gort__conn_check(lconn(l), LISTENER_OPEN, "gort_listener_addr");
+  return rc != 0 ? rc : sock_addr(lconn(l), false, buf, len);
 }
 
 int gort_listener_port(gort_listener *l) {
-  if (l == NULL)
-    return GORT_EINVAL;
   struct gort_conn *c = lconn(l);
+  int rc0 = gort__conn_check(c, LISTENER_OPEN, "gort_listener_port");
+  if (rc0 != 0)
+    return rc0;
   if (!gort__conn_acquire(c))
     return GORT_ECLOSED;
   struct sockaddr_storage ss;
@@ -217,18 +230,25 @@ int gort_listener_port(gort_listener *l) {
   return rc;
 }
 
+/* Go's FD.Accept (fd_unix.go): EINTR and ECONNABORTED try again, EAGAIN
+ * waits, any other error (EMFILE, ENFILE, ENOBUFS...) goes to the caller,
+ * the connection still queued and the listener usable: a server backs
+ * off and calls again, as net/http's Serve does. */
 int gort_accept(gort_listener *l, gort_conn **out) {
-  if (l == NULL || out == NULL)
+  struct gort_conn *c = lconn(l);
+  int rc0 = gort__conn_check(c, LISTENER_OPEN, "gort_accept");
+  if (rc0 != 0)
+    return rc0;
+  if (out == NULL)
     return GORT_EINVAL;
   *out = NULL;
-  struct gort_conn *c = lconn(l);
   if (!gort__conn_acquire(c))
     return GORT_ECLOSED;
   gort_mutex_lock(&c->read_mu);
   int rc = gort__pd_prepare(c->pd, 'r');
   int fd = -1;
   while (rc == 0) {
-    fd = accept4(c->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    fd = gort__sys_accept(c);
     if (fd >= 0)
       break;
     /* ECONNABORTED: the peer gave up before we took it: the next one. */
@@ -238,18 +258,23 @@ int gort_accept(gort_listener *l, gort_conn **out) {
   gort__conn_release(c);
   if (rc != 0)
     return rc;
-  rc = gort__conn_new(fd, true, out);
+  /* A failed registration closes fd and is this accept's error (Go's
+   * netFD.accept does the same). */
+  rc = gort__conn_new(fd, true, CONN_OPEN, out);
   if (rc == 0)
     gort_conn_set_nodelay(*out, true);
   return rc;
 }
 
 int gort_listener_set_deadline(gort_listener *l, int64_t when) {
-  return l == NULL ? GORT_EINVAL : gort_conn_set_read_deadline(lconn(l), when);
+  int rc = gort__conn_check(lconn(l), LISTENER_OPEN,
+                            "gort_listener_set_deadline");
+  return rc != 0 ? rc : gort__conn_set_deadline(lconn(l), when, 'r');
 }
 
 int gort_listener_close(gort_listener *l) {
-  return l == NULL ? GORT_EINVAL : gort_conn_close(lconn(l));
+  int rc = gort__conn_check(lconn(l), LISTENER_OPEN, "gort_listener_close");
+  return rc != 0 ? rc : gort__conn_close(lconn(l));
 }
 
 /* ---- dial ------------------------------------------------------------------ */
@@ -286,7 +311,7 @@ static int connect_one(const struct addrinfo *a, int64_t deadline,
     return rc;
   }
   struct gort_conn *c;
-  int err = gort__conn_new(fd, true, &c);
+  int err = gort__conn_new(fd, true, CONN_OPEN, &c);
   if (err != 0)
     return err;
   if (rc != 0) {
@@ -362,6 +387,7 @@ static int dial(const char *addr, int64_t deadline, struct dial_cancel *dc,
 }
 
 int gort_dial_tcp(const char *addr, int64_t timeout_ns, gort_conn **out) {
+  gort__must_getg("gort_dial_tcp");
   if (out == NULL || timeout_ns < 0)
     return GORT_EINVAL;
   *out = NULL;
@@ -372,6 +398,7 @@ int gort_dial_tcp(const char *addr, int64_t timeout_ns, gort_conn **out) {
 }
 
 int gort_dial_tcp_ctx(gort_ctx *ctx, const char *addr, gort_conn **out) {
+  gort__must_getg("gort_dial_tcp_ctx");
   if (out == NULL)
     return GORT_EINVAL;
   *out = NULL;

@@ -230,6 +230,11 @@ int gort__pd_wait(struct poll_desc *pd, int mode) {
   }
 }
 
+void gort__pd_rearm(struct poll_desc *pd, int mode) {
+  if (backend->rearm)
+    backend->rearm(pd, mode);
+}
+
 /* ---- closing --------------------------------------------------------------- */
 
 static void ready_list(struct g *list) {

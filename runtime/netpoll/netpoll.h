@@ -48,16 +48,23 @@ struct poll_desc {
   uint32_t armed;
 };
 
-/* A backend (epoll, poll, none). init returns false when it cannot work
- * here; wait returns the Gs it readied, linked by schedlink; delay_ns < 0
- * blocks until an event or wake_up, 0 does not block. arm is for
- * level-triggered backends: called before a G parks for mode. */
+/* A backend (epoll, poll, none). init returns false when this platform
+ * has no poller (wasm); a poller that exists but fails to start throws, as
+ * Go's netpollinit. open returns 0 or -errno (-EEXIST: fd is registered
+ * already, by another live poll_desc). wait returns the Gs it readied,
+ * linked by schedlink; delay_ns < 0 blocks until an event or wake_up, 0
+ * does not block; a failure other than EINTR throws ("runtime: netpoll
+ * failed", as Go). arm is for level-triggered backends: called before a G
+ * parks for mode. rearm (edge-triggered backends; NULL elsewhere) makes
+ * the backend report pd again if it is ready now: fault injection calls it
+ * when it fakes EAGAIN on a descriptor that may be ready (netfault.h). */
 struct netpoll_backend {
   const char *name;
   bool (*init)(void);
   int (*open)(struct poll_desc *pd); /* 0 or -errno */
   void (*close)(struct poll_desc *pd);
   void (*arm)(struct poll_desc *pd, int mode);
+  void (*rearm)(struct poll_desc *pd, int mode);
   struct g *(*wait)(int64_t delay_ns);
   void (*wake_up)(void);
 };
@@ -72,7 +79,7 @@ const struct netpoll_backend *gort__netpoll_default_backend(void);
  * a G it wakes is pushed on *list. */
 void gort__netpoll_ready(struct g **list, struct poll_desc *pd, int mode);
 
-/* ---- for the descriptor layer (fd.c) ------------------------------------ */
+/* ---- for the descriptor layer (conn.c, netfault.c) --------------------- */
 
 /* Starts the poller on first use; false if this platform has none. */
 bool gort__netpoll_start(void);
@@ -88,6 +95,8 @@ int gort__pd_prepare(struct poll_desc *pd, int mode);
 int gort__pd_wait(struct poll_desc *pd, int mode);
 /* Deadline for mode 'r', 'w' or 'r'+'w' (0: none, see gort.h). */
 void gort__pd_set_deadline(struct poll_desc *pd, int64_t when, int mode);
+/* Have the backend report pd again if it is ready for mode (see rearm). */
+void gort__pd_rearm(struct poll_desc *pd, int mode);
 
 /* ---- for the scheduler --------------------------------------------------- */
 

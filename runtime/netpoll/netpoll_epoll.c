@@ -8,6 +8,10 @@
  * bits; user-space addresses fit in 48): an event for a descriptor closed
  * and reused since is dropped.
  *
+ * Start-up failures throw with Go's messages; a failed registration is
+ * the caller's error; a failed wait throws. GORT_DEBUG's net faults are
+ * injected before each of these calls (netfault.h).
+ *
  * Invariants: epfd and wake_fd are set once by init, before any other
  * call. Locking: none of its own; the kernel serialises epoll_ctl and
  * epoll_wait, and wake_pending keeps the eventfd to one pending write.
@@ -19,6 +23,7 @@
 #include <unistd.h>
 
 #include "../debug/print.h"
+#include "netfault.h"
 #include "netpoll.h"
 
 static int epfd = -1, wake_fd = -1;
@@ -32,22 +37,53 @@ static uint64_t tag(struct poll_desc *pd) {
   return (uint64_t)(uintptr_t)pd | seq << TAG_SHIFT;
 }
 
-static bool epoll_init(void) {
-  epfd = epoll_create1(EPOLL_CLOEXEC);
-  if (epfd < 0)
-    return false;
-  wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (wake_fd < 0)
-    return false;
-  struct epoll_event ev = {.events = EPOLLIN, .data.u64 = WAKE_TOKEN};
-  return epoll_ctl(epfd, EPOLL_CTL_ADD, wake_fd, &ev) == 0;
+/* Start-up failures throw with Go's words (netpoll_epoll.go's
+ * netpollinit): the poller is the runtime's, not a call's. */
+static _Noreturn void init_failed(const char *call, int err,
+                                  const char *msg) {
+  gort__print_str("runtime: ");
+  gort__print_str(call);
+  gort__print_str(" failed with ");
+  gort__print_int(err);
+  gort__print_str("\n");
+  gort__throw(msg);
 }
 
+static bool epoll_init(void) {
+  epfd = gort__netfault_init(1) ? (errno = EMFILE, -1)
+                                : epoll_create1(EPOLL_CLOEXEC);
+  if (epfd < 0)
+    init_failed("epollcreate", errno, "runtime: netpollinit failed");
+  wake_fd = gort__netfault_init(2)
+                ? (errno = EMFILE, -1)
+                : eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd < 0)
+    init_failed("eventfd", errno, "runtime: eventfd failed");
+  struct epoll_event ev = {.events = EPOLLIN, .data.u64 = WAKE_TOKEN};
+  if (gort__netfault_init(3) ? (errno = ENOMEM, -1)
+                             : epoll_ctl(epfd, EPOLL_CTL_ADD, wake_fd, &ev))
+    init_failed("epollctl", errno, "runtime: epollctl failed");
+  return true;
+}
+
+enum { EVENTS = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET };
+
+/* A failed registration is the caller's error (Go's pollOpen returns
+ * errno and the descriptor is closed): ENOSPC past max_user_watches,
+ * ENOMEM, EPERM for a file epoll cannot watch, EEXIST if already there. */
 static int epoll_open(struct poll_desc *pd) {
-  struct epoll_event ev = {
-      .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
-      .data.u64 = tag(pd)};
+  if (gort__netfault(NF_OPEN))
+    return -ENOSPC;
+  struct epoll_event ev = {.events = EVENTS, .data.u64 = tag(pd)};
   return epoll_ctl(epfd, EPOLL_CTL_ADD, pd->fd, &ev) == 0 ? 0 : -errno;
+}
+
+/* EPOLL_CTL_MOD makes the kernel check the descriptor again and queue an
+ * event if it is ready: a new edge for what is already there. */
+static void epoll_rearm(struct poll_desc *pd, int mode) {
+  (void)mode;
+  struct epoll_event ev = {.events = EVENTS, .data.u64 = tag(pd)};
+  epoll_ctl(epfd, EPOLL_CTL_MOD, pd->fd, &ev);
 }
 
 static void epoll_close(struct poll_desc *pd) {
@@ -80,12 +116,23 @@ static struct g *epoll_wait_events(int64_t delay_ns) {
   struct epoll_event evs[EVENTS_PER_WAIT];
   int n;
   for (;;) {
-    n = epoll_wait(epfd, evs, EVENTS_PER_WAIT, delay_ms(delay_ns));
+    n = gort__netfault(NF_WAIT)
+            ? (errno = EBADF, -1)
+            : epoll_wait(epfd, evs, EVENTS_PER_WAIT, delay_ms(delay_ns));
     if (n >= 0)
       break;
     if (errno != EINTR) {
-      gort__print_str("runtime: epoll_wait failed\n");
-      gort__throw("runtime: netpoll failed");
+      /* Go's words (netpoll_epoll.go), the detail after the headline:
+       * die_begin lets one M through, so two failing at once do not mix
+       * their lines. */
+      int err = errno;
+      gort__die_begin("fatal error: ", "runtime: netpoll failed");
+      gort__print_str("runtime: epollwait on fd ");
+      gort__print_int(epfd);
+      gort__print_str(" failed with ");
+      gort__print_int(err);
+      gort__print_str("\n");
+      gort__die_end();
     }
     if (delay_ns > 0)
       return NULL; /* let the caller recompute its timeout */
@@ -124,6 +171,7 @@ const struct netpoll_backend gort__netpoll_epoll = {
     .open = epoll_open,
     .close = epoll_close,
     .arm = NULL,
+    .rearm = epoll_rearm,
     .wait = epoll_wait_events,
     .wake_up = epoll_wake_up,
 };

@@ -11,7 +11,13 @@
  * blocked poller takes a fresh copy. netpoll_break also writes it, and
  * then the wait returns.
  *
- * Invariants: table slot 0 is the wake pipe's read end; pd->slot is the
+ * Failures as in the epoll backend: start-up and wait throw, a failed
+ * registration (out of memory, or a descriptor already registered:
+ * -EEXIST) is the caller's error; GORT_DEBUG's net faults are injected
+ * before these calls (netfault.h).
+ *
+ * Invariants: table slot 0 is the wake pipe's read end; a descriptor is
+ * in the table at most once; pd->slot is the
  * desc's index in the table while registered; pd->armed has bit 1 for 'r'
  * and bit 2 for 'w'.
  *
@@ -28,6 +34,7 @@
 #include "../debug/print.h"
 #include "../os/os.h"
 #include "../time/when.h"
+#include "netfault.h"
 #include "netpoll.h"
 
 static struct {
@@ -67,10 +74,15 @@ static bool grow_locked(void) {
   return true;
 }
 
+/* Start-up failures throw, as Go's netpollinit does. */
 static bool poll_init(void) {
   int p[2];
-  if (pipe(p) != 0)
-    return false;
+  if (gort__netfault_init(1) ? (errno = EMFILE, -1) : pipe(p)) {
+    gort__print_str("runtime: pipe failed with ");
+    gort__print_int(errno);
+    gort__print_str("\n");
+    gort__throw("runtime: netpollinit failed");
+  }
   for (int i = 0; i < 2; i++) {
     fcntl(p[i], F_SETFL, fcntl(p[i], F_GETFL) | O_NONBLOCK);
     fcntl(p[i], F_SETFD, FD_CLOEXEC);
@@ -85,11 +97,24 @@ static bool poll_init(void) {
     table.n = 1;
   }
   gort__unlock(&table.lock);
-  return ok;
+  if (!ok)
+    gort__throw("runtime: netpollinit failed (out of memory)");
+  return true;
 }
 
 static int poll_open(struct poll_desc *pd) {
+  if (gort__netfault(NF_OPEN))
+    return GORT_ENOMEM; /* as a failed grow */
   gort__lock(&table.lock);
+  /* One entry per descriptor, as epoll's EEXIST: a second conn on a
+   * descriptor a live one owns is refused (the number cannot have been
+   * reused: it is closed only after its entry is gone). */
+  for (int32_t i = 1; i < table.n; i++) {
+    if (table.fds[i].fd == pd->fd) {
+      gort__unlock(&table.lock);
+      return -EEXIST;
+    }
+  }
   if (!grow_locked()) {
     gort__unlock(&table.lock);
     return GORT_ENOMEM;
@@ -148,10 +173,15 @@ static bool poll_once(int timeout_ms, bool consume_wake, struct g **list) {
     seqs[i] = pds[i] ? atomic_load(&pds[i]->fdseq) : 0;
   }
   gort__unlock(&table.lock);
-  int got = poll(fds, (nfds_t)n, timeout_ms);
+  int got = gort__netfault(NF_WAIT) ? (errno = EBADF, -1)
+                                     : poll(fds, (nfds_t)n, timeout_ms);
   if (got < 0 && errno != EINTR) {
-    gort__print_str("runtime: poll failed\n");
-    gort__throw("runtime: netpoll failed");
+    int err = errno; /* one M reports (see netpoll_epoll.c) */
+    gort__die_begin("fatal error: ", "runtime: netpoll failed");
+    gort__print_str("runtime: poll failed with ");
+    gort__print_int(err);
+    gort__print_str("\n");
+    gort__die_end();
   }
   bool woken = false;
   if (got > 0) {
@@ -229,6 +259,7 @@ const struct netpoll_backend gort__netpoll_poll = {
     .open = poll_open,
     .close = poll_close,
     .arm = poll_arm,
+    .rearm = NULL, /* level-triggered: arm sees what is there */
     .wait = poll_wait,
     .wake_up = poll_wake_up,
 };

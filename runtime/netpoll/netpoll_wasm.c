@@ -29,6 +29,7 @@ const struct netpoll_backend gort__netpoll_none = {
     .open = none_open,
     .close = none_close,
     .arm = NULL,
+    .rearm = NULL,
     .wait = none_wait,
     .wake_up = none_wake_up,
 };

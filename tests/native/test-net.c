@@ -1,18 +1,24 @@
 /*
  * test-net.c - the network poller and the TCP API: goroutines park on
  * descriptors (not threads), wake on readiness, deadlines and close;
- * TCP listen/accept/dial and echo; errors as codes. Each case runs under
+ * TCP listen/accept/dial and echo; errors as codes; misuse and bad input
+ * at the API edge (error codes, or death for dead and wrong handles and
+ * calls off a goroutine). Each case runs under
  * epoll and again under GORT_NETPOLL=poll (the *_poll entries of
  * test-list.h call the same body).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
 
+#include "../../runtime/netpoll/conn.h"
 #include "test.h"
 
 static gort_conn *conn_of(int fd) {
@@ -613,5 +619,248 @@ TEST_IMPL(crash_dump_io_wait) {
   gort_go(io_waiter, r);
   gort_sleep(20 * 1000 * 1000);
   gort_chan_close(NULL); /* panics: the dump lists the reader */
+  return 1;
+}
+
+/* ---- misuse and bad input (docs/API.md, "Misuse and bad input: network") ----
+ * What Go would answer with an error is an error code; what the runtime
+ * can tell is a dead or wrong handle dies with a clear message. */
+
+static int open_fd_count(void) {
+  int n = 0;
+  for (int fd = 0; fd < 1024; fd++)
+    if (fcntl(fd, F_GETFD) != -1)
+      n++;
+  return n;
+}
+
+static void bad_addresses(void) {
+  static const char *const bad[] = {
+      "", ":", "127.0.0.1", "127.0.0.1:", "127.0.0.1:-1", "127.0.0.1:65536",
+      "127.0.0.1:99999999999", "127.0.0.1:8o", "127.0.0.1: 80", "[::1]",
+      "[::1:80", "::1:80", "[::1]x:80",
+  };
+  gort_listener *l = (gort_listener *)&l;
+  gort_conn *c = (gort_conn *)&c;
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    CHECK_EQ(gort_listen_tcp(bad[i], &l), GORT_EINVAL);
+    CHECK(l == NULL);
+    CHECK_EQ(gort_dial_tcp(bad[i], 0, &c), GORT_EINVAL);
+    CHECK(c == NULL);
+    CHECK_EQ(gort_dial_tcp_ctx(NULL, bad[i], &c), GORT_EINVAL);
+  }
+  /* A host longer than any name (255 bytes). */
+  static char longhost[400];
+  memset(longhost, 'a', 300);
+  strcpy(longhost + 300, ":80");
+  CHECK_EQ(gort_listen_tcp(longhost, &l), GORT_EINVAL);
+  CHECK_EQ(gort_dial_tcp(longhost, 0, &c), GORT_EINVAL);
+}
+
+TEST_IMPL(net_bad_input) {
+  /* NULL handles: GORT_EINVAL from every call. */
+  char buf[64];
+  CHECK_EQ(gort_conn_read(NULL, buf, 1), GORT_EINVAL);
+  CHECK_EQ(gort_conn_write(NULL, buf, 1), GORT_EINVAL);
+  CHECK_EQ(gort_conn_set_deadline(NULL, 0), GORT_EINVAL);
+  CHECK_EQ(gort_conn_set_read_deadline(NULL, 0), GORT_EINVAL);
+  CHECK_EQ(gort_conn_set_write_deadline(NULL, 0), GORT_EINVAL);
+  CHECK_EQ(gort_conn_close_write(NULL), GORT_EINVAL);
+  CHECK_EQ(gort_conn_close(NULL), GORT_EINVAL);
+  CHECK_EQ(gort_conn_set_nodelay(NULL, true), GORT_EINVAL);
+  CHECK_EQ(gort_conn_local_addr(NULL, buf, sizeof buf), GORT_EINVAL);
+  CHECK_EQ(gort_conn_remote_addr(NULL, buf, sizeof buf), GORT_EINVAL);
+  gort_conn *c;
+  CHECK_EQ(gort_accept(NULL, &c), GORT_EINVAL);
+  CHECK_EQ(gort_listener_addr(NULL, buf, sizeof buf), GORT_EINVAL);
+  CHECK_EQ(gort_listener_port(NULL), GORT_EINVAL);
+  CHECK_EQ(gort_listener_set_deadline(NULL, 0), GORT_EINVAL);
+  CHECK_EQ(gort_listener_close(NULL), GORT_EINVAL);
+  /* NULL results, bad descriptors, bad durations. */
+  CHECK_EQ(gort_conn_from_fd(-1, &c), GORT_EINVAL);
+  CHECK_EQ(gort_listen_tcp("127.0.0.1:0", NULL), GORT_EINVAL);
+  CHECK_EQ(gort_dial_tcp("127.0.0.1:1", 0, NULL), GORT_EINVAL);
+  CHECK_EQ(gort_dial_tcp_ctx(NULL, "127.0.0.1:1", NULL), GORT_EINVAL);
+  CHECK_EQ(gort_dial_tcp(NULL, 0, &c), GORT_EINVAL);
+  CHECK_EQ(gort_dial_tcp_ctx(NULL, NULL, &c), GORT_EINVAL);
+  CHECK_EQ(gort_dial_tcp("127.0.0.1:1", -1, &c), GORT_EINVAL);
+  CHECK_EQ(gort_dial_tcp("127.0.0.1:1", INT64_MIN, &c), GORT_EINVAL);
+  bad_addresses();
+
+  int fds0 = open_fd_count();
+  int p[2];
+  CHECK_EQ(pipe(p), 0);
+  CHECK_EQ(gort_conn_from_fd(p[0], NULL), GORT_EINVAL);
+  CHECK(fcntl(p[0], F_GETFD) != -1); /* not taken: still the caller's */
+  gort_conn *r, *w;
+  CHECK_EQ(gort_conn_from_fd(p[0], &r), 0);
+  CHECK_EQ(gort_conn_from_fd(p[1], &w), 0);
+  /* A descriptor a live conn owns: refused, and left open. */
+  gort_conn *dup_c = (gort_conn *)&dup_c;
+  CHECK_EQ(gort_conn_from_fd(p[0], &dup_c), -EEXIST);
+  CHECK(dup_c == NULL);
+  CHECK(fcntl(p[0], F_GETFD) != -1);
+  /* A number that is not open: -EBADF, and nothing closed. */
+  int gone = dup(0);
+  CHECK(gone >= 0);
+  close(gone);
+  CHECK_EQ(gort_conn_from_fd(gone, &c), -EBADF);
+  /* A regular file: epoll cannot watch it (-EPERM, the file closed);
+   * poll(2) says it is always ready, and reads just work. */
+  char path[] = "/tmp/gort-net-bad-input-XXXXXX";
+  int f = mkstemp(path);
+  CHECK(f >= 0);
+  unlink(path);
+  CHECK_EQ(write(f, "file", 4), 4);
+  CHECK_EQ(lseek(f, 0, SEEK_SET), 0);
+  struct gort_netpoll_stats s;
+  gort_netpoll_stats(&s);
+  int rc = gort_conn_from_fd(f, &c);
+  if (strcmp(s.backend, "epoll") == 0) {
+    CHECK_EQ(rc, -EPERM);
+    CHECK(fcntl(f, F_GETFD) == -1);
+  } else {
+    CHECK_EQ(rc, 0);
+    CHECK_EQ(gort_conn_read(c, buf, sizeof buf), 4);
+    CHECK_EQ(gort_conn_close(c), 0);
+  }
+  /* Buffers and lengths. */
+  CHECK_EQ(gort_conn_read(r, NULL, 1), GORT_EINVAL);
+  CHECK_EQ(gort_conn_write(w, NULL, 1), GORT_EINVAL);
+  CHECK_EQ(gort_conn_read(r, buf, (size_t)-1), GORT_EINVAL);
+  CHECK_EQ(gort_conn_write(w, buf, (size_t)-1), GORT_EINVAL);
+  CHECK_EQ(gort_conn_read(r, buf, (size_t)PTRDIFF_MAX + 1), GORT_EINVAL);
+  CHECK_EQ(gort_conn_write(w, buf, (size_t)PTRDIFF_MAX + 1), GORT_EINVAL);
+  CHECK_EQ(gort_conn_read(r, NULL, 0), 0);  /* Go: Read of nothing */
+  CHECK_EQ(gort_conn_write(w, NULL, 0), 0);
+  CHECK_EQ(gort_conn_set_deadline(r, -1), GORT_EINVAL);
+  CHECK_EQ(gort_conn_set_read_deadline(r, INT64_MIN), GORT_EINVAL);
+  CHECK_EQ(gort_conn_set_write_deadline(w, -5), GORT_EINVAL);
+  CHECK_EQ(gort_conn_local_addr(r, NULL, 16), GORT_EINVAL);
+  CHECK_EQ(gort_conn_local_addr(r, buf, 0), GORT_EINVAL);
+  CHECK_EQ(gort_conn_local_addr(r, buf, sizeof buf), -ENOTSOCK); /* a pipe */
+  CHECK_EQ(gort_conn_set_nodelay(r, true), -ENOTSOCK);
+  /* The pipe still works after all that. */
+  CHECK_EQ(gort_conn_write(w, "ok", 2), 2);
+  CHECK_EQ(gort_conn_read(r, buf, sizeof buf), 2);
+  /* A large read is capped (Go's maxRW), a large write is whole. */
+  CHECK_EQ(gort_conn_write(w, "z", 1), 1);
+  static char big[1 << 16];
+  CHECK_EQ(gort_conn_read(r, big, sizeof big), 1);
+
+  /* A buffer too small for the address. */
+  gort_listener *l;
+  CHECK_EQ(gort_listen_tcp("127.0.0.1:0", &l), 0);
+  CHECK_EQ(gort_listener_addr(l, buf, 4), GORT_EINVAL);
+  CHECK_EQ(gort_accept(l, NULL), GORT_EINVAL);
+  CHECK_EQ(gort_listener_set_deadline(l, -1), GORT_EINVAL);
+  CHECK_EQ(gort_listener_close(l), 0);
+
+  /* Close: a second close while a call is still inside is Go's
+   * ErrClosed (the conn lives until that call leaves). */
+  CHECK_EQ(gort_conn_close(w), 0);
+  CHECK_EQ(gort_conn_close(r), 0);
+  CHECK_EQ(open_fd_count(), fds0);
+  return 0;
+}
+
+TEST_IMPL(net_bad_input_poll) { return test_net_bad_input(); }
+
+/* A second close or a call after close while another call is still
+ * inside (holding a reference: taken here through the internal
+ * gort__conn_acquire, as every call does, so that nothing can end it
+ * early): GORT_ECLOSED, as Go's ErrClosed. When that call leaves, the
+ * conn is retired and its descriptor closed. */
+TEST_IMPL(net_close_twice_while_inside) {
+  int p[2];
+  CHECK_EQ(pipe(p), 0);
+  gort_conn *r;
+  CHECK_EQ(gort_conn_from_fd(p[0], &r), 0);
+  CHECK(gort__conn_acquire(r)); /* "a call in progress" */
+  CHECK_EQ(gort_conn_close(r), 0);
+  CHECK_EQ(gort_conn_close(r), GORT_ECLOSED);
+  char b;
+  CHECK_EQ(gort_conn_read(r, &b, 1), GORT_ECLOSED);
+  CHECK_EQ(gort_conn_write(r, &b, 1), GORT_ECLOSED);
+  CHECK_EQ(gort_conn_set_deadline(r, 0), GORT_ECLOSED);
+  CHECK_EQ(gort_conn_close_write(r), GORT_ECLOSED);
+  CHECK(fcntl(p[0], F_GETFD) != -1); /* still open under the call */
+  CHECK(!gort__conn_acquire(r));     /* no new call gets in */
+  gort__conn_release(r);             /* the call leaves */
+  CHECK(fcntl(p[0], F_GETFD) == -1); /* closed with the last reference */
+  CHECK_EQ(atomic_load(&r->magic), CONN_DEAD);
+  close(p[1]);
+  return 0;
+}
+
+/* Once close has finished and no call holds the conn, the handle is dead:
+ * any use dies (the runtime keeps the memory, CONN_QUARANTINE closes). */
+TEST_IMPL(crash_net_double_close) {
+  gort_conn *r, *w;
+  make_pipe(&r, &w);
+  CHECK_EQ(gort_conn_close(r), 0);
+  gort_conn_close(r);
+  return 1;
+}
+
+TEST_IMPL(crash_net_read_after_close) {
+  gort_conn *r, *w;
+  make_pipe(&r, &w);
+  CHECK_EQ(gort_conn_close(r), 0);
+  /* Other conns come and go meanwhile; the dead one is not reused. */
+  for (int i = 0; i < 20; i++) {
+    gort_conn *a, *b;
+    make_pipe(&a, &b);
+    gort_conn_close(a);
+    gort_conn_close(b);
+  }
+  char b;
+  gort_conn_read(r, &b, 1);
+  return 1;
+}
+
+TEST_IMPL(crash_net_listener_double_close) {
+  gort_listener *l;
+  CHECK_EQ(gort_listen_tcp("127.0.0.1:0", &l), 0);
+  CHECK_EQ(gort_listener_close(l), 0);
+  gort_listener_close(l);
+  return 1;
+}
+
+TEST_IMPL(crash_net_conn_as_listener) {
+  gort_conn *r, *w, *c;
+  make_pipe(&r, &w);
+  gort_accept((gort_listener *)(void *)r, &c);
+  return 1;
+}
+
+TEST_IMPL(crash_net_listener_as_conn) {
+  gort_listener *l;
+  CHECK_EQ(gort_listen_tcp("127.0.0.1:0", &l), 0);
+  char b;
+  gort_conn_read((gort_conn *)(void *)l, &b, 1);
+  return 1;
+}
+
+/* A thread the runtime did not start calls into the network API. */
+static void *foreign_thread(void *p) {
+  gort_conn_write(p, "x", 1);
+  return NULL;
+}
+
+TEST_IMPL(crash_net_outside_goroutine) {
+  gort_conn *r, *w;
+  make_pipe(&r, &w);
+  pthread_t t;
+  CHECK_EQ(pthread_create(&t, NULL, foreign_thread, w), 0);
+  pthread_join(t, NULL);
+  return 1;
+}
+
+/* Memory that never held a handle (readable, so the check can look). */
+TEST_IMPL(crash_net_not_a_handle) {
+  static uint64_t junk[32];
+  char b;
+  gort_conn_read((gort_conn *)(void *)junk, &b, 1);
   return 1;
 }
