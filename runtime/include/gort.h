@@ -72,7 +72,11 @@ typedef void (*gort_func)(void *arg);
  *                    it: failthreadcreate=N (thread creation),
  *                    failstackalloc=N (goroutine-stack reservations, 16
  *                    stacks each), failarenaalloc=N (heap arenas). See
- *                    docs/API.md, "When the OS says no".
+ *                    docs/API.md, "When the OS says no". In the
+ *                    netpoller, 1 call in N of a kind fails (seeded by
+ *                    netfaultseed=S): neteagain, neteintr, netshortwrite,
+ *                    netemfile, netopenfail, netwaitfail, and
+ *                    netinitfail=K (docs/API.md, network fault injection).
  *   GORT_NETPOLL     poll: the poll(2) backend instead of epoll.
  */
 GORT_API _Noreturn void gort_main(int (*main_fn)(int argc, char **argv),
