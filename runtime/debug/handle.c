@@ -22,35 +22,28 @@ const struct handle_kind gort__hk_weighted = {GORT_HANDLE_WEIGHTED_LIVE,
 const struct handle_kind gort__hk_singleflight = {GORT_HANDLE_SINGLEFLIGHT_LIVE,
                                                   "singleflight group"};
 
-/* Append src to the message in buf (no allocation: fatal paths). */
-static void cat(char *buf, size_t size, size_t *len, const char *src) {
-  while (*src && *len + 1 < size)
-    buf[(*len)++] = *src++;
-  buf[*len] = 0;
-}
-
 _Noreturn void gort__handle_bad(const struct handle_kind *k, uint32_t seen,
                                 const char *call, int freeing) {
   char buf[192];
   size_t n = 0;
   buf[0] = 0;
-  cat(buf, sizeof buf, &n, "gort: ");
+  gort__msg_cat(buf, sizeof buf, &n, "gort: ");
   if (seen == ~k->live && freeing) {
-    cat(buf, sizeof buf, &n, k->name);
-    cat(buf, sizeof buf, &n, " freed twice");
+    gort__msg_cat(buf, sizeof buf, &n, k->name);
+    gort__msg_cat(buf, sizeof buf, &n, " freed twice");
   } else if (seen == ~k->live) {
-    cat(buf, sizeof buf, &n, "use of freed ");
-    cat(buf, sizeof buf, &n, k->name);
+    gort__msg_cat(buf, sizeof buf, &n, "use of freed ");
+    gort__msg_cat(buf, sizeof buf, &n, k->name);
   } else {
-    cat(buf, sizeof buf, &n, "invalid ");
-    cat(buf, sizeof buf, &n, k->name);
-    cat(buf, sizeof buf, &n, " handle (not a ");
-    cat(buf, sizeof buf, &n, k->name);
-    cat(buf, sizeof buf, &n, ", or freed long ago)");
+    gort__msg_cat(buf, sizeof buf, &n, "invalid ");
+    gort__msg_cat(buf, sizeof buf, &n, k->name);
+    gort__msg_cat(buf, sizeof buf, &n, " handle (not a ");
+    gort__msg_cat(buf, sizeof buf, &n, k->name);
+    gort__msg_cat(buf, sizeof buf, &n, ", or freed long ago)");
   }
-  cat(buf, sizeof buf, &n, " [");
-  cat(buf, sizeof buf, &n, call);
-  cat(buf, sizeof buf, &n, "]");
+  gort__msg_cat(buf, sizeof buf, &n, " [");
+  gort__msg_cat(buf, sizeof buf, &n, call);
+  gort__msg_cat(buf, sizeof buf, &n, "]");
   gort__die_begin("fatal error: ", buf);
   gort__die_end();
 }

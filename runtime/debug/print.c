@@ -77,3 +77,9 @@ static _Noreturn void die(const char *prefix, const char *msg) {
 _Noreturn void gort__throw(const char *msg) { die("fatal error: ", msg); }
 _Noreturn void gort__fatal(const char *msg) { die("fatal error: ", msg); }
 _Noreturn void gort__panic(const char *msg) { die("panic: ", msg); }
+
+void gort__msg_cat(char *buf, size_t size, size_t *len, const char *src) {
+  while (*src && *len + 1 < size)
+    buf[(*len)++] = *src++;
+  buf[*len] = 0;
+}

@@ -18,6 +18,7 @@
 #ifndef GORT_DEBUG_PRINT_H
 #define GORT_DEBUG_PRINT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 void gort__print_str(const char *s);
@@ -28,6 +29,9 @@ void gort__print_hex(uint64_t v);
 /* The two halves of every fatal path, for callers that print details
  * between the headline and the goroutine dump. */
 void gort__die_begin(const char *prefix, const char *msg);
+/* Append src to the message in buf (size bytes, *len used so far; always
+ * terminated, cut when full). No allocation: for building fatal messages. */
+void gort__msg_cat(char *buf, size_t size, size_t *len, const char *src);
 _Noreturn void gort__die_end(void);
 
 _Noreturn void gort__throw(const char *msg);

@@ -77,13 +77,6 @@ static void conn_retire(struct gort_conn *c) {
   gort__unlock(&dead.lock);
 }
 
-/* Append src to buf (fatal path: no allocation). */
-static void cat(char *buf, size_t size, size_t *len, const char *src) {
-  while (*src && *len + 1 < size)
-    buf[(*len)++] = *src++;
-  buf[*len] = 0;
-}
-
 /* "fatal error: gort: <what went wrong> [<call>]", the shape of the
  * runtime's other handle checks. */
 static _Noreturn void bad_handle(uint32_t kind, uint32_t seen,
@@ -92,27 +85,27 @@ static _Noreturn void bad_handle(uint32_t kind, uint32_t seen,
   char buf[192];
   size_t n = 0;
   buf[0] = 0;
-  cat(buf, sizeof buf, &n, "gort: ");
+  gort__msg_cat(buf, sizeof buf, &n, "gort: ");
   if (seen == CONN_DEAD && closing) {
-    cat(buf, sizeof buf, &n, name);
-    cat(buf, sizeof buf, &n, " closed twice");
+    gort__msg_cat(buf, sizeof buf, &n, name);
+    gort__msg_cat(buf, sizeof buf, &n, " closed twice");
   } else if (seen == CONN_DEAD) {
-    cat(buf, sizeof buf, &n, "use of closed ");
-    cat(buf, sizeof buf, &n, name);
-    cat(buf, sizeof buf, &n, " handle (after close returned)");
+    gort__msg_cat(buf, sizeof buf, &n, "use of closed ");
+    gort__msg_cat(buf, sizeof buf, &n, name);
+    gort__msg_cat(buf, sizeof buf, &n, " handle (after close returned)");
   } else if (seen == CONN_OPEN || seen == LISTENER_OPEN) {
-    cat(buf, sizeof buf, &n, "invalid ");
-    cat(buf, sizeof buf, &n, name);
-    cat(buf, sizeof buf, &n, seen == CONN_OPEN ? " handle (a connection)"
+    gort__msg_cat(buf, sizeof buf, &n, "invalid ");
+    gort__msg_cat(buf, sizeof buf, &n, name);
+    gort__msg_cat(buf, sizeof buf, &n, seen == CONN_OPEN ? " handle (a connection)"
                                               : " handle (a listener)");
   } else {
-    cat(buf, sizeof buf, &n, "invalid ");
-    cat(buf, sizeof buf, &n, name);
-    cat(buf, sizeof buf, &n, " handle (never opened, or closed long ago)");
+    gort__msg_cat(buf, sizeof buf, &n, "invalid ");
+    gort__msg_cat(buf, sizeof buf, &n, name);
+    gort__msg_cat(buf, sizeof buf, &n, " handle (never opened, or closed long ago)");
   }
-  cat(buf, sizeof buf, &n, " [");
-  cat(buf, sizeof buf, &n, what);
-  cat(buf, sizeof buf, &n, "]");
+  gort__msg_cat(buf, sizeof buf, &n, " [");
+  gort__msg_cat(buf, sizeof buf, &n, what);
+  gort__msg_cat(buf, sizeof buf, &n, "]");
   gort__die_begin("fatal error: ", buf);
   gort__die_end();
 }
