@@ -358,6 +358,7 @@ struct check {
   int32_t drain[MAXC][MAXG * MAXOPS + 4];
   /* Visited states that led nowhere (a state fully decides what follows). */
   uint64_t *seen;
+  uint32_t *seen_gen, gen;
   size_t nseen_cap, nseen;
   long nodes;
 };
@@ -370,18 +371,20 @@ static uint64_t hash_state(const struct mstate *s) {
   return h | 1;
 }
 
+/* Open addressing, cleared by bumping gen rather than by memset. */
 static bool seen_insert(struct check *ck, uint64_t h) {
   size_t mask = ck->nseen_cap - 1;
   for (size_t i = h & mask;; i = (i + 1) & mask) {
-    if (ck->seen[i] == h)
-      return false;
-    if (ck->seen[i] == 0) {
-      if (ck->nseen * 2 >= ck->nseen_cap)
+    if (ck->seen_gen[i] != ck->gen) {
+      if (ck->nseen * 4 >= ck->nseen_cap * 3)
         return true; /* full: stop remembering, still correct */
+      ck->seen_gen[i] = ck->gen;
       ck->seen[i] = h;
       ck->nseen++;
       return true;
     }
+    if (ck->seen[i] == h)
+      return false;
   }
 }
 
@@ -653,7 +656,7 @@ static bool arrive(struct check *ck, const struct mstate *s0, int g) {
 }
 
 static bool search(struct check *ck, const struct mstate *s) {
-  if (++ck->nodes > 2000000) {
+  if (++ck->nodes > 50000000) {
     fprintf(stderr, "fuzz_chan_select: model search too large\n");
     abort();
   }
@@ -671,6 +674,16 @@ static bool search(struct check *ck, const struct mstate *s) {
   }
   if (!seen_insert(ck, hash_state(s)))
     return false;
+  /* A yield changes nothing and is always possible: it commutes with
+   * every other step, so taking it first loses no interleaving. */
+  for (int g = 0; g < p->ng; g++)
+    if (!s->parked[g] && s->pc[g] < p->nops[g] &&
+        ck->p->ops[g][s->pc[g]].kind == OP_YIELD &&
+        ck->obs[g][s->pc[g]].state == R_DONE) {
+      struct mstate t = *s;
+      t.pc[g]++;
+      return search(ck, &t);
+    }
   for (int g = 0; g < p->ng; g++) {
     if (s->parked[g] || s->pc[g] >= p->nops[g])
       continue;
@@ -721,7 +734,10 @@ static void dump(const struct prog *p, const struct check *ck,
 
 /* ---- one input ------------------------------------------------------------ */
 
-static uint64_t seen_table[1 << 16];
+enum { SEEN_BITS = 20 };
+static uint64_t seen_table[1 << SEEN_BITS];
+static uint32_t seen_gens[1 << SEEN_BITS];
+static uint32_t seen_gen;
 static struct res obs_copy[MAXG][MAXOPS];
 static struct check ck;
 
@@ -781,6 +797,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (ck.ndrain[c] < MAXG * MAXOPS + 4)
           ck.drain[c][ck.ndrain[c]++] = get_val(buf, p.esize[c]);
       }
+  ck.p = &p;
+  ck.obs = (const struct res(*)[MAXOPS])obs_copy;
+  ck.seen = seen_table;
+  ck.seen_gen = seen_gens;
+  ck.gen = ++seen_gen;
+  ck.nseen_cap = sizeof seen_table / sizeof seen_table[0];
+  struct mstate s0;
+  memset(&s0, 0, sizeof s0);
+  if (!search(&ck, &s0)) {
+    dump(&p, &ck, "no interleaving of Go's channel semantics explains this run");
+    abort();
+  }
   if (is_stuck) {
     for (int c = 0; c < p.nc; c++)
       if (!run.closed[c])
@@ -788,7 +816,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   for (long spins = 0; atomic_load(&run.nfinished) < p.ng; spins++) {
     if (gort_nanotime() - start > 20 * 1000000000ll) {
-      fprintf(stderr, "fuzz_chan_select: released workers do not leave\n");
+      fprintf(stderr, "fuzz_chan_select: workers parked on channels were not released by "
+                      "draining and closing the channels (a receive or a close "
+                      "does not wake its waiters)\n");
       abort();
     }
     if (spins < 200)
@@ -797,17 +827,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       gort_sleep(20000);
   }
 
-  ck.p = &p;
-  ck.obs = (const struct res(*)[MAXOPS])obs_copy;
-  memset(seen_table, 0, sizeof seen_table);
-  ck.seen = seen_table;
-  ck.nseen_cap = sizeof seen_table / sizeof seen_table[0];
-  struct mstate s0;
-  memset(&s0, 0, sizeof s0);
-  if (!search(&ck, &s0)) {
-    dump(&p, &ck, "no interleaving of Go's channel semantics explains this run");
-    abort();
-  }
   for (int c = 0; c < p.nc; c++) {
     if (gort_chan_len(run.ch[c]) != 0)
       abort();
