@@ -26,7 +26,7 @@ const FUZZERS = [
   ['chan_select', 30, []],
   ['timers', 25, []],
   ['cli', 10, ['-close_fd_mask=1']],
-  ['env', 15, []],
+  ['env', 15, [`-dict=${path.join(REPO, 'tests/fuzz/env.dict')}`]],
 ];
 
 function haveClang() {
