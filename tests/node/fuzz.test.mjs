@@ -25,7 +25,7 @@ const LONG = Number(process.env.GORT_FUZZ_SECONDS) || 0;
 const FUZZERS = [
   ['chan_select', 30, []],
   ['timers', 25, []],
-  ['cli', 10, ['-close_fd_mask=1']],
+  ['cli', 10, ['-close_fd_mask=3']],
   ['env', 15, [`-dict=${path.join(REPO, 'tests/fuzz/env.dict')}`]],
 ];
 
