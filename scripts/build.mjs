@@ -60,6 +60,12 @@ try {
       '-DGORT_CONTEXT=ucontext']);
     cmakeBuild('build-arm64', ['cmake', '-S', '.', '-B', 'build-arm64', '-DGORT_WERROR=ON',
       '-DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake']);
+    // The libFuzzer harnesses (tests/fuzz): clang only; without it
+    // tests/node/fuzz.test.mjs skips.
+    if (spawnSync('clang', ['--version'], { stdio: 'ignore' }).status === 0) {
+      cmakeBuild('build-fuzz', ['cmake', '-S', '.', '-B', 'build-fuzz', '-DGORT_WERROR=ON',
+        '-DGORT_FUZZ=ON', '-DGORT_SANITIZE=address,undefined'], { ...process.env, CC: 'clang' });
+    }
   }
   if (!nativeOnly) {
     const env = emccEnv();
