@@ -48,7 +48,7 @@ function cmakeBuild(dir, configure, env) {
 }
 
 try {
-  await ensure({ wasm: !nativeOnly, browser: forTests && !nativeOnly, arm64: forTests });
+  await ensure({ wasm: !nativeOnly, browser: forTests && !nativeOnly, arm64: forTests, fuzz: forTests });
 
   cmakeBuild('build', ['cmake', '-S', '.', '-B', 'build', '-DGORT_WERROR=ON']);
   if (forTests) {

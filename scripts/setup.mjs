@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // scripts/setup.mjs — checks (and, as root, installs) what gort's builds, tests, demo and benchmarks need.
 //
-// Usage:  node scripts/setup.mjs [--wasm] [--browser] [--bench] [--arm64] [--check] [--quiet]
+// Usage:  node scripts/setup.mjs [--wasm] [--browser] [--bench] [--arm64] [--fuzz] [--check] [--quiet]
 //   always:     cmake, gcc/g++/make (build-essential)
 //   --wasm:     emscripten + binaryen (emcc --version must work with NODE_PATH=/usr/share/nodejs)
 //   --browser:  chromium (/usr/bin/chromium) + npm playwright-core in the repo's node_modules
 //   --bench:    golang-go, libgc-dev, libmimalloc-dev, hyperfine
 //   --arm64:    gcc-aarch64-linux-gnu, qemu-user (the emulated arm64 tests)
+//   --fuzz:     clang and libclang-rt-dev (libFuzzer, tests/fuzz)
 //   --check:    only check; install nothing (exit 1 if something is missing)
 // API:    import { ensure, check } from './setup.mjs';
 //         await ensure({ wasm: true, browser: true });  // throws SetupError when it can't
@@ -126,7 +127,17 @@ export const REQUIREMENTS = [
   { name: 'hyperfine', group: 'bench', apt: 'hyperfine', ok: () => onPath('hyperfine') },
   { name: 'aarch64 cross gcc', group: 'arm64', apt: 'gcc-aarch64-linux-gnu', ok: () => onPath('aarch64-linux-gnu-gcc') },
   { name: 'qemu-aarch64 (qemu-user)', group: 'arm64', apt: 'qemu-user', ok: () => onPath('qemu-aarch64') },
+  { name: 'clang', group: 'fuzz', apt: 'clang', ok: () => onPath('clang') },
+  { name: 'libFuzzer (libclang-rt-dev)', group: 'fuzz', apt: 'libclang-rt-dev', ok: haveLibFuzzer },
 ];
+
+// libFuzzer's runtime, which clang links for -fsanitize=fuzzer (clang
+// prints the bare name when it has no such file).
+function haveLibFuzzer() {
+  const r = spawnSync('clang', ['-print-file-name=libclang_rt.fuzzer-x86_64.a'], { encoding: 'utf8' });
+  const file = r.status === 0 ? r.stdout.trim() : '';
+  return file.startsWith('/') && exists(file);
+}
 
 // GORT_SETUP_PRETEND_MISSING (see the head of the file): Debian packages
 // that count as missing until an install in this process has run.
@@ -135,8 +146,9 @@ const pretendMissing = new Set((process.env.GORT_SETUP_PRETEND_MISSING || '')
 
 const present = (r) => !(r.apt && pretendMissing.has(r.apt)) && r.ok();
 
-function selected({ wasm = false, browser = false, bench = false, arm64 = false } = {}) {
+function selected({ wasm = false, browser = false, bench = false, arm64 = false, fuzz = false } = {}) {
   const groups = new Set(['base']);
+  if (fuzz) groups.add('fuzz');
   if (wasm) groups.add('wasm');
   if (browser) groups.add('browser');
   if (bench) groups.add('bench');
@@ -213,9 +225,9 @@ function describe(missing) {
 
 // Makes sure what the chosen groups need is present, installing it when
 // allowed. Resolves {installed: [names]}; throws SetupError otherwise.
-export async function ensure({ wasm = false, browser = false, bench = false, arm64 = false, install = true, quiet = false, log } = {}) {
+export async function ensure({ wasm = false, browser = false, bench = false, arm64 = false, fuzz = false, install = true, quiet = false, log } = {}) {
   const say = log || ((m) => { if (!quiet) console.error(m); });
-  const opts = { wasm, browser, bench, arm64 };
+  const opts = { wasm, browser, bench, arm64, fuzz };
   const missing = check(opts);
   if (missing.length === 0) return { installed: [] };
 
@@ -245,13 +257,14 @@ export async function ensure({ wasm = false, browser = false, bench = false, arm
 }
 
 function parseArgs(argv) {
-  const o = { wasm: false, browser: false, bench: false, arm64: false, install: true, quiet: false };
+  const o = { wasm: false, browser: false, bench: false, arm64: false, fuzz: false, install: true, quiet: false };
   for (const a of argv) {
     if (a === '--wasm') o.wasm = true;
     else if (a === '--browser') o.browser = true;
     else if (a === '--bench') o.bench = true;
     else if (a === '--arm64') o.arm64 = true;
-    else if (a === '--all') o.wasm = o.browser = o.bench = true;
+    else if (a === '--fuzz') o.fuzz = true;
+    else if (a === '--all') o.wasm = o.browser = o.bench = o.arm64 = o.fuzz = true;
     else if (a === '--check') o.install = false;
     else if (a === '--quiet' || a === '-q') o.quiet = true;
     else if (a === '-h' || a === '--help') o.help = true;
@@ -265,12 +278,12 @@ async function main() {
   try {
     o = parseArgs(process.argv.slice(2));
     if (o.help) {
-      console.log('usage: node scripts/setup.mjs [--wasm] [--browser] [--bench] [--all] [--check] [--quiet]');
+      console.log('usage: node scripts/setup.mjs [--wasm] [--browser] [--bench] [--arm64] [--fuzz] [--all] [--check] [--quiet]');
       return;
     }
     const { installed } = await ensure(o);
     if (!o.quiet) {
-      const groups = ['base', o.wasm && 'wasm', o.browser && 'browser', o.bench && 'bench'].filter(Boolean).join(', ');
+      const groups = ['base', o.wasm && 'wasm', o.browser && 'browser', o.bench && 'bench', o.arm64 && 'arm64', o.fuzz && 'fuzz'].filter(Boolean).join(', ');
       console.error(installed.length ? `setup: installed ${installed.join(', ')}` : `setup: ok (${groups})`);
     }
   } catch (e) {
