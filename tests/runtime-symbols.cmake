@@ -18,21 +18,21 @@ if(NOT rc1 EQUAL 0 OR NOT rc2 EQUAL 0 OR NOT rc3 EQUAL 0)
   message(FATAL_ERROR "nm failed on ${LIB} or ${EXE}")
 endif()
 
-# Names libgort defines itself (calls between its objects).
-string(REGEX MATCHALL "[0-9a-fA-F]+ [A-Za-z] [A-Za-z0-9_.$]+" deflines "${libdef}")
-set(own "")
-foreach(l IN LISTS deflines)
-  string(REGEX REPLACE "^[0-9a-fA-F]+ [A-Za-z] " "" name "${l}")
-  list(APPEND own "${name}")
-endforeach()
+# The names of nm's lines "ADDRESS TYPE NAME" whose TYPE matches types.
+function(nm_names out text types)
+  string(REGEX MATCHALL "[0-9a-fA-F]+ ${types} [A-Za-z0-9_.$]+" lines "${text}")
+  set(names "")
+  foreach(l IN LISTS lines)
+    string(REGEX REPLACE "^[0-9a-fA-F]+ ${types} " "" name "${l}")
+    list(APPEND names "${name}")
+  endforeach()
+  set(${out} "${names}" PARENT_SCOPE)
+endfunction()
 
-# Names defined as code in the executable (T, t, W, i: text, weak, ifunc).
-string(REGEX MATCHALL "[0-9a-fA-F]+ [TtWi] [A-Za-z0-9_.$]+" exelines "${exe}")
-set(execode "")
-foreach(l IN LISTS exelines)
-  string(REGEX REPLACE "^[0-9a-fA-F]+ [TtWi] " "" name "${l}")
-  list(APPEND execode "${name}")
-endforeach()
+# Names libgort defines itself (calls between its objects), and names
+# defined as code in the executable (T, t, W, i: text, weak, ifunc).
+nm_names(own "${libdef}" "[A-Za-z]")
+nm_names(execode "${exe}" "[TtWi]")
 
 string(REGEX MATCHALL "U [A-Za-z0-9_.$]+" ulines "${undef}")
 set(bad "")

@@ -54,15 +54,23 @@ _Noreturn void gort__handle_bad(const struct handle_kind *k, uint32_t seen,
                                 const char *call, int freeing);
 _Noreturn void gort__panic_nil(const char *call, const char *what);
 
-/* Die unless h's magic says it is a live handle of kind k. */
-static inline void gort__handle_check(const _Atomic uint32_t *magic,
-                                      const struct handle_kind *k,
-                                      const char *call) {
+/* Die unless magic says it is a live handle of kind k; freeing picks the
+ * message for a freed one ("freed twice" rather than "use of freed"). */
+static inline void gort__handle_expect(const _Atomic uint32_t *magic,
+                                       const struct handle_kind *k,
+                                       const char *call, int freeing) {
   /* Relaxed: the handle was published to this goroutine by whatever gave
    * it the pointer; this only reads the word back. */
   uint32_t v = atomic_load_explicit(magic, memory_order_relaxed);
   if (__builtin_expect(v != k->live, 0))
-    gort__handle_bad(k, v, call, 0);
+    gort__handle_bad(k, v, call, freeing);
+}
+
+/* Die unless h's magic says it is a live handle of kind k. */
+static inline void gort__handle_check(const _Atomic uint32_t *magic,
+                                      const struct handle_kind *k,
+                                      const char *call) {
+  gort__handle_expect(magic, k, call, 0);
 }
 
 /* The check of a free that does more before gort__handle_kill (so its
@@ -70,9 +78,7 @@ static inline void gort__handle_check(const _Atomic uint32_t *magic,
 static inline void gort__handle_check_free(const _Atomic uint32_t *magic,
                                            const struct handle_kind *k,
                                            const char *call) {
-  uint32_t v = atomic_load_explicit(magic, memory_order_relaxed);
-  if (__builtin_expect(v != k->live, 0))
-    gort__handle_bad(k, v, call, 1);
+  gort__handle_expect(magic, k, call, 1);
 }
 
 /* Mark h freed; die if it was not live (freed twice, or not a handle). */
