@@ -618,6 +618,71 @@ struct gort_netpoll_stats {
 };
 GORT_API int gort_netpoll_stats(struct gort_netpoll_stats *out);
 
+/* ---- Memory: the garbage-collected heap --------------------------------
+ *
+ * Go's heap for C (docs/API.md, "Memory"). Objects are zeroed, 16-byte
+ * aligned from 16 bytes up, and live as long as something the collector
+ * scans points at them (anywhere inside them): the stacks of goroutines,
+ * the program's globals, other live GC objects that may hold pointers,
+ * registered root ranges, and what the runtime holds for the program
+ * (channel buffers, timer and goroutine arguments, context values...).
+ * Memory from malloc is NOT scanned: a GC pointer kept only there must be
+ * covered by gort_gc_add_root. Every call here must run in a goroutine.
+ *
+ * Out of memory is Go's "fatal error: out of memory"; a size that
+ * overflows is Go's "panic: runtime error: makeslice: len out of range".
+ */
+
+/* alloc: size bytes that may hold pointers, scanned conservatively (every
+ * aligned word that points into the heap keeps its target). */
+GORT_API void *gort_alloc(size_t size);
+/* alloc_noscan: size bytes that never hold GC pointers; never scanned. */
+GORT_API void *gort_alloc_noscan(size_t size);
+
+/* A pointer map: the layout of one element, scanned precisely (only the
+ * words the mask names are pointers; an integer that happens to look like
+ * an address keeps nothing alive). The type must outlive its objects
+ * (a static const is the usual choice). Go's runtime._type with its
+ * ptrdata bitmap. */
+typedef struct gort_type {
+  size_t size;             /* bytes of one element: a non-zero multiple of
+                              sizeof(void *) */
+  const uint8_t *ptrmask;  /* bit i (byte i / 8, bit i % 8) set: word i of
+                              an element holds a pointer; NULL: none does */
+  const char *name;        /* for messages; may be NULL */
+} gort_type;
+/* GORT_PTRMASK_WORD(T, field): the word index of a pointer field of
+ * struct T, the bit to set in the mask: for a struct of up to 8 words,
+ * static const uint8_t mask[] = {1 << GORT_PTRMASK_WORD(struct node, left)
+ *                                | 1 << GORT_PTRMASK_WORD(struct node, right)}; */
+#define GORT_PTRMASK_WORD(T, field) (offsetof(T, field) / sizeof(void *))
+
+/* alloc_typed: count elements of type t, zeroed, scanned by t's mask. */
+GORT_API void *gort_alloc_typed(const gort_type *t, size_t count);
+
+/* gc: a full collection, blocking the caller until it and the sweep of
+ * the whole heap are done (runtime.GC). Other goroutines are stopped at
+ * safe points meanwhile. */
+GORT_API void gort_gc(void);
+
+/* keepalive: p stays reachable up to this point (runtime.KeepAlive): use
+ * it after the last use of an object whose finalizer must not run yet. */
+static inline void gort_keepalive(const void *p) {
+#if defined(__GNUC__)
+  __asm__ __volatile__("" : : "r"(p) : "memory");
+#else
+  (void)*(const volatile char *)&p;
+#endif
+}
+
+/* gc_add_root: scan [base, base + size) of C memory (malloc'd, mmap'd)
+ * in every collection, conservatively, until gc_remove_root(base). 0, or
+ * GORT_EINVAL (NULL base, size 0, or base already registered), or
+ * GORT_ENOMEM. The range must stay mapped while registered. */
+GORT_API int gort_gc_add_root(const void *base, size_t size);
+/* gc_remove_root: 0, or GORT_EINVAL if base is not registered. */
+GORT_API int gort_gc_remove_root(const void *base);
+
 #ifdef __cplusplus
 }
 #endif

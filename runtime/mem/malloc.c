@@ -21,8 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../debug/handle.h"
 #include "../debug/print.h"
+#include "../sched/mp.h"
 #include "../sched/runtime2.h"
+#include "gort.h"
 #include "malloc.h"
 
 static uintptr_t zerobase; /* the address of every 0-byte object */
@@ -145,7 +148,8 @@ static void *alloc_tiny(struct mcache *c, size_t size) {
   return (void *)block;
 }
 
-static void *alloc_large(struct mcache *c, size_t size, bool noscan) {
+static void *alloc_large(struct mcache *c, size_t size, bool noscan,
+                         bool precise) {
   /* Go's mcache.allocLarge: a size that overflows, or a heap that cannot
    * grow (mheap.c printed how much), is out of memory. */
   if (size > SIZE_MAX - GORT_PAGE_SIZE)
@@ -158,6 +162,7 @@ static void *alloc_large(struct mcache *c, size_t size, bool noscan) {
   s->nelems = 1;
   set_freeindex(s, 1);
   s->alloc_count = 1;
+  s->precise_bits[0] = precise;
   if (s->needzero)
     memset((void *)s->base, 0, size);
   c->large_allocs++;
@@ -170,13 +175,71 @@ void *gort__mallocgc(size_t size, bool noscan) {
     return &zerobase;
   struct mcache *c = my_cache();
   if (size > GORT_MAX_SMALL_SIZE)
-    return alloc_large(c, size, noscan);
+    return alloc_large(c, size, noscan, false);
   if (noscan && size < TINY_SIZE)
     return alloc_tiny(c, size);
   c->small_allocs++;
   uintptr_t v = alloc_small(c, gort__make_spanclass(gort__size_to_class(size),
                                                     noscan));
   return (void *)v;
+}
+
+void *gort__mallocgc_typed(const struct gort_type *t, size_t count) {
+  size_t size = MALLOC_HEADER + count * t->size; /* checked by the caller */
+  struct mcache *c = my_cache();
+  uintptr_t obj;
+  if (size > GORT_MAX_SMALL_SIZE) {
+    obj = (uintptr_t)alloc_large(c, size, false, true);
+  } else {
+    c->small_allocs++;
+    uint8_t spanclass = gort__make_spanclass(gort__size_to_class(size), false);
+    obj = alloc_small(c, spanclass);
+    /* Sweeping clears the bit of every freed slot (mgc.c), a fresh span
+     * starts with none set: only precise objects set theirs. */
+    struct mspan *s = c->alloc[spanclass];
+    uint32_t idx = gort__object_index(s, obj);
+    s->precise_bits[idx / 64] |= (uint64_t)1 << (idx % 64);
+  }
+  *(const struct gort_type **)obj = t;
+  return (void *)(obj + MALLOC_HEADER);
+}
+
+/* ---- the public calls (gort.h: Go's new / make) ------------------------ */
+
+static _Noreturn void len_out_of_range(void) {
+  gort__panic("runtime error: makeslice: len out of range");
+}
+
+GORT_API void *gort_alloc(size_t size) {
+  gort__must_getg("gort_alloc");
+  return gort__mallocgc(size, false);
+}
+
+GORT_API void *gort_alloc_noscan(size_t size) {
+  gort__must_getg("gort_alloc_noscan");
+  return gort__mallocgc(size, true);
+}
+
+GORT_API void *gort_alloc_typed(const gort_type *t, size_t count) {
+  gort__must_getg("gort_alloc_typed");
+  if (t == NULL)
+    gort__panic_nil("gort_alloc_typed", "type");
+  if (t->size == 0 || t->size % sizeof(void *) != 0) {
+    char msg[160];
+    size_t len = 0;
+    gort__msg_cat(msg, sizeof msg, &len, "gort_alloc_typed: type ");
+    gort__msg_cat(msg, sizeof msg, &len, t->name ? t->name : "(unnamed)");
+    gort__msg_cat(msg, sizeof msg, &len,
+                  ": size is not a non-zero multiple of the word size");
+    gort__panic(msg);
+  }
+  if (count > (SIZE_MAX / 2 - MALLOC_HEADER) / t->size)
+    len_out_of_range();
+  if (t->ptrmask == NULL) /* nothing to scan: no header needed */
+    return gort__mallocgc(count * t->size, true);
+  if (count == 0)
+    return gort__mallocgc(0, true);
+  return gort__mallocgc_typed(t, count);
 }
 
 /* ---- finding objects -------------------------------------------------------- */

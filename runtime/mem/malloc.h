@@ -77,6 +77,23 @@ static inline bool gort__slot_allocated(const struct mspan *s,
  * address. */
 void *gort__mallocgc(size_t size, bool noscan);
 
+/* A precise object: one header word holding its type, then count
+ * elements of type t (scanned by t's mask). Returns the elements' address
+ * (the object's base + HEADER). The type was checked by the caller. */
+struct gort_type;
+enum { MALLOC_HEADER = sizeof(void *) };
+void *gort__mallocgc_typed(const struct gort_type *t, size_t count);
+
+/* The type of precise object obj (its base), or NULL for a conservative
+ * or pointer-free one. */
+static inline const struct gort_type *gort__object_type(const struct mspan *s,
+                                                        uintptr_t obj) {
+  uint32_t idx = gort__object_index(s, obj);
+  if ((s->precise_bits[idx / 64] >> (idx % 64) & 1) == 0)
+    return NULL;
+  return *(const struct gort_type *const *)obj;
+}
+
 /* The object containing p (any byte of it): its base, and its span; NULL
  * if p is not inside an allocated object (the collector's conservative
  * scan asks this of every word). */

@@ -42,6 +42,7 @@ static void init_span(struct mspan *s, uint8_t spanclass) {
   s->alloc_count = 0;
   s->alloc_cache = ~(uint64_t)0;
   memset(s->alloc_bits, 0, sizeof s->alloc_bits);
+  memset(s->precise_bits, 0, sizeof s->precise_bits);
 }
 
 struct mspan *gort__mcentral_cache_span(uint8_t spanclass) {

@@ -76,11 +76,31 @@ void gort__gc_mark_range(const void *lo, const void *hi) {
     mark_word(*(const any_word *)a);
 }
 
+/* A precise object: its header names its type; the mask, repeated for
+ * each element up to the end of the slot, says which words to follow
+ * (Go's scanobject with the type's pointer bitmap). */
+GORT_NO_SANITIZE_SCAN
+static void scan_precise(uintptr_t obj, uintptr_t end, const gort_type *t) {
+  size_t words = t->size / sizeof(uintptr_t);
+  uintptr_t a = obj + MALLOC_HEADER;
+  while (a + t->size <= end) {
+    for (size_t w = 0; w < words; w++)
+      if (t->ptrmask[w / 8] >> (w % 8) & 1)
+        mark_word(((const any_word *)a)[w]);
+    a += t->size;
+  }
+}
+
 void gort__gc_mark_drain(void) {
   while (gray.len > 0) {
     uintptr_t obj = gray.items[--gray.len];
     struct mspan *s = gort__span_of((const void *)obj);
-    gort__gc_mark_range((const void *)obj, (const void *)(obj + s->elemsize));
+    const gort_type *t = gort__object_type(s, obj);
+    if (t != NULL)
+      scan_precise(obj, obj + s->elemsize, t);
+    else
+      gort__gc_mark_range((const void *)obj,
+                          (const void *)(obj + s->elemsize));
   }
 }
 
@@ -141,6 +161,8 @@ static bool sweep_span(struct mspan *s, struct gort__sweep_result *r) {
   }
   if (!large) {
     memcpy(s->alloc_bits, s->mark_bits, sizeof s->alloc_bits);
+    for (size_t i = 0; i < MAX_SPAN_OBJECTS / 64; i++)
+      s->precise_bits[i] &= s->mark_bits[i]; /* freed slots: no type */
     s->freeindex = 0;
     s->alloc_cache = ~s->alloc_bits[0];
     s->alloc_count = (uint16_t)live;

@@ -16,8 +16,10 @@
  *
  * Locking: world_mu, a goroutine mutex, around the stopped world.
  */
+#include "../debug/print.h"
 #include "../sched/mp.h"
 #include "../sched/runtime2.h"
+#include "mheap.h"
 #include "mgc.h"
 
 struct cycle {
@@ -49,4 +51,13 @@ int gort__gc_collect(struct gort__sweep_result *result) {
     return rc;
   gort_waitgroup_wait(&c.done);
   return 0;
+}
+
+/* ---- the public call -------------------------------------------------- */
+
+GORT_API void gort_gc(void) {
+  gort__must_getg("gort_gc");
+  struct gort__sweep_result r;
+  if (gort__gc_collect(&r) != 0)
+    gort__throw_oom(sizeof(struct g), "the collector's goroutine");
 }

@@ -69,6 +69,11 @@ struct mspan {
   /* Objects found reachable by the current mark (mgc.c); sweeping makes
    * them the new alloc bits. */
   uint64_t mark_bits[MAX_SPAN_OBJECTS / 64];
+  /* Scan spans only: slot i holds a precise object (its first word is a
+   * gort_type pointer, the scan follows that type's mask). Written by the
+   * allocating P for every slot it hands out, before the object is
+   * published; read by the marker for allocated slots only. */
+  uint64_t precise_bits[MAX_SPAN_OBJECTS / 64];
 };
 
 struct heap_arena {
