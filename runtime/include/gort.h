@@ -683,6 +683,50 @@ GORT_API int gort_gc_add_root(const void *base, size_t size);
 /* gc_remove_root: 0, or GORT_EINVAL if base is not registered. */
 GORT_API int gort_gc_remove_root(const void *base);
 
+/* ---- Memory: pacing and statistics ------------------------------------ */
+
+/* set_gc_percent: GOGC (debug.SetGCPercent): the next collection starts
+ * when the heap has grown by percent % over what the last one left live;
+ * negative: off (collections only for the memory limit or gort_gc).
+ * Returns the previous setting (-1 for off). Start value: GORT_GOGC
+ * ("off" or a percentage; default 100). */
+GORT_API int gort_set_gc_percent(int percent);
+/* set_memory_limit: the soft limit on the runtime's total memory
+ * (debug.SetMemoryLimit): the collector runs as often as it must to stay
+ * below it. Negative: only report. Returns the previous limit (INT64_MAX:
+ * none). Start value: GORT_MEMLIMIT (bytes with an optional unit B, KiB,
+ * MiB, GiB or TiB, or "off"). */
+GORT_API int64_t gort_set_memory_limit(int64_t limit);
+
+#define GORT_MEMSTATS_SIZE_CLASSES 68
+/* runtime.MemStats, field by field (docs/API.md, "Memory"). */
+typedef struct gort_memstats {
+  uint64_t alloc;          /* = heap_alloc */
+  uint64_t total_alloc;    /* bytes ever allocated */
+  uint64_t sys;            /* bytes obtained from the OS, all uses */
+  uint64_t mallocs, frees; /* objects ever allocated / freed */
+  uint64_t heap_alloc;     /* bytes of allocated heap objects */
+  uint64_t heap_sys;       /* heap bytes obtained from the OS */
+  uint64_t heap_idle;      /* bytes in free spans */
+  uint64_t heap_inuse;     /* bytes in spans in use */
+  uint64_t heap_released;  /* free bytes given back to the OS */
+  uint64_t heap_objects;   /* allocated heap objects */
+  uint64_t stack_inuse, stack_sys; /* goroutine stacks */
+  uint64_t next_gc;        /* the heap goal of the next cycle */
+  uint64_t last_gc;        /* end of the last cycle, ns since 1970 */
+  uint64_t pause_total_ns; /* every stop-the-world pause, summed */
+  uint64_t pause_ns[256];  /* pause of cycle k at [(k + 255) % 256] */
+  uint64_t pause_end[256]; /* its end, ns since 1970 */
+  uint32_t num_gc, num_forced_gc;
+  double gc_cpu_fraction;  /* of the CPU time available since start */
+  struct {
+    uint32_t size;
+    uint64_t mallocs, frees;
+  } by_size[GORT_MEMSTATS_SIZE_CLASSES];
+} gort_memstats;
+/* read_memstats: runtime.ReadMemStats (it stops the world briefly). */
+GORT_API void gort_read_memstats(gort_memstats *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -91,17 +91,40 @@ static void scan_precise(uintptr_t obj, uintptr_t end, const gort_type *t) {
   }
 }
 
+/* The words of object obj (its base, in span s) that may be pointers. */
+static void scan_object(uintptr_t obj, struct mspan *s) {
+  if (s->spanclass & 1)
+    return; /* pointer-free */
+  const gort_type *t = gort__object_type(s, obj);
+  if (t != NULL)
+    scan_precise(obj, obj + s->elemsize, t);
+  else
+    gort__gc_mark_range((const void *)obj, (const void *)(obj + s->elemsize));
+}
+
 void gort__gc_mark_drain(void) {
   while (gray.len > 0) {
     uintptr_t obj = gray.items[--gray.len];
-    struct mspan *s = gort__span_of((const void *)obj);
-    const gort_type *t = gort__object_type(s, obj);
-    if (t != NULL)
-      scan_precise(obj, obj + s->elemsize, t);
-    else
-      gort__gc_mark_range((const void *)obj,
-                          (const void *)(obj + s->elemsize));
+    scan_object(obj, gort__span_of((const void *)obj));
   }
+}
+
+void gort__gc_mark_object(const void *p) { mark_word((uintptr_t)p); }
+
+bool gort__gc_is_marked(const void *p) {
+  struct mspan *s;
+  void *obj = gort__find_object(p, &s);
+  if (obj == NULL)
+    return false;
+  uint32_t idx = gort__object_index(s, (uintptr_t)obj);
+  return s->mark_bits[idx / 64] >> (idx % 64) & 1;
+}
+
+void gort__gc_scan_object(const void *p) {
+  struct mspan *s;
+  void *obj = gort__find_object(p, &s);
+  if (obj != NULL)
+    scan_object((uintptr_t)obj, s);
 }
 
 /* ---- sweep ------------------------------------------------------------------ */

@@ -10,6 +10,7 @@
 #ifndef GORT_MEM_MGC_H
 #define GORT_MEM_MGC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct gort__sweep_result {
@@ -36,6 +37,13 @@ void gort__gc_root_add(struct gc_root *r, const void *lo, const void *hi);
 void gort__gc_root_remove(struct gc_root *r);
 /* Scan every registered range. */
 void gort__gc_mark_runtime_objects(void);
+/* One object, found from any address inside it (no-ops when p is not in
+ * an allocated object): mark it (it will be scanned by the drain); is it
+ * marked; scan what it points to without marking it (Go's markrootSpans
+ * does this for objects with finalizers). */
+void gort__gc_mark_object(const void *p);
+bool gort__gc_is_marked(const void *p);
+void gort__gc_scan_object(const void *p);
 /* Scan marked objects that may hold pointers until none is left. */
 void gort__gc_mark_drain(void);
 /* Free what is unmarked; every P's cache is emptied first. */

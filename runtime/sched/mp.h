@@ -40,6 +40,11 @@ struct g *gort__must_getg(const char *what);
 /* Start fn(arg) from the scheduler stack (timer callbacks): 0 or
  * GORT_ENOMEM. */
 int gort__newproc_from_g0(gort_func fn, void *arg);
+/* A goroutine of the runtime's own (the collector's, the sweeper's, the
+ * finalizers'): like gort_go, but not counted by gort_num_goroutine nor
+ * for "no goroutines" after main's Goexit (Go's isSystemGoroutine).
+ * 0 or GORT_ENOMEM. */
+int gort__go_system(gort_func fn, void *arg);
 /* A cheap per-M random number (steal order, select order). */
 uint32_t gort__fastrand(void);
 /* Yield: gp (running) goes to the global queue; runs on g0. */

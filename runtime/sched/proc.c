@@ -67,6 +67,7 @@
 #include "mp.h"
 #include "runq.h"
 #include "stack.h"
+#include "../mem/mgcpacer.h"
 #include "../mem/mheap.h"
 #include "../netpoll/netpoll.h"
 #include "../time/timer.h"
@@ -251,7 +252,8 @@ static void goentry(void *arg) {
   goexit1();
 }
 
-static struct g *newproc(gort_func fn, void *arg, struct p *pp) {
+static struct g *newproc(gort_func fn, void *arg, struct p *pp,
+                         bool is_system) {
   struct g *gp = gort__gfget(pp);
   if (gp == NULL) {
     gp = calloc(1, sizeof *gp);
@@ -267,7 +269,11 @@ static struct g *newproc(gort_func fn, void *arg, struct p *pp) {
   gp->waitreason = WAIT_NONE;
   gp->waiting_on = NULL;
   gp->is_main = false;
+  gp->is_system = is_system;
   atomic_store_explicit(&gp->preempt, 0, memory_order_relaxed);
+  gort__casgstatus(gp, G_DEAD, G_RUNNABLE);
+  if (is_system)
+    return gp;
   int64_t live = atomic_fetch_add_explicit(&gort__sched.ngoroutines, 1,
                                            memory_order_relaxed) + 1;
   int64_t peak = atomic_load_explicit(&gort__sched.goroutines_peak,
@@ -278,17 +284,27 @@ static struct g *newproc(gort_func fn, void *arg, struct p *pp) {
                                                 memory_order_relaxed,
                                                 memory_order_relaxed)) {
   }
-  gort__casgstatus(gp, G_DEAD, G_RUNNABLE);
   return gp;
 }
 
 int gort__newproc_from_g0(gort_func fn, void *arg) {
   struct m *mp = gort__getm();
-  struct g *gp = newproc(fn, arg, mp->p);
+  struct g *gp = newproc(fn, arg, mp->p, false);
   if (gp == NULL)
     return GORT_ENOMEM;
   gort__runqput(mp->p, gp, true);
   gort__wakep();
+  return 0;
+}
+
+int gort__go_system(gort_func fn, void *arg) {
+  struct m *mp = must_getm("gort__go_system");
+  struct g *gp = newproc(fn, arg, mp->p, true);
+  if (gp == NULL)
+    return GORT_ENOMEM;
+  gort__runqput(mp->p, gp, false);
+  if (gort__sched.main_started)
+    gort__wakep();
   return 0;
 }
 
@@ -304,7 +320,7 @@ int gort_go(gort_func fn, void *arg) {
     gort_preempt_check();
     mp = gort__getm();
   }
-  struct g *gp = newproc(fn, arg, mp->p);
+  struct g *gp = newproc(fn, arg, mp->p, false);
   if (gp == NULL)
     return GORT_ENOMEM;
   /* Like Go's newproc: the new G runs next on this P, and an idle P gets
@@ -319,7 +335,9 @@ int gort_go(gort_func fn, void *arg) {
 static void goexit0(struct g *gp) {
   struct m *mp = gort__getm();
   gort__casgstatus(gp, G_RUNNING, G_DEAD);
-  atomic_fetch_sub_explicit(&gort__sched.ngoroutines, 1, memory_order_relaxed);
+  if (!gp->is_system)
+    atomic_fetch_sub_explicit(&gort__sched.ngoroutines, 1,
+                              memory_order_relaxed);
   gp->fn = NULL;
   gp->arg = NULL;
   gort__stackfree(mp->p, &gp->stack);
@@ -874,6 +892,7 @@ _Noreturn void gort_main(int (*main_fn)(int argc, char **argv), int argc,
   gort__debug_init();
   int procs = procs_from_env();
   gort__stack_init();
+  gort__gcpacer_init();
   gort__os_install_fault_handler();
   gort__preempt_init();
   if (gort__os_thread_init() != 0) {
@@ -888,7 +907,7 @@ _Noreturn void gort_main(int (*main_fn)(int argc, char **argv), int argc,
 
   static struct mainargs args;
   args = (struct mainargs){main_fn, argc, argv};
-  struct g *gp = newproc(runmain, &args, m0.p);
+  struct g *gp = newproc(runmain, &args, m0.p, false);
   if (gp == NULL)
     gort__throw_oom(sizeof *gp, "the main goroutine");
   gp->is_main = true;

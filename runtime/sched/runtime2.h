@@ -112,6 +112,8 @@ struct g {
   uint64_t async_preempts; /* times preempted by a signal (stats) */
   bool is_main;
   bool is_g0;
+  bool is_system; /* the runtime's own (collector, sweeper, finalizers):
+                     not counted in ngoroutines (Go's isSystemGoroutine) */
 };
 
 /* A G waiting on a channel (Go's sudog). Lives on the waiting G's own
