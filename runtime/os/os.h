@@ -22,8 +22,13 @@
  *                              heap's arenas: OS_REQ_ARENA).
  *   gort__os_release(p, n)     give back a reservation made above.
  *   gort__os_decommit(p, n)    drop the contents and the RAM behind whole
- *                              pages; they read as zero and recommit when
- *                              touched again. A no-op where impossible (wasm).
+ *                              pages (p and n multiples of the page size):
+ *                              Go's sysUnused. Returns n when the RAM went
+ *                              back to the OS and the pages now read as
+ *                              zero (they recommit when touched again), 0
+ *                              when nothing was released: wasm, which
+ *                              cannot shrink linear memory, or an OS that
+ *                              refused (the contents are then unchanged).
  *   gort__os_populate(p, n)    commit whole pages now (best effort): one
  *                              call instead of a page fault per page, which
  *                              is much cheaper under virtualisation. A
@@ -118,7 +123,7 @@ bool gort__os_fault_injected(enum gort_os_req what);
 void *gort__os_reserve(size_t n, enum gort_os_req what);
 void *gort__os_reserve_aligned(size_t n, size_t align);
 void gort__os_release(void *p, size_t n);
-void gort__os_decommit(void *p, size_t n);
+size_t gort__os_decommit(void *p, size_t n);
 void gort__os_populate(void *p, size_t n);
 int gort__os_guard(void *p, size_t n);
 const char *gort__os_guard_kind(void);

@@ -78,7 +78,16 @@ void *gort__os_reserve_aligned(size_t n, size_t align) {
   return (void *)start;
 }
 
-void gort__os_decommit(void *p, size_t n) { madvise(p, n, MADV_DONTNEED); }
+/* MADV_DONTNEED, not MADV_FREE: the RAM leaves the process at once (RSS
+ * falls, which is what users and the memory limit watch; MADV_FREE only
+ * lets the kernel take the pages under pressure, so RSS stays high, which
+ * is why Go went back to MADV_DONTNEED by default in Go 1.16:
+ * GODEBUG=madvdontneed), and the pages then read as zero, which lets the
+ * heap skip zeroing them when they are reused (after MADV_FREE they may
+ * still hold the old bytes). */
+size_t gort__os_decommit(void *p, size_t n) {
+  return madvise(p, n, MADV_DONTNEED) == 0 ? n : 0;
+}
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23

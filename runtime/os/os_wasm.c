@@ -4,7 +4,8 @@
  *
  * What wasm lacks and what stands in for it (WASM.md):
  *   - no mmap/mprotect worth using: reservations come from the C heap and
- *     never shrink; decommit is a no-op; there are no guard pages, so
+ *     never shrink; decommit releases nothing (and says so: the heap's
+ *     released count stays 0); there are no guard pages, so
  *     goroutine stacks rely on canaries checked at every switch;
  *   - no signals reach workers: no fault handler, no async preemption;
  *   - futexes are Emscripten's (Atomics.wait in workers);
@@ -58,9 +59,12 @@ void gort__os_release(void *p, size_t n) {
   free(p);
 }
 
-void gort__os_decommit(void *p, size_t n) {
+size_t gort__os_decommit(void *p, size_t n) {
+  /* Linear memory never shrinks: nothing is released, so the heap keeps
+   * counting these pages as resident (HeapReleased stays 0 on wasm). */
   (void)p;
   (void)n;
+  return 0;
 }
 
 void gort__os_populate(void *p, size_t n) {
