@@ -13,6 +13,17 @@
  * allocate ..." line, releases what was taken and leaves the heap as it
  * was, and the allocator above throws "out of memory".
  *
+ * Released pages (the scavenger's side, mgcscavenge.c; Go's scavenged
+ * bitmap in mpallocbits.go with the counts of mheap.go): one bit per page
+ * in its arena's metadata says the page is free and its RAM is back with
+ * the OS (gort__os_decommit said so), so it reads as zero. A free span
+ * keeps the count of its released pages; split and coalesce move counts,
+ * the bits say exactly which pages, so a span made of released and
+ * unreleased neighbours stays exact. A fresh arena counts as released
+ * where the OS commits lazily (Go's pageAlloc.grow: "newly-grown memory
+ * is always considered scavenged"). Allocation clears the bits; a span
+ * whose every page is released or was never handed out needs no zeroing.
+ *
  * Invariants and locking: see mheap.h. The mspan structs themselves are
  * never returned to the OS: a dead one goes to span_pool for reuse.
  */
@@ -123,6 +134,109 @@ struct mspan *gort__span_of(const void *p) {
   return s;
 }
 
+/* ---- released pages (lock) ------------------------------------------------- */
+
+enum bits_op { BITS_COUNT, BITS_SET, BITS_CLEAR };
+
+/* Pages [from, to) of one arena's released map: count the set bits, or
+ * set or clear them, returning how many changed. */
+static uintptr_t bits_apply(uint64_t *bits, uintptr_t from, uintptr_t to,
+                            enum bits_op op) {
+  uintptr_t n = 0;
+  while (from < to) {
+    uintptr_t bit = from % 64;
+    uintptr_t len = to - from < 64 - bit ? to - from : 64 - bit;
+    uint64_t mask = (len == 64 ? ~(uint64_t)0 : ((uint64_t)1 << len) - 1)
+                    << bit;
+    uint64_t *w = &bits[from / 64];
+    switch (op) {
+    case BITS_COUNT:
+      n += (uintptr_t)__builtin_popcountll(*w & mask);
+      break;
+    case BITS_SET:
+      n += (uintptr_t)__builtin_popcountll(~*w & mask);
+      *w |= mask;
+      break;
+    case BITS_CLEAR:
+      n += (uintptr_t)__builtin_popcountll(*w & mask);
+      *w &= ~mask;
+      break;
+    }
+    from += len;
+  }
+  return n;
+}
+
+/* The part of [lo, hi) in lo's arena: its meta, first page, end page. */
+static struct heap_arena *arena_part(uintptr_t lo, uintptr_t hi,
+                                     uintptr_t *first, uintptr_t *end) {
+  uintptr_t off = lo & (ARENA_BYTES - 1);
+  *first = off >> GORT_PAGE_SHIFT;
+  *end = hi - lo >= ARENA_BYTES - off ? PAGES_PER_ARENA
+                                      : (off + (hi - lo)) >> GORT_PAGE_SHIFT;
+  return arena_of(lo);
+}
+
+/* The pages of [lo, hi) (page-aligned, within mapped arenas), arena by
+ * arena. */
+static uintptr_t released_apply(uintptr_t lo, uintptr_t hi, enum bits_op op) {
+  uintptr_t n = 0;
+  while (lo < hi) {
+    uintptr_t first, end;
+    struct heap_arena *meta = arena_part(lo, hi, &first, &end);
+    n += bits_apply(meta->released, first, end, op);
+    lo += (end - first) * GORT_PAGE_SIZE;
+  }
+  return n;
+}
+
+/* The highest page of [lo, hi) not released, or 0 if all are. */
+static uintptr_t highest_unreleased(uintptr_t lo, uintptr_t hi) {
+  while (hi > lo) {
+    /* The part of [lo, hi) in the arena of hi's last page. */
+    uintptr_t arena_base = (hi - 1) & ~(ARENA_BYTES - 1);
+    uintptr_t from = lo > arena_base ? lo : arena_base;
+    uintptr_t first = (from - arena_base) >> GORT_PAGE_SHIFT;
+    uintptr_t end = (hi - arena_base) >> GORT_PAGE_SHIFT;
+    const uint64_t *bits = arena_of(arena_base)->released;
+    while (end > first) {
+      uintptr_t w = (end - 1) / 64, low = w * 64 > first ? w * 64 : first;
+      uintptr_t len = end - low, bit = low % 64;
+      uint64_t mask = (len == 64 ? ~(uint64_t)0 : ((uint64_t)1 << len) - 1)
+                      << bit;
+      uint64_t clear = ~bits[w] & mask;
+      if (clear != 0)
+        return arena_base +
+               (w * 64 + 63 - (uintptr_t)__builtin_clzll(clear)) *
+                   GORT_PAGE_SIZE;
+      end = low;
+    }
+    hi = from;
+  }
+  return 0;
+}
+
+/* Does s (being allocated, its bits not yet cleared) hold a page that may
+ * have old contents: handed out before (below its arena's zeroed mark)
+ * and not released since? Raises the zeroed marks past s. */
+static bool span_needs_zero(struct mspan *s) {
+  bool dirty = false;
+  uintptr_t hi = gort__span_limit(s);
+  for (uintptr_t lo = s->base; lo < hi;) {
+    uintptr_t first, end;
+    struct heap_arena *meta = arena_part(lo, hi, &first, &end);
+    uintptr_t touched_end = end < meta->zeroed_page ? end : meta->zeroed_page;
+    if (first < touched_end &&
+        bits_apply(meta->released, first, touched_end, BITS_COUNT) <
+            touched_end - first)
+      dirty = true;
+    if (end > meta->zeroed_page)
+      meta->zeroed_page = end;
+    lo += (end - first) * GORT_PAGE_SIZE;
+  }
+  return dirty;
+}
+
 /* ---- growing ----------------------------------------------------------------- */
 
 static bool heap_init_locked(void) {
@@ -201,6 +315,14 @@ static bool grow(uintptr_t npages) {
   s->base = (uintptr_t)mem;
   s->npages = n * PAGES_PER_ARENA;
   h->pages_free += s->npages;
+  /* Untouched memory is released memory where the OS commits lazily; the
+   * OS says whether that holds (natively madvise finds nothing to drop
+   * and returns at once; on wasm the memory is resident: nothing). */
+  if (gort__os_decommit(mem, n * ARENA_BYTES) == n * ARENA_BYTES) {
+    released_apply(s->base, gort__span_limit(s), BITS_SET);
+    s->npages_released = s->npages;
+    h->pages_released += s->npages;
+  }
   insert_free(s); /* coalesces with a neighbouring arena's free tail */
   return true;
 
@@ -212,7 +334,9 @@ fail_span:
   return false;
 }
 
-void gort__mheap_each_span(void (*fn)(struct mspan *s, void *arg), void *arg) {
+/* Every span, free ones too if with_free, in address order. */
+static void walk_spans(void (*fn)(struct mspan *s, void *arg), void *arg,
+                       bool with_free) {
   struct mheap *h = &gort__mheap;
   uintptr_t next = 0; /* the first address not yet covered */
   for (uintptr_t i = 0; i < h->arena_list_len; i++) {
@@ -228,11 +352,15 @@ void gort__mheap_each_span(void (*fn)(struct mspan *s, void *arg), void *arg) {
         continue;
       }
       next = gort__span_limit(s);
-      if (s->state == SPAN_IN_USE)
+      if (with_free || s->state == SPAN_IN_USE)
         fn(s, arg);
       page += s->npages;
     }
   }
+}
+
+void gort__mheap_each_span(void (*fn)(struct mspan *s, void *arg), void *arg) {
+  walk_spans(fn, arg, false);
 }
 
 /* ---- allocate and free --------------------------------------------------------- */
@@ -247,12 +375,14 @@ static void insert_free(struct mspan *s) {
     gort__span_list_remove(before);
     s->base = before->base;
     s->npages += before->npages;
+    s->npages_released += before->npages_released;
     span_dispose(before);
   }
   struct mspan *after = span_at(gort__span_limit(s));
   if (after && after->state == SPAN_FREE && after->base == gort__span_limit(s)) {
     gort__span_list_remove(after);
     s->npages += after->npages;
+    s->npages_released += after->npages_released;
     span_dispose(after);
   }
   record(s);
@@ -304,6 +434,8 @@ struct mspan *gort__mheap_alloc(uintptr_t npages, uint8_t spanclass) {
     }
     rest->base = s->base + npages * GORT_PAGE_SIZE;
     rest->npages = s->npages - npages;
+    rest->npages_released =
+        s->npages_released - released_apply(s->base, rest->base, BITS_COUNT);
     s->npages = npages;
     h->pages_free += rest->npages;
     rest->state = SPAN_FREE;
@@ -311,20 +443,12 @@ struct mspan *gort__mheap_alloc(uintptr_t npages, uint8_t spanclass) {
     gort__span_list_push(list_for(rest->npages), rest);
   }
   s->spanclass = spanclass;
-  s->needzero = false;
-  for (uintptr_t a = s->base; a < gort__span_limit(s);
-       a = (a | (ARENA_BYTES - 1)) + 1) {
-    /* Each arena the span touches: dirty below its zeroed mark? */
-    struct heap_arena *meta = arena_of(a);
-    uintptr_t first = (a & (ARENA_BYTES - 1)) >> GORT_PAGE_SHIFT;
-    uintptr_t end = gort__span_limit(s) - (a & ~(ARENA_BYTES - 1));
-    uintptr_t last = end >= ARENA_BYTES ? PAGES_PER_ARENA
-                                        : end >> GORT_PAGE_SHIFT;
-    if (first < meta->zeroed_page)
-      s->needzero = true;
-    if (last > meta->zeroed_page)
-      meta->zeroed_page = last;
-  }
+  s->needzero = span_needs_zero(s);
+  /* Its pages are in use now: none is released any more (they recommit
+   * as they are touched). */
+  h->pages_released -= released_apply(s->base, gort__span_limit(s),
+                                      BITS_CLEAR);
+  s->npages_released = 0;
   __atomic_store_n(&s->state, SPAN_IN_USE, __ATOMIC_RELAXED);
   record(s);
   h->pages_in_use += npages;
@@ -343,4 +467,116 @@ void gort__mheap_free(struct mspan *s) {
   h->pages_free += s->npages;
   insert_free(s);
   gort__unlock(&h->lock);
+}
+
+/* ---- giving pages back: the scavenger's side -------------------------------- */
+
+void gort__mheap_read_stats(struct heap_stats *out) {
+  struct mheap *h = &gort__mheap;
+  gort__lock(&h->lock);
+  out->sys = bytes_mapped();
+  out->inuse = (uint64_t)h->pages_in_use * GORT_PAGE_SIZE;
+  out->idle = (uint64_t)h->pages_free * GORT_PAGE_SIZE;
+  out->released = (uint64_t)h->pages_released * GORT_PAGE_SIZE;
+  gort__unlock(&h->lock);
+}
+
+/* The free span holding the highest page that is not released and lies
+ * in a whole grain (grain: a power of two, at least a page) inside the
+ * span; that page in *top. NULL if there is none. Go's scavenger also
+ * works from the highest addresses down: the allocator prefers low ones,
+ * so high free memory is the least likely to be wanted back soon. */
+static struct mspan *scavenge_candidate(uintptr_t grain, uintptr_t *top) {
+  struct mheap *h = &gort__mheap;
+  struct mspan *best = NULL;
+  *top = 0;
+  for (int i = 1; i <= FREE_LISTS; i++) { /* free[0]: no span has 0 pages */
+    struct span_list *l = i < FREE_LISTS ? &h->free[i] : &h->free_large;
+    for (struct mspan *s = l->head.next; s != &l->head; s = s->next) {
+      if (s->npages_released == s->npages || gort__span_limit(s) <= *top)
+        continue;
+      uintptr_t lo = (s->base + grain - 1) & ~(grain - 1);
+      uintptr_t hi = gort__span_limit(s) & ~(grain - 1);
+      uintptr_t page = lo < hi ? highest_unreleased(lo, hi) : 0;
+      if (page > *top) {
+        *top = page;
+        best = s;
+      }
+    }
+  }
+  return best;
+}
+
+uintptr_t gort__mheap_scavenge(uintptr_t max_bytes) {
+  struct mheap *h = &gort__mheap;
+  uintptr_t grain = gort__os_page_size();
+  if (grain < GORT_PAGE_SIZE)
+    grain = GORT_PAGE_SIZE;
+  if (max_bytes < grain)
+    max_bytes = grain;
+  max_bytes &= ~(grain - 1);
+  gort__lock(&h->lock);
+  uintptr_t top;
+  struct mspan *s = h->arenas ? scavenge_candidate(grain, &top) : NULL;
+  if (s == NULL) {
+    gort__unlock(&h->lock);
+    return 0;
+  }
+  /* The run: whole grains inside s, ending with top's. Released pages in
+   * it are released again (harmless); only the new ones are counted. */
+  uintptr_t lo = (s->base + grain - 1) & ~(grain - 1);
+  uintptr_t end = (top & ~(grain - 1)) + grain;
+  uintptr_t start = end - lo > max_bytes ? end - max_bytes : lo;
+  uintptr_t newly = 0;
+  if (gort__os_decommit((void *)start, end - start) == end - start) {
+    newly = released_apply(start, end, BITS_SET);
+    s->npages_released += newly;
+    h->pages_released += newly;
+  }
+  gort__unlock(&h->lock);
+  return newly * GORT_PAGE_SIZE;
+}
+
+struct released_check {
+  const char *broken;
+  uintptr_t released, free_pages;
+  struct mspan *prev;
+};
+
+static void check_span(struct mspan *s, void *arg) {
+  struct released_check *c = arg;
+  uintptr_t bits = released_apply(s->base, gort__span_limit(s), BITS_COUNT);
+  if (c->broken != NULL)
+    return;
+  if (s->state == SPAN_IN_USE) {
+    if (bits != 0 || s->npages_released != 0)
+      c->broken = "an in-use span has released pages";
+  } else {
+    if (bits != s->npages_released)
+      c->broken = "a free span's released count disagrees with its bits";
+    else if (s->npages_released > s->npages)
+      c->broken = "a free span has more released pages than pages";
+    else if (c->prev != NULL && c->prev->state == SPAN_FREE &&
+             gort__span_limit(c->prev) == s->base)
+      c->broken = "two free spans are adjacent";
+    c->released += s->npages_released;
+    c->free_pages += s->npages;
+  }
+  c->prev = s;
+}
+
+const char *gort__mheap_check_released(void) {
+  struct mheap *h = &gort__mheap;
+  struct released_check c = {0};
+  gort__lock(&h->lock);
+  if (h->arenas != NULL)
+    walk_spans(check_span, &c, true);
+  if (c.broken == NULL && c.free_pages != h->pages_free)
+    c.broken = "the free spans' pages do not add up to pages_free";
+  if (c.broken == NULL && c.released != h->pages_released)
+    c.broken = "the free spans' released pages do not add up to the heap's";
+  if (c.broken == NULL && h->pages_released > h->pages_free)
+    c.broken = "more pages released than free";
+  gort__unlock(&h->lock);
+  return c.broken;
 }

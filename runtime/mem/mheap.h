@@ -18,6 +18,14 @@
  *     for its first and last page only (the others may point at dead
  *     spans: gort__span_of checks the state and the bounds).
  *   - Two free spans are never adjacent (free coalesces).
+ *   - Released pages (Go's scavenged pages, mheap.go and mpagealloc.go):
+ *     a page whose RAM went back to the OS, or never came (a fresh arena,
+ *     natively), reads as zero and has its bit set in its arena's
+ *     released map. Only free pages are released: allocation clears the
+ *     bits of the pages it hands out. A free span counts its released
+ *     pages (npages_released), whatever mix of released and unreleased
+ *     neighbours coalescing made it of; the heap's pages_released is their
+ *     sum, at most pages_free. On wasm nothing is ever released.
  *
  * Locking: gort__mheap.lock guards everything here but the map reads of
  * gort__span_of, which are racy by design (the caller owns the address it
@@ -74,6 +82,9 @@ struct mspan {
    * allocating P for every slot it hands out, before the object is
    * published; read by the marker for allocated slots only. */
   uint64_t precise_bits[MAX_SPAN_OBJECTS / 64];
+  /* Free spans: how many of its pages are released (heap lock); 0 while
+   * in use. */
+  uintptr_t npages_released;
 };
 
 struct heap_arena {
@@ -81,6 +92,9 @@ struct heap_arena {
   /* Pages at or above this page index were never handed out: they still
    * read as zero (heap lock). */
   uintptr_t zeroed_page;
+  /* Bit i: page i is released (free, RAM given back, reads as zero; heap
+   * lock). */
+  uint64_t released[PAGES_PER_ARENA / 64];
 };
 
 /* Free spans of 1..FREE_LISTS-1 pages sit in the list of their size;
@@ -134,6 +148,7 @@ struct mheap {
   /* Statistics (lock). */
   uintptr_t pages_in_use, pages_free, arenas_mapped;
   uintptr_t spans_in_use;
+  uintptr_t pages_released; /* of pages_free */
 };
 
 extern struct mheap gort__mheap;
@@ -158,6 +173,27 @@ struct mspan *gort__span_of(const void *p);
 /* Every in-use span, each once, in address order: fn(s, arg). The heap
  * must not change meanwhile (the world is stopped). */
 void gort__mheap_each_span(void (*fn)(struct mspan *s, void *arg), void *arg);
+
+/* The heap's memory figures (MemStats' HeapSys, HeapInuse, HeapIdle and
+ * HeapReleased), read together under the heap lock: sys = inuse + idle,
+ * released <= idle. */
+struct heap_stats {
+  uint64_t sys;      /* bytes of arenas mapped */
+  uint64_t inuse;    /* bytes in in-use spans (cached ones included) */
+  uint64_t idle;     /* bytes in free spans */
+  uint64_t released; /* of idle: given back to the OS (0 on wasm) */
+};
+void gort__mheap_read_stats(struct heap_stats *out);
+/* Release free pages to the OS (Go's pageAlloc.scavenge): from the free
+ * span holding the highest unreleased page, a run of at most max_bytes
+ * (rounded up to the OS page, if that is larger than a heap page) ending
+ * at that page. Returns the bytes newly released: 0 when no free page is
+ * left unreleased, or the OS releases nothing (wasm). The heap lock is
+ * held for one run only: callers loop. */
+uintptr_t gort__mheap_scavenge(uintptr_t max_bytes);
+/* The released pages' invariants (see above), checked over every span:
+ * NULL, or what is broken. For tests and the heap verifier. */
+const char *gort__mheap_check_released(void);
 
 static inline uintptr_t gort__span_limit(const struct mspan *s) {
   return s->base + s->npages * GORT_PAGE_SIZE;
