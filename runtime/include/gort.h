@@ -664,6 +664,11 @@ GORT_API void *gort_alloc_typed(const gort_type *t, size_t count);
  * the whole heap are done (runtime.GC). Other goroutines are stopped at
  * safe points meanwhile. */
 GORT_API void gort_gc(void);
+/* free_os_memory: a gort_gc, then every free page of the heap goes back
+ * to the OS at once (debug.FreeOSMemory), not just those the background
+ * scavenger would release. On wasm linear memory cannot shrink: nothing
+ * is released (docs/API.md, "Memory: giving memory back"). */
+GORT_API void gort_free_os_memory(void);
 
 /* keepalive: p stays reachable up to this point (runtime.KeepAlive): use
  * it after the last use of an object whose finalizer must not run yet. */

@@ -21,6 +21,7 @@
 #include "../sched/runtime2.h"
 #include "mheap.h"
 #include "mgc.h"
+#include "mgcscavenge.h"
 
 struct cycle {
   gort_waitgroup done;
@@ -40,6 +41,7 @@ static void run_cycle(void *arg) {
   gort__gc_sweep(c->result);
   gort__start_the_world(procs);
   gort__world_unlock();
+  gort__scavenger_wake(); /* the goal moved, pages were freed */
   gort_waitgroup_done(&c->done);
 }
 
