@@ -138,6 +138,15 @@ struct mspan *gort__span_of(const void *p) {
 
 enum bits_op { BITS_COUNT, BITS_SET, BITS_CLEAR };
 
+/* Set bits in x, by halves: not __builtin_popcountll, which may call
+ * libgcc's __popcountdi2 (see mgcsweep.c's ones64, the same method). */
+static uintptr_t ones(uint64_t x) {
+  x = x - ((x >> 1) & 0x5555555555555555ull);
+  x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+  x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+  return (uintptr_t)((x * 0x0101010101010101ull) >> 56);
+}
+
 /* Pages [from, to) of one arena's released map: count the set bits, or
  * set or clear them, returning how many changed. */
 static uintptr_t bits_apply(uint64_t *bits, uintptr_t from, uintptr_t to,
@@ -151,14 +160,14 @@ static uintptr_t bits_apply(uint64_t *bits, uintptr_t from, uintptr_t to,
     uint64_t *w = &bits[from / 64];
     switch (op) {
     case BITS_COUNT:
-      n += (uintptr_t)__builtin_popcountll(*w & mask);
+      n += ones(*w & mask);
       break;
     case BITS_SET:
-      n += (uintptr_t)__builtin_popcountll(~*w & mask);
+      n += ones(~*w & mask);
       *w |= mask;
       break;
     case BITS_CLEAR:
-      n += (uintptr_t)__builtin_popcountll(*w & mask);
+      n += ones(*w & mask);
       *w &= ~mask;
       break;
     }
