@@ -27,12 +27,16 @@
  * the goal is reached, then sleeps 99 times as long as the batch took: 1%
  * of one CPU (scavengePercent; Go tunes the ratio with a controller, a
  * fixed one does here). A batch the OS descheduled measures long: its
- * sleep is capped at half a second.
+ * sleep is capped at half a second. A batch that released nothing (the
+ * goal is met) is not followed by a sleep: the scavenger parks.
  *
  * Parking: checkdead (proc.c) does not report a deadlock while a timer
  * is pending, so the scavenger sleeps on a timer only between batches of
- * real work; with nothing to do it parks without one, and the collector
- * wakes it at the end of each cycle (gort__scavenger_wake).
+ * real work; with nothing to do it parks without one ("GC scavenge
+ * wait"), and the sweeper wakes it when a cycle's sweep is done
+ * (gort__scavenger_wake from mgcsweep.c, as Go's sweepone readies the
+ * scavenger): the garbage is back in the page heap then, and the pacer
+ * set the new goal at the mark's end.
  *
  * Invariants: one scavenger goroutine at most (scav.started); scav.parked
  * is the scavenger while it is parked waiting for a wake, NULL otherwise;
@@ -82,29 +86,34 @@ uint64_t gort__scavenge_goal(void) {
   return goal;
 }
 
-/* One run towards the goal: false when the goal is met or nothing more
- * can be released. */
-static bool scavenge_one(void) {
+/* One run towards the goal: the bytes released, 0 when the goal is met
+ * or nothing more can be released. */
+static uintptr_t scavenge_one(void) {
   struct heap_stats st;
   gort__mheap_read_stats(&st);
   uint64_t retained = st.sys - st.released, goal = gort__scavenge_goal();
   if (retained <= goal)
-    return false;
+    return 0;
   uint64_t excess = retained - goal;
   return gort__mheap_scavenge(excess < SCAVENGE_QUANTUM ? (uintptr_t)excess
-                                                        : SCAVENGE_QUANTUM) > 0;
+                                                        : SCAVENGE_QUANTUM);
 }
 
 /* Release towards the goal at about 1% of one CPU; returns when the goal
- * is met or nothing more can be released. */
+ * is met or nothing more can be released. Every batch that released
+ * something is followed by its sleep, even the last (Go's bgscavenge
+ * does the same), so frequent wakes cannot push it past its share. */
 static void scavenge_to_goal(void) {
   for (;;) {
     int64_t start = gort_nanotime(), worked;
+    uintptr_t released = 0, run;
     do {
-      if (!scavenge_one())
-        return;
+      run = scavenge_one();
+      released += run;
       worked = gort_nanotime() - start;
-    } while (worked < MIN_WORK_NS);
+    } while (run > 0 && worked < MIN_WORK_NS);
+    if (released == 0)
+      return;
     int64_t nap = worked / SCAVENGE_PERCENT * (100 - SCAVENGE_PERCENT);
     gort_sleep(nap < MAX_SLEEP_NS ? nap : MAX_SLEEP_NS);
   }
@@ -117,7 +126,7 @@ static void park_until_woken(void) {
   while (!scav.pending) {
     scav.parked = gp;
     gp->waiting_on = &scav;
-    gort__gopark(gort__parkunlock, &scav.lock, WAIT_FOREVER);
+    gort__gopark(gort__parkunlock, &scav.lock, WAIT_GC_SCAVENGE_WAIT);
     gort__lock(&scav.lock);
   }
   scav.pending = false;

@@ -22,9 +22,10 @@
 
 #include <stdint.h>
 
-/* Called by the collector at the end of every cycle, from a goroutine,
- * with the world running: the goal may have moved and pages may have
- * been freed. Starts the scavenger on first use. Never blocks. */
+/* Called when a cycle's sweep is done (mgcsweep.c), from a goroutine,
+ * with the world running: the goal moved at the mark's end and the
+ * garbage's pages are free. Starts the scavenger on first use. Never
+ * blocks; takes no lock but scav.lock (a leaf) and the scheduler's. */
 void gort__scavenger_wake(void);
 
 /* The retained-memory goal above (UINT64_MAX: none, with GOGC off and no

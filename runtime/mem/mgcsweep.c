@@ -44,6 +44,7 @@
 #include "../sync/sema.h"
 #include "malloc.h"
 #include "mgc.h"
+#include "mgcscavenge.h"
 #include "mstats.h"
 
 static struct {
@@ -203,8 +204,8 @@ static intptr_t sweep_one(void) {
     }
     break;
   }
-  if (result < 0)
-    __atomic_store_n(&sweep.done, 1, __ATOMIC_RELEASE);
+  if (result < 0 && __atomic_exchange_n(&sweep.done, 1, __ATOMIC_ACQ_REL) == 0)
+    gort__scavenger_wake(); /* the sweep freed what it could (Go's sweepone) */
   __atomic_fetch_sub(&sweep.active, 1, __ATOMIC_ACQ_REL);
   return result;
 }
