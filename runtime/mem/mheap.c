@@ -361,7 +361,7 @@ static void walk_spans(void (*fn)(struct mspan *s, void *arg), void *arg,
         continue;
       }
       next = gort__span_limit(s);
-      if (with_free || s->state == SPAN_IN_USE)
+      if (s->state == SPAN_IN_USE || with_free)
         fn(s, arg);
       page += s->npages;
     }
@@ -370,6 +370,11 @@ static void walk_spans(void (*fn)(struct mspan *s, void *arg), void *arg,
 
 void gort__mheap_each_span(void (*fn)(struct mspan *s, void *arg), void *arg) {
   walk_spans(fn, arg, false);
+}
+
+void gort__mheap_each_span_any(void (*fn)(struct mspan *s, void *arg),
+                               void *arg) {
+  walk_spans(fn, arg, true);
 }
 
 /* ---- allocate and free --------------------------------------------------------- */
