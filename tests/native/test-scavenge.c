@@ -308,3 +308,17 @@ TEST_IMPL(crash_free_os_memory_outside) {
   gort_syscall_exit();
   return 1; /* should have died */
 }
+
+/* ---- crash_deadlock_after_scavenge: the scavenger hides no deadlock ------- */
+
+TEST_IMPL(crash_deadlock_after_scavenge) {
+  /* Work for the scavenger (natively; on wasm it finds nothing it can
+   * release), then block for good: once it has met its goal it parks
+   * without a timer, and checkdead reports the deadlock. */
+  peak_and_drop(STRESS(64, 16) * MIB, NULL);
+  gort_gc();
+  gort_waitgroup wg = GORT_WAITGROUP_INIT;
+  gort_waitgroup_add(&wg, 1);
+  gort_waitgroup_wait(&wg);
+  return 1;
+}
