@@ -37,6 +37,8 @@
 #include "debug/debugvars.h"
 #include "gort.h"
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 enum { NSLOT = 16, NFIELD = 4, MAXOBJ = 512, MAXOPS = 256 };
 
 /* An object: NFIELD pointer words, then a payload. */
