@@ -727,6 +727,29 @@ typedef struct gort_memstats {
 /* read_memstats: runtime.ReadMemStats (it stops the world briefly). */
 GORT_API void gort_read_memstats(gort_memstats *out);
 
+/* GC events for the page and for tools: every phase change of every
+ * cycle, kept in a ring of the last 256, cheap enough to poll at 20 Hz
+ * from any thread. */
+enum {
+  GORT_GC_EV_SWEEP_TERMINATION = 1, /* a cycle starts: the world stops */
+  GORT_GC_EV_MARK,                  /* marking */
+  GORT_GC_EV_MARK_TERMINATION,      /* marking done, finishing */
+  GORT_GC_EV_SWEEP,                 /* the world runs again; sweeping */
+  GORT_GC_EV_SWEEP_DONE,            /* every span swept */
+};
+typedef struct gort_gc_event {
+  uint64_t seq;       /* 1, 2, 3, ... in order */
+  int64_t time_ns;    /* gort_nanotime() when it happened */
+  uint32_t cycle;     /* the cycle's number (1 for the first) */
+  uint32_t kind;      /* GORT_GC_EV_* */
+  uint64_t heap_live; /* bytes allocated and not known free */
+  uint64_t heap_goal; /* the cycle's goal */
+} gort_gc_event;
+/* gc_events: the events after seq after_seq still in the ring, oldest
+ * first, at most cap of them; returns how many were written. */
+GORT_API size_t gort_gc_events(uint64_t after_seq, gort_gc_event *out,
+                               size_t cap);
+
 #ifdef __cplusplus
 }
 #endif

@@ -42,7 +42,7 @@ static uint64_t gogc_goal(void) {
   uint64_t base = pacer.marked + pacer.scan_extra;
   uint64_t goal = pacer.marked + base / 100 * (uint64_t)pacer.percent +
                   base % 100 * (uint64_t)pacer.percent / 100;
-  uint64_t minimum = (uint64_t)HEAP_MINIMUM / 100 * (uint64_t)pacer.percent;
+  uint64_t minimum = (uint64_t)HEAP_MINIMUM * (uint64_t)pacer.percent / 100;
   return goal < minimum ? minimum : goal;
 }
 

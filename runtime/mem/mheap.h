@@ -55,6 +55,11 @@ struct mspan {
   uint8_t spanclass;         /* size class << 1 | noscan; 0 or 1: large */
   bool needzero;             /* its memory may hold old data */
   bool in_cache;             /* owned by an mcache (mcentral.c) */
+  /* Sweep generation (mgcsweep.c; Go's mspan.sweepgen), against the
+   * heap's sg: sg - 2 needs sweeping, sg - 1 is being swept, sg is swept.
+   * Set to sg when the span is made. */
+  uint32_t sweepgen;
+  uint16_t alloc_count_at_cache; /* alloc_count when an mcache took it */
   /* Objects (mcentral.c and malloc.c; the owning mcache's while cached). */
   uintptr_t elemsize;
   uint32_t divmagic;         /* offset / elemsize == offset * divmagic >> 32 */
