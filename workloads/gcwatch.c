@@ -1,9 +1,10 @@
 /*
  * gcwatch.c - the GC window of a GC workload (gcwatch.h): a sampler
- * goroutine that reads MemStats every millisecond, keeps the largest
- * HeapAlloc and copies the pauses of the cycles that ended since its last
- * sample out of MemStats' ring of 256 (the idea of Go's runtime.ReadMemStats
- * harvesting in bench/go/gcstats.go).
+ * goroutine that polls the GC event ring every millisecond, keeps the
+ * largest heap_live it shows, and once 64 cycles have ended unharvested
+ * reads MemStats to copy their pauses out of its ring of 256 (the scheme
+ * of bench/go/gcstats.go, with gort_gc_events in the place of Go's
+ * runtime/metrics counters).
  *
  * Locking: none. The window's state is written by the sampler alone while
  * it runs and by the workload's goroutine before gort_go and after the
@@ -17,11 +18,14 @@
 #include "gcwatch.h"
 #include "gort.h"
 
-enum { SAMPLE_NS = 1000000, PAUSE_RING = 256 };
+enum { SAMPLE_NS = 1000000, PAUSE_RING = 256, HARVEST_EVERY = 64, EVENTS = 64 };
 
 static struct {
   gort_memstats base, now; /* the window's start; the last sample */
   uint32_t harvested;      /* NumGC up to which pauses were copied */
+  uint32_t ended;          /* the last cycle whose end an event showed */
+  uint64_t event_seq;      /* the last GC event read */
+  gort_gc_event events[EVENTS];
   uint64_t *pauses;        /* C heap: copied pauses, one per cycle seen */
   size_t npauses, cap;
   uint64_t heap_peak;
@@ -50,16 +54,34 @@ static void harvest(const gort_memstats *ms) {
     watch.heap_peak = ms->heap_alloc;
 }
 
-static void sample(void) {
+static void read_stats(void) {
   gort_read_memstats(&watch.now);
   harvest(&watch.now);
+}
+
+/* The events since the last poll: the heap peak, the cycles ended. */
+static void poll_events(void) {
+  size_t got;
+  do {
+    got = gort_gc_events(watch.event_seq, watch.events, EVENTS);
+    for (size_t i = 0; i < got; i++) {
+      const gort_gc_event *e = &watch.events[i];
+      watch.event_seq = e->seq;
+      if (e->heap_live > watch.heap_peak)
+        watch.heap_peak = e->heap_live;
+      if (e->kind == GORT_GC_EV_SWEEP && e->cycle > watch.ended)
+        watch.ended = e->cycle; /* its pause is in MemStats */
+    }
+  } while (got == EVENTS);
 }
 
 static void sampler(void *arg) {
   (void)arg;
   while (!__atomic_load_n(&watch.stopping, __ATOMIC_ACQUIRE)) {
     gort_sleep(SAMPLE_NS);
-    sample();
+    poll_events();
+    if (watch.ended >= watch.harvested + HARVEST_EVERY)
+      read_stats();
   }
   gort_waitgroup_done(&watch.done);
 }
@@ -67,8 +89,12 @@ static void sampler(void *arg) {
 int gc_watch_start(void) {
   free(watch.pauses);
   memset(&watch, 0, sizeof watch);
+  /* Only the events from here on count: skip those in the ring. */
+  size_t got;
+  while ((got = gort_gc_events(watch.event_seq, watch.events, EVENTS)) > 0)
+    watch.event_seq = watch.events[got - 1].seq;
   gort_read_memstats(&watch.base);
-  watch.harvested = watch.base.num_gc;
+  watch.harvested = watch.ended = watch.base.num_gc;
   watch.heap_peak = watch.base.heap_alloc;
   gort_waitgroup_add(&watch.done, 1);
   if (gort_go(sampler, NULL) != 0) {
@@ -94,7 +120,8 @@ static uint64_t p50(uint64_t *xs, size_t count) {
 void gc_watch_stop(struct gc_out *out) {
   __atomic_store_n(&watch.stopping, 1, __ATOMIC_RELEASE);
   gort_waitgroup_wait(&watch.done);
-  sample();
+  poll_events();
+  read_stats();
   *out = (struct gc_out){
       .num_gc = watch.now.num_gc - watch.base.num_gc,
       .pause_total_ns = watch.now.pause_total_ns - watch.base.pause_total_ns,

@@ -10,16 +10,20 @@
  *                           for cycle k: every stop-the-world phase of the
  *                           cycle summed), p50 by nearest rank;
  *   pauses_seen             how many pauses those were (= num_gc unless
- *                           more than 256 cycles ended between two samples
- *                           and the ring wrapped);
- *   heap_peak_bytes         the largest HeapAlloc (bytes of allocated
- *                           objects, not yet freed by sweeping) sampled
- *                           every millisecond and at both ends.
+ *                           more than 256 cycles ended between two MemStats
+ *                           reads and the ring wrapped);
+ *   heap_peak_bytes         the high-water mark of the heap's allocated
+ *                           bytes not yet freed by sweeping: the largest
+ *                           of HeapAlloc at both ends and the heap_live
+ *                           of every GC event in the window (at a cycle's
+ *                           start that is the cycle's peak).
  *
- * gort has no counter cheaper than gort_read_memstats, so the sampler
- * goroutine reads MemStats at every tick (a short stop-the-world, which
- * is not a GC pause and is not counted in PauseNs) where Go's reads the
- * runtime/metrics counters and calls ReadMemStats only every 64 cycles.
+ * As Go's sampler polls the cheap runtime/metrics counters every
+ * millisecond and calls ReadMemStats (a short stop-the-world) only when
+ * 64 cycles are unharvested, gort's polls the GC event ring
+ * (gort_gc_events: no stop-the-world) and reads MemStats as seldom. The
+ * events give the heap peak exactly where Go's 1 ms samples of HeapAlloc
+ * can miss up to a millisecond of allocation before a cycle starts.
  *
  * Invariants: between start and stop the sampler goroutine alone writes
  * the watch; stop joins it (a WaitGroup) before reading. One watch at a
