@@ -656,6 +656,13 @@ typedef struct gort_type {
  * static const uint8_t mask[] = {1 << GORT_PTRMASK_WORD(struct node, left)
  *                                | 1 << GORT_PTRMASK_WORD(struct node, right)}; */
 #define GORT_PTRMASK_WORD(T, field) (offsetof(T, field) / sizeof(void *))
+/* GORT_PTRMASK_BYTE(bits, k): byte k of a mask written as one integer of
+ * up to 64 bits, for structs of more than 8 words (mind that word indices
+ * differ between 64-bit targets and wasm32):
+ *   #define NODE_BITS ((uint64_t)1 << GORT_PTRMASK_WORD(struct node, next) | ...)
+ *   static const uint8_t mask[] = {GORT_PTRMASK_BYTE(NODE_BITS, 0),
+ *                                  GORT_PTRMASK_BYTE(NODE_BITS, 1)}; */
+#define GORT_PTRMASK_BYTE(bits, k) ((uint8_t)((uint64_t)(bits) >> (8 * (k))))
 
 /* alloc_typed: count elements of type t, zeroed, scanned by t's mask. */
 GORT_API void *gort_alloc_typed(const gort_type *t, size_t count);
@@ -749,6 +756,25 @@ typedef struct gort_gc_event {
  * first, at most cap of them; returns how many were written. */
 GORT_API size_t gort_gc_events(uint64_t after_seq, gort_gc_event *out,
                                size_t cap);
+
+/* The heap's layout, span by span, for the page's heap map and for tools:
+ * every span of every arena in address order, free ones included. */
+enum { GORT_SPAN_FREE = 1, GORT_SPAN_IN_USE = 2 };
+typedef struct gort_span_info {
+  uintptr_t base;      /* first byte */
+  uint32_t npages;     /* of 8 KiB */
+  uint8_t state;       /* GORT_SPAN_FREE or GORT_SPAN_IN_USE */
+  uint8_t size_class;  /* 1..67; 0: one large object (or a free span) */
+  uint8_t noscan;      /* its objects hold no pointers */
+  uint8_t swept;       /* swept since the last mark */
+  uint32_t elem_size;  /* bytes per object */
+  uint16_t objects;    /* slots in the span */
+  uint16_t allocated;  /* slots holding objects (unswept: as of the mark) */
+  uint16_t marked;     /* slots marked by the mark in progress */
+} gort_span_info;
+/* heap_snapshot: up to cap spans into out; returns how many the heap has
+ * (more than cap: call again with more room). Stops the world briefly. */
+GORT_API size_t gort_heap_snapshot(gort_span_info *out, size_t cap);
 
 #ifdef __cplusplus
 }

@@ -131,7 +131,9 @@ static void fmt_ms(char *buf, size_t len, int64_t ns) {
 
 struct cycle_times {
   uint32_t n;
-  int64_t start, stopped, marked, end; /* nanotime */
+  int64_t start;             /* nanotime: the cycle begins (sweeping) */
+  int64_t stw, stopped;      /* stopping the world; stopped, swept */
+  int64_t marked, end;       /* the mark done; the world restarts */
   int32_t procs;
   uint64_t heap_start, heap_end_mark, heap_marked, goal;
   uint64_t stack_bytes, globals_bytes;
@@ -140,10 +142,10 @@ struct cycle_times {
 
 static void print_gctrace(const struct cycle_times *t) {
   char a[24], b[24], c[24], ca[24], cb[24], cc[24];
-  fmt_ms(a, sizeof a, t->stopped - t->start);
+  fmt_ms(a, sizeof a, t->stopped - t->stw);
   fmt_ms(b, sizeof b, t->marked - t->stopped);
   fmt_ms(c, sizeof c, t->end - t->marked);
-  fmt_ms(ca, sizeof ca, (t->stopped - t->start) * t->procs);
+  fmt_ms(ca, sizeof ca, (t->stopped - t->stw) * t->procs);
   fmt_ms(cb, sizeof cb, (t->marked - t->stopped) * t->procs);
   fmt_ms(cc, sizeof cc, (t->end - t->marked) * t->procs);
   int64_t since = t->start - gort__sched.start_ns;
@@ -183,6 +185,7 @@ static void run_cycle(uint32_t n, enum gc_trigger_kind kind) {
   gort__sweep_finish();
   gort__world_lock();
   t.procs = gort_maxprocs();
+  t.stw = gort__os_nanotime();
   gort__stop_the_world();
   gort__gc_event(GORT_GC_EV_SWEEP_TERMINATION, n, gort__gc_heap_live(),
                  t.goal);
@@ -216,9 +219,12 @@ static void run_cycle(uint32_t n, enum gc_trigger_kind kind) {
   gort__gcpacer_end_mark(t.heap_marked, t.stack_bytes, t.globals_bytes);
   set_phase(GC_OFF);
   t.end = gort__os_nanotime();
-  gort__mstats_record_cycle((uint64_t)(t.end - t.start), unix_now_ns(),
-                            t.forced,
-                            (uint64_t)(t.end - t.start) * (uint64_t)t.procs);
+  /* The pause: stopping the world to starting it (Go's PauseNs). The
+   * sweeping before it ran beside the mutators, as GC CPU time. */
+  uint64_t pause = (uint64_t)(t.end - t.stw);
+  gort__mstats_record_cycle(pause, unix_now_ns(), t.forced,
+                            pause * (uint64_t)t.procs +
+                                (uint64_t)(t.stw - t.start));
   gort__gc_event(GORT_GC_EV_SWEEP, n, gort__gc_heap_live(),
                  gort__gc_heap_goal());
   gort__start_the_world(t.procs);

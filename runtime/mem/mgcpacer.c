@@ -184,6 +184,13 @@ uint64_t gort__gc_heap_marked(void) {
   return m;
 }
 
+uint64_t gort__gc_scan_extra(void) {
+  gort__lock(&pacer_lock);
+  uint64_t e = pacer.scan_extra;
+  gort__unlock(&pacer_lock);
+  return e;
+}
+
 bool gort__gc_heap_live_add(int64_t delta) {
   uint64_t live = __atomic_add_fetch(&pacer.heap_live, (uint64_t)delta,
                                      __ATOMIC_RELAXED);

@@ -163,6 +163,9 @@ struct mspan *gort__span_of(const void *p);
 /* Every in-use span, each once, in address order: fn(s, arg). The heap
  * must not change meanwhile (the world is stopped). */
 void gort__mheap_each_span(void (*fn)(struct mspan *s, void *arg), void *arg);
+/* The same, free spans included (the heap snapshot). */
+void gort__mheap_each_span_any(void (*fn)(struct mspan *s, void *arg),
+                               void *arg);
 
 static inline uintptr_t gort__span_limit(const struct mspan *s) {
   return s->base + s->npages * GORT_PAGE_SIZE;
