@@ -20,6 +20,7 @@
 #include "../sched/mp.h"
 #include "../sched/runtime2.h"
 #include "mheap.h"
+#include "mfinal.h"
 #include "mgc.h"
 
 struct cycle {
@@ -36,10 +37,13 @@ static void run_cycle(void *arg) {
   gort__gc_mark_goroutines(); /* all but this one, which holds nothing */
   gort__gc_mark_globals();
   gort__gc_mark_runtime_objects();
+  gort__fin_mark_roots();
   gort__gc_mark_drain();
+  gort__fin_queue_unreachable();
   gort__gc_sweep(c->result);
   gort__start_the_world(procs);
   gort__world_unlock();
+  gort__fin_wake();
   gort_waitgroup_done(&c->done);
 }
 

@@ -90,6 +90,7 @@ const char *const gort__waitreason_names[WAIT_COUNT] = {
     [WAIT_SYNC_COND] = "sync.Cond.Wait",
     [WAIT_FOREVER] = "forever",
     [WAIT_PREEMPTED] = "preempted",
+    [WAIT_FINALIZER] = "finalizer wait",
 };
 
 struct mutex gort__allglock;

@@ -64,6 +64,7 @@ enum waitreason {
   WAIT_FOREVER,
   WAIT_PREEMPTED,
   WAIT_IO,
+  WAIT_FINALIZER,
   WAIT_COUNT
 };
 
