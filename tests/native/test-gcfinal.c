@@ -528,6 +528,7 @@ static void make_freed(void *arg) {
 }
 
 TEST_IMPL(crash_final_freed) {
+  reserve_heap_start();
   run_in_goroutine(make_freed, NULL);
   gort_gc();
   CHECK(!is_live(freed_made));
