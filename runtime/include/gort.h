@@ -742,6 +742,48 @@ typedef struct gort_memstats {
 /* read_memstats: runtime.ReadMemStats (it stops the world briefly). */
 GORT_API void gort_read_memstats(gort_memstats *out);
 
+/* GC events for the page and for tools: every phase change of every
+ * cycle, kept in a ring of the last 256, cheap enough to poll at 20 Hz
+ * from any thread. */
+enum {
+  GORT_GC_EV_SWEEP_TERMINATION = 1, /* a cycle starts: the world stops */
+  GORT_GC_EV_MARK,                  /* marking */
+  GORT_GC_EV_MARK_TERMINATION,      /* marking done, finishing */
+  GORT_GC_EV_SWEEP,                 /* the world runs again; sweeping */
+  GORT_GC_EV_SWEEP_DONE,            /* every span swept */
+};
+typedef struct gort_gc_event {
+  uint64_t seq;       /* 1, 2, 3, ... in order */
+  int64_t time_ns;    /* gort_nanotime() when it happened */
+  uint32_t cycle;     /* the cycle's number (1 for the first) */
+  uint32_t kind;      /* GORT_GC_EV_* */
+  uint64_t heap_live; /* bytes allocated and not known free */
+  uint64_t heap_goal; /* the cycle's goal */
+} gort_gc_event;
+/* gc_events: the events after seq after_seq still in the ring, oldest
+ * first, at most cap of them; returns how many were written. */
+GORT_API size_t gort_gc_events(uint64_t after_seq, gort_gc_event *out,
+                               size_t cap);
+
+/* The heap's layout, span by span, for the page's heap map and for tools:
+ * every span of every arena in address order, free ones included. */
+enum { GORT_SPAN_FREE = 1, GORT_SPAN_IN_USE = 2 };
+typedef struct gort_span_info {
+  uintptr_t base;      /* first byte */
+  uint32_t npages;     /* of 8 KiB */
+  uint8_t state;       /* GORT_SPAN_FREE or GORT_SPAN_IN_USE */
+  uint8_t size_class;  /* 1..67; 0: one large object (or a free span) */
+  uint8_t noscan;      /* its objects hold no pointers */
+  uint8_t swept;       /* swept since the last mark */
+  uint32_t elem_size;  /* bytes per object */
+  uint16_t objects;    /* slots in the span */
+  uint16_t allocated;  /* slots holding objects (unswept: as of the mark) */
+  uint16_t marked;     /* slots marked by the mark in progress */
+} gort_span_info;
+/* heap_snapshot: up to cap spans into out; returns how many the heap has
+ * (more than cap: call again with more room). Stops the world briefly. */
+GORT_API size_t gort_heap_snapshot(gort_span_info *out, size_t cap);
+
 #ifdef __cplusplus
 }
 #endif

@@ -45,12 +45,14 @@ struct mcache {
   uintptr_t tinyoffset;
   /* Counts for statistics (owner; read racily). */
   uint64_t tiny_allocs, small_allocs, large_allocs, large_bytes;
+  bool gc_due; /* the heap reached the GC trigger during this malloc */
 };
 
 struct mcentral {
   struct mutex lock;
-  struct span_list partial; /* spans with free objects, not cached */
-  struct span_list full;    /* spans without (until sweeping) */
+  /* [sweepgen / 2 % 2]: swept spans; the other: unswept (mcentral.c). */
+  struct span_list partial[2]; /* with free objects, not cached */
+  struct span_list full[2];    /* without */
   uint64_t spans_made;
 };
 
@@ -104,14 +106,16 @@ struct p;
 void gort__mcache_release(struct p *pp);
 void gort__mcache_release_current(void); /* the calling goroutine's P */
 
-/* Central lists (mcentral.c). */
-struct mspan *gort__mcentral_cache_span(uint8_t spanclass);
+/* Central lists (mcentral.c). cache_span: a swept span with a free slot
+ * for a P (NULL: out of memory); *trigger: the heap reached the GC
+ * trigger by it. */
+struct mspan *gort__mcentral_cache_span(uint8_t spanclass, bool *trigger);
 void gort__mcentral_uncache_span(struct mspan *s);
 uint64_t gort__mcentral_spans_made(void);
-/* For the sweeper (world stopped): empty every list, then put a span
- * back on its class's partial or full list. */
-void gort__mcentral_reset(void);
-void gort__mcentral_return(struct mspan *s);
+/* For the sweepers (mgcsweep.c): an unswept span of the class taken off
+ * its list (NULL: none left), and a swept one put back. */
+struct mspan *gort__mcentral_take_unswept(uint8_t spanclass);
+void gort__mcentral_put_swept(struct mspan *s);
 
 /* Totals over all Ps and lists, for tests and statistics. */
 struct gort__malloc_totals {

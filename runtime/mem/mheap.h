@@ -55,6 +55,11 @@ struct mspan {
   uint8_t spanclass;         /* size class << 1 | noscan; 0 or 1: large */
   bool needzero;             /* its memory may hold old data */
   bool in_cache;             /* owned by an mcache (mcentral.c) */
+  /* Sweep generation (mgcsweep.c; Go's mspan.sweepgen), against the
+   * heap's sg: sg - 2 needs sweeping, sg - 1 is being swept, sg is swept.
+   * Set to sg when the span is made. */
+  uint32_t sweepgen;
+  uint16_t alloc_count_at_cache; /* alloc_count when an mcache took it */
   /* Objects (mcentral.c and malloc.c; the owning mcache's while cached). */
   uintptr_t elemsize;
   uint32_t divmagic;         /* offset / elemsize == offset * divmagic >> 32 */
@@ -158,6 +163,9 @@ struct mspan *gort__span_of(const void *p);
 /* Every in-use span, each once, in address order: fn(s, arg). The heap
  * must not change meanwhile (the world is stopped). */
 void gort__mheap_each_span(void (*fn)(struct mspan *s, void *arg), void *arg);
+/* The same, free spans included (the heap snapshot). */
+void gort__mheap_each_span_any(void (*fn)(struct mspan *s, void *arg),
+                               void *arg);
 
 static inline uintptr_t gort__span_limit(const struct mspan *s) {
   return s->base + s->npages * GORT_PAGE_SIZE;

@@ -10,6 +10,7 @@
  * conservative); the checker keeps their addresses complemented, which
  * are not pointers.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -181,4 +182,18 @@ TEST_IMPL(gc_alloc_zero_and_noscan_type) {
     CHECK_EQ(p[i], 0);
   gort_gc();
   return 0;
+}
+
+/* A thread the runtime does not know: gort_alloc dies naming itself. */
+static void *alloc_on_plain_thread(void *arg) {
+  (void)arg;
+  gort_alloc(16);
+  return NULL;
+}
+
+TEST_IMPL(crash_alloc_from_plain_thread) {
+  pthread_t t;
+  CHECK(pthread_create(&t, NULL, alloc_on_plain_thread, NULL) == 0);
+  pthread_join(t, NULL);
+  return 1;
 }
