@@ -3,7 +3,7 @@
  * with a finalizer, the queue of finalizers to run, and the finalizer
  * goroutine. The public call is gort_set_finalizer (gort.h).
  *
- * The cycle calls three hooks, in this order (mgccycle.c):
+ * The cycle calls three hooks, in this order (mgc.c, run_cycle):
  *
  *   gort__fin_mark_roots         world stopped, after the other roots:
  *                                every object in the table has what it
