@@ -70,9 +70,9 @@
 #include "mgc.h"
 
 struct finalizer {
-  void *obj;                /* as the program sees it (gort.h) */
+  void *obj; /* as the program sees it (gort.h) */
   void (*fn)(void *obj);
-  struct finalizer *next;   /* in a table bucket, or in the queue */
+  struct finalizer *next; /* in a table bucket, or in the queue */
 };
 
 static struct mutex fin_lock;
@@ -158,8 +158,8 @@ static bool check_object(void *obj) {
     return true;
   /* Inside a 16-byte pointer-free block, any address may be a tiny
    * object's own. */
-  if (s->spanclass == gort__make_spanclass(gort__size_to_class(TINY_SIZE),
-                                           true))
+  if (s->spanclass ==
+      gort__make_spanclass(gort__size_to_class(TINY_SIZE), true))
     return true;
   misuse("pointer not at beginning of allocated block");
 }

@@ -358,8 +358,8 @@ static void make_many_everywhere(void *arg) {
   (void)arg;
   struct call calls[MANY_MAKERS];
   for (int i = 0; i < MANY_MAKERS; i++) {
-    calls[i] = (struct call){make_many, (void *)(uintptr_t)i,
-                             GORT_WAITGROUP_INIT};
+    calls[i] =
+        (struct call){make_many, (void *)(uintptr_t)i, GORT_WAITGROUP_INIT};
     gort_waitgroup_add(&calls[i].done, 1);
     CHECK_EQ(gort_go(call_body, &calls[i]), 0);
   }
