@@ -656,6 +656,13 @@ typedef struct gort_type {
  * static const uint8_t mask[] = {1 << GORT_PTRMASK_WORD(struct node, left)
  *                                | 1 << GORT_PTRMASK_WORD(struct node, right)}; */
 #define GORT_PTRMASK_WORD(T, field) (offsetof(T, field) / sizeof(void *))
+/* GORT_PTRMASK_BYTE(bits, k): byte k of a mask written as one integer of
+ * up to 64 bits, for structs of more than 8 words (mind that word indices
+ * differ between 64-bit targets and wasm32):
+ *   #define NODE_BITS ((uint64_t)1 << GORT_PTRMASK_WORD(struct node, next) | ...)
+ *   static const uint8_t mask[] = {GORT_PTRMASK_BYTE(NODE_BITS, 0),
+ *                                  GORT_PTRMASK_BYTE(NODE_BITS, 1)}; */
+#define GORT_PTRMASK_BYTE(bits, k) ((uint8_t)((uint64_t)(bits) >> (8 * (k))))
 
 /* alloc_typed: count elements of type t, zeroed, scanned by t's mask. */
 GORT_API void *gort_alloc_typed(const gort_type *t, size_t count);

@@ -83,7 +83,9 @@ void *gort__mallocgc(size_t size, bool noscan);
  * elements of type t (scanned by t's mask). Returns the elements' address
  * (the object's base + HEADER). The type was checked by the caller. */
 struct gort_type;
-enum { MALLOC_HEADER = sizeof(void *) };
+/* 8 bytes on every target, so the elements stay 8-byte aligned (int64
+ * and double fields) on wasm32 too. */
+enum { MALLOC_HEADER = 8 };
 void *gort__mallocgc_typed(const struct gort_type *t, size_t count);
 
 /* The type of precise object obj (its base), or NULL for a conservative
