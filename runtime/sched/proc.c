@@ -93,6 +93,7 @@ const char *const gort__waitreason_names[WAIT_COUNT] = {
     [WAIT_GC] = "garbage collection",
     [WAIT_GC_IDLE] = "force gc (idle)",
     [WAIT_GC_SWEEP_WAIT] = "GC sweep wait",
+    [WAIT_FINALIZER] = "finalizer wait",
 };
 
 struct mutex gort__allglock;
