@@ -151,9 +151,8 @@ static bool check_object(void *obj) {
   uintptr_t base = (uintptr_t)gort__find_object(obj, &s);
   if (base == 0)
     misuse("pointer not in allocated block");
-  uintptr_t start = base;
-  if (gort__object_type(s, base) != NULL)
-    start += MALLOC_HEADER; /* gort_alloc_typed hands out what follows */
+  /* A large precise object is handed out after its type header. */
+  uintptr_t start = gort__object_user_start(s, base);
   if ((uintptr_t)obj == start)
     return true;
   /* Inside a 16-byte pointer-free block, any address may be a tiny

@@ -545,7 +545,7 @@ TEST_IMPL(crash_final_interior) {
 TEST_IMPL(crash_final_typed_header) {
   /* A precise object's own start is its header, not what the program
    * was given. */
-  uint8_t *p = gort_alloc_typed(&pair_type, 2);
+  uint8_t *p = gort_alloc_typed(&pair_type, 100); /* > HEAP_BITS_MAX */
   gort_set_finalizer(p - MALLOC_HEADER, never_fin);
   return 1;
 }
