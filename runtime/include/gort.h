@@ -687,6 +687,21 @@ static inline void gort_keepalive(const void *p) {
 #endif
 }
 
+/* set_finalizer: run fn(obj) once, on the runtime's finalizer goroutine,
+ * after the collector finds obj unreachable (runtime.SetFinalizer);
+ * fn NULL removes obj's finalizer. obj is an object's address as its
+ * allocation returned it. Finalizers run one at a time; one that blocks
+ * holds up the others. What obj points to is kept for fn; fn may store
+ * obj somewhere reachable (resurrection): it then lives on, without a
+ * finalizer unless fn sets a new one. An object reachable from itself
+ * (a cycle) with a finalizer is never collected. Ignored for zero-size
+ * objects; inside a tiny block (gort_alloc_noscan under 16 bytes) any
+ * object may have one, run once the whole block is unreachable. Dies
+ * ("fatal error: gort_set_finalizer: ...") on obj NULL, not in an
+ * allocated object, not at its start, or with a finalizer already set
+ * (docs/API.md, "Memory: finalizers"). */
+GORT_API void gort_set_finalizer(void *obj, void (*fn)(void *obj));
+
 /* gc_add_root: scan [base, base + size) of C memory (malloc'd, mmap'd)
  * in every collection, conservatively, until gc_remove_root(base). 0, or
  * GORT_EINVAL (NULL base, size 0, or base already registered), or

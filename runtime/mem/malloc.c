@@ -206,26 +206,60 @@ void *gort__mallocgc(size_t size, bool noscan) {
   return v;
 }
 
+/* Write the heap bits of the slot at obj in s: t's mask, repeated for
+ * count elements; the slot's rest (its size class rounding) none. */
+static void set_heap_bits(struct mspan *s, uintptr_t obj,
+                          const struct gort_type *t, size_t count) {
+  size_t words = s->elemsize / sizeof(void *);
+  size_t per_elem = t->size / sizeof(void *);
+  size_t data_words = count * per_elem;
+  uintptr_t first = (obj - s->base) / sizeof(void *);
+  for (size_t w = 0, e = 0; w < words; w++, e = e + 1 == per_elem ? 0 : e + 1) {
+    uint64_t bit = (uint64_t)1 << ((first + w) % 64);
+    uint64_t *word = &s->heap_bits[(first + w) / 64];
+    if (w < data_words && (t->ptrmask[e / 8] >> (e % 8) & 1))
+      *word |= bit;
+    else
+      *word &= ~bit;
+  }
+}
+
 void *gort__mallocgc_typed(const struct gort_type *t, size_t count) {
-  size_t size = MALLOC_HEADER + count * t->size; /* checked by the caller */
+  size_t data = count * t->size; /* checked by the caller */
   struct mcache *c = my_cache();
-  uintptr_t obj;
-  if (size > GORT_MAX_SMALL_SIZE) {
-    obj = (uintptr_t)alloc_large(c, size, false, true);
-  } else {
+  void *v;
+  if (data <= HEAP_BITS_MAX) {
+    /* No header: the span's heap bits describe it. */
     c->small_allocs++;
-    uint8_t spanclass = gort__make_spanclass(gort__size_to_class(size), false);
-    obj = alloc_small(c, spanclass);
-    /* Sweeping clears the bit of every freed slot (mgc.c), a fresh span
-     * starts with none set: only precise objects set theirs. */
+    uint8_t spanclass = gort__make_spanclass(gort__size_to_class(data), false);
+    uintptr_t obj = alloc_small(c, spanclass);
     struct mspan *s = c->alloc[spanclass];
+    set_heap_bits(s, obj, t, count);
     uint32_t idx = gort__object_index(s, obj);
     s->precise_bits[idx / 64] |= (uint64_t)1 << (idx % 64);
+    v = (void *)obj;
+  } else {
+    size_t size = MALLOC_HEADER + data;
+    uintptr_t obj;
+    if (size > GORT_MAX_SMALL_SIZE) {
+      obj = (uintptr_t)alloc_large(c, size, false, true);
+    } else {
+      c->small_allocs++;
+      uint8_t spanclass =
+          gort__make_spanclass(gort__size_to_class(size), false);
+      obj = alloc_small(c, spanclass);
+      /* Sweeping clears the bit of every freed slot (mgcsweep.c), a
+       * fresh span starts with none set: only precise objects set theirs. */
+      struct mspan *s = c->alloc[spanclass];
+      uint32_t idx = gort__object_index(s, obj);
+      s->precise_bits[idx / 64] |= (uint64_t)1 << (idx % 64);
+    }
+    *(const struct gort_type **)obj = t;
+    v = (void *)(obj + MALLOC_HEADER);
   }
-  *(const struct gort_type **)obj = t;
   if (__builtin_expect(c->gc_due, 0))
-    return after_trigger(c, (void *)(obj + MALLOC_HEADER));
-  return (void *)(obj + MALLOC_HEADER);
+    return after_trigger(c, v);
+  return v;
 }
 
 /* ---- the public calls (gort.h: Go's new / make) ------------------------ */

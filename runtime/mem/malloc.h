@@ -79,23 +79,46 @@ static inline bool gort__slot_allocated(const struct mspan *s,
  * address. */
 void *gort__mallocgc(size_t size, bool noscan);
 
-/* A precise object: one header word holding its type, then count
- * elements of type t (scanned by t's mask). Returns the elements' address
- * (the object's base + HEADER). The type was checked by the caller. */
+/* Precise objects (gort_alloc_typed), as Go 1.22 lays them out: up to
+ * HEAP_BITS_MAX bytes, the object is just its elements and the span's
+ * heap_bits say which of its words are pointers; larger ones start with
+ * a MALLOC_HEADER-byte header holding their type (8 bytes on every
+ * target, so the elements stay 8-byte aligned on wasm32 too), and the
+ * program gets the address after it. Returns that address; the type was
+ * checked by the caller. */
 struct gort_type;
-/* 8 bytes on every target, so the elements stay 8-byte aligned (int64
- * and double fields) on wasm32 too. */
-enum { MALLOC_HEADER = 8 };
+enum { MALLOC_HEADER = 8, HEAP_BITS_MAX = 512 };
 void *gort__mallocgc_typed(const struct gort_type *t, size_t count);
 
-/* The type of precise object obj (its base), or NULL for a conservative
- * or pointer-free one. */
+static inline bool gort__slot_precise(const struct mspan *s, uint32_t idx) {
+  return s->precise_bits[idx / 64] >> (idx % 64) & 1;
+}
+
+/* A precise object of s whose type is in its header (not heap bits). */
+static inline bool gort__span_has_headers(const struct mspan *s) {
+  return s->elemsize > HEAP_BITS_MAX;
+}
+
+/* Does the word at address a (in small-object span s) hold a pointer? */
+static inline bool gort__heap_bit(const struct mspan *s, uintptr_t a) {
+  uintptr_t w = (a - s->base) / sizeof(void *);
+  return s->heap_bits[w / 64] >> (w % 64) & 1;
+}
+
+/* The header type of precise object obj (its base) in a span with
+ * headers, or NULL for any other object. */
 static inline const struct gort_type *gort__object_type(const struct mspan *s,
                                                         uintptr_t obj) {
-  uint32_t idx = gort__object_index(s, obj);
-  if ((s->precise_bits[idx / 64] >> (idx % 64) & 1) == 0)
+  if (!gort__span_has_headers(s) ||
+      !gort__slot_precise(s, gort__object_index(s, obj)))
     return NULL;
   return *(const struct gort_type *const *)obj;
+}
+
+/* The address the program was given for the object at base obj. */
+static inline uintptr_t gort__object_user_start(const struct mspan *s,
+                                                uintptr_t obj) {
+  return gort__object_type(s, obj) != NULL ? obj + MALLOC_HEADER : obj;
 }
 
 /* The object containing p (any byte of it): its base, and its span; NULL

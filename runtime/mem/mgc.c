@@ -68,6 +68,7 @@
 #include "../sched/runtime2.h"
 #include "../sync/sema.h"
 #include "malloc.h"
+#include "mfinal.h"
 #include "mgc.h"
 #include "mgcpacer.h"
 #include "mheap.h"
@@ -202,6 +203,7 @@ static void run_cycle(uint32_t n, enum gc_trigger_kind kind) {
   gort__gc_mark_globals();
   t.globals_bytes = gort__gc_scanned_root_bytes() - t.stack_bytes;
   gort__gc_mark_runtime_objects();
+  gort__fin_mark_roots();
   gort__gc_mark_drain();
   t.marked = gort__os_nanotime();
 
@@ -209,6 +211,7 @@ static void run_cycle(uint32_t n, enum gc_trigger_kind kind) {
   set_phase(GC_MARKTERMINATION);
   t.heap_end_mark = gort__gc_heap_live();
   gort__gc_event(GORT_GC_EV_MARK_TERMINATION, n, t.heap_end_mark, t.goal);
+  gort__fin_queue_unreachable();
   gort__gc_mark_drain();
   if (gort__debug.gcverify)
     gort__gc_verify_marked();
@@ -232,6 +235,7 @@ static void run_cycle(uint32_t n, enum gc_trigger_kind kind) {
 
   /* 4. Sweep, in the background and by allocation. */
   gort__sweep_wake_background();
+  gort__fin_wake();
   __atomic_store_n(&work.last_end_ns, t.end, __ATOMIC_RELAXED);
   if (gort__debug.gctrace > 0)
     print_gctrace(&t);

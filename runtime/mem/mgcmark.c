@@ -102,15 +102,24 @@ static void scan_precise(uintptr_t obj, uintptr_t end, const gort_type *t) {
   }
 }
 
+/* A small precise object: the span's heap bits name its pointer words. */
+GORT_NO_SANITIZE_SCAN
+static void scan_heap_bits(uintptr_t obj, const struct mspan *s) {
+  for (uintptr_t a = obj; a < obj + s->elemsize; a += sizeof(uintptr_t))
+    if (gort__heap_bit(s, a))
+      mark_word(*(const any_word *)a);
+}
+
 /* The words of object obj (its base, in span s) that may be pointers. */
 static void scan_object(uintptr_t obj, struct mspan *s) {
   if (s->spanclass & 1)
     return; /* pointer-free */
-  const gort_type *t = gort__object_type(s, obj);
-  if (t != NULL)
-    scan_precise(obj, obj + s->elemsize, t);
+  if (!gort__slot_precise(s, gort__object_index(s, obj)))
+    scan_range(obj, obj + s->elemsize); /* conservative */
+  else if (gort__span_has_headers(s))
+    scan_precise(obj, obj + s->elemsize, *(const gort_type *const *)obj);
   else
-    scan_range(obj, obj + s->elemsize);
+    scan_heap_bits(obj, s);
 }
 
 void gort__gc_mark_drain(void) {

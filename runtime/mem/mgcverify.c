@@ -101,12 +101,18 @@ GORT_NO_SANITIZE_SCAN
 static void check_object(const struct mspan *s, uint32_t slot) {
   uintptr_t obj = s->base + (uintptr_t)slot * s->elemsize;
   uintptr_t end = obj + s->elemsize;
-  const gort_type *t = gort__object_type(s, obj);
-  if (t == NULL) {
+  if (!gort__slot_precise(s, slot)) {
     for (uintptr_t a = obj; a + sizeof(uintptr_t) <= end; a += sizeof a)
       check_word(s, slot, *(const any_word *)a);
     return;
   }
+  if (!gort__span_has_headers(s)) {
+    for (uintptr_t a = obj; a < end; a += sizeof a)
+      if (gort__heap_bit(s, a))
+        check_word(s, slot, *(const any_word *)a);
+    return;
+  }
+  const gort_type *t = *(const gort_type *const *)obj;
   size_t words = t->size / sizeof(uintptr_t);
   for (uintptr_t a = obj + MALLOC_HEADER; a + t->size <= end; a += t->size)
     for (size_t w = 0; w < words; w++)

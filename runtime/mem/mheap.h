@@ -82,11 +82,15 @@ struct mspan {
   /* Objects found reachable by the current mark (mgc.c); sweeping makes
    * them the new alloc bits. */
   uint64_t mark_bits[MAX_SPAN_OBJECTS / 64];
-  /* Scan spans only: slot i holds a precise object (its first word is a
-   * gort_type pointer, the scan follows that type's mask). Written by the
-   * allocating P for every slot it hands out, before the object is
-   * published; read by the marker for allocated slots only. */
+  /* Scan spans only: slot i holds a precise object (gort_alloc_typed).
+   * Set by the allocating P before the object is published, cleared by
+   * the sweep for freed slots; read by the marker for allocated slots. */
   uint64_t precise_bits[MAX_SPAN_OBJECTS / 64];
+  /* Spans of objects up to HEAP_BITS_MAX bytes (one page): bit w says
+   * word w of the span holds a pointer, for the words of precise slots
+   * (Go 1.22's heap bits in the span; larger precise objects carry their
+   * type in a header word instead). Written with precise_bits. */
+  uint64_t heap_bits[GORT_PAGE_SIZE / sizeof(void *) / 64];
   /* Free spans: how many of its pages are released (heap lock); 0 while
    * in use. */
   uintptr_t npages_released;

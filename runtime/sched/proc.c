@@ -94,6 +94,7 @@ const char *const gort__waitreason_names[WAIT_COUNT] = {
     [WAIT_GC_IDLE] = "force gc (idle)",
     [WAIT_GC_SWEEP_WAIT] = "GC sweep wait",
     [WAIT_GC_SCAVENGE_WAIT] = "GC scavenge wait",
+    [WAIT_FINALIZER] = "finalizer wait",
 };
 
 struct mutex gort__allglock;

@@ -69,6 +69,7 @@ enum waitreason {
   WAIT_GC_IDLE,       /* the collector's goroutine, between cycles */
   WAIT_GC_SWEEP_WAIT, /* the background sweeper, nothing to sweep */
   WAIT_GC_SCAVENGE_WAIT, /* the scavenger, nothing to release */
+  WAIT_FINALIZER,     /* the finalizer goroutine, queue empty (mfinal.c) */
   WAIT_COUNT
 };
 

@@ -70,15 +70,15 @@ static struct pair *holder;   /* a global: a root */
 static uintptr_t via_ptr, via_num, via_noscan, via_conservative, garbage;
 
 static void make_kinds(void *arg) {
-  (void)arg;
-  holder = gort_alloc_typed(&pair_type, 4);
+  size_t count = (size_t)(uintptr_t)arg;
+  holder = gort_alloc_typed(&pair_type, count);
   CHECK(holder != NULL);
   CHECK(((uintptr_t)holder & 7) == 0);
-  for (int i = 0; i < 4; i++)
+  for (size_t i = 0; i < count; i++)
     CHECK(holder[i].ptr == NULL && holder[i].num == 0);
   void *a = gort_alloc(48), *b = gort_alloc(48);
-  holder[2].ptr = a;             /* kept: a pointer word */
-  holder[3].num = (uintptr_t)b;  /* freed: the mask says not a pointer */
+  holder[count - 2].ptr = a;    /* kept: a pointer word */
+  holder[count - 1].num = (uintptr_t)b; /* freed: the mask says not a pointer */
   via_ptr = hide(a);
   via_num = hide(b);
   /* A conservative object keeps whatever any word points at. */
@@ -95,22 +95,22 @@ static void make_kinds(void *arg) {
 }
 
 TEST_IMPL(gc_alloc_kinds) {
-  run_in_goroutine(make_kinds, NULL);
-  CHECK(is_live(via_ptr) && is_live(via_num) && is_live(garbage));
-  CHECK(is_live(via_noscan) && is_live(via_conservative));
-  gort_gc();
-  CHECK(is_live(hide(holder)));
-  CHECK(is_live(via_ptr));
-  CHECK(!is_live(via_num));
-  CHECK(is_live(via_conservative));
-  CHECK(!is_live(via_noscan));
-  CHECK(!is_live(garbage));
-  /* Large precise objects follow their mask as well. */
-  size_t n = (GORT_MAX_SMALL_SIZE / sizeof(struct pair)) * 2;
-  holder = gort_alloc_typed(&pair_type, n);
-  CHECK(holder[n - 1].ptr == NULL);
-  gort_gc();
-  CHECK(is_live(hide(holder)));
+  /* Precise objects of every layout: heap bits in the span (up to 512
+   * bytes), a type header in a small span, a large object's header. */
+  size_t counts[] = {4, 1000 / sizeof(struct pair),
+                     (GORT_MAX_SMALL_SIZE / sizeof(struct pair)) * 2};
+  for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++) {
+    run_in_goroutine(make_kinds, (void *)(uintptr_t)counts[k]);
+    CHECK(is_live(via_ptr) && is_live(via_num) && is_live(garbage));
+    CHECK(is_live(via_noscan) && is_live(via_conservative));
+    gort_gc();
+    CHECK(is_live(hide(holder)));
+    CHECK(is_live(via_ptr));
+    CHECK(!is_live(via_num));
+    CHECK(is_live(via_conservative));
+    CHECK(!is_live(via_noscan));
+    CHECK(!is_live(garbage));
+  }
   holder = NULL;
   return 0;
 }
