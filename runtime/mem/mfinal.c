@@ -172,7 +172,7 @@ static void create_fing(void) {
       !__atomic_compare_exchange_n(&fing_created, &zero, 1, false,
                                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
     return;
-  if (gort__go_system(runfinq, NULL) != 0)
+  if (gort__go_system(runfinq, NULL, true) != 0)
     gort__throw_oom(sizeof(struct g), "the finalizer goroutine");
 }
 

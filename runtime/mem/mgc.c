@@ -306,7 +306,7 @@ static void wait_cycle_locked(uint32_t target) {
 static void ensure_worker_locked(void) {
   if (work.worker_started)
     return;
-  if (gort__go_system(gc_worker, NULL) != 0) {
+  if (gort__go_system(gc_worker, NULL, false) != 0) {
     gort__unlock(&work.lock);
     gort__throw_oom(sizeof(struct g), "the collector's goroutine");
   }

@@ -66,7 +66,8 @@ void gort__gc_mark_goroutines(void) {
   for (size_t i = 0; i < gort__allglen; i++) {
     struct g *gp = gort__allgs[i];
     uint32_t status = gort__readgstatus(gp);
-    if (gp == self || status == G_DEAD || status == G_IDLE)
+    if (gp == self || status == G_DEAD || status == G_IDLE ||
+        gp->no_heap_pointers)
       continue;
     if (status == G_RUNNING) {
       gort__unlock(&gort__allglock);

@@ -152,7 +152,11 @@ void gort__scavenger_wake(void) {
   if (gp != NULL) {
     gp->waiting_on = NULL;
     gort__goready(gp);
-  } else if (start && gort__go_system(bgscavenge, NULL) != 0) {
+    return;
+  }
+  /* Its stack is not scanned (false): it holds no GC object, only page
+   * addresses, which would keep the objects at those addresses alive. */
+  if (start && gort__go_system(bgscavenge, NULL, false) != 0) {
     /* No memory for a goroutine now: the next cycle tries again (the
      * scavenger only saves memory, nothing waits for it). */
     gort__lock(&scav.lock);

@@ -280,7 +280,7 @@ static void bgsweep(void *arg) {
 
 static void start_bgsweep(void *arg) {
   (void)arg;
-  if (gort__go_system(bgsweep, NULL) != 0)
+  if (gort__go_system(bgsweep, NULL, false) != 0)
     gort__throw_oom(sizeof(struct g), "the background sweeper");
 }
 

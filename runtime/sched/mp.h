@@ -43,8 +43,11 @@ int gort__newproc_from_g0(gort_func fn, void *arg);
 /* A goroutine of the runtime's own (the collector's, the sweeper's, the
  * finalizers'): like gort_go, but not counted by gort_num_goroutine nor
  * for "no goroutines" after main's Goexit (Go's isSystemGoroutine).
- * 0 or GORT_ENOMEM. */
-int gort__go_system(gort_func fn, void *arg);
+ * holds_heap_pointers false: its stack never holds a GC pointer the
+ * collector must keep (the collector, the sweepers), so it is not
+ * scanned: stale span bases in its frames, which are the addresses of
+ * their spans' first objects, would keep those alive. 0 or GORT_ENOMEM. */
+int gort__go_system(gort_func fn, void *arg, bool holds_heap_pointers);
 /* A cheap per-M random number (steal order, select order). */
 uint32_t gort__fastrand(void);
 /* Yield: gp (running) goes to the global queue; runs on g0. */

@@ -275,6 +275,7 @@ static struct g *newproc(gort_func fn, void *arg, struct p *pp,
   gp->waiting_on = NULL;
   gp->is_main = false;
   gp->is_system = is_system;
+  gp->no_heap_pointers = false;
   atomic_store_explicit(&gp->preempt, 0, memory_order_relaxed);
   gort__casgstatus(gp, G_DEAD, G_RUNNABLE);
   if (is_system)
@@ -302,11 +303,12 @@ int gort__newproc_from_g0(gort_func fn, void *arg) {
   return 0;
 }
 
-int gort__go_system(gort_func fn, void *arg) {
+int gort__go_system(gort_func fn, void *arg, bool holds_heap_pointers) {
   struct m *mp = must_getm("gort__go_system");
   struct g *gp = newproc(fn, arg, mp->p, true);
   if (gp == NULL)
     return GORT_ENOMEM;
+  gp->no_heap_pointers = !holds_heap_pointers;
   gort__runqput(mp->p, gp, false);
   if (gort__sched.main_started)
     gort__wakep();

@@ -120,6 +120,7 @@ struct g {
   bool is_g0;
   bool is_system; /* the runtime's own (collector, sweeper, finalizers):
                      not counted in ngoroutines (Go's isSystemGoroutine) */
+  bool no_heap_pointers; /* its stack holds no GC pointer: not scanned */
 };
 
 /* A G waiting on a channel (Go's sudog). Lives on the waiting G's own
