@@ -51,9 +51,9 @@
 #include "../sched/lock.h"
 #include "../sched/mp.h"
 #include "../sched/runtime2.h"
+#include "mgcscavenge.h"
 #include "gort.h"
 #include "mgcpacer.h"
-#include "mgcscavenge.h"
 #include "mheap.h"
 
 enum {

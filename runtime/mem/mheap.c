@@ -92,7 +92,7 @@ static void span_dispose(struct mspan *s) {
   gort__mheap.span_pool = s;
 }
 
-/* ---- the page -> span map -------------------------------------------------- */
+/* ---- the page -> span map ------------------------------------------------ */
 
 static struct heap_arena *arena_of(uintptr_t addr) {
   struct heap_arena **arenas = gort__mheap.arenas;
@@ -134,7 +134,7 @@ struct mspan *gort__span_of(const void *p) {
   return s;
 }
 
-/* ---- released pages (lock) ------------------------------------------------- */
+/* ---- released pages (lock) ----------------------------------------------- */
 
 enum bits_op { BITS_COUNT, BITS_SET, BITS_CLEAR };
 
@@ -246,7 +246,7 @@ static bool span_needs_zero(struct mspan *s) {
   return dirty;
 }
 
-/* ---- growing ----------------------------------------------------------------- */
+/* ---- growing ------------------------------------------------------------- */
 
 static bool heap_init_locked(void) {
   struct mheap *h = &gort__mheap;
@@ -377,7 +377,7 @@ void gort__mheap_each_span_any(void (*fn)(struct mspan *s, void *arg),
   walk_spans(fn, arg, true);
 }
 
-/* ---- allocate and free --------------------------------------------------------- */
+/* ---- allocate and free --------------------------------------------------- */
 
 /* Add a free span to its list, merged with free neighbours first. */
 static void insert_free(struct mspan *s) {
@@ -483,7 +483,7 @@ void gort__mheap_free(struct mspan *s) {
   gort__unlock(&h->lock);
 }
 
-/* ---- giving pages back: the scavenger's side -------------------------------- */
+/* ---- giving pages back: the scavenger's side ----------------------------- */
 
 void gort__mheap_read_stats(struct heap_stats *out) {
   struct mheap *h = &gort__mheap;

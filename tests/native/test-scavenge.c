@@ -128,7 +128,7 @@ TEST_IMPL(scavenge_background) {
   return 0;
 }
 
-/* ---- scavenge_free_os_memory: every free page at once ------------------------ */
+/* ---- scavenge_free_os_memory: every free page at once -------------------- */
 
 TEST_IMPL(scavenge_free_os_memory) {
   enum { BLOCKS = STRESS(64, 16), SPANS = 20 };
@@ -163,7 +163,7 @@ TEST_IMPL(scavenge_free_os_memory) {
   return 0;
 }
 
-/* ---- scavenge_reuse_reads_zero: released pages come back zeroed ----------- */
+/* ---- scavenge_reuse_reads_zero: released pages come back zeroed ---------- */
 
 enum { REUSE_SPANS = 48 };
 
@@ -216,7 +216,7 @@ TEST_IMPL(scavenge_reuse_reads_zero) {
   return 0;
 }
 
-/* ---- scavenge_coalesce_counts: split and coalesce keep the counts right ----- */
+/* ---- scavenge_coalesce_counts: split and coalesce keep counts right ---- */
 
 static uint32_t rng = 2463534242u;
 static uint32_t next_rand(void) {
@@ -292,7 +292,7 @@ TEST_IMPL(scavenge_coalesce_counts) {
   return 0;
 }
 
-/* ---- crash_free_os_memory_outside: misuse ---------------------------------- */
+/* ---- crash_free_os_memory_outside: misuse -------------------------------- */
 
 static void *free_from_thread(void *arg) {
   (void)arg;
@@ -309,7 +309,7 @@ TEST_IMPL(crash_free_os_memory_outside) {
   return 1; /* should have died */
 }
 
-/* ---- crash_deadlock_after_scavenge: the scavenger hides no deadlock ------- */
+/* ---- crash_deadlock_after_scavenge: the scavenger hides no deadlock ------ */
 
 TEST_IMPL(crash_deadlock_after_scavenge) {
   /* Work for the scavenger (natively; on wasm it finds nothing it can
