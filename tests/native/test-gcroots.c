@@ -57,6 +57,27 @@ struct record {
   uintptr_t link[LINKS];
 };
 
+/* Scanning is conservative, and the runtime's frames often hold a span's
+ * base address (the arena's first page, a span being carved up): a stale
+ * copy of one keeps the span's first object alive. So no link is ever
+ * the first object of a span: such an object is kept for good, here, and
+ * another one taken. */
+enum { SPACERS = 256 };
+static void *spacers[SPACERS];
+static int nspacers;
+
+static struct link *new_link(void) {
+  for (;;) {
+    struct mspan *s = NULL;
+    struct link *l = gort_alloc(sizeof *l);
+    CHECK(l != NULL && gort__find_object(l, &s) == l);
+    if ((uintptr_t)l != s->base)
+      return l;
+    CHECK(nspacers < SPACERS);
+    spacers[nspacers++] = l;
+  }
+}
+
 /* LINKS links tagged tag, garbage made beside them; the head is returned
  * and every link noted in rec. */
 static __attribute__((noinline)) struct link *make_chain(struct record *rec,
@@ -64,8 +85,7 @@ static __attribute__((noinline)) struct link *make_chain(struct record *rec,
   struct link *head = NULL;
   rec->tag = tag;
   for (int i = LINKS - 1; i >= 0; i--) {
-    struct link *l = gort_alloc(sizeof *l);
-    CHECK(l != NULL);
+    struct link *l = new_link();
     l->id = tag * 1000 + (uint64_t)i;
     l->sum = checksum(l->id);
     l->next = head;
