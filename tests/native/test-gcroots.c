@@ -615,7 +615,7 @@ static void chb_receive(void *p) {
 TEST_IMPL(gcroots_chan_buffer) {
   size_t base = gort__gc_roots_registered();
   /* Elements too small for a pointer, and unbuffered channels: no root. */
-  gort_chan *small = gort_chan_make(sizeof(uint32_t), 8);
+  gort_chan *small = gort_chan_make(sizeof(uint16_t), 8);
   gort_chan *unbuf = gort_chan_make(sizeof(void *), 0);
   CHECK_EQ(gort__gc_roots_registered(), base);
   gort_chan_free(small);
