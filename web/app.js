@@ -8,7 +8,7 @@
 //    and is terminated when the program exits.
 //  - Run arguments: `run W --n N [--procs P] --json` (Procs empty = the build's default).
 //  - The workload list comes from `gort list` (one name a line); FALLBACK_WORKLOADS
-//    is used only if that fails.
+//    is used only if that fails. Picking a workload proposes its PAGE_N (if any).
 //  - The threaded build needs cross-origin isolation (SharedArrayBuffer);
 //    without it, or without web/dist/gort.js, the page says so and Run stays off.
 //  - Test hooks: window.__ticks (page-thread setInterval counter),
@@ -16,6 +16,11 @@
 //    #result[data-state] = idle | running | done | error | stopped.
 
 export const FALLBACK_WORKLOADS = ['spawn', 'yield'];
+// N the page proposes when a workload is picked, where the field's default
+// does not suit it: binary_trees' n is a tree depth (6..25); the GC
+// workloads at sizes that finish in seconds on wasm (their ns_per_op stays
+// comparable). Others get the field's default back.
+export const PAGE_N = { alloc_small: 1_000_000, binary_trees: 16, gc_pause: 100_000 };
 const DIST_URL = new URL('./dist/', import.meta.url).href;
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 const TICK_MS = 10;
@@ -115,6 +120,10 @@ function fillWorkloads(names) {
   if (names.includes(keep)) ui.workload.value = keep;
 }
 
+function proposeN() {
+  ui.n.value = String(PAGE_N[ui.workload.value] ?? ui.n.defaultValue);
+}
+
 function setState(state, text) {
   ui.result.dataset.state = state;
   ui.state.textContent = text ?? '';
@@ -211,6 +220,7 @@ function missingText() {
 async function init() {
   ui.form.addEventListener('submit', onRun);
   ui.stop.addEventListener('click', () => current?.stop());
+  ui.workload.addEventListener('change', proposeN);
   fillWorkloads(FALLBACK_WORKLOADS);
 
   if (!isolated || !hasSAB) {

@@ -3,7 +3,8 @@
  * with each one's default and largest n (workloads.h says how the largest
  * is chosen). sieve's is smaller: its n filter goroutines all stay alive,
  * its run grows as n^2, and the sum of the first n primes leaves int64
- * before n = 10^9.
+ * before n = 10^9. binary_trees' n is a tree depth: 25 is the Go twin's
+ * largest (a stretch tree of 2^27 nodes); below 6 it fails its result.
  */
 #include <string.h>
 
@@ -42,6 +43,15 @@ const struct workload gort_workloads[] = {
     {"context_cancel", 100000, WORKLOAD_MAX_N,
      "N contexts under one root, a goroutine on each Done; cancel the root",
      gort_workload_context_cancel},
+    {"alloc_small", 50000000, WORKLOAD_MAX_N,
+     "N pointer-free 32-byte GC objects, each stored to a global",
+     gort_workload_alloc_small},
+    {"binary_trees", 18, 25,
+     "Benchmarks Game binary-trees, depth N, 16-byte precise nodes",
+     gort_workload_binary_trees},
+    {"gc_pause", 1000000, WORKLOAD_MAX_N,
+     "N live 64-byte nodes, then N * 33.5 allocations; GC pauses",
+     gort_workload_gc_pause},
     {"tcp_echo", 200000, WORKLOAD_MAX_N,
      "100 loopback TCP conns, 64 B echo round trips; n in all",
      gort_workload_tcp_echo},

@@ -21,7 +21,7 @@ struct workload_result {
   int64_t result;    /* the workload's checksum */
   bool ok;           /* result matches the definition */
   const char *error; /* why not, when !ok */
-  char extra[256];   /* more JSON members, e.g. "\"late_p99_us\":12.5" */
+  char extra[512];   /* more JSON members, e.g. "\"late_p99_us\":12.5" */
 };
 
 /* n is checked by the caller (the CLI) against 1..max_n before run: the
@@ -63,5 +63,9 @@ void gort_workload_mutex_contended(int64_t n, struct workload_result *r);
 void gort_workload_rwmutex_read(int64_t n, struct workload_result *r);
 void gort_workload_context_cancel(int64_t n, struct workload_result *r);
 void gort_workload_tcp_echo(int64_t n, struct workload_result *r);
+/* The GC workloads (gc_workloads.c); their extra holds the "gc" object. */
+void gort_workload_alloc_small(int64_t n, struct workload_result *r);
+void gort_workload_binary_trees(int64_t n, struct workload_result *r);
+void gort_workload_gc_pause(int64_t n, struct workload_result *r);
 
 #endif

@@ -41,13 +41,15 @@ export function costRatio(fig, gortValue, goValue) {
   return den > 0 ? num / den : null;
 }
 
-// "yes" / "no" / null (no target or no ratio).
-export function withinTarget(fig, ratio, gortValue) {
+// "yes" / "no" / null (no target or no ratio). rssRatio: gort's median
+// peak RSS / Go's, checked when the workload has max_rss_ratio.
+export function withinTarget(fig, ratio, gortValue, rssRatio = null) {
   if (fig.max_ratio == null && fig.max_value == null) return null;
   if (ratio == null) return null;
   const okRatio = fig.max_ratio == null || ratio <= fig.max_ratio;
   const okValue = fig.max_value == null || (gortValue != null && gortValue <= fig.max_value);
-  return okRatio && okValue ? 'yes' : 'no';
+  const okRss = fig.max_rss_ratio == null || (rssRatio != null && rssRatio <= fig.max_rss_ratio);
+  return okRatio && okValue && okRss ? 'yes' : 'no';
 }
 
 export function wasmWithin(fig, wasmRatio) {
@@ -60,5 +62,6 @@ export function targetText(fig) {
   const parts = [];
   if (fig.max_ratio != null) parts.push(`≤ ${fig.max_ratio.toFixed(1)}`);
   if (fig.max_value != null) parts.push(`≤ ${fig.max_value} ${fig.unit.split(' ')[0]}`);
+  if (fig.max_rss_ratio != null) parts.push(`RSS ≤ ${fig.max_rss_ratio.toFixed(1)}`);
   return parts.join(', ');
 }

@@ -1,7 +1,7 @@
 // bench/lib/results.mjs - turns the raw runs of one workload into its
 // result: per implementation the status, N, medians and min-max of the
 // headline figure and of ns_per_op, the median peak RSS; then the gort/Go
-// ratio, the wasm/native ratio, the verdicts against the targets, and
+// ratio, the peak-RSS ratio, the wasm/native ratio, the verdicts against the targets, and
 // notes on anything that makes a figure not comparable.
 
 import {
@@ -58,16 +58,22 @@ export function summarizeWorkload(w, records, targets) {
   const { gort, go, wasm } = impls;
   const comparable = isOk(gort) && isOk(go) && gort.n === go.n;
   const ratio = comparable ? costRatio(fig, gort.figure?.median, go.figure?.median) : null;
+  const rssRatio = comparable && gort.rss_peak_bytes > 0 && go.rss_peak_bytes > 0
+    ? gort.rss_peak_bytes / go.rss_peak_bytes : null;
   const wasmRatio = isOk(wasm) && isOk(gort) ? costRatio({ better: 'lower' }, wasm.ns_per_op?.median, gort.ns_per_op?.median) : null;
   return {
     name: w.name,
     figure: { name: fig.name, field: fig.field, unit: fig.unit, better: fig.better },
-    target: { max_ratio: fig.max_ratio ?? null, max_value: fig.max_value ?? null, wasm_max_ratio: fig.wasm_max_ratio ?? null },
+    target: {
+      max_ratio: fig.max_ratio ?? null, max_value: fig.max_value ?? null,
+      max_rss_ratio: fig.max_rss_ratio ?? null, wasm_max_ratio: fig.wasm_max_ratio ?? null,
+    },
     runs: w.runs,
     warmup: w.warmup,
     impls,
     ratio,
-    within: withinTarget(fig, ratio, gort?.figure?.median),
+    rss_ratio: rssRatio,
+    within: withinTarget(fig, ratio, gort?.figure?.median, rssRatio),
     wasm_ratio: wasmRatio,
     wasm_within: wasmWithin(fig, wasmRatio),
     notes: comparabilityNotes(impls, fig),

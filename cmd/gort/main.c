@@ -14,6 +14,11 @@
  * --gogc -1 (or off) to 1000000. A bad one prints `gort run: invalid value
  * "x" for flag --n: parse error` (or the range) and the usage, and exits 2.
  *
+ * --gogc sets the GC percent (gort_set_gc_percent, Go's
+ * debug.SetGCPercent) before the workload starts; without it the start
+ * value stays (GORT_GOGC, else 100). The JSON line carries "gogc", the
+ * percent in effect (-1: off), as the Go twin's does.
+ *
  * Exit status: 0 on success, 1 when the workload's result is wrong, 2 on a
  * usage error (and 2 for any fatal runtime error, as Go).
  *
@@ -32,11 +37,12 @@ struct options {
   const struct workload *w;
   int64_t n;
   int procs; /* 0: not given */
-  int gogc;  /* -1: not given */
+  int gogc;  /* --gogc's percent, -1 for off; used when gogc_given */
   bool json;
+  bool gogc_given;
 };
 
-static struct options opts = {NULL, 0, 0, -1, false};
+static struct options opts = {NULL, 0, 0, -1, false, false};
 
 static void usage(FILE *f) {
   fprintf(f, "usage: gort list\n"
@@ -164,6 +170,7 @@ static int parse_run_args(int argc, char **argv) {
                            &v))
         return usage_error();
       opts.gogc = (int)v;
+      opts.gogc_given = true;
     }
   }
   return 0;
@@ -172,6 +179,10 @@ static int parse_run_args(int argc, char **argv) {
 static int run_main(int argc, char **argv) {
   (void)argc;
   (void)argv;
+  if (opts.gogc_given)
+    gort_set_gc_percent(opts.gogc);
+  int gogc = gort_set_gc_percent(100); /* read it back: no getter */
+  gort_set_gc_percent(gogc);
   struct workload_result r = {0};
   opts.w->run(opts.n, &r);
   if (!r.ok) {
@@ -189,12 +200,12 @@ static int run_main(int argc, char **argv) {
     printf("{\"workload\":\"%s\",\"n\":%lld,\"procs\":%d,\"wall_ms\":%.3f,"
            "\"ns_per_op\":%.3f,\"result\":%lld,\"rss_peak_bytes\":%llu,"
            "\"stack_bytes\":%zu,\"sched\":{\"steals\":%llu,"
-           "\"goroutines_peak\":%lld,\"threads\":%d}%s%s}\n",
+           "\"goroutines_peak\":%lld,\"threads\":%d}%s%s,\"gogc\":%d}\n",
            opts.w->name, (long long)r.n, procs, wall_ms, ns_per_op,
            (long long)r.result, (unsigned long long)gort_rss_peak_bytes(),
            gort_stack_size(), (unsigned long long)st.steals,
            (long long)st.goroutines_peak, st.threads, r.extra[0] ? "," : "",
-           r.extra);
+           r.extra, gogc);
   } else {
     printf("%s: n=%lld procs=%d wall=%.3f ms %.1f ns/op result=%lld\n",
            opts.w->name, (long long)r.n, procs, wall_ms, ns_per_op,

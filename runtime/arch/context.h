@@ -37,6 +37,13 @@
  *       the backend cannot tell (ucontext keeps registers in c itself):
  *       then the collector scans the whole stack and c.
  *
+ *   void *gort__context_saved_scratch_end(const struct gort_context *c,
+ *                                         void *scratch)
+ *       For a suspended context: the end of what it saved in its scratch
+ *       memory (wasm: the Asyncify data, from scratch up), so that the
+ *       collector scans only that and not stale bytes beyond it; NULL
+ *       when the backend keeps nothing there.
+ *
  *   const char gort__context_backend[]
  *       The backend's name, for diagnostics.
  *
@@ -71,6 +78,8 @@ void gort__context_make(struct gort_context *c, void *stack_lo,
                         void (*entry)(void *), void *arg);
 void gort__context_switch(struct gort_context *from, struct gort_context *to);
 void *gort__context_saved_sp(const struct gort_context *c);
+void *gort__context_saved_scratch_end(const struct gort_context *c,
+                                      void *scratch);
 
 extern const char gort__context_backend[];
 extern const size_t gort__context_scratch_size;

@@ -27,6 +27,7 @@ static const struct {
     {"scheddetail", NULL, &gort__debug.scheddetail},
     {"asyncpreemptoff", NULL, &gort__debug.asyncpreemptoff},
     {"gctrace", NULL, &gort__debug.gctrace},
+    {"gcverify", NULL, &gort__debug.gcverify},
     /* Fault injection, threads/stacks/arenas (os/os_fault.c). */
     {"failthreadcreate", &gort__debug.failthreadcreate, NULL},
     {"failstackalloc", &gort__debug.failstackalloc, NULL},

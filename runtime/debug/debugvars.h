@@ -6,7 +6,8 @@
  *   schedtrace=MS      print a SCHED line every MS milliseconds (sysmon)
  *   scheddetail=1      with schedtrace: one line per P and M as well
  *   asyncpreemptoff=1  no signal-based preemption (cooperative only)
- *   gctrace=1          (reserved for the collector)
+ *   gctrace=1          a line per collection on stderr (Go's format)
+ *   gcverify=1         check the heap at each phase boundary (slow)
  *
  * Fault injection (threads, stacks, arenas; os/os_fault.c): every request
  * of the kind after the first N fails as if the OS had refused it.
@@ -32,6 +33,7 @@ struct gort_debugvars {
   int32_t scheddetail;
   int32_t asyncpreemptoff;
   int32_t gctrace;
+  int32_t gcverify;
   /* Fault injection, threads/stacks/arenas: -1 = off. */
   int64_t failthreadcreate;
   int64_t failstackalloc;

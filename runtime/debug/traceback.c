@@ -4,7 +4,7 @@
  * C frames cannot be walked portably, so each goroutine is shown as Go's
  * header line ("goroutine 7 [chan receive]:") followed by its entry
  * function's address and the M running it. The running goroutine comes
- * first, as in Go.
+ * first, as in Go; the runtime's system goroutines are not shown.
  *
  * Invariants: runs while dying, maybe in a signal handler: no allocation,
  * no locks (allgs is read racily, as Go's dump does under "dying").
@@ -65,7 +65,10 @@ void gort__traceback_all(void) {
   size_t n = gort__allglen;
   for (size_t i = 0; i < n; i++) {
     struct g *gp = gort__allgs[i];
-    if (gp != cur)
+    /* The runtime's own goroutines (collector, sweeper, finalizers) are
+     * left out unless dying in one, as Go's dump leaves out its system
+     * goroutines. */
+    if (gp != cur && !gp->is_system)
       print_g(gp);
   }
 }

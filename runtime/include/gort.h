@@ -656,6 +656,13 @@ typedef struct gort_type {
  * static const uint8_t mask[] = {1 << GORT_PTRMASK_WORD(struct node, left)
  *                                | 1 << GORT_PTRMASK_WORD(struct node, right)}; */
 #define GORT_PTRMASK_WORD(T, field) (offsetof(T, field) / sizeof(void *))
+/* GORT_PTRMASK_BYTE(bits, k): byte k of a mask written as one integer of
+ * up to 64 bits, for structs of more than 8 words (mind that word indices
+ * differ between 64-bit targets and wasm32):
+ *   #define NODE_BITS ((uint64_t)1 << GORT_PTRMASK_WORD(struct node, next) | ...)
+ *   static const uint8_t mask[] = {GORT_PTRMASK_BYTE(NODE_BITS, 0),
+ *                                  GORT_PTRMASK_BYTE(NODE_BITS, 1)}; */
+#define GORT_PTRMASK_BYTE(bits, k) ((uint8_t)((uint64_t)(bits) >> (8 * (k))))
 
 /* alloc_typed: count elements of type t, zeroed, scanned by t's mask. */
 GORT_API void *gort_alloc_typed(const gort_type *t, size_t count);
@@ -674,6 +681,21 @@ static inline void gort_keepalive(const void *p) {
   (void)*(const volatile char *)&p;
 #endif
 }
+
+/* set_finalizer: run fn(obj) once, on the runtime's finalizer goroutine,
+ * after the collector finds obj unreachable (runtime.SetFinalizer);
+ * fn NULL removes obj's finalizer. obj is an object's address as its
+ * allocation returned it. Finalizers run one at a time; one that blocks
+ * holds up the others. What obj points to is kept for fn; fn may store
+ * obj somewhere reachable (resurrection): it then lives on, without a
+ * finalizer unless fn sets a new one. An object reachable from itself
+ * (a cycle) with a finalizer is never collected. Ignored for zero-size
+ * objects; inside a tiny block (gort_alloc_noscan under 16 bytes) any
+ * object may have one, run once the whole block is unreachable. Dies
+ * ("fatal error: gort_set_finalizer: ...") on obj NULL, not in an
+ * allocated object, not at its start, or with a finalizer already set
+ * (docs/API.md, "Memory: finalizers"). */
+GORT_API void gort_set_finalizer(void *obj, void (*fn)(void *obj));
 
 /* gc_add_root: scan [base, base + size) of C memory (malloc'd, mmap'd)
  * in every collection, conservatively, until gc_remove_root(base). 0, or
@@ -726,6 +748,48 @@ typedef struct gort_memstats {
 } gort_memstats;
 /* read_memstats: runtime.ReadMemStats (it stops the world briefly). */
 GORT_API void gort_read_memstats(gort_memstats *out);
+
+/* GC events for the page and for tools: every phase change of every
+ * cycle, kept in a ring of the last 256, cheap enough to poll at 20 Hz
+ * from any thread. */
+enum {
+  GORT_GC_EV_SWEEP_TERMINATION = 1, /* a cycle starts: the world stops */
+  GORT_GC_EV_MARK,                  /* marking */
+  GORT_GC_EV_MARK_TERMINATION,      /* marking done, finishing */
+  GORT_GC_EV_SWEEP,                 /* the world runs again; sweeping */
+  GORT_GC_EV_SWEEP_DONE,            /* every span swept */
+};
+typedef struct gort_gc_event {
+  uint64_t seq;       /* 1, 2, 3, ... in order */
+  int64_t time_ns;    /* gort_nanotime() when it happened */
+  uint32_t cycle;     /* the cycle's number (1 for the first) */
+  uint32_t kind;      /* GORT_GC_EV_* */
+  uint64_t heap_live; /* bytes allocated and not known free */
+  uint64_t heap_goal; /* the cycle's goal */
+} gort_gc_event;
+/* gc_events: the events after seq after_seq still in the ring, oldest
+ * first, at most cap of them; returns how many were written. */
+GORT_API size_t gort_gc_events(uint64_t after_seq, gort_gc_event *out,
+                               size_t cap);
+
+/* The heap's layout, span by span, for the page's heap map and for tools:
+ * every span of every arena in address order, free ones included. */
+enum { GORT_SPAN_FREE = 1, GORT_SPAN_IN_USE = 2 };
+typedef struct gort_span_info {
+  uintptr_t base;      /* first byte */
+  uint32_t npages;     /* of 8 KiB */
+  uint8_t state;       /* GORT_SPAN_FREE or GORT_SPAN_IN_USE */
+  uint8_t size_class;  /* 1..67; 0: one large object (or a free span) */
+  uint8_t noscan;      /* its objects hold no pointers */
+  uint8_t swept;       /* swept since the last mark */
+  uint32_t elem_size;  /* bytes per object */
+  uint16_t objects;    /* slots in the span */
+  uint16_t allocated;  /* slots holding objects (unswept: as of the mark) */
+  uint16_t marked;     /* slots marked by the mark in progress */
+} gort_span_info;
+/* heap_snapshot: up to cap spans into out; returns how many the heap has
+ * (more than cap: call again with more room). Stops the world briefly. */
+GORT_API size_t gort_heap_snapshot(gort_span_info *out, size_t cap);
 
 #ifdef __cplusplus
 }

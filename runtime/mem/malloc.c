@@ -27,6 +27,8 @@
 #include "../sched/runtime2.h"
 #include "gort.h"
 #include "malloc.h"
+#include "mgc.h"
+#include "mgcpacer.h"
 
 static uintptr_t zerobase; /* the address of every 0-byte object */
 
@@ -104,7 +106,9 @@ static struct mspan *refill(struct mcache *c, uint8_t spanclass) {
   struct mspan *old = c->alloc[spanclass];
   if (old != NULL)
     gort__mcentral_uncache_span(old);
-  c->alloc[spanclass] = gort__mcentral_cache_span(spanclass);
+  bool trigger = false;
+  c->alloc[spanclass] = gort__mcentral_cache_span(spanclass, &trigger);
+  c->gc_due |= trigger;
   return c->alloc[spanclass];
 }
 
@@ -155,6 +159,7 @@ static void *alloc_large(struct mcache *c, size_t size, bool noscan,
   if (size > SIZE_MAX - GORT_PAGE_SIZE)
     gort__throw("out of memory");
   uintptr_t npages = (size + GORT_PAGE_SIZE - 1) / GORT_PAGE_SIZE;
+  gort__sweep_reclaim(npages); /* reuse garbage before the heap grows */
   struct mspan *s = gort__mheap_alloc(npages, gort__make_spanclass(0, noscan));
   if (s == NULL)
     gort__throw("out of memory");
@@ -167,41 +172,94 @@ static void *alloc_large(struct mcache *c, size_t size, bool noscan,
     memset((void *)s->base, 0, size);
   c->large_allocs++;
   c->large_bytes += s->elemsize;
+  gort__sweep_large_add(s);
+  c->gc_due |= gort__gc_heap_live_add((int64_t)s->elemsize);
   return (void *)s->base;
+}
+
+/* The heap reached the trigger while this allocation took a span: start
+ * a cycle now that the object is made (Go's mallocgc ends the same way).
+ * The object survives: it is in the caller's frame, which the collector
+ * scans while the caller waits. */
+static void *after_trigger(struct mcache *c, void *v) {
+  c->gc_due = false;
+  gort__gc_start(GC_TRIGGER_HEAP);
+  return v;
 }
 
 void *gort__mallocgc(size_t size, bool noscan) {
   if (size == 0)
     return &zerobase;
   struct mcache *c = my_cache();
-  if (size > GORT_MAX_SMALL_SIZE)
-    return alloc_large(c, size, noscan, false);
-  if (noscan && size < TINY_SIZE)
-    return alloc_tiny(c, size);
-  c->small_allocs++;
-  uintptr_t v = alloc_small(c, gort__make_spanclass(gort__size_to_class(size),
-                                                    noscan));
-  return (void *)v;
+  void *v;
+  if (size > GORT_MAX_SMALL_SIZE) {
+    v = alloc_large(c, size, noscan, false);
+  } else if (noscan && size < TINY_SIZE) {
+    v = alloc_tiny(c, size);
+  } else {
+    c->small_allocs++;
+    v = (void *)alloc_small(
+        c, gort__make_spanclass(gort__size_to_class(size), noscan));
+  }
+  if (__builtin_expect(c->gc_due, 0))
+    return after_trigger(c, v);
+  return v;
+}
+
+/* Write the heap bits of the slot at obj in s: t's mask, repeated for
+ * count elements; the slot's rest (its size class rounding) none. */
+static void set_heap_bits(struct mspan *s, uintptr_t obj,
+                          const struct gort_type *t, size_t count) {
+  size_t words = s->elemsize / sizeof(void *);
+  size_t per_elem = t->size / sizeof(void *);
+  size_t data_words = count * per_elem;
+  uintptr_t first = (obj - s->base) / sizeof(void *);
+  for (size_t w = 0, e = 0; w < words; w++, e = e + 1 == per_elem ? 0 : e + 1) {
+    uint64_t bit = (uint64_t)1 << ((first + w) % 64);
+    uint64_t *word = &s->heap_bits[(first + w) / 64];
+    if (w < data_words && (t->ptrmask[e / 8] >> (e % 8) & 1))
+      *word |= bit;
+    else
+      *word &= ~bit;
+  }
 }
 
 void *gort__mallocgc_typed(const struct gort_type *t, size_t count) {
-  size_t size = MALLOC_HEADER + count * t->size; /* checked by the caller */
+  size_t data = count * t->size; /* checked by the caller */
   struct mcache *c = my_cache();
-  uintptr_t obj;
-  if (size > GORT_MAX_SMALL_SIZE) {
-    obj = (uintptr_t)alloc_large(c, size, false, true);
-  } else {
+  void *v;
+  if (data <= HEAP_BITS_MAX) {
+    /* No header: the span's heap bits describe it. */
     c->small_allocs++;
-    uint8_t spanclass = gort__make_spanclass(gort__size_to_class(size), false);
-    obj = alloc_small(c, spanclass);
-    /* Sweeping clears the bit of every freed slot (mgc.c), a fresh span
-     * starts with none set: only precise objects set theirs. */
+    uint8_t spanclass = gort__make_spanclass(gort__size_to_class(data), false);
+    uintptr_t obj = alloc_small(c, spanclass);
     struct mspan *s = c->alloc[spanclass];
+    set_heap_bits(s, obj, t, count);
     uint32_t idx = gort__object_index(s, obj);
     s->precise_bits[idx / 64] |= (uint64_t)1 << (idx % 64);
+    v = (void *)obj;
+  } else {
+    size_t size = MALLOC_HEADER + data;
+    uintptr_t obj;
+    if (size > GORT_MAX_SMALL_SIZE) {
+      obj = (uintptr_t)alloc_large(c, size, false, true);
+    } else {
+      c->small_allocs++;
+      uint8_t spanclass =
+          gort__make_spanclass(gort__size_to_class(size), false);
+      obj = alloc_small(c, spanclass);
+      /* Sweeping clears the bit of every freed slot (mgcsweep.c), a
+       * fresh span starts with none set: only precise objects set theirs. */
+      struct mspan *s = c->alloc[spanclass];
+      uint32_t idx = gort__object_index(s, obj);
+      s->precise_bits[idx / 64] |= (uint64_t)1 << (idx % 64);
+    }
+    *(const struct gort_type **)obj = t;
+    v = (void *)(obj + MALLOC_HEADER);
   }
-  *(const struct gort_type **)obj = t;
-  return (void *)(obj + MALLOC_HEADER);
+  if (__builtin_expect(c->gc_due, 0))
+    return after_trigger(c, v);
+  return v;
 }
 
 /* ---- the public calls (gort.h: Go's new / make) ------------------------ */

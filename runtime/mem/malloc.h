@@ -45,12 +45,14 @@ struct mcache {
   uintptr_t tinyoffset;
   /* Counts for statistics (owner; read racily). */
   uint64_t tiny_allocs, small_allocs, large_allocs, large_bytes;
+  bool gc_due; /* the heap reached the GC trigger during this malloc */
 };
 
 struct mcentral {
   struct mutex lock;
-  struct span_list partial; /* spans with free objects, not cached */
-  struct span_list full;    /* spans without (until sweeping) */
+  /* [sweepgen / 2 % 2]: swept spans; the other: unswept (mcentral.c). */
+  struct span_list partial[2]; /* with free objects, not cached */
+  struct span_list full[2];    /* without */
   uint64_t spans_made;
 };
 
@@ -77,21 +79,46 @@ static inline bool gort__slot_allocated(const struct mspan *s,
  * address. */
 void *gort__mallocgc(size_t size, bool noscan);
 
-/* A precise object: one header word holding its type, then count
- * elements of type t (scanned by t's mask). Returns the elements' address
- * (the object's base + HEADER). The type was checked by the caller. */
+/* Precise objects (gort_alloc_typed), as Go 1.22 lays them out: up to
+ * HEAP_BITS_MAX bytes, the object is just its elements and the span's
+ * heap_bits say which of its words are pointers; larger ones start with
+ * a MALLOC_HEADER-byte header holding their type (8 bytes on every
+ * target, so the elements stay 8-byte aligned on wasm32 too), and the
+ * program gets the address after it. Returns that address; the type was
+ * checked by the caller. */
 struct gort_type;
-enum { MALLOC_HEADER = sizeof(void *) };
+enum { MALLOC_HEADER = 8, HEAP_BITS_MAX = 512 };
 void *gort__mallocgc_typed(const struct gort_type *t, size_t count);
 
-/* The type of precise object obj (its base), or NULL for a conservative
- * or pointer-free one. */
+static inline bool gort__slot_precise(const struct mspan *s, uint32_t idx) {
+  return s->precise_bits[idx / 64] >> (idx % 64) & 1;
+}
+
+/* A precise object of s whose type is in its header (not heap bits). */
+static inline bool gort__span_has_headers(const struct mspan *s) {
+  return s->elemsize > HEAP_BITS_MAX;
+}
+
+/* Does the word at address a (in small-object span s) hold a pointer? */
+static inline bool gort__heap_bit(const struct mspan *s, uintptr_t a) {
+  uintptr_t w = (a - s->base) / sizeof(void *);
+  return s->heap_bits[w / 64] >> (w % 64) & 1;
+}
+
+/* The header type of precise object obj (its base) in a span with
+ * headers, or NULL for any other object. */
 static inline const struct gort_type *gort__object_type(const struct mspan *s,
                                                         uintptr_t obj) {
-  uint32_t idx = gort__object_index(s, obj);
-  if ((s->precise_bits[idx / 64] >> (idx % 64) & 1) == 0)
+  if (!gort__span_has_headers(s) ||
+      !gort__slot_precise(s, gort__object_index(s, obj)))
     return NULL;
   return *(const struct gort_type *const *)obj;
+}
+
+/* The address the program was given for the object at base obj. */
+static inline uintptr_t gort__object_user_start(const struct mspan *s,
+                                                uintptr_t obj) {
+  return gort__object_type(s, obj) != NULL ? obj + MALLOC_HEADER : obj;
 }
 
 /* The object containing p (any byte of it): its base, and its span; NULL
@@ -104,14 +131,16 @@ struct p;
 void gort__mcache_release(struct p *pp);
 void gort__mcache_release_current(void); /* the calling goroutine's P */
 
-/* Central lists (mcentral.c). */
-struct mspan *gort__mcentral_cache_span(uint8_t spanclass);
+/* Central lists (mcentral.c). cache_span: a swept span with a free slot
+ * for a P (NULL: out of memory); *trigger: the heap reached the GC
+ * trigger by it. */
+struct mspan *gort__mcentral_cache_span(uint8_t spanclass, bool *trigger);
 void gort__mcentral_uncache_span(struct mspan *s);
 uint64_t gort__mcentral_spans_made(void);
-/* For the sweeper (world stopped): empty every list, then put a span
- * back on its class's partial or full list. */
-void gort__mcentral_reset(void);
-void gort__mcentral_return(struct mspan *s);
+/* For the sweepers (mgcsweep.c): an unswept span of the class taken off
+ * its list (NULL: none left), and a swept one put back. */
+struct mspan *gort__mcentral_take_unswept(uint8_t spanclass);
+void gort__mcentral_put_swept(struct mspan *s);
 
 /* Totals over all Ps and lists, for tests and statistics. */
 struct gort__malloc_totals {

@@ -1,18 +1,30 @@
 /*
- * mcentral.c - the central lists: for each span class, the spans with
- * free objects that no P caches, and the full ones (Go's mcentral.go,
- * before its sweep generations: those come with the collector).
+ * mcentral.c - the central lists: for each span class, the spans no P
+ * caches, with free objects (partial) or without (full), each in two sets
+ * by sweep state (Go's mcentral.go with its partial/full spanSets indexed
+ * by sweepgen). Set [sg/2 % 2] holds swept spans, the other set unswept
+ * ones; when the collector adds 2 to sg at the end of a mark, every swept
+ * span becomes unswept without being touched. Taking a span for a P
+ * sweeps unswept spans of the class on the way (Go's cacheSpan: the
+ * allocating goroutine pays for the sweeping its class needs), and
+ * before the heap grows, spans of any class are swept to reclaim pages
+ * (mgcsweep.c).
  *
- * Invariants: a span is on exactly one list of its class while no P
- * caches it, on none while cached. A span made here has its object
- * layout set (elemsize, nelems, divmagic) and all its slots free.
+ * Invariants: a span not cached by a P is on exactly one list of its
+ * class; a cached span is on none and is swept (every P's cache is
+ * emptied before sg moves). A span made here has its object layout set
+ * (elemsize, nelems, divmagic), all its slots free, and sweepgen = sg.
  *
- * Locking: one lock per class; the heap's lock nests inside it.
+ * Locking: one lock per class, held only to push and pop (never while
+ * sweeping); the heap's lock nests inside it.
  */
 #include <string.h>
 
 #include "../debug/print.h"
 #include "malloc.h"
+#include "mgc.h"
+#include "mgcpacer.h"
+#include "mstats.h"
 
 static struct mcentral central[NUM_SPAN_CLASSES];
 static int central_ready; /* __atomic */
@@ -24,12 +36,20 @@ static void init_once(void) {
   gort__lock(&central_init_lock);
   if (!central_ready) {
     for (int i = 0; i < NUM_SPAN_CLASSES; i++) {
-      gort__span_list_init(&central[i].partial);
-      gort__span_list_init(&central[i].full);
+      for (int k = 0; k < 2; k++) {
+        gort__span_list_init(&central[i].partial[k]);
+        gort__span_list_init(&central[i].full[k]);
+      }
     }
     __atomic_store_n(&central_ready, 1, __ATOMIC_RELEASE);
   }
   gort__unlock(&central_init_lock);
+}
+
+/* The set index of swept (true) or unswept spans. */
+static int set_of(bool swept) {
+  uint32_t sg = gort__sweepgen();
+  return (int)((sg / 2 + (swept ? 0 : 1)) % 2);
 }
 
 /* Lay objects out in a fresh span: every slot free. */
@@ -41,53 +61,97 @@ static void init_span(struct mspan *s, uint8_t spanclass) {
   s->freeindex = 0;
   s->alloc_count = 0;
   s->alloc_cache = ~(uint64_t)0;
+  s->sweepgen = gort__sweepgen();
   memset(s->alloc_bits, 0, sizeof s->alloc_bits);
   memset(s->precise_bits, 0, sizeof s->precise_bits);
 }
 
-struct mspan *gort__mcentral_cache_span(uint8_t spanclass) {
+/* Put a swept span of c's class on the swept list that fits it. */
+static void push_swept_locked(struct mcentral *c, struct mspan *s) {
+  int k = set_of(true);
+  gort__span_list_push(s->alloc_count < s->nelems ? &c->partial[k]
+                                                  : &c->full[k],
+                       s);
+}
+
+/* Sweep unswept spans of the class until one has a free slot (returned,
+ * not on any list) or the budget or the spans run out (Go's cacheSpan
+ * spanBudget). */
+static struct mspan *sweep_for_free(struct mcentral *c) {
+  for (int budget = 100; budget > 0; budget--) {
+    gort__lock(&c->lock);
+    int k = set_of(false);
+    struct mspan *s = gort__span_list_pop(&c->partial[k]);
+    if (s == NULL)
+      s = gort__span_list_pop(&c->full[k]);
+    gort__unlock(&c->lock);
+    if (s == NULL)
+      return NULL;
+    enum sweep_outcome out = gort__sweep_span(s);
+    if (out == SWEEP_FREED)
+      continue;
+    if (s->alloc_count < s->nelems)
+      return s;
+    gort__lock(&c->lock);
+    push_swept_locked(c, s);
+    gort__unlock(&c->lock);
+  }
+  return NULL;
+}
+
+struct mspan *gort__mcentral_cache_span(uint8_t spanclass, bool *trigger) {
   init_once();
   struct mcentral *c = &central[spanclass];
   gort__lock(&c->lock);
-  struct mspan *s = gort__span_list_pop(&c->partial);
+  struct mspan *s = gort__span_list_pop(&c->partial[set_of(true)]);
+  gort__unlock(&c->lock);
+  if (s == NULL)
+    s = sweep_for_free(c);
   if (s == NULL) {
     uint8_t sizeclass = spanclass >> 1;
-    s = gort__mheap_alloc(gort__class_to_npages[sizeclass], spanclass);
-    if (s != NULL) {
-      init_span(s, spanclass);
-      __atomic_fetch_add(&c->spans_made, 1, __ATOMIC_RELAXED);
-    }
+    uintptr_t npages = gort__class_to_npages[sizeclass];
+    gort__sweep_reclaim(npages);
+    s = gort__mheap_alloc(npages, spanclass);
+    if (s == NULL)
+      return NULL;
+    init_span(s, spanclass);
+    __atomic_fetch_add(&c->spans_made, 1, __ATOMIC_RELAXED);
   }
-  if (s != NULL)
-    s->in_cache = true;
-  gort__unlock(&c->lock);
+  s->in_cache = true;
+  s->alloc_count_at_cache = s->alloc_count;
+  /* The span's free slots count as allocated from now (mgcpacer.h). */
+  *trigger = gort__gc_heap_live_add(
+      (int64_t)((uint64_t)(s->nelems - s->alloc_count) * s->elemsize));
   return s;
 }
 
 void gort__mcentral_uncache_span(struct mspan *s) {
   struct mcentral *c = &central[s->spanclass];
-  gort__lock(&c->lock);
   if (!s->in_cache)
     gort__throw("runtime: mcentral: uncache of a span not cached");
   s->in_cache = false;
-  gort__span_list_push(s->alloc_count < s->nelems ? &c->partial : &c->full, s);
+  gort__mstats_span_uncached(s);
+  gort__lock(&c->lock);
+  push_swept_locked(c, s);
   gort__unlock(&c->lock);
 }
 
-void gort__mcentral_reset(void) {
+struct mspan *gort__mcentral_take_unswept(uint8_t spanclass) {
   init_once();
-  for (int i = 0; i < NUM_SPAN_CLASSES; i++) {
-    gort__lock(&central[i].lock);
-    gort__span_list_init(&central[i].partial);
-    gort__span_list_init(&central[i].full);
-    gort__unlock(&central[i].lock);
-  }
+  struct mcentral *c = &central[spanclass];
+  gort__lock(&c->lock);
+  int k = set_of(false);
+  struct mspan *s = gort__span_list_pop(&c->partial[k]);
+  if (s == NULL)
+    s = gort__span_list_pop(&c->full[k]);
+  gort__unlock(&c->lock);
+  return s;
 }
 
-void gort__mcentral_return(struct mspan *s) {
+void gort__mcentral_put_swept(struct mspan *s) {
   struct mcentral *c = &central[s->spanclass];
   gort__lock(&c->lock);
-  gort__span_list_push(s->alloc_count < s->nelems ? &c->partial : &c->full, s);
+  push_swept_locked(c, s);
   gort__unlock(&c->lock);
 }
 

@@ -1,215 +1,373 @@
 /*
- * mgc.c - the collector's mark and sweep, stop-the-world (Go's mgcmark.go
- * and mgcsweep.go in their simplest form; the concurrent cycle, the write
- * barrier and the pacer come on top of these).
+ * mgc.c - the garbage collector's cycle (Go's mgc.go).
  *
- * Mark: every word of a root range that points into an allocated object
- * marks it (conservatively: find_object accepts interior pointers); a
- * newly marked object that may hold pointers (not noscan) is pushed on the
- * gray stack, and draining the stack scans each such object's words the
- * same way. Sweep: a small span's mark bits become its alloc bits (the
- * unmarked slots are free again, from freeindex 0), a span with nothing
- * marked and every unmarked large object go back to the page heap, and
- * the central lists are rebuilt from what is left.
+ * The design, in the order a cycle runs (Go's mgc.go essay is numbered
+ * the same way; this is where gort's collector follows it and where it
+ * does not yet):
  *
- * Internal, driven by tests until the roots (stacks, globals, the runtime's
- * own objects: see docs/ARCHITECTURE.md) and the cycle driver exist.
+ *  1. Sweep termination. Every span must be swept before a mark begins
+ *     (a mark bit must mean "found live in this cycle"). The collector's
+ *     goroutine first sweeps whatever the last cycle left, with the world
+ *     running (mgcsweep.c: sweep_finish), then stops the world. Under
+ *     GORT_DEBUG=gcverify=1 the heap is checked here (mgcverify.c).
  *
- * Invariants: between mark_begin and sweep the heap does not change (the
- * world is stopped: nothing allocates); an object is pushed on the gray
- * stack at most once per cycle (its mark bit is set first).
+ *  2. Mark (phase GC_MARK). Roots are scanned: the stacks of all other
+ *     goroutines (parked or preempted, their registers saved on their
+ *     stacks), the program's globals, the ranges the runtime and the
+ *     program registered, the referents of finalizable objects. Marked
+ *     objects that may hold pointers are drained from a gray stack
+ *     (mgcmark.c). Go marks concurrently here, with the write barrier on
+ *     and new objects allocated black; gort still marks with the world
+ *     stopped: the phase variable, the barrier flag and the allocation
+ *     colour exist so the concurrent collector only has to turn them on
+ *     (the issue after "Memory for users").
  *
- * Locking: none of its own; the caller has stopped the world. Sweeping
- * takes the central and heap locks it calls into.
+ *  3. Mark termination (phase GC_MARKTERMINATION). Finalizable objects no
+ *     one reaches are queued for their finalizers and kept one more cycle;
+ *     the heap is verified (gcverify); every P's cached spans are given
+ *     back; the sweep generation moves on (all spans become unswept at
+ *     once, untouched); the pacer takes the marked bytes as the new live
+ *     heap and sets the next goal and trigger (mgcpacer.c).
+ *
+ *  4. Sweep (phase GC_OFF again). The world restarts. Spans are swept
+ *     lazily by allocating goroutines and by the background sweeper
+ *     (mgcsweep.c); none is swept with the world stopped.
+ *
+ * Cycles are run by one system goroutine, the collector's own: the
+ * goroutine that asks for a cycle must itself be scanned with its
+ * registers saved (on wasm: its locals in its Asyncify buffer), so it
+ * parks until the mark is over (WASM.md in the team's notes: "a running
+ * goroutine must reach a safe point, and park, before its stack is
+ * scanned"). A cycle starts when
+ *   - an allocation takes the heap past the pacer's trigger (that
+ *     goroutine waits for the mark, as Go's gcStart makes it do the
+ *     stop-the-world; others allocate on until the world stops);
+ *   - gort_gc asks (it waits for a whole new cycle and then sweeps the
+ *     heap itself, as runtime.GC does);
+ *   - sysmon finds no cycle for 2 minutes (Go's forcegcperiod), unless
+ *     GOGC is off.
+ * Each stop-the-world is timed into MemStats (PauseNs, PauseTotalNs) and
+ * GORT_DEBUG=gctrace=1 prints Go's line per cycle.
+ *
+ * Invariants: one cycle at a time (the collector's goroutine runs them in
+ * turn); at most one stop-the-world at a time (world_lock, shared with
+ * gort_set_maxprocs and gort_read_memstats: Go's worldsema); phase is
+ * GC_OFF whenever the world runs.
+ * Locking: work.lock (a leaf) guards the request state; it is never held
+ * across parking or the cycle.
  */
-#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
-#include "../arch/sanitizer.h"
+#include "../debug/debugvars.h"
 #include "../debug/print.h"
+#include "../os/os.h"
+#include "../sched/lock.h"
+#include "../sched/mp.h"
 #include "../sched/runtime2.h"
+#include "../sync/sema.h"
 #include "malloc.h"
+#include "mfinal.h"
 #include "mgc.h"
+#include "mgcpacer.h"
+#include "mheap.h"
+#include "mstats.h"
+
+static const int64_t FORCE_GC_PERIOD_NS = (int64_t)120 * 1000 * 1000 * 1000;
 
 static struct {
-  uintptr_t *items;
-  size_t len, cap;
-} gray;
+  struct mutex lock;
+  struct g *worker_idle;   /* the collector's G while parked (lock) */
+  bool worker_started;     /* (lock) */
+  bool requested;          /* a cycle is wanted (lock) */
+  bool running;            /* a cycle is in progress (lock) */
+  enum gc_trigger_kind kind; /* of the requested cycle (lock) */
+  uint32_t cycles_done;    /* (lock) */
+  uint32_t waiters;        /* parked on done_sema (lock) */
+  _Atomic uint32_t done_sema;
+  uint32_t phase;          /* __atomic: enum gc_phase */
+  int64_t last_end_ns;     /* __atomic: nanotime at the last cycle's end */
+} work;
 
-static void push_gray(uintptr_t obj) {
-  if (gray.len == gray.cap) {
-    size_t ncap = gray.cap ? gray.cap * 2 : 1024;
-    uintptr_t *n = realloc(gray.items, ncap * sizeof *n);
-    if (n == NULL)
-      gort__throw_oom(ncap * sizeof *n, "the mark stack");
-    gray.items = n;
-    gray.cap = ncap;
-  }
-  gray.items[gray.len++] = obj;
+enum gc_phase gort__gc_phase(void) {
+  return (enum gc_phase)__atomic_load_n(&work.phase, __ATOMIC_ACQUIRE);
 }
 
-/* Mark the object containing word w, if any. */
-static void mark_word(uintptr_t w) {
-  struct mspan *s;
-  void *obj = gort__find_object((const void *)w, &s);
-  if (obj == NULL)
+bool gort__gc_write_barrier_on(void) { return false; }
+
+static void set_phase(enum gc_phase p) {
+  __atomic_store_n(&work.phase, (uint32_t)p, __ATOMIC_RELEASE);
+}
+
+/* ---- gctrace ---------------------------------------------------------------- */
+
+/* Go's fmtNSAsMS: whole milliseconds from 10 ms, else two significant
+ * digits ("0.021", "1.3"). */
+static void fmt_ms(char *buf, size_t len, int64_t ns) {
+  if (ns >= 10 * 1000 * 1000) {
+    snprintf(buf, len, "%lld", (long long)(ns / 1000000));
     return;
-  uint32_t idx = gort__object_index(s, (uintptr_t)obj);
-  uint64_t bit = (uint64_t)1 << (idx % 64);
-  if (s->mark_bits[idx / 64] & bit)
+  }
+  int64_t x = ns / 1000; /* µs */
+  if (x == 0) {
+    snprintf(buf, len, "0");
     return;
-  s->mark_bits[idx / 64] |= bit;
-  if ((s->spanclass & 1) == 0)
-    push_gray((uintptr_t)obj);
-}
-
-void gort__gc_mark_begin(void) { gray.len = 0; }
-
-/* Any word of memory, whatever its declared type. */
-typedef uintptr_t __attribute__((may_alias)) any_word;
-
-GORT_NO_SANITIZE_SCAN
-void gort__gc_mark_range(const void *lo, const void *hi) {
-  uintptr_t a = ((uintptr_t)lo + sizeof(uintptr_t) - 1) &
-                ~(uintptr_t)(sizeof(uintptr_t) - 1);
-  for (; a + sizeof(uintptr_t) <= (uintptr_t)hi; a += sizeof(uintptr_t))
-    mark_word(*(const any_word *)a);
-}
-
-/* A precise object: its header names its type; the mask, repeated for
- * each element up to the end of the slot, says which words to follow
- * (Go's scanobject with the type's pointer bitmap). */
-GORT_NO_SANITIZE_SCAN
-static void scan_precise(uintptr_t obj, uintptr_t end, const gort_type *t) {
-  size_t words = t->size / sizeof(uintptr_t);
-  uintptr_t a = obj + MALLOC_HEADER;
-  while (a + t->size <= end) {
-    for (size_t w = 0; w < words; w++)
-      if (t->ptrmask[w / 8] >> (w % 8) & 1)
-        mark_word(((const any_word *)a)[w]);
-    a += t->size;
   }
-}
-
-/* The words of object obj (its base, in span s) that may be pointers. */
-static void scan_object(uintptr_t obj, struct mspan *s) {
-  if (s->spanclass & 1)
-    return; /* pointer-free */
-  const gort_type *t = gort__object_type(s, obj);
-  if (t != NULL)
-    scan_precise(obj, obj + s->elemsize, t);
-  else
-    gort__gc_mark_range((const void *)obj, (const void *)(obj + s->elemsize));
-}
-
-void gort__gc_mark_drain(void) {
-  while (gray.len > 0) {
-    uintptr_t obj = gray.items[--gray.len];
-    scan_object(obj, gort__span_of((const void *)obj));
+  int dec = 3;
+  while (x >= 100) {
+    x /= 10;
+    dec--;
   }
+  if (dec == 0) {
+    snprintf(buf, len, "%lld", (long long)x);
+    return;
+  }
+  int64_t scale = 1;
+  for (int i = 0; i < dec; i++)
+    scale *= 10;
+  snprintf(buf, len, "%lld.%0*lld", (long long)(x / scale), dec,
+           (long long)(x % scale));
 }
 
-void gort__gc_mark_object(const void *p) { mark_word((uintptr_t)p); }
-
-bool gort__gc_is_marked(const void *p) {
-  struct mspan *s;
-  void *obj = gort__find_object(p, &s);
-  if (obj == NULL)
-    return false;
-  uint32_t idx = gort__object_index(s, (uintptr_t)obj);
-  return s->mark_bits[idx / 64] >> (idx % 64) & 1;
-}
-
-void gort__gc_scan_object(const void *p) {
-  struct mspan *s;
-  void *obj = gort__find_object(p, &s);
-  if (obj != NULL)
-    scan_object((uintptr_t)obj, s);
-}
-
-/* ---- sweep ------------------------------------------------------------------ */
-
-struct span_vec {
-  struct mspan **items;
-  size_t len, cap;
+struct cycle_times {
+  uint32_t n;
+  int64_t start;             /* nanotime: the cycle begins (sweeping) */
+  int64_t stw, stopped;      /* stopping the world; stopped, swept */
+  int64_t marked, end;       /* the mark done; the world restarts */
+  int32_t procs;
+  uint64_t heap_start, heap_end_mark, heap_marked, goal;
+  uint64_t stack_bytes, globals_bytes;
+  bool forced;
 };
 
-static void collect(struct mspan *s, void *arg) {
-  struct span_vec *v = arg;
-  if (v->len == v->cap) {
-    size_t ncap = v->cap ? v->cap * 2 : 256;
-    struct mspan **n = realloc(v->items, ncap * sizeof *n);
-    if (n == NULL)
-      gort__throw_oom(ncap * sizeof *n, "the sweep list");
-    v->items = n;
-    v->cap = ncap;
-  }
-  v->items[v->len++] = s;
+static void print_gctrace(const struct cycle_times *t) {
+  char a[24], b[24], c[24], ca[24], cb[24], cc[24];
+  fmt_ms(a, sizeof a, t->stopped - t->stw);
+  fmt_ms(b, sizeof b, t->marked - t->stopped);
+  fmt_ms(c, sizeof c, t->end - t->marked);
+  fmt_ms(ca, sizeof ca, (t->stopped - t->stw) * t->procs);
+  fmt_ms(cb, sizeof cb, (t->marked - t->stopped) * t->procs);
+  fmt_ms(cc, sizeof cc, (t->end - t->marked) * t->procs);
+  int64_t since = t->start - gort__sched.start_ns;
+  char line[512];
+  snprintf(line, sizeof line,
+           "gc %u @%lld.%03llds %d%%: %s+%s+%s ms clock, %s+0/%s/0+%s ms "
+           "cpu, %llu->%llu->%llu MB, %llu MB goal, %llu MB stacks, %llu MB "
+           "globals, %d P%s\n",
+           t->n, (long long)(since / 1000000000),
+           (long long)(since / 1000000 % 1000),
+           (int)(gort__mstats_gc_cpu_fraction() * 100), a, b, c, ca, cb, cc,
+           (unsigned long long)(t->heap_start >> 20),
+           (unsigned long long)(t->heap_end_mark >> 20),
+           (unsigned long long)(t->heap_marked >> 20),
+           (unsigned long long)(t->goal == UINT64_MAX ? 0 : t->goal >> 20),
+           (unsigned long long)(t->stack_bytes >> 20),
+           (unsigned long long)(t->globals_bytes >> 20), t->procs,
+           t->forced ? " (forced)" : "");
+  gort__print_str(line);
 }
 
-/* Set bits in x, by halves (math/bits.OnesCount64's method). Not
- * __builtin_popcountll: without -mpopcnt it calls libgcc's __popcountdi2,
- * which the linker puts in the program's own .text, where asynchronous
- * preemption could stop the runtime (tests/runtime-symbols.cmake). */
-static uint32_t ones64(uint64_t x) {
-  x = x - ((x >> 1) & 0x5555555555555555ull);
-  x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
-  x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
-  return (uint32_t)((x * 0x0101010101010101ull) >> 56);
+/* ---- one cycle ------------------------------------------------------------------- */
+
+static uint64_t unix_now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static uint32_t count_bits(const uint64_t *bits, uint32_t n) {
-  uint32_t c = 0;
-  for (uint32_t i = 0; i < (n + 63) / 64; i++)
-    c += ones64(bits[i]);
-  return c;
+static void run_cycle(uint32_t n, enum gc_trigger_kind kind) {
+  struct cycle_times t = {.n = n, .forced = kind == GC_TRIGGER_FORCED};
+  t.start = gort__os_nanotime();
+  t.heap_start = gort__gc_heap_live();
+  t.goal = gort__gc_heap_goal();
+
+  /* 1. Sweep termination: finish the last sweep, then stop the world. */
+  gort__sweep_finish();
+  gort__world_lock();
+  t.procs = gort_maxprocs();
+  t.stw = gort__os_nanotime();
+  gort__stop_the_world();
+  gort__gc_event(GORT_GC_EV_SWEEP_TERMINATION, n, gort__gc_heap_live(),
+                 t.goal);
+  if (gort__debug.gcverify)
+    gort__gc_verify_swept();
+  t.stopped = gort__os_nanotime();
+
+  /* 2. Mark. */
+  set_phase(GC_MARK);
+  gort__gc_event(GORT_GC_EV_MARK, n, gort__gc_heap_live(), t.goal);
+  gort__gc_mark_begin();
+  gort__gc_mark_goroutines(); /* all but this one, which holds nothing */
+  t.stack_bytes = gort__gc_scanned_root_bytes();
+  gort__gc_mark_globals();
+  t.globals_bytes = gort__gc_scanned_root_bytes() - t.stack_bytes;
+  gort__gc_mark_runtime_objects();
+  gort__fin_mark_roots();
+  gort__gc_mark_drain();
+  t.marked = gort__os_nanotime();
+
+  /* 3. Mark termination. */
+  set_phase(GC_MARKTERMINATION);
+  t.heap_end_mark = gort__gc_heap_live();
+  gort__gc_event(GORT_GC_EV_MARK_TERMINATION, n, t.heap_end_mark, t.goal);
+  gort__fin_queue_unreachable();
+  gort__gc_mark_drain();
+  if (gort__debug.gcverify)
+    gort__gc_verify_marked();
+  t.heap_marked = gort__gc_marked_bytes();
+  for (int32_t i = 0; i < gort__sched.allp_cap; i++)
+    gort__mcache_release(gort__sched.allp[i]);
+  gort__sweep_flip();
+  gort__gcpacer_end_mark(t.heap_marked, t.stack_bytes, t.globals_bytes);
+  set_phase(GC_OFF);
+  t.end = gort__os_nanotime();
+  /* The pause: stopping the world to starting it (Go's PauseNs). The
+   * sweeping before it ran beside the mutators, as GC CPU time. */
+  uint64_t pause = (uint64_t)(t.end - t.stw);
+  gort__mstats_record_cycle(pause, unix_now_ns(), t.forced,
+                            pause * (uint64_t)t.procs +
+                                (uint64_t)(t.stw - t.start));
+  gort__gc_event(GORT_GC_EV_SWEEP, n, gort__gc_heap_live(),
+                 gort__gc_heap_goal());
+  gort__start_the_world(t.procs);
+  gort__world_unlock();
+
+  /* 4. Sweep, in the background and by allocation. */
+  gort__sweep_wake_background();
+  gort__fin_wake();
+  __atomic_store_n(&work.last_end_ns, t.end, __ATOMIC_RELAXED);
+  if (gort__debug.gctrace > 0)
+    print_gctrace(&t);
 }
 
-/* One span; true if it stays in use. */
-static bool sweep_span(struct mspan *s, struct gort__sweep_result *r) {
-  bool large = (s->spanclass >> 1) == 0;
-  uint32_t live = count_bits(s->mark_bits, s->nelems);
-  uint32_t was = 0; /* objects allocated before this collection */
-  for (uint32_t i = 0; i < s->nelems; i++)
-    was += gort__slot_allocated(s, i);
-  r->objects_freed += was - live;
-  r->bytes_freed += (uint64_t)(was - live) * s->elemsize;
-  r->objects_live += live;
-  r->bytes_live += (uint64_t)live * s->elemsize;
-  if (live == 0) {
-    r->spans_freed++;
-    memset(s->mark_bits, 0, sizeof s->mark_bits);
-    gort__mheap_free(s);
-    return false;
-  }
-  if (!large) {
-    memcpy(s->alloc_bits, s->mark_bits, sizeof s->alloc_bits);
-    for (size_t i = 0; i < MAX_SPAN_OBJECTS / 64; i++)
-      s->precise_bits[i] &= s->mark_bits[i]; /* freed slots: no type */
-    s->freeindex = 0;
-    s->alloc_cache = ~s->alloc_bits[0];
-    s->alloc_count = (uint16_t)live;
-    if (live < was)
-      s->needzero = true; /* freed slots hold old contents */
-  }
-  memset(s->mark_bits, 0, sizeof s->mark_bits);
+/* ---- the collector's goroutine ------------------------------------------------------ */
+
+static bool park_unlock(struct g *gp, void *arg) {
+  (void)gp;
+  gort__unlock(arg);
   return true;
 }
 
-void gort__gc_sweep(struct gort__sweep_result *r) {
-  memset(r, 0, sizeof *r);
-  /* No P may keep a span cached across the sweep. */
-  for (int32_t i = 0; i < gort__sched.allp_cap; i++)
-    gort__mcache_release(gort__sched.allp[i]);
-  struct span_vec v = {0};
-  gort__mheap_each_span(collect, &v);
-  /* Every small span is on a central list now; the lists are rebuilt
-   * from the survivors. */
-  gort__mcentral_reset();
-  for (size_t i = 0; i < v.len; i++) {
-    struct mspan *s = v.items[i];
-    if (sweep_span(s, r) && (s->spanclass >> 1) != 0)
-      gort__mcentral_return(s);
+static void gc_worker(void *arg) {
+  (void)arg;
+  for (;;) {
+    gort__lock(&work.lock);
+    if (!work.requested) {
+      work.worker_idle = gort__getg();
+      gort__gopark(park_unlock, &work.lock, WAIT_GC_IDLE);
+      continue;
+    }
+    work.requested = false;
+    work.running = true;
+    enum gc_trigger_kind kind = work.kind;
+    uint32_t n = work.cycles_done + 1;
+    gort__unlock(&work.lock);
+
+    run_cycle(n, kind);
+
+    gort__lock(&work.lock);
+    work.running = false;
+    work.cycles_done = n;
+    uint32_t waiters = work.waiters;
+    work.waiters = 0;
+    gort__unlock(&work.lock);
+    while (waiters-- > 0)
+      gort__semrelease(&work.done_sema, false);
   }
-  free(v.items);
+}
+
+/* Ask for a cycle (work.lock held; released here). Returns the worker to
+ * make runnable, if it was parked. */
+static struct g *request_locked(enum gc_trigger_kind kind) {
+  if (!work.requested) {
+    work.requested = true;
+    work.kind = kind;
+  } else if (kind == GC_TRIGGER_FORCED) {
+    work.kind = kind;
+  }
+  struct g *gp = work.worker_idle;
+  work.worker_idle = NULL;
+  return gp;
+}
+
+/* Wait until cycle target has ended (work.lock held; released here). */
+static void wait_cycle_locked(uint32_t target) {
+  while ((int32_t)(work.cycles_done - target) < 0) {
+    work.waiters++;
+    gort__unlock(&work.lock);
+    gort__semacquire(&work.done_sema, false, WAIT_GC);
+    gort__lock(&work.lock);
+  }
+  gort__unlock(&work.lock);
+}
+
+/* The collector's goroutine, started on first use. */
+static void ensure_worker_locked(void) {
+  if (work.worker_started)
+    return;
+  if (gort__go_system(gc_worker, NULL) != 0) {
+    gort__unlock(&work.lock);
+    gort__throw_oom(sizeof(struct g), "the collector's goroutine");
+  }
+  work.worker_started = true;
+}
+
+/* Run a cycle (a new one if forced) and wait for its mark to end. */
+static void request_and_wait(enum gc_trigger_kind kind) {
+  gort__lock(&work.lock);
+  ensure_worker_locked();
+  if (kind == GC_TRIGGER_HEAP && (work.running || work.requested)) {
+    gort__unlock(&work.lock); /* one is coming: allocate on */
+    return;
+  }
+  /* runtime.GC wants a cycle that starts after the call: if one is
+   * already running, the one after it. */
+  uint32_t target = work.cycles_done + 1 + (work.running ? 1 : 0);
+  struct g *worker = request_locked(kind);
+  if (worker != NULL)
+    gort__goready(worker);
+  wait_cycle_locked(target);
+}
+
+void gort__gc_start(enum gc_trigger_kind kind) {
+  struct m *mp = gort__getm();
+  struct g *gp = mp ? mp->curg : NULL;
+  if (gp == NULL || gp->is_system || gort__locks_held() != 0)
+    return;
+  if (kind == GC_TRIGGER_HEAP &&
+      gort__gc_heap_live() < gort__gc_trigger())
+    return; /* a cycle has run since the trigger was seen */
+  request_and_wait(kind);
+}
+
+struct g *gort__gc_forced_due(int64_t now) {
+  if (gort__gc_percent() < 0)
+    return NULL; /* Go's gcTrigger.test: no forced cycles with GOGC off */
+  int64_t last = __atomic_load_n(&work.last_end_ns, __ATOMIC_RELAXED);
+  if (last == 0)
+    last = gort__sched.start_ns;
+  if (now - last < FORCE_GC_PERIOD_NS)
+    return NULL;
+  gort__lock(&work.lock);
+  struct g *gp = NULL;
+  if (work.worker_started && !work.running && !work.requested)
+    gp = request_locked(GC_TRIGGER_TIME);
+  gort__unlock(&work.lock);
+  return gp;
+}
+
+int gort__gc_collect(struct gort__sweep_result *result) {
+  gort__must_getg("gort_gc");
+  request_and_wait(GC_TRIGGER_FORCED);
+  gort__sweep_finish();
+  gort__sweep_results(result);
+  return 0;
+}
+
+/* ---- the public call -------------------------------------------------------------- */
+
+GORT_API void gort_gc(void) {
+  struct gort__sweep_result r;
+  gort__gc_collect(&r);
 }

@@ -1,11 +1,16 @@
 /*
- * mgc.h - the collector's mark and sweep (mgc.c). Internal: the cycle
- * driver, roots and public calls are still to come (docs/ARCHITECTURE.md).
+ * mgc.h - the collector, internal (Go's file map):
  *
- * Use, with the world stopped: mark_begin; mark_range over each root
- * range; mark_drain; sweep.
+ *   mgc.c       the cycle: its design essay, the phase state machine, the
+ *               collector's goroutine, stop-the-world phases, gctrace
+ *   mgcmark.c   marking: the gray stack, conservative and precise scans
+ *   mgcroots.c  roots: goroutine stacks, globals, registered ranges
+ *   mgcsweep.c  sweeping: sweep generations, lazy and background sweeping
+ *   mgcpacer.c  when the next cycle starts (mgcpacer.h)
+ *   mgcverify.c the heap verifier (GORT_DEBUG=gcverify=1)
+ *   mstats.c    MemStats and the GC event ring (mstats.h)
  *
- * Invariants and locking: see mgc.c.
+ * Invariants and locking: in each file's head.
  */
 #ifndef GORT_MEM_MGC_H
 #define GORT_MEM_MGC_H
@@ -14,17 +19,64 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct mspan;
+
+/* ---- the cycle (mgc.c) ------------------------------------------------- */
+
+/* The collector's phase (Go's gcphase): only the cycle moves it. Today the
+ * mark runs with the world stopped, so mutators only ever see GC_OFF; the
+ * concurrent collector will run them during GC_MARK, with the write
+ * barrier on and new objects allocated black. */
+enum gc_phase { GC_OFF = 0, GC_MARK, GC_MARKTERMINATION };
+enum gc_phase gort__gc_phase(void);
+/* The write barrier is on (Go's writeBarrier.enabled): never today. */
+bool gort__gc_write_barrier_on(void);
+
+enum gc_trigger_kind { GC_TRIGGER_HEAP, GC_TRIGGER_TIME, GC_TRIGGER_FORCED };
+/* Start a cycle if none is running, and wait until its mark has ended
+ * (the heap trigger: the allocating goroutine pays by waiting, as Go's
+ * gcStart makes it do the stop-the-world). A no-op where waiting is not
+ * allowed (runtime locks held, no goroutine). */
+void gort__gc_start(enum gc_trigger_kind kind);
+
+/* For sysmon: when no cycle ran for 2 minutes (and GOGC is not off),
+ * asks for one and returns the collector's parked goroutine for the
+ * caller to make runnable (NULL: nothing to do). */
+struct g;
+struct g *gort__gc_forced_due(int64_t now);
+
+/* A whole collection, from a goroutine: a new cycle, then the sweep of
+ * the whole heap; its sweep totals. 0, or GORT_ENOMEM. */
 struct gort__sweep_result {
   uint64_t objects_freed, bytes_freed, spans_freed;
   uint64_t objects_live, bytes_live;
 };
+int gort__gc_collect(struct gort__sweep_result *result);
+
+/* ---- marking (mgcmark.c), with the world stopped ---------------------- */
 
 void gort__gc_mark_begin(void);
 /* Every aligned word in [lo, hi) that points into an allocated object
  * marks it (conservative). */
 void gort__gc_mark_range(const void *lo, const void *hi);
+/* One object, found from any address inside it (no-ops when p is not in
+ * an allocated object): mark it (it will be scanned by the drain); is it
+ * marked; scan what it points to without marking it (Go's markrootSpans
+ * does this for objects with finalizers). */
+void gort__gc_mark_object(const void *p);
+bool gort__gc_is_marked(const void *p);
+void gort__gc_scan_object(const void *p);
+/* Scan marked objects that may hold pointers until none is left. */
+void gort__gc_mark_drain(void);
+/* Bytes of objects marked, and bytes of root ranges scanned, since
+ * mark_begin. */
+uint64_t gort__gc_marked_bytes(void);
+uint64_t gort__gc_scanned_root_bytes(void);
+
+/* ---- roots (mgcroots.c), with the world stopped ------------------------ */
+
 /* The stacks of every goroutine but the caller's, and the program's
- * global data (mgcroots.c). */
+ * global data (gort__gc_scanned_root_bytes counts what they scan). */
 void gort__gc_mark_goroutines(void);
 void gort__gc_mark_globals(void);
 /* ---- What the runtime holds for the program (mgcroots.c) ---------------
@@ -79,20 +131,38 @@ size_t gort__gc_roots_registered(void);
 
 /* Scan every registered range. */
 void gort__gc_mark_runtime_objects(void);
-/* One object, found from any address inside it (no-ops when p is not in
- * an allocated object): mark it (it will be scanned by the drain); is it
- * marked; scan what it points to without marking it (Go's markrootSpans
- * does this for objects with finalizers). */
-void gort__gc_mark_object(const void *p);
-bool gort__gc_is_marked(const void *p);
-void gort__gc_scan_object(const void *p);
-/* Scan marked objects that may hold pointers until none is left. */
-void gort__gc_mark_drain(void);
-/* Free what is unmarked; every P's cache is emptied first. */
-void gort__gc_sweep(struct gort__sweep_result *r);
 
-/* A whole stop-the-world collection, from a goroutine (mgccycle.c): the
- * caller parks while another goroutine runs it. 0, or GORT_ENOMEM. */
-int gort__gc_collect(struct gort__sweep_result *result);
+/* ---- sweeping (mgcsweep.c) --------------------------------------------- */
+
+uint32_t gort__sweepgen(void);
+enum sweep_outcome { SWEEP_KEPT, SWEEP_FREED };
+/* Sweep s, which the caller took off its list (its sweepgen must be
+ * sg - 2). SWEEP_FREED: its pages went back to the heap. */
+enum sweep_outcome gort__sweep_span(struct mspan *s);
+/* A large object's new span joins the swept large list. */
+void gort__sweep_large_add(struct mspan *s);
+/* Sweep spans until npages came free or nothing is unswept. */
+void gort__sweep_reclaim(uintptr_t npages);
+/* Sweep everything left and wait for other sweepers (from a goroutine). */
+void gort__sweep_finish(void);
+bool gort__sweep_done(void);
+/* End of a mark (world stopped, every P's cache emptied): sg += 2. */
+void gort__sweep_flip(void);
+void gort__sweep_wake_background(void);
+/* This cycle's sweep totals so far. */
+void gort__sweep_results(struct gort__sweep_result *r);
+/* Empty every P's cache, flip, sweep everything: a mark followed by an
+ * eager sweep, for tests that drive the phases themselves. */
+void gort__gc_sweep(struct gort__sweep_result *r);
+uint32_t gort__count_bits(const uint64_t *bits, uint32_t n);
+
+/* ---- the heap verifier (mgcverify.c), world stopped -------------------- */
+
+/* After the mark: allocation counts match the bits, marks only on
+ * allocated slots, and no marked object points at an unmarked or free
+ * slot. After the sweep: counts match, no mark bit left, every span
+ * swept. A failure prints what is wrong and throws. */
+void gort__gc_verify_marked(void);
+void gort__gc_verify_swept(void);
 
 #endif

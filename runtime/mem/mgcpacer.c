@@ -42,7 +42,7 @@ static uint64_t gogc_goal(void) {
   uint64_t base = pacer.marked + pacer.scan_extra;
   uint64_t goal = pacer.marked + base / 100 * (uint64_t)pacer.percent +
                   base % 100 * (uint64_t)pacer.percent / 100;
-  uint64_t minimum = (uint64_t)HEAP_MINIMUM / 100 * (uint64_t)pacer.percent;
+  uint64_t minimum = (uint64_t)HEAP_MINIMUM * (uint64_t)pacer.percent / 100;
   return goal < minimum ? minimum : goal;
 }
 
@@ -182,6 +182,13 @@ uint64_t gort__gc_heap_marked(void) {
   uint64_t m = pacer.marked;
   gort__unlock(&pacer_lock);
   return m;
+}
+
+uint64_t gort__gc_scan_extra(void) {
+  gort__lock(&pacer_lock);
+  uint64_t e = pacer.scan_extra;
+  gort__unlock(&pacer_lock);
+  return e;
 }
 
 bool gort__gc_heap_live_add(int64_t delta) {

@@ -41,6 +41,7 @@ uint64_t gort__gc_heap_goal(void);   /* UINT64_MAX: no collection planned */
 uint64_t gort__gc_trigger(void);
 uint64_t gort__gc_heap_live(void);
 uint64_t gort__gc_heap_marked(void); /* live bytes found by the last mark */
+uint64_t gort__gc_scan_extra(void);  /* stacks + globals it scanned */
 
 /* Bytes taken into (positive) or given back from (negative) the count of
  * allocated bytes; true when heap_live has reached the trigger. */

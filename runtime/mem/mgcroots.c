@@ -67,9 +67,14 @@ static void mark_goroutine(struct g *gp) {
   }
   gort__gc_mark_range((const void *)lo, (const void *)hi);
   gort__gc_mark_range(&gp->ctx, &gp->ctx + 1);
-  if (gp->stack.scratch)
-    gort__gc_mark_range(gp->stack.scratch,
-                        (char *)gp->stack.scratch + gp->stack.scratch_size);
+  if (gp->stack.scratch) {
+    /* Only what the switch saved there: the rest is stale. */
+    char *end = gort__context_saved_scratch_end(&gp->ctx, gp->stack.scratch);
+    char *limit = (char *)gp->stack.scratch + gp->stack.scratch_size;
+    if (end == NULL || end > limit)
+      end = limit;
+    gort__gc_mark_range(gp->stack.scratch, end);
+  }
 }
 
 void gort__gc_mark_goroutines(void) {

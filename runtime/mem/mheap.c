@@ -212,7 +212,8 @@ fail_span:
   return false;
 }
 
-void gort__mheap_each_span(void (*fn)(struct mspan *s, void *arg), void *arg) {
+static void walk_spans(void (*fn)(struct mspan *s, void *arg), void *arg,
+                       bool with_free) {
   struct mheap *h = &gort__mheap;
   uintptr_t next = 0; /* the first address not yet covered */
   for (uintptr_t i = 0; i < h->arena_list_len; i++) {
@@ -228,11 +229,20 @@ void gort__mheap_each_span(void (*fn)(struct mspan *s, void *arg), void *arg) {
         continue;
       }
       next = gort__span_limit(s);
-      if (s->state == SPAN_IN_USE)
+      if (s->state == SPAN_IN_USE || with_free)
         fn(s, arg);
       page += s->npages;
     }
   }
+}
+
+void gort__mheap_each_span(void (*fn)(struct mspan *s, void *arg), void *arg) {
+  walk_spans(fn, arg, false);
+}
+
+void gort__mheap_each_span_any(void (*fn)(struct mspan *s, void *arg),
+                               void *arg) {
+  walk_spans(fn, arg, true);
 }
 
 /* ---- allocate and free --------------------------------------------------------- */

@@ -55,6 +55,11 @@ struct mspan {
   uint8_t spanclass;         /* size class << 1 | noscan; 0 or 1: large */
   bool needzero;             /* its memory may hold old data */
   bool in_cache;             /* owned by an mcache (mcentral.c) */
+  /* Sweep generation (mgcsweep.c; Go's mspan.sweepgen), against the
+   * heap's sg: sg - 2 needs sweeping, sg - 1 is being swept, sg is swept.
+   * Set to sg when the span is made. */
+  uint32_t sweepgen;
+  uint16_t alloc_count_at_cache; /* alloc_count when an mcache took it */
   /* Objects (mcentral.c and malloc.c; the owning mcache's while cached). */
   uintptr_t elemsize;
   uint32_t divmagic;         /* offset / elemsize == offset * divmagic >> 32 */
@@ -69,11 +74,15 @@ struct mspan {
   /* Objects found reachable by the current mark (mgc.c); sweeping makes
    * them the new alloc bits. */
   uint64_t mark_bits[MAX_SPAN_OBJECTS / 64];
-  /* Scan spans only: slot i holds a precise object (its first word is a
-   * gort_type pointer, the scan follows that type's mask). Written by the
-   * allocating P for every slot it hands out, before the object is
-   * published; read by the marker for allocated slots only. */
+  /* Scan spans only: slot i holds a precise object (gort_alloc_typed).
+   * Set by the allocating P before the object is published, cleared by
+   * the sweep for freed slots; read by the marker for allocated slots. */
   uint64_t precise_bits[MAX_SPAN_OBJECTS / 64];
+  /* Spans of objects up to HEAP_BITS_MAX bytes (one page): bit w says
+   * word w of the span holds a pointer, for the words of precise slots
+   * (Go 1.22's heap bits in the span; larger precise objects carry their
+   * type in a header word instead). Written with precise_bits. */
+  uint64_t heap_bits[GORT_PAGE_SIZE / sizeof(void *) / 64];
 };
 
 struct heap_arena {
@@ -158,6 +167,9 @@ struct mspan *gort__span_of(const void *p);
 /* Every in-use span, each once, in address order: fn(s, arg). The heap
  * must not change meanwhile (the world is stopped). */
 void gort__mheap_each_span(void (*fn)(struct mspan *s, void *arg), void *arg);
+/* The same, free spans included (the heap snapshot). */
+void gort__mheap_each_span_any(void (*fn)(struct mspan *s, void *arg),
+                               void *arg);
 
 static inline uintptr_t gort__span_limit(const struct mspan *s) {
   return s->base + s->npages * GORT_PAGE_SIZE;

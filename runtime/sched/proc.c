@@ -90,6 +90,10 @@ const char *const gort__waitreason_names[WAIT_COUNT] = {
     [WAIT_SYNC_COND] = "sync.Cond.Wait",
     [WAIT_FOREVER] = "forever",
     [WAIT_PREEMPTED] = "preempted",
+    [WAIT_GC] = "garbage collection",
+    [WAIT_GC_IDLE] = "force gc (idle)",
+    [WAIT_GC_SWEEP_WAIT] = "GC sweep wait",
+    [WAIT_FINALIZER] = "finalizer wait",
 };
 
 struct mutex gort__allglock;

@@ -64,6 +64,11 @@ enum waitreason {
   WAIT_FOREVER,
   WAIT_PREEMPTED,
   WAIT_IO,
+  /* The collector's goroutines and those waiting for it (mgc.c). */
+  WAIT_GC,            /* a goroutine waiting for a cycle to end */
+  WAIT_GC_IDLE,       /* the collector's goroutine, between cycles */
+  WAIT_GC_SWEEP_WAIT, /* the background sweeper, nothing to sweep */
+  WAIT_FINALIZER,     /* the finalizer goroutine, queue empty (mfinal.c) */
   WAIT_COUNT
 };
 

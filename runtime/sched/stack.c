@@ -228,6 +228,13 @@ static void refill(struct p *pp, int n) {
   gort__unlock(&pool.lock);
 }
 
+void gort__stack_stats(uint64_t *inuse, uint64_t *sys) {
+  gort__lock(&pool.lock);
+  *sys = (uint64_t)pool.total * slot_size;
+  *inuse = (uint64_t)(pool.total - pool.len) * slot_size;
+  gort__unlock(&pool.lock);
+}
+
 /* Move n stacks from pp's cache to the global pool. */
 static void spill(struct p *pp, int n) {
   gort__lock(&pool.lock);

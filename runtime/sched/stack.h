@@ -27,6 +27,9 @@ void gort__stackalloc(struct p *pp, struct gstack *s);
 void gort__stackfree(struct p *pp, struct gstack *s);
 /* Decommit pooled stacks unused since the last call (sysmon, ~1/s). */
 void gort__stack_scavenge(void);
+/* Bytes of goroutine stacks in use (handed to goroutines or cached by
+ * Ps) and reserved in all, for MemStats. */
+void gort__stack_stats(uint64_t *inuse, uint64_t *sys);
 /* Give every cached stack of pp back to the global pool (P destroyed). */
 void gort__stackcache_release(struct p *pp);
 /* Throws "stack overflow" if gp's canaries are broken. Cheap. */

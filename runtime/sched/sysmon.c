@@ -8,7 +8,7 @@
  *   - prints the schedtrace line when GORT_DEBUG=schedtrace=MS asks;
  *   - once a second returns long-unused pooled stacks to the OS;
  *   - polls the network when nobody has for 10 ms;
- *   - will drive forced GC (the hook is marked below).
+ *   - starts a collection when none ran for 2 minutes (Go's forcegc).
  * Port of sysmon and retake in proc.go.
  *
  * Invariants: sysmon holds no P and never runs goroutines; it is counted in
@@ -22,6 +22,7 @@
 
 #include "../debug/debugvars.h"
 #include "../debug/sched_stats.h"
+#include "../mem/mgc.h"
 #include "../os/os.h"
 #include "../netpoll/netpoll.h"
 #include "mp.h"
@@ -140,7 +141,16 @@ void gort__sysmon(struct m *mp) {
       last_scavenge = now;
       gort__stack_scavenge();
     }
-    /* (forced GC every 2 minutes - the collector's issue) */
+    /* No collection for 2 minutes: start one (Go's forcegchelper). The
+     * collector's goroutine is counted as ours while in our hands. */
+    struct g *gc = gort__gc_forced_due(now);
+    if (gc != NULL) {
+      set_counted(true);
+      gc->schedlink = NULL;
+      gort__injectglist(gc);
+      set_counted(false);
+      idle = 0;
+    }
     if (gort__debug.schedtrace > 0 &&
         now - last_trace >= gort__debug.schedtrace * 1000000) {
       last_trace = now;

@@ -211,9 +211,15 @@ TEST_IMPL(fault_arena_heap_unchanged) {
 
 /* failarenaalloc=1 again: objects until the one arena is full; the
  * allocation that needs the next dies with Go's "out of memory". */
+/* A root, so the collector frees none: volatile, else the compiler may
+ * drop the stores to an array nothing reads (and so may the collector). */
+static void *volatile arena_full_keep[1000];
+
 TEST_IMPL(crash_fault_arena_full) {
-  for (int i = 0; i < 1000; i++)
-    CHECK(gort__mallocgc(1 << 20, true) != NULL); /* 1 MiB each */
+  for (int i = 0; i < 1000; i++) {
+    arena_full_keep[i] = gort__mallocgc(1 << 20, true); /* 1 MiB each */
+    CHECK(arena_full_keep[i] != NULL);
+  }
   return 1; /* not reached: 64 MiB (4 on wasm) hold at most 64 */
 }
 

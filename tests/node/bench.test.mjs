@@ -113,6 +113,10 @@ describe('bench runner', () => {
     assert.equal(withinTarget(gc, 0.5, 1500), 'no', 'gc_pause: 1 ms absolute bound');
     assert.equal(withinTarget(gc, 0.5, 800), 'yes');
     assert.equal(withinTarget(figureOf(targets, 'yield'), 3, 10), null, 'no target');
+    const bt = figureOf(targets, 'binary_trees');
+    assert.equal(withinTarget(bt, 0.9, 1000, 1.1), 'yes');
+    assert.equal(withinTarget(bt, 0.9, 1000, 1.3), 'no', 'binary_trees: peak RSS at most 1.2x Go\'s');
+    assert.equal(withinTarget(bt, 0.9, 1000, null), 'no', 'no RSS ratio: not shown within');
   });
 
   test('the plan lowers runs of the slowest workloads to fit the budget, not below 3', () => {

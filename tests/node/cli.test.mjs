@@ -157,6 +157,60 @@ for (const [name, target] of Object.entries(targets)) {
       assert.equal(jsonLine(ok).stack_bytes, 16384);
     });
 
+    // ---- the GC workloads (issue 11) ----
+    // Each runs at a small n with its result checked and prints the gc
+    // object of its GC window (WORKLOADS.md); --gogc takes effect: off
+    // runs no cycle while alloc_small allocates 32 MB, and GOGC 50 runs
+    // more cycles than 200 (a smaller heap goal over the same allocations).
+    const GC_FIELDS = ['num_gc', 'pause_total_ns', 'pause_max_ns', 'pause_p50_ns', 'heap_peak_bytes', 'pauses_seen'];
+    const gcRun = (workload, n, flags = []) => {
+      const r = gort(target, ['run', workload, '--n', String(n), ...flags, '--json']);
+      assert.equal(r.status, 0, `${workload} ${flags.join(' ')}: status ${r.status}\n${r.stderr}`);
+      const j = jsonLine(r);
+      for (const k of REQUIRED) assert.ok(k in j, `${workload}: missing field ${k} in ${JSON.stringify(j)}`);
+      for (const k of GC_FIELDS) assert.ok(Number.isInteger(j.gc?.[k]), `${workload}: gc.${k} in ${JSON.stringify(j)}`);
+      assert.equal(j.workload, workload);
+      assert.equal(j.n, n);
+      assert.equal(j.gc.pauses_seen, j.gc.num_gc, 'no pause lost from the ring');
+      assert.ok(j.gc.pause_p50_ns <= j.gc.pause_max_ns && j.gc.pause_max_ns <= j.gc.pause_total_ns, JSON.stringify(j.gc));
+      assert.ok(j.gc.heap_peak_bytes > 0, JSON.stringify(j.gc));
+      return j;
+    };
+
+    test('GC workloads: alloc_small, binary_trees, gc_pause print the gc object', () => {
+      const a = gcRun('alloc_small', 100000);
+      assert.equal(a.result, 100000);
+      assert.equal(a.gogc, 100, 'the default GOGC');
+      const b = gcRun('binary_trees', 10);
+      assert.equal(b.result, 135854, 'the sum of the checks at depth 10');
+      const g = gcRun('gc_pause', 10000);
+      assert.equal(g.result, 10000 * 9999 / 2);
+      assert.equal(g.allocs, 335544, 'floor(n * 33,554,432 / 1,000,000)');
+      assert.ok(g.alloc_ms > 0 && g.ns_per_alloc > 0, JSON.stringify(g));
+      assert.ok(Math.abs(g.ns_per_alloc * g.allocs - g.ns_per_op * g.n) / (g.ns_per_op * g.n) < 0.01, 'both from alloc ns');
+      assert.ok(g.gc.heap_peak_bytes >= 10000 * 64, `the live tree is in the heap peak: ${JSON.stringify(g.gc)}`);
+    });
+
+    test('binary_trees takes a depth from 6 to 25', () => {
+      const r = gort(target, ['run', 'binary_trees', '--n', '5', '--json']);
+      assert.equal(r.status, 1, `status ${r.status}`);
+      assert.match(r.stderr, /n must be in 6\.\.25/);
+    });
+
+    test('--gogc takes effect: off runs no cycle, 50 runs more than 200', () => {
+      const n = 1000000; // 32 MB of objects: 8x the 4 MB minimum heap goal
+      const off = gcRun('alloc_small', n, ['--gogc', 'off']);
+      assert.equal(off.gogc, -1);
+      assert.equal(off.gc.num_gc, 0, JSON.stringify(off.gc));
+      const on = gcRun('alloc_small', n);
+      assert.ok(on.gc.num_gc > 0, `GOGC 100 ran no cycle: ${JSON.stringify(on.gc)}`);
+      const g50 = gcRun('alloc_small', n, ['--gogc', '50']);
+      const g200 = gcRun('alloc_small', n, ['--gogc=200']);
+      assert.equal(g50.gogc, 50);
+      assert.equal(g200.gogc, 200);
+      assert.ok(g50.gc.num_gc > g200.gc.num_gc, `GOGC 50: ${g50.gc.num_gc} cycles, 200: ${g200.gc.num_gc}`);
+    });
+
     test('usage errors exit 2 with a message', () => {
       for (const args of [['run', 'nosuch'], ['run', 'spawn', '--n', 'abc'], ['run'], ['frobnicate']]) {
         const r = gort(target, args);

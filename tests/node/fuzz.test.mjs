@@ -21,10 +21,11 @@ import { fuzzServer } from '../fuzz/server_fuzz.mjs';
 const BUILD = path.join(REPO, 'build-fuzz');
 const LONG = Number(process.env.GORT_FUZZ_SECONDS) || 0;
 
-// name, seconds in CI, extra libFuzzer flags. About 90 s in all.
+// name, seconds in CI, extra libFuzzer flags. About 110 s in all.
 const FUZZERS = [
   ['chan_select', 30, []],
   ['timers', 25, []],
+  ['heap', 20, []],
   ['cli', 10, ['-close_fd_mask=3']],
   ['env', 15, [`-dict=${path.join(REPO, 'tests/fuzz/env.dict')}`]],
 ];

@@ -7,8 +7,8 @@
 #   tests/stress/chan-loop.sh [GORT_BINARY] [RUNS] [WORKLOAD] [N]
 #   e.g. tests/stress/chan-loop.sh build/gort 100000
 #
-# A run that exceeds 10 s is a hang (a run takes ~20 ms here; the
-# sanitizer builds ~10x that).
+# A run that exceeds 10 s (GORT_LOOP_TIMEOUT) is a hang (a run takes ~20
+# ms here; the sanitizer builds ~10x that).
 set -u
 bin=${1:-build/gort}
 runs=${2:-800}
@@ -17,10 +17,53 @@ n=${4:-400000}
 par=4
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
+# A run still alive after the time-out has its threads' stacks taken with
+# gdb (when gdb is there) into DIR/late-N.gdb and gets three more
+# time-outs: a loaded machine (nice 19 beside builds gets ~1% of a CPU)
+# can make a run that slow. If it then ends, it is counted as slow, not
+# hung; else its stacks are taken again (DIR/hang-N.gdb), then a SIGQUIT
+# (gort's goroutine dump, DIR/hang-N.err) and a SIGKILL. DIR is
+# GORT_LOOP_KEEP (default /tmp/gort-chan-loop), kept after the loop.
+keep=${GORT_LOOP_KEEP:-/tmp/gort-chan-loop}
+mkdir -p "$keep"
+limit=${GORT_LOOP_TIMEOUT:-10}
+stacks() {
+  if command -v gdb >/dev/null; then
+    gdb -p "$1" -batch -ex "thread apply all bt" >"$2" 2>&1
+  fi
+}
 one() {
-  local i=$1 procs=$(( ($1 % 4) + 1 ))
-  GORT_MAXPROCS=$procs timeout 10 "$bin" run "$workload" --n "$n" >/dev/null 2>"$log/$i.err"
-  local rc=$?
+  local i=$1 procs=$(( ($1 % 4) + 1 )) rc done_pid
+  GORT_MAXPROCS=$procs "$bin" run "$workload" --n "$n" >/dev/null 2>"$log/$i.err" &
+  local pid=$!
+  sleep "$limit" &
+  local timer=$!
+  wait -n -p done_pid "$pid" "$timer"
+  rc=$?
+  if [ "$done_pid" = "$pid" ]; then
+    kill "$timer" 2>/dev/null
+    wait "$timer" 2>/dev/null
+  else
+    stacks "$pid" "$keep/late-$i.gdb"
+    sleep $((limit * 3)) &
+    timer=$!
+    wait -n -p done_pid "$pid" "$timer"
+    rc=$?
+    if [ "$done_pid" = "$pid" ]; then
+      kill "$timer" 2>/dev/null
+      wait "$timer" 2>/dev/null
+      echo "slow" >"$log/$i.slow"
+      echo "run $i (procs $procs): slow (ended after the time-out, rc=$rc)"
+    else
+      rc=124
+      stacks "$pid" "$keep/hang-$i.gdb"
+      kill -QUIT "$pid" 2>/dev/null
+      sleep 2
+      kill -KILL "$pid" 2>/dev/null
+      wait "$pid" 2>/dev/null
+      cp "$log/$i.err" "$keep/hang-$i.err"
+    fi
+  fi
   if [ $rc -ne 0 ]; then
     if [ $rc -eq 124 ]; then echo "hang" >"$log/$i.res"; else echo "rc=$rc" >"$log/$i.res"; fi
     echo "run $i (procs $procs): $(cat "$log/$i.res") $(head -c 300 "$log/$i.err" | tr '\n' ' ')"
@@ -35,5 +78,6 @@ done
 wait
 hung=$(cat "$log"/*.res 2>/dev/null | grep -c '^hang' || true)
 failed=$(cat "$log"/*.res 2>/dev/null | grep -vc '^hang' || true)
-echo "runs $runs, hung $hung, failed $failed ($bin $workload --n $n)"
+slow=$(ls "$log" | grep -c '\.slow$' || true)
+echo "runs $runs, hung $hung, failed $failed, slow $slow ($bin $workload --n $n)"
 [ "$hung" -eq 0 ] && [ "$failed" -eq 0 ]

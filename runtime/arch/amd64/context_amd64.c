@@ -42,3 +42,10 @@ void gort__context_make(struct gort_context *c, void *stack_lo,
 }
 
 void *gort__context_saved_sp(const struct gort_context *c) { return c->sp; }
+
+void *gort__context_saved_scratch_end(const struct gort_context *c,
+                                      void *scratch) {
+  (void)c;
+  (void)scratch;
+  return NULL; /* no scratch memory natively */
+}

@@ -55,3 +55,10 @@ void *gort__context_saved_sp(const struct gort_context *c) {
   (void)c;
   return NULL; /* registers live in c->uc: scan c and the whole stack */
 }
+
+void *gort__context_saved_scratch_end(const struct gort_context *c,
+                                      void *scratch) {
+  (void)c;
+  (void)scratch;
+  return NULL; /* no scratch memory natively */
+}

@@ -59,3 +59,11 @@ void gort__context_switch(struct gort_context *from, struct gort_context *to) {
 void *gort__context_saved_sp(const struct gort_context *c) {
   return c->fiber.stack_ptr; /* the wasm locals are in the scratch buffer */
 }
+
+void *gort__context_saved_scratch_end(const struct gort_context *c,
+                                      void *scratch) {
+  /* Asyncify writes a suspended fiber's locals from the buffer's start up
+   * to its current position (emscripten/fiber.h, asyncify_data_t). */
+  void *end = c->fiber.asyncify_data.stack_ptr;
+  return (char *)end >= (char *)scratch ? end : NULL;
+}

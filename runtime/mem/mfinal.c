@@ -1,0 +1,340 @@
+/*
+ * mfinal.c - finalizers (Go's mfinal.go: SetFinalizer, queuefinalizer,
+ * createfing, runfinq; the marking rules of mgcmark.go's markrootSpans and
+ * the queueing of mgcsweep.go).
+ *
+ * gort_set_finalizer(obj, fn) records (obj, fn) in a table keyed by the
+ * object's address as the program sees it. A collection treats the table
+ * as weak: the objects in it are not roots, but what each points to is
+ * (markrootSpans scans an object with a finalizer without marking it), so
+ * everything a finalizer may touch is still there when it runs. After the
+ * mark, an object of the table that nothing else reached is unreachable:
+ * its entry moves from the table to the queue, and the object is marked
+ * after all, so it and what it points to survive this cycle for the
+ * finalizer. Queued objects are roots until their finalizer has run.
+ *
+ * One system goroutine (fing, started with the first finalizer) runs the
+ * queue one finalizer at a time, in the order they were queued, and parks
+ * when it is empty ("finalizer wait"); the cycle readies it once the world
+ * runs again. Parked, it holds no M, so it never hides a deadlock.
+ *
+ * Resurrection is Go's: the finalizer receives obj and may store it where
+ * the program can reach it; the object then lives on, without a finalizer
+ * (its entry left the table when it was queued), and is freed silently the
+ * next time it is unreachable, unless the finalizer set a new one.
+ *
+ * Consequences, as in Go: if A points to B and both have finalizers, A's
+ * runs first and B's only in a cycle after A is gone (dependency order).
+ * An object that reaches itself (a pointer to itself, or a cycle through
+ * other objects) is marked by its own scan: a cycle that holds an object
+ * with a finalizer is never collected and that finalizer never runs.
+ *
+ * Why a hash table, where Go keeps "specials" on the object's span: a
+ * span here is the page heap's (mheap.h) and the sweep knows nothing of
+ * specials; the table keeps all finalizer state in this file, costs one
+ * lookup per gort_set_finalizer and one walk per cycle in proportion to
+ * the finalizers, not the heap, and needs no hook in the sweep: every
+ * object in the table is marked by the end of the mark (it was reached, or
+ * it moved to the queue and was marked), so the sweep never frees an
+ * object that still has an entry. Entries are C memory, which the
+ * collector does not scan: that is what makes the table weak.
+ *
+ * Tiny objects (gort_alloc_noscan under 16 bytes) share a 16-byte block;
+ * the collector sees only the block. A finalizer may be set on any object
+ * inside such a block (the key is the object's own address); it runs once
+ * the whole block is unreachable, which can be late, or never if another
+ * object of the block stays reachable (Go's rule for tiny objects).
+ *
+ * Invariants:
+ *   - An object has at most one entry, in the table or in the queue, never
+ *     both; an entry in the table is an allocated object.
+ *   - The queue is FIFO; fing takes its head.
+ *   - fing_waiting is true only while fing is parked (or on its way to,
+ *     with fin_lock held until it is: gopark's unlock runs on g0).
+ *
+ * Locking: fin_lock (a leaf) guards the table, the queue, fing and
+ * fing_waiting. It is held only in runtime code with no safe point, so no
+ * goroutine holds it when the world is stopped, and the hooks take it.
+ * runs_done is atomic.
+ */
+#include <stdlib.h>
+
+#include "../arch/sanitizer.h"
+#include "../debug/print.h"
+#include "../sched/lock.h"
+#include "../sched/mp.h"
+#include "../sched/runtime2.h"
+#include "gort.h"
+#include "malloc.h"
+#include "mfinal.h"
+#include "mgc.h"
+
+struct finalizer {
+  void *obj; /* as the program sees it (gort.h) */
+  void (*fn)(void *obj);
+  struct finalizer *next; /* in a table bucket, or in the queue */
+};
+
+static struct mutex fin_lock;
+static struct finalizer **buckets; /* the table: chains by obj */
+static size_t nbuckets, count;
+static struct finalizer *queue_head, *queue_tail;
+static struct g *fing;
+static bool fing_waiting;
+static uint32_t fing_created; /* __atomic: 0, then 1 */
+static uint64_t runs_done;    /* __atomic */
+
+/* ---- the table -------------------------------------------------------- */
+
+static size_t bucket_of(const void *obj, size_t n) {
+  uintptr_t h = (uintptr_t)obj;
+  h ^= h >> 17;
+  h *= (uintptr_t)0x9e3779b97f4a7c15ull;
+  return (size_t)(h >> (sizeof h * 8 - 32)) & (n - 1);
+}
+
+/* The link that points at obj's entry, or NULL. fin_lock held. */
+static struct finalizer **find_locked(const void *obj) {
+  if (nbuckets == 0)
+    return NULL;
+  struct finalizer **link = &buckets[bucket_of(obj, nbuckets)];
+  for (; *link; link = &(*link)->next)
+    if ((*link)->obj == obj)
+      return link;
+  return NULL;
+}
+
+/* Keep the load at most 1 (buckets double). false: no memory. */
+static bool grow_locked(void) {
+  if (count < nbuckets)
+    return true;
+  size_t n = nbuckets ? nbuckets * 2 : 64;
+  struct finalizer **b = calloc(n, sizeof *b);
+  if (b == NULL)
+    return false;
+  for (size_t i = 0; i < nbuckets; i++) {
+    for (struct finalizer *f = buckets[i], *next; f; f = next) {
+      next = f->next;
+      size_t k = bucket_of(f->obj, n);
+      f->next = b[k];
+      b[k] = f;
+    }
+  }
+  free(buckets);
+  buckets = b;
+  nbuckets = n;
+  return true;
+}
+
+/* ---- gort_set_finalizer ------------------------------------------------ */
+
+/* Go's SetFinalizer throws on misuse; so do we, naming our call. */
+static _Noreturn void misuse(const char *what) {
+  char msg[120];
+  size_t len = 0;
+  gort__msg_cat(msg, sizeof msg, &len, "gort_set_finalizer: ");
+  gort__msg_cat(msg, sizeof msg, &len, what);
+  gort__fatal(msg);
+}
+
+/* May obj carry a finalizer? false: ignore the call (a zero-size object).
+ * Dies on a pointer that is not an object's start. */
+static bool check_object(void *obj) {
+  if (obj == NULL)
+    misuse("first argument is nil");
+  /* Every zero-size object is one shared address, which is not in the
+   * heap; asking for a zero-size object returns it without allocating.
+   * Go ignores finalizers on zero-size objects: so do we. */
+  if (obj == gort__mallocgc(0, true))
+    return false;
+  struct mspan *s;
+  uintptr_t base = (uintptr_t)gort__find_object(obj, &s);
+  if (base == 0)
+    misuse("pointer not in allocated block");
+  /* A large precise object is handed out after its type header. */
+  uintptr_t start = gort__object_user_start(s, base);
+  if ((uintptr_t)obj == start)
+    return true;
+  /* Inside a 16-byte pointer-free block, any address may be a tiny
+   * object's own. */
+  if (s->spanclass ==
+      gort__make_spanclass(gort__size_to_class(TINY_SIZE), true))
+    return true;
+  misuse("pointer not at beginning of allocated block");
+}
+
+/* The finalizer goroutine, once (Go's createfing). */
+static void runfinq(void *arg);
+
+static void create_fing(void) {
+  uint32_t zero = 0;
+  if (__atomic_load_n(&fing_created, __ATOMIC_ACQUIRE) != 0 ||
+      !__atomic_compare_exchange_n(&fing_created, &zero, 1, false,
+                                   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+    return;
+  if (gort__go_system(runfinq, NULL) != 0)
+    gort__throw_oom(sizeof(struct g), "the finalizer goroutine");
+}
+
+GORT_API void gort_set_finalizer(void *obj, void (*fn)(void *obj)) {
+  gort__must_getg("gort_set_finalizer");
+  if (!check_object(obj))
+    return;
+  if (fn == NULL) { /* Go's removefinalizer: none set is fine */
+    gort__lock(&fin_lock);
+    struct finalizer **link = find_locked(obj);
+    struct finalizer *f = link ? *link : NULL;
+    if (f != NULL) {
+      *link = f->next;
+      count--;
+    }
+    gort__unlock(&fin_lock);
+    free(f);
+    return;
+  }
+  create_fing();
+  struct finalizer *f = malloc(sizeof *f);
+  if (f == NULL)
+    gort__throw_oom(sizeof *f, "a finalizer");
+  f->obj = obj;
+  f->fn = fn;
+  gort__lock(&fin_lock);
+  if (find_locked(obj) != NULL) {
+    gort__unlock(&fin_lock);
+    free(f);
+    misuse("finalizer already set");
+  }
+  if (!grow_locked()) {
+    gort__unlock(&fin_lock);
+    free(f);
+    gort__throw_oom(nbuckets * 2 * sizeof *buckets, "the finalizer table");
+  }
+  size_t k = bucket_of(obj, nbuckets);
+  f->next = buckets[k];
+  buckets[k] = f;
+  count++;
+  gort__unlock(&fin_lock);
+}
+
+/* ---- the cycle's hooks (world stopped but for the first) ---------------- */
+
+void gort__fin_mark_roots(void) {
+  gort__lock(&fin_lock);
+  for (size_t i = 0; i < nbuckets; i++)
+    for (struct finalizer *f = buckets[i]; f; f = f->next)
+      gort__gc_scan_object(f->obj);
+  for (struct finalizer *f = queue_head; f; f = f->next)
+    gort__gc_mark_object(f->obj);
+  gort__unlock(&fin_lock);
+}
+
+void gort__fin_queue_unreachable(void) {
+  gort__lock(&fin_lock);
+  /* First take out every unmarked entry, then mark: objects sharing a
+   * tiny block must all be seen unmarked. */
+  struct finalizer *found = NULL, *found_last = NULL;
+  for (size_t i = 0; i < nbuckets; i++) {
+    struct finalizer **link = &buckets[i];
+    while (*link) {
+      struct finalizer *f = *link;
+      if (gort__gc_is_marked(f->obj)) {
+        link = &f->next;
+        continue;
+      }
+      *link = f->next;
+      count--;
+      f->next = NULL;
+      if (found_last)
+        found_last->next = f;
+      else
+        found = f;
+      found_last = f;
+    }
+  }
+  if (found == NULL) {
+    gort__unlock(&fin_lock);
+    return;
+  }
+  for (struct finalizer *f = found; f; f = f->next)
+    gort__gc_mark_object(f->obj);
+  if (queue_tail)
+    queue_tail->next = found;
+  else
+    queue_head = found;
+  queue_tail = found_last;
+  gort__unlock(&fin_lock);
+  /* Their referents were marked by fin_mark_roots; scanning them again
+   * finds nothing new, but the drain is the one place that scans. */
+  gort__gc_mark_drain();
+}
+
+void gort__fin_wake(void) {
+  struct g *gp = NULL;
+  gort__lock(&fin_lock);
+  if (fing_waiting && queue_head != NULL) {
+    fing_waiting = false;
+    gp = fing;
+  }
+  gort__unlock(&fin_lock);
+  if (gp != NULL)
+    gort__goready(gp);
+}
+
+uint64_t gort__fin_runs_done(void) {
+  return __atomic_load_n(&runs_done, __ATOMIC_ACQUIRE);
+}
+
+/* ---- the finalizer goroutine -------------------------------------------- */
+
+/* Take the queue's head and run it. A function of its own, so that when
+ * it returns the object's address lives only in its dead frame (and in
+ * the finalizer's), below the caller's stack pointer. */
+__attribute__((noinline)) static void run_one(void) {
+  gort__lock(&fin_lock);
+  struct finalizer *f = queue_head;
+  queue_head = f->next;
+  if (queue_head == NULL)
+    queue_tail = NULL;
+  gort__unlock(&fin_lock);
+  void *obj = f->obj;
+  void (*fn)(void *) = f->fn;
+  free(f);
+  fn(obj);
+}
+
+/* The collector scans a parked goroutine's stack from its saved stack
+ * pointer up, conservatively: the frames gopark pushes below runfinq lie
+ * where run_one and the finalizer ran, and the words they leave unwritten
+ * (padding, spill slots) keep whatever was there. Overwrite that region
+ * before parking, so a finalized object that was dropped is not kept
+ * alive by a stale copy of its address; once at the start too, for what
+ * the stack's previous goroutine left. Not instrumented by the
+ * sanitizers, whose redzones around the array would stay unwritten. */
+GORT_NO_SANITIZE_SCAN __attribute__((noinline)) static void
+scrub_dead_frames(void) {
+  volatile uintptr_t words[512];
+  for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+    words[i] = 0;
+}
+
+static void runfinq(void *arg) {
+  (void)arg;
+  scrub_dead_frames();
+  for (;;) {
+    gort__lock(&fin_lock);
+    if (queue_head == NULL) {
+      /* fin_lock is released on g0 once this goroutine is parked, so
+       * gort__fin_wake sees fing_waiting only when it can be readied. */
+      fing = gort__getg();
+      fing_waiting = true;
+      gort__gopark(gort__parkunlock, &fin_lock, WAIT_FINALIZER);
+      continue;
+    }
+    gort__unlock(&fin_lock);
+    run_one();
+    scrub_dead_frames();
+    /* release: a reader of the count then sees this goroutine past the
+     * finalizer (see mfinal.h). */
+    __atomic_add_fetch(&runs_done, 1, __ATOMIC_RELEASE);
+  }
+}
