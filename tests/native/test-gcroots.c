@@ -153,11 +153,22 @@ static bool intact(const struct record *rec) {
   return q.intact;
 }
 
-static bool reclaimed(const struct record *rec) {
+__attribute__((unused)) static bool reclaimed(const struct record *rec) {
   struct ask q = {rec, 0, false};
   run_in_goroutine(ask_body, &q);
   return q.links_live == 0;
 }
+
+/* Reclaimed once the runtime lets go: checked natively. On wasm32 the
+ * heap starts at 16 MiB, and words of libc's own globals made of flag
+ * bytes (musl's __libc: 00 01 00 01 = 0x01000100) read as addresses in
+ * its first page, so a conservative scan keeps an object there alive at
+ * random; what is kept alive is still checked there. */
+#ifdef __EMSCRIPTEN__
+#define CHECK_RECLAIMED(rec) ((void)(rec))
+#else
+#define CHECK_RECLAIMED(rec) CHECK(reclaimed(rec))
+#endif
 
 static void collect(void) {
   for (int i = 0; i < COLLECTIONS; i++)
@@ -215,7 +226,7 @@ TEST_IMPL(gcroots_timer) {
   /* The AfterFunc goroutines are gone: nothing holds the chain. */
   CHECK_GOROUTINES_SETTLE(1);
   gort_gc();
-  CHECK(reclaimed(&timer_rec));
+  CHECK_RECLAIMED(&timer_rec);
   return 0;
 }
 
@@ -249,7 +260,7 @@ static int run_attempts(const struct attempt *a, const struct record *rec) {
     CHECK_EQ(gort__gc_roots_registered(), base);
     CHECK_GOROUTINES_SETTLE(1);
     gort_gc();
-    CHECK(reclaimed(rec));
+    CHECK_RECLAIMED(rec);
   }
   CHECK(clean > 0);
   return 0;
@@ -452,7 +463,7 @@ TEST_IMPL(gcroots_singleflight_result) {
     CHECK_EQ(gort__gc_roots_registered(), base);
     CHECK_GOROUTINES_SETTLE(1);
     gort_gc();
-    CHECK(reclaimed(&sfr_rec));
+    CHECK_RECLAIMED(&sfr_rec);
   }
   CHECK(clean > 0);
   gort_chan_free(sfr_gate);
@@ -499,7 +510,7 @@ TEST_IMPL(gcroots_singleflight_chan) {
   CHECK(intact(&sfc_rec));
   run_in_goroutine(sfc_receive, NULL);
   gort_gc(); /* the slot was cleared by the receive */
-  CHECK(reclaimed(&sfc_rec));
+  CHECK_RECLAIMED(&sfc_rec);
   gort_chan_free(sfc_result);
   CHECK_EQ(gort__gc_roots_registered(), base);
   gort_singleflight_free(g);
@@ -538,7 +549,7 @@ TEST_IMPL(gcroots_ctx_value) {
   gort_ctx_release(child);
   CHECK_EQ(gort__gc_roots_registered(), base);
   gort_gc();
-  CHECK(reclaimed(&ctxv_rec));
+  CHECK_RECLAIMED(&ctxv_rec);
   return 0;
 }
 
@@ -579,7 +590,7 @@ TEST_IMPL(gcroots_ctx_after_func) {
   gort_ctx_release(ctxa_parent);
   CHECK_GOROUTINES_SETTLE(1);
   gort_gc();
-  CHECK(reclaimed(&ctxa_rec));
+  CHECK_RECLAIMED(&ctxa_rec);
   /* A stopped registration lets go as well. */
   ctxa_parent = gort_ctx_with_cancel(gort_ctx_background());
   run_in_goroutine(ctxa_make, NULL);
@@ -589,7 +600,7 @@ TEST_IMPL(gcroots_ctx_after_func) {
   CHECK(gort_ctx_after_func_stop(ctxa));
   CHECK_EQ(gort__gc_roots_registered(), base);
   gort_gc();
-  CHECK(reclaimed(&ctxa_rec));
+  CHECK_RECLAIMED(&ctxa_rec);
   gort_ctx_release(ctxa_parent);
   return 0;
 }
@@ -627,7 +638,7 @@ TEST_IMPL(gcroots_chan_buffer) {
   CHECK(intact(&chb_rec));
   run_in_goroutine(chb_receive, NULL);
   gort_gc(); /* the slot was cleared by the receive */
-  CHECK(reclaimed(&chb_rec));
+  CHECK_RECLAIMED(&chb_rec);
   gort_chan_free(chb);
   CHECK_EQ(gort__gc_roots_registered(), base);
   return 0;
@@ -730,7 +741,7 @@ TEST_IMPL(gcroots_in_flight) {
   CHECK_GOROUTINES_SETTLE(1);
   gort_gc();
   for (int i = 0; i < 4; i++)
-    CHECK(reclaimed(&fl_rec[i]));
+    CHECK_RECLAIMED(&fl_rec[i]);
   gort_chan_free(fl_unbuf);
   gort_chan_free(fl_full);
   gort_chan_free(fl_dest);
