@@ -648,7 +648,9 @@ typedef struct gort_type {
   size_t size;             /* bytes of one element: a non-zero multiple of
                               sizeof(void *) */
   const uint8_t *ptrmask;  /* bit i (byte i / 8, bit i % 8) set: word i of
-                              an element holds a pointer; NULL: none does */
+                              an element holds a pointer; NULL: none does.
+                              One bit for every word of an element: the
+                              runtime reads size / sizeof(void *) bits */
   const char *name;        /* for messages; may be NULL */
 } gort_type;
 /* GORT_PTRMASK_WORD(T, field): the word index of a pointer field of

@@ -50,7 +50,9 @@ struct obj {
 
 enum kind { K_CONSERVATIVE, K_NOSCAN, K_PRECISE, K_COUNT };
 
-static const uint8_t obj_mask[] = {0x0f}; /* the four fields */
+/* The four fields; a mask has a bit for every word of an element, and
+ * an element here is a whole object (up to ~100 KB). */
+static const uint8_t obj_mask[2048] = {0x0f};
 
 /* Payload sizes: tiny (noscan only uses the first ones), small, large. */
 static const size_t payload_sizes[16] = {1,  5,   8,    24,   40,    100,
