@@ -620,8 +620,9 @@ GORT_API int gort_netpoll_stats(struct gort_netpoll_stats *out);
 
 /* ---- Memory: the garbage-collected heap --------------------------------
  *
- * Go's heap for C (docs/API.md, "Memory"). Objects are zeroed, 16-byte
- * aligned from 16 bytes up, and live as long as something the collector
+ * Go's heap for C (docs/API.md, "Memory"). Objects are zeroed, 8-byte
+ * aligned (16 when more than 24 bytes are asked for, but for typed ones
+ * over 512 bytes), and live as long as something the collector
  * scans points at them (anywhere inside them): the stacks of goroutines,
  * the program's globals, other live GC objects that may hold pointers,
  * registered root ranges, and what the runtime holds for the program
