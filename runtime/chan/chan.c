@@ -94,13 +94,14 @@ struct sudog *gort__waitq_dequeue(struct waitq *q) {
 
 /* ---- make / free -------------------------------------------------------- */
 
-/* ---- buffers as GC roots ------------------------------------------------ */
-
-static bool may_hold_pointer(const struct hchan *c) {
-  return c->dataqsiz > 0 && c->elemsize >= sizeof(void *);
+/* A buffer whose elements can hold a pointer is a collector root from make
+ * to free (mgc.h): the values in it may be the only references left to
+ * what the program sent. */
+static bool may_hold_pointer(size_t elem_size, size_t cap) {
+  return cap > 0 && elem_size >= sizeof(void *);
 }
 
-gort_chan *gort_chan_make(size_t elem_size, size_t cap) {
+static gort_chan *chan_make(size_t elem_size, size_t cap, bool scan) {
   /* Go's makechan: these are "make(chan T, n)" with a bad T or n. */
   if (elem_size >= MAX_ELEM_SIZE)
     gort__fatal("makechan: invalid channel element type");
@@ -115,9 +116,18 @@ gort_chan *gort_chan_make(size_t elem_size, size_t cap) {
   c->dataqsiz = cap;
   c->buf = (unsigned char *)(c + 1);
   atomic_init(&c->magic, gort__hk_chan.live);
-  if (may_hold_pointer(c))
+  c->scanned = scan && may_hold_pointer(elem_size, cap);
+  if (c->scanned)
     gort__gc_root_add(&c->root, c->buf, c->buf + bufsize);
   return (gort_chan *)c;
+}
+
+gort_chan *gort_chan_make(size_t elem_size, size_t cap) {
+  return chan_make(elem_size, cap, true);
+}
+
+gort_chan *gort__chan_make_noscan(size_t elem_size, size_t cap) {
+  return chan_make(elem_size, cap, false);
 }
 
 static void chan_free(struct hchan *c, const char *call) {
@@ -127,7 +137,7 @@ static void chan_free(struct hchan *c, const char *call) {
   if (busy)
     gort__panic("gort_chan_free: goroutines are still waiting on the channel");
   gort__handle_kill(&c->magic, &gort__hk_chan, call);
-  if (may_hold_pointer(c))
+  if (c->scanned)
     gort__gc_root_remove(&c->root);
   gort__handle_free(c);
 }

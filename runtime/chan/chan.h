@@ -13,7 +13,8 @@
  *     freed only by their owner, never by gort_chan_free.
  *
  * Locking: lock guards every field and the sudogs queued on the channel,
- * except magic (atomic) and elemsize, dataqsiz, owned (immutable).
+ * except magic (atomic) and elemsize, dataqsiz, owned, scanned
+ * (immutable).
  * As in Go, a partner is readied only after the lock is released (the
  * transfer functions below leave that to their callers).
  */
@@ -43,8 +44,9 @@ struct hchan {
   bool owned;             /* the runtime's: gort_chan_free refuses it */
   struct waitq recvq, sendq;
   unsigned char *buf; /* dataqsiz * elemsize bytes, after the struct */
-  /* The buffer as a collector root, when its elements can hold a pointer
-   * (buffered, at least pointer-sized). */
+  /* The buffer as a collector root (mgc.h), when its elements can hold a
+   * pointer (buffered, at least pointer-sized, not made noscan). */
+  bool scanned;
   struct gc_root root;
 };
 
@@ -65,6 +67,9 @@ void gort__chan_recv_locked(struct hchan *c, struct sudog *sg, void *elem);
 void gort__chan_buf_put_locked(struct hchan *c, const void *elem);
 void gort__chan_buf_take_locked(struct hchan *c, void *elem);
 
+/* A channel whose elements never hold a pointer (a timer's times): its
+ * buffer is no root. As gort_chan_make otherwise. */
+gort_chan *gort__chan_make_noscan(size_t elem_size, size_t cap);
 /* For the runtime's own channels: mark c as the runtime's (receive-only
  * to the API: gort_chan_free, close and send refuse it), free it, close
  * it, and send without a goroutine (a timer's f runs on

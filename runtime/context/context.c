@@ -67,6 +67,11 @@
  * afterFuncCtx.once). The handle is the caller's reference: stop (which
  * also returns Go's stop() result) or detach releases it.
  *
+ * What a context holds for the program (mgc.h): a value context's key and
+ * value, an AfterFunc registration's argument, each a collector root from
+ * the constructor until the context is freed (Go's heap keeps them while
+ * the context is reachable; here, while it is referenced).
+ *
  * Misuse (issue 10): every entry point checks the handle's magic
  * (debug/handle.h), so a context used or released after its last release
  * dies with "gort: use of freed context" while the runtime still holds its
@@ -188,7 +193,9 @@ static struct ctx *finish(struct ctx *c) {
     gort__chan_free_owned((gort_chan *)d); /* panics if someone waits */
   struct ctx *p = c->parent;
   if (c->kind == CTX_VALUE)
-    gort__gc_root_remove(&c->value_root);
+    gort__gc_held_remove(&c->held.value);
+  else if (c->kind == CTX_AFTERFUNC)
+    gort__gc_held_remove(&c->held.afterfunc);
   gort__handle_kill(&c->magic, &gort__hk_ctx, "gort_ctx_release");
   gort__handle_free(c);
   return p;
@@ -228,7 +235,7 @@ static void afterfunc_run(struct ctx *x) {
                                               memory_order_relaxed))
       break;
   }
-  if (gort_go(x->fn, x->arg) != 0)
+  if (gort_go(x->fn, x->held.afterfunc.v.arg) != 0)
     gort__throw("runtime: out of memory starting an AfterFunc goroutine");
   if (s & AF_DETACHED)
     ctx_release(x); /* the handle's reference: nobody will stop it now */
@@ -441,9 +448,9 @@ gort_ctx *gort_ctx_with_value(gort_ctx *parent, const void *key, void *val) {
   struct ctx *c = newctx(parent, CTX_VALUE, "gort_ctx_with_value");
   if (c == NULL)
     return NULL;
-  c->key = key;
-  c->val = val;
-  gort__gc_root_add(&c->value_root, &c->key, &c->val + 1);
+  c->held.value.v.key = key;
+  c->held.value.v.val = val;
+  gort__gc_held_add(&c->held.value);
   return (gort_ctx *)c;
 }
 
@@ -525,8 +532,8 @@ bool gort_ctx_deadline(gort_ctx *h, int64_t *deadline) {
 
 void *gort_ctx_value(gort_ctx *h, const void *key) {
   for (struct ctx *c = ctxof(h, "gort_ctx_value"); c != NULL; c = c->parent)
-    if (c->kind == CTX_VALUE && c->key == key)
-      return c->val;
+    if (c->kind == CTX_VALUE && c->held.value.v.key == key)
+      return c->held.value.v.val;
   return NULL;
 }
 
@@ -541,7 +548,8 @@ gort_ctx_afterfunc *gort_ctx_after_func(gort_ctx *h, gort_func fn,
   if (c == NULL)
     return NULL;
   c->fn = fn;
-  c->arg = arg;
+  c->held.afterfunc.v.arg = arg;
+  gort__gc_held_add(&c->held.afterfunc); /* before anyone can run it */
   propagate_cancel(c);
   return (gort_ctx_afterfunc *)c;
 }

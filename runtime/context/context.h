@@ -70,10 +70,12 @@ struct ctx {
   /* cancel's worklist (the canceller holding a reference on us). */
   struct ctx *work_next;
 
-  /* CTX_VALUE: key and val side by side, a collector root as a pair. */
-  const void *key;
-  void *val;
-  struct gc_root value_root;
+  /* What the context holds for the program, by kind (mgc.h): a collector
+   * root from its constructor until the context is freed. Immutable. */
+  union {
+    GC_HELD(const void *key; void *val;) value; /* CTX_VALUE */
+    GC_HELD(void *arg;) afterfunc;              /* CTX_AFTERFUNC */
+  } held;
 
   /* CTX_CANCEL, CTX_TIMER */
   struct mutex mu;
@@ -90,9 +92,8 @@ struct ctx {
   bool free_pending;     /* (mu) the last reference went while the
                             callback was about to run: it frees */
 
-  /* CTX_AFTERFUNC */
+  /* CTX_AFTERFUNC (its argument: held.afterfunc) */
   gort_func fn;
-  void *arg;
   _Atomic uint32_t afstate; /* AF_* bits */
 };
 

@@ -620,8 +620,9 @@ GORT_API int gort_netpoll_stats(struct gort_netpoll_stats *out);
 
 /* ---- Memory: the garbage-collected heap --------------------------------
  *
- * Go's heap for C (docs/API.md, "Memory"). Objects are zeroed, 16-byte
- * aligned from 16 bytes up, and live as long as something the collector
+ * Go's heap for C (docs/API.md, "Memory"). Objects are zeroed, 8-byte
+ * aligned (16 when more than 24 bytes are asked for, but for typed ones
+ * over 512 bytes), and live as long as something the collector
  * scans points at them (anywhere inside them): the stacks of goroutines,
  * the program's globals, other live GC objects that may hold pointers,
  * registered root ranges, and what the runtime holds for the program
@@ -648,7 +649,9 @@ typedef struct gort_type {
   size_t size;             /* bytes of one element: a non-zero multiple of
                               sizeof(void *) */
   const uint8_t *ptrmask;  /* bit i (byte i / 8, bit i % 8) set: word i of
-                              an element holds a pointer; NULL: none does */
+                              an element holds a pointer; NULL: none does.
+                              One bit for every word of an element: the
+                              runtime reads size / sizeof(void *) bits */
   const char *name;        /* for messages; may be NULL */
 } gort_type;
 /* GORT_PTRMASK_WORD(T, field): the word index of a pointer field of

@@ -1,6 +1,7 @@
 /*
- * mgcroots.c - goroutine stacks and globals as roots of the mark (Go's
- * markroot in mgcmark.go, conservative as gort scans them).
+ * mgcroots.c - the roots of the mark (Go's markroot in mgcmark.go,
+ * conservative as gort scans them): goroutine stacks and arguments, the
+ * program's globals, and what the runtime holds for the program.
  *
  * A suspended goroutine keeps what it needs in [saved sp, top of stack):
  * the native switches push the callee-saved registers there, and a
@@ -9,24 +10,40 @@
  * context itself) the whole stack and the context are scanned; on wasm
  * the goroutine's wasm locals live in its Asyncify buffer (the stack's
  * scratch memory), scanned as well (WASM.md). A goroutine that never ran
- * has only its argument. A goroutine in a blocking call keeps running:
- * its whole stack is scanned.
+ * has only its argument (g->arg, scanned until it exits). A goroutine in
+ * a blocking call keeps running: its whole stack is scanned. A value in
+ * flight through a channel is always in memory its goroutine's stack
+ * reaches: a parked sender's sudog points at the value in the sender's
+ * frame (or the program's memory), a parked receiver's at its
+ * destination (Go's sudog.elem, which also points into stacks).
  *
  * Globals: the program's data and bss (os.h's data ranges).
  *
- * The runtime's own objects that hold user values register the ranges
- * that do (gort__gc_root_add): the buffers of channels whose elements can
- * hold a pointer, the keys and values of value contexts. Still to come:
- * timer and AfterFunc arguments, errgroup and singleflight arguments and
- * results (docs/ARCHITECTURE.md).
+ * What the runtime holds for the program: every runtime object in C
+ * memory that keeps a word the program gave it registers the range of
+ * those words (mgc.h, "What the runtime holds for the program": a
+ * gc_root, GC_HELD for fixed words). The holders today: channel buffers
+ * whose elements can hold a pointer; value contexts (key and value);
+ * AfterFunc timers and context AfterFunc registrations (the argument);
+ * errgroup tasks not yet started (the argument); singleflight calls (the
+ * argument and the result); the program's own C ranges
+ * (gort_gc_add_root). A timer's channel carries times (no root); conns
+ * carry no user data (a parked read or write keeps its buffer in its
+ * goroutine's frame).
  *
- * Locking: roots_lock (a leaf) guards the registry.
+ * The registry is sharded by the root's address (SHARDS lists, each with
+ * its lock): registering takes one shard's lock, so channels and timers
+ * made on different Ps do not meet on one lock. The mark walks every
+ * shard.
  *
- * Invariants: called with the world stopped; only the caller's own
- * goroutine may be running, and it is not scanned (it must hold no heap
- * pointer the collection has to keep, or keep it in a root range).
+ * Invariants: marking is called with the world stopped; only the
+ * caller's own goroutine may be running, and it is not scanned (it must
+ * hold no heap pointer the collection has to keep, or keep it in a root
+ * range). A root is on its shard's list iff registered.
  *
- * Locking: allglock while walking allgs.
+ * Locking: allglock while walking allgs. Each shard's lock is a leaf
+ * (taken under any runtime lock: a singleflight group's, a context's);
+ * user_lock (the program's roots) is taken before a shard's.
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -85,44 +102,93 @@ static void mark_data(const void *lo, const void *hi, void *arg) {
 
 void gort__gc_mark_globals(void) { gort__os_data_ranges(mark_data, NULL); }
 
-static struct mutex roots_lock;
-static struct gc_root *roots;
+/* ---- the registry of runtime-held ranges -------------------------------- */
+
+enum { SHARD_BITS = 5, SHARDS = 1 << SHARD_BITS, CACHE_LINE = 64 };
+
+struct root_shard {
+  struct mutex lock;
+  struct gc_root *first; /* (lock) */
+  size_t count;          /* (lock) */
+};
+
+/* One cache line each: shards taken on different Ps share no line. */
+static _Alignas(CACHE_LINE) union {
+  struct root_shard s;
+  char pad[CACHE_LINE];
+} shards[SHARDS];
+_Static_assert(sizeof(struct root_shard) <= CACHE_LINE, "root_shard too big");
+
+static struct root_shard *shard_of(const struct gc_root *r) {
+  /* Fibonacci hashing: the top bits of the product mix every bit of the
+   * address (roots sit at the same offset of similarly aligned blocks). */
+  uintptr_t h = (uintptr_t)r * (uintptr_t)0x9e3779b97f4a7c15ull;
+  return &shards[h >> (sizeof h * 8 - SHARD_BITS)].s;
+}
 
 void gort__gc_root_add(struct gc_root *r, const void *lo, const void *hi) {
+  struct root_shard *sh = shard_of(r);
+  gort__lock(&sh->lock);
+  if (r->registered) {
+    gort__unlock(&sh->lock);
+    gort__throw("runtime: gc root registered twice");
+  }
   r->lo = lo;
   r->hi = hi;
   r->prev = NULL;
-  gort__lock(&roots_lock);
-  r->next = roots;
-  if (roots)
-    roots->prev = r;
-  roots = r;
-  gort__unlock(&roots_lock);
+  r->next = sh->first;
+  if (sh->first)
+    sh->first->prev = r;
+  sh->first = r;
+  r->registered = true;
+  sh->count++;
+  gort__unlock(&sh->lock);
 }
 
 void gort__gc_root_remove(struct gc_root *r) {
-  gort__lock(&roots_lock);
+  struct root_shard *sh = shard_of(r);
+  gort__lock(&sh->lock);
+  if (!r->registered) {
+    gort__unlock(&sh->lock);
+    gort__throw("runtime: gc root removed but not registered");
+  }
   if (r->prev)
     r->prev->next = r->next;
   else
-    roots = r->next;
+    sh->first = r->next;
   if (r->next)
     r->next->prev = r->prev;
-  gort__unlock(&roots_lock);
+  r->prev = r->next = NULL;
+  r->registered = false;
+  sh->count--;
+  gort__unlock(&sh->lock);
+}
+
+size_t gort__gc_roots_registered(void) {
+  size_t n = 0;
+  for (int i = 0; i < SHARDS; i++) {
+    gort__lock(&shards[i].s.lock);
+    n += shards[i].s.count;
+    gort__unlock(&shards[i].s.lock);
+  }
+  return n;
 }
 
 void gort__gc_mark_runtime_objects(void) {
-  gort__lock(&roots_lock);
-  for (struct gc_root *r = roots; r; r = r->next)
-    gort__gc_mark_range(r->lo, r->hi);
-  gort__unlock(&roots_lock);
+  for (int i = 0; i < SHARDS; i++) {
+    struct root_shard *sh = &shards[i].s;
+    gort__lock(&sh->lock);
+    for (struct gc_root *r = sh->first; r; r = r->next)
+      gort__gc_mark_range(r->lo, r->hi);
+    gort__unlock(&sh->lock);
+  }
 }
 
 /* ---- C memory registered by the program (gort.h: gort_gc_add_root) ----
  *
  * Each registered range is a gc_root in the registry above, in a node
  * found by its base through a chained hash table (user_lock, taken
- * before roots_lock). */
+ * before a shard's lock). */
 
 struct user_root {
   struct gc_root root;
@@ -181,7 +247,7 @@ GORT_API int gort_gc_add_root(const void *base, size_t size) {
     gort__unlock(&user_lock);
     return GORT_EINVAL;
   }
-  struct user_root *r = malloc(sizeof *r);
+  struct user_root *r = calloc(1, sizeof *r);
   if (r == NULL || !grow_user_buckets()) {
     gort__unlock(&user_lock);
     free(r);

@@ -16,6 +16,11 @@
  * dereference. The timer's channel is the timer's (gort_chan_free refuses
  * it).
  *
+ * What a timer holds for the program (mgc.h): an AfterFunc's argument, a
+ * collector root from gort_after_func until gort_timer_free (a fired
+ * AfterFunc may be reset and run again, so firing does not let go of it).
+ * A timer's channel carries times, never pointers: it is made noscan.
+ *
  * Invariants and locking: see timer.h. A P's timerslock is a leaf: timer
  * functions run and sleepers are woken after it is released (two
  * timerslocks are held together only by timers_move, during a
@@ -28,6 +33,7 @@
 #include "../chan/chan.h"
 #include "../debug/handle.h"
 #include "../debug/print.h"
+#include "../mem/mgc.h"
 #include "../netpoll/netpoll.h"
 #include "../os/os.h"
 #include "../sched/mp.h"
@@ -319,8 +325,9 @@ struct gort_timer {
   struct timer t;
   _Atomic uint32_t magic; /* gort__hk_timer's (debug/handle.h) */
   gort_chan *c;   /* NULL for AfterFunc */
-  gort_func fn;   /* AfterFunc */
-  void *fnarg;
+  gort_func fn;   /* AfterFunc; immutable */
+  GC_HELD(void *arg;) fnarg; /* AfterFunc's argument; immutable, a root
+                                while fn is set */
   bool free_when_fired; /* gort_after's: nobody else holds it */
 };
 
@@ -336,7 +343,7 @@ static void send_time(struct timer *t, int64_t now) {
 static void go_func(struct timer *t, int64_t now) {
   (void)now;
   struct gort_timer *gt = t->arg;
-  if (gort__newproc_from_g0(gt->fn, gt->fnarg) != 0)
+  if (gort__newproc_from_g0(gt->fn, gt->fnarg.v.arg) != 0)
     gort__throw("runtime: out of memory starting an AfterFunc goroutine");
 }
 
@@ -356,7 +363,7 @@ static struct gort_timer *timer_make(int64_t ns, int64_t period, bool chan,
   if (gt == NULL)
     return NULL;
   if (chan) {
-    if ((gt->c = gort_chan_make(sizeof(int64_t), 1)) == NULL) {
+    if ((gt->c = gort__chan_make_noscan(sizeof(int64_t), 1)) == NULL) {
       free(gt);
       return NULL;
     }
@@ -384,7 +391,8 @@ gort_timer *gort_after_func(int64_t ns, gort_func fn, void *arg) {
   if (gt == NULL)
     return NULL;
   gt->fn = fn;
-  gt->fnarg = arg;
+  gt->fnarg.v.arg = arg;
+  gort__gc_held_add(&gt->fnarg); /* before the timer can fire */
   gort__addtimer(&gt->t);
   return gt;
 }
@@ -464,5 +472,7 @@ void gort_timer_free(gort_timer *gt) {
   while (atomic_load(&gt->t.running))
     gort_yield();
   gort__chan_free_owned(gt->c);
+  if (gt->fn != NULL)
+    gort__gc_held_remove(&gt->fnarg);
   gort__handle_free(gt);
 }

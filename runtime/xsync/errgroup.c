@@ -11,6 +11,11 @@
  * send fails. A task is a heap record {group, fn, arg} handed to a new
  * goroutine.
  *
+ * What a group holds for the program (mgc.h): a task's argument, a
+ * collector root from Go until the task's goroutine has it in its frame
+ * (the goroutine's own argument is the C record, which is not scanned).
+ * A Go blocked on the limit holds fn and arg in its own frame.
+ *
  * Invariants:
  *   - When limited, the tokens in sem are the tasks started and not ended.
  *   - err is written once, by the first task to fail (errset under mu).
@@ -30,6 +35,7 @@
 
 #include "../debug/handle.h"
 #include "../debug/print.h"
+#include "../mem/mgc.h"
 #include "../sched/lock.h"
 #include "../sched/mp.h"
 #include "gort.h"
@@ -56,7 +62,7 @@ static struct gort_errgroup *groupof(gort_errgroup *g, const char *call) {
 struct task {
   struct gort_errgroup *g;
   gort_errfunc fn;
-  void *arg;
+  GC_HELD(void *arg;) held; /* a root until the task starts */
 };
 
 gort_errgroup *gort_errgroup_new(void) {
@@ -89,10 +95,13 @@ static void task_done(struct gort_errgroup *g) {
 }
 
 static void task_run(void *p) {
-  struct task t = *(struct task *)p;
-  free(p);
-  struct gort_errgroup *g = t.g;
-  int err = t.fn(t.arg);
+  struct task *t = p;
+  struct gort_errgroup *g = t->g;
+  gort_errfunc fn = t->fn;
+  void *arg = t->held.v.arg; /* in this frame from here on: scanned */
+  gort__gc_held_remove(&t->held);
+  free(t);
+  int err = fn(arg);
   if (err != 0) {
     gort__lock(&g->mu);
     bool first = !g->errset;
@@ -114,10 +123,12 @@ static int start(struct gort_errgroup *g, gort_errfunc fn, void *arg) {
       gort_chan_recv(g->sem, NULL);
     return GORT_ENOMEM;
   }
-  *t = (struct task){g, fn, arg};
+  *t = (struct task){.g = g, .fn = fn, .held.v.arg = arg};
+  gort__gc_held_add(&t->held); /* before the task's goroutine exists */
   atomic_fetch_add_explicit(&g->inflight, 1, memory_order_relaxed);
   gort_waitgroup_add(&g->wg, 1);
   if (gort_go(task_run, t) != 0) {
+    gort__gc_held_remove(&t->held);
     free(t);
     task_done(g);
     return GORT_ENOMEM;

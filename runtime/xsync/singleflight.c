@@ -16,6 +16,12 @@
  * it. DoChan callers hold none: their result is a copy on their channel
  * (capacity 1, so the send never blocks).
  *
+ * What a call holds for the program (mgc.h): fn's argument and its result,
+ * a collector root from the leader's insert until the last reference is
+ * dropped: the argument while a DoChan leader's goroutine has not yet
+ * started, the result while the waiters it woke have not yet read it. A
+ * DoChan result then waits in its channel, whose buffer is a root too.
+ *
  * Invariants: a call is in the table from its leader's insert until its fn
  * returned (or Forget); dups and chans change only while it is there.
  *
@@ -25,7 +31,8 @@
  *
  * Locking: mu (a runtime lock) guards the table and each call's dups and
  * chans; val and err are written by the leader before the WaitGroup Done
- * and read by waiters after Wait.
+ * and read by waiters after Wait. The root is registered under mu (the
+ * registry's locks are leaves).
  */
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -33,6 +40,7 @@
 
 #include "../debug/handle.h"
 #include "../debug/print.h"
+#include "../mem/mgc.h"
 #include "../sched/lock.h"
 #include "../sched/mp.h"
 #include "gort.h"
@@ -48,8 +56,7 @@ struct call {
   /* What the leader runs (DoChan runs it in a goroutine). */
   struct gort_singleflight *group;
   gort_flightfunc fn;
-  void *arg;
-  void *val;
+  GC_HELD(void *arg; void *val;) held; /* a root while the call lives */
   int err;
   char key[];
 };
@@ -171,28 +178,33 @@ static struct call *newcall_locked(struct gort_singleflight *g, uint64_t h,
   c->hash = h;
   c->group = g;
   c->fn = fn;
-  c->arg = arg;
+  c->held.v.arg = arg;
+  gort__gc_held_add(&c->held); /* before the call is in the table */
   atomic_init(&c->refs, 1); /* the leader's */
   gort_waitgroup_add(&c->wg, 1);
   insert_locked(g, c);
   return c;
 }
 
+static void call_free(struct call *c) {
+  gort__gc_held_remove(&c->held);
+  free(c->chans);
+  free(c);
+}
+
 static void call_release(struct call *c) {
   /* acq_rel: the freeing reader sees the others' reads done. */
-  if (atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) == 1) {
-    free(c->chans);
-    free(c);
-  }
+  if (atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) == 1)
+    call_free(c);
 }
 
 /* singleflight.go's doCall: run fn, publish, release the waiters. */
 static void docall(struct call *c) {
   struct gort_singleflight *g = c->group;
-  c->err = c->fn(c->arg, &c->val);
+  c->err = c->fn(c->held.v.arg, &c->held.v.val);
   gort__lock(&g->mu);
   remove_locked(g, c->hash, c->key, c);
-  gort_singleflight_result r = {c->val, c->err, c->dups > 0};
+  gort_singleflight_result r = {c->held.v.val, c->err, c->dups > 0};
   gort__unlock(&g->mu);
   /* Out of the table, chans no longer changes. Send after the unlock: a
    * receiver may free the group at once, and g is not touched again. */
@@ -217,7 +229,7 @@ int gort_singleflight_do(gort_singleflight *g, const char *key,
     gort__unlock(&g->mu);
     gort_waitgroup_wait(&c->wg);
     if (val)
-      *val = c->val;
+      *val = c->held.v.val;
     if (shared)
       *shared = true;
     int err = c->err;
@@ -230,7 +242,7 @@ int gort_singleflight_do(gort_singleflight *g, const char *key,
     return GORT_ENOMEM;
   docall(c);
   if (val)
-    *val = c->val;
+    *val = c->held.v.val;
   if (shared) {
     /* dups no longer changes: the call left the table in docall. */
     gort__lock(&g->mu);
@@ -268,7 +280,7 @@ gort_chan *gort_singleflight_do_chan(gort_singleflight *g, const char *key,
     if (n == NULL) {
       if (leader) {
         remove_locked(g, h, key, c);
-        free(c);
+        call_free(c);
       }
       goto nomem;
     }

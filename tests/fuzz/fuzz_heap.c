@@ -50,7 +50,9 @@ struct obj {
 
 enum kind { K_CONSERVATIVE, K_NOSCAN, K_PRECISE, K_COUNT };
 
-static const uint8_t obj_mask[] = {0x0f}; /* the four fields */
+/* The four fields; a mask has a bit for every word of an element, and
+ * an element here is a whole object (up to ~100 KB). */
+static const uint8_t obj_mask[2048] = {0x0f};
 
 /* Payload sizes: tiny (noscan only uses the first ones), small, large. */
 static const size_t payload_sizes[16] = {1,  5,   8,    24,   40,    100,
@@ -123,8 +125,10 @@ static int make(enum kind k, size_t payload, uint32_t seed) {
   }
   if (o == NULL)
     fail("allocation returned NULL");
-  if (size >= 16 && k != K_PRECISE && ((uintptr_t)o & 15) != 0)
-    fail("an object of 16 bytes or more is not 16-byte aligned");
+  if (size > 24 && (k != K_PRECISE || size <= 512) && ((uintptr_t)o & 15) != 0)
+    fail("an object of more than 24 bytes is not 16-byte aligned");
+  if (size >= 8 && ((uintptr_t)o & 7) != 0)
+    fail("an object of 8 bytes or more is not 8-byte aligned");
   for (size_t i = 0; i < size; i++)
     if (((unsigned char *)o)[i] != 0)
       fail("a new object is not zeroed");

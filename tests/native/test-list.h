@@ -188,6 +188,22 @@ X(gc_gctrace_line, 0, "gc 2 @", ALL, "GORT_DEBUG=gctrace=1")
 X(gc_heap_snapshot, 0, "", ALL, "")
 X(crash_bad_gogc, 2, "malformed GORT_GOGC", ALL, "GORT_GOGC=lots")
 X(crash_bad_memlimit, 2, "malformed GORT_MEMLIMIT", ALL, "GORT_MEMLIMIT=12XB")
+/* every root (test-gcroots.c): what the runtime holds for the program.
+ * On wasm32 the "reclaimed afterwards" half is not checked: flag bytes in
+ * libc's globals (musl's __libc, 0x01000100) read as addresses in the
+ * heap's first page there (test-gcroots.c, CHECK_RECLAIMED). */
+X(gcroots_timer, 0, "", ALL, "")
+X(gcroots_goroutine_arg, 0, "", ALL, "")
+X(gcroots_errgroup, 0, "", ALL, "")
+X(gcroots_singleflight_arg, 0, "", ALL, "")
+X(gcroots_singleflight_result, 0, "", ALL, "")
+X(gcroots_singleflight_chan, 0, "", ALL, "")
+X(gcroots_ctx_value, 0, "", ALL, "")
+X(gcroots_ctx_after_func, 0, "", ALL, "")
+X(gcroots_chan_buffer, 0, "", ALL, "")
+X(gcroots_in_flight, 0, "", ALL, "")
+X(crash_gcroots_registered_twice, 2, "runtime: gc root registered twice", ALL, "")
+X(crash_gcroots_removed_unregistered, 2, "runtime: gc root removed but not registered", ALL, "")
 X(fault_thread_fewer_ms, 0, "", ALL, "GORT_DEBUG=failthreadcreate=1")
 X(fault_thread_resize_queued, 0, "", ALL, "GORT_DEBUG=failthreadcreate=2")
 X(crash_fault_thread_handoff, 2, "runtime: failed to create new OS thread (have 2 already; errno=", ALL, "GORT_DEBUG=failthreadcreate=1")
