@@ -161,13 +161,16 @@ GORT_API void gort_read_memstats(gort_memstats *m) {
   m->heap_objects = m->mallocs - m->frees;
   m->alloc = m->heap_alloc;
 
+  struct heap_stats hs;
+  gort__mheap_read_stats(&hs);
+  m->heap_inuse = hs.inuse;
+  m->heap_idle = hs.idle;
+  m->heap_released = hs.released;
+  m->heap_sys = hs.inuse + hs.idle; /* Go's: in use + free + released */
   gort__lock(&gort__mheap.lock);
-  m->heap_inuse = (uint64_t)gort__mheap.pages_in_use * GORT_PAGE_SIZE;
-  m->heap_idle = (uint64_t)gort__mheap.pages_free * GORT_PAGE_SIZE;
   uint64_t spans = gort__mheap.spans_in_use;
   uint64_t arenas = gort__mheap.arenas_mapped;
   gort__unlock(&gort__mheap.lock);
-  m->heap_sys = m->heap_inuse + m->heap_idle;
   gort__stack_stats(&m->stack_inuse, &m->stack_sys);
   /* The rest: span descriptors and each arena's page -> span table. */
   uint64_t metadata = spans * sizeof(struct mspan) +

@@ -160,6 +160,13 @@ TEST_IMPL(scavenge_free_os_memory) {
   else
     CHECK_EQ(st.released, 0); /* wasm: nothing can be */
   CHECK(gort__mheap_check_released() == NULL);
+  /* MemStats say the same. */
+  gort_memstats m;
+  gort_read_memstats(&m);
+  struct heap_stats now = stats();
+  CHECK_EQ(m.heap_released, now.released);
+  CHECK_EQ(m.heap_idle, now.idle);
+  CHECK(m.heap_released <= m.heap_idle);
   return 0;
 }
 
