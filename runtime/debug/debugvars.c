@@ -64,6 +64,8 @@ static void set_var(const char *item, size_t len) {
 }
 
 void gort__debug_init(void) {
+  const char *tb = getenv("GORT_TRACEBACK");
+  gort__debug.traceback_crash = tb != NULL && strcmp(tb, "crash") == 0;
   const char *env = getenv("GORT_DEBUG");
   if (env == NULL)
     return;

@@ -19,6 +19,9 @@
  * netopenfail, netwaitfail, netinitfail, netfaultseed): see the block at
  * the end of struct gort_debugvars.
  *
+ * GORT_TRACEBACK=crash (Go's GOTRACEBACK=crash): a fatal error or panic
+ * ends in abort() after its dump, for a core file or a fuzzer's report.
+ *
  * Unknown names are reported once on stderr and ignored, as Go does.
  * Invariants: written only by gort__debug_init before any M but the first
  * exists; read freely afterwards.
@@ -33,6 +36,7 @@ struct gort_debugvars {
   int32_t scheddetail;
   int32_t asyncpreemptoff;
   int32_t gctrace;
+  int32_t traceback_crash; /* GORT_TRACEBACK=crash (Go's GOTRACEBACK) */
   int32_t gcverify;
   /* Fault injection, threads/stacks/arenas: -1 = off. */
   int64_t failthreadcreate;

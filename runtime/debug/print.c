@@ -9,9 +9,11 @@
  * two threads failing together do not cut the report short.
  */
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../os/os.h"
+#include "debugvars.h"
 #include "print.h"
 #include "traceback.h"
 
@@ -66,6 +68,8 @@ void gort__die_begin(const char *prefix, const char *msg) {
 
 _Noreturn void gort__die_end(void) {
   gort__traceback_all();
+  if (gort__debug.traceback_crash)
+    abort(); /* GORT_TRACEBACK=crash: a core dump, or a fuzzer's report */
   gort__os_exit(2);
 }
 

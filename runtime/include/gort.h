@@ -78,6 +78,10 @@ typedef void (*gort_func)(void *arg);
  *                    netemfile, netopenfail, netwaitfail, and
  *                    netinitfail=K (docs/API.md, network fault injection).
  *   GORT_NETPOLL     poll: the poll(2) backend instead of epoll.
+ *   GORT_TRACEBACK   crash: a fatal error or panic aborts after its dump
+ *                    (Go's GOTRACEBACK=crash: a core file, a fuzzer's
+ *                    report).
+ *   GORT_GOGC, GORT_MEMLIMIT: see "Memory: pacing and statistics".
  */
 GORT_API _Noreturn void gort_main(int (*main_fn)(int argc, char **argv),
                                   int argc, char **argv);

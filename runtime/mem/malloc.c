@@ -168,8 +168,12 @@ static void *alloc_large(struct mcache *c, size_t size, bool noscan,
   set_freeindex(s, 1);
   s->alloc_count = 1;
   s->precise_bits[0] = precise;
+  /* A scanned object is scanned to the end of its span, past what was
+   * asked for: zero that tail too, or a conservative scan would follow
+   * the old contents (fuzz_heap found a large object pointing at free
+   * slots from there). */
   if (s->needzero)
-    memset((void *)s->base, 0, size);
+    memset((void *)s->base, 0, noscan ? size : s->elemsize);
   c->large_allocs++;
   c->large_bytes += s->elemsize;
   gort__sweep_large_add(s);

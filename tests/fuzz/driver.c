@@ -18,6 +18,10 @@
  *                             where the preemption signal would take them
  *                             for user code (issue 10, point 1).
  *
+ *   GORT_TRACEBACK=crash      a fatal error aborts after its dump, so
+ *                             libFuzzer sees a deadly signal and keeps
+ *                             the input (an exit(2) would lose it).
+ *
  * Invariants: none beyond gort_main's. Locking: none.
  */
 #include <stdint.h>
@@ -49,5 +53,6 @@ static int fuzz_main(int argc, char **argv) {
 int main(int argc, char **argv) {
   setenv("GORT_STACK_SIZE", "512K", 0);
   setenv("GORT_DEBUG", "asyncpreemptoff=1", 0);
+  setenv("GORT_TRACEBACK", "crash", 0);
   gort_main(fuzz_main, argc, argv);
 }

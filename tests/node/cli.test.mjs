@@ -211,6 +211,14 @@ for (const [name, target] of Object.entries(targets)) {
       assert.ok(g50.gc.num_gc > g200.gc.num_gc, `GOGC 50: ${g50.gc.num_gc} cycles, 200: ${g200.gc.num_gc}`);
     });
 
+    test('GORT_TRACEBACK=crash: a fatal error aborts after its dump', { skip: name === 'wasm' && 'an abort is a trap on wasm' }, () => {
+      const plain = gort(target, ['run', 'yield'], { GORT_STACK_SIZE: '1K' });
+      assert.equal(plain.status, 2);
+      const crash = gort(target, ['run', 'yield'], { GORT_STACK_SIZE: '1K', GORT_TRACEBACK: 'crash' });
+      assert.equal(crash.signal, 'SIGABRT', `status ${crash.status}, signal ${crash.signal}`);
+      assert.match(crash.stderr, /bad GORT_STACK_SIZE/);
+    });
+
     test('usage errors exit 2 with a message', () => {
       for (const args of [['run', 'nosuch'], ['run', 'spawn', '--n', 'abc'], ['run'], ['frobnicate']]) {
         const r = gort(target, args);
