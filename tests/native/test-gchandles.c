@@ -6,11 +6,12 @@
  * Reclaimed: handles made in a loop and dropped without their free call
  * (in a goroutine that then exits: scanning is conservative, so the maker's
  * stack must be gone) leave the heap bounded over many collections, and
- * MemStats counts their frees. These are native-only: on wasm32 some of
- * libc's flag words read as addresses in the heap's first page (see
- * test-gcroots.c), which may keep an object there alive; the cases check
- * a bound far from such noise, but the count they need is exact enough
- * that they are left to native builds, as test-gcroots.c does.
+ * MemStats counts their frees. Unlike test-gcroots.c's "reclaimed"
+ * halves, which need every one of a few objects gone (native-only: on
+ * wasm32 some of libc's flag words read as addresses in the heap's first
+ * page and may keep an object there alive), these bound totals over
+ * thousands of handles, far above what a few false pointers can keep:
+ * they run on wasm too.
  *
  * Kept: a channel reachable only from a GC object or a global keeps
  * working across collections; an active timer only its P's heap holds
