@@ -83,6 +83,7 @@ static struct g *fing;
 static bool fing_waiting;
 static uint32_t fing_created; /* __atomic: 0, then 1 */
 static uint64_t runs_done;    /* __atomic */
+static uint64_t queued_total; /* __atomic: finalizers ever queued */
 
 /* ---- the table -------------------------------------------------------- */
 
@@ -255,8 +256,10 @@ void gort__fin_queue_unreachable(void) {
     gort__unlock(&fin_lock);
     return;
   }
-  for (struct finalizer *f = found; f; f = f->next)
+  uint64_t n = 0;
+  for (struct finalizer *f = found; f; f = f->next, n++)
     gort__gc_mark_object(f->obj);
+  __atomic_add_fetch(&queued_total, n, __ATOMIC_RELEASE);
   if (queue_tail)
     queue_tail->next = found;
   else
@@ -278,6 +281,10 @@ void gort__fin_wake(void) {
   gort__unlock(&fin_lock);
   if (gp != NULL)
     gort__goready(gp);
+}
+
+uint64_t gort__fin_queued_total(void) {
+  return __atomic_load_n(&queued_total, __ATOMIC_ACQUIRE);
 }
 
 uint64_t gort__fin_runs_done(void) {

@@ -34,5 +34,8 @@ void gort__fin_wake(void);
  * that starts after the count was read finds it parked or starting the
  * next one, with no copy of the previous object left on its stack. */
 uint64_t gort__fin_runs_done(void);
+/* Finalizers ever queued by collections (tests: the queue is empty when
+ * runs_done reaches it). */
+uint64_t gort__fin_queued_total(void);
 
 #endif

@@ -74,7 +74,8 @@
 #include "mheap.h"
 #include "mstats.h"
 
-static const int64_t FORCE_GC_PERIOD_NS = (int64_t)120 * 1000 * 1000 * 1000;
+/* Go's forcegcperiod: 2 minutes (tests shorten it). */
+int64_t gort__gc_force_period_ns = (int64_t)120 * 1000 * 1000 * 1000;
 
 static struct {
   struct mutex lock;
@@ -347,7 +348,7 @@ struct g *gort__gc_forced_due(int64_t now) {
   int64_t last = __atomic_load_n(&work.last_end_ns, __ATOMIC_RELAXED);
   if (last == 0)
     last = gort__sched.start_ns;
-  if (now - last < FORCE_GC_PERIOD_NS)
+  if (now - last < __atomic_load_n(&gort__gc_force_period_ns, __ATOMIC_RELAXED))
     return NULL;
   gort__lock(&work.lock);
   struct g *gp = NULL;

@@ -430,3 +430,37 @@ TEST_IMPL(gc_heap_snapshot) {
   CHECK_EQ(objects, m.heap_objects);
   return 0;
 }
+
+/* ---- gc_forced_by_sysmon: no cycle for a while, sysmon starts one ------- */
+
+TEST_IMPL(gc_forced_by_sysmon) {
+  gort_gc(); /* the collector's goroutine exists */
+  gort_memstats before, after;
+  gort_read_memstats(&before);
+  /* Go's period is 2 minutes; 20 ms here, and nothing allocates. */
+  __atomic_store_n(&gort__gc_force_period_ns, (int64_t)20 * 1000 * 1000,
+                   __ATOMIC_RELAXED);
+  for (int i = 0; i < 500; i++) {
+    gort_sleep(10 * 1000 * 1000);
+    gort_read_memstats(&after);
+    if (after.num_gc >= before.num_gc + 2)
+      break;
+  }
+  CHECK(after.num_gc >= before.num_gc + 2);
+  CHECK_EQ(after.num_forced_gc, before.num_forced_gc); /* not gort_gc's */
+  /* GOGC off: no time-forced cycles (Go's gcTrigger.test). */
+  gort_set_gc_percent(-1);
+  /* A cycle asked for just before may still end: wait until none does. */
+  for (int i = 0; i < 100; i++) {
+    gort_read_memstats(&before);
+    gort_sleep(50 * 1000 * 1000);
+    gort_read_memstats(&after);
+    if (after.num_gc == before.num_gc)
+      break;
+  }
+  gort_read_memstats(&before);
+  gort_sleep(200 * 1000 * 1000);
+  gort_read_memstats(&after);
+  CHECK_EQ(after.num_gc, before.num_gc);
+  return 0;
+}

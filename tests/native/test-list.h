@@ -186,6 +186,7 @@ X(gc_event_ring, 0, "", ALL, "")
 X(gc_random_graphs, 0, "", ALL, "GORT_DEBUG=gcverify=1")
 X(gc_gctrace_line, 0, "gc 2 @", ALL, "GORT_DEBUG=gctrace=1")
 X(gc_heap_snapshot, 0, "", ALL, "")
+X(gc_forced_by_sysmon, 0, "", ALL, "")
 X(crash_bad_gogc, 2, "malformed GORT_GOGC", ALL, "GORT_GOGC=lots")
 X(crash_bad_memlimit, 2, "malformed GORT_MEMLIMIT", ALL, "GORT_MEMLIMIT=12XB")
 /* every root (test-gcroots.c): what the runtime holds for the program.
