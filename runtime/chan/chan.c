@@ -21,6 +21,10 @@
  * and close, die when called outside a goroutine (the buffered fast path
  * is not checked: it needs no M).
  *
+ * Memory: a channel made with GC handles on is a GC object (chan.h,
+ * debug/handle.h); gort_chan_free then checks and marks it freed as for
+ * a calloc'd one and leaves the memory to the collector.
+ *
  * Invariants: see chan.h. Locking: c->lock for everything; the partner is
  * readied after the unlock.
  */
@@ -94,14 +98,17 @@ struct sudog *gort__waitq_dequeue(struct waitq *q) {
 
 /* ---- make / free -------------------------------------------------------- */
 
-/* A buffer whose elements can hold a pointer is a collector root from make
- * to free (mgc.h): the values in it may be the only references left to
- * what the program sent. */
+/* A buffer whose elements can hold a pointer keeps what it holds alive
+ * (mgc.h): in C memory it is a collector root from make to free; in the
+ * GC heap the channel is a scanned object (Go's makechan allocates a
+ * pointer-free buffer with its hchan, noscan, and a buffer of pointers
+ * apart, scanned; here one object either way). */
 static bool may_hold_pointer(size_t elem_size, size_t cap) {
   return cap > 0 && elem_size >= sizeof(void *);
 }
 
-static gort_chan *chan_make(size_t elem_size, size_t cap, bool scan) {
+gort_chan *gort__chan_make_in(size_t elem_size, size_t cap, bool scan,
+                              bool gc) {
   /* Go's makechan: these are "make(chan T, n)" with a bad T or n. */
   if (elem_size >= MAX_ELEM_SIZE)
     gort__fatal("makechan: invalid channel element type");
@@ -109,25 +116,23 @@ static gort_chan *chan_make(size_t elem_size, size_t cap, bool scan) {
       (elem_size > 0 && cap > (MAX_ALLOC - sizeof(struct hchan)) / elem_size))
     gort__panic("makechan: size out of range");
   size_t bufsize = elem_size * cap;
-  struct hchan *c = calloc(1, sizeof *c + bufsize);
+  bool pointers = scan && may_hold_pointer(elem_size, cap);
+  struct hchan *c = gort__handle_alloc(sizeof *c + bufsize, !pointers, gc);
   if (c == NULL)
     return NULL;
   c->elemsize = (uint32_t)elem_size;
   c->dataqsiz = cap;
   c->buf = (unsigned char *)(c + 1);
+  c->gcheap = gc;
   atomic_init(&c->magic, gort__hk_chan.live);
-  c->scanned = scan && may_hold_pointer(elem_size, cap);
+  c->scanned = pointers && !gc;
   if (c->scanned)
     gort__gc_root_add(&c->root, c->buf, c->buf + bufsize);
   return (gort_chan *)c;
 }
 
 gort_chan *gort_chan_make(size_t elem_size, size_t cap) {
-  return chan_make(elem_size, cap, true);
-}
-
-gort_chan *gort__chan_make_noscan(size_t elem_size, size_t cap) {
-  return chan_make(elem_size, cap, false);
+  return gort__chan_make_in(elem_size, cap, true, gort__handle_want_gc());
 }
 
 static void chan_free(struct hchan *c, const char *call) {
@@ -139,7 +144,7 @@ static void chan_free(struct hchan *c, const char *call) {
   gort__handle_kill(&c->magic, &gort__hk_chan, call);
   if (c->scanned)
     gort__gc_root_remove(&c->root);
-  gort__handle_free(c);
+  gort__handle_dispose(c, c->gcheap);
 }
 
 void gort_chan_free(gort_chan *ch) {

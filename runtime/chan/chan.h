@@ -11,10 +11,13 @@
  *   - magic is gort__hk_chan's live value from make until free
  *     (debug/handle.h); owned channels (a timer's, a context's Done) are
  *     freed only by their owner, never by gort_chan_free.
+ *   - gcheap: hchan and buffer are one GC object (debug/handle.h), scanned
+ *     iff its elements can hold a pointer, and never a registered root
+ *     (scanned is false); else one calloc'd block.
  *
  * Locking: lock guards every field and the sudogs queued on the channel,
- * except magic (atomic) and elemsize, dataqsiz, owned, scanned
- * (immutable).
+ * except magic (atomic) and elemsize, dataqsiz, owned, scanned,
+ * gcheap (immutable).
  * As in Go, a partner is readied only after the lock is released (the
  * transfer functions below leave that to their callers).
  */
@@ -48,6 +51,7 @@ struct hchan {
    * pointer (buffered, at least pointer-sized, not made noscan). */
   bool scanned;
   struct gc_root root;
+  bool gcheap; /* a GC object (see Invariants) */
 };
 
 void gort__waitq_enqueue(struct waitq *q, struct sudog *sg);
@@ -67,9 +71,12 @@ void gort__chan_recv_locked(struct hchan *c, struct sudog *sg, void *elem);
 void gort__chan_buf_put_locked(struct hchan *c, const void *elem);
 void gort__chan_buf_take_locked(struct hchan *c, void *elem);
 
-/* A channel whose elements never hold a pointer (a timer's times): its
- * buffer is no root. As gort_chan_make otherwise. */
-gort_chan *gort__chan_make_noscan(size_t elem_size, size_t cap);
+/* gort_chan_make for the runtime's own channels: scan false when the
+ * elements never hold a pointer (a timer's times: the buffer is neither
+ * a root nor scanned); gc: in the GC heap (as its owner is: a timer's or
+ * a context's channel is of its owner's kind) or calloc'd. */
+gort_chan *gort__chan_make_in(size_t elem_size, size_t cap, bool scan,
+                              bool gc);
 /* For the runtime's own channels: mark c as the runtime's (receive-only
  * to the API: gort_chan_free, close and send refuse it), free it, close
  * it, and send without a goroutine (a timer's f runs on

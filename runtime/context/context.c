@@ -56,6 +56,18 @@
  * count is not already zero: such a child is being freed and has no one
  * left to tell), so it never touches freed memory.
  *
+ * In the GC heap (gort_set_gc_handles): a context made with GC handles
+ * on (under Background or TODO), and every context derived from one, is
+ * a GC object, reclaimed once unreachable as in Go, released or not; the
+ * counts still run, so gort_ctx_release frees as in C memory (marks it
+ * freed, closes nothing, leaves the memory to the collector). What keeps
+ * it reachable is Go's: its children's parent pointers (a child keeps its
+ * ancestors), its parent's children list while it is linked (Go's
+ * cancelCtx.children), its deadline timer while queued (a P's timer heap
+ * is a root, time.c), and the program. Trees never mix kinds: a GC
+ * context in a C-memory parent's list, or a C-memory context pointing at
+ * a GC parent, would be in memory the collector does not scan.
+ *
  * WithoutCancel (Go 1.21): a node that keeps a reference on its parent,
  * so Value walks through it, but has no cancelable ancestor and no
  * deadline: below it a new tree of cancellation starts, as under
@@ -192,12 +204,12 @@ static struct ctx *finish(struct ctx *c) {
   if (d != NULL && d != &closedchan)
     gort__chan_free_owned((gort_chan *)d); /* panics if someone waits */
   struct ctx *p = c->parent;
-  if (c->kind == CTX_VALUE)
+  if (c->kind == CTX_VALUE && !c->gcheap)
     gort__gc_held_remove(&c->held.value);
-  else if (c->kind == CTX_AFTERFUNC)
+  else if (c->kind == CTX_AFTERFUNC && !c->gcheap)
     gort__gc_held_remove(&c->held.afterfunc);
   gort__handle_kill(&c->magic, &gort__hk_ctx, "gort_ctx_release");
-  gort__handle_free(c);
+  gort__handle_dispose(c, c->gcheap);
   return p;
 }
 
@@ -357,9 +369,14 @@ static struct ctx *newctx(gort_ctx *h, uint8_t kind, const char *call) {
   struct ctx *parent = ctxof(h, call);
   if (parent == NULL)
     gort__panic("cannot create context from nil parent");
-  struct ctx *c = calloc(1, sizeof *c);
+  /* A tree is of one kind (see Design): the GC heap needs a goroutine. */
+  bool gc = counted(parent) ? parent->gcheap : gort__handle_want_gc();
+  if (gc)
+    gort__must_getg(call);
+  struct ctx *c = gort__handle_alloc(sizeof *c, false, gc);
   if (c == NULL)
     return NULL;
+  c->gcheap = gc;
   atomic_init(&c->refs, 1);
   atomic_init(&c->magic, gort__hk_ctx.live);
   c->kind = kind;
@@ -450,7 +467,8 @@ gort_ctx *gort_ctx_with_value(gort_ctx *parent, const void *key, void *val) {
     return NULL;
   c->held.value.v.key = key;
   c->held.value.v.val = val;
-  gort__gc_held_add(&c->held.value);
+  if (!c->gcheap)
+    gort__gc_held_add(&c->held.value);
   return (gort_ctx *)c;
 }
 
@@ -491,7 +509,10 @@ gort_chan *gort_ctx_done(gort_ctx *h) {
   struct hchan *d = atomic_load_explicit(&c->done, memory_order_acquire);
   if (d != NULL)
     return (gort_chan *)d;
-  struct hchan *n = (struct hchan *)gort_chan_make(0, 0);
+  if (c->gcheap)
+    gort__must_getg("gort_ctx_done"); /* its channel is a GC object */
+  struct hchan *n =
+      (struct hchan *)gort__chan_make_in(0, 0, true, c->gcheap);
   if (n == NULL)
     gort__throw("runtime: out of memory making a context's Done channel");
   gort__chan_set_owned((gort_chan *)n, true);
@@ -549,7 +570,8 @@ gort_ctx_afterfunc *gort_ctx_after_func(gort_ctx *h, gort_func fn,
     return NULL;
   c->fn = fn;
   c->held.afterfunc.v.arg = arg;
-  gort__gc_held_add(&c->held.afterfunc); /* before anyone can run it */
+  if (!c->gcheap)
+    gort__gc_held_add(&c->held.afterfunc); /* before anyone can run it */
   propagate_cancel(c);
   return (gort_ctx_afterfunc *)c;
 }

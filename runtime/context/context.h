@@ -19,6 +19,11 @@
  *     yet taken mu.
  *   - magic is gort__hk_ctx's live value (debug/handle.h) until the last
  *     reference is dropped; Background and TODO are live forever.
+ *   - gcheap (immutable): a GC object (debug/handle.h), as its parent is
+ *     (Background and TODO: as gort_set_gc_handles says at creation), so
+ *     a tree is all in the GC heap or all in C memory; its Done channel
+ *     is of its kind. A GC context's held words are in its own scanned
+ *     memory, not registered roots.
  *
  * Locking: mu guards children, the sibling links of the children
  * (sib_prev, sib_next, linked of each child), done's creation, and the
@@ -64,6 +69,7 @@ struct ctx {
                               AFTERFUNC; whose children list holds us */
   int64_t deadline;      /* immutable; 0: none */
   _Atomic uint32_t magic; /* (atomic) debug/handle.h */
+  bool gcheap;           /* immutable: a GC object (see Invariants) */
   /* Siblings on link_parent's children list (link_parent->mu). */
   struct ctx *sib_prev, *sib_next;
   bool linked;           /* (link_parent->mu) */

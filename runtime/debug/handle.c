@@ -2,13 +2,21 @@
  * handle.c - handle kinds, their fatal messages, and the quarantine of
  * freed handles (see handle.h).
  *
+ * Where handles live (GC heap or calloc) is decided here too: one flag,
+ * set by gort_set_gc_handles or GORT_GCHANDLES, read at each make.
+ *
  * Invariants: a pointer in a quarantine ring was freed by the runtime's
  * API (its magic is a freed value) and is free()d when evicted.
- * Locking: the ring is thread-local (goroutines move between threads; the
+ * Locking: the flag is atomic (relaxed: a make racing a switch may go
+ * either way, and each handle records its own kind); the ring is
+ * thread-local (goroutines move between threads; the
  * ring does not care which thread frees what).
  */
 #include <stdlib.h>
+#include <string.h>
 
+#include "../mem/malloc.h"
+#include "../sched/mp.h"
 #include "handle.h"
 #include "print.h"
 
@@ -71,4 +79,50 @@ void gort__handle_free(void *p) {
   void *old = quarantine[i];
   quarantine[i] = p;
   free(old);
+}
+
+/* ---- GC handles (gort.h: gort_set_gc_handles) ----------------------------- */
+
+static _Atomic bool gc_handles;
+
+bool gort__gc_handles_on(void) {
+  return atomic_load_explicit(&gc_handles, memory_order_relaxed);
+}
+
+GORT_API void gort_set_gc_handles(bool on) {
+  atomic_store_explicit(&gc_handles, on, memory_order_relaxed);
+}
+
+void gort__gc_handles_init(void) {
+  const char *env = getenv("GORT_GCHANDLES");
+  if (env == NULL || *env == 0 || strcmp(env, "0") == 0)
+    return;
+  if (strcmp(env, "1") != 0) {
+    gort__print_str("GORT_GCHANDLES=");
+    gort__print_str(env);
+    gort__print_str("\n");
+    gort__fatal("malformed GORT_GCHANDLES: want 0 or 1");
+  }
+  gort_set_gc_handles(true);
+}
+
+bool gort__handle_want_gc(void) {
+  if (!gort__gc_handles_on())
+    return false;
+  struct m *mp = gort__getm();
+  return mp != NULL && mp->curg != NULL && mp->p != NULL;
+}
+
+void *gort__handle_alloc(size_t size, bool noscan, bool gc) {
+  return gc ? gort__mallocgc(size, noscan) : calloc(1, size);
+}
+
+bool gort__handle_in_gc_heap(const void *h) {
+  struct mspan *s;
+  return gort__find_object(h, &s) != NULL;
+}
+
+void gort__handle_dispose(void *p, bool gcheap) {
+  if (!gcheap)
+    gort__handle_free(p);
 }

@@ -23,6 +23,17 @@
  * A NULL handle where Go would dereference nil: Go's nil-pointer panic,
  * with the call named ("[gort_timer_stop: nil timer]").
  *
+ * Where a handle lives (gort_set_gc_handles, docs/API.md "Memory: runtime
+ * objects in the GC heap"): made while GC handles are on, on a goroutine,
+ * a channel, timer or context is a GC object (gort__mallocgc), else
+ * calloc'd. Each records which (its gcheap flag) and frees accordingly:
+ * a GC handle's free changes its state exactly as a malloc'd one's but
+ * gives no memory back; the collector reclaims it once unreachable, so
+ * its magic stays readable while a dangling pointer the collector scans
+ * remains (use after free is then always caught). A GC handle holds what
+ * it holds for the program in its own (scanned) memory, not in the
+ * registry of roots: an entry there would keep it reachable for ever.
+ *
  * Invariants: magic is live from construction until its free begins
  * (a context: until its last reference is dropped and it is destroyed),
  * and ~live from then until the memory leaves the quarantine.
@@ -32,6 +43,8 @@
 #define GORT_DEBUG_HANDLE_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* The live values (ASCII tags); the freed value of each is its ~. */
@@ -93,5 +106,22 @@ static inline void gort__handle_kill(_Atomic uint32_t *magic,
 
 /* free(p), after a stay in this thread's quarantine. */
 void gort__handle_free(void *p);
+
+/* GC handles on (gort_set_gc_handles; GORT_GCHANDLES at start). */
+bool gort__gc_handles_on(void);
+/* Read GORT_GCHANDLES ("1" or "0"; anything else is fatal). At start. */
+void gort__gc_handles_init(void);
+/* Should a new handle go to the GC heap: GC handles are on and the
+ * caller is a goroutine (gort__mallocgc needs its P)? */
+bool gort__handle_want_gc(void);
+/* Zeroed memory for a new handle: a GC object when gc (noscan: it never
+ * holds a GC pointer), else calloc (NULL when out of memory). */
+void *gort__handle_alloc(size_t size, bool noscan, bool gc);
+/* Is handle h a GC object? (For runtime structs in C memory that keep a
+ * handle the program made: they cover it with a root only then.) */
+bool gort__handle_in_gc_heap(const void *h);
+/* The end of a freed handle: gort__handle_free for calloc'd memory;
+ * nothing for a GC object (the collector reclaims it). */
+void gort__handle_dispose(void *p, bool gcheap);
 
 #endif

@@ -717,6 +717,18 @@ GORT_API int gort_gc_add_root(const void *base, size_t size);
 /* gc_remove_root: 0, or GORT_EINVAL if base is not registered. */
 GORT_API int gort_gc_remove_root(const void *base);
 
+/* set_gc_handles: channels, timers and contexts made from now on, on a
+ * goroutine, live in the GC heap (on) or in C memory (off, the default)
+ * (docs/API.md, "Memory: runtime objects in the GC heap"). A GC handle
+ * the program drops is reclaimed once unreachable, as in Go: its free
+ * call (gort_chan_free, gort_timer_free, gort_ctx_release) is optional,
+ * checked as in C memory, and gives no memory back itself. Each handle
+ * keeps the kind it was made with; a derived context takes its parent's
+ * (Background and TODO: the setting). A GC handle kept only in memory the
+ * collector does not scan (malloc'd) must be covered by gort_gc_add_root.
+ * Start value: GORT_GCHANDLES (0 or 1). */
+GORT_API void gort_set_gc_handles(bool on);
+
 /* ---- Memory: pacing and statistics ------------------------------------ */
 
 /* set_gc_percent: GOGC (debug.SetGCPercent): the next collection starts

@@ -27,7 +27,9 @@
  * AfterFunc timers and context AfterFunc registrations (the argument);
  * errgroup tasks not yet started (the argument); singleflight calls (the
  * argument and the result); the program's own C ranges
- * (gort_gc_add_root). A timer's channel carries times (no root); conns
+ * (gort_gc_add_root); and every P's timer heap array (time.c's
+ * gort__timers_mark: GC-heap timers, gort_set_gc_handles, are reachable
+ * while queued). A timer's channel carries times (no root); conns
  * carry no user data (a parked read or write keeps its buffer in its
  * goroutine's frame).
  *
@@ -53,6 +55,7 @@
 #include "../os/os.h"
 #include "../sched/mp.h"
 #include "../sched/runtime2.h"
+#include "../time/timer.h"
 #include "mgc.h"
 
 static void mark_goroutine(struct g *gp) {
@@ -182,6 +185,7 @@ void gort__gc_mark_runtime_objects(void) {
       gort__gc_mark_range(r->lo, r->hi);
     gort__unlock(&sh->lock);
   }
+  gort__timers_mark(); /* the P timer heaps (time.c): GC timers */
 }
 
 /* ---- C memory registered by the program (gort.h: gort_gc_add_root) ----

@@ -61,6 +61,7 @@
 
 #include "../arch/sanitizer.h"
 #include "../debug/debugvars.h"
+#include "../debug/handle.h"
 #include "../debug/print.h"
 #include "../debug/traceback.h"
 #include "../os/os.h"
@@ -900,6 +901,7 @@ _Noreturn void gort_main(int (*main_fn)(int argc, char **argv), int argc,
   int procs = procs_from_env();
   gort__stack_init();
   gort__gcpacer_init();
+  gort__gc_handles_init(); /* GORT_GCHANDLES (debug/handle.h) */
   gort__os_install_fault_handler();
   gort__preempt_init();
   if (gort__os_thread_init() != 0) {

@@ -21,6 +21,16 @@
  * AfterFunc may be reset and run again, so firing does not let go of it).
  * A timer's channel carries times, never pointers: it is made noscan.
  *
+ * Timers in the GC heap (gort_set_gc_handles): a timer made with GC
+ * handles on is a GC object, and so is its channel. As in Go before 1.23
+ * (its P's heap is a root), a queued timer is reachable from its P's
+ * heap: gort__timers_mark scans every P's heap array as a root range
+ * (called from mgcroots.c), so an active timer nobody else holds still
+ * fires; a fired or stopped one the program dropped is garbage, and so
+ * is gort_after's once it fired and the program dropped the channel.
+ * Such a timer holds its AfterFunc argument in its own scanned memory,
+ * not as a registered root (which would keep it reachable for ever).
+ *
  * Invariants and locking: see timer.h. A P's timerslock is a leaf: timer
  * functions run and sleepers are woken after it is released (two
  * timerslocks are held together only by timers_move, during a
@@ -273,6 +283,22 @@ void gort__timers_move(struct p *from, struct p *to) {
   gort__unlock(&from->timerslock);
 }
 
+/* The P heaps as roots (Go before 1.23: a P's timers are reachable from
+ * it). With the world stopped, for the mark; allplock keeps allp still
+ * against Ms without a P (timers_next), each timerslock its heap. */
+void gort__timers_mark(void) {
+  gort__lock(&gort__sched.allplock);
+  int32_t n = atomic_load(&gort__sched.gomaxprocs);
+  for (int32_t i = 0; i < n; i++) {
+    struct p *pp = gort__sched.allp[i];
+    gort__lock(&pp->timerslock);
+    if (pp->ntimers > 0)
+      gort__gc_mark_range(pp->timers, pp->timers + pp->ntimers);
+    gort__unlock(&pp->timerslock);
+  }
+  gort__unlock(&gort__sched.allplock);
+}
+
 /* ---- sleep -------------------------------------------------------------- */
 
 /* A sleeper whose time has come goes to the head of the local ring (or,
@@ -329,6 +355,7 @@ struct gort_timer {
   GC_HELD(void *arg;) fnarg; /* AfterFunc's argument; immutable, a root
                                 while fn is set */
   bool free_when_fired; /* gort_after's: nobody else holds it */
+  bool gcheap;          /* a GC object (debug/handle.h); immutable */
 };
 
 static void send_time(struct timer *t, int64_t now) {
@@ -336,8 +363,9 @@ static void send_time(struct timer *t, int64_t now) {
   /* Non-blocking, as Go's sendTime: a slow reader misses ticks. On g0:
    * the runtime's send, not the API's (which wants a goroutine). */
   gort__chan_try_send(gt->c, &now);
-  if (gt->free_when_fired)
-    free(gt); /* gort_after's: no handle was ever given out */
+  if (gt->free_when_fired && !gt->gcheap)
+    free(gt); /* gort_after's: no handle was ever given out (in the GC
+                 heap: garbage from now on) */
 }
 
 static void go_func(struct timer *t, int64_t now) {
@@ -359,12 +387,14 @@ static struct gort_timer *timerof(gort_timer *gt, const char *call) {
 static struct gort_timer *timer_make(int64_t ns, int64_t period, bool chan,
                                      const char *call) {
   gort__must_getg(call);
-  struct gort_timer *gt = calloc(1, sizeof *gt);
+  bool gc = gort__handle_want_gc();
+  struct gort_timer *gt = gort__handle_alloc(sizeof *gt, false, gc);
   if (gt == NULL)
     return NULL;
+  gt->gcheap = gc;
   if (chan) {
-    if ((gt->c = gort__chan_make_noscan(sizeof(int64_t), 1)) == NULL) {
-      free(gt);
+    if ((gt->c = gort__chan_make_in(sizeof(int64_t), 1, false, gc)) == NULL) {
+      free(gt); /* calloc'd: a GC allocation does not fail */
       return NULL;
     }
     gort__chan_set_owned(gt->c, true);
@@ -392,7 +422,8 @@ gort_timer *gort_after_func(int64_t ns, gort_func fn, void *arg) {
     return NULL;
   gt->fn = fn;
   gt->fnarg.v.arg = arg;
-  gort__gc_held_add(&gt->fnarg); /* before the timer can fire */
+  if (!gt->gcheap)
+    gort__gc_held_add(&gt->fnarg); /* before the timer can fire */
   gort__addtimer(&gt->t);
   return gt;
 }
@@ -472,7 +503,7 @@ void gort_timer_free(gort_timer *gt) {
   while (atomic_load(&gt->t.running))
     gort_yield();
   gort__chan_free_owned(gt->c);
-  if (gt->fn != NULL)
+  if (gt->fn != NULL && !gt->gcheap)
     gort__gc_held_remove(&gt->fnarg);
-  gort__handle_free(gt);
+  gort__handle_dispose(gt, gt->gcheap);
 }

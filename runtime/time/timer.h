@@ -58,5 +58,8 @@ void gort__checktimers(struct p *pp, int64_t now);
 int64_t gort__timers_next(void);
 /* Move every timer of dead P from to P to (procresize, world stopped). */
 void gort__timers_move(struct p *from, struct p *to);
+/* Mark from every P's heap array, as a root range (the collector's mark,
+ * world stopped; mgcroots.c calls it). */
+void gort__timers_mark(void);
 
 #endif

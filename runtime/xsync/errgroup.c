@@ -14,7 +14,10 @@
  * What a group holds for the program (mgc.h): a task's argument, a
  * collector root from Go until the task's goroutine has it in its frame
  * (the goroutine's own argument is the C record, which is not scanned).
- * A Go blocked on the limit holds fn and arg in its own frame.
+ * A Go blocked on the limit holds fn and arg in its own frame. WithContext's
+ * context, when it is a GC object (gort_set_gc_handles), is a root from
+ * the group's making to its free; the limit's channel is always made in
+ * C memory.
  *
  * Invariants:
  *   - When limited, the tokens in sem are the tasks started and not ended.
@@ -33,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../chan/chan.h"
 #include "../debug/handle.h"
 #include "../debug/print.h"
 #include "../mem/mgc.h"
@@ -41,7 +45,10 @@
 #include "gort.h"
 
 struct gort_errgroup {
-  gort_ctx *ctx; /* WithContext's, one reference (NULL: none) */
+  /* WithContext's, one reference (NULL: none); a root while it is a GC
+   * object (gort_set_gc_handles): this struct is C memory. */
+  GC_HELD(gort_ctx *ctx;) held;
+  bool ctx_rooted; /* held is registered; immutable */
   gort_waitgroup wg;
   gort_chan *sem; /* NULL: no limit */
   _Atomic int64_t inflight;
@@ -76,13 +83,16 @@ gort_errgroup *gort_errgroup_with_context(gort_ctx *parent, gort_ctx **ctx) {
   gort_errgroup *g = gort_errgroup_new();
   if (g == NULL)
     return NULL;
-  g->ctx = gort_ctx_with_cancel_cause(parent);
-  if (g->ctx == NULL) {
+  g->held.v.ctx = gort_ctx_with_cancel_cause(parent);
+  if (g->held.v.ctx == NULL) {
     free(g); /* never given out */
     return NULL;
   }
+  g->ctx_rooted = gort__handle_in_gc_heap(g->held.v.ctx);
+  if (g->ctx_rooted)
+    gort__gc_held_add(&g->held);
   if (ctx)
-    *ctx = g->ctx;
+    *ctx = g->held.v.ctx;
   return g;
 }
 
@@ -110,8 +120,8 @@ static void task_run(void *p) {
       g->err = err;
     }
     gort__unlock(&g->mu);
-    if (first && g->ctx)
-      gort_ctx_cancel_cause(g->ctx, err);
+    if (first && g->held.v.ctx)
+      gort_ctx_cancel_cause(g->held.v.ctx, err);
   }
   task_done(g);
 }
@@ -163,8 +173,8 @@ int gort_errgroup_wait(gort_errgroup *g) {
   gort__lock(&g->mu);
   int err = g->err;
   gort__unlock(&g->mu);
-  if (g->ctx)
-    gort_ctx_cancel_cause(g->ctx, err);
+  if (g->held.v.ctx)
+    gort_ctx_cancel_cause(g->held.v.ctx, err);
   return err;
 }
 
@@ -181,7 +191,9 @@ void gort_errgroup_set_limit(gort_errgroup *g, int n) {
   gort_chan *old = g->sem;
   g->sem = NULL;
   if (n >= 0) {
-    g->sem = gort_chan_make(0, (size_t)n);
+    /* In C memory whatever gort_set_gc_handles says: only this struct,
+     * which the collector does not scan, holds it. */
+    g->sem = gort__chan_make_in(0, (size_t)n, false, false);
     if (g->sem == NULL)
       gort__throw("runtime: out of memory setting an errgroup limit");
   }
@@ -196,8 +208,10 @@ void gort_errgroup_free(gort_errgroup *g) {
   /* Wait may return while the last task is still inside Done. */
   while (atomic_load_explicit(&g->inflight, memory_order_acquire) != 0)
     gort_yield();
-  if (g->ctx)
-    gort_ctx_release(g->ctx);
+  if (g->held.v.ctx)
+    gort_ctx_release(g->held.v.ctx);
+  if (g->ctx_rooted)
+    gort__gc_held_remove(&g->held);
   gort_chan_free(g->sem);
   gort__handle_free(g);
 }

@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../chan/chan.h"
 #include "../debug/handle.h"
 #include "../debug/print.h"
 #include "../mem/mgc.h"
@@ -265,7 +266,10 @@ gort_chan *gort_singleflight_do_chan(gort_singleflight *g, const char *key,
   groupof(g, "gort_singleflight_do_chan");
   if (key == NULL || fn == NULL)
     return NULL;
-  gort_chan *ch = gort_chan_make(sizeof(gort_singleflight_result), 1);
+  /* In C memory whatever gort_set_gc_handles says: the call's chans
+   * array (C memory, not scanned) holds it until the result is sent. */
+  gort_chan *ch =
+      gort__chan_make_in(sizeof(gort_singleflight_result), 1, true, false);
   if (ch == NULL)
     return NULL;
   uint64_t h = hash_key(key);
