@@ -810,6 +810,7 @@ typedef struct gort_span_info {
   uint16_t objects;    /* slots in the span */
   uint16_t allocated;  /* slots holding objects (unswept: as of the mark) */
   uint16_t marked;     /* slots marked by the mark in progress */
+  uint32_t released_pages; /* free spans: pages given back to the OS */
 } gort_span_info;
 /* heap_snapshot: up to cap spans into out; returns how many the heap has
  * (more than cap: call again with more room). Stops the world briefly. */

@@ -36,6 +36,7 @@ static void add_span(struct mspan *s, void *arg) {
       i->marked = (uint16_t)gort__count_bits(s->mark_bits, s->nelems);
     } else {
       i->state = GORT_SPAN_FREE;
+      i->released_pages = (uint32_t)s->npages_released;
     }
   }
   w->n++;

@@ -401,7 +401,7 @@ TEST_IMPL(gc_heap_snapshot) {
   n = gort_heap_snapshot(spans, cap);
   gort_memstats m;
   gort_read_memstats(&m);
-  uint64_t inuse_pages = 0, free_pages = 0, objects = 0;
+  uint64_t inuse_pages = 0, free_pages = 0, released_pages = 0, objects = 0;
   bool saw_large = false, saw_1000 = false;
   for (size_t i = 0; i < n; i++) {
     const gort_span_info *s = &spans[i];
@@ -410,6 +410,8 @@ TEST_IMPL(gc_heap_snapshot) {
     CHECK(s->npages > 0);
     if (s->state == GORT_SPAN_FREE) {
       free_pages += s->npages;
+      released_pages += s->released_pages;
+      CHECK(s->released_pages <= s->npages);
       continue;
     }
     CHECK_EQ(s->state, GORT_SPAN_IN_USE);
@@ -427,6 +429,8 @@ TEST_IMPL(gc_heap_snapshot) {
   /* The snapshot's own buffer, allocated since the stats, is one object. */
   CHECK_EQ(inuse_pages * 8192, m.heap_inuse);
   CHECK_EQ(free_pages * 8192, m.heap_idle);
+  /* The scavenger may release more between the two reads, never less. */
+  CHECK(released_pages * 8192 <= m.heap_released);
   CHECK_EQ(objects, m.heap_objects);
   return 0;
 }
