@@ -63,6 +63,9 @@ static void mark_word(uintptr_t w) {
 }
 
 void gort__gc_mark_begin(void) {
+  /* A mark bit must mean "found live by this mark": every span swept. */
+  if (!gort__sweep_done())
+    gort__throw("runtime: gc: a mark began before the last sweep ended");
   gray.len = 0;
   marked_bytes = 0;
   root_bytes = 0;

@@ -44,6 +44,7 @@
 #include "../sync/sema.h"
 #include "malloc.h"
 #include "mgc.h"
+#include "mgcpacer.h"
 #include "mgcscavenge.h"
 #include "mstats.h"
 
@@ -204,8 +205,11 @@ static intptr_t sweep_one(void) {
     }
     break;
   }
-  if (result < 0 && __atomic_exchange_n(&sweep.done, 1, __ATOMIC_ACQ_REL) == 0)
+  if (result < 0 && __atomic_exchange_n(&sweep.done, 1, __ATOMIC_ACQ_REL) == 0) {
+    gort__gc_event(GORT_GC_EV_SWEEP_DONE, gort__mstats_num_gc(),
+                   gort__gc_heap_live(), gort__gc_heap_goal());
     gort__scavenger_wake(); /* the sweep freed what it could (Go's sweepone) */
+  }
   __atomic_fetch_sub(&sweep.active, 1, __ATOMIC_ACQ_REL);
   return result;
 }

@@ -196,20 +196,29 @@ TEST_IMPL(gc_event_ring) {
   static const uint32_t order[] = {
       GORT_GC_EV_SWEEP_TERMINATION, GORT_GC_EV_MARK,
       GORT_GC_EV_MARK_TERMINATION, GORT_GC_EV_SWEEP};
-  size_t k = 0; /* the start of the last three whole cycles */
-  while (k < n && ev[k].kind != GORT_GC_EV_SWEEP_TERMINATION)
-    k++;
-  int cycles = 0;
-  for (; k + 4 <= n; k += 4, cycles++) {
+  /* Each cycle: its four phases in a row, then (once its sweep is done,
+   * before the next cycle starts) SWEEP_DONE with its number. */
+  int cycles = 0, swept = 0;
+  for (size_t k = 0; k < n; k++) {
+    if (k > 0)
+      CHECK(ev[k].seq == ev[k - 1].seq + 1);
+    if (ev[k].kind == GORT_GC_EV_SWEEP_DONE) {
+      swept++;
+      CHECK(k == 0 || ev[k - 1].kind == GORT_GC_EV_SWEEP);
+      CHECK(k == 0 || ev[k].cycle == ev[k - 1].cycle);
+      continue;
+    }
+    if (ev[k].kind != GORT_GC_EV_SWEEP_TERMINATION || k + 4 > n)
+      continue;
     for (int j = 0; j < 4; j++) {
       CHECK_EQ(ev[k + j].kind, order[j]);
       CHECK_EQ(ev[k + j].cycle, ev[k].cycle);
-      if (k + j > 0)
-        CHECK(ev[k + j].seq == ev[k + j - 1].seq + 1);
       CHECK(j == 0 || ev[k + j].time_ns >= ev[k + j - 1].time_ns);
     }
+    cycles++;
   }
   CHECK(cycles >= 3);
+  CHECK(swept >= 3); /* gort_gc sweeps the whole heap before it returns */
   /* Nothing after the newest; a zero cap writes nothing. */
   CHECK_EQ(gort_gc_events(ev[n - 1].seq, ev, 64), 0);
   CHECK_EQ(gort_gc_events(0, ev, 0), 0);
