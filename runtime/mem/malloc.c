@@ -48,6 +48,21 @@ static struct mcache *my_cache(void) {
   return cache_of(gp->m->p);
 }
 
+/* The cache for a public call: one look at the thread's G; anything but a
+ * running goroutine with a P dies with gort__must_getg's words naming the
+ * call. */
+static struct mcache *cache_for_call(const char *call) {
+  struct g *gp = gort__getg();
+  if (__builtin_expect(gp == NULL || gp->is_g0 || gp->m == NULL ||
+                           gp->m->p == NULL ||
+                           gort__readgstatus(gp) != G_RUNNING,
+                       0)) {
+    gort__must_getg(call); /* dies */
+    gort__throw("runtime: malloc without a P");
+  }
+  return cache_of(gp->m->p);
+}
+
 /* ---- slots of a span ---------------------------------------------------- */
 
 /* Load alloc_cache for the 64 slots from freeindex's word on. */
@@ -191,10 +206,9 @@ static void *after_trigger(struct mcache *c, void *v) {
   return v;
 }
 
-void *gort__mallocgc(size_t size, bool noscan) {
+static void *mallocgc_in(struct mcache *c, size_t size, bool noscan) {
   if (size == 0)
     return &zerobase;
-  struct mcache *c = my_cache();
   void *v;
   if (size > GORT_MAX_SMALL_SIZE) {
     v = alloc_large(c, size, noscan, false);
@@ -210,11 +224,27 @@ void *gort__mallocgc(size_t size, bool noscan) {
   return v;
 }
 
+void *gort__mallocgc(size_t size, bool noscan) {
+  return mallocgc_in(size == 0 ? NULL : my_cache(), size, noscan);
+}
+
 /* Write the heap bits of the slot at obj in s: t's mask, repeated for
  * count elements; the slot's rest (its size class rounding) none. */
 static void set_heap_bits(struct mspan *s, uintptr_t obj,
                           const struct gort_type *t, size_t count) {
   size_t words = s->elemsize / sizeof(void *);
+  uintptr_t first0 = (obj - s->base) / sizeof(void *);
+  if (count == 1 && t->size <= 8 * sizeof(void *) && words <= 8 &&
+      first0 % 64 + words <= 64) {
+    /* One element of at most 8 words in one bitmap word: its mask byte
+     * is the slot's bits (the common small node). */
+    uint64_t slot = ((uint64_t)1 << words) - 1;
+    uint64_t bits = (uint64_t)(t->ptrmask[0] &
+                               ((1u << (t->size / sizeof(void *))) - 1));
+    uint64_t *word = &s->heap_bits[first0 / 64];
+    *word = (*word & ~(slot << (first0 % 64))) | bits << (first0 % 64);
+    return;
+  }
   size_t per_elem = t->size / sizeof(void *);
   size_t data_words = count * per_elem;
   uintptr_t first = (obj - s->base) / sizeof(void *);
@@ -228,9 +258,9 @@ static void set_heap_bits(struct mspan *s, uintptr_t obj,
   }
 }
 
-void *gort__mallocgc_typed(const struct gort_type *t, size_t count) {
+static void *mallocgc_typed_in(struct mcache *c, const struct gort_type *t,
+                               size_t count) {
   size_t data = count * t->size; /* checked by the caller */
-  struct mcache *c = my_cache();
   void *v;
   if (data <= HEAP_BITS_MAX) {
     /* No header: the span's heap bits describe it. */
@@ -266,6 +296,10 @@ void *gort__mallocgc_typed(const struct gort_type *t, size_t count) {
   return v;
 }
 
+void *gort__mallocgc_typed(const struct gort_type *t, size_t count) {
+  return mallocgc_typed_in(my_cache(), t, count);
+}
+
 /* ---- the public calls (gort.h: Go's new / make) ------------------------ */
 
 static _Noreturn void len_out_of_range(void) {
@@ -273,17 +307,15 @@ static _Noreturn void len_out_of_range(void) {
 }
 
 GORT_API void *gort_alloc(size_t size) {
-  gort__must_getg("gort_alloc");
-  return gort__mallocgc(size, false);
+  return mallocgc_in(cache_for_call("gort_alloc"), size, false);
 }
 
 GORT_API void *gort_alloc_noscan(size_t size) {
-  gort__must_getg("gort_alloc_noscan");
-  return gort__mallocgc(size, true);
+  return mallocgc_in(cache_for_call("gort_alloc_noscan"), size, true);
 }
 
 GORT_API void *gort_alloc_typed(const gort_type *t, size_t count) {
-  gort__must_getg("gort_alloc_typed");
+  struct mcache *c = cache_for_call("gort_alloc_typed");
   if (t == NULL)
     gort__panic_nil("gort_alloc_typed", "type");
   if (t->size == 0 || t->size % sizeof(void *) != 0) {
@@ -298,25 +330,10 @@ GORT_API void *gort_alloc_typed(const gort_type *t, size_t count) {
   if (count > (SIZE_MAX / 2 - MALLOC_HEADER) / t->size)
     len_out_of_range();
   if (t->ptrmask == NULL) /* nothing to scan: no header needed */
-    return gort__mallocgc(count * t->size, true);
+    return mallocgc_in(c, count * t->size, true);
   if (count == 0)
-    return gort__mallocgc(0, true);
-  return gort__mallocgc_typed(t, count);
-}
-
-/* ---- finding objects -------------------------------------------------------- */
-
-void *gort__find_object(const void *p, struct mspan **span) {
-  struct mspan *s = gort__span_of(p);
-  if (span)
-    *span = s;
-  if (s == NULL)
-    return NULL;
-  uint32_t idx = gort__object_index(s, (uintptr_t)p);
-  if (idx >= s->nelems)
-    return NULL; /* the span's tail, past its last object */
-  return gort__slot_allocated(s, idx) ? (void *)(s->base + idx * s->elemsize)
-                                      : NULL;
+    return &zerobase;
+  return mallocgc_typed_in(c, t, count);
 }
 
 /* ---- the cache as a whole ---------------------------------------------------- */

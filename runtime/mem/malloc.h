@@ -124,7 +124,18 @@ static inline uintptr_t gort__object_user_start(const struct mspan *s,
 /* The object containing p (any byte of it): its base, and its span; NULL
  * if p is not inside an allocated object (the collector's conservative
  * scan asks this of every word). */
-void *gort__find_object(const void *p, struct mspan **span);
+static inline void *gort__find_object(const void *p, struct mspan **span) {
+  struct mspan *s = gort__span_of(p);
+  if (span)
+    *span = s;
+  if (s == NULL)
+    return NULL;
+  uint32_t idx = gort__object_index(s, (uintptr_t)p);
+  if (idx >= s->nelems)
+    return NULL; /* the span's tail, past its last object */
+  return gort__slot_allocated(s, idx) ? (void *)(s->base + idx * s->elemsize)
+                                      : NULL;
+}
 
 /* Give back pp's cached spans (a P going away, or a test). */
 struct p;

@@ -125,14 +125,6 @@ static void record(struct mspan *s) {
   set_span(gort__span_limit(s) - GORT_PAGE_SIZE, s);
 }
 
-struct mspan *gort__span_of(const void *p) {
-  uintptr_t addr = (uintptr_t)p;
-  struct mspan *s = span_at(addr & ~(uintptr_t)(GORT_PAGE_SIZE - 1));
-  if (s == NULL || __atomic_load_n(&s->state, __ATOMIC_RELAXED) != SPAN_IN_USE ||
-      addr < s->base || addr >= gort__span_limit(s))
-    return NULL;
-  return s;
-}
 
 /* ---- released pages (lock) ----------------------------------------------- */
 

@@ -178,7 +178,6 @@ _Noreturn void gort__throw_oom(uintptr_t n, const char *what);
 /* Give s's pages back; it coalesces with free neighbours. */
 void gort__mheap_free(struct mspan *s);
 /* The in-use span containing p, or NULL if p is not in one. */
-struct mspan *gort__span_of(const void *p);
 /* Every in-use span, each once, in address order: fn(s, arg). The heap
  * must not change meanwhile (the world is stopped). */
 void gort__mheap_each_span(void (*fn)(struct mspan *s, void *arg), void *arg);
@@ -209,6 +208,25 @@ const char *gort__mheap_check_released(void);
 
 static inline uintptr_t gort__span_limit(const struct mspan *s) {
   return s->base + s->npages * GORT_PAGE_SIZE;
+}
+
+/* The in-use span containing p, or NULL if p is not in one (inline: the
+ * marker asks it of every word it scans). */
+static inline struct mspan *gort__span_of(const void *p) {
+  uintptr_t addr = (uintptr_t)p;
+  struct heap_arena **arenas = gort__mheap.arenas;
+  uintptr_t i = addr >> ARENA_SHIFT;
+  if (arenas == NULL || i >= ARENA_COUNT)
+    return NULL;
+  struct heap_arena *a = __atomic_load_n(&arenas[i], __ATOMIC_ACQUIRE);
+  if (a == NULL)
+    return NULL;
+  struct mspan *s = a->spans[(addr & (ARENA_BYTES - 1)) >> GORT_PAGE_SHIFT];
+  if (s == NULL ||
+      __atomic_load_n(&s->state, __ATOMIC_RELAXED) != SPAN_IN_USE ||
+      addr < s->base || addr >= gort__span_limit(s))
+    return NULL;
+  return s;
 }
 
 /* The size class for an object of size bytes (1 .. GORT_MAX_SMALL_SIZE). */
