@@ -10,8 +10,10 @@
  *   large  above 32 KiB: a span of its own from the page heap.
  *
  * Objects are freed only by a collection (mgc.h: sweeping resets a span's
- * free slots from its mark bits); this layer stays internal until the
- * collector sees every root (docs/ARCHITECTURE.md, "Memory").
+ * free slots from its mark bits). The public calls (gort_alloc,
+ * gort_alloc_noscan, gort_alloc_typed) are at the end of malloc.c; an
+ * allocation that takes the heap past the pacer's trigger starts a cycle
+ * on its way out (mgc.c).
  *
  * Invariants:
  *   - A span is cached by at most one P (mspan.in_cache), and then only

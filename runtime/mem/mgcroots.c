@@ -9,7 +9,11 @@
  * Where the backend cannot tell the saved sp (ucontext: registers in the
  * context itself) the whole stack and the context are scanned; on wasm
  * the goroutine's wasm locals live in its Asyncify buffer (the stack's
- * scratch memory), scanned as well (WASM.md). A goroutine that never ran
+ * scratch memory), of which only the part its switch saved is scanned
+ * (the rest is stale). The runtime's own goroutines that hold no GC
+ * pointer (the collector's, the sweepers': gort__go_system with
+ * holds_heap_pointers false) are not scanned: span bases left in their
+ * frames would keep those spans' first objects. A goroutine that never ran
  * has only its argument (g->arg, scanned until it exits). A goroutine in
  * a blocking call keeps running: its whole stack is scanned. A value in
  * flight through a channel is always in memory its goroutine's stack
