@@ -74,17 +74,24 @@ static void push_swept_locked(struct mcentral *c, struct mspan *s) {
                        s);
 }
 
+/* An unswept span of c's class taken off its list (partial ones first),
+ * or NULL. */
+static struct mspan *take_unswept(struct mcentral *c) {
+  gort__lock(&c->lock);
+  int k = set_of(false);
+  struct mspan *s = gort__span_list_pop(&c->partial[k]);
+  if (s == NULL)
+    s = gort__span_list_pop(&c->full[k]);
+  gort__unlock(&c->lock);
+  return s;
+}
+
 /* Sweep unswept spans of the class until one has a free slot (returned,
  * not on any list) or the budget or the spans run out (Go's cacheSpan
  * spanBudget). */
 static struct mspan *sweep_for_free(struct mcentral *c) {
   for (int budget = 100; budget > 0; budget--) {
-    gort__lock(&c->lock);
-    int k = set_of(false);
-    struct mspan *s = gort__span_list_pop(&c->partial[k]);
-    if (s == NULL)
-      s = gort__span_list_pop(&c->full[k]);
-    gort__unlock(&c->lock);
+    struct mspan *s = take_unswept(c);
     if (s == NULL)
       return NULL;
     enum sweep_outcome out = gort__sweep_span(s);
@@ -138,14 +145,7 @@ void gort__mcentral_uncache_span(struct mspan *s) {
 
 struct mspan *gort__mcentral_take_unswept(uint8_t spanclass) {
   init_once();
-  struct mcentral *c = &central[spanclass];
-  gort__lock(&c->lock);
-  int k = set_of(false);
-  struct mspan *s = gort__span_list_pop(&c->partial[k]);
-  if (s == NULL)
-    s = gort__span_list_pop(&c->full[k]);
-  gort__unlock(&c->lock);
-  return s;
+  return take_unswept(&central[spanclass]);
 }
 
 void gort__mcentral_put_swept(struct mspan *s) {

@@ -14,48 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../runtime/mem/malloc.h"
-#include "test.h"
-
-static uintptr_t hide(const void *p) { return ~(uintptr_t)p; }
-
-/* Run fn(arg) in its own goroutine and wait for it to end. */
-struct call {
-  gort_func fn;
-  void *arg;
-  gort_waitgroup done;
-};
-
-static void call_body(void *p) {
-  struct call *c = p;
-  c->fn(c->arg);
-  gort_waitgroup_done(&c->done);
-}
-
-static void run_in_goroutine(gort_func fn, void *arg) {
-  struct call c = {fn, arg, GORT_WAITGROUP_INIT};
-  gort_waitgroup_add(&c.done, 1);
-  CHECK_EQ(gort_go(call_body, &c), 0);
-  gort_waitgroup_wait(&c.done);
-}
-
-/* Is the hidden address still an allocated object? Asked in a goroutine
- * of its own, so that the checker never holds the address. */
-struct liveness {
-  uintptr_t hidden;
-  bool live;
-};
-
-static void ask_live(void *p) {
-  struct liveness *q = p;
-  q->live = gort__find_object((const void *)~q->hidden, NULL) != NULL;
-}
-
-static bool is_live(uintptr_t hidden) {
-  struct liveness q = {hidden, false};
-  run_in_goroutine(ask_live, &q);
-  return q.live;
-}
+#include "gc-test.h"
 
 /* ---- gc_alloc_kinds: what each kind of object keeps alive ------------- */
 

@@ -15,47 +15,8 @@
  */
 #include <string.h>
 
-#include "../../runtime/mem/malloc.h"
 #include "../../runtime/mem/mfinal.h"
-#include "test.h"
-
-static uintptr_t hide(const void *p) { return ~(uintptr_t)p; }
-static void *unhide(uintptr_t h) { return (void *)~h; }
-
-struct call {
-  gort_func fn;
-  void *arg;
-  gort_waitgroup done;
-};
-
-static void call_body(void *p) {
-  struct call *c = p;
-  c->fn(c->arg);
-  gort_waitgroup_done(&c->done);
-}
-
-static void run_in_goroutine(gort_func fn, void *arg) {
-  struct call c = {fn, arg, GORT_WAITGROUP_INIT};
-  gort_waitgroup_add(&c.done, 1);
-  CHECK_EQ(gort_go(call_body, &c), 0);
-  gort_waitgroup_wait(&c.done);
-}
-
-struct liveness {
-  uintptr_t hidden;
-  bool live;
-};
-
-static void ask_live(void *p) {
-  struct liveness *q = p;
-  q->live = gort__find_object(unhide(q->hidden), NULL) != NULL;
-}
-
-static bool is_live(uintptr_t hidden) {
-  struct liveness q = {hidden, false};
-  run_in_goroutine(ask_live, &q);
-  return q.live;
-}
+#include "gc-test.h"
 
 /* The heap's first object sits at the arena's base, a round address that
  * the runtime's start-up leaves in stale words of the main goroutine's

@@ -27,33 +27,13 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include "../../runtime/mem/malloc.h"
-#include "test.h"
+#include "gc-test.h"
 
 static const int64_t MS = 1000 * 1000;
 static const int64_t HOUR = 3600LL * 1000 * 1000 * 1000;
 
 /* ---- helpers ------------------------------------------------------------ */
 
-struct call {
-  gort_func fn;
-  void *arg;
-  gort_waitgroup done;
-};
-
-static void call_body(void *p) {
-  struct call *c = p;
-  c->fn(c->arg);
-  gort_waitgroup_done(&c->done);
-}
-
-/* fn(arg) in a goroutine that exits before this returns. */
-static void run_in_goroutine(gort_func fn, void *arg) {
-  struct call c = {fn, arg, GORT_WAITGROUP_INIT};
-  gort_waitgroup_add(&c.done, 1);
-  CHECK_EQ(gort_go(call_body, &c), 0);
-  gort_waitgroup_wait(&c.done);
-}
 
 static bool in_gc_heap(const void *h) {
   return gort__find_object(h, NULL) != NULL;

@@ -27,9 +27,8 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include "../../runtime/mem/malloc.h"
 #include "../../runtime/mem/mgc.h"
-#include "test.h"
+#include "gc-test.h"
 
 enum { LINKS = 16, ATTEMPTS = 20, COLLECTIONS = 3 };
 static const int64_t HOUR = 3600LL * 1000 * 1000 * 1000;
@@ -48,8 +47,6 @@ static uint64_t checksum(uint64_t id) {
   return z ^ (z >> 31);
 }
 
-static uintptr_t hide(const void *p) { return ~(uintptr_t)p; }
-static void *unhide(uintptr_t h) { return (void *)~h; }
 
 /* A chain's links, by hidden address, and its tag. */
 struct record {
@@ -108,26 +105,6 @@ static bool chain_intact(const struct link *head, const struct record *rec) {
       return false;
   }
   return n == LINKS;
-}
-
-/* Run fn(arg) in its own goroutine and wait for it to end. */
-struct call {
-  gort_func fn;
-  void *arg;
-  gort_waitgroup done;
-};
-
-static void call_body(void *p) {
-  struct call *c = p;
-  c->fn(c->arg);
-  gort_waitgroup_done(&c->done);
-}
-
-static void run_in_goroutine(gort_func fn, void *arg) {
-  struct call c = {fn, arg, GORT_WAITGROUP_INIT};
-  gort_waitgroup_add(&c.done, 1);
-  CHECK_EQ(gort_go(call_body, &c), 0);
-  gort_waitgroup_wait(&c.done);
 }
 
 /* Asked in a goroutine of its own, so that the checker never holds an

@@ -1,0 +1,60 @@
+/*
+ * gc-test.h - helpers shared by the collector's test files
+ * (test-gcapi.c, test-gcfinal.c, test-gcroots.c, test-gchandles.c).
+ *
+ * Scanning is conservative: a test that checks an object died must never
+ * hold its address itself. So addresses are kept complemented (hide,
+ * unhide: a complement is not a pointer), objects are made in goroutines
+ * that exit before the collection (run_in_goroutine: a dead goroutine's
+ * stack is not scanned), and liveness is asked in such a goroutine too
+ * (is_live).
+ *
+ * Invariants: none. Locking: none (each call waits for its goroutine).
+ */
+#ifndef GORT_TESTS_GC_TEST_H
+#define GORT_TESTS_GC_TEST_H
+
+#include "../../runtime/mem/malloc.h"
+#include "test.h"
+
+static inline uintptr_t hide(const void *p) { return ~(uintptr_t)p; }
+static inline void *unhide(uintptr_t h) { return (void *)~h; }
+
+/* fn(arg) in a goroutine that has ended when this returns. */
+struct call {
+  gort_func fn;
+  void *arg;
+  gort_waitgroup done;
+};
+
+static inline void call_body(void *p) {
+  struct call *c = p;
+  c->fn(c->arg);
+  gort_waitgroup_done(&c->done);
+}
+
+static inline void run_in_goroutine(gort_func fn, void *arg) {
+  struct call c = {fn, arg, GORT_WAITGROUP_INIT};
+  gort_waitgroup_add(&c.done, 1);
+  CHECK_EQ(gort_go(call_body, &c), 0);
+  gort_waitgroup_wait(&c.done);
+}
+
+/* Is the hidden address still (inside) an allocated object? */
+struct liveness {
+  uintptr_t hidden;
+  bool live;
+};
+
+static inline void ask_live(void *p) {
+  struct liveness *q = p;
+  q->live = gort__find_object(unhide(q->hidden), NULL) != NULL;
+}
+
+static inline bool is_live(uintptr_t hidden) {
+  struct liveness q = {hidden, false};
+  run_in_goroutine(ask_live, &q);
+  return q.live;
+}
+
+#endif
