@@ -125,9 +125,24 @@ static void scan_object(uintptr_t obj, struct mspan *s) {
     scan_heap_bits(obj, s);
 }
 
+/* Drain the gray stack through a small FIFO: each object is prefetched
+ * when it enters the FIFO and scanned PREFETCH_AHEAD objects later, so
+ * its cache miss overlaps other scanning (Boehm GC's mark-stack prefetch;
+ * Go's scanobject leans on the hardware in the same way). */
+enum { PREFETCH_AHEAD = 8 };
+
 void gort__gc_mark_drain(void) {
-  while (gray.len > 0) {
-    uintptr_t obj = gray.items[--gray.len];
+  uintptr_t fifo[PREFETCH_AHEAD];
+  unsigned head = 0, n = 0;
+  while (gray.len > 0 || n > 0) {
+    while (n < PREFETCH_AHEAD && gray.len > 0) {
+      uintptr_t obj = gray.items[--gray.len];
+      __builtin_prefetch((const void *)obj);
+      fifo[(head + n++) % PREFETCH_AHEAD] = obj;
+    }
+    uintptr_t obj = fifo[head];
+    head = (head + 1) % PREFETCH_AHEAD;
+    n--;
     scan_object(obj, gort__span_of((const void *)obj));
   }
 }
