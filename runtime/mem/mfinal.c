@@ -29,8 +29,8 @@
  * other objects) is marked by its own scan: a cycle that holds an object
  * with a finalizer is never collected and that finalizer never runs.
  *
- * Why a hash table, where Go keeps "specials" on the object's span: a
- * span here is the page heap's (mheap.h) and the sweep knows nothing of
+ * Why a hash table (addrmap.h), where Go keeps "specials" on the
+ * object's span: a span here is the page heap's (mheap.h) and the sweep knows nothing of
  * specials; the table keeps all finalizer state in this file, costs one
  * lookup per gort_set_finalizer and one walk per cycle in proportion to
  * the finalizers, not the heap, and needs no hook in the sweep: every
@@ -65,67 +65,26 @@
 #include "../sched/mp.h"
 #include "../sched/runtime2.h"
 #include "gort.h"
+#include "addrmap.h"
 #include "malloc.h"
 #include "mfinal.h"
 #include "mgc.h"
 
 struct finalizer {
-  void *obj; /* as the program sees it (gort.h) */
+  struct addr_entry by_obj; /* first: the table's entry, keyed by obj */
+  void *obj;                /* as the program sees it (gort.h) */
   void (*fn)(void *obj);
-  struct finalizer *next; /* in a table bucket, or in the queue */
+  struct finalizer *next;   /* in the queue, once out of the table */
 };
 
 static struct mutex fin_lock;
-static struct finalizer **buckets; /* the table: chains by obj */
-static size_t nbuckets, count;
+static struct addr_map table; /* by obj */
 static struct finalizer *queue_head, *queue_tail;
 static struct g *fing;
 static bool fing_waiting;
 static uint32_t fing_created; /* __atomic: 0, then 1 */
 static uint64_t runs_done;    /* __atomic */
 static uint64_t queued_total; /* __atomic: finalizers ever queued */
-
-/* ---- the table -------------------------------------------------------- */
-
-static size_t bucket_of(const void *obj, size_t n) {
-  uintptr_t h = (uintptr_t)obj;
-  h ^= h >> 17;
-  h *= (uintptr_t)0x9e3779b97f4a7c15ull;
-  return (size_t)(h >> (sizeof h * 8 - 32)) & (n - 1);
-}
-
-/* The link that points at obj's entry, or NULL. fin_lock held. */
-static struct finalizer **find_locked(const void *obj) {
-  if (nbuckets == 0)
-    return NULL;
-  struct finalizer **link = &buckets[bucket_of(obj, nbuckets)];
-  for (; *link; link = &(*link)->next)
-    if ((*link)->obj == obj)
-      return link;
-  return NULL;
-}
-
-/* Keep the load at most 1 (buckets double). false: no memory. */
-static bool grow_locked(void) {
-  if (count < nbuckets)
-    return true;
-  size_t n = nbuckets ? nbuckets * 2 : 64;
-  struct finalizer **b = calloc(n, sizeof *b);
-  if (b == NULL)
-    return false;
-  for (size_t i = 0; i < nbuckets; i++) {
-    for (struct finalizer *f = buckets[i], *next; f; f = next) {
-      next = f->next;
-      size_t k = bucket_of(f->obj, n);
-      f->next = b[k];
-      b[k] = f;
-    }
-  }
-  free(buckets);
-  buckets = b;
-  nbuckets = n;
-  return true;
-}
 
 /* ---- gort_set_finalizer ------------------------------------------------ */
 
@@ -183,12 +142,10 @@ GORT_API void gort_set_finalizer(void *obj, void (*fn)(void *obj)) {
     return;
   if (fn == NULL) { /* Go's removefinalizer: none set is fine */
     gort__lock(&fin_lock);
-    struct finalizer **link = find_locked(obj);
-    struct finalizer *f = link ? *link : NULL;
-    if (f != NULL) {
-      *link = f->next;
-      count--;
-    }
+    struct addr_entry **link = gort__addrmap_find(&table, obj);
+    struct finalizer *f = link ? (struct finalizer *)*link : NULL;
+    if (f != NULL)
+      gort__addrmap_unlink(&table, link);
     gort__unlock(&fin_lock);
     free(f);
     return;
@@ -197,23 +154,22 @@ GORT_API void gort_set_finalizer(void *obj, void (*fn)(void *obj)) {
   struct finalizer *f = malloc(sizeof *f);
   if (f == NULL)
     gort__throw_oom(sizeof *f, "a finalizer");
+  f->by_obj.key = obj;
   f->obj = obj;
   f->fn = fn;
+  f->next = NULL;
   gort__lock(&fin_lock);
-  if (find_locked(obj) != NULL) {
+  if (gort__addrmap_find(&table, obj) != NULL) {
     gort__unlock(&fin_lock);
     free(f);
     misuse("finalizer already set");
   }
-  if (!grow_locked()) {
+  size_t asked;
+  if (!gort__addrmap_insert(&table, &f->by_obj, &asked)) {
     gort__unlock(&fin_lock);
     free(f);
-    gort__throw_oom(nbuckets * 2 * sizeof *buckets, "the finalizer table");
+    gort__throw_oom(asked, "the finalizer table");
   }
-  size_t k = bucket_of(obj, nbuckets);
-  f->next = buckets[k];
-  buckets[k] = f;
-  count++;
   gort__unlock(&fin_lock);
 }
 
@@ -221,9 +177,9 @@ GORT_API void gort_set_finalizer(void *obj, void (*fn)(void *obj)) {
 
 void gort__fin_mark_roots(void) {
   gort__lock(&fin_lock);
-  for (size_t i = 0; i < nbuckets; i++)
-    for (struct finalizer *f = buckets[i]; f; f = f->next)
-      gort__gc_scan_object(f->obj);
+  for (size_t i = 0; i < table.nbuckets; i++)
+    for (struct addr_entry *e = table.buckets[i]; e; e = e->next)
+      gort__gc_scan_object(e->key);
   for (struct finalizer *f = queue_head; f; f = f->next)
     gort__gc_mark_object(f->obj);
   gort__unlock(&fin_lock);
@@ -234,17 +190,15 @@ void gort__fin_queue_unreachable(void) {
   /* First take out every unmarked entry, then mark: objects sharing a
    * tiny block must all be seen unmarked. */
   struct finalizer *found = NULL, *found_last = NULL;
-  for (size_t i = 0; i < nbuckets; i++) {
-    struct finalizer **link = &buckets[i];
+  for (size_t i = 0; i < table.nbuckets; i++) {
+    struct addr_entry **link = &table.buckets[i];
     while (*link) {
-      struct finalizer *f = *link;
+      struct finalizer *f = (struct finalizer *)*link;
       if (gort__gc_is_marked(f->obj)) {
-        link = &f->next;
+        link = &f->by_obj.next;
         continue;
       }
-      *link = f->next;
-      count--;
-      f->next = NULL;
+      gort__addrmap_unlink(&table, link);
       if (found_last)
         found_last->next = f;
       else

@@ -60,6 +60,7 @@
 #include "../sched/mp.h"
 #include "../sched/runtime2.h"
 #include "../time/timer.h"
+#include "addrmap.h"
 #include "mgc.h"
 
 static void mark_goroutine(struct g *gp) {
@@ -195,76 +196,35 @@ void gort__gc_mark_runtime_objects(void) {
 /* ---- C memory registered by the program (gort.h: gort_gc_add_root) ----
  *
  * Each registered range is a gc_root in the registry above, in a node
- * found by its base through a chained hash table (user_lock, taken
+ * found by its base through an addrmap.h table (user_lock, taken
  * before a shard's lock). */
 
 struct user_root {
+  struct addr_entry by_base; /* first: the table's entry, keyed by base */
   struct gc_root root;
-  struct user_root *next_in_bucket;
 };
 
 static struct mutex user_lock;
-static struct user_root **user_buckets;
-static size_t user_nbuckets, user_count;
-
-static size_t bucket_of(const void *base, size_t nbuckets) {
-  uintptr_t h = (uintptr_t)base;
-  h ^= h >> 17;
-  h *= (uintptr_t)0x9e3779b97f4a7c15ull;
-  return (size_t)(h >> (sizeof h * 8 - 16)) & (nbuckets - 1);
-}
-
-static struct user_root **find_user_root(const void *base) {
-  if (user_nbuckets == 0)
-    return NULL;
-  struct user_root **link = &user_buckets[bucket_of(base, user_nbuckets)];
-  for (; *link; link = &(*link)->next_in_bucket)
-    if ((*link)->root.lo == base)
-      return link;
-  return NULL;
-}
-
-/* Keep the load at most 1 (buckets double). false: no memory. */
-static bool grow_user_buckets(void) {
-  if (user_count < user_nbuckets)
-    return true;
-  size_t n = user_nbuckets ? user_nbuckets * 2 : 64;
-  struct user_root **b = calloc(n, sizeof *b);
-  if (b == NULL)
-    return false;
-  for (size_t i = 0; i < user_nbuckets; i++) {
-    for (struct user_root *r = user_buckets[i], *next; r; r = next) {
-      next = r->next_in_bucket;
-      size_t k = bucket_of(r->root.lo, n);
-      r->next_in_bucket = b[k];
-      b[k] = r;
-    }
-  }
-  free(user_buckets);
-  user_buckets = b;
-  user_nbuckets = n;
-  return true;
-}
+static struct addr_map user_roots;
 
 GORT_API int gort_gc_add_root(const void *base, size_t size) {
   gort__must_getg("gort_gc_add_root");
   if (base == NULL || size == 0 || (uintptr_t)base + size < (uintptr_t)base)
     return GORT_EINVAL;
   gort__lock(&user_lock);
-  if (find_user_root(base) != NULL) {
+  if (gort__addrmap_find(&user_roots, base) != NULL) {
     gort__unlock(&user_lock);
     return GORT_EINVAL;
   }
   struct user_root *r = calloc(1, sizeof *r);
-  if (r == NULL || !grow_user_buckets()) {
+  size_t asked;
+  if (r != NULL)
+    r->by_base.key = base;
+  if (r == NULL || !gort__addrmap_insert(&user_roots, &r->by_base, &asked)) {
     gort__unlock(&user_lock);
     free(r);
     return GORT_ENOMEM;
   }
-  size_t k = bucket_of(base, user_nbuckets);
-  r->next_in_bucket = user_buckets[k];
-  user_buckets[k] = r;
-  user_count++;
   gort__gc_root_add(&r->root, base, (const char *)base + size);
   gort__unlock(&user_lock);
   return 0;
@@ -273,14 +233,13 @@ GORT_API int gort_gc_add_root(const void *base, size_t size) {
 GORT_API int gort_gc_remove_root(const void *base) {
   gort__must_getg("gort_gc_remove_root");
   gort__lock(&user_lock);
-  struct user_root **link = base ? find_user_root(base) : NULL;
+  struct addr_entry **link = base ? gort__addrmap_find(&user_roots, base) : NULL;
   if (link == NULL) {
     gort__unlock(&user_lock);
     return GORT_EINVAL;
   }
-  struct user_root *r = *link;
-  *link = r->next_in_bucket;
-  user_count--;
+  struct user_root *r = (struct user_root *)*link;
+  gort__addrmap_unlink(&user_roots, link);
   gort__gc_root_remove(&r->root);
   gort__unlock(&user_lock);
   free(r);
