@@ -30,8 +30,8 @@
  * with a finalizer is never collected and that finalizer never runs.
  *
  * Why a hash table (addrmap.h), where Go keeps "specials" on the
- * object's span: a span here is the page heap's (mheap.h) and the sweep knows nothing of
- * specials; the table keeps all finalizer state in this file, costs one
+ * object's span: a span here is the page heap's (mheap.h) and the sweep
+ * knows nothing of specials; the table keeps all finalizer state in this file, costs one
  * lookup per gort_set_finalizer and one walk per cycle in proportion to
  * the finalizers, not the heap, and needs no hook in the sweep: every
  * object in the table is marked by the end of the mark (it was reached, or
