@@ -69,8 +69,6 @@ static void *plain_thread(void *arg) {
 }
 
 TEST_IMPL(crash_call_from_plain_thread) {
-  pthread_t t;
-  CHECK(pthread_create(&t, NULL, plain_thread, NULL) == 0);
-  pthread_join(t, NULL);
+  RUN_ON_FOREIGN_THREAD(plain_thread, NULL);
   return 1;
 }

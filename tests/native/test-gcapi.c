@@ -155,8 +155,6 @@ static void *alloc_on_plain_thread(void *arg) {
 }
 
 TEST_IMPL(crash_alloc_from_plain_thread) {
-  pthread_t t;
-  CHECK(pthread_create(&t, NULL, alloc_on_plain_thread, NULL) == 0);
-  pthread_join(t, NULL);
+  RUN_ON_FOREIGN_THREAD(alloc_on_plain_thread, NULL);
   return 1;
 }

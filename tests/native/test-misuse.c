@@ -302,11 +302,7 @@ static void *foreign(void *arg) {
 }
 
 static int from_foreign_thread(int which) {
-  pthread_t th;
-  CHECK_EQ(pthread_create(&th, NULL, foreign, (void *)(intptr_t)which), 0);
-  gort_syscall_enter();
-  pthread_join(th, NULL);
-  gort_syscall_exit();
+  RUN_ON_FOREIGN_THREAD(foreign, (void *)(intptr_t)which);
   return 1; /* should have died */
 }
 

@@ -308,11 +308,7 @@ static void *free_from_thread(void *arg) {
 }
 
 TEST_IMPL(crash_free_os_memory_outside) {
-  pthread_t th;
-  CHECK_EQ(pthread_create(&th, NULL, free_from_thread, NULL), 0);
-  gort_syscall_enter();
-  pthread_join(th, NULL);
-  gort_syscall_exit();
+  RUN_ON_FOREIGN_THREAD(free_from_thread, NULL);
   return 1; /* should have died */
 }
 

@@ -9,6 +9,7 @@
 #ifndef GORT_TEST_H
 #define GORT_TEST_H
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -46,6 +47,19 @@
     for (long i_ = 0; i_ < 10000000 && gort_num_goroutine() != (n); i_++)   \
       gort_yield();                                                         \
     CHECK_EQ(gort_num_goroutine(), (n));                                    \
+  } while (0)
+
+/* Run fn(arg) on a thread of its own, not a goroutine's, and wait for it
+ * with this goroutine inside gort_syscall_enter (its M blocks in the
+ * join): for the cases whose call there must die. Returns 1, which a case
+ * returns when the call did not die. */
+#define RUN_ON_FOREIGN_THREAD(fn, arg)                                      \
+  do {                                                                      \
+    pthread_t th_;                                                          \
+    CHECK_EQ(pthread_create(&th_, NULL, (fn), (arg)), 0);                   \
+    gort_syscall_enter();                                                   \
+    pthread_join(th_, NULL);                                                \
+    gort_syscall_exit();                                                    \
   } while (0)
 
 #if defined(GORT_TEST_TSAN)
