@@ -123,20 +123,28 @@ static inline uintptr_t gort__object_user_start(const struct mspan *s,
   return gort__object_type(s, obj) != NULL ? obj + MALLOC_HEADER : obj;
 }
 
-/* The object containing p (any byte of it): its base, and its span; NULL
- * if p is not inside an allocated object (the collector's conservative
- * scan asks this of every word). */
-static inline void *gort__find_object(const void *p, struct mspan **span) {
+/* The object containing p (any byte of it): find_slot gives its span and
+ * slot index (false: p is not inside an allocated object; the collector's
+ * conservative scan asks this of every word), find_object its base and
+ * span (NULL: not inside one). */
+static inline bool gort__find_slot(const void *p, struct mspan **span,
+                                   uint32_t *slot) {
   struct mspan *s = gort__span_of(p);
+  *span = s;
+  if (s == NULL)
+    return false;
+  *slot = gort__object_index(s, (uintptr_t)p);
+  /* Not past the span's last object (its tail), and allocated. */
+  return *slot < s->nelems && gort__slot_allocated(s, *slot);
+}
+
+static inline void *gort__find_object(const void *p, struct mspan **span) {
+  struct mspan *s;
+  uint32_t idx;
+  bool found = gort__find_slot(p, &s, &idx);
   if (span)
     *span = s;
-  if (s == NULL)
-    return NULL;
-  uint32_t idx = gort__object_index(s, (uintptr_t)p);
-  if (idx >= s->nelems)
-    return NULL; /* the span's tail, past its last object */
-  return gort__slot_allocated(s, idx) ? (void *)(s->base + idx * s->elemsize)
-                                      : NULL;
+  return found ? (void *)(s->base + idx * s->elemsize) : NULL;
 }
 
 /* Give back pp's cached spans (a P going away, or a test). */

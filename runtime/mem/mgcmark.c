@@ -49,17 +49,17 @@ static void push_gray(uintptr_t obj) {
 /* Mark the object containing word w, if any. */
 static void mark_word(uintptr_t w) {
   struct mspan *s;
-  void *obj = gort__find_object((const void *)w, &s);
-  if (obj == NULL)
+  uint32_t idx;
+  if (!gort__find_slot((const void *)w, &s, &idx))
     return;
-  uint32_t idx = gort__object_index(s, (uintptr_t)obj);
+  uintptr_t obj = s->base + idx * s->elemsize;
   uint64_t bit = (uint64_t)1 << (idx % 64);
   if (s->mark_bits[idx / 64] & bit)
     return;
   s->mark_bits[idx / 64] |= bit;
   marked_bytes += s->elemsize;
   if ((s->spanclass & 1) == 0)
-    push_gray((uintptr_t)obj);
+    push_gray(obj);
 }
 
 void gort__gc_mark_begin(void) {
