@@ -34,8 +34,13 @@
  *   void *gort__context_saved_sp(const struct gort_context *c)
  *       For a suspended context: the lowest address of its stack it still
  *       uses (what it saved lies in [sp, top of its stack)), or NULL when
- *       the backend cannot tell (ucontext keeps registers in c itself):
- *       then the collector scans the whole stack and c.
+ *       the backend cannot tell: then the collector scans the whole stack.
+ *
+ *   const void *gort__context_saved_regs(const struct gort_context *c,
+ *                                        size_t *size)
+ *       For a suspended context: the bytes of c that hold its saved
+ *       callee-saved registers, for the collector to scan (ucontext keeps
+ *       them in c; the assembly backends push them above sp: size 0).
  *
  *   void *gort__context_saved_scratch_end(const struct gort_context *c,
  *                                         void *scratch)
@@ -78,6 +83,8 @@ void gort__context_make(struct gort_context *c, void *stack_lo,
                         void (*entry)(void *), void *arg);
 void gort__context_switch(struct gort_context *from, struct gort_context *to);
 void *gort__context_saved_sp(const struct gort_context *c);
+const void *gort__context_saved_regs(const struct gort_context *c,
+                                     size_t *size);
 void *gort__context_saved_scratch_end(const struct gort_context *c,
                                       void *scratch);
 

@@ -74,7 +74,9 @@ static void mark_goroutine(struct g *gp) {
       lo = sp;
   }
   gort__gc_mark_range((const void *)lo, (const void *)hi);
-  gort__gc_mark_range(&gp->ctx, &gp->ctx + 1);
+  size_t regs_size;
+  const char *regs = gort__context_saved_regs(&gp->ctx, &regs_size);
+  gort__gc_mark_range(regs, regs + regs_size);
   if (gp->stack.scratch) {
     /* Only what the switch saved there: the rest is stale. */
     char *end = gort__context_saved_scratch_end(&gp->ctx, gp->stack.scratch);

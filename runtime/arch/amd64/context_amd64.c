@@ -43,6 +43,12 @@ void gort__context_make(struct gort_context *c, void *stack_lo,
 
 void *gort__context_saved_sp(const struct gort_context *c) { return c->sp; }
 
+const void *gort__context_saved_regs(const struct gort_context *c,
+                                     size_t *size) {
+  *size = 0; /* pushed on the stack, above sp */
+  return c;
+}
+
 void *gort__context_saved_scratch_end(const struct gort_context *c,
                                       void *scratch) {
   (void)c;

@@ -51,10 +51,50 @@ void gort__context_switch(struct gort_context *from, struct gort_context *to) {
   swapcontext(&from->uc, &to->uc);
 }
 
+/* The collector must see a parked context's callee-saved registers and
+ * the live part of its stack, and nothing else: swapcontext also saves
+ * caller-saved registers (r8, r9... dead across the call) and the frames
+ * below the stack pointer are dead, and both keep stale addresses that
+ * would hold a dropped object alive (a finalized object's, found here).
+ * Where glibc's mcontext layout is known (Linux on x86-64 and AArch64)
+ * these name exactly the live state; elsewhere all of c and the whole
+ * stack, which is safe but retains more. */
+#if defined(__x86_64__) && defined(__linux__)
+void *gort__context_saved_sp(const struct gort_context *c) {
+  /* Less the red zone, to be safe. */
+  return (void *)(uintptr_t)(c->uc.uc_mcontext.gregs[REG_RSP] - 128);
+}
+
+const void *gort__context_saved_regs(const struct gort_context *c,
+                                     size_t *size) {
+  /* r12, r13, r14, r15, rdi, rsi, rbp, rbx: glibc's gregs order keeps the
+   * six callee-saved ones in this run (rdi and rsi hold the two contexts:
+   * harmless to scan). */
+  *size = (REG_RBX + 1 - REG_R12) * sizeof(greg_t);
+  return &c->uc.uc_mcontext.gregs[REG_R12];
+}
+#elif defined(__aarch64__) && defined(__linux__)
+void *gort__context_saved_sp(const struct gort_context *c) {
+  return (void *)(uintptr_t)c->uc.uc_mcontext.sp;
+}
+
+const void *gort__context_saved_regs(const struct gort_context *c,
+                                     size_t *size) {
+  *size = (29 + 1 - 19) * sizeof c->uc.uc_mcontext.regs[0]; /* x19-x29 */
+  return &c->uc.uc_mcontext.regs[19];
+}
+#else
 void *gort__context_saved_sp(const struct gort_context *c) {
   (void)c;
-  return NULL; /* registers live in c->uc: scan c and the whole stack */
+  return NULL;
 }
+
+const void *gort__context_saved_regs(const struct gort_context *c,
+                                     size_t *size) {
+  *size = sizeof *c;
+  return c;
+}
+#endif
 
 void *gort__context_saved_scratch_end(const struct gort_context *c,
                                       void *scratch) {

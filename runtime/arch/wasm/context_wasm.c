@@ -60,6 +60,12 @@ void *gort__context_saved_sp(const struct gort_context *c) {
   return c->fiber.stack_ptr; /* the wasm locals are in the scratch buffer */
 }
 
+const void *gort__context_saved_regs(const struct gort_context *c,
+                                     size_t *size) {
+  *size = sizeof *c; /* the fiber record: no registers, scanned whole */
+  return c;
+}
+
 void *gort__context_saved_scratch_end(const struct gort_context *c,
                                       void *scratch) {
   /* Asyncify writes a suspended fiber's locals from the buffer's start up
