@@ -30,7 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../workloads/workloads.h"
+#include "workloads.h"
 #include "gort.h"
 
 struct options {

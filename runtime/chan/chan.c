@@ -32,9 +32,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../debug/print.h"
-#include "../sched/mp.h"
-#include "chan.h"
+#include "debug/print.h"
+#include "sched/mp.h"
+#include "chan/chan.h"
 
 enum { MAX_ELEM_SIZE = 1 << 16 }; /* Go's limit */
 

@@ -28,9 +28,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../debug/handle.h"
-#include "../mem/mgc.h"
-#include "../sched/runtime2.h"
+#include "debug/handle.h"
+#include "mem/mgc.h"
+#include "sched/runtime2.h"
 
 struct waitq {
   struct sudog *first, *last;

@@ -26,9 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../debug/print.h"
-#include "../sched/mp.h"
-#include "chan.h"
+#include "debug/print.h"
+#include "sched/mp.h"
+#include "chan/chan.h"
 
 enum { STACK_CASES = 16, MAX_CASES = 1 << 16 };
 

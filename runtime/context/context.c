@@ -95,12 +95,12 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#include "../chan/chan.h"
-#include "../debug/handle.h"
-#include "../debug/print.h"
-#include "../sched/mp.h"
-#include "../time/when.h"
-#include "context.h"
+#include "chan/chan.h"
+#include "debug/handle.h"
+#include "debug/print.h"
+#include "sched/mp.h"
+#include "time/when.h"
+#include "context/context.h"
 
 static struct ctx background = {.kind = CTX_BACKGROUND,
                                 .magic = GORT_HANDLE_CTX_LIVE};

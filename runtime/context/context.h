@@ -39,9 +39,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../mem/mgc.h"
-#include "../sched/runtime2.h"
-#include "../time/timer.h"
+#include "mem/mgc.h"
+#include "sched/runtime2.h"
+#include "time/timer.h"
 
 enum ctxkind {
   CTX_BACKGROUND, /* static; never cancelled; references are not counted */

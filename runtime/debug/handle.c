@@ -15,10 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../mem/malloc.h"
-#include "../sched/mp.h"
-#include "handle.h"
-#include "print.h"
+#include "mem/malloc.h"
+#include "sched/mp.h"
+#include "debug/handle.h"
+#include "debug/print.h"
 
 const struct handle_kind gort__hk_timer = {GORT_HANDLE_TIMER_LIVE, "timer"};
 const struct handle_kind gort__hk_chan = {GORT_HANDLE_CHAN_LIVE, "channel"};

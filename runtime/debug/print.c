@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../os/os.h"
-#include "debugvars.h"
-#include "print.h"
-#include "traceback.h"
+#include "os/os.h"
+#include "debug/debugvars.h"
+#include "debug/print.h"
+#include "debug/traceback.h"
 
 static _Atomic int dying;
 static _Thread_local int dying_here; /* this thread is reporting */

@@ -15,11 +15,11 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include "../os/os.h"
-#include "../sched/mp.h"
-#include "../sched/runq.h"
-#include "print.h"
-#include "sched_stats.h"
+#include "os/os.h"
+#include "sched/mp.h"
+#include "sched/runq.h"
+#include "debug/print.h"
+#include "debug/sched_stats.h"
 
 static int32_t local_len(struct p *pp) {
   return (int32_t)gort__runqlen(pp) +

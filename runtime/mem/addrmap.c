@@ -5,7 +5,7 @@
  */
 #include <stdlib.h>
 
-#include "addrmap.h"
+#include "mem/addrmap.h"
 
 /* Keep the load at most 1 (buckets double). false: no memory. */
 static bool grow(struct addr_map *m, size_t *asked) {

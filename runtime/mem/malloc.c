@@ -21,14 +21,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../debug/handle.h"
-#include "../debug/print.h"
-#include "../sched/mp.h"
-#include "../sched/runtime2.h"
+#include "debug/handle.h"
+#include "debug/print.h"
+#include "sched/mp.h"
+#include "sched/runtime2.h"
 #include "gort.h"
-#include "malloc.h"
-#include "mgc.h"
-#include "mgcpacer.h"
+#include "mem/malloc.h"
+#include "mem/mgc.h"
+#include "mem/mgcpacer.h"
 
 static uintptr_t zerobase; /* the address of every 0-byte object */
 

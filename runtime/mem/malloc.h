@@ -30,7 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mheap.h"
+#include "mem/mheap.h"
 
 enum {
   NUM_SPAN_CLASSES = GORT_NUM_SIZE_CLASSES * 2,

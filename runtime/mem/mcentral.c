@@ -20,11 +20,11 @@
  */
 #include <string.h>
 
-#include "../debug/print.h"
-#include "malloc.h"
-#include "mgc.h"
-#include "mgcpacer.h"
-#include "mstats.h"
+#include "debug/print.h"
+#include "mem/malloc.h"
+#include "mem/mgc.h"
+#include "mem/mgcpacer.h"
+#include "mem/mstats.h"
 
 static struct mcentral central[NUM_SPAN_CLASSES];
 static int central_ready; /* __atomic */

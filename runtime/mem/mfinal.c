@@ -59,16 +59,16 @@
  */
 #include <stdlib.h>
 
-#include "../arch/sanitizer.h"
-#include "../debug/print.h"
-#include "../sched/lock.h"
-#include "../sched/mp.h"
-#include "../sched/runtime2.h"
+#include "arch/sanitizer.h"
+#include "debug/print.h"
+#include "sched/lock.h"
+#include "sched/mp.h"
+#include "sched/runtime2.h"
 #include "gort.h"
-#include "addrmap.h"
-#include "malloc.h"
-#include "mfinal.h"
-#include "mgc.h"
+#include "mem/addrmap.h"
+#include "mem/malloc.h"
+#include "mem/mfinal.h"
+#include "mem/mgc.h"
 
 struct finalizer {
   struct addr_entry by_obj; /* first: the table's entry, keyed by obj */

@@ -60,19 +60,19 @@
 #include <string.h>
 #include <time.h>
 
-#include "../debug/debugvars.h"
-#include "../debug/print.h"
-#include "../os/os.h"
-#include "../sched/lock.h"
-#include "../sched/mp.h"
-#include "../sched/runtime2.h"
-#include "../sync/sema.h"
-#include "malloc.h"
-#include "mfinal.h"
-#include "mgc.h"
-#include "mgcpacer.h"
-#include "mheap.h"
-#include "mstats.h"
+#include "debug/debugvars.h"
+#include "debug/print.h"
+#include "os/os.h"
+#include "sched/lock.h"
+#include "sched/mp.h"
+#include "sched/runtime2.h"
+#include "sync/sema.h"
+#include "mem/malloc.h"
+#include "mem/mfinal.h"
+#include "mem/mgc.h"
+#include "mem/mgcpacer.h"
+#include "mem/mheap.h"
+#include "mem/mstats.h"
 
 /* Go's forcegcperiod: 2 minutes (tests shorten it). */
 int64_t gort__gc_force_period_ns = (int64_t)120 * 1000 * 1000 * 1000;

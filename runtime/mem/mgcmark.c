@@ -21,11 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../arch/sanitizer.h"
-#include "../debug/print.h"
-#include "../sched/runtime2.h"
-#include "malloc.h"
-#include "mgc.h"
+#include "arch/sanitizer.h"
+#include "debug/print.h"
+#include "sched/runtime2.h"
+#include "mem/malloc.h"
+#include "mem/mgc.h"
 
 static struct {
   uintptr_t *items;

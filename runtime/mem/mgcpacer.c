@@ -11,11 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../debug/print.h"
-#include "../sched/lock.h"
-#include "../sched/mp.h"
+#include "debug/print.h"
+#include "sched/lock.h"
+#include "sched/mp.h"
 #include "gort.h"
-#include "mgcpacer.h"
+#include "mem/mgcpacer.h"
 
 enum {
   HEAP_MINIMUM = 4 << 20,     /* Go's defaultHeapMinimum, at GOGC=100 */

@@ -54,14 +54,14 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include "../arch/context.h"
-#include "../debug/print.h"
-#include "../os/os.h"
-#include "../sched/mp.h"
-#include "../sched/runtime2.h"
-#include "../time/timer.h"
-#include "addrmap.h"
-#include "mgc.h"
+#include "arch/context.h"
+#include "debug/print.h"
+#include "os/os.h"
+#include "sched/mp.h"
+#include "sched/runtime2.h"
+#include "time/timer.h"
+#include "mem/addrmap.h"
+#include "mem/mgc.h"
 
 static void mark_goroutine(struct g *gp) {
   gort__gc_mark_range(&gp->arg, &gp->arg + 1);

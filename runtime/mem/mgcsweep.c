@@ -38,15 +38,15 @@
  */
 #include <string.h>
 
-#include "../debug/print.h"
-#include "../sched/mp.h"
-#include "../sched/runtime2.h"
-#include "../sync/sema.h"
-#include "malloc.h"
-#include "mgc.h"
-#include "mgcpacer.h"
-#include "mgcscavenge.h"
-#include "mstats.h"
+#include "debug/print.h"
+#include "sched/mp.h"
+#include "sched/runtime2.h"
+#include "sync/sema.h"
+#include "mem/malloc.h"
+#include "mem/mgc.h"
+#include "mem/mgcpacer.h"
+#include "mem/mgcscavenge.h"
+#include "mem/mstats.h"
 
 static struct {
   uint32_t sg;       /* __atomic; even; written with the world stopped */

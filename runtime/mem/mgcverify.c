@@ -20,11 +20,11 @@
  * Locking: none (the world is stopped; the span walk takes the heap lock
  * through gort__mheap_each_span).
  */
-#include "../arch/sanitizer.h"
-#include "../debug/print.h"
-#include "../sched/runtime2.h"
-#include "malloc.h"
-#include "mgc.h"
+#include "arch/sanitizer.h"
+#include "debug/print.h"
+#include "sched/runtime2.h"
+#include "mem/malloc.h"
+#include "mem/mgc.h"
 
 static bool bit(const uint64_t *bits, uint32_t i) {
   return bits[i / 64] >> (i % 64) & 1;

@@ -30,9 +30,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../debug/print.h"
-#include "../os/os.h"
-#include "mheap.h"
+#include "debug/print.h"
+#include "os/os.h"
+#include "mem/mheap.h"
 
 struct mheap gort__mheap;
 

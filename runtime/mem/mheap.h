@@ -38,8 +38,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../sched/lock.h"
-#include "sizeclasses.h"
+#include "sched/lock.h"
+#include "mem/sizeclasses.h"
 
 enum {
   ARENA_SHIFT = sizeof(void *) == 8 ? 26 : 22,

@@ -7,13 +7,13 @@
  * under it and the counts it copies are exact at that instant.
  * Locking: the world lock (shared with every stop-the-world).
  */
-#include "../debug/handle.h"
-#include "../sched/mp.h"
-#include "../sched/runtime2.h"
+#include "debug/handle.h"
+#include "sched/mp.h"
+#include "sched/runtime2.h"
 #include "gort.h"
-#include "malloc.h"
-#include "mgc.h"
-#include "mheap.h"
+#include "mem/malloc.h"
+#include "mem/mgc.h"
+#include "mem/mheap.h"
 
 struct snapshot {
   gort_span_info *out;

@@ -17,18 +17,18 @@
 #include <string.h>
 #include <time.h>
 
-#include "../debug/handle.h"
-#include "../debug/print.h"
-#include "../os/os.h"
-#include "../sched/lock.h"
-#include "../sched/mp.h"
-#include "../sched/runtime2.h"
-#include "../sched/stack.h"
+#include "debug/handle.h"
+#include "debug/print.h"
+#include "os/os.h"
+#include "sched/lock.h"
+#include "sched/mp.h"
+#include "sched/runtime2.h"
+#include "sched/stack.h"
 #include "gort.h"
-#include "malloc.h"
-#include "mgc.h"
-#include "mgcpacer.h"
-#include "mstats.h"
+#include "mem/malloc.h"
+#include "mem/mgc.h"
+#include "mem/mgcpacer.h"
+#include "mem/mstats.h"
 
 _Static_assert(GORT_MEMSTATS_SIZE_CLASSES == GORT_NUM_SIZE_CLASSES,
                "gort.h's by_size must have one entry per size class");

@@ -16,11 +16,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../debug/print.h"
-#include "../os/os.h"
-#include "../sched/mp.h"
-#include "conn.h"
-#include "netfault.h"
+#include "debug/print.h"
+#include "os/os.h"
+#include "sched/mp.h"
+#include "netpoll/conn.h"
+#include "netpoll/netfault.h"
 
 /* Go's fd_unix.go: reads and writes of a stream go in pieces of at most
  * 1 GiB (some kernels refuse more; Linux stops at 2 GiB - 4 KiB). */

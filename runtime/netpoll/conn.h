@@ -38,7 +38,7 @@
 #include <stdatomic.h>
 
 #include "gort.h"
-#include "netpoll.h"
+#include "netpoll/netpoll.h"
 
 enum {
   CONN_OPEN = 0x636f6e6e,     /* "conn" */

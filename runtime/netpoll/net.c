@@ -24,11 +24,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../os/os.h"
-#include "../sched/mp.h"
-#include "../time/when.h"
-#include "conn.h"
-#include "netfault.h"
+#include "os/os.h"
+#include "sched/mp.h"
+#include "time/when.h"
+#include "netpoll/conn.h"
+#include "netpoll/netfault.h"
 
 /* A listener is its socket's conn under another name (magic
  * LISTENER_OPEN): the same handle rules, and nothing to free but the

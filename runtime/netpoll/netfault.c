@@ -16,10 +16,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../debug/debugvars.h"
-#include "../os/os.h"
-#include "conn.h"
-#include "netfault.h"
+#include "debug/debugvars.h"
+#include "os/os.h"
+#include "netpoll/conn.h"
+#include "netpoll/netfault.h"
 
 static _Atomic uint64_t calls[NF_KINDS], injected[NF_KINDS];
 

@@ -22,10 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../debug/print.h"
-#include "../os/os.h"
-#include "../sched/mp.h"
-#include "netpoll.h"
+#include "debug/print.h"
+#include "os/os.h"
+#include "sched/mp.h"
+#include "netpoll/netpoll.h"
 
 static const struct netpoll_backend *backend;
 static _Atomic int started; /* 0 not yet, 1 running, -1 unavailable */

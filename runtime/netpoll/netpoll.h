@@ -29,8 +29,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../sched/runtime2.h"
-#include "../time/timer.h"
+#include "sched/runtime2.h"
+#include "time/timer.h"
 
 enum { PD_NIL = 0, PD_READY = 1, PD_WAIT = 2 };
 

@@ -22,9 +22,9 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "../debug/print.h"
-#include "netfault.h"
-#include "netpoll.h"
+#include "debug/print.h"
+#include "netpoll/netfault.h"
+#include "netpoll/netpoll.h"
 
 static int epfd = -1, wake_fd = -1;
 static _Atomic uint32_t wake_pending;

@@ -31,11 +31,11 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../debug/print.h"
-#include "../os/os.h"
-#include "../time/when.h"
-#include "netfault.h"
-#include "netpoll.h"
+#include "debug/print.h"
+#include "os/os.h"
+#include "time/when.h"
+#include "netpoll/netfault.h"
+#include "netpoll/netpoll.h"
 
 static struct {
   struct mutex lock;

@@ -5,7 +5,7 @@
  *
  * Invariants: none. Locking: none.
  */
-#include "netpoll.h"
+#include "netpoll/netpoll.h"
 
 static bool none_init(void) { return false; }
 

@@ -41,7 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "os.h"
+#include "os/os.h"
 
 /* Bounds of the runtime's code (set by the linker for section gort_text). */
 extern const char __start_gort_text[] __attribute__((weak));

@@ -18,7 +18,7 @@
  */
 #include <stdatomic.h>
 
-#include "os.h"
+#include "os/os.h"
 
 static int64_t limit[OS_REQ_COUNT] = {-1, -1, -1, -1};
 static _Atomic int64_t count[OS_REQ_COUNT];

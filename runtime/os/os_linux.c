@@ -37,8 +37,8 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-#include "os.h"
-#include "sigctx.h"
+#include "os/os.h"
+#include "os/sigctx.h"
 
 #ifndef MADV_GUARD_INSTALL
 #define MADV_GUARD_INSTALL 102

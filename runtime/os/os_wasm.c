@@ -34,7 +34,7 @@
 #define GORT_WASM_POOL_SIZE 4
 #endif
 
-#include "os.h"
+#include "os/os.h"
 
 enum { WASM_PAGE = 4096 };
 

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <ucontext.h>
 
-#include "sigctx.h"
+#include "os/sigctx.h"
 
 enum { FXSAVE_SIZE = 512, SW_BYTES_OFFSET = 464 };
 static const uint32_t FP_XSTATE_MAGIC1 = 0x46505853u;

@@ -24,7 +24,7 @@
 #include <string.h>
 #include <ucontext.h>
 
-#include "sigctx.h"
+#include "os/sigctx.h"
 
 enum { FPSIMD_MAGIC_VALUE = 0x46508001, SVE_MAGIC_VALUE = 0x53564501 };
 

@@ -16,10 +16,10 @@
  */
 #include <stdatomic.h>
 
-#include "../os/os.h"
-#include "../debug/print.h"
-#include "../time/when.h"
-#include "runtime2.h"
+#include "os/os.h"
+#include "debug/print.h"
+#include "time/when.h"
+#include "sched/runtime2.h"
 
 enum { MUTEX_UNLOCKED = 0, MUTEX_LOCKED = 1, MUTEX_SLEEPING = 2 };
 enum { ACTIVE_SPIN = 4, ACTIVE_SPIN_CNT = 30 };

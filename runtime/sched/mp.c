@@ -38,16 +38,16 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#include "../arch/sanitizer.h"
-#include "../debug/print.h"
-#include "../os/os.h"
-#include "mp.h"
-#include "runq.h"
-#include "stack.h"
-#include "../mem/malloc.h"
-#include "../mem/mheap.h"
-#include "../netpoll/netpoll.h"
-#include "../time/timer.h"
+#include "arch/sanitizer.h"
+#include "debug/print.h"
+#include "os/os.h"
+#include "sched/mp.h"
+#include "sched/runq.h"
+#include "sched/stack.h"
+#include "mem/malloc.h"
+#include "mem/mheap.h"
+#include "netpoll/netpoll.h"
+#include "time/timer.h"
 
 /* ---- idle lists (sched.lock) ------------------------------------------- */
 

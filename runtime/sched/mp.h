@@ -5,7 +5,7 @@
 #ifndef GORT_SCHED_MP_H
 #define GORT_SCHED_MP_H
 
-#include "runtime2.h"
+#include "sched/runtime2.h"
 
 /* mp.c */
 void gort__pidleput_locked(struct p *pp);

@@ -37,11 +37,11 @@
  */
 #include <stdatomic.h>
 
-#include "../arch/sanitizer.h"
-#include "../debug/debugvars.h"
-#include "../os/os.h"
-#include "mp.h"
-#include "runq.h"
+#include "arch/sanitizer.h"
+#include "debug/debugvars.h"
+#include "os/os.h"
+#include "sched/mp.h"
+#include "sched/runq.h"
 
 static bool async_enabled;
 

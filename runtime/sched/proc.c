@@ -59,19 +59,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../arch/sanitizer.h"
-#include "../debug/debugvars.h"
-#include "../debug/handle.h"
-#include "../debug/print.h"
-#include "../debug/traceback.h"
-#include "../os/os.h"
-#include "mp.h"
-#include "runq.h"
-#include "stack.h"
-#include "../mem/mgcpacer.h"
-#include "../mem/mheap.h"
-#include "../netpoll/netpoll.h"
-#include "../time/timer.h"
+#include "arch/sanitizer.h"
+#include "debug/debugvars.h"
+#include "debug/handle.h"
+#include "debug/print.h"
+#include "debug/traceback.h"
+#include "os/os.h"
+#include "sched/mp.h"
+#include "sched/runq.h"
+#include "sched/stack.h"
+#include "mem/mgcpacer.h"
+#include "mem/mheap.h"
+#include "netpoll/netpoll.h"
+#include "time/timer.h"
 
 const char *const gort__waitreason_names[WAIT_COUNT] = {
     [WAIT_NONE] = "",

@@ -22,9 +22,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#include "../debug/print.h"
-#include "../os/os.h"
-#include "runq.h"
+#include "debug/print.h"
+#include "os/os.h"
+#include "sched/runq.h"
 
 struct schedt gort__sched;
 

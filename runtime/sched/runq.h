@@ -7,7 +7,7 @@
 
 #include <stdbool.h>
 
-#include "runtime2.h"
+#include "sched/runtime2.h"
 
 void gort__runqput(struct p *pp, struct g *gp, bool next);
 /* Put gp at the head of pp's ring, to run before everything queued there

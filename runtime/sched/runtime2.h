@@ -27,9 +27,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../arch/context.h"
+#include "arch/context.h"
 #include "gort.h"
-#include "lock.h"
+#include "sched/lock.h"
 
 /* ---- G states (Go's _Gidle, _Grunnable, ...) ---------------------------
  * Who owns the G's stack in each state: */

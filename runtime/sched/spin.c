@@ -18,9 +18,9 @@
  */
 #include <stdatomic.h>
 
-#include "../os/os.h"
-#include "mp.h"
-#include "runq.h"
+#include "os/os.h"
+#include "sched/mp.h"
+#include "sched/runq.h"
 
 enum { ACTIVE_SPIN = 4, ACTIVE_SPIN_CNT = 30 }; /* Go's values */
 

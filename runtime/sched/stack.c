@@ -50,10 +50,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../debug/print.h"
-#include "../mem/mheap.h"
-#include "../os/os.h"
-#include "stack.h"
+#include "debug/print.h"
+#include "mem/mheap.h"
+#include "os/os.h"
+#include "sched/stack.h"
 
 enum { STACKS_PER_CHUNK = 16, STACK_POOL_WARM = 256 };
 enum { MIN_STACK_SIZE = 16 * 1024 };

@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "runtime2.h"
+#include "sched/runtime2.h"
 
 void gort__stack_init(void);
 size_t gort__stack_usable_size(void);

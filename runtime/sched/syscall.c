@@ -21,9 +21,9 @@
  */
 #include <stdatomic.h>
 
-#include "../debug/print.h"
-#include "mp.h"
-#include "runq.h"
+#include "debug/print.h"
+#include "sched/mp.h"
+#include "sched/runq.h"
 
 void gort_syscall_enter(void) {
   struct g *gp = gort__must_getg("gort_syscall_enter");

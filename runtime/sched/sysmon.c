@@ -20,14 +20,14 @@
  */
 #include <stdatomic.h>
 
-#include "../debug/debugvars.h"
-#include "../debug/sched_stats.h"
-#include "../mem/mgc.h"
-#include "../os/os.h"
-#include "../netpoll/netpoll.h"
-#include "mp.h"
-#include "runq.h"
-#include "stack.h"
+#include "debug/debugvars.h"
+#include "debug/sched_stats.h"
+#include "mem/mgc.h"
+#include "os/os.h"
+#include "netpoll/netpoll.h"
+#include "sched/mp.h"
+#include "sched/runq.h"
+#include "sched/stack.h"
 
 enum {
   FORCE_PREEMPT_NS = 10 * 1000 * 1000, /* Go's forcePreemptNS */

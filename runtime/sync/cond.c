@@ -24,10 +24,10 @@
  */
 #include <stdatomic.h>
 
-#include "../debug/handle.h"
-#include "../debug/print.h"
-#include "../sched/mp.h"
-#include "../sched/runtime2.h"
+#include "debug/handle.h"
+#include "debug/print.h"
+#include "sched/mp.h"
+#include "sched/runtime2.h"
 
 struct notifywaiter {
   struct g *g;

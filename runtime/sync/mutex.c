@@ -43,11 +43,11 @@
  */
 #include <stdatomic.h>
 
-#include "../debug/handle.h"
-#include "../debug/print.h"
-#include "../os/os.h"
-#include "../sched/mp.h"
-#include "sema.h"
+#include "debug/handle.h"
+#include "debug/print.h"
+#include "os/os.h"
+#include "sched/mp.h"
+#include "sync/sema.h"
 
 enum {
   MUTEX_LOCKED = 1,

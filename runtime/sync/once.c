@@ -14,7 +14,7 @@
  */
 #include <stdatomic.h>
 
-#include "../debug/handle.h"
+#include "debug/handle.h"
 #include "gort.h"
 
 struct sync_once {

@@ -31,10 +31,10 @@
  */
 #include <stdatomic.h>
 
-#include "../debug/handle.h"
-#include "../debug/print.h"
-#include "../sched/runtime2.h"
-#include "sema.h"
+#include "debug/handle.h"
+#include "debug/print.h"
+#include "sched/runtime2.h"
+#include "sync/sema.h"
 
 enum { RWMUTEX_MAX_READERS = 1 << 30 };
 

@@ -48,9 +48,9 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
-#include "../debug/print.h"
-#include "../sched/mp.h"
-#include "sema.h"
+#include "debug/print.h"
+#include "sched/mp.h"
+#include "sync/sema.h"
 
 enum { SEMTABSIZE = 251, CACHE_LINE = 64 };
 

@@ -28,10 +28,10 @@
  */
 #include <stdatomic.h>
 
-#include "../debug/handle.h"
-#include "../debug/print.h"
-#include "../sched/runtime2.h"
-#include "sema.h"
+#include "debug/handle.h"
+#include "debug/print.h"
+#include "sched/runtime2.h"
+#include "sync/sema.h"
 
 struct waitgroup {
   _Atomic uint64_t state; /* counter << 32 | waiters */

@@ -40,16 +40,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../chan/chan.h"
-#include "../debug/handle.h"
-#include "../debug/print.h"
-#include "../mem/mgc.h"
-#include "../netpoll/netpoll.h"
-#include "../os/os.h"
-#include "../sched/mp.h"
-#include "../sched/runq.h"
-#include "timer.h"
-#include "when.h"
+#include "chan/chan.h"
+#include "debug/handle.h"
+#include "debug/print.h"
+#include "mem/mgc.h"
+#include "netpoll/netpoll.h"
+#include "os/os.h"
+#include "sched/mp.h"
+#include "sched/runq.h"
+#include "time/timer.h"
+#include "time/when.h"
 
 /* ---- the 4-ary heap (pp->timerslock held) ------------------------------ */
 

@@ -28,7 +28,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../sched/runtime2.h"
+#include "sched/runtime2.h"
 
 struct timer {
   struct mutex mu; /* (see Locking) */

@@ -19,7 +19,7 @@
 
 #include <stdint.h>
 
-#include "../os/os.h"
+#include "os/os.h"
 
 /* The latest time; reached by no clock (Go's maxWhen, 1<<63 - 1). */
 #define GORT_MAXWHEN INT64_MAX

@@ -36,12 +36,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../chan/chan.h"
-#include "../debug/handle.h"
-#include "../debug/print.h"
-#include "../mem/mgc.h"
-#include "../sched/lock.h"
-#include "../sched/mp.h"
+#include "chan/chan.h"
+#include "debug/handle.h"
+#include "debug/print.h"
+#include "mem/mgc.h"
+#include "sched/lock.h"
+#include "sched/mp.h"
 #include "gort.h"
 
 struct gort_errgroup {

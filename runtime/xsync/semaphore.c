@@ -31,10 +31,10 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#include "../debug/handle.h"
-#include "../debug/print.h"
-#include "../sched/lock.h"
-#include "../sched/mp.h"
+#include "debug/handle.h"
+#include "debug/print.h"
+#include "sched/lock.h"
+#include "sched/mp.h"
 #include "gort.h"
 
 struct waiter {

@@ -38,12 +38,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../chan/chan.h"
-#include "../debug/handle.h"
-#include "../debug/print.h"
-#include "../mem/mgc.h"
-#include "../sched/lock.h"
-#include "../sched/mp.h"
+#include "chan/chan.h"
+#include "debug/handle.h"
+#include "debug/print.h"
+#include "mem/mgc.h"
+#include "sched/lock.h"
+#include "sched/mp.h"
 #include "gort.h"
 
 struct call {

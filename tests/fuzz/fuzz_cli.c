@@ -22,7 +22,7 @@
 #define gort_main cli_gort_main
 #define main gort_cli_main
 int gort_cli_main(int argc, char **argv);
-#include "../../cmd/gort/main.c"
+#include "main.c"
 #undef main
 #undef gort_main
 

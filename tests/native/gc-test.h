@@ -14,7 +14,7 @@
 #ifndef GORT_TESTS_GC_TEST_H
 #define GORT_TESTS_GC_TEST_H
 
-#include "../../runtime/mem/malloc.h"
+#include "mem/malloc.h"
 #include "test.h"
 
 static inline uintptr_t hide(const void *p) { return ~(uintptr_t)p; }

@@ -10,8 +10,8 @@
 #include <stdatomic.h>
 #include <time.h>
 
-#include "../../runtime/mem/malloc.h"
-#include "../../runtime/mem/mheap.h"
+#include "mem/malloc.h"
+#include "mem/mheap.h"
 #include "test.h"
 
 static struct gort_sched_stats stats(void) {

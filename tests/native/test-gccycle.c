@@ -10,10 +10,10 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include "../../runtime/mem/malloc.h"
-#include "../../runtime/mem/mgc.h"
-#include "../../runtime/mem/mgcpacer.h"
-#include "../../runtime/sched/mp.h"
+#include "mem/malloc.h"
+#include "mem/mgc.h"
+#include "mem/mgcpacer.h"
+#include "sched/mp.h"
 #include "test.h"
 
 /* ---- gc_paced_garbage: a loop of garbage stays in a bounded heap -------- */

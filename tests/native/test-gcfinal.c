@@ -15,7 +15,7 @@
  */
 #include <string.h>
 
-#include "../../runtime/mem/mfinal.h"
+#include "mem/mfinal.h"
 #include "gc-test.h"
 
 /* The heap's first object sits at the arena's base, a round address that

@@ -27,7 +27,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include "../../runtime/mem/mgc.h"
+#include "mem/mgc.h"
 #include "gc-test.h"
 
 enum { LINKS = 16, ATTEMPTS = 20, COLLECTIONS = 3 };

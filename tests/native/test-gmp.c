@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../runtime/debug/sched_stats.h"
+#include "debug/sched_stats.h"
 
 #include "test.h"
 

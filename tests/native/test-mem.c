@@ -9,9 +9,9 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include "../../runtime/mem/malloc.h"
-#include "../../runtime/mem/mgc.h"
-#include "../../runtime/mem/mheap.h"
+#include "mem/malloc.h"
+#include "mem/mgc.h"
+#include "mem/mheap.h"
 #include "test.h"
 
 /* ---- mem_size_classes -------------------------------------------------------- */

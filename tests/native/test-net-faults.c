@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../runtime/netpoll/netfault.h"
+#include "netpoll/netfault.h"
 #include "test.h"
 
 static int count_fds(void) {

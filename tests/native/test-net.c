@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 
-#include "../../runtime/netpoll/conn.h"
+#include "netpoll/conn.h"
 #include "test.h"
 
 static gort_conn *conn_of(int fd) {

@@ -27,9 +27,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../runtime/os/os.h"
-#include "../../runtime/sched/lock.h"
-#include "../../runtime/sched/mp.h"
+#include "os/os.h"
+#include "sched/lock.h"
+#include "sched/mp.h"
 #include "test.h"
 
 /* ---- preempt_plt_is_not_user_code --------------------------------------

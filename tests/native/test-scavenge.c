@@ -18,10 +18,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../runtime/mem/malloc.h"
-#include "../../runtime/mem/mgcscavenge.h"
-#include "../../runtime/mem/mheap.h"
-#include "../../runtime/os/os.h"
+#include "mem/malloc.h"
+#include "mem/mgcscavenge.h"
+#include "mem/mheap.h"
+#include "os/os.h"
 #include "test.h"
 
 #define MIB ((size_t)1 << 20)

@@ -34,8 +34,8 @@
 #include <string.h>
 
 #include "gort.h"
-#include "../../runtime/mem/malloc.h"
-#include "../../runtime/mem/mgc.h"
+#include "mem/malloc.h"
+#include "mem/mgc.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define SOAK_LSAN 1

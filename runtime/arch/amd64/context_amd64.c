@@ -10,7 +10,7 @@
  */
 #include <stdint.h>
 
-#include "../context.h"
+#include "arch/context.h"
 
 void gort__context_start(void);
 

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../context.h"
+#include "arch/context.h"
 
 void gort__context_start(void);
 

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "../context.h"
+#include "arch/context.h"
 
 const char gort__context_backend[] = "ucontext";
 const size_t gort__context_scratch_size = 0;

@@ -23,7 +23,7 @@
  */
 #include <emscripten/fiber.h>
 
-#include "../context.h"
+#include "arch/context.h"
 
 const char gort__context_backend[] = "wasm-fiber";
 
