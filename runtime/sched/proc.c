@@ -998,20 +998,8 @@ void gort__on_fault(void *addr, const char *signame, void *pc) {
   struct g *gp = mp ? mp->curg : NULL;
   if (gp == NULL)
     return; /* not in a goroutine: let the OS report it */
-  if (gort__stack_in_guard(gp, (uintptr_t)addr)) {
-    gort__print_str("runtime: goroutine stack exceeds ");
-    gort__print_uint(gort__stack_usable_size());
-    gort__print_str("-byte limit\nruntime: goroutine ");
-    gort__print_int(gp->goid);
-    gort__print_str(" touched guard page addr=");
-    gort__print_hex((uintptr_t)addr);
-    gort__print_str(" stack=[");
-    gort__print_hex(gp->stack.lo);
-    gort__print_str(", ");
-    gort__print_hex(gp->stack.hi);
-    gort__print_str("]\n");
-    gort__fatal("stack overflow");
-  }
+  if (gort__stack_in_guard(gp, (uintptr_t)addr))
+    gort__stack_overflow(gp, NULL, (uintptr_t)addr);
   gort__die_begin(
       "panic: ",
       "runtime error: invalid memory address or nil pointer dereference");

@@ -266,13 +266,26 @@ void gort__stackfree(struct p *pp, struct gstack *s) {
   memset(s, 0, sizeof *s);
 }
 
-static _Noreturn void overflow(const struct g *gp, const char *what) {
+/* Go's report (stack.go, newstack: "runtime: goroutine stack exceeds
+ * N-byte limit", then "fatal error: stack overflow"), for both ways an
+ * overflow is caught: the guard touched (the fault handler, proc.c) and
+ * the checks at a switch (gort__stack_check). */
+_Noreturn void gort__stack_overflow(const struct g *gp, const char *why,
+                                    uintptr_t guard_addr) {
   gort__print_str("runtime: goroutine stack exceeds ");
   gort__print_uint(stack_usable);
-  gort__print_str("-byte limit (");
-  gort__print_str(what);
-  gort__print_str(")\nruntime: goroutine ");
+  gort__print_str("-byte limit");
+  if (why != NULL) {
+    gort__print_str(" (");
+    gort__print_str(why);
+    gort__print_str(")");
+  }
+  gort__print_str("\nruntime: goroutine ");
   gort__print_int(gp->goid);
+  if (guard_addr != 0) {
+    gort__print_str(" touched guard page addr=");
+    gort__print_hex(guard_addr);
+  }
   gort__print_str(" stack=[");
   gort__print_hex(gp->stack.lo);
   gort__print_str(", ");
@@ -290,11 +303,12 @@ void gort__stack_check(struct g *gp) {
    * not a local's: under ASan a local may live on a fake stack.) */
   uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
   if (sp < s->lo || sp > s->hi)
-    overflow(gp, "stack pointer outside the stack at a switch");
+    gort__stack_overflow(gp, "stack pointer outside the stack at a switch", 0);
   if (!s->guarded && *(const uint64_t *)s->lo != canary_for(s->lo))
-    overflow(gp, "canary at the stack's end was overwritten");
+    gort__stack_overflow(gp, "canary at the stack's end was overwritten", 0);
   if (s->scratch && *scratch_canary(s) != canary_for((uintptr_t)scratch_canary(s)))
-    overflow(gp, "canary after the switch buffer was overwritten");
+    gort__stack_overflow(gp, "canary after the switch buffer was overwritten",
+                         0);
 }
 
 bool gort__stack_in_guard(const struct g *gp, uintptr_t addr) {
