@@ -17,7 +17,8 @@
  * (stack_size), mgcpacer.c (gogc, memory_limit), handle.c (gc_handles),
  * netpoll.c (netpoll_poll, when the poller starts on first use).
  *
- * Nothing else in runtime/ calls getenv: settings.c is the one place.
+ * Nothing else in runtime/ calls getenv: settings.c is the one place
+ * (tests/runtime-getenv.cmake checks the built library).
  *
  * Invariants: gort__settings is written only by gort__settings_init, on
  * the thread that called gort_main, before any other M exists; it is read
