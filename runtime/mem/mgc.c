@@ -60,6 +60,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "atomic/atomic.h"
 #include "debug/debugvars.h"
 #include "debug/print.h"
 #include "os/os.h"
@@ -75,7 +76,7 @@
 #include "mem/mstats.h"
 
 /* Go's forcegcperiod: 2 minutes (tests shorten it). */
-int64_t gort__gc_force_period_ns = (int64_t)120 * 1000 * 1000 * 1000;
+_Atomic(int64_t) gort__gc_force_period_ns = (int64_t)120 * 1000 * 1000 * 1000;
 
 static struct {
   struct mutex lock;
@@ -87,18 +88,18 @@ static struct {
   uint32_t cycles_done;    /* (lock) */
   uint32_t waiters;        /* parked on done_sema (lock) */
   _Atomic uint32_t done_sema;
-  uint32_t phase;          /* __atomic: enum gc_phase */
-  int64_t last_end_ns;     /* __atomic: nanotime at the last cycle's end */
+  _Atomic(uint32_t) phase; /* enum gc_phase */
+  _Atomic(int64_t) last_end_ns; /* nanotime at the last cycle's end */
 } work;
 
 enum gc_phase gort__gc_phase(void) {
-  return (enum gc_phase)__atomic_load_n(&work.phase, __ATOMIC_ACQUIRE);
+  return (enum gc_phase)gort__atomic_load_acquire(&work.phase);
 }
 
 bool gort__gc_write_barrier_on(void) { return false; }
 
 static void set_phase(enum gc_phase p) {
-  __atomic_store_n(&work.phase, (uint32_t)p, __ATOMIC_RELEASE);
+  gort__atomic_store_release(&work.phase, (uint32_t)p);
 }
 
 /* ---- gctrace ---------------------------------------------------------------- */
@@ -237,7 +238,7 @@ static void run_cycle(uint32_t n, enum gc_trigger_kind kind) {
   /* 4. Sweep, in the background and by allocation. */
   gort__sweep_wake_background();
   gort__fin_wake();
-  __atomic_store_n(&work.last_end_ns, t.end, __ATOMIC_RELAXED);
+  gort__atomic_store_relaxed(&work.last_end_ns, t.end);
   if (gort__debug.gctrace > 0)
     print_gctrace(&t);
 }
@@ -333,7 +334,7 @@ static void request_and_wait(enum gc_trigger_kind kind) {
 
 void gort__gc_start(enum gc_trigger_kind kind) {
   struct m *mp = gort__getm();
-  struct g *gp = mp ? mp->curg : NULL;
+  struct g *gp = mp ? gort__loadcurg(mp) : NULL;
   if (gp == NULL || gp->is_system || gort__locks_held() != 0)
     return;
   if (kind == GC_TRIGGER_HEAP &&
@@ -345,10 +346,10 @@ void gort__gc_start(enum gc_trigger_kind kind) {
 struct g *gort__gc_forced_due(int64_t now) {
   if (gort__gc_percent() < 0)
     return NULL; /* Go's gcTrigger.test: no forced cycles with GOGC off */
-  int64_t last = __atomic_load_n(&work.last_end_ns, __ATOMIC_RELAXED);
+  int64_t last = gort__atomic_load_relaxed(&work.last_end_ns);
   if (last == 0)
     last = gort__sched.start_ns;
-  if (now - last < __atomic_load_n(&gort__gc_force_period_ns, __ATOMIC_RELAXED))
+  if (now - last < gort__atomic_load_relaxed(&gort__gc_force_period_ns))
     return NULL;
   gort__lock(&work.lock);
   struct g *gp = NULL;

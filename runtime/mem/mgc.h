@@ -44,7 +44,7 @@ void gort__gc_start(enum gc_trigger_kind kind);
  * caller to make runnable (NULL: nothing to do). */
 struct g;
 struct g *gort__gc_forced_due(int64_t now);
-extern int64_t gort__gc_force_period_ns; /* 2 minutes; tests shorten it */
+extern _Atomic(int64_t) gort__gc_force_period_ns; /* 2 minutes; tests shorten it */
 
 /* A whole collection, from a goroutine: a new cycle, then the sweep of
  * the whole heap; its sweep totals. 0, or GORT_ENOMEM. */
