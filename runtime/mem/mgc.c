@@ -36,9 +36,9 @@
  * Cycles are run by one system goroutine, the collector's own: the
  * goroutine that asks for a cycle must itself be scanned with its
  * registers saved (on wasm: its locals in its Asyncify buffer), so it
- * parks until the mark is over (WASM.md in the team's notes: "a running
- * goroutine must reach a safe point, and park, before its stack is
- * scanned"). A cycle starts when
+ * parks until the mark is over (docs/WASM-NOTES.md, "The collector and
+ * memory": "a running goroutine must reach a safe point, and park, before
+ * its stack is scanned"). A cycle starts when
  *   - an allocation takes the heap past the pacer's trigger (that
  *     goroutine waits for the mark, as Go's gcStart makes it do the
  *     stop-the-world; others allocate on until the world stops);

@@ -1,8 +1,8 @@
 /*
  * os.h - the contract between gort's core and the operating system.
  *
- * One file per OS implements it (os_linux.c, os_wasm.c; os_darwin.c
- * later); the build links exactly one. Nothing here knows about Gs, Ms or
+ * One file per OS implements it (os_linux.c, os_wasm.c; a new OS adds
+ * its own); the build links exactly one. Nothing here knows about Gs, Ms or
  * Ps: the core calls down, and the OS file calls up only through
  * gort__on_fault (declared below, defined by the core).
  *
