@@ -51,7 +51,8 @@
  *
  * Invariants: one cycle at a time (the collector's goroutine runs them in
  * turn); at most one stop-the-world at a time (world_lock, shared with
- * gort_set_maxprocs and gort_read_memstats: Go's worldsema); phase is
+ * gort_set_maxprocs, gort_read_memstats and gort_heap_snapshot: Go's
+ * worldsema); phase is
  * GC_OFF whenever the world runs.
  * Locking: work.lock (a leaf) guards the request state; it is never held
  * across parking or the cycle.

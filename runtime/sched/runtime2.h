@@ -289,7 +289,8 @@ struct schedt {
 
 extern struct schedt gort__sched;
 
-/* allgs: every G ever made, for the dump and (later) GC roots. */
+/* allgs: every G ever made, for the goroutine dump and the collector's
+ * stack roots (mem/mgcroots.c). */
 extern struct mutex gort__allglock;
 extern struct g **gort__allgs;
 extern size_t gort__allglen;
