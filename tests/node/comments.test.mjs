@@ -26,6 +26,7 @@ test('the scanner finds names and tells ours from other projects\'', async () =>
   assert.equal(isForeign('proc.go', "Go's "), true);
   assert.equal(isForeign('bench/go/main.go', ''), false);
   assert.equal(isForeign('page.c', "mimalloc's "), true);
+  assert.equal(isForeign('include/mimalloc/atomic.h', '(mimalloc: '), true);
   assert.equal(isForeign('proc.c', 'as Go does in '), false);
   assert.equal(isForeign('pthread.h', '#include <'), true);
   assert.equal(isForeign('cases.mjs', ''), false);
