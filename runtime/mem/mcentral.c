@@ -15,8 +15,9 @@
  * emptied before sg moves). A span made here has its object layout set
  * (elemsize, nelems, divmagic), all its slots free, and sweepgen = sg.
  *
- * Locking: one lock per class, held only to push and pop (never while
- * sweeping); the heap's lock nests inside it.
+ * Locking: one lock per class, a leaf: held only to push and pop (never
+ * while sweeping or taking pages from the heap, whose lock is taken after
+ * it is released).
  */
 #include <string.h>
 

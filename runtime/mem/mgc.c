@@ -36,9 +36,9 @@
  * Cycles are run by one system goroutine, the collector's own: the
  * goroutine that asks for a cycle must itself be scanned with its
  * registers saved (on wasm: its locals in its Asyncify buffer), so it
- * parks until the mark is over (WASM.md in the team's notes: "a running
- * goroutine must reach a safe point, and park, before its stack is
- * scanned"). A cycle starts when
+ * parks until the mark is over (docs/WASM-NOTES.md, "The collector and
+ * memory": "a running goroutine must reach a safe point, and park, before
+ * its stack is scanned"). A cycle starts when
  *   - an allocation takes the heap past the pacer's trigger (that
  *     goroutine waits for the mark, as Go's gcStart makes it do the
  *     stop-the-world; others allocate on until the world stops);
@@ -51,7 +51,8 @@
  *
  * Invariants: one cycle at a time (the collector's goroutine runs them in
  * turn); at most one stop-the-world at a time (world_lock, shared with
- * gort_set_maxprocs and gort_read_memstats: Go's worldsema); phase is
+ * gort_set_maxprocs, gort_read_memstats and gort_heap_snapshot: Go's
+ * worldsema); phase is
  * GC_OFF whenever the world runs.
  * Locking: work.lock (a leaf) guards the request state; it is never held
  * across parking or the cycle.

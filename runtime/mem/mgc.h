@@ -8,7 +8,10 @@
  *   mgcsweep.c  sweeping: sweep generations, lazy and background sweeping
  *   mgcpacer.c  when the next cycle starts (mgcpacer.h)
  *   mgcverify.c the heap verifier (GORT_DEBUG=gcverify=1)
+ *   mgcscavenge.c  memory back to the OS (mgcscavenge.h)
+ *   mfinal.c    finalizers (mfinal.h; addrmap.c is their table)
  *   mstats.c    MemStats and the GC event ring (mstats.h)
+ *   mheapsnapshot.c  the heap map for the page (gort.h)
  *
  * Invariants and locking: in each file's head.
  */

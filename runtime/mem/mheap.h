@@ -2,7 +2,8 @@
  * mheap.h - the page heap: address space in arenas, cut into spans of
  * 8 KiB pages (Go's mheap.go, mheap's arenas and spans, in its Go 1.11
  * "sparse heap" layout). The size-class allocator (per-P caches, central
- * lists) and the collector will take their spans from here.
+ * lists: malloc.c, mcentral.c) takes its spans from here, and the sweeper
+ * gives them back.
  *
  * Arenas are aligned blocks of ARENA_BYTES (64 MiB on 64-bit, 4 MiB on
  * wasm32). A sparse map, arena index -> its metadata (one pointer per

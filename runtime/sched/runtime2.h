@@ -262,8 +262,11 @@ struct schedt {
   _Atomic int32_t gomaxprocs;
   struct p **allp;           /* [gomaxprocs]; replaced only during STW,
                                 with allplock held too */
-  struct mutex allplock;     /* held by sysmon while it walks allp; lock
-                                order: sched.lock, then allplock */
+  struct mutex allplock;     /* held by whoever walks allp while a
+                                resize may replace it (sysmon, an M that
+                                gave its P back, sched_stats.c, time.c,
+                                the malloc totals); lock order:
+                                sched.lock, then allplock */
   int32_t allp_cap;
   struct m *allm;            /* list through alllink (sched.lock) */
   bool main_exited;          /* main called gort_goexit (sched.lock) */
@@ -290,7 +293,8 @@ struct schedt {
 
 extern struct schedt gort__sched;
 
-/* allgs: every G ever made, for the dump and (later) GC roots. */
+/* allgs: every G ever made, for the goroutine dump and the collector's
+ * stack roots (mem/mgcroots.c). */
 extern struct mutex gort__allglock;
 extern struct g **gort__allgs;
 extern size_t gort__allglen;

@@ -13,7 +13,7 @@
  *
  * Invariants:
  *   - Between enter and exit the G is G_SYSCALL and must not call into
- *     gort (it has no P).
+ *     gort (its P may be taken from it at any moment).
  *   - m->oldp is the P held before the call; only this M reads it.
  *
  * Locking: P status transitions out of P_SYSCALL are CASes, so sysmon, a
