@@ -28,7 +28,7 @@
 
 static struct mcentral central[NUM_SPAN_CLASSES];
 static int central_ready; /* __atomic */
-static struct mutex central_init_lock;
+static struct mutex central_init_lock = GORT_LOCK_INITIALIZER(LOCK_RANK_MCENTRAL_INIT);
 
 static void init_once(void) {
   if (__atomic_load_n(&central_ready, __ATOMIC_ACQUIRE))
@@ -36,6 +36,7 @@ static void init_once(void) {
   gort__lock(&central_init_lock);
   if (!central_ready) {
     for (int i = 0; i < NUM_SPAN_CLASSES; i++) {
+      gort__lock_init(&central[i].lock, LOCK_RANK_MCENTRAL);
       for (int k = 0; k < 2; k++) {
         gort__span_list_init(&central[i].partial[k]);
         gort__span_list_init(&central[i].full[k]);
@@ -68,6 +69,7 @@ static void init_span(struct mspan *s, uint8_t spanclass) {
 
 /* Put a swept span of c's class on the swept list that fits it. */
 static void push_swept_locked(struct mcentral *c, struct mspan *s) {
+  GORT_ASSERT_LOCKED(&c->lock);
   int k = set_of(true);
   gort__span_list_push(s->alloc_count < s->nelems ? &c->partial[k]
                                                   : &c->full[k],

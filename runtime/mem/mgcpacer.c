@@ -23,7 +23,7 @@ enum {
   TRIGGER_PERCENT = 95,       /* of the way from marked to goal */
 };
 
-static struct mutex pacer_lock;
+static struct mutex pacer_lock = GORT_LOCK_INITIALIZER(LOCK_RANK_PACER);
 static struct {
   int32_t percent;      /* -1: off */
   int64_t limit;        /* INT64_MAX: none */
@@ -57,6 +57,7 @@ static uint64_t limit_goal(void) {
 
 /* pacer_lock held. */
 static void recompute_locked(void) {
+  GORT_ASSERT_LOCKED(&pacer_lock);
   uint64_t goal = gogc_goal(), lg = limit_goal();
   if (lg < goal)
     goal = lg;
@@ -134,7 +135,9 @@ void gort__gcpacer_init(void) {
     gort__fatal("malformed GORT_MEMLIMIT; see gort_set_memory_limit in "
                 "docs/API.md");
   }
+  gort__lock(&pacer_lock); /* alone at start-up, but _locked asks for it */
   recompute_locked();
+  gort__unlock(&pacer_lock);
 }
 
 GORT_API int gort_set_gc_percent(int percent) {
