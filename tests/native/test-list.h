@@ -6,7 +6,8 @@
  *
  *   X(name, exit_code, "text the output must contain", where, "ENV=value")
  *
- * where is ALL (native and wasm) or NATIVE; the last field is an
+ * where is ALL (native and wasm), NATIVE, or DEBUG (builds at
+ * GORT_DEBUG_LEVEL >= 2 only: debug/assert.h); the last field is an
  * environment setting for the run ("" for none), e.g. GORT_DEBUG=.... CMakeLists.txt and
  * tests/node/cases.mjs read this file with the same regular expression, so
  * keep one entry per line in exactly this shape. Every case runs in a fresh
@@ -327,3 +328,13 @@ X(crash_net_conn_as_listener, 2, "fatal error: gort: invalid listener handle (a 
 X(crash_net_listener_as_conn, 2, "fatal error: gort: invalid network connection handle (a listener) [gort_conn_read]", NATIVE, "")
 X(crash_net_outside_goroutine, 2, "gort_conn_write called outside a goroutine", NATIVE, "")
 X(crash_net_not_a_handle, 2, "fatal error: gort: invalid network connection handle (never opened, or closed long ago) [gort_conn_read]", NATIVE, "")
+/* ---- debug checks (test-debug.c; issue 14). DEBUG: registered only at
+ * GORT_DEBUG_LEVEL >= 2 (build-debug/), where the lock checks exist. ---- */
+X(debug_assert_level, 0, "", ALL, "")
+X(crash_assert_failed, 2, "fatal error: runtime: assertion failed: two + two == 5 (", DEBUG, "")
+X(crash_locked_without_lock, 2, "fatal error: runtime: assertion failed: &gort__sched.lock held (runtime/sched/mp.c:", DEBUG, "")
+X(crash_lock_out_of_rank_order, 2, "fatal error: lock ordering problem", DEBUG, "")
+X(crash_lock_under_unranked, 2, "fatal error: lock ordering problem", DEBUG, "")
+X(crash_lock_twice, 2, "fatal error: runtime: lock: lock already held by this thread", DEBUG, "")
+X(crash_unlock_not_held, 2, "fatal error: runtime: unlock: lock not held by this thread", DEBUG, "")
+X(debug_lock_ranks_in_order, 0, "", DEBUG, "")
