@@ -34,9 +34,10 @@
 _Noreturn void gort__assert_fail(const char *expr, const char *file,
                                  int line);
 
-/* Keeps expr type-checked (and its variables "used") without evaluating
- * it: the operand of sizeof is never executed. */
-#define GORT_CHECK_NOTHING_(expr) ((void)sizeof(!(expr)))
+/* Keeps expr type-checked (and its variables and helpers "used") without
+ * evaluating it: the right of a constant-false && never runs, and the
+ * compiler drops it. */
+#define GORT_CHECK_NOTHING_(expr) ((void)(0 && (expr)))
 
 #define GORT_CHECK_(expr)                                                      \
   (__builtin_expect(!!(expr), 1)                                               \

@@ -21,7 +21,7 @@
  *   - Object memory is zero when handed out.
  *
  * Locking: a P's mcache is its owner's (the M holding the P); each
- * central list has its own lock, taken before the heap's.
+ * central list has its own lock (lock order: sched/lockrank.c).
  */
 #ifndef GORT_MEM_MALLOC_H
 #define GORT_MEM_MALLOC_H

@@ -16,7 +16,7 @@
  * (elemsize, nelems, divmagic), all its slots free, and sweepgen = sg.
  *
  * Locking: one lock per class, held only to push and pop (never while
- * sweeping); the heap's lock nests inside it.
+ * sweeping); the heap's lock nests inside it (sched/lockrank.c).
  */
 #include <string.h>
 

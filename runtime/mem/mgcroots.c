@@ -47,9 +47,9 @@
  * hold no heap pointer the collection has to keep, or keep it in a root
  * range). A root is on its shard's list iff registered.
  *
- * Locking: allglock while walking allgs. Each shard's lock is a leaf
- * (taken under any runtime lock: a singleflight group's, a context's);
- * user_lock (the program's roots) is taken before a shard's.
+ * Locking: allglock while walking allgs. Each shard's lock is a leaf,
+ * taken under any runtime lock (a singleflight group's, a context's);
+ * user_lock guards the program's roots (order: sched/lockrank.c).
  */
 #include <stdbool.h>
 #include <stdlib.h>
