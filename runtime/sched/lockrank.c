@@ -74,9 +74,14 @@ static const uint8_t *const may_hold[LOCK_RANK_COUNT] = {
     [R(USER_ROOTS)] = NULL,
 
     /* The scheduler: sched.lock, then allplock (sched/runtime2.h). The
-     * GC starts its worker goroutine under work.lock; a context, a
-     * descriptor's deadline or a timer's reset may wake a P. */
-    [R(SCHED)] = MAY_HOLD(R(GC_WORK), R(CONTEXT), R(POLLDESC), R(TIMER)),
+     * GC starts its worker goroutine under work.lock; readying a
+     * goroutine may wake a P, and the API's objects ready waiters under
+     * their own lock (an x/sync semaphore closes a waiter's channel, a
+     * context its done channel, a timer's tick sends), as does a
+     * descriptor's deadline. */
+    [R(SCHED)] = MAY_HOLD(R(GC_WORK), R(CONTEXT), R(SINGLEFLIGHT),
+                          R(ERRGROUP), R(XSEMAPHORE), R(POLLDESC),
+                          R(TIMER)),
     [R(ALLP)] = MAY_HOLD(R(SCHED)),
     /* A P's timers: after a gort_timer's mu (time/timer.h), under allplock
      * while walking allp (time.c), under sched.lock in procresize, which
