@@ -24,10 +24,10 @@
  * first locker, idempotently, before any lock is taken through it (a race
  * between two first lockers writes the same values).
  */
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "atomic/atomic.h"
 #include "debug/print.h"
 #include "sched/lock.h"
 
@@ -160,7 +160,7 @@ static void build_closure(void) {
         set[b] |= set[a];
   for (unsigned b = 0; b < LOCK_RANK_COUNT; b++)
     allowed[b] = set[b];
-  atomic_store_explicit(&closure_ready, 1, memory_order_release);
+  gort__atomic_store_release(&closure_ready, 1);
 }
 
 /* ---- this thread's held ranks (Go's m.locksHeld) ----------------------- */
@@ -204,7 +204,7 @@ static bool may_take(uint32_t held_rank, uint32_t rank) {
 }
 
 void gort__lockrank_acquire(struct mutex *l) {
-  if (!atomic_load_explicit(&closure_ready, memory_order_acquire))
+  if (!gort__atomic_load_acquire(&closure_ready))
     build_closure();
   uint32_t rank = l->rank < LOCK_RANK_COUNT ? l->rank : LOCK_RANK_NONE;
   for (int i = 0; i < nheld; i++) {
