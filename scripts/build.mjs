@@ -9,7 +9,9 @@
 //                                     (build-tsan/), the ucontext-backend
 //                                     build (build-ucontext/), the arm64
 //                                     cross build run under qemu-user
-//                                     (build-arm64/) and the wasm spike
+//                                     (build-arm64/), the build with every
+//                                     runtime check (build-debug/,
+//                                     GORT_DEBUG_LEVEL=3) and the wasm spike
 //                                     (build-wasm-spike/), and installs
 //                                     Chromium for the browser test
 //   node scripts/build.mjs --native   native only
@@ -60,6 +62,10 @@ try {
       '-DGORT_CONTEXT=ucontext']);
     cmakeBuild('build-arm64', ['cmake', '-S', '.', '-B', 'build-arm64', '-DGORT_WERROR=ON',
       '-DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake']);
+    // Every runtime check on (GORT_DEBUG_LEVEL=3: asserts, lock held and
+    // lock ranks, heap and run-queue walks each cycle; debug/assert.h).
+    cmakeBuild('build-debug', ['cmake', '-S', '.', '-B', 'build-debug', '-DGORT_WERROR=ON',
+      '-DGORT_DEBUG_LEVEL=3']);
     // The libFuzzer harnesses (tests/fuzz): clang only; without it
     // tests/node/fuzz.test.mjs skips.
     if (spawnSync('clang', ['--version'], { stdio: 'ignore' }).status === 0) {

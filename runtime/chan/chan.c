@@ -120,6 +120,7 @@ gort_chan *gort__chan_make_in(size_t elem_size, size_t cap, bool scan,
   struct hchan *c = gort__handle_alloc(sizeof *c + bufsize, !pointers, gc);
   if (c == NULL)
     return NULL;
+  gort__lock_init(&c->lock, LOCK_RANK_HCHAN);
   c->elemsize = (uint32_t)elem_size;
   c->dataqsiz = cap;
   c->buf = (unsigned char *)(c + 1);
@@ -191,6 +192,7 @@ static unsigned char *slot(struct hchan *c, size_t i) {
 }
 
 void gort__chan_buf_put_locked(struct hchan *c, const void *elem) {
+  GORT_ASSERT_LOCKED(&c->lock);
   if (c->elemsize)
     memcpy(slot(c, c->sendx), elem, c->elemsize);
   if (++c->sendx == c->dataqsiz)
@@ -199,6 +201,7 @@ void gort__chan_buf_put_locked(struct hchan *c, const void *elem) {
 }
 
 void gort__chan_buf_take_locked(struct hchan *c, void *elem) {
+  GORT_ASSERT_LOCKED(&c->lock);
   unsigned char *p = slot(c, c->recvx);
   if (elem && c->elemsize)
     memcpy(elem, p, c->elemsize);
@@ -211,6 +214,7 @@ void gort__chan_buf_take_locked(struct hchan *c, void *elem) {
 
 void gort__chan_send_locked(struct hchan *c, struct sudog *sg,
                             const void *elem) {
+  GORT_ASSERT_LOCKED(&c->lock);
   /* sg is a waiting receiver; the buffer is empty (else it would not
    * wait), so the value goes straight to it. */
   if (sg->elem && c->elemsize)
@@ -220,6 +224,7 @@ void gort__chan_send_locked(struct hchan *c, struct sudog *sg,
 }
 
 void gort__chan_recv_locked(struct hchan *c, struct sudog *sg, void *elem) {
+  GORT_ASSERT_LOCKED(&c->lock);
   if (c->dataqsiz == 0) {
     /* Unbuffered: straight from the sender. */
     if (elem && c->elemsize)

@@ -160,6 +160,7 @@ static void ctx_release(struct ctx *c) {
 /* ---- the children list (link_parent->mu held) -------------------------- */
 
 static void link_child_locked(struct ctx *p, struct ctx *c) {
+  GORT_ASSERT_LOCKED(&p->mu);
   c->sib_prev = NULL;
   c->sib_next = p->children;
   if (p->children)
@@ -169,6 +170,7 @@ static void link_child_locked(struct ctx *p, struct ctx *c) {
 }
 
 static void unlink_child_locked(struct ctx *p, struct ctx *c) {
+  GORT_ASSERT_LOCKED(&p->mu);
   if (!c->linked)
     return;
   if (c->sib_prev)
@@ -372,6 +374,7 @@ static struct ctx *newctx(gort_ctx *h, uint8_t kind, const char *call) {
   if (c == NULL)
     return NULL;
   c->gcheap = gc;
+  gort__lock_init(&c->mu, LOCK_RANK_CONTEXT);
   atomic_init(&c->refs, 1);
   atomic_init(&c->magic, gort__hk_ctx.live);
   c->kind = kind;

@@ -7,7 +7,8 @@
  *   scheddetail=1      with schedtrace: one line per P and M as well
  *   asyncpreemptoff=1  no signal-based preemption (cooperative only)
  *   gctrace=1          a line per collection on stderr (Go's format)
- *   gcverify=1         check the heap at each phase boundary (slow)
+ *   gcverify=1         check the heap at each phase boundary (slow;
+ *                      always on in a GORT_DEBUG_LEVEL=3 build)
  *
  * Fault injection (threads, stacks, arenas; os/os_fault.c): every request
  * of the kind after the first N fails as if the OS had refused it.

@@ -22,7 +22,7 @@
  *
  * Locking: a P's mcache is its owner's (the M holding the P); each
  * central list has its own lock, a leaf (mcentral.c), released before the
- * heap's is taken.
+ * heap's is taken (lock order: sched/lockrank.c).
  */
 #ifndef GORT_MEM_MALLOC_H
 #define GORT_MEM_MALLOC_H

@@ -17,7 +17,7 @@
  *
  * Locking: one lock per class, a leaf: held only to push and pop (never
  * while sweeping or taking pages from the heap, whose lock is taken after
- * it is released).
+ * it is released; lock order: sched/lockrank.c).
  */
 #include <string.h>
 
@@ -30,7 +30,7 @@
 
 static struct mcentral central[NUM_SPAN_CLASSES];
 static _Atomic(int) central_ready;
-static struct mutex central_init_lock;
+static struct mutex central_init_lock = GORT_LOCK_INITIALIZER(LOCK_RANK_MCENTRAL_INIT);
 
 static void init_once(void) {
   if (gort__atomic_load_acquire(&central_ready))
@@ -38,6 +38,7 @@ static void init_once(void) {
   gort__lock(&central_init_lock);
   if (!gort__atomic_load_relaxed(&central_ready)) {
     for (int i = 0; i < NUM_SPAN_CLASSES; i++) {
+      gort__lock_init(&central[i].lock, LOCK_RANK_MCENTRAL);
       for (int k = 0; k < 2; k++) {
         gort__span_list_init(&central[i].partial[k]);
         gort__span_list_init(&central[i].full[k]);
@@ -70,6 +71,7 @@ static void init_span(struct mspan *s, uint8_t spanclass) {
 
 /* Put a swept span of c's class on the swept list that fits it. */
 static void push_swept_locked(struct mcentral *c, struct mspan *s) {
+  GORT_ASSERT_LOCKED(&c->lock);
   int k = set_of(true);
   gort__span_list_push(s->alloc_count < s->nelems ? &c->partial[k]
                                                   : &c->full[k],

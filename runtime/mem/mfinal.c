@@ -78,7 +78,7 @@ struct finalizer {
   struct finalizer *next;   /* in the queue, once out of the table */
 };
 
-static struct mutex fin_lock;
+static struct mutex fin_lock = GORT_LOCK_INITIALIZER(LOCK_RANK_FIN);
 static struct addr_map table; /* by obj */
 static struct finalizer *queue_head, *queue_tail;
 static struct g *fing;

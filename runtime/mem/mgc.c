@@ -67,6 +67,7 @@
 #include "os/os.h"
 #include "sched/lock.h"
 #include "sched/mp.h"
+#include "sched/runq.h"
 #include "sched/runtime2.h"
 #include "sync/sema.h"
 #include "mem/malloc.h"
@@ -91,7 +92,7 @@ static struct {
   _Atomic uint32_t done_sema;
   _Atomic(uint32_t) phase; /* enum gc_phase */
   _Atomic(int64_t) last_end_ns; /* nanotime at the last cycle's end */
-} work;
+} work = {.lock = GORT_LOCK_INITIALIZER(LOCK_RANK_GC_WORK)};
 
 enum gc_phase gort__gc_phase(void) {
   return (enum gc_phase)gort__atomic_load_acquire(&work.phase);
@@ -193,8 +194,9 @@ static void run_cycle(uint32_t n, enum gc_trigger_kind kind) {
   gort__stop_the_world();
   gort__gc_event(GORT_GC_EV_SWEEP_TERMINATION, n, gort__gc_heap_live(),
                  t.goal);
-  if (gort__debug.gcverify)
+  if (GORT_DEBUG_LEVEL >= 3 || gort__debug.gcverify)
     gort__gc_verify_swept();
+  gort__runq_verify();
   t.stopped = gort__os_nanotime();
 
   /* 2. Mark. */
@@ -216,7 +218,7 @@ static void run_cycle(uint32_t n, enum gc_trigger_kind kind) {
   gort__gc_event(GORT_GC_EV_MARK_TERMINATION, n, t.heap_end_mark, t.goal);
   gort__fin_queue_unreachable();
   gort__gc_mark_drain();
-  if (gort__debug.gcverify)
+  if (GORT_DEBUG_LEVEL >= 3 || gort__debug.gcverify)
     gort__gc_verify_marked();
   t.heap_marked = gort__gc_marked_bytes();
   for (int32_t i = 0; i < gort__sched.allp_cap; i++)
@@ -283,6 +285,7 @@ static void gc_worker(void *arg) {
 /* Ask for a cycle (work.lock held; released here). Returns the worker to
  * make runnable, if it was parked. */
 static struct g *request_locked(enum gc_trigger_kind kind) {
+  GORT_ASSERT_LOCKED(&work.lock);
   if (!work.requested) {
     work.requested = true;
     work.kind = kind;
@@ -296,6 +299,7 @@ static struct g *request_locked(enum gc_trigger_kind kind) {
 
 /* Wait until cycle target has ended (work.lock held; released here). */
 static void wait_cycle_locked(uint32_t target) {
+  GORT_ASSERT_LOCKED(&work.lock);
   while ((int32_t)(work.cycles_done - target) < 0) {
     work.waiters++;
     gort__unlock(&work.lock);
@@ -307,6 +311,7 @@ static void wait_cycle_locked(uint32_t target) {
 
 /* The collector's goroutine, started on first use. */
 static void ensure_worker_locked(void) {
+  GORT_ASSERT_LOCKED(&work.lock);
   if (work.worker_started)
     return;
   if (gort__go_system(gc_worker, NULL, false) != 0) {

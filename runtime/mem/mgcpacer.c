@@ -26,7 +26,7 @@ enum {
   TRIGGER_PERCENT = 95,       /* of the way from marked to goal */
 };
 
-static struct mutex pacer_lock;
+static struct mutex pacer_lock = GORT_LOCK_INITIALIZER(LOCK_RANK_PACER);
 static struct {
   _Atomic(int32_t) percent; /* -1: off */
   _Atomic(int64_t) limit;   /* INT64_MAX: none */
@@ -62,6 +62,7 @@ static uint64_t limit_goal(void) {
 
 /* pacer_lock held. */
 static void recompute_locked(void) {
+  GORT_ASSERT_LOCKED(&pacer_lock);
   uint64_t goal = gogc_goal(), lg = limit_goal();
   if (lg < goal)
     goal = lg;
@@ -80,9 +81,11 @@ static void recompute_locked(void) {
 /* The start values (GORT_GOGC, GORT_MEMLIMIT or gort_options), read and
  * checked by sched/settings.c. */
 void gort__gcpacer_init(void) {
+  gort__lock(&pacer_lock); /* alone at start-up, but _locked asks for it */
   gort__atomic_store_relaxed(&pacer.percent, gort__settings.gogc);
   gort__atomic_store_relaxed(&pacer.limit, gort__settings.memory_limit);
   recompute_locked();
+  gort__unlock(&pacer_lock);
 }
 
 GORT_API int gort_set_gc_percent(int percent) {

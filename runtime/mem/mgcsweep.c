@@ -65,7 +65,8 @@ static struct {
   gort_once bg_start;
   _Atomic(uint32_t) bg_pending;
   _Atomic uint32_t bg_sema;
-} sweep = {.done = 1, .bg_start = GORT_ONCE_INIT};
+} sweep = {.done = 1, .bg_start = GORT_ONCE_INIT,
+         .large_lock = GORT_LOCK_INITIALIZER(LOCK_RANK_SWEEP_LARGE)};
 
 uint32_t gort__sweepgen(void) {
   return gort__atomic_load_acquire(&sweep.sg);
@@ -74,6 +75,7 @@ uint32_t gort__sweepgen(void) {
 /* ---- large spans ------------------------------------------------------------ */
 
 static void large_init_locked(void) {
+  GORT_ASSERT_LOCKED(&sweep.large_lock);
   if (!sweep.large_ready) {
     gort__span_list_init(&sweep.large[0]);
     gort__span_list_init(&sweep.large[1]);

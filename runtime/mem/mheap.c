@@ -35,7 +35,7 @@
 #include "os/os.h"
 #include "mem/mheap.h"
 
-struct mheap gort__mheap;
+struct mheap gort__mheap = {.lock = GORT_LOCK_INITIALIZER(LOCK_RANK_MHEAP)};
 
 /* ---- free lists and the span pool (lock) --------------------------------- */
 
@@ -242,6 +242,7 @@ static bool span_needs_zero(struct mspan *s) {
 /* ---- growing ------------------------------------------------------------- */
 
 static bool heap_init_locked(void) {
+  GORT_ASSERT_LOCKED(&gort__mheap.lock);
   struct mheap *h = &gort__mheap;
   if (h->arenas != NULL)
     return true;

@@ -48,7 +48,7 @@ static struct {
   uint64_t pause_ns[256], pause_end[256];
   uint64_t event_seq;
   gort_gc_event events[EVENT_RING];
-} stats;
+} stats = {.lock = GORT_LOCK_INITIALIZER(LOCK_RANK_MSTATS)};
 
 /* ---- counting ----------------------------------------------------------------- */
 

@@ -33,7 +33,7 @@ static struct {
   struct mutex lock;
   struct gort_conn *head, *tail; /* oldest first */
   int32_t n;
-} dead;
+} dead = {.lock = GORT_LOCK_INITIALIZER(LOCK_RANK_CONN_DEAD)};
 
 static struct gort_conn *conn_alloc(void) {
   struct gort_conn *c = NULL;

@@ -30,7 +30,7 @@
 
 static const struct netpoll_backend *backend;
 static _Atomic int started; /* 0 not yet, 1 running, -1 unavailable */
-static struct mutex start_lock;
+static struct mutex start_lock = GORT_LOCK_INITIALIZER(LOCK_RANK_NETPOLL_INIT);
 
 static struct {
   struct mutex lock;
@@ -77,6 +77,7 @@ static struct poll_desc *pd_alloc(void) {
   if (pd == NULL && (pd = calloc(1, sizeof *pd)) == NULL)
     return NULL;
   pd->link = NULL;
+  gort__lock_init(&pd->lock, LOCK_RANK_POLLDESC);
   return pd;
 }
 

@@ -42,7 +42,7 @@ static struct {
   struct pollfd *fds;
   struct poll_desc **pds;
   int32_t n, cap;
-} table;
+} table = {.lock = GORT_LOCK_INITIALIZER(LOCK_RANK_NETPOLL_TABLE)};
 
 static int wake_rd = -1, wake_wr = -1;
 static _Atomic uint32_t wake_pending, break_requested;
@@ -59,6 +59,7 @@ static void write_wake(void) {
 }
 
 static bool grow_locked(void) {
+  GORT_ASSERT_LOCKED(&table.lock);
   if (table.n < table.cap)
     return true;
   int32_t ncap = table.cap ? table.cap * 2 : 64;

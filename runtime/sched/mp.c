@@ -52,6 +52,7 @@
 /* ---- idle lists (sched.lock) ------------------------------------------- */
 
 void gort__pidleput_locked(struct p *pp) {
+  GORT_ASSERT_LOCKED(&gort__sched.lock);
   if (!gort__runqempty(pp))
     gort__throw("runtime: pidleput: P has non-empty run queue");
   gort__atomic_store_release(&pp->status, P_IDLE);
@@ -62,6 +63,7 @@ void gort__pidleput_locked(struct p *pp) {
 }
 
 struct p *gort__pidleget_locked(void) {
+  GORT_ASSERT_LOCKED(&gort__sched.lock);
   struct p *pp = gort__sched.pidle;
   if (pp) {
     gort__sched.pidle = pp->link;
@@ -72,6 +74,7 @@ struct p *gort__pidleget_locked(void) {
 }
 
 static void mput_locked(struct m *mp) {
+  GORT_ASSERT_LOCKED(&gort__sched.lock);
   mp->on_midle = true;
   mp->schedlink = gort__sched.midle;
   gort__sched.midle = mp;
@@ -80,6 +83,7 @@ static void mput_locked(struct m *mp) {
 }
 
 static struct m *mget_locked(void) {
+  GORT_ASSERT_LOCKED(&gort__sched.lock);
   struct m *mp = gort__sched.midle;
   if (mp) {
     gort__sched.midle = mp->schedlink;
@@ -91,6 +95,7 @@ static struct m *mget_locked(void) {
 }
 
 void gort__mremove_locked(struct m *mp) {
+  GORT_ASSERT_LOCKED(&gort__sched.lock);
   for (struct m **pm = &gort__sched.midle; *pm; pm = &(*pm)->schedlink) {
     if (*pm == mp) {
       *pm = mp->schedlink;
@@ -168,6 +173,7 @@ static void mstart(void *arg);
 static void drain_runq_locked(struct p *pp);
 
 void gort__mcommoninit_locked(struct m *mp) {
+  GORT_ASSERT_LOCKED(&gort__sched.lock);
   mp->id = gort__sched.mnext++;
   mp->alllink = gort__sched.allm;
   gort__sched.allm = mp;
@@ -180,6 +186,7 @@ void gort__mcommoninit_locked(struct m *mp) {
 /* Reserve a slot for a new M (counted as running from now, as Go's
  * mReserveID). sched.lock must be held. */
 static void mreserve_locked(void) {
+  GORT_ASSERT_LOCKED(&gort__sched.lock);
   if (gort__sched.mcount >= MAX_MCOUNT) {
     gort__unlock(&gort__sched.lock);
     gort__print_str("runtime: program exceeds 10000-thread limit\n");
@@ -532,12 +539,14 @@ static struct p *newp(int32_t id) {
   if (pp == NULL)
     gort__throw_oom(sizeof *pp, "a P");
   pp->id = id;
+  gort__lock_init(&pp->timerslock, LOCK_RANK_TIMERS);
   gort__atomic_store_seq_cst(&pp->status, P_GCSTOP);
   return pp;
 }
 
 /* Move everything queued on pp to the global queue (pp is going away). */
 static void drain_runq_locked(struct p *pp) {
+  GORT_ASSERT_LOCKED(&gort__sched.lock);
   bool inherit;
   struct g *gp;
   while ((gp = gort__runqget(pp, &inherit)) != NULL)
@@ -547,6 +556,7 @@ static void drain_runq_locked(struct p *pp) {
 /* procresize: world stopped, sched.lock held. Returns the Ps that have
  * local work, linked through link; the caller starts Ms for them. */
 static struct p *procresize_locked(int32_t nprocs, struct m *mp) {
+  GORT_ASSERT_LOCKED(&gort__sched.lock);
   int32_t old = gort__atomic_load_seq_cst(&gort__sched.gomaxprocs);
   if (nprocs > gort__sched.allp_cap) {
     gort__lock(&gort__sched.allplock);

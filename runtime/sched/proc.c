@@ -99,7 +99,7 @@ const char *const gort__waitreason_names[WAIT_COUNT] = {
     [WAIT_FINALIZER] = "finalizer wait",
 };
 
-struct mutex gort__allglock;
+struct mutex gort__allglock = GORT_LOCK_INITIALIZER(LOCK_RANK_ALLG);
 struct g **gort__allgs;
 size_t gort__allglen;
 static size_t allgcap;
@@ -487,6 +487,7 @@ void gort_preempt_check(void) {
 /* checkdead is called with sched.lock held when an M goes idle. Port of
  * checkdead, proc.go. */
 void gort__checkdead_locked(void) {
+  GORT_ASSERT_LOCKED(&gort__sched.lock);
   struct schedt *s = &gort__sched;
   int32_t running = s->mcount - s->nmidle - s->nmsys;
   if (running > 0)

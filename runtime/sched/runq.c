@@ -26,11 +26,22 @@
 #include "os/os.h"
 #include "sched/runq.h"
 
-struct schedt gort__sched;
+struct schedt gort__sched = {.lock = GORT_LOCK_INITIALIZER(LOCK_RANK_SCHED),
+                             .allplock = GORT_LOCK_INITIALIZER(LOCK_RANK_ALLP)};
 
 /* ---- global queue (sched.lock) --------------------------------------- */
 
+/* The list's ends agree with its size (cheap; a full walk is
+ * gort__runq_verify). */
+static bool gqueue_ends_ok(const struct gqueue *q) {
+  return (q->size == 0) == (q->head == NULL) &&
+         (q->head == NULL) == (q->tail == NULL) &&
+         (q->tail == NULL || q->tail->schedlink == NULL);
+}
+
 static void gqueue_push_back(struct gqueue *q, struct g *gp) {
+  GORT_ASSERT(gqueue_ends_ok(q));
+  GORT_ASSERT(gort__readgstatus(gp) == G_RUNNABLE);
   gp->schedlink = NULL;
   if (q->tail)
     q->tail->schedlink = gp;
@@ -41,6 +52,7 @@ static void gqueue_push_back(struct gqueue *q, struct g *gp) {
 }
 
 static struct g *gqueue_pop(struct gqueue *q) {
+  GORT_ASSERT(gqueue_ends_ok(q));
   struct g *gp = q->head;
   if (gp) {
     q->head = gp->schedlink;
@@ -53,7 +65,10 @@ static struct g *gqueue_pop(struct gqueue *q) {
 }
 
 void gort__globrunqputhead_locked(struct g *gp) {
+  GORT_ASSERT_LOCKED(&gort__sched.lock);
   struct gqueue *q = &gort__sched.runq;
+  GORT_ASSERT(gqueue_ends_ok(q));
+  GORT_ASSERT(gort__readgstatus(gp) == G_RUNNABLE);
   gp->schedlink = q->head;
   q->head = gp;
   if (q->tail == NULL)
@@ -63,11 +78,13 @@ void gort__globrunqputhead_locked(struct g *gp) {
 }
 
 void gort__globrunqput_locked(struct g *gp) {
+  GORT_ASSERT_LOCKED(&gort__sched.lock);
   gqueue_push_back(&gort__sched.runq, gp);
   gort__atomic_store_relaxed(&gort__sched.runqsize, gort__sched.runq.size);
 }
 
 struct g *gort__globrunqget_locked(struct p *pp, int max) {
+  GORT_ASSERT_LOCKED(&gort__sched.lock);
   struct schedt *s = &gort__sched;
   if (s->runq.size == 0)
     return NULL;
@@ -116,9 +133,11 @@ void gort__runqput(struct p *pp, struct g *gp, bool next) {
       return;
     gp = old;
   }
+  GORT_ASSERT(gort__readgstatus(gp) == G_RUNNABLE);
   for (;;) {
     uint32_t h = gort__atomic_load_acquire(&pp->runqhead);
     uint32_t t = gort__atomic_load_relaxed(&pp->runqtail);
+    GORT_ASSERT(t - h <= P_RUNQ_SIZE);
     if (t - h < P_RUNQ_SIZE) {
       gort__atomic_store_relaxed(&pp->runq[t % P_RUNQ_SIZE], gp);
       /* Release: the slot is written before a consumer can see it. */
@@ -241,6 +260,50 @@ struct g *gort__runqsteal(struct p *pp, struct p *victim, bool steal_runnext) {
   return gp;
 }
 
+/* ---- the walk (GORT_DEBUG_LEVEL 3) ---------------------------------------- */
+
+static void verify_g(struct g *gp, const char *where) {
+  if (gp == NULL || gort__readgstatus(gp) != G_RUNNABLE) {
+    gort__print_str("runtime: runq_verify: ");
+    gort__print_str(where);
+    gort__print_str(" holds g ");
+    gort__print_hex((uintptr_t)gp);
+    gort__print_str(gp ? " not runnable\n" : " (nil)\n");
+    gort__throw("runtime: run queue corrupted");
+  }
+}
+
+void gort__runq_verify(void) {
+  if (GORT_DEBUG_LEVEL < 3)
+    return;
+  gort__lock(&gort__sched.lock);
+  int32_t n = gort__atomic_load_seq_cst(&gort__sched.gomaxprocs);
+  for (int32_t i = 0; i < n; i++) {
+    struct p *pp = gort__sched.allp[i];
+    uint32_t h = gort__atomic_load_acquire(&pp->runqhead);
+    uint32_t t = gort__atomic_load_acquire(&pp->runqtail);
+    GORT_ASSERT_EXPENSIVE(t - h <= P_RUNQ_SIZE);
+    for (uint32_t k = h; k != t; k++)
+      verify_g(gort__atomic_load_relaxed(&pp->runq[k % P_RUNQ_SIZE]),
+               "a P's ring");
+    struct g *next = gort__atomic_load_acquire(&pp->runnext);
+    if (next != NULL)
+      verify_g(next, "a P's runnext");
+  }
+  struct gqueue *q = &gort__sched.runq;
+  int64_t count = 0;
+  struct g *last = NULL;
+  for (struct g *gp = q->head; gp != NULL; gp = gp->schedlink) {
+    verify_g(gp, "the global queue");
+    last = gp;
+    count++;
+  }
+  GORT_ASSERT_EXPENSIVE(count == q->size && last == q->tail);
+  GORT_ASSERT_EXPENSIVE(gort__atomic_load_seq_cst(&gort__sched.runqsize) ==
+                        q->size);
+  gort__unlock(&gort__sched.lock);
+}
+
 /* ---- free Gs ------------------------------------------------------------ */
 
 enum { GFREE_LOCAL_MAX = 64 };
@@ -264,6 +327,7 @@ void gort__gfput(struct p *pp, struct g *gp) {
 }
 
 void gort__gfpurge_locked(struct p *pp) {
+  GORT_ASSERT_LOCKED(&gort__sched.lock);
   while (pp->gfree) {
     struct g *x = pp->gfree;
     pp->gfree = x->schedlink;

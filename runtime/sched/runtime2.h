@@ -15,6 +15,8 @@
  *   - sched.lock guards the global run queue, the global free-G list, the
  *     idle-P list and the counters marked (sched.lock) below.
  *   - allglock guards allgs.
+ *   - The order in which runtime locks nest is one table,
+ *     sched/lockrank.c (checked at GORT_DEBUG_LEVEL >= 2).
  *   - A P's run queue is owned by its M for puts; others may only steal
  *     (CAS on runqhead). runnext is written by the owner, taken by CAS.
  *   - Fields marked (owner) are touched only by the thread that currently
@@ -266,7 +268,7 @@ struct schedt {
                                 resize may replace it (sysmon, an M that
                                 gave its P back, sched_stats.c, time.c,
                                 the malloc totals); lock order:
-                                sched.lock, then allplock */
+                                sched/lockrank.c */
   int32_t allp_cap;
   struct m *allm;            /* list through alllink (sched.lock) */
   bool main_exited;          /* main called gort_goexit (sched.lock) */

@@ -9,7 +9,7 @@
  *   - Spinning is allowed only while it can pay off: more than one CPU,
  *     another P running goroutines (which may be about to unlock), and
  *     nothing waiting on this P's run queue (spinning would delay it);
- *     and only ACTIVE_SPIN times in a row.
+ *     and only GORT_ACTIVE_SPIN times in a row (sched/lock.h).
  *   - goyield keeps the yielding G on its own P (the local ring's tail),
  *     unlike gort_yield (Gosched), which queues it globally.
  *
@@ -18,28 +18,15 @@
  */
 #include "atomic/atomic.h"
 
+#include "arch/procyield.h"
 #include "os/os.h"
 #include "sched/mp.h"
 #include "sched/runq.h"
 
-enum { ACTIVE_SPIN = 4, ACTIVE_SPIN_CNT = 30 }; /* Go's values */
-
 static _Atomic int ncpu; /* 0 until first asked */
 
-static void procyield(int cycles) {
-  for (int i = 0; i < cycles; i++) {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#else
-    __asm__ __volatile__("" ::: "memory"); /* wasm: no pause instruction */
-#endif
-  }
-}
-
 bool gort__can_spin(int iter) {
-  if (iter >= ACTIVE_SPIN)
+  if (iter >= GORT_ACTIVE_SPIN)
     return false;
   int n = gort__atomic_load_relaxed(&ncpu);
   if (n == 0) {
@@ -60,7 +47,7 @@ bool gort__can_spin(int iter) {
   return gort__loadmp(mp) != NULL && gort__runqempty(gort__loadmp(mp));
 }
 
-void gort__do_spin(void) { procyield(ACTIVE_SPIN_CNT); }
+void gort__do_spin(void) { gort__procyield(GORT_ACTIVE_SPIN_CNT); }
 
 /* goyield_m runs on g0: gp goes to the tail of its own P's ring, so the
  * G readied into runnext just before runs first and gp soon after. */

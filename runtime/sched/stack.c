@@ -75,7 +75,7 @@ static struct {
   size_t total; /* stacks ever made; cap >= total, so frees always fit */
   size_t low;   /* smallest len since the last scavenge pass */
   size_t decommitted; /* items[0..decommitted) are known decommitted */
-} pool;
+} pool = {.lock = GORT_LOCK_INITIALIZER(LOCK_RANK_STACKPOOL)};
 
 static size_t round_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
 
@@ -107,6 +107,7 @@ static void write_canaries(struct gstack *s) {
 /* Carve a new chunk into the pool; pool.lock must be held. False, with
  * the pool unchanged, when the OS or the C heap refuses. */
 static bool grow_pool_locked(void) {
+  GORT_ASSERT_LOCKED(&pool.lock);
   char *chunk = gort__os_reserve(slot_size * STACKS_PER_CHUNK, OS_REQ_STACK);
   if (chunk == NULL)
     return false;

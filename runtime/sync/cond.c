@@ -137,6 +137,7 @@ void gort_cond_init(gort_cond *cond, gort_lock_func lock, gort_lock_func unlock,
                     void *locker) {
   struct sync_cond *c = cond_of(cond);
   *c = (struct sync_cond){.lock = lock, .unlock = unlock, .locker = locker};
+  gort__lock_init(&c->notify.lock, LOCK_RANK_NOTIFYLIST);
 }
 
 void gort_cond_init_mutex(gort_cond *cond, gort_mutex *m) {

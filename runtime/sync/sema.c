@@ -73,7 +73,8 @@ struct semaroot {
 static union {
   struct semaroot root;
   char pad[CACHE_LINE];
-} semtable[SEMTABSIZE];
+} semtable[SEMTABSIZE] = {
+    [0 ... SEMTABSIZE - 1] = {.root.lock = GORT_LOCK_INITIALIZER(LOCK_RANK_SEMAROOT)}};
 
 _Static_assert(sizeof(struct semaroot) <= CACHE_LINE, "semaroot too big");
 
@@ -99,6 +100,7 @@ static void count(_Atomic uint64_t *c) {
 
 static struct semawaiter *find_head_locked(struct semaroot *root,
                                            _Atomic uint32_t *addr) {
+  GORT_ASSERT_LOCKED(&root->lock);
   for (struct semawaiter *h = root->heads; h; h = h->next)
     if (h->addr == addr)
       return h;
@@ -108,6 +110,7 @@ static struct semawaiter *find_head_locked(struct semaroot *root,
 /* Put s where h was in the list of heads (h is no longer a head). */
 static void replace_head_locked(struct semaroot *root, struct semawaiter *h,
                                 struct semawaiter *s) {
+  GORT_ASSERT_LOCKED(&root->lock);
   s->prev = h->prev;
   s->next = h->next;
   if (s->prev)
@@ -121,6 +124,7 @@ static void replace_head_locked(struct semaroot *root, struct semawaiter *h,
 
 static void queue_locked(struct semaroot *root, _Atomic uint32_t *addr,
                          struct semawaiter *s, bool lifo) {
+  GORT_ASSERT_LOCKED(&root->lock);
   s->addr = addr;
   s->prev = s->next = s->waitlink = s->waittail = NULL;
   struct semawaiter *h = find_head_locked(root, addr);
@@ -148,6 +152,7 @@ static void queue_locked(struct semaroot *root, _Atomic uint32_t *addr,
 /* Take the first waiter on addr, or NULL. */
 static struct semawaiter *dequeue_locked(struct semaroot *root,
                                          _Atomic uint32_t *addr) {
+  GORT_ASSERT_LOCKED(&root->lock);
   struct semawaiter *s = find_head_locked(root, addr);
   if (s == NULL)
     return NULL;

@@ -399,6 +399,7 @@ static struct gort_timer *timer_make(int64_t ns, int64_t period, bool chan,
     }
     gort__chan_set_owned(gt->c, true);
   }
+  gort__lock_init(&gt->t.mu, LOCK_RANK_TIMER);
   atomic_init(&gt->magic, gort__hk_timer.live);
   gt->t.arg = gt;
   gt->t.f = chan ? send_time : go_func;

@@ -20,7 +20,7 @@
  * of the timers in it; t->pp is also read without the lock (atomically)
  * to find which lock to take, and re-checked under it. t->mu serialises
  * the API's stop/reset of one timer (so two resets cannot queue it twice);
- * lock order: t->mu, then a timerslock.
+ * lock order: sched/lockrank.c.
  */
 #ifndef GORT_TIME_TIMER_H
 #define GORT_TIME_TIMER_H

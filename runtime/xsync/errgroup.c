@@ -74,8 +74,10 @@ struct task {
 
 gort_errgroup *gort_errgroup_new(void) {
   struct gort_errgroup *g = calloc(1, sizeof *g);
-  if (g != NULL)
+  if (g != NULL) {
+    gort__lock_init(&g->mu, LOCK_RANK_ERRGROUP);
     atomic_init(&g->magic, gort__hk_errgroup.live);
+  }
   return g;
 }
 

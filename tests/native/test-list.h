@@ -6,7 +6,8 @@
  *
  *   X(name, exit_code, "text the output must contain", where, "ENV=value")
  *
- * where is ALL (native and wasm) or NATIVE; the last field is an
+ * where is ALL (native and wasm), NATIVE, or DEBUG (builds at
+ * GORT_DEBUG_LEVEL >= 2 only: debug/assert.h); the last field is an
  * environment setting for the run ("" for none), e.g. GORT_DEBUG=....
  * CMakeLists.txt reads this file line by line with a regular expression
  * and registers each case as a CTest test (which the node:test files of
@@ -347,3 +348,14 @@ X(crash_options_not_initialized, 2, "fatal error: gort_main_opts: options not se
 X(crash_options_init_bad_env, 2, "fatal error: malformed GORT_GOGC: want a percentage or off", ALL, "")
 X(crash_options_init_nil, 2, "fatal error: gort_options_init: nil options", ALL, "")
 X(crash_bad_netpoll_env, 2, "fatal error: bad GORT_NETPOLL", NATIVE, "GORT_NETPOLL=kqueue")
+
+/* ---- debug checks (test-debug.c; issue 14). DEBUG: registered only at
+ * GORT_DEBUG_LEVEL >= 2 (build-debug/), where the lock checks exist. ---- */
+X(debug_assert_level, 0, "", ALL, "")
+X(crash_assert_failed, 2, "fatal error: runtime: assertion failed: two + two == 5 (", DEBUG, "")
+X(crash_locked_without_lock, 2, "fatal error: runtime: assertion failed: &gort__sched.lock held (runtime/sched/mp.c:", DEBUG, "")
+X(crash_lock_out_of_rank_order, 2, "fatal error: lock ordering problem", DEBUG, "")
+X(crash_lock_under_unranked, 2, "fatal error: lock ordering problem", DEBUG, "")
+X(crash_lock_twice, 2, "fatal error: runtime: lock: lock already held by this thread", DEBUG, "")
+X(crash_unlock_not_held, 2, "fatal error: runtime: unlock: lock not held by this thread", DEBUG, "")
+X(debug_lock_ranks_in_order, 0, "", DEBUG, "")
