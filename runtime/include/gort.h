@@ -277,14 +277,14 @@ GORT_API int gort_select(gort_select_case *cases, int ncases, bool block);
  * GORT_CHAN(T) is a channel of T, like Go's chan T: a one-word union of
  * the gort_chan handle (.ch, for close, len, free and the untyped calls)
  * and a T pointer that is never stored or read, only looked at by the
- * compiler. The macros below check that the value you send, or the
- * variable you receive into, is a T: anything else stops the compile with
- * "static assertion failed: gort: ... is not the channel's element type".
- * (With GCC and Clang the type must be T itself; other compilers check
- * only its size.) They pass sizeof(T) to the _sized calls, so a channel
- * made elsewhere with another size (c.ch = gort_timer_chan(t) on a
- * GORT_CHAN(int32_t)) panics at run time instead of copying past the
- * variable.
+ * compiler. The macros below take a pointer, as the untyped calls do,
+ * and check that it points to a T (const or not): anything else stops the
+ * compile with "static assertion failed: gort: ... is not of the channel
+ * element type". (With GCC and Clang the type must be T itself; other
+ * compilers check only its size.) They pass sizeof(T) to the _sized
+ * calls, so a channel made elsewhere with another size (c.ch =
+ * gort_timer_chan(t) on a GORT_CHAN(int32_t)) panics at run time instead
+ * of copying past the variable.
  *
  *   typedef GORT_CHAN(int64_t) chan_int64;  // to pass it around
  *   chan_int64 c;
@@ -296,8 +296,7 @@ GORT_API int gort_select(gort_select_case *cases, int ncases, bool block);
  * Each GORT_CHAN(T) spelled out is its own type, as any struct or union
  * written twice is in C: name it with a typedef to pass it to functions.
  * T must be a type name a pointer can be formed from (typedef an array or
- * function pointer type first; an array element is better in a struct).
- * Pointers are passed, as with the untyped calls: v must be addressable. */
+ * function pointer type first; an array element is better in a struct). */
 #ifndef __cplusplus
 
 #define GORT_CHAN(T)                                                           \
@@ -325,7 +324,7 @@ GORT_API int gort_select(gort_select_case *cases, int ncases, bool block);
   (sizeof(struct {                                                             \
     int gort_check_;                                                           \
     _Static_assert(GORT__CHAN_IS_ELEM(c, p),                                   \
-                   "gort: " what " is not the channel's element type");        \
+                   "gort: " what " is not of the channel element type");        \
   })                                                                           \
        ? sizeof *(p)                                                           \
        : 0)
