@@ -361,9 +361,6 @@ void gort__chan_check_send(struct hchan *c, const void *elem,
                 "context's Done)");
 }
 
-/* The _sized calls' and select's check: the caller's idea of the element
- * size against the channel's (read from the word next to the lock the
- * operation takes anyway: one compare on a line already in cache). */
 /* v in decimal into buf (24 bytes hold any size_t), for a message. */
 static const char *decimal(char buf[24], size_t v) {
   char *p = buf + 23;
@@ -374,23 +371,18 @@ static const char *decimal(char buf[24], size_t v) {
   return p;
 }
 
-static _Noreturn void size_mismatch(size_t value, size_t elem,
-                                    const char *call) {
+/* gort__chan_check_size's panic (chan.h). */
+_Noreturn void gort__chan_size_mismatch(size_t value_size, size_t elem_size,
+                                        const char *call) {
   char buf[160], num[24];
   size_t n = 0;
   gort__msg_cat(buf, sizeof buf, &n, call);
   gort__msg_cat(buf, sizeof buf, &n, ": element size mismatch: ");
-  gort__msg_cat(buf, sizeof buf, &n, decimal(num, value));
+  gort__msg_cat(buf, sizeof buf, &n, decimal(num, value_size));
   gort__msg_cat(buf, sizeof buf, &n, "-byte value, channel of ");
-  gort__msg_cat(buf, sizeof buf, &n, decimal(num, elem));
+  gort__msg_cat(buf, sizeof buf, &n, decimal(num, elem_size));
   gort__msg_cat(buf, sizeof buf, &n, "-byte elements");
   gort__panic(buf);
-}
-
-void gort__chan_check_size(struct hchan *c, const void *elem, size_t elem_size,
-                           const char *call) {
-  if (c != NULL && elem != NULL && elem_size != c->elemsize)
-    size_mismatch(elem_size, c->elemsize, call);
 }
 
 void gort_chan_send(gort_chan *ch, const void *elem) {
