@@ -57,8 +57,8 @@ typedef enum gort_err {
   /* "out of memory": the runtime could not get memory. Go: a fatal
    * "out of memory" (gort returns it where the caller can cope). */
   GORT_ENOMEM = -12,
-  /* "resource temporarily unavailable": threads or stacks are exhausted
-   * for now. Go: syscall.EAGAIN. */
+  /* "resource temporarily unavailable": no call returns it today (kept
+   * for a resource exhausted for now). Go: syscall.EAGAIN. */
   GORT_EAGAIN = -11,
   /* "not supported on this platform": the network on wasm. Go:
    * errors.ErrUnsupported. */
