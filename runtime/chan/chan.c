@@ -30,7 +30,7 @@
  * Invariants: see chan.h. Locking: c->lock for everything; the partner is
  * readied after the unlock.
  */
-#include <stdatomic.h>
+#include "atomic/atomic.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,7 +92,7 @@ struct sudog *gort__waitq_dequeue(struct waitq *q) {
      * claim the G may use it (Go's selectDone). */
     uint32_t zero = 0;
     if (sg->isselect &&
-        !atomic_compare_exchange_strong(&sg->g->selectdone, &zero, 1))
+        !gort__atomic_cas_strong_seq_cst(&sg->g->selectdone, &zero, 1))
       continue;
     return sg;
   }

@@ -27,7 +27,7 @@
  * the end of step 4; g->waiting lists them.
  * Locking: all case channels' locks, taken in lock order.
  */
-#include <stdatomic.h>
+#include "atomic/atomic.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -167,7 +167,7 @@ static int selectgo(gort_select_case *cases, int n, bool block,
 
   /* 3. Wait on every case. */
   struct g *gp = gort__getg();
-  atomic_store(&gp->selectdone, 0);
+  gort__atomic_store_seq_cst(&gp->selectdone, 0);
   gp->param = NULL;
   struct sudog *list = NULL;
   for (int k = npoll - 1; k >= 0; k--) {

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "atomic/atomic.h"
 #include "mem/malloc.h"
 #include "sched/mp.h"
 #include "debug/handle.h"
@@ -86,11 +87,11 @@ void gort__handle_free(void *p) {
 static _Atomic bool gc_handles;
 
 bool gort__gc_handles_on(void) {
-  return atomic_load_explicit(&gc_handles, memory_order_relaxed);
+  return gort__atomic_load_relaxed(&gc_handles);
 }
 
 GORT_API void gort_set_gc_handles(bool on) {
-  atomic_store_explicit(&gc_handles, on, memory_order_relaxed);
+  gort__atomic_store_relaxed(&gc_handles, on);
 }
 
 void gort__gc_handles_init(void) {
@@ -110,7 +111,7 @@ bool gort__handle_want_gc(void) {
   if (!gort__gc_handles_on())
     return false;
   struct m *mp = gort__getm();
-  return mp != NULL && mp->curg != NULL && mp->p != NULL;
+  return mp != NULL && gort__loadcurg(mp) != NULL && gort__loadmp(mp) != NULL;
 }
 
 void *gort__handle_alloc(size_t size, bool noscan, bool gc) {

@@ -36,9 +36,9 @@
  * Cycles are run by one system goroutine, the collector's own: the
  * goroutine that asks for a cycle must itself be scanned with its
  * registers saved (on wasm: its locals in its Asyncify buffer), so it
- * parks until the mark is over (WASM.md in the team's notes: "a running
- * goroutine must reach a safe point, and park, before its stack is
- * scanned"). A cycle starts when
+ * parks until the mark is over (docs/WASM-NOTES.md, "The collector and
+ * memory": "a running goroutine must reach a safe point, and park, before
+ * its stack is scanned"). A cycle starts when
  *   - an allocation takes the heap past the pacer's trigger (that
  *     goroutine waits for the mark, as Go's gcStart makes it do the
  *     stop-the-world; others allocate on until the world stops);
@@ -51,7 +51,8 @@
  *
  * Invariants: one cycle at a time (the collector's goroutine runs them in
  * turn); at most one stop-the-world at a time (world_lock, shared with
- * gort_set_maxprocs and gort_read_memstats: Go's worldsema); phase is
+ * gort_set_maxprocs, gort_read_memstats and gort_heap_snapshot: Go's
+ * worldsema); phase is
  * GC_OFF whenever the world runs.
  * Locking: work.lock (a leaf) guards the request state; it is never held
  * across parking or the cycle.
@@ -60,6 +61,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "atomic/atomic.h"
 #include "debug/debugvars.h"
 #include "debug/print.h"
 #include "os/os.h"
@@ -75,7 +77,7 @@
 #include "mem/mstats.h"
 
 /* Go's forcegcperiod: 2 minutes (tests shorten it). */
-int64_t gort__gc_force_period_ns = (int64_t)120 * 1000 * 1000 * 1000;
+_Atomic(int64_t) gort__gc_force_period_ns = (int64_t)120 * 1000 * 1000 * 1000;
 
 static struct {
   struct mutex lock;
@@ -87,18 +89,18 @@ static struct {
   uint32_t cycles_done;    /* (lock) */
   uint32_t waiters;        /* parked on done_sema (lock) */
   _Atomic uint32_t done_sema;
-  uint32_t phase;          /* __atomic: enum gc_phase */
-  int64_t last_end_ns;     /* __atomic: nanotime at the last cycle's end */
+  _Atomic(uint32_t) phase; /* enum gc_phase */
+  _Atomic(int64_t) last_end_ns; /* nanotime at the last cycle's end */
 } work;
 
 enum gc_phase gort__gc_phase(void) {
-  return (enum gc_phase)__atomic_load_n(&work.phase, __ATOMIC_ACQUIRE);
+  return (enum gc_phase)gort__atomic_load_acquire(&work.phase);
 }
 
 bool gort__gc_write_barrier_on(void) { return false; }
 
 static void set_phase(enum gc_phase p) {
-  __atomic_store_n(&work.phase, (uint32_t)p, __ATOMIC_RELEASE);
+  gort__atomic_store_release(&work.phase, (uint32_t)p);
 }
 
 /* ---- gctrace ---------------------------------------------------------------- */
@@ -237,7 +239,7 @@ static void run_cycle(uint32_t n, enum gc_trigger_kind kind) {
   /* 4. Sweep, in the background and by allocation. */
   gort__sweep_wake_background();
   gort__fin_wake();
-  __atomic_store_n(&work.last_end_ns, t.end, __ATOMIC_RELAXED);
+  gort__atomic_store_relaxed(&work.last_end_ns, t.end);
   if (gort__debug.gctrace > 0)
     print_gctrace(&t);
 }
@@ -333,7 +335,7 @@ static void request_and_wait(enum gc_trigger_kind kind) {
 
 void gort__gc_start(enum gc_trigger_kind kind) {
   struct m *mp = gort__getm();
-  struct g *gp = mp ? mp->curg : NULL;
+  struct g *gp = mp ? gort__loadcurg(mp) : NULL;
   if (gp == NULL || gp->is_system || gort__locks_held() != 0)
     return;
   if (kind == GC_TRIGGER_HEAP &&
@@ -345,10 +347,10 @@ void gort__gc_start(enum gc_trigger_kind kind) {
 struct g *gort__gc_forced_due(int64_t now) {
   if (gort__gc_percent() < 0)
     return NULL; /* Go's gcTrigger.test: no forced cycles with GOGC off */
-  int64_t last = __atomic_load_n(&work.last_end_ns, __ATOMIC_RELAXED);
+  int64_t last = gort__atomic_load_relaxed(&work.last_end_ns);
   if (last == 0)
     last = gort__sched.start_ns;
-  if (now - last < __atomic_load_n(&gort__gc_force_period_ns, __ATOMIC_RELAXED))
+  if (now - last < gort__atomic_load_relaxed(&gort__gc_force_period_ns))
     return NULL;
   gort__lock(&work.lock);
   struct g *gp = NULL;

@@ -14,7 +14,7 @@
  * thread-local, not per goroutine: a lock never crosses a switch).
  * Locking: this is the lock.
  */
-#include <stdatomic.h>
+#include "atomic/atomic.h"
 
 #include "os/os.h"
 #include "debug/print.h"
@@ -43,10 +43,9 @@ void gort__lock(struct mutex *l) {
    * alone (lock.h). The compiler barrier keeps the count before the lock's
    * memory accesses as seen by a signal handler on this thread. */
   locks_held++;
-  atomic_signal_fence(memory_order_seq_cst);
+  gort__atomic_signal_fence_seq_cst();
   /* Fast path: acquire pairs with the release in gort__unlock. */
-  uint32_t v = atomic_exchange_explicit(&l->key, MUTEX_LOCKED,
-                                        memory_order_acquire);
+  uint32_t v = gort__atomic_exchange_acquire(&l->key, MUTEX_LOCKED);
   if (v != MUTEX_UNLOCKED)
     lock_slow(l, v);
 }
@@ -57,19 +56,16 @@ static void lock_slow(struct mutex *l, uint32_t v) {
   uint32_t wait = v;
   for (;;) {
     for (int i = 0; i < ACTIVE_SPIN; i++) {
-      while (atomic_load_explicit(&l->key, memory_order_relaxed) ==
+      while (gort__atomic_load_relaxed(&l->key) ==
              MUTEX_UNLOCKED) {
         uint32_t expect = MUTEX_UNLOCKED;
-        if (atomic_compare_exchange_weak_explicit(&l->key, &expect, wait,
-                                                  memory_order_acquire,
-                                                  memory_order_relaxed))
+        if (gort__atomic_cas_weak_acquire(&l->key, &expect, wait))
           return;
       }
       for (int k = 0; k < ACTIVE_SPIN_CNT; k++)
         cpu_relax();
     }
-    v = atomic_exchange_explicit(&l->key, MUTEX_SLEEPING,
-                                 memory_order_acquire);
+    v = gort__atomic_exchange_acquire(&l->key, MUTEX_SLEEPING);
     if (v == MUTEX_UNLOCKED)
       return;
     wait = MUTEX_SLEEPING;
@@ -80,13 +76,12 @@ static void lock_slow(struct mutex *l, uint32_t v) {
 void gort__unlock(struct mutex *l) {
   /* Release: everything written under the lock is visible to the next
    * holder's acquire. */
-  uint32_t v = atomic_exchange_explicit(&l->key, MUTEX_UNLOCKED,
-                                        memory_order_release);
+  uint32_t v = gort__atomic_exchange_release(&l->key, MUTEX_UNLOCKED);
   if (v == MUTEX_SLEEPING)
     gort__os_futex_wake((uint32_t *)&l->key, 1);
   /* Counted down last: the thread is in the runtime until this returns,
    * also while the futex wake-up calls out of it (a PLT stub, libc). */
-  atomic_signal_fence(memory_order_seq_cst);
+  gort__atomic_signal_fence_seq_cst();
   if (locks_held == 0)
     gort__fatal("runtime: unlock: lock count");
   locks_held--;
@@ -97,19 +92,19 @@ void gort__unlock(struct mutex *l) {
  * notesleep waits while key is 0. A note is reused after noteclear. */
 
 void gort__noteclear(struct note *n) {
-  atomic_store_explicit(&n->key, 0, memory_order_relaxed);
+  gort__atomic_store_relaxed(&n->key, 0);
 }
 
 void gort__notewakeup(struct note *n) {
   /* Release: what the waker did before is visible to the woken thread. */
-  uint32_t old = atomic_exchange_explicit(&n->key, 1, memory_order_release);
+  uint32_t old = gort__atomic_exchange_release(&n->key, 1);
   if (old != 0)
     gort__throw("runtime: notewakeup - double wakeup");
   gort__os_futex_wake((uint32_t *)&n->key, 1);
 }
 
 void gort__notesleep(struct note *n) {
-  while (atomic_load_explicit(&n->key, memory_order_acquire) == 0)
+  while (gort__atomic_load_acquire(&n->key) == 0)
     gort__os_futex_wait((uint32_t *)&n->key, 0, -1);
 }
 
@@ -120,7 +115,7 @@ bool gort__notetsleep(struct note *n, int64_t ns) {
   }
   /* Saturating: ns may be the distance to a timer at GORT_MAXWHEN. */
   int64_t deadline = gort__add_sat(gort__os_nanotime(), ns);
-  while (atomic_load_explicit(&n->key, memory_order_acquire) == 0) {
+  while (gort__atomic_load_acquire(&n->key) == 0) {
     int64_t left = deadline - gort__os_nanotime();
     if (left <= 0)
       return false;

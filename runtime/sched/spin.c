@@ -16,7 +16,7 @@
  * Locking: none. The scheduler counters are atomics read racily: a stale
  * view only makes one spin decision less well informed.
  */
-#include <stdatomic.h>
+#include "atomic/atomic.h"
 
 #include "os/os.h"
 #include "sched/mp.h"
@@ -41,23 +41,23 @@ static void procyield(int cycles) {
 bool gort__can_spin(int iter) {
   if (iter >= ACTIVE_SPIN)
     return false;
-  int n = atomic_load_explicit(&ncpu, memory_order_relaxed);
+  int n = gort__atomic_load_relaxed(&ncpu);
   if (n == 0) {
     n = gort__os_ncpu();
-    atomic_store_explicit(&ncpu, n, memory_order_relaxed);
+    gort__atomic_store_relaxed(&ncpu, n);
   }
   if (n <= 1)
     return false;
   /* Relaxed: racy hints, as in Go. */
   int32_t procs =
-      atomic_load_explicit(&gort__sched.gomaxprocs, memory_order_relaxed);
+      gort__atomic_load_relaxed(&gort__sched.gomaxprocs);
   int32_t busy_elsewhere =
-      atomic_load_explicit(&gort__sched.npidle, memory_order_relaxed) +
-      atomic_load_explicit(&gort__sched.nmspinning, memory_order_relaxed) + 1;
+      gort__atomic_load_relaxed(&gort__sched.npidle) +
+      gort__atomic_load_relaxed(&gort__sched.nmspinning) + 1;
   if (procs <= busy_elsewhere)
     return false;
   struct m *mp = gort__getm();
-  return mp->p != NULL && gort__runqempty(mp->p);
+  return gort__loadmp(mp) != NULL && gort__runqempty(gort__loadmp(mp));
 }
 
 void gort__do_spin(void) { procyield(ACTIVE_SPIN_CNT); }
@@ -67,7 +67,7 @@ void gort__do_spin(void) { procyield(ACTIVE_SPIN_CNT); }
 static void goyield_m(struct g *gp) {
   struct m *mp = gort__getm();
   gort__casgstatus(gp, G_RUNNING, G_RUNNABLE);
-  gort__runqput(mp->p, gp, false);
+  gort__runqput(gort__loadmp(mp), gp, false);
 }
 
 void gort__goyield(void) { gort__mcall(goyield_m); }

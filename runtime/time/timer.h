@@ -36,7 +36,7 @@ struct timer {
   int64_t period; /* > 0: fires again every period */
   void (*f)(struct timer *t, int64_t now);
   void *arg;
-  struct p *pp; /* (see Locking) */
+  _Atomic(struct p *) pp; /* (see Locking) */
   int32_t idx;
   _Atomic int32_t running; /* f runs now or is about to: counted before
                               t leaves its heap (so freeing must wait) */

@@ -28,7 +28,7 @@
  * the queue; a waiter lives on its goroutine's stack and its ready channel
  * is closed under mu.
  */
-#include <stdatomic.h>
+#include "atomic/atomic.h"
 #include <stdlib.h>
 
 #include "debug/handle.h"

@@ -34,7 +34,7 @@
  * and read by waiters after Wait. The root is registered under mu (the
  * registry's locks are leaves).
  */
-#include <stdatomic.h>
+#include "atomic/atomic.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -195,7 +195,7 @@ static void call_free(struct call *c) {
 
 static void call_release(struct call *c) {
   /* acq_rel: the freeing reader sees the others' reads done. */
-  if (atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) == 1)
+  if (gort__atomic_sub_acq_rel(&c->refs, 1) == 1)
     call_free(c);
 }
 
@@ -226,7 +226,7 @@ int gort_singleflight_do(gort_singleflight *g, const char *key,
   struct call *c = *slot_locked(g, h, key);
   if (c != NULL) {
     c->dups++;
-    atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
+    gort__atomic_add_relaxed(&c->refs, 1);
     gort__unlock(&g->mu);
     gort_waitgroup_wait(&c->wg);
     if (val)

@@ -7,10 +7,11 @@
  *   X(name, exit_code, "text the output must contain", where, "ENV=value")
  *
  * where is ALL (native and wasm) or NATIVE; the last field is an
- * environment setting for the run ("" for none), e.g. GORT_DEBUG=.... CMakeLists.txt and
- * tests/node/cases.mjs read this file with the same regular expression, so
- * keep one entry per line in exactly this shape. Every case runs in a fresh
- * process: `gort_tests NAME`.
+ * environment setting for the run ("" for none), e.g. GORT_DEBUG=....
+ * CMakeLists.txt reads this file line by line with a regular expression
+ * and registers each case as a CTest test (which the node:test files of
+ * tests/node/ list through ctest), so keep one entry per line in exactly
+ * this shape. Every case runs in a fresh process: `gort_tests NAME`.
  */
 
 X(sched_hello, 0, "", ALL, "")
