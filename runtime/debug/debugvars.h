@@ -23,7 +23,10 @@
  * ends in abort() after its dump, for a core file or a fuzzer's report.
  *
  * Unknown names are reported once on stderr and ignored, as Go does.
- * Invariants: written only by gort__debug_init before any M but the first
+ * Both are read with the other settings (sched/settings.h), which hands
+ * the list to gort__debug_parse and sets traceback_crash.
+ *
+ * Invariants: written only by sched/settings.c before any M but the first
  * exists; read freely afterwards.
  */
 #ifndef GORT_DEBUG_DEBUGVARS_H
@@ -65,6 +68,8 @@ struct gort_debugvars {
 
 extern struct gort_debugvars gort__debug;
 
-void gort__debug_init(void);
+/* Apply a GORT_DEBUG list ("name=value,..."; NULL: none), then hand the
+ * fault-injection limits to the OS layer. */
+void gort__debug_parse(const char *list);
 
 #endif

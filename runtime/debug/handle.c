@@ -18,6 +18,7 @@
 #include "atomic/atomic.h"
 #include "mem/malloc.h"
 #include "sched/mp.h"
+#include "sched/settings.h"
 #include "debug/handle.h"
 #include "debug/print.h"
 
@@ -95,16 +96,7 @@ GORT_API void gort_set_gc_handles(bool on) {
 }
 
 void gort__gc_handles_init(void) {
-  const char *env = getenv("GORT_GCHANDLES");
-  if (env == NULL || *env == 0 || strcmp(env, "0") == 0)
-    return;
-  if (strcmp(env, "1") != 0) {
-    gort__print_str("GORT_GCHANDLES=");
-    gort__print_str(env);
-    gort__print_str("\n");
-    gort__fatal("malformed GORT_GCHANDLES: want 0 or 1");
-  }
-  gort_set_gc_handles(true);
+  gort_set_gc_handles(gort__settings.gc_handles);
 }
 
 bool gort__handle_want_gc(void) {

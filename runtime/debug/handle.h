@@ -108,7 +108,8 @@ void gort__handle_free(void *p);
 
 /* GC handles on (gort_set_gc_handles; GORT_GCHANDLES at start). */
 bool gort__gc_handles_on(void);
-/* Read GORT_GCHANDLES ("1" or "0"; anything else is fatal). At start. */
+/* Take the start value from the settings (sched/settings.h: GORT_GCHANDLES,
+ * "1" or "0", checked there). At start. */
 void gort__gc_handles_init(void);
 /* Should a new handle go to the GC heap: GC handles are on and the
  * caller is a goroutine (gort__mallocgc needs its P)? */

@@ -87,9 +87,11 @@ typedef void (*gort_func)(void *arg);
 /* gort_main starts the runtime on the calling thread, runs main_fn(argc,
  * argv) as the main goroutine and, like Go, ends the whole program when it
  * returns: the process exits with main_fn's return value, whatever other
- * goroutines are doing. It never returns.
+ * goroutines are doing. It never returns. It is gort_main_opts with the
+ * options of gort_options_init: the environment's.
  *
- * Environment (read once at start, like GODEBUG):
+ * Environment (read once at start, like GODEBUG, before anything runs; a
+ * malformed value is fatal at start with exit status 2):
  *   GORT_STACK_SIZE  usable bytes of each goroutine stack (default 64 KiB
  *                    natively, 32 KiB on wasm); rounded up to pages.
  *   GORT_MAXPROCS    number of Ps (default: the CPUs; 1..1024).
@@ -109,9 +111,43 @@ typedef void (*gort_func)(void *arg);
  *                    (Go's GOTRACEBACK=crash: a core file, a fuzzer's
  *                    report).
  *   GORT_GOGC, GORT_MEMLIMIT: see "Memory: pacing and statistics".
+ *   GORT_GCHANDLES   1: handles in the GC heap (gort_set_gc_handles).
  */
 GORT_API _Noreturn void gort_main(int (*main_fn)(int argc, char **argv),
                                   int argc, char **argv);
+
+/* The settings gort_main reads from the environment, to be passed
+ * directly. Fill one with gort_options_init, change what the program
+ * wants, and give it to gort_main_opts: the environment, then the
+ * program's overrides. A field's range and its meaning are those of its
+ * variable above, and a bad value dies at start with that variable's
+ * message, wherever it came from. */
+typedef struct gort_options {
+  int maxprocs;         /* GORT_MAXPROCS: 1..1024 */
+  size_t stack_size;    /* GORT_STACK_SIZE: bytes, 16K..1G (16M on wasm) */
+  int gogc;             /* GORT_GOGC: percent; negative: off */
+  int64_t memory_limit; /* GORT_MEMLIMIT: bytes >= 0; INT64_MAX: none */
+  const char *netpoll;  /* GORT_NETPOLL: NULL or "" (the platform's),
+                           "poll", or the platform's name ("epoll") */
+  const char *debug;    /* GORT_DEBUG: "name=value,..."; NULL: none */
+  bool traceback_crash; /* GORT_TRACEBACK=crash */
+  bool gc_handles;      /* GORT_GCHANDLES=1 */
+  uint32_t initialized; /* private: set by gort_options_init */
+} gort_options;
+
+/* gort_options_init fills *opts from the environment, with the defaults
+ * where a variable is unset or empty. A malformed variable is fatal here,
+ * with its message (above). The strings point into the environment. */
+GORT_API void gort_options_init(gort_options *opts);
+
+/* gort_main_opts is gort_main with the settings of *opts instead of the
+ * environment's (NULL: the environment's, as gort_main). The strings are
+ * read before it starts the main goroutine. Options not filled by
+ * gort_options_init are fatal: "gort_main_opts: options not set up by
+ * gort_options_init". */
+GORT_API _Noreturn void gort_main_opts(int (*main_fn)(int argc, char **argv),
+                                       int argc, char **argv,
+                                       const gort_options *opts);
 
 /* gort_exit ends the program at once with the given status, from any
  * goroutine or thread, flushing stdio first (Go's os.Exit). */

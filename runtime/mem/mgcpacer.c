@@ -1,7 +1,8 @@
 /*
  * mgcpacer.c - the heap goal and the trigger (see mgcpacer.h for the
  * formulas; Go's mgcpacer.go: gcControllerState.heapGoal,
- * memoryLimitHeapGoal, trigger; readGOGC and readGOMEMLIMIT).
+ * memoryLimitHeapGoal, trigger). The start values come from
+ * sched/settings.c (Go's readGOGC and readGOMEMLIMIT).
  *
  * Invariants: goal and trigger are consistent with the settings and the
  * last mark whenever pacer_lock is free.
@@ -15,6 +16,7 @@
 #include "debug/print.h"
 #include "sched/lock.h"
 #include "sched/mp.h"
+#include "sched/settings.h"
 #include "gort.h"
 #include "mem/mgcpacer.h"
 
@@ -75,72 +77,11 @@ static void recompute_locked(void) {
 
 /* ---- settings ----------------------------------------------------------------- */
 
-/* readGOGC: "off", or a decimal integer (negative: off). */
-static bool parse_gogc(const char *s, int32_t *out) {
-  if (strcmp(s, "off") == 0) {
-    *out = -1;
-    return true;
-  }
-  char *end;
-  long long v = strtoll(s, &end, 10);
-  if (end == s || *end != 0 || v > INT32_MAX || v < INT32_MIN)
-    return false;
-  *out = v < 0 ? -1 : (int32_t)v;
-  return true;
-}
-
-/* readGOMEMLIMIT / parseByteCount: "off", or digits with an optional unit
- * B, KiB, MiB, GiB, TiB; at most INT64_MAX. */
-static bool parse_memlimit(const char *s, int64_t *out) {
-  if (strcmp(s, "off") == 0) {
-    *out = INT64_MAX;
-    return true;
-  }
-  static const struct {
-    const char *unit;
-    int shift;
-  } units[] = {{"", 0}, {"B", 0}, {"KiB", 10}, {"MiB", 20}, {"GiB", 30},
-               {"TiB", 40}};
-  if (*s < '0' || *s > '9')
-    return false;
-  uint64_t v = 0;
-  const char *p = s;
-  for (; *p >= '0' && *p <= '9'; p++) {
-    if (v > (UINT64_MAX - 9) / 10)
-      return false;
-    v = v * 10 + (uint64_t)(*p - '0');
-  }
-  for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-    if (strcmp(p, units[i].unit) == 0) {
-      if (v > (uint64_t)INT64_MAX >> units[i].shift)
-        return false;
-      *out = (int64_t)(v << units[i].shift);
-      return true;
-    }
-  }
-  return false;
-}
-
+/* The start values (GORT_GOGC, GORT_MEMLIMIT or gort_options), read and
+ * checked by sched/settings.c. */
 void gort__gcpacer_init(void) {
-  const char *gogc = getenv("GORT_GOGC");
-  int32_t percent = 100;
-  if (gogc != NULL && *gogc != 0 && !parse_gogc(gogc, &percent)) {
-    gort__print_str("GORT_GOGC=");
-    gort__print_str(gogc);
-    gort__print_str("\n");
-    gort__fatal("malformed GORT_GOGC: want a percentage or off");
-  }
-  const char *limit = getenv("GORT_MEMLIMIT");
-  int64_t limit_bytes = INT64_MAX;
-  if (limit != NULL && *limit != 0 && !parse_memlimit(limit, &limit_bytes)) {
-    gort__print_str("GORT_MEMLIMIT=");
-    gort__print_str(limit);
-    gort__print_str("\n");
-    gort__fatal("malformed GORT_MEMLIMIT; see gort_set_memory_limit in "
-                "docs/API.md");
-  }
-  gort__atomic_store_relaxed(&pacer.percent, percent);
-  gort__atomic_store_relaxed(&pacer.limit, limit_bytes);
+  gort__atomic_store_relaxed(&pacer.percent, gort__settings.gogc);
+  gort__atomic_store_relaxed(&pacer.limit, gort__settings.memory_limit);
   recompute_locked();
 }
 

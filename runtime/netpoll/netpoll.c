@@ -25,6 +25,7 @@
 #include "debug/print.h"
 #include "os/os.h"
 #include "sched/mp.h"
+#include "sched/settings.h"
 #include "netpoll/netpoll.h"
 
 static const struct netpoll_backend *backend;
@@ -47,20 +48,11 @@ bool gort__netpoll_start(void) {
     return s > 0;
   gort__lock(&start_lock);
   if (gort__atomic_load_seq_cst(&started) == 0) {
-    const char *env = getenv("GORT_NETPOLL");
-    const struct netpoll_backend *b = gort__netpoll_default_backend();
-    if (strcmp(b->name, "none") == 0)
-      env = NULL; /* nothing to choose from */
-    if (env && strcmp(env, "poll") == 0)
-      b = &gort__netpoll_poll;
-    else if (env && *env && strcmp(env, b->name) != 0) {
-      gort__print_str("runtime: GORT_NETPOLL=");
-      gort__print_str(env);
-      gort__print_str(": unknown poller (want poll or ");
-      gort__print_str(b->name);
-      gort__print_str(")\n");
-      gort__fatal("bad GORT_NETPOLL");
-    }
+    /* GORT_NETPOLL, checked at start (sched/settings.c); never set
+     * where the platform has no poller. */
+    const struct netpoll_backend *b = gort__settings.netpoll_poll
+                                          ? &gort__netpoll_poll
+                                          : gort__netpoll_default_backend();
     bool ok = b->init();
     backend = b;
     gort__atomic_store_release(&started, ok ? 1 : -1);

@@ -67,6 +67,7 @@
 #include "os/os.h"
 #include "sched/mp.h"
 #include "sched/runq.h"
+#include "sched/settings.h"
 #include "sched/stack.h"
 #include "mem/mgcpacer.h"
 #include "mem/mheap.h"
@@ -852,41 +853,18 @@ static void runmain(void *arg) {
   gort__os_exit(rc);
 }
 
-static int default_procs(void) {
-  int n = gort__os_ncpu();
-  int threads = gort__os_max_threads();
-  /* A fixed thread pool (wasm) must also hold sysmon and an M for a
-   * blocking call. */
-  if (threads > 0 && n > threads - 2)
-    n = threads > 2 ? threads - 2 : 1;
-  return n < MAX_PROCS ? n : MAX_PROCS;
-}
-
-static int procs_from_env(void) {
-  const char *env = getenv("GORT_MAXPROCS");
-  if (env == NULL || *env == 0)
-    return default_procs();
-  char *end;
-  long n = strtol(env, &end, 10);
-  if (*end != 0 || n < 1 || n > MAX_PROCS) {
-    gort__print_str("runtime: GORT_MAXPROCS=");
-    gort__print_str(env);
-    gort__print_str(" is not a number from 1 to 1024\n");
-    gort__fatal("runtime: bad GORT_MAXPROCS");
-  }
-  return (int)n;
-}
-
-_Noreturn void gort_main(int (*main_fn)(int argc, char **argv), int argc,
-                         char **argv) {
+/* The start-up, in schedinit's order: the settings first (read once:
+ * sched/settings.h), then each subsystem from its field. */
+_Noreturn void gort_main_opts(int (*main_fn)(int argc, char **argv), int argc,
+                              char **argv, const gort_options *opts) {
   if (gort__atomic_exchange_seq_cst(&runtime_started, 1))
     gort__fatal("gort_main called twice");
   if (main_fn == NULL)
     gort__fatal("gort_main: nil main function");
   gort__sched.start_ns = gort__os_nanotime();
   gort__atomic_store_seq_cst(&gort__sched.lastpoll, gort__sched.start_ns);
-  gort__debug_init();
-  int procs = procs_from_env();
+  gort__settings_init(opts); /* GORT_DEBUG, GORT_TRACEBACK applied here */
+  int procs = gort__settings.maxprocs;
   gort__stack_init();
   gort__gcpacer_init();
   gort__gc_handles_init(); /* GORT_GCHANDLES (debug/handle.h) */
@@ -912,6 +890,11 @@ _Noreturn void gort_main(int (*main_fn)(int argc, char **argv), int argc,
   gort__sched.main_started = true;
   gort__newm_sys(gort__sysmon);
   gort__schedule(&m0);
+}
+
+_Noreturn void gort_main(int (*main_fn)(int argc, char **argv), int argc,
+                         char **argv) {
+  gort_main_opts(main_fn, argc, argv, NULL);
 }
 
 int gort_maxprocs(void) { return gort__atomic_load_seq_cst(&gort__sched.gomaxprocs); }
@@ -986,20 +969,8 @@ void gort__on_fault(void *addr, const char *signame, void *pc) {
   struct g *gp = mp ? gort__loadcurg(mp) : NULL;
   if (gp == NULL)
     return; /* not in a goroutine: let the OS report it */
-  if (gort__stack_in_guard(gp, (uintptr_t)addr)) {
-    gort__print_str("runtime: goroutine stack exceeds ");
-    gort__print_uint(gort__stack_usable_size());
-    gort__print_str("-byte limit\nruntime: goroutine ");
-    gort__print_int(gp->goid);
-    gort__print_str(" touched guard page addr=");
-    gort__print_hex((uintptr_t)addr);
-    gort__print_str(" stack=[");
-    gort__print_hex(gp->stack.lo);
-    gort__print_str(", ");
-    gort__print_hex(gp->stack.hi);
-    gort__print_str("]\n");
-    gort__fatal("stack overflow");
-  }
+  if (gort__stack_in_guard(gp, (uintptr_t)addr))
+    gort__stack_overflow(gp, NULL, (uintptr_t)addr);
   gort__die_begin(
       "panic: ",
       "runtime error: invalid memory address or nil pointer dereference");

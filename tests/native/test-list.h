@@ -329,6 +329,25 @@ X(crash_net_listener_as_conn, 2, "fatal error: gort: invalid network connection 
 X(crash_net_outside_goroutine, 2, "gort_conn_write called outside a goroutine", NATIVE, "")
 X(crash_net_not_a_handle, 2, "fatal error: gort: invalid network connection handle (never opened, or closed long ago) [gort_conn_read]", NATIVE, "")
 
+/* ---- settings: gort_options, gort_main_opts (test-settings.c; the runner
+ * starts options_* and crash_options_* through gort_main_opts) ---- */
+X(options_override_env, 0, "", ALL, "GORT_MAXPROCS=3")
+X(options_gogc_override_env, 0, "", ALL, "GORT_GOGC=off")
+X(options_all_fields, 0, "", ALL, "GORT_MEMLIMIT=1GiB")
+X(options_netpoll_poll, 0, "", NATIVE, "")
+X(options_null_is_env, 0, "", ALL, "GORT_MAXPROCS=3")
+X(options_init_reads_env, 0, "", ALL, "GORT_STACK_SIZE=192K")
+X(crash_options_bad_maxprocs, 2, "runtime: GORT_MAXPROCS=0 is not a number from 1 to 1024", ALL, "")
+X(crash_options_maxprocs_above, 2, "runtime: GORT_MAXPROCS=1025 is not a number from 1 to 1024", ALL, "")
+X(crash_options_bad_stack_size, 2, "want a size from 16K to", ALL, "")
+X(crash_options_stack_size_above, 2, "fatal error: runtime: bad GORT_STACK_SIZE", ALL, "")
+X(crash_options_bad_memlimit, 2, "fatal error: malformed GORT_MEMLIMIT", ALL, "")
+X(crash_options_bad_netpoll, 2, "runtime: GORT_NETPOLL=kqueue: unknown poller (want poll or epoll)", NATIVE, "")
+X(crash_options_not_initialized, 2, "fatal error: gort_main_opts: options not set up by gort_options_init", ALL, "")
+X(crash_options_init_bad_env, 2, "fatal error: malformed GORT_GOGC: want a percentage or off", ALL, "")
+X(crash_options_init_nil, 2, "fatal error: gort_options_init: nil options", ALL, "")
+X(crash_bad_netpoll_env, 2, "fatal error: bad GORT_NETPOLL", NATIVE, "GORT_NETPOLL=kqueue")
+
 /* ---- typed channels, sized calls, select's default, error codes
  * (issue 14; tests/native/test-chantyped.c) ---------------------------- */
 X(chan_typed_roundtrip, 0, "", ALL, "")
