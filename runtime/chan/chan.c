@@ -19,7 +19,9 @@
  * handle.h); a NULL elem to send where the elements have a size is Go's
  * nil dereference; a send or receive that would park or ready a goroutine,
  * and close, die when called outside a goroutine (the buffered fast path
- * is not checked: it needs no M).
+ * is not checked: it needs no M). The _sized calls also compare the
+ * caller's element size with the channel's: a mismatch panics
+ * (gort__chan_check_size), as C cannot see a channel's type.
  *
  * Memory: a channel made with GC handles on is a GC object (chan.h,
  * debug/handle.h); gort_chan_free then checks and marks it freed as for
@@ -364,6 +366,30 @@ void gort__chan_check_send(struct hchan *c, const void *elem,
                 "context's Done)");
 }
 
+/* v in decimal into buf (24 bytes hold any size_t), for a message. */
+static const char *decimal(char buf[24], size_t v) {
+  char *p = buf + 23;
+  *p = '\0';
+  do
+    *--p = (char)('0' + v % 10);
+  while ((v /= 10) != 0);
+  return p;
+}
+
+/* gort__chan_check_size's panic (chan.h). */
+_Noreturn void gort__chan_size_mismatch(size_t value_size, size_t elem_size,
+                                        const char *call) {
+  char buf[160], num[24];
+  size_t n = 0;
+  gort__msg_cat(buf, sizeof buf, &n, call);
+  gort__msg_cat(buf, sizeof buf, &n, ": element size mismatch: ");
+  gort__msg_cat(buf, sizeof buf, &n, decimal(num, value_size));
+  gort__msg_cat(buf, sizeof buf, &n, "-byte value, channel of ");
+  gort__msg_cat(buf, sizeof buf, &n, decimal(num, elem_size));
+  gort__msg_cat(buf, sizeof buf, &n, "-byte elements");
+  gort__panic(buf);
+}
+
 void gort_chan_send(gort_chan *ch, const void *elem) {
   struct hchan *c = chanof(ch, "gort_chan_send");
   gort__chan_check_send(c, elem, "gort_chan_send");
@@ -393,6 +419,40 @@ bool gort_chan_try_recv(gort_chan *ch, void *elem, bool *ok) {
   bool okv = false;
   bool got = chanrecv(chanof(ch, "gort_chan_try_recv"), elem, false, &okv,
                       "gort_chan_try_recv");
+  if (ok)
+    *ok = got && okv;
+  return got;
+}
+
+void gort_chan_send_sized(gort_chan *ch, const void *elem, size_t elem_size) {
+  struct hchan *c = chanof(ch, "gort_chan_send");
+  gort__chan_check_size(c, elem, elem_size, "gort_chan_send");
+  gort__chan_check_send(c, elem, "gort_chan_send");
+  chansend(c, elem, true, "gort_chan_send");
+}
+
+bool gort_chan_recv_sized(gort_chan *ch, void *elem, size_t elem_size) {
+  struct hchan *c = chanof(ch, "gort_chan_recv");
+  gort__chan_check_size(c, elem, elem_size, "gort_chan_recv");
+  bool ok;
+  chanrecv(c, elem, true, &ok, "gort_chan_recv");
+  return ok;
+}
+
+bool gort_chan_try_send_sized(gort_chan *ch, const void *elem,
+                              size_t elem_size) {
+  struct hchan *c = chanof(ch, "gort_chan_try_send");
+  gort__chan_check_size(c, elem, elem_size, "gort_chan_try_send");
+  gort__chan_check_send(c, elem, "gort_chan_try_send");
+  return chansend(c, elem, false, "gort_chan_try_send");
+}
+
+bool gort_chan_try_recv_sized(gort_chan *ch, void *elem, size_t elem_size,
+                              bool *ok) {
+  struct hchan *c = chanof(ch, "gort_chan_try_recv");
+  gort__chan_check_size(c, elem, elem_size, "gort_chan_try_recv");
+  bool okv = false;
+  bool got = chanrecv(c, elem, false, &okv, "gort_chan_try_recv");
   if (ok)
     *ok = got && okv;
   return got;

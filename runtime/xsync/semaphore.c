@@ -147,8 +147,8 @@ int gort_weighted_acquire(gort_weighted *s, gort_ctx *ctx, int64_t n) {
   gort__unlock(&s->mu);
 
   gort_select_case cs[2] = {
-      {w.ready, GORT_SELECT_RECV, NULL, false},
-      {done, GORT_SELECT_RECV, NULL, false},
+      {.chan = w.ready, .dir = GORT_SELECT_RECV},
+      {.chan = done, .dir = GORT_SELECT_RECV},
   };
   int i = gort_select(cs, 2, true);
   if (i == 0) {

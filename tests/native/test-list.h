@@ -359,3 +359,17 @@ X(crash_lock_under_unranked, 2, "fatal error: lock ordering problem", DEBUG, "")
 X(crash_lock_twice, 2, "fatal error: runtime: lock: lock already held by this thread", DEBUG, "")
 X(crash_unlock_not_held, 2, "fatal error: runtime: unlock: lock not held by this thread", DEBUG, "")
 X(debug_lock_ranks_in_order, 0, "", DEBUG, "")
+
+/* ---- typed channels, sized calls, select's default, error codes
+ * (issue 14; tests/native/test-chantyped.c) ---------------------------- */
+X(chan_typed_roundtrip, 0, "", ALL, "")
+X(chan_typed_select, 0, "", ALL, "")
+X(chan_sized_matching, 0, "", ALL, "")
+X(crash_chan_send_size_mismatch, 2, "panic: gort_chan_send: element size mismatch: 4-byte value, channel of 8-byte elements", ALL, "")
+X(crash_chan_try_recv_size_mismatch, 2, "panic: gort_chan_try_recv: element size mismatch: 8-byte value, channel of 4-byte elements", ALL, "")
+X(crash_chan_typed_wrong_handle, 2, "panic: gort_chan_recv: element size mismatch: 4-byte value, channel of 8-byte elements", ALL, "")
+X(crash_select_size_mismatch, 2, "panic: gort_select: element size mismatch: 0-byte value, channel of 8-byte elements", ALL, "")
+X(crash_select_negative_count, 2, "panic: gort_select: ncases out of range [0, 65536]", ALL, "")
+X(crash_select_too_many_cases, 2, "panic: gort_select: ncases out of range [0, 65536]", ALL, "")
+X(crash_select_nil_cases, 2, "[gort_select: nil cases]", ALL, "")
+X(errors_every_code_has_message, 0, "", ALL, "")
