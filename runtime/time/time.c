@@ -220,8 +220,10 @@ static void run_periodic(struct p *pp, struct timer *t, int64_t now) {
   gort__lock(&pp->timerslock);
   heap_push(pp, t);
   gort__unlock(&pp->timerslock);
-  gort__atomic_sub_seq_cst(&t->running, 1);
+  /* Unlock before the count drops: gort_timer_free waits only for the
+   * count, and may free t (t->mu with it) as soon as it reads 0. */
   gort__unlock(&t->mu);
+  gort__atomic_sub_seq_cst(&t->running, 1);
 }
 
 void gort__checktimers(struct p *pp, int64_t now) {
