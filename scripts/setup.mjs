@@ -7,7 +7,8 @@
 //   --browser:  chromium (/usr/bin/chromium) + npm playwright-core in the repo's node_modules
 //   --bench:    golang-go, libgc-dev, libmimalloc-dev, hyperfine
 //   --arm64:    gcc-aarch64-linux-gnu, qemu-user (the emulated arm64 tests)
-//   --fuzz:     clang and libclang-rt-dev (libFuzzer, tests/fuzz)
+//   --fuzz:     clang and libclang-rt-dev (libFuzzer, tests/fuzz),
+//               clang-format (the format check)
 //   --check:    only check; install nothing (exit 1 if something is missing)
 // API:    import { ensure, check } from './setup.mjs';
 //         await ensure({ wasm: true, browser: true });  // throws SetupError when it can't
@@ -129,6 +130,7 @@ export const REQUIREMENTS = [
   { name: 'qemu-aarch64 (qemu-user)', group: 'arm64', apt: 'qemu-user', ok: () => onPath('qemu-aarch64') },
   { name: 'clang', group: 'fuzz', apt: 'clang', ok: () => onPath('clang') },
   { name: 'libFuzzer (libclang-rt-dev)', group: 'fuzz', apt: 'libclang-rt-dev', ok: haveLibFuzzer },
+  { name: 'clang-format (tests/node/format.test.mjs)', group: 'fuzz', apt: 'clang-format', ok: () => onPath('clang-format') },
 ];
 
 // libFuzzer's runtime, which clang links for -fsanitize=fuzzer (clang
