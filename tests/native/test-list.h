@@ -327,3 +327,6 @@ X(crash_net_conn_as_listener, 2, "fatal error: gort: invalid listener handle (a 
 X(crash_net_listener_as_conn, 2, "fatal error: gort: invalid network connection handle (a listener) [gort_conn_read]", NATIVE, "")
 X(crash_net_outside_goroutine, 2, "gort_conn_write called outside a goroutine", NATIVE, "")
 X(crash_net_not_a_handle, 2, "fatal error: gort: invalid network connection handle (never opened, or closed long ago) [gort_conn_read]", NATIVE, "")
+/* The workload table and `gort list --json` (test-workloads.c). */
+X(workloads_table_invariants, 0, "", ALL, "")
+X(workloads_json_escapes_anything, 0, "", ALL, "")
