@@ -31,7 +31,8 @@ function runOne(dir, name, timeoutSec) {
 // ctestSuite('native', 'build') registers one test per CTest test of
 // REPO/build. A missing build directory is a failure, not a skip.
 // exclude: a RegExp of case names this build cannot run, each with its
-// reason at the call site (never used to hide a failure).
+// reason where it is given (the preset's vendor.gort.exclude; never used
+// to hide a failure). tests/node/flavours.test.mjs calls it per flavour.
 export function ctestSuite(title, buildDir, { timeoutSec = 600, concurrency = 2, exclude = null } = {}) {
   const dir = path.join(REPO, buildDir);
   describe(title, { concurrency }, () => {

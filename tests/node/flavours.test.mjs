@@ -1,0 +1,30 @@
+// flavours.test.mjs - every C test case of tests/native/test-list.h on
+// every build flavour that has a suite (CMakePresets.json and
+// tests/wasm-spike/CMakePresets.json, read through scripts/presets.mjs),
+// each flavour reporting as its own suite and each case through CTest in
+// its own process: native (build/), ASan+UBSan, TSan, the ucontext
+// backend, arm64 under qemu-user, wasm under Node, and the wasm spike.
+// What each flavour is and why it leaves any case out is in its preset
+// (description, vendor.gort.exclude). A flavour whose needs are missing
+// (vendor.gort.needs) skips; a flavour that should be built and is not
+// fails (lib/ctest.mjs).
+//
+// GORT_FLAVOURS=release,asan runs only the named flavours (a developer's
+// shortcut; npm test runs them all).
+import { describe, test } from 'node:test';
+import { hasNeeds, loadFlavours } from '../../scripts/presets.mjs';
+import { ctestSuite } from './lib/ctest.mjs';
+
+const only = process.env.GORT_FLAVOURS ? new Set(process.env.GORT_FLAVOURS.split(',')) : null;
+
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+for (const f of loadFlavours().filter((x) => x.suite && (!only || only.has(x.name)))) {
+  if (!hasNeeds(f)) {
+    describe(f.suite, () => test(`${f.binaryDir}/`, { skip: `${f.needs} not installed` }, () => {}));
+    continue;
+  }
+  const names = Object.keys(f.exclude);
+  const exclude = names.length ? new RegExp(`^(${names.map(escape).join('|')})$`) : null;
+  ctestSuite(f.suite, f.binaryDir, { exclude });
+}
