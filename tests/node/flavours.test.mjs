@@ -11,11 +11,33 @@
 //
 // GORT_FLAVOURS=release,asan runs only the named flavours (a developer's
 // shortcut; npm test runs them all).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
-import { hasNeeds, loadFlavours } from '../../scripts/presets.mjs';
+import { hasNeeds, loadFlavours, PRESET_FILES, REPO } from '../../scripts/presets.mjs';
+import path from 'node:path';
 import { ctestSuite } from './lib/ctest.mjs';
 
 const only = process.env.GORT_FLAVOURS ? new Set(process.env.GORT_FLAVOURS.split(',')) : null;
+
+// CMake itself reads the preset files (their version is one this cmake
+// knows) and lists the flavours scripts/presets.mjs gives, each with its
+// own build directory.
+describe('CMakePresets.json', () => {
+  test('cmake lists the flavours presets.mjs reads, each in its own directory', () => {
+    const flavours = loadFlavours();
+    const listed = [];
+    for (const rel of PRESET_FILES) {
+      const r = spawnSync('cmake', ['--list-presets'], { cwd: path.dirname(path.join(REPO, rel)), encoding: 'utf8' });
+      assert.equal(r.status, 0, `cmake --list-presets for ${rel}:\n${r.stderr}`);
+      listed.push(...[...r.stdout.matchAll(/^\s+"([^"]+)"/gm)].map((m) => m[1]));
+    }
+    assert.deepEqual(listed, flavours.map((f) => f.name));
+    const dirs = flavours.map((f) => f.binaryDir);
+    assert.equal(new Set(dirs).size, dirs.length, `two flavours share a directory: ${dirs}`);
+    for (const f of flavours) assert.match(f.binaryDir, /^build(-[a-z0-9-]+)?$/, `${f.name}: ${f.binaryDir}`);
+  });
+});
 
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
