@@ -13,9 +13,10 @@
 // shortcut; npm test runs them all).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, test } from 'node:test';
 import { hasNeeds, loadFlavours, PRESET_FILES, REPO } from '../../scripts/presets.mjs';
-import path from 'node:path';
 import { ctestSuite } from './lib/ctest.mjs';
 
 const only = process.env.GORT_FLAVOURS ? new Set(process.env.GORT_FLAVOURS.split(',')) : null;
@@ -36,6 +37,17 @@ describe('CMakePresets.json', () => {
     const dirs = flavours.map((f) => f.binaryDir);
     assert.equal(new Set(dirs).size, dirs.length, `two flavours share a directory: ${dirs}`);
     for (const f of flavours) assert.match(f.binaryDir, /^build(-[a-z0-9-]+)?$/, `${f.name}: ${f.binaryDir}`);
+  });
+
+  test('every excluded case exists and says why', () => {
+    const list = fs.readFileSync(path.join(REPO, 'tests/native/test-list.h'), 'utf8');
+    const cases = new Set([...list.matchAll(/^X\((\w+),/gm)].map((m) => m[1]));
+    for (const f of loadFlavours()) {
+      for (const [name, why] of Object.entries(f.exclude)) {
+        assert.ok(cases.has(name), `${f.name} excludes ${name}, which tests/native/test-list.h does not have`);
+        assert.ok(typeof why === 'string' && why.length > 10, `${f.name}: ${name} excluded without a reason`);
+      }
+    }
   });
 });
 
