@@ -10,6 +10,7 @@
 //            flavour is skipped, and so are its tests
 //   suite    the title its CTest cases report under (tests/node/flavours.test.mjs)
 //   exclude  { case: why } cases this flavour cannot run
+//   env      { VAR: value } environment its CTest cases run with
 //
 // scripts/build.mjs, the tests and bench/lib/impls.mjs take every build
 // directory from here, so adding a flavour is one preset entry.
@@ -42,7 +43,7 @@ function resolve(byName, name, file, seen = new Set()) {
 
 // Every flavour, in file order: { name, sourceDir (absolute), binaryDir
 // (relative to REPO), dir (absolute), description, cacheVariables,
-// environment, build, wasm, setup, needs, suite, exclude }.
+// environment, build, wasm, setup, needs, suite, exclude, env }.
 export function loadFlavours(files = PRESET_FILES) {
   const out = [];
   for (const rel of files) {
@@ -62,7 +63,7 @@ export function loadFlavours(files = PRESET_FILES) {
         name: p.name, sourceDir, dir, binaryDir: path.relative(REPO, dir),
         description: r.description ?? '', cacheVariables: r.cacheVariables, environment: r.environment,
         build: g.build, wasm: g.wasm === true, setup: g.setup ?? null, needs: g.needs ?? null,
-        suite: g.suite ?? null, exclude: g.exclude ?? {},
+        suite: g.suite ?? null, exclude: g.exclude ?? {}, env: g.env ?? {},
       });
     }
   }

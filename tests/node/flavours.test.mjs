@@ -5,7 +5,8 @@
 // its own process: native (build/), ASan+UBSan, TSan, the ucontext
 // backend, arm64 under qemu-user, wasm under Node, and the wasm spike.
 // What each flavour is and why it leaves any case out is in its preset
-// (description, vendor.gort.exclude). A flavour whose needs are missing
+// (description, vendor.gort.exclude), and any environment its cases run
+// with (vendor.gort.env). A flavour whose needs are missing
 // (vendor.gort.needs) skips; a flavour that should be built and is not
 // fails (lib/ctest.mjs).
 //
@@ -60,5 +61,5 @@ for (const f of loadFlavours().filter((x) => x.suite && (!only || only.has(x.nam
   }
   const names = Object.keys(f.exclude);
   const exclude = names.length ? new RegExp(`^(${names.map(escape).join('|')})$`) : null;
-  ctestSuite(f.suite, f.binaryDir, { exclude });
+  ctestSuite(f.suite, f.binaryDir, { exclude, env: f.env });
 }
