@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // scripts/build.mjs - builds what the demo and the tests need, installing
 // missing tools first (scripts/setup.mjs). The build flavours are the
 // configure presets of CMakePresets.json (and tests/wasm-spike's), read
@@ -8,7 +9,8 @@
 //                                     copied to web/dist/)
 //   node scripts/build.mjs --test     also those marked 'test' (ASan+UBSan,
 //                                     TSan, ucontext, the arm64 cross build
-//                                     run under qemu-user, the libFuzzer
+//                                     run under qemu-user, every runtime
+//                                     check (GORT_DEBUG_LEVEL=3), the libFuzzer
 //                                     harnesses when clang is there, the
 //                                     wasm spike), and installs Chromium
 //                                     for the browser test

@@ -10,8 +10,8 @@
 //    back to an export (getDataRewindFunc). Ids are handed out per worker in
 //    first-seen order, so a fiber parked on worker A and resumed on worker B
 //    rewinds through the wrong export or through `undefined` ("TypeError:
-//    start is not a function"); see emscripten#22269 and WASM.md "Migration
-//    between workers". Goroutines move between Ms, so ids must be global.
+//    start is not a function"); see emscripten#22269 and docs/WASM-NOTES.md
+//    "Migration between workers". Goroutines move between Ms, so ids must be global.
 //    Fix: before the first id is handed out or looked up in an instance,
 //    number every export of Module['asm'] by its sorted name. Every instance
 //    has the same export names, so every instance gets the same table. The id
@@ -21,7 +21,7 @@
 //    A pthread whose code runs inside the fiber trampoline and ends with
 //    pthread_exit() leaves Fibers.trampolineRunning == true in its worker;
 //    the next pthread on that pool worker then stops at its first fiber swap
-//    and never resumes (WASM.md "Fibers"). worker.js calls
+//    and never resumes (docs/WASM-NOTES.md "Fibers"). worker.js calls
 //    Module['PThread'].threadInit() at the start of every pthread, so we
 //    clear the trampoline state there. C code does not need its own
 //    EM_ASM reset with this post.js (doing it as well is harmless: the first

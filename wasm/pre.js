@@ -9,7 +9,7 @@
 // .wasm file's path whenever fetch exists. Node 20 has a global fetch, which
 // rejects a bare file path ("Failed to parse URL from /x/y.wasm"), so the
 // program never starts and its pool workers keep Node alive forever
-// (/work/shared/WASM.md, "Building"). With wasmBinary set the loader skips
+// (docs/WASM-NOTES.md, "Building"). With wasmBinary set the loader skips
 // fetch and instantiates from the bytes.
 //
 // What it must not break:

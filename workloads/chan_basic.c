@@ -14,11 +14,16 @@
  *                   channel k; main does n 4-case receive selects.
  * sieve             Go's concurrent prime sieve; result = sum of the first
  *                   n primes (3682913 for n = 1000).
+ *
+ * Every channel is a typed one (GORT_CHAN, gort.h), the way docs/API.md
+ * recommends, so these figures include the element-size check.
  */
 #include <stdlib.h>
 
 #include "gort.h"
 #include "workloads.h"
+
+typedef GORT_CHAN(int64_t) chan_int64;
 
 static void fail(struct workload_result *r, const char *why) {
   r->ok = false;
@@ -33,34 +38,32 @@ static void check_sum(struct workload_result *r, int64_t want) {
 /* ---- pingpong ----------------------------------------------------------- */
 
 struct pingpong {
-  gort_chan *a, *b;
+  chan_int64 a, b;
 };
 
 static void ponger(void *p) {
   struct pingpong *pp = p;
   int64_t v;
-  while (gort_chan_recv(pp->a, &v)) {
+  while (GORT_CHAN_RECV(pp->a, &v)) {
     v++;
-    gort_chan_send(pp->b, &v);
+    GORT_CHAN_SEND(pp->b, &v);
   }
 }
 
 void gort_workload_pingpong(int64_t n, struct workload_result *r) {
   static struct pingpong pp;
-  pp.a = gort_chan_make(sizeof(int64_t), 0);
-  pp.b = gort_chan_make(sizeof(int64_t), 0);
-  if (!pp.a || !pp.b)
+  if (!GORT_CHAN_MAKE(pp.a, 0) || !GORT_CHAN_MAKE(pp.b, 0))
     return fail(r, "out of memory");
   gort_go(ponger, &pp);
   int64_t sum = 0, t0 = gort_nanotime();
   for (int64_t i = 0; i < n; i++) {
     int64_t v = i, reply;
-    gort_chan_send(pp.a, &v);
-    gort_chan_recv(pp.b, &reply);
+    GORT_CHAN_SEND(pp.a, &v);
+    GORT_CHAN_RECV(pp.b, &reply);
     sum += reply;
   }
   r->wall_ns = gort_nanotime() - t0;
-  gort_chan_close(pp.a);
+  gort_chan_close(pp.a.ch);
   r->n = n;
   r->result = sum;
   check_sum(r, n * (n + 1) / 2);
@@ -69,7 +72,7 @@ void gort_workload_pingpong(int64_t n, struct workload_result *r) {
 /* ---- chan_buffered and chan_buffered_4x4 -------------------------------- */
 
 struct buffered {
-  gort_chan *ch, *res;
+  chan_int64 ch, res;
   int64_t lo, hi;
   gort_waitgroup *producers;
 };
@@ -77,32 +80,31 @@ struct buffered {
 static void produce_range(void *p) {
   struct buffered *b = p;
   for (int64_t i = b->lo; i < b->hi; i++)
-    gort_chan_send(b->ch, &i);
+    GORT_CHAN_SEND(b->ch, &i);
   if (b->producers)
     gort_waitgroup_done(b->producers);
   else
-    gort_chan_close(b->ch);
+    gort_chan_close(b->ch.ch);
 }
 
 static void consume_sum(void *p) {
   struct buffered *b = p;
   int64_t v, s = 0;
-  while (gort_chan_recv(b->ch, &v))
+  while (GORT_CHAN_RECV(b->ch, &v))
     s += v;
-  gort_chan_send(b->res, &s);
+  GORT_CHAN_SEND(b->res, &s);
 }
 
 void gort_workload_chan_buffered(int64_t n, struct workload_result *r) {
   static struct buffered b;
-  b = (struct buffered){gort_chan_make(sizeof(int64_t), 1024),
-                        gort_chan_make(sizeof(int64_t), 0), 0, n, NULL};
-  if (!b.ch || !b.res)
+  b = (struct buffered){.lo = 0, .hi = n};
+  if (!GORT_CHAN_MAKE(b.ch, 1024) || !GORT_CHAN_MAKE(b.res, 0))
     return fail(r, "out of memory");
   int64_t t0 = gort_nanotime();
   gort_go(produce_range, &b);
   gort_go(consume_sum, &b);
   int64_t sum;
-  gort_chan_recv(b.res, &sum);
+  GORT_CHAN_RECV(b.res, &sum);
   r->wall_ns = gort_nanotime() - t0;
   r->n = n;
   r->result = sum;
@@ -114,9 +116,8 @@ void gort_workload_chan_buffered_4x4(int64_t n, struct workload_result *r) {
   static gort_waitgroup producers;
   if (n % 4 != 0)
     return fail(r, "n must be a multiple of 4");
-  gort_chan *ch = gort_chan_make(sizeof(int64_t), 1024);
-  gort_chan *res = gort_chan_make(sizeof(int64_t), 4);
-  if (!ch || !res)
+  chan_int64 ch, res;
+  if (!GORT_CHAN_MAKE(ch, 1024) || !GORT_CHAN_MAKE(res, 4))
     return fail(r, "out of memory");
   cons = (struct buffered){ch, res, 0, 0, NULL};
   int64_t q = n / 4, t0 = gort_nanotime();
@@ -128,11 +129,11 @@ void gort_workload_chan_buffered_4x4(int64_t n, struct workload_result *r) {
     gort_go(produce_range, &prod[p]);
   }
   gort_waitgroup_wait(&producers);
-  gort_chan_close(ch);
+  gort_chan_close(ch.ch);
   int64_t sum = 0;
   for (int c = 0; c < 4; c++) {
     int64_t s;
-    gort_chan_recv(res, &s);
+    GORT_CHAN_RECV(res, &s);
     sum += s;
   }
   r->wall_ns = gort_nanotime() - t0;
@@ -147,22 +148,23 @@ void gort_workload_select4(int64_t n, struct workload_result *r) {
   static struct buffered prod[4];
   if (n % 4 != 0)
     return fail(r, "n must be a multiple of 4");
-  gort_chan *cs[4];
+  chan_int64 cs[4];
   for (int k = 0; k < 4; k++)
-    if ((cs[k] = gort_chan_make(sizeof(int64_t), 0)) == NULL)
+    if (!GORT_CHAN_MAKE(cs[k], 0))
       return fail(r, "out of memory");
   int64_t q = n / 4, t0 = gort_nanotime();
   for (int64_t k = 0; k < 4; k++) {
     /* producers is not NULL only to keep produce_range from closing. */
     static gort_waitgroup unused;
     gort_waitgroup_add(&unused, 1);
-    prod[k] = (struct buffered){cs[k], NULL, k * q, (k + 1) * q, &unused};
+    prod[k] = (struct buffered){
+        .ch = cs[k], .lo = k * q, .hi = (k + 1) * q, .producers = &unused};
     gort_go(produce_range, &prod[k]);
   }
   int64_t v[4], sum = 0;
   gort_select_case cases[4];
   for (int k = 0; k < 4; k++)
-    cases[k] = (gort_select_case){cs[k], GORT_SELECT_RECV, &v[k], false};
+    cases[k] = GORT_SELECT_RECV_CASE(cs[k], &v[k]);
   for (int64_t i = 0; i < n; i++) {
     int k = gort_select(cases, 4, true);
     sum += v[k];
@@ -176,23 +178,23 @@ void gort_workload_select4(int64_t n, struct workload_result *r) {
 /* ---- sieve -------------------------------------------------------------- */
 
 struct filter {
-  gort_chan *in, *out;
+  chan_int64 in, out;
   int64_t prime;
 };
 
 static void generate(void *p) {
-  gort_chan *ch = p;
+  chan_int64 ch = {.ch = p};
   for (int64_t i = 2;; i++)
-    gort_chan_send(ch, &i);
+    GORT_CHAN_SEND(ch, &i);
 }
 
 static void filter(void *p) {
   struct filter *f = p;
   for (;;) {
     int64_t i;
-    gort_chan_recv(f->in, &i);
+    GORT_CHAN_RECV(f->in, &i);
     if (i % f->prime != 0)
-      gort_chan_send(f->out, &i);
+      GORT_CHAN_SEND(f->out, &i);
   }
 }
 
@@ -219,15 +221,17 @@ void gort_workload_sieve(int64_t n, struct workload_result *r) {
   if (!filters)
     return fail(r, "out of memory");
   int64_t t0 = gort_nanotime();
-  gort_chan *ch = gort_chan_make(sizeof(int64_t), 0);
-  gort_go(generate, ch);
+  chan_int64 ch;
+  if (!GORT_CHAN_MAKE(ch, 0))
+    return fail(r, "out of memory");
+  gort_go(generate, ch.ch);
   int64_t sum = 0;
   for (int64_t i = 0; i < n; i++) {
     int64_t prime;
-    gort_chan_recv(ch, &prime);
+    GORT_CHAN_RECV(ch, &prime);
     sum += prime;
-    gort_chan *ch1 = gort_chan_make(sizeof(int64_t), 0);
-    if (!ch1)
+    chan_int64 ch1;
+    if (!GORT_CHAN_MAKE(ch1, 0))
       return fail(r, "out of memory");
     filters[i] = (struct filter){ch, ch1, prime};
     gort_go(filter, &filters[i]);

@@ -1,7 +1,7 @@
 /*
  * workloads.h - the named workloads of `gort run`, the web page and the
- * benchmark suite. Definitions: shared/WORKLOADS.md (copied to
- * docs/WORKLOADS.md); each one computes or checks a result so that a wrong
+ * benchmark suite. Definitions: docs/WORKLOADS.md
+ * (and bench/go/WORKLOADS-NOTES.md for what it leaves open); each one computes or checks a result so that a wrong
  * run shows.
  *
  * A workload runs inside a goroutine (the CLI's main goroutine) and uses

@@ -1,5 +1,5 @@
 // Command gort-go is the Go twin of gort's named workloads: the same
-// definitions (see /work/shared/WORKLOADS.md and WORKLOADS-NOTES.md here),
+// definitions (see docs/WORKLOADS.md and WORKLOADS-NOTES.md here),
 // the same CLI contract and the same JSON line, so that every gort/Go ratio
 // compares the same work.
 //

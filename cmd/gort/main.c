@@ -18,10 +18,12 @@
  * --gogc -1 (or off) to 1000000. A bad one prints `gort run: invalid value
  * "x" for flag --n: parse error` (or the range) and the usage, and exits 2.
  *
- * --gogc sets the GC percent (gort_set_gc_percent, Go's
- * debug.SetGCPercent) before the workload starts; without it the start
- * value stays (GORT_GOGC, else 100). The JSON line carries "gogc", the
- * percent in effect (-1: off), as the Go twin's does.
+ * --procs and --gogc go to the runtime as settings (gort_options, over
+ * the environment's: gort_options_init): --procs N is GORT_MAXPROCS=N and
+ * --gogc is GORT_GOGC for the run, from the start. Without them the
+ * environment's values stay (GORT_MAXPROCS, else the CPUs; GORT_GOGC,
+ * else 100). The JSON line carries "gogc", the percent in effect (-1:
+ * off), as the Go twin's does.
  *
  * Exit status: 0 on success, 1 when the workload's result is wrong, 2 on a
  * usage error (and 2 for any fatal runtime error, as Go).
@@ -41,7 +43,8 @@ struct options {
   const struct workload *w;
   int64_t n;
   int procs; /* 0: not given */
-  int gogc;  /* --gogc's percent, -1 for off; used when gogc_given */
+  int gogc;  /* --gogc's percent, -1 for off; used when gogc_given; at
+                the start, the percent in effect */
   bool json;
   bool gogc_given;
 };
@@ -183,10 +186,6 @@ static int parse_run_args(int argc, char **argv) {
 static int run_main(int argc, char **argv) {
   (void)argc;
   (void)argv;
-  if (opts.gogc_given)
-    gort_set_gc_percent(opts.gogc);
-  int gogc = gort_set_gc_percent(100); /* read it back: no getter */
-  gort_set_gc_percent(gogc);
   struct workload_result r = {0};
   opts.w->run(opts.n, &r);
   if (!r.ok) {
@@ -209,7 +208,7 @@ static int run_main(int argc, char **argv) {
            (long long)r.result, (unsigned long long)gort_rss_peak_bytes(),
            gort_stack_size(), (unsigned long long)st.steals,
            (long long)st.goroutines_peak, st.threads, r.extra[0] ? "," : "",
-           r.extra, gogc);
+           r.extra, opts.gogc);
   } else {
     printf("%s: n=%lld procs=%d wall=%.3f ms %.1f ns/op result=%lld\n",
            opts.w->name, (long long)r.n, procs, wall_ms, ns_per_op,
@@ -262,10 +261,12 @@ int main(int argc, char **argv) {
   int rc = parse_run_args(argc, argv);
   if (rc != 0)
     return rc;
-  if (opts.procs > 0) {
-    char buf[16];
-    snprintf(buf, sizeof buf, "%d", opts.procs);
-    setenv("GORT_MAXPROCS", buf, 1);
-  }
-  gort_main(run_main, argc, argv);
+  gort_options settings;
+  gort_options_init(&settings); /* the environment, then the flags */
+  if (opts.procs > 0)
+    settings.maxprocs = opts.procs;
+  if (opts.gogc_given)
+    settings.gogc = opts.gogc;
+  opts.gogc = settings.gogc < 0 ? -1 : settings.gogc;
+  gort_main_opts(run_main, argc, argv, &settings);
 }

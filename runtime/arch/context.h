@@ -4,11 +4,11 @@
  * A context is the saved machine state of a suspended stack: a goroutine's,
  * or an M's own thread stack (g0). The build links exactly one backend:
  *
- *   context_amd64.S + context_native.c   x86-64 System V, callee-saved only
- *   context_arm64.S + context_native.c   AArch64 AAPCS64, callee-saved only
- *   context_ucontext.c                    portable fallback (a syscall per
- *                                         switch: sigprocmask)
- *   context_wasm.c                        Emscripten fibers (Asyncify)
+ *   amd64/context_amd64.S + .c       x86-64 System V, callee-saved only
+ *   arm64/context_arm64.S + .c       AArch64 AAPCS64, callee-saved only
+ *   ucontext/context_ucontext.c      portable fallback (a syscall per
+ *                                    switch: sigprocmask)
+ *   wasm/context_wasm.c              Emscripten fibers (Asyncify)
  *
  * Functions a backend defines:
  *

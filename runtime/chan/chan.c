@@ -19,7 +19,9 @@
  * handle.h); a NULL elem to send where the elements have a size is Go's
  * nil dereference; a send or receive that would park or ready a goroutine,
  * and close, die when called outside a goroutine (the buffered fast path
- * is not checked: it needs no M).
+ * is not checked: it needs no M). The _sized calls also compare the
+ * caller's element size with the channel's: a mismatch panics
+ * (gort__chan_check_size), as C cannot see a channel's type.
  *
  * Memory: a channel made with GC handles on is a GC object (chan.h,
  * debug/handle.h); gort_chan_free then checks and marks it freed as for
@@ -28,7 +30,7 @@
  * Invariants: see chan.h. Locking: c->lock for everything; the partner is
  * readied after the unlock.
  */
-#include <stdatomic.h>
+#include "atomic/atomic.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,7 +92,7 @@ struct sudog *gort__waitq_dequeue(struct waitq *q) {
      * claim the G may use it (Go's selectDone). */
     uint32_t zero = 0;
     if (sg->isselect &&
-        !atomic_compare_exchange_strong(&sg->g->selectdone, &zero, 1))
+        !gort__atomic_cas_strong_seq_cst(&sg->g->selectdone, &zero, 1))
       continue;
     return sg;
   }
@@ -120,6 +122,7 @@ gort_chan *gort__chan_make_in(size_t elem_size, size_t cap, bool scan,
   struct hchan *c = gort__handle_alloc(sizeof *c + bufsize, !pointers, gc);
   if (c == NULL)
     return NULL;
+  gort__lock_init(&c->lock, LOCK_RANK_HCHAN);
   c->elemsize = (uint32_t)elem_size;
   c->dataqsiz = cap;
   c->buf = (unsigned char *)(c + 1);
@@ -191,6 +194,7 @@ static unsigned char *slot(struct hchan *c, size_t i) {
 }
 
 void gort__chan_buf_put_locked(struct hchan *c, const void *elem) {
+  GORT_ASSERT_LOCKED(&c->lock);
   if (c->elemsize)
     memcpy(slot(c, c->sendx), elem, c->elemsize);
   if (++c->sendx == c->dataqsiz)
@@ -199,6 +203,7 @@ void gort__chan_buf_put_locked(struct hchan *c, const void *elem) {
 }
 
 void gort__chan_buf_take_locked(struct hchan *c, void *elem) {
+  GORT_ASSERT_LOCKED(&c->lock);
   unsigned char *p = slot(c, c->recvx);
   if (elem && c->elemsize)
     memcpy(elem, p, c->elemsize);
@@ -211,6 +216,7 @@ void gort__chan_buf_take_locked(struct hchan *c, void *elem) {
 
 void gort__chan_send_locked(struct hchan *c, struct sudog *sg,
                             const void *elem) {
+  GORT_ASSERT_LOCKED(&c->lock);
   /* sg is a waiting receiver; the buffer is empty (else it would not
    * wait), so the value goes straight to it. */
   if (sg->elem && c->elemsize)
@@ -220,6 +226,7 @@ void gort__chan_send_locked(struct hchan *c, struct sudog *sg,
 }
 
 void gort__chan_recv_locked(struct hchan *c, struct sudog *sg, void *elem) {
+  GORT_ASSERT_LOCKED(&c->lock);
   if (c->dataqsiz == 0) {
     /* Unbuffered: straight from the sender. */
     if (elem && c->elemsize)
@@ -359,6 +366,30 @@ void gort__chan_check_send(struct hchan *c, const void *elem,
                 "context's Done)");
 }
 
+/* v in decimal into buf (24 bytes hold any size_t), for a message. */
+static const char *decimal(char buf[24], size_t v) {
+  char *p = buf + 23;
+  *p = '\0';
+  do
+    *--p = (char)('0' + v % 10);
+  while ((v /= 10) != 0);
+  return p;
+}
+
+/* gort__chan_check_size's panic (chan.h). */
+_Noreturn void gort__chan_size_mismatch(size_t value_size, size_t elem_size,
+                                        const char *call) {
+  char buf[160], num[24];
+  size_t n = 0;
+  gort__msg_cat(buf, sizeof buf, &n, call);
+  gort__msg_cat(buf, sizeof buf, &n, ": element size mismatch: ");
+  gort__msg_cat(buf, sizeof buf, &n, decimal(num, value_size));
+  gort__msg_cat(buf, sizeof buf, &n, "-byte value, channel of ");
+  gort__msg_cat(buf, sizeof buf, &n, decimal(num, elem_size));
+  gort__msg_cat(buf, sizeof buf, &n, "-byte elements");
+  gort__panic(buf);
+}
+
 void gort_chan_send(gort_chan *ch, const void *elem) {
   struct hchan *c = chanof(ch, "gort_chan_send");
   gort__chan_check_send(c, elem, "gort_chan_send");
@@ -388,6 +419,40 @@ bool gort_chan_try_recv(gort_chan *ch, void *elem, bool *ok) {
   bool okv = false;
   bool got = chanrecv(chanof(ch, "gort_chan_try_recv"), elem, false, &okv,
                       "gort_chan_try_recv");
+  if (ok)
+    *ok = got && okv;
+  return got;
+}
+
+void gort_chan_send_sized(gort_chan *ch, const void *elem, size_t elem_size) {
+  struct hchan *c = chanof(ch, "gort_chan_send");
+  gort__chan_check_size(c, elem, elem_size, "gort_chan_send");
+  gort__chan_check_send(c, elem, "gort_chan_send");
+  chansend(c, elem, true, "gort_chan_send");
+}
+
+bool gort_chan_recv_sized(gort_chan *ch, void *elem, size_t elem_size) {
+  struct hchan *c = chanof(ch, "gort_chan_recv");
+  gort__chan_check_size(c, elem, elem_size, "gort_chan_recv");
+  bool ok;
+  chanrecv(c, elem, true, &ok, "gort_chan_recv");
+  return ok;
+}
+
+bool gort_chan_try_send_sized(gort_chan *ch, const void *elem,
+                              size_t elem_size) {
+  struct hchan *c = chanof(ch, "gort_chan_try_send");
+  gort__chan_check_size(c, elem, elem_size, "gort_chan_try_send");
+  gort__chan_check_send(c, elem, "gort_chan_try_send");
+  return chansend(c, elem, false, "gort_chan_try_send");
+}
+
+bool gort_chan_try_recv_sized(gort_chan *ch, void *elem, size_t elem_size,
+                              bool *ok) {
+  struct hchan *c = chanof(ch, "gort_chan_try_recv");
+  gort__chan_check_size(c, elem, elem_size, "gort_chan_try_recv");
+  bool okv = false;
+  bool got = chanrecv(c, elem, false, &okv, "gort_chan_try_recv");
   if (ok)
     *ok = got && okv;
   return got;

@@ -89,5 +89,16 @@ bool gort__chan_try_send(gort_chan *c, const void *elem);
  * channel that is not receive-only (the runtime's). */
 void gort__chan_check_send(struct hchan *c, const void *elem,
                            const char *call);
+/* The _sized calls' and select's check: elem_size (of the caller's value
+ * at elem) must be the channel's element size, unless c or elem is NULL;
+ * a mismatch panics naming call. Inline: in the common case one load of a
+ * word next to the lock the operation takes anyway, and one compare. */
+_Noreturn void gort__chan_size_mismatch(size_t value_size, size_t elem_size,
+                                        const char *call);
+static inline void gort__chan_check_size(struct hchan *c, const void *elem,
+                                         size_t elem_size, const char *call) {
+  if (c != NULL && elem_size != c->elemsize && elem != NULL)
+    gort__chan_size_mismatch(elem_size, c->elemsize, call);
+}
 
 #endif

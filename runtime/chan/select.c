@@ -18,11 +18,16 @@
  * Channels that are NULL are never ready, as in Go; a select with no
  * usable case and no default blocks forever.
  *
+ * The only negative return is GORT_SELECT_DEFAULT (-1): what Go's
+ * compiler would reject (a case count out of range, NULL cases, a bad
+ * direction, an element size that is not the channel's) panics, and no
+ * memory for a large select's bookkeeping is Go's "out of memory" throw.
+ *
  * Invariants: a G's sudogs are on channel queues only between step 3 and
  * the end of step 4; g->waiting lists them.
  * Locking: all case channels' locks, taken in lock order.
  */
-#include <stdatomic.h>
+#include "atomic/atomic.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,6 +120,7 @@ static int selectgo(gort_select_case *cases, int n, bool block,
       continue;
     struct hchan *c = (struct hchan *)cases[i].chan;
     gort__handle_check(&c->magic, &gort__hk_chan, "gort_select");
+    gort__chan_check_size(c, cases[i].elem, cases[i].elem_size, "gort_select");
     if (cases[i].dir == GORT_SELECT_SEND)
       gort__chan_check_send(c, cases[i].elem, "gort_select");
     /* Inside-out Fisher-Yates: a uniform permutation as we go. */
@@ -125,7 +131,7 @@ static int selectgo(gort_select_case *cases, int n, bool block,
   }
   if (npoll == 0) {
     if (!block)
-      return -1;
+      return GORT_SELECT_DEFAULT;
     gort__gopark(NULL, NULL, WAIT_SELECT_NO_CASES);
     gort__throw("runtime: select with no cases was woken");
   }
@@ -156,12 +162,12 @@ static int selectgo(gort_select_case *cases, int n, bool block,
   }
   if (!block) {
     selunlock(locked, nlocked);
-    return -1;
+    return GORT_SELECT_DEFAULT;
   }
 
   /* 3. Wait on every case. */
   struct g *gp = gort__getg();
-  atomic_store(&gp->selectdone, 0);
+  gort__atomic_store_seq_cst(&gp->selectdone, 0);
   gp->param = NULL;
   struct sudog *list = NULL;
   for (int k = npoll - 1; k >= 0; k--) {
@@ -209,9 +215,13 @@ static int selectgo(gort_select_case *cases, int n, bool block,
 }
 
 int gort_select(gort_select_case *cases, int ncases, bool block) {
-  if (ncases < 0 || ncases > MAX_CASES || (ncases > 0 && cases == NULL))
-    return GORT_EINVAL;
   gort__must_getg("gort_select"); /* also without block: it may ready one */
+  /* A select Go cannot write: a panic, so that the only negative return
+   * is GORT_SELECT_DEFAULT. */
+  if (ncases < 0 || ncases > MAX_CASES)
+    gort__panic("gort_select: ncases out of range [0, 65536]");
+  if (ncases > 0 && cases == NULL)
+    gort__panic_nil("gort_select", "cases");
   if (ncases <= STACK_CASES) {
     uint16_t pollorder[STACK_CASES];
     struct hchan *locked[STACK_CASES];
@@ -223,7 +233,7 @@ int gort_select(gort_select_case *cases, int ncases, bool block) {
   void *mem = malloc(n * (sizeof(uint16_t) + sizeof(struct hchan *) +
                           sizeof(struct sudog)));
   if (mem == NULL)
-    return GORT_ENOMEM;
+    gort__throw("out of memory"); /* Go's, as for a stack (stack.c) */
   struct sudog *sgs = mem;
   struct hchan **locked = (struct hchan **)(sgs + n);
   uint16_t *pollorder = (uint16_t *)(locked + n);

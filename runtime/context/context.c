@@ -92,7 +92,7 @@
  *
  * Invariants and locking: see context.h.
  */
-#include <stdatomic.h>
+#include "atomic/atomic.h"
 #include <stdlib.h>
 
 #include "chan/chan.h"
@@ -129,18 +129,16 @@ static void ctx_retain(struct ctx *c) {
   /* Relaxed: the caller holds a reference already, so the count cannot
    * reach zero meanwhile; nothing is published by the increment. */
   if (counted(c))
-    atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
+    gort__atomic_add_relaxed(&c->refs, 1);
 }
 
 /* A reference on c unless its count already reached zero (then c is being
  * freed by whoever dropped the last one). The caller keeps c's memory valid
  * otherwise: it holds the lock of the list c is on. */
 static bool try_retain(struct ctx *c) {
-  int64_t r = atomic_load_explicit(&c->refs, memory_order_relaxed);
+  int64_t r = gort__atomic_load_relaxed(&c->refs);
   while (r > 0)
-    if (atomic_compare_exchange_weak_explicit(&c->refs, &r, r + 1,
-                                              memory_order_relaxed,
-                                              memory_order_relaxed))
+    if (gort__atomic_cas_weak_relaxed(&c->refs, &r, r + 1))
       return true;
   return false;
 }
@@ -150,8 +148,7 @@ static struct ctx *destroy(struct ctx *c);
 static void ctx_release(struct ctx *c) {
   while (c != NULL && counted(c)) {
     /* acq_rel: whoever frees c sees every write of the other holders. */
-    int64_t old = atomic_fetch_sub_explicit(&c->refs, 1,
-                                            memory_order_acq_rel);
+    int64_t old = gort__atomic_sub_acq_rel(&c->refs, 1);
     if (old > 1)
       return;
     if (old < 1)
@@ -163,6 +160,7 @@ static void ctx_release(struct ctx *c) {
 /* ---- the children list (link_parent->mu held) -------------------------- */
 
 static void link_child_locked(struct ctx *p, struct ctx *c) {
+  GORT_ASSERT_LOCKED(&p->mu);
   c->sib_prev = NULL;
   c->sib_next = p->children;
   if (p->children)
@@ -172,6 +170,7 @@ static void link_child_locked(struct ctx *p, struct ctx *c) {
 }
 
 static void unlink_child_locked(struct ctx *p, struct ctx *c) {
+  GORT_ASSERT_LOCKED(&p->mu);
   if (!c->linked)
     return;
   if (c->sib_prev)
@@ -200,7 +199,7 @@ static void remove_from_parent(struct ctx *c) {
 /* The end of destroy: frees c, returns its parent (whose reference the
  * caller drops). */
 static struct ctx *finish(struct ctx *c) {
-  struct hchan *d = atomic_load_explicit(&c->done, memory_order_relaxed);
+  struct hchan *d = gort__atomic_load_relaxed(&c->done);
   if (d != NULL && d != &closedchan)
     gort__chan_free_owned((gort_chan *)d); /* panics if someone waits */
   struct ctx *p = c->parent;
@@ -238,13 +237,11 @@ static struct ctx *destroy(struct ctx *c) {
 /* ---- cancel ------------------------------------------------------------- */
 
 static void afterfunc_run(struct ctx *x) {
-  uint32_t s = atomic_load_explicit(&x->afstate, memory_order_relaxed);
+  uint32_t s = gort__atomic_load_relaxed(&x->afstate);
   for (;;) {
     if (s & (AF_RAN | AF_STOPPED))
       return;
-    if (atomic_compare_exchange_weak_explicit(&x->afstate, &s, s | AF_RAN,
-                                              memory_order_acq_rel,
-                                              memory_order_relaxed))
+    if (gort__atomic_cas_weak_acq_rel(&x->afstate, &s, s | AF_RAN))
       break;
   }
   if (gort_go(x->fn, x->held.afterfunc.v.arg) != 0)
@@ -261,16 +258,16 @@ static void cancel_one(struct ctx *x, int32_t err, int32_t cause,
     return;
   }
   gort__lock(&x->mu);
-  if (atomic_load_explicit(&x->err, memory_order_relaxed) != 0) {
+  if (gort__atomic_load_relaxed(&x->err) != 0) {
     gort__unlock(&x->mu); /* already cancelled */
     return;
   }
   x->cause = cause;
   /* Release: a reader that sees err sees cause too (gort_ctx_cause). */
-  atomic_store_explicit(&x->err, err, memory_order_release);
-  struct hchan *d = atomic_load_explicit(&x->done, memory_order_relaxed);
+  gort__atomic_store_release(&x->err, err);
+  struct hchan *d = gort__atomic_load_relaxed(&x->done);
   if (d == NULL)
-    atomic_store_explicit(&x->done, &closedchan, memory_order_release);
+    gort__atomic_store_release(&x->done, &closedchan);
   else
     gort__chan_close_owned((gort_chan *)d);
   struct ctx *ch = x->children;
@@ -317,7 +314,7 @@ static void propagate_cancel(struct ctx *c) {
   if (p == NULL)
     return; /* Background or TODO at the root: never cancelled */
   gort__lock(&p->mu);
-  int32_t err = atomic_load_explicit(&p->err, memory_order_relaxed);
+  int32_t err = gort__atomic_load_relaxed(&p->err);
   if (err == 0) {
     link_child_locked(p, c);
     gort__unlock(&p->mu);
@@ -347,7 +344,7 @@ static void timer_fired(struct timer *t, int64_t now) {
   gort__lock(&c->mu);
   c->timer_armed = false;
   bool pending = c->free_pending;
-  bool cancelled = atomic_load_explicit(&c->err, memory_order_relaxed) != 0;
+  bool cancelled = gort__atomic_load_relaxed(&c->err) != 0;
   gort__unlock(&c->mu);
   if (!alive) {
     /* The last reference went meanwhile. If destroy saw the timer armed
@@ -377,6 +374,7 @@ static struct ctx *newctx(gort_ctx *h, uint8_t kind, const char *call) {
   if (c == NULL)
     return NULL;
   c->gcheap = gc;
+  gort__lock_init(&c->mu, LOCK_RANK_CONTEXT);
   atomic_init(&c->refs, 1);
   atomic_init(&c->magic, gort__hk_ctx.live);
   c->kind = kind;
@@ -436,7 +434,7 @@ gort_ctx *gort_ctx_with_deadline_cause(gort_ctx *parent, int64_t deadline,
     return (gort_ctx *)c;
   }
   gort__lock(&c->mu);
-  if (atomic_load_explicit(&c->err, memory_order_relaxed) == 0) {
+  if (gort__atomic_load_relaxed(&c->err) == 0) {
     c->timer_armed = true;
     gort__addtimer(&c->timer);
   }
@@ -506,7 +504,7 @@ gort_chan *gort_ctx_done(gort_ctx *h) {
   if (c == NULL)
     return NULL; /* never done: a nil channel, as Background's Done */
   /* Acquire: the channel was initialised before it was published. */
-  struct hchan *d = atomic_load_explicit(&c->done, memory_order_acquire);
+  struct hchan *d = gort__atomic_load_acquire(&c->done);
   if (d != NULL)
     return (gort_chan *)d;
   if (c->gcheap)
@@ -517,9 +515,9 @@ gort_chan *gort_ctx_done(gort_ctx *h) {
     gort__throw("runtime: out of memory making a context's Done channel");
   gort__chan_set_owned((gort_chan *)n, true);
   gort__lock(&c->mu);
-  d = atomic_load_explicit(&c->done, memory_order_relaxed);
+  d = gort__atomic_load_relaxed(&c->done);
   if (d == NULL) {
-    atomic_store_explicit(&c->done, n, memory_order_release);
+    gort__atomic_store_release(&c->done, n);
     d = n;
     n = NULL;
   }
@@ -531,7 +529,7 @@ gort_chan *gort_ctx_done(gort_ctx *h) {
 
 int gort_ctx_err(gort_ctx *h) {
   struct ctx *c = h ? ctxof(h, "gort_ctx_err")->cancel_anc : NULL;
-  return c ? atomic_load_explicit(&c->err, memory_order_acquire) : 0;
+  return c ? gort__atomic_load_acquire(&c->err) : 0;
 }
 
 int gort_ctx_cause(gort_ctx *h) {
@@ -539,7 +537,7 @@ int gort_ctx_cause(gort_ctx *h) {
   if (c == NULL)
     return 0;
   /* Acquire pairs with cancel_one's release: cause was written before. */
-  if (atomic_load_explicit(&c->err, memory_order_acquire) == 0)
+  if (gort__atomic_load_acquire(&c->err) == 0)
     return 0;
   return c->cause;
 }
@@ -584,7 +582,7 @@ static struct ctx *afterfuncof(gort_ctx_afterfunc *h, const char *call) {
   if (c->kind != CTX_AFTERFUNC)
     gort__fatal("gort: a context that is not an AfterFunc handle given to "
                 "gort_ctx_after_func_stop or _detach");
-  if (atomic_load_explicit(&c->afstate, memory_order_relaxed) &
+  if (gort__atomic_load_relaxed(&c->afstate) &
       AF_DETACHED)
     gort__fatal("gort: context AfterFunc handle used after detach");
   return c;
@@ -592,13 +590,10 @@ static struct ctx *afterfuncof(gort_ctx_afterfunc *h, const char *call) {
 
 bool gort_ctx_after_func_stop(gort_ctx_afterfunc *h) {
   struct ctx *c = afterfuncof(h, "gort_ctx_after_func_stop");
-  uint32_t s = atomic_load_explicit(&c->afstate, memory_order_relaxed);
+  uint32_t s = gort__atomic_load_relaxed(&c->afstate);
   bool stopped = false;
   while (!(s & (AF_RAN | AF_STOPPED))) {
-    if (atomic_compare_exchange_weak_explicit(&c->afstate, &s,
-                                              s | AF_STOPPED,
-                                              memory_order_acq_rel,
-                                              memory_order_relaxed)) {
+    if (gort__atomic_cas_weak_acq_rel(&c->afstate, &s, s | AF_STOPPED)) {
       stopped = true;
       break;
     }
@@ -613,8 +608,7 @@ void gort_ctx_after_func_detach(gort_ctx_afterfunc *h) {
   struct ctx *c = afterfuncof(h, "gort_ctx_after_func_detach");
   /* Whichever of detach and run comes second drops the handle's
    * reference: run's CAS fails while the bit is being set. */
-  uint32_t old = atomic_fetch_or_explicit(&c->afstate, AF_DETACHED,
-                                          memory_order_acq_rel);
+  uint32_t old = gort__atomic_or_acq_rel(&c->afstate, AF_DETACHED);
   if (old & (AF_RAN | AF_STOPPED))
     ctx_release(c);
 }

@@ -1,5 +1,6 @@
 /*
- * debugvars.c - parsing GORT_DEBUG (see debugvars.h).
+ * debugvars.c - parsing GORT_DEBUG's list (see debugvars.h); the
+ * variable itself is read with the other settings (sched/settings.c).
  *
  * Invariants: runs once, on the thread that called gort_main, before any
  * other M exists. Locking: none needed (see above).
@@ -63,19 +64,16 @@ static void set_var(const char *item, size_t len) {
   gort__print_str(" (ignored)\n");
 }
 
-void gort__debug_init(void) {
-  const char *tb = getenv("GORT_TRACEBACK");
-  gort__debug.traceback_crash = tb != NULL && strcmp(tb, "crash") == 0;
-  const char *env = getenv("GORT_DEBUG");
-  if (env == NULL)
+void gort__debug_parse(const char *list) {
+  if (list == NULL)
     return;
-  while (*env) {
-    size_t len = strcspn(env, ",");
+  while (*list) {
+    size_t len = strcspn(list, ",");
     if (len > 0)
-      set_var(env, len);
-    env += len;
-    if (*env == ',')
-      env++;
+      set_var(list, len);
+    list += len;
+    if (*list == ',')
+      list++;
   }
   /* Fault injection, threads/stacks/arenas: hand the limits to the OS
    * layer, which fails the requests themselves. */

@@ -7,7 +7,8 @@
  *   scheddetail=1      with schedtrace: one line per P and M as well
  *   asyncpreemptoff=1  no signal-based preemption (cooperative only)
  *   gctrace=1          a line per collection on stderr (Go's format)
- *   gcverify=1         check the heap at each phase boundary (slow)
+ *   gcverify=1         check the heap at each phase boundary (slow;
+ *                      always on in a GORT_DEBUG_LEVEL=3 build)
  *
  * Fault injection (threads, stacks, arenas; os/os_fault.c): every request
  * of the kind after the first N fails as if the OS had refused it.
@@ -23,7 +24,10 @@
  * ends in abort() after its dump, for a core file or a fuzzer's report.
  *
  * Unknown names are reported once on stderr and ignored, as Go does.
- * Invariants: written only by gort__debug_init before any M but the first
+ * Both are read with the other settings (sched/settings.h), which hands
+ * the list to gort__debug_parse and sets traceback_crash.
+ *
+ * Invariants: written only by sched/settings.c before any M but the first
  * exists; read freely afterwards.
  */
 #ifndef GORT_DEBUG_DEBUGVARS_H
@@ -65,6 +69,8 @@ struct gort_debugvars {
 
 extern struct gort_debugvars gort__debug;
 
-void gort__debug_init(void);
+/* Apply a GORT_DEBUG list ("name=value,..."; NULL: none), then hand the
+ * fault-injection limits to the OS layer. */
+void gort__debug_parse(const char *list);
 
 #endif

@@ -15,8 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "atomic/atomic.h"
 #include "mem/malloc.h"
 #include "sched/mp.h"
+#include "sched/settings.h"
 #include "debug/handle.h"
 #include "debug/print.h"
 
@@ -86,31 +88,22 @@ void gort__handle_free(void *p) {
 static _Atomic bool gc_handles;
 
 bool gort__gc_handles_on(void) {
-  return atomic_load_explicit(&gc_handles, memory_order_relaxed);
+  return gort__atomic_load_relaxed(&gc_handles);
 }
 
 GORT_API void gort_set_gc_handles(bool on) {
-  atomic_store_explicit(&gc_handles, on, memory_order_relaxed);
+  gort__atomic_store_relaxed(&gc_handles, on);
 }
 
 void gort__gc_handles_init(void) {
-  const char *env = getenv("GORT_GCHANDLES");
-  if (env == NULL || *env == 0 || strcmp(env, "0") == 0)
-    return;
-  if (strcmp(env, "1") != 0) {
-    gort__print_str("GORT_GCHANDLES=");
-    gort__print_str(env);
-    gort__print_str("\n");
-    gort__fatal("malformed GORT_GCHANDLES: want 0 or 1");
-  }
-  gort_set_gc_handles(true);
+  gort_set_gc_handles(gort__settings.gc_handles);
 }
 
 bool gort__handle_want_gc(void) {
   if (!gort__gc_handles_on())
     return false;
   struct m *mp = gort__getm();
-  return mp != NULL && mp->curg != NULL && mp->p != NULL;
+  return mp != NULL && gort__loadcurg(mp) != NULL && gort__loadmp(mp) != NULL;
 }
 
 void *gort__handle_alloc(size_t size, bool noscan, bool gc) {

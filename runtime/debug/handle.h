@@ -42,7 +42,7 @@
 #ifndef GORT_DEBUG_HANDLE_H
 #define GORT_DEBUG_HANDLE_H
 
-#include <stdatomic.h>
+#include "atomic/atomic.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -74,7 +74,7 @@ static inline void gort__handle_expect(const _Atomic uint32_t *magic,
                                        const char *call, int freeing) {
   /* Relaxed: the handle was published to this goroutine by whatever gave
    * it the pointer; this only reads the word back. */
-  uint32_t v = atomic_load_explicit(magic, memory_order_relaxed);
+  uint32_t v = gort__atomic_load_relaxed(magic);
   if (__builtin_expect(v != k->live, 0))
     gort__handle_bad(k, v, call, freeing);
 }
@@ -99,8 +99,7 @@ static inline void gort__handle_kill(_Atomic uint32_t *magic,
                                      const struct handle_kind *k,
                                      const char *call) {
   uint32_t v = k->live;
-  if (!atomic_compare_exchange_strong_explicit(
-          magic, &v, ~k->live, memory_order_relaxed, memory_order_relaxed))
+  if (!gort__atomic_cas_strong_relaxed(magic, &v, ~k->live))
     gort__handle_bad(k, v, call, 1);
 }
 
@@ -109,7 +108,8 @@ void gort__handle_free(void *p);
 
 /* GC handles on (gort_set_gc_handles; GORT_GCHANDLES at start). */
 bool gort__gc_handles_on(void);
-/* Read GORT_GCHANDLES ("1" or "0"; anything else is fatal). At start. */
+/* Take the start value from the settings (sched/settings.h: GORT_GCHANDLES,
+ * "1" or "0", checked there). At start. */
 void gort__gc_handles_init(void);
 /* Should a new handle go to the GC heap: GC handles are on and the
  * caller is a goroutine (gort__mallocgc needs its P)? */

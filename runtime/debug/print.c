@@ -8,7 +8,7 @@
  * end the process, as Go's startpanic_m waits on paniclk (panic.go), so
  * two threads failing together do not cut the report short.
  */
-#include <stdatomic.h>
+#include "atomic/atomic.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,7 +54,7 @@ void gort__print_hex(uint64_t v) {
 }
 
 void gort__die_begin(const char *prefix, const char *msg) {
-  if (atomic_exchange(&dying, 1)) {
+  if (gort__atomic_exchange_seq_cst(&dying, 1)) {
     if (!dying_here) /* another thread reports: let it finish */
       for (int i = 0; i < 5000; i++)
         gort__os_usleep(1000);

@@ -5,7 +5,7 @@
  * never through malloc or stdio, so it is safe in a signal handler, with
  * runtime locks held, and when the heap is broken (Go's print/println).
  *
- * Fatal paths (STYLE.md "Three kinds of failure"):
+ * Fatal paths (docs/STYLE.md, "Three kinds of failure"):
  *   gort__throw(msg)   a broken runtime invariant: prints
  *                      "fatal error: msg", the goroutine dump, exits 2.
  *   gort__fatal(msg)   an unrecoverable user error Go reports as

@@ -12,7 +12,7 @@
  * Locking: allplock for the per-P lengths, sched.lock for the M counts;
  * both are leaves here, so sysmon can call it at any moment.
  */
-#include <stdatomic.h>
+#include "atomic/atomic.h"
 #include <string.h>
 
 #include "os/os.h"
@@ -23,7 +23,7 @@
 
 static int32_t local_len(struct p *pp) {
   return (int32_t)gort__runqlen(pp) +
-         (atomic_load_explicit(&pp->runnext, memory_order_relaxed) != NULL);
+         (gort__atomic_load_relaxed(&pp->runnext) != NULL);
 }
 
 int gort_sched_stats(struct gort_sched_stats *out) {
@@ -33,33 +33,33 @@ int gort_sched_stats(struct gort_sched_stats *out) {
   struct schedt *s = &gort__sched;
   out->uptime_ns = gort__os_nanotime() - s->start_ns;
   gort__lock(&s->allplock);
-  out->gomaxprocs = atomic_load(&s->gomaxprocs);
+  out->gomaxprocs = gort__atomic_load_seq_cst(&s->gomaxprocs);
   int32_t n = out->gomaxprocs < GORT_STATS_MAX_PROCS ? out->gomaxprocs
                                                       : GORT_STATS_MAX_PROCS;
   for (int32_t i = 0; i < n; i++)
     out->local_runq[i] = local_len(s->allp[i]);
   gort__unlock(&s->allplock);
   out->nprocs_reported = n;
-  out->idle_procs = atomic_load(&s->npidle);
+  out->idle_procs = gort__atomic_load_seq_cst(&s->npidle);
   gort__lock(&s->lock);
   out->threads = s->mcount;
   out->idle_threads = s->nmidle;
   out->running_threads = s->mcount - s->nmidle - s->nmsys;
   gort__unlock(&s->lock);
-  out->spinning_threads = atomic_load(&s->nmspinning);
-  out->goroutines = atomic_load(&s->ngoroutines);
-  out->goroutines_peak = atomic_load(&s->goroutines_peak);
-  out->global_runq = atomic_load(&s->runqsize);
-  out->steals = atomic_load(&s->steals);
-  out->thread_create_failures = atomic_load(&s->thread_create_failures);
-  out->async_preempts = atomic_load(&s->async_preempts);
+  out->spinning_threads = gort__atomic_load_seq_cst(&s->nmspinning);
+  out->goroutines = gort__atomic_load_seq_cst(&s->ngoroutines);
+  out->goroutines_peak = gort__atomic_load_seq_cst(&s->goroutines_peak);
+  out->global_runq = gort__atomic_load_seq_cst(&s->runqsize);
+  out->steals = gort__atomic_load_seq_cst(&s->steals);
+  out->thread_create_failures = gort__atomic_load_seq_cst(&s->thread_create_failures);
+  out->async_preempts = gort__atomic_load_seq_cst(&s->async_preempts);
   return 0;
 }
 
 _Atomic uint64_t gort__schedtrace_lines;
 
 void gort__schedtrace(bool detail) {
-  atomic_fetch_add_explicit(&gort__schedtrace_lines, 1, memory_order_relaxed);
+  gort__atomic_add_relaxed(&gort__schedtrace_lines, 1);
   struct gort_sched_stats st;
   gort_sched_stats(&st);
   gort__print_str("SCHED ");
@@ -92,11 +92,11 @@ void gort__schedtrace(bool detail) {
     gort__print_str("  P");
     gort__print_int(pp->id);
     gort__print_str(": status=");
-    gort__print_uint(atomic_load(&pp->status));
+    gort__print_uint(gort__atomic_load_seq_cst(&pp->status));
     gort__print_str(" schedtick=");
-    gort__print_uint(atomic_load(&pp->schedtick));
+    gort__print_uint(gort__atomic_load_seq_cst(&pp->schedtick));
     gort__print_str(" syscalltick=");
-    gort__print_uint(atomic_load(&pp->syscalltick));
+    gort__print_uint(gort__atomic_load_seq_cst(&pp->syscalltick));
     gort__print_str(" m=");
     gort__print_int(mp ? mp->id : -1);
     gort__print_str(" runqsize=");

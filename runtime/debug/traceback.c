@@ -9,7 +9,7 @@
  * Invariants: runs while dying, maybe in a signal handler: no allocation,
  * no locks (allgs is read racily, as Go's dump does under "dying").
  */
-#include <stdatomic.h>
+#include "atomic/atomic.h"
 
 #include "sched/runtime2.h"
 #include "debug/print.h"
@@ -44,11 +44,11 @@ static void print_g(const struct g *gp) {
   gort__print_str(gp->is_main ? "main goroutine, " : "");
   gort__print_str("entry ");
   gort__print_hex((uintptr_t)gp->fn);
-  struct m *mp = __atomic_load_n(&gp->m, __ATOMIC_RELAXED);
+  struct m *mp = gort__atomic_load_relaxed(&gp->m);
   if (mp) {
     gort__print_str(" on m");
     gort__print_int(mp->id);
-    struct p *pp = __atomic_load_n(&mp->p, __ATOMIC_RELAXED);
+    struct p *pp = gort__atomic_load_relaxed(&mp->p);
     if (pp) {
       gort__print_str(" p");
       gort__print_int(pp->id);
@@ -59,7 +59,7 @@ static void print_g(const struct g *gp) {
 
 void gort__traceback_all(void) {
   struct m *mp = gort__getm();
-  struct g *cur = mp ? mp->curg : NULL;
+  struct g *cur = mp ? gort__loadcurg(mp) : NULL;
   if (cur)
     print_g(cur);
   size_t n = gort__allglen;

@@ -40,15 +40,42 @@ extern "C" {
 
 #define GORT_VERSION "0.1.0"
 
-/* Error codes: 0 is success, errors are negative. */
-enum {
+/* Error codes, every one the API returns: 0 is success, errors are
+ * negative. Functions return them as int. The values are ABI and never
+ * change: the errno-like ones equal Linux's negated errno (-EINVAL...),
+ * the network ones are past errno's range. Besides these, the network
+ * calls may return a system call's errno negated (-ECONNREFUSED...).
+ * gort_select returns none of them (GORT_SELECT_DEFAULT is not an error).
+ * Each comment gives the message gort_strerror returns and Go's
+ * counterpart. */
+typedef enum gort_err {
+  /* "success". Go: a nil error. */
   GORT_OK = 0,
-  GORT_EINVAL = -22, /* an argument is out of range */
-  GORT_ENOMEM = -12, /* the runtime could not get memory */
-  GORT_EAGAIN = -11, /* a resource (thread, stack) is exhausted for now */
-};
+  /* "invalid argument": an argument is out of range. Go: syscall.EINVAL,
+   * os.ErrInvalid. */
+  GORT_EINVAL = -22,
+  /* "out of memory": the runtime could not get memory. Go: a fatal
+   * "out of memory" (gort returns it where the caller can cope). */
+  GORT_ENOMEM = -12,
+  /* "resource temporarily unavailable": no call returns it today (kept
+   * for a resource exhausted for now). Go: syscall.EAGAIN. */
+  GORT_EAGAIN = -11,
+  /* "not supported on this platform": the network on wasm. Go:
+   * errors.ErrUnsupported. */
+  GORT_ENOTSUP = -95,
+  /* "context canceled". Go: context.Canceled. */
+  GORT_CTX_CANCELED = -125,
+  /* "context deadline exceeded". Go: context.DeadlineExceeded. */
+  GORT_CTX_DEADLINE_EXCEEDED = -110,
+  /* "use of closed network connection". Go: net.ErrClosed. */
+  GORT_ECLOSED = -1001,
+  /* "i/o timeout". Go: os.ErrDeadlineExceeded. */
+  GORT_ETIMEOUT = -1002
+} gort_err;
 
-/* gort_strerror returns a static description of a GORT_E* code. */
+/* gort_strerror returns a static description of code: one distinct
+ * message for each gort_err above, strerror's for another negated errno,
+ * "unknown error" for anything else. Callable from any thread. */
 GORT_API const char *gort_strerror(int code);
 GORT_API const char *gort_version(void);
 
@@ -60,9 +87,11 @@ typedef void (*gort_func)(void *arg);
 /* gort_main starts the runtime on the calling thread, runs main_fn(argc,
  * argv) as the main goroutine and, like Go, ends the whole program when it
  * returns: the process exits with main_fn's return value, whatever other
- * goroutines are doing. It never returns.
+ * goroutines are doing. It never returns. It is gort_main_opts with the
+ * options of gort_options_init: the environment's.
  *
- * Environment (read once at start, like GODEBUG):
+ * Environment (read once at start, like GODEBUG, before anything runs; a
+ * malformed value is fatal at start with exit status 2):
  *   GORT_STACK_SIZE  usable bytes of each goroutine stack (default 64 KiB
  *                    natively, 32 KiB on wasm); rounded up to pages.
  *   GORT_MAXPROCS    number of Ps (default: the CPUs; 1..1024).
@@ -82,9 +111,43 @@ typedef void (*gort_func)(void *arg);
  *                    (Go's GOTRACEBACK=crash: a core file, a fuzzer's
  *                    report).
  *   GORT_GOGC, GORT_MEMLIMIT: see "Memory: pacing and statistics".
+ *   GORT_GCHANDLES   1: handles in the GC heap (gort_set_gc_handles).
  */
 GORT_API _Noreturn void gort_main(int (*main_fn)(int argc, char **argv),
                                   int argc, char **argv);
+
+/* The settings gort_main reads from the environment, to be passed
+ * directly. Fill one with gort_options_init, change what the program
+ * wants, and give it to gort_main_opts: the environment, then the
+ * program's overrides. A field's range and its meaning are those of its
+ * variable above, and a bad value dies at start with that variable's
+ * message, wherever it came from. */
+typedef struct gort_options {
+  int maxprocs;         /* GORT_MAXPROCS: 1..1024 */
+  size_t stack_size;    /* GORT_STACK_SIZE: bytes, 16K..1G (16M on wasm) */
+  int gogc;             /* GORT_GOGC: percent; negative: off */
+  int64_t memory_limit; /* GORT_MEMLIMIT: bytes >= 0; INT64_MAX: none */
+  const char *netpoll;  /* GORT_NETPOLL: NULL or "" (the platform's),
+                           "poll", or the platform's name ("epoll") */
+  const char *debug;    /* GORT_DEBUG: "name=value,..."; NULL: none */
+  bool traceback_crash; /* GORT_TRACEBACK=crash */
+  bool gc_handles;      /* GORT_GCHANDLES=1 */
+  uint32_t initialized; /* private: set by gort_options_init */
+} gort_options;
+
+/* gort_options_init fills *opts from the environment, with the defaults
+ * where a variable is unset or empty. A malformed variable is fatal here,
+ * with its message (above). The strings point into the environment. */
+GORT_API void gort_options_init(gort_options *opts);
+
+/* gort_main_opts is gort_main with the settings of *opts instead of the
+ * environment's (NULL: the environment's, as gort_main). The strings are
+ * read before it starts the main goroutine. Options not filled by
+ * gort_options_init are fatal: "gort_main_opts: options not set up by
+ * gort_options_init". */
+GORT_API _Noreturn void gort_main_opts(int (*main_fn)(int argc, char **argv),
+                                       int argc, char **argv,
+                                       const gort_options *opts);
 
 /* gort_exit ends the program at once with the given status, from any
  * goroutine or thread, flushing stdio first (Go's os.Exit). */
@@ -168,7 +231,11 @@ GORT_API int gort_sched_stats(struct gort_sched_stats *out);
 
 /* ---- channels and select (Go's chan.go, select.go) -------------------- */
 
-/* A channel of fixed-size elements, copied in and out by value. */
+/* A channel of fixed-size elements, copied in and out by value. The typed
+ * helpers (GORT_CHAN, below) are the recommended way to use one: they
+ * check at compile time that what you send or receive is the element
+ * type. The functions take untyped pointers; their _sized forms check at
+ * run time that the size you pass is the channel's element size. */
 typedef struct gort_chan gort_chan;
 
 /* gort_chan_make makes a channel of elements of elem_size bytes (0 is
@@ -197,6 +264,17 @@ GORT_API bool gort_chan_recv(gort_chan *c, void *elem);
  * it sent; try_recv whether it received, with *ok as Recv's result. */
 GORT_API bool gort_chan_try_send(gort_chan *c, const void *elem);
 GORT_API bool gort_chan_try_recv(gort_chan *c, void *elem, bool *ok);
+/* The same, told the size of *elem: a size other than the channel's
+ * element size panics ("gort_chan_send: element size mismatch: 4-byte
+ * value, channel of 8-byte elements") before anything moves. elem_size is
+ * not checked when elem is NULL or the channel is NULL. */
+GORT_API void gort_chan_send_sized(gort_chan *c, const void *elem,
+                                   size_t elem_size);
+GORT_API bool gort_chan_recv_sized(gort_chan *c, void *elem, size_t elem_size);
+GORT_API bool gort_chan_try_send_sized(gort_chan *c, const void *elem,
+                                       size_t elem_size);
+GORT_API bool gort_chan_try_recv_sized(gort_chan *c, void *elem,
+                                       size_t elem_size, bool *ok);
 /* Close wakes every waiter; closing a closed or NULL channel panics. */
 GORT_API void gort_chan_close(gort_chan *c);
 GORT_API size_t gort_chan_len(gort_chan *c);
@@ -204,19 +282,122 @@ GORT_API size_t gort_chan_cap(gort_chan *c);
 
 enum { GORT_SELECT_SEND = 1, GORT_SELECT_RECV = 2 };
 
+/* One case of a select. elem_size is sizeof *elem and must equal the
+ * channel's element size whenever elem is not NULL (else gort_select
+ * panics, as the _sized calls do); GORT_SELECT_RECV_CASE and
+ * GORT_SELECT_SEND_CASE below fill it in from a typed channel. */
 typedef struct gort_select_case {
-  gort_chan *chan; /* NULL: the case is never ready, as in Go */
-  int dir;         /* GORT_SELECT_SEND or GORT_SELECT_RECV */
-  void *elem;      /* value to send, or where to receive (may be NULL) */
-  bool ok;         /* out, receive cases: Go's ok */
+  gort_chan *chan;  /* NULL: the case is never ready, as in Go */
+  int dir;          /* GORT_SELECT_SEND or GORT_SELECT_RECV */
+  void *elem;       /* value to send, or where to receive (may be NULL) */
+  size_t elem_size; /* sizeof *elem */
+  bool ok;          /* out, receive cases: Go's ok */
 } gort_select_case;
+
+/* What gort_select returns when block is false and no case is ready (Go's
+ * default case). No case index and no gort_err equals it. */
+enum { GORT_SELECT_DEFAULT = -1 };
 
 /* gort_select waits until one case can proceed, does it, and returns its
  * index; among several ready cases each is equally likely. With block
- * false it returns -1 at once if none is ready (Go's default case).
- * GORT_EINVAL for a bad count (0..65536); a select with no usable case
+ * false it returns GORT_SELECT_DEFAULT at once if none is ready. It
+ * returns nothing else: bad arguments are Go-style panics, as a select
+ * that cannot be written in Go ("gort_select: ncases out of range",
+ * "gort_select: element size mismatch ..."; NULL cases with ncases > 0 is
+ * Go's nil dereference). A select with no usable case and block true
  * blocks forever. */
 GORT_API int gort_select(gort_select_case *cases, int ncases, bool block);
+
+/* ---- typed channels (C only) -------------------------------------------
+ *
+ * GORT_CHAN(T) is a channel of T, like Go's chan T: a one-word union of
+ * the gort_chan handle (.ch, for close, len, free and the untyped calls)
+ * and a T pointer that is never stored or read, only looked at by the
+ * compiler. The macros below take a pointer, as the untyped calls do,
+ * and check that it points to a T (const or not): anything else stops the
+ * compile with "static assertion failed: gort: ... is not of the channel
+ * element type". (With GCC and Clang the type must be T itself; other
+ * compilers check only its size.) They pass sizeof(T) to the _sized
+ * calls, so a channel made elsewhere with another size (c.ch =
+ * gort_timer_chan(t) on a GORT_CHAN(int32_t)) panics at run time instead
+ * of copying past the variable.
+ *
+ *   typedef GORT_CHAN(int64_t) chan_int64;  // to pass it around
+ *   chan_int64 c;
+ *   if (!GORT_CHAN_MAKE(c, 16)) ...         // c := make(chan int64, 16)
+ *   int64_t v = 42;
+ *   GORT_CHAN_SEND(c, &v);                  // c <- v
+ *   bool ok = GORT_CHAN_RECV(c, &v);        // v, ok := <-c
+ *
+ * Each GORT_CHAN(T) spelled out is its own type, as any struct or union
+ * written twice is in C: name it with a typedef to pass it to functions.
+ * T must be a type name a pointer can be formed from (typedef an array or
+ * function pointer type first; an array element is better in a struct). */
+#ifndef __cplusplus
+
+#define GORT_CHAN(T)                                                           \
+  union {                                                                      \
+    gort_chan *ch;                                                             \
+    T *elem_type; /* never stored or read: carries T for the checks */         \
+  }
+
+/* GORT_CHAN_MAKE(c, cap): make c's channel; evaluates to the gort_chan *
+ * (NULL when out of memory). */
+#define GORT_CHAN_MAKE(c, cap)                                                 \
+  ((c).ch = gort_chan_make(sizeof *(c).elem_type, (cap)))
+
+/* Whether the object at p is of c's element type (a constant). */
+#if defined(__GNUC__) || defined(__clang__)
+#define GORT__CHAN_IS_ELEM(c, p)                                               \
+  _Generic(*(p), __typeof__(*(c).elem_type) : 1, default : 0)
+#else
+#define GORT__CHAN_IS_ELEM(c, p) (sizeof *(p) == sizeof *(c).elem_type)
+#endif
+
+/* sizeof *(p), after a compile-time check that *(p) is c's element type
+ * (a static assertion in an expression: inside a struct in sizeof). */
+#define GORT__CHAN_ELEM_SIZE(c, p, what)                                       \
+  (sizeof(struct {                                                             \
+    int gort_check_;                                                           \
+    _Static_assert(GORT__CHAN_IS_ELEM(c, p),                                   \
+                   "gort: " what " is not of the channel element type");        \
+  })                                                                           \
+       ? sizeof *(p)                                                           \
+       : 0)
+
+#define GORT_CHAN_SEND(c, p)                                                   \
+  gort_chan_send_sized((c).ch, (p),                                            \
+                       GORT__CHAN_ELEM_SIZE(c, p, "the value sent"))
+#define GORT_CHAN_RECV(c, p)                                                   \
+  gort_chan_recv_sized(                                                        \
+      (c).ch, (p), GORT__CHAN_ELEM_SIZE(c, p, "the variable received into"))
+#define GORT_CHAN_TRY_SEND(c, p)                                               \
+  gort_chan_try_send_sized((c).ch, (p),                                        \
+                           GORT__CHAN_ELEM_SIZE(c, p, "the value sent"))
+#define GORT_CHAN_TRY_RECV(c, p, okp)                                          \
+  gort_chan_try_recv_sized(                                                    \
+      (c).ch, (p), GORT__CHAN_ELEM_SIZE(c, p, "the variable received into"),   \
+      (okp))
+
+/* Select cases from a typed channel, as compound literals:
+ *   gort_select_case cs[] = {GORT_SELECT_RECV_CASE(a, &x),
+ *                            GORT_SELECT_SEND_CASE(b, &y)};
+ * A receive case that drops the value needs no type:
+ *   (gort_select_case){.chan = a.ch, .dir = GORT_SELECT_RECV}. */
+#define GORT_SELECT_RECV_CASE(c, p)                                            \
+  ((gort_select_case){                                                         \
+      .chan = (c).ch,                                                          \
+      .dir = GORT_SELECT_RECV,                                                 \
+      .elem = (p),                                                             \
+      .elem_size = GORT__CHAN_ELEM_SIZE(c, p, "the variable received into")})
+#define GORT_SELECT_SEND_CASE(c, p)                                            \
+  ((gort_select_case){.chan = (c).ch,                                          \
+                      .dir = GORT_SELECT_SEND,                                 \
+                      .elem = (void *)(p),                                     \
+                      .elem_size =                                             \
+                          GORT__CHAN_ELEM_SIZE(c, p, "the value sent")})
+
+#endif /* __cplusplus */
 
 /* ---- time (Go's time.Sleep, Timer, Ticker, After, AfterFunc) ---------- */
 
@@ -385,11 +566,8 @@ GORT_API int gort_sync_stats(struct gort_sync_stats *out);
  * the context's Done channel is a panic. Background and TODO are static:
  * retain and release do nothing to them. Accessors read a NULL context as
  * Background; a NULL parent panics ("cannot create context from nil
- * parent"). Constructors return NULL when out of memory. */
-enum {
-  GORT_CTX_CANCELED = -125,          /* context canceled */
-  GORT_CTX_DEADLINE_EXCEEDED = -110, /* context deadline exceeded */
-};
+ * parent"). Constructors return NULL when out of memory. Err and Cause
+ * codes: GORT_CTX_CANCELED, GORT_CTX_DEADLINE_EXCEEDED (gort_err). */
 
 typedef struct gort_ctx gort_ctx;
 
@@ -533,8 +711,9 @@ GORT_API void gort_singleflight_free(gort_singleflight *g); /* when idle */
  * its deadline passes, or the descriptor is closed. Not available on wasm:
  * there every call below returns GORT_ENOTSUP.
  *
- * Errors: the codes below, or a system call's errno negated (-ECONNREFUSED,
- * -EPIPE...; gort_strerror describes those too).
+ * Errors: GORT_ECLOSED, GORT_ETIMEOUT, GORT_ENOTSUP, GORT_EINVAL,
+ * GORT_ENOMEM (gort_err, at the top), or a system call's errno negated
+ * (-ECONNREFUSED, -EPIPE...; gort_strerror describes those too).
  *
  * Deadlines are absolute, on the gort_nanotime() clock (0: none); one in
  * the past makes every call on that side fail with GORT_ETIMEOUT at once,
@@ -557,11 +736,6 @@ GORT_API void gort_singleflight_free(gort_singleflight *g); /* when idle */
  * GORT_EINVAL. A conn passed as a listener or the reverse dies. Every
  * call must come from a goroutine (docs/API.md, "Misuse and bad input:
  * network"). */
-enum {
-  GORT_ENOTSUP = -95,   /* not supported on this platform (wasm) */
-  GORT_ECLOSED = -1001, /* use of closed network connection (net.ErrClosed) */
-  GORT_ETIMEOUT = -1002 /* i/o timeout (os.ErrDeadlineExceeded) */
-};
 
 typedef struct gort_conn gort_conn;
 typedef struct gort_listener gort_listener;

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "atomic/atomic.h"
 #include "debug/handle.h"
 #include "debug/print.h"
 #include "sched/mp.h"
@@ -31,6 +32,12 @@
 #include "mem/mgcpacer.h"
 
 static uintptr_t zerobase; /* the address of every 0-byte object */
+
+/* A statistics counter of the P's cache: only its owner writes it (no
+ * read-modify-write needed), MemStats reads it from other threads. */
+static inline void add_stat(_Atomic(uint64_t) *counter, uint64_t n) {
+  gort__atomic_store_relaxed(counter, gort__atomic_load_relaxed(counter) + n);
+}
 
 static struct mcache *cache_of(struct p *pp) {
   if (pp->mcache == NULL) {
@@ -43,9 +50,9 @@ static struct mcache *cache_of(struct p *pp) {
 
 static struct mcache *my_cache(void) {
   struct g *gp = gort__getg();
-  if (gp == NULL || gp->m == NULL || gp->m->p == NULL)
+  if (gp == NULL || gort__loadgm(gp) == NULL || gort__loadmp(gort__loadgm(gp)) == NULL)
     gort__throw("runtime: malloc outside a goroutine");
-  return cache_of(gp->m->p);
+  return cache_of(gort__loadmp(gort__loadgm(gp)));
 }
 
 /* The cache for a public call: one look at the thread's G; anything but a
@@ -53,14 +60,14 @@ static struct mcache *my_cache(void) {
  * call. */
 static struct mcache *cache_for_call(const char *call) {
   struct g *gp = gort__getg();
-  if (__builtin_expect(gp == NULL || gp->is_g0 || gp->m == NULL ||
-                           gp->m->p == NULL ||
+  if (__builtin_expect(gp == NULL || gp->is_g0 || gort__loadgm(gp) == NULL ||
+                           gort__loadmp(gort__loadgm(gp)) == NULL ||
                            gort__readgstatus(gp) != G_RUNNING,
                        0)) {
     gort__must_getg(call); /* dies */
     gort__throw("runtime: malloc without a P");
   }
-  return cache_of(gp->m->p);
+  return cache_of(gort__loadmp(gort__loadgm(gp)));
 }
 
 /* ---- slots of a span ---------------------------------------------------- */
@@ -74,12 +81,12 @@ static void refill_cache(struct mspan *s, uint32_t whole_word_index) {
  * anywhere (relaxed: a stale value is an older, smaller one, which only
  * calls a just-allocated object free to a reader that cannot own it). */
 static void set_freeindex(struct mspan *s, uint32_t idx) {
-  __atomic_store_n(&s->freeindex, (uint16_t)idx, __ATOMIC_RELAXED);
+  gort__atomic_store_relaxed(&s->freeindex, (uint16_t)idx);
 }
 
 /* The next free slot at or after freeindex, or nelems. */
 static uint32_t next_free_index(struct mspan *s) {
-  uint32_t idx = s->freeindex;
+  uint32_t idx = gort__atomic_load_relaxed(&s->freeindex);
   while (idx < s->nelems) {
     uint64_t cache = s->alloc_cache;
     if (cache != 0) {
@@ -152,7 +159,7 @@ static void *alloc_tiny(struct mcache *c, size_t size) {
     off = (off + 3) & ~(uintptr_t)3;
   else if ((size & 1) == 0)
     off = (off + 1) & ~(uintptr_t)1;
-  c->tiny_allocs++;
+  add_stat(&c->tiny_allocs, 1);
   if (c->tiny != 0 && off + size <= TINY_SIZE) {
     c->tinyoffset = off + size;
     return (void *)(c->tiny + off);
@@ -189,8 +196,8 @@ static void *alloc_large(struct mcache *c, size_t size, bool noscan,
    * slots from there). */
   if (s->needzero)
     memset((void *)s->base, 0, noscan ? size : s->elemsize);
-  c->large_allocs++;
-  c->large_bytes += s->elemsize;
+  add_stat(&c->large_allocs, 1);
+  add_stat(&c->large_bytes, s->elemsize);
   gort__sweep_large_add(s);
   c->gc_due |= gort__gc_heap_live_add((int64_t)s->elemsize);
   return (void *)s->base;
@@ -215,7 +222,7 @@ static void *mallocgc_in(struct mcache *c, size_t size, bool noscan) {
   } else if (noscan && size < TINY_SIZE) {
     v = alloc_tiny(c, size);
   } else {
-    c->small_allocs++;
+    add_stat(&c->small_allocs, 1);
     v = (void *)alloc_small(
         c, gort__make_spanclass(gort__size_to_class(size), noscan));
   }
@@ -264,7 +271,7 @@ static void *mallocgc_typed_in(struct mcache *c, const struct gort_type *t,
   void *v;
   if (data <= HEAP_BITS_MAX) {
     /* No header: the span's heap bits describe it. */
-    c->small_allocs++;
+    add_stat(&c->small_allocs, 1);
     uint8_t spanclass = gort__make_spanclass(gort__size_to_class(data), false);
     uintptr_t obj = alloc_small(c, spanclass);
     struct mspan *s = c->alloc[spanclass];
@@ -278,7 +285,7 @@ static void *mallocgc_typed_in(struct mcache *c, const struct gort_type *t,
     if (size > GORT_MAX_SMALL_SIZE) {
       obj = (uintptr_t)alloc_large(c, size, false, true);
     } else {
-      c->small_allocs++;
+      add_stat(&c->small_allocs, 1);
       uint8_t spanclass =
           gort__make_spanclass(gort__size_to_class(size), false);
       obj = alloc_small(c, spanclass);
@@ -354,7 +361,7 @@ void gort__mcache_release(struct p *pp) {
 
 void gort__mcache_release_current(void) {
   my_cache(); /* checks we are in a goroutine */
-  gort__mcache_release(gort__getg()->m->p);
+  gort__mcache_release(gort__loadmp(gort__loadgm(gort__getg())));
 }
 
 void gort__malloc_totals(struct gort__malloc_totals *out) {
@@ -364,10 +371,10 @@ void gort__malloc_totals(struct gort__malloc_totals *out) {
     struct mcache *c = gort__sched.allp[i]->mcache;
     if (c == NULL)
       continue;
-    out->tiny_allocs += __atomic_load_n(&c->tiny_allocs, __ATOMIC_RELAXED);
-    out->small_allocs += __atomic_load_n(&c->small_allocs, __ATOMIC_RELAXED);
-    out->large_allocs += __atomic_load_n(&c->large_allocs, __ATOMIC_RELAXED);
-    out->large_bytes += __atomic_load_n(&c->large_bytes, __ATOMIC_RELAXED);
+    out->tiny_allocs += gort__atomic_load_relaxed(&c->tiny_allocs);
+    out->small_allocs += gort__atomic_load_relaxed(&c->small_allocs);
+    out->large_allocs += gort__atomic_load_relaxed(&c->large_allocs);
+    out->large_bytes += gort__atomic_load_relaxed(&c->large_bytes);
   }
   gort__unlock(&gort__sched.allplock);
   out->spans_made = gort__mcentral_spans_made();

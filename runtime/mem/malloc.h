@@ -21,7 +21,8 @@
  *   - Object memory is zero when handed out.
  *
  * Locking: a P's mcache is its owner's (the M holding the P); each
- * central list has its own lock, taken before the heap's.
+ * central list has its own lock, a leaf (mcentral.c), released before the
+ * heap's is taken (lock order: sched/lockrank.c).
  */
 #ifndef GORT_MEM_MALLOC_H
 #define GORT_MEM_MALLOC_H
@@ -30,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "atomic/atomic.h"
 #include "mem/mheap.h"
 
 enum {
@@ -46,7 +48,7 @@ struct mcache {
   uintptr_t tiny;                        /* current tiny block, or 0 */
   uintptr_t tinyoffset;
   /* Counts for statistics (owner; read racily). */
-  uint64_t tiny_allocs, small_allocs, large_allocs, large_bytes;
+  _Atomic(uint64_t) tiny_allocs, small_allocs, large_allocs, large_bytes;
   bool gc_due; /* the heap reached the GC trigger during this malloc */
 };
 
@@ -55,7 +57,7 @@ struct mcentral {
   /* [sweepgen / 2 % 2]: swept spans; the other: unswept (mcentral.c). */
   struct span_list partial[2]; /* with free objects, not cached */
   struct span_list full[2];    /* without */
-  uint64_t spans_made;
+  _Atomic(uint64_t) spans_made;
 };
 
 /* The index of the object slot holding address p of span s (0 for a
@@ -71,7 +73,7 @@ static inline uint32_t gort__object_index(const struct mspan *s,
  * owning P may be moving it), or allocated as of the last sweep. */
 static inline bool gort__slot_allocated(const struct mspan *s,
                                         uint32_t idx) {
-  return idx < __atomic_load_n(&s->freeindex, __ATOMIC_RELAXED) ||
+  return idx < gort__atomic_load_relaxed(&s->freeindex) ||
          (s->alloc_bits[idx / 64] >> (idx % 64) & 1);
 }
 

@@ -15,11 +15,13 @@
  * emptied before sg moves). A span made here has its object layout set
  * (elemsize, nelems, divmagic), all its slots free, and sweepgen = sg.
  *
- * Locking: one lock per class, held only to push and pop (never while
- * sweeping); the heap's lock nests inside it.
+ * Locking: one lock per class, a leaf: held only to push and pop (never
+ * while sweeping or taking pages from the heap, whose lock is taken after
+ * it is released; lock order: sched/lockrank.c).
  */
 #include <string.h>
 
+#include "atomic/atomic.h"
 #include "debug/print.h"
 #include "mem/malloc.h"
 #include "mem/mgc.h"
@@ -27,21 +29,22 @@
 #include "mem/mstats.h"
 
 static struct mcentral central[NUM_SPAN_CLASSES];
-static int central_ready; /* __atomic */
-static struct mutex central_init_lock;
+static _Atomic(int) central_ready;
+static struct mutex central_init_lock = GORT_LOCK_INITIALIZER(LOCK_RANK_MCENTRAL_INIT);
 
 static void init_once(void) {
-  if (__atomic_load_n(&central_ready, __ATOMIC_ACQUIRE))
+  if (gort__atomic_load_acquire(&central_ready))
     return;
   gort__lock(&central_init_lock);
-  if (!central_ready) {
+  if (!gort__atomic_load_relaxed(&central_ready)) {
     for (int i = 0; i < NUM_SPAN_CLASSES; i++) {
+      gort__lock_init(&central[i].lock, LOCK_RANK_MCENTRAL);
       for (int k = 0; k < 2; k++) {
         gort__span_list_init(&central[i].partial[k]);
         gort__span_list_init(&central[i].full[k]);
       }
     }
-    __atomic_store_n(&central_ready, 1, __ATOMIC_RELEASE);
+    gort__atomic_store_release(&central_ready, 1);
   }
   gort__unlock(&central_init_lock);
 }
@@ -58,16 +61,17 @@ static void init_span(struct mspan *s, uint8_t spanclass) {
   s->elemsize = gort__class_to_size[sizeclass];
   s->divmagic = gort__class_to_divmagic[sizeclass];
   s->nelems = (uint16_t)(s->npages * GORT_PAGE_SIZE / s->elemsize);
-  s->freeindex = 0;
+  gort__atomic_store_relaxed(&s->freeindex, 0);
   s->alloc_count = 0;
   s->alloc_cache = ~(uint64_t)0;
-  s->sweepgen = gort__sweepgen();
+  gort__atomic_store_relaxed(&s->sweepgen, gort__sweepgen());
   memset(s->alloc_bits, 0, sizeof s->alloc_bits);
   memset(s->precise_bits, 0, sizeof s->precise_bits);
 }
 
 /* Put a swept span of c's class on the swept list that fits it. */
 static void push_swept_locked(struct mcentral *c, struct mspan *s) {
+  GORT_ASSERT_LOCKED(&c->lock);
   int k = set_of(true);
   gort__span_list_push(s->alloc_count < s->nelems ? &c->partial[k]
                                                   : &c->full[k],
@@ -122,7 +126,7 @@ struct mspan *gort__mcentral_cache_span(uint8_t spanclass, bool *trigger) {
     if (s == NULL)
       return NULL;
     init_span(s, spanclass);
-    __atomic_fetch_add(&c->spans_made, 1, __ATOMIC_RELAXED);
+    gort__atomic_add_relaxed(&c->spans_made, 1);
   }
   s->in_cache = true;
   s->alloc_count_at_cache = s->alloc_count;
@@ -158,6 +162,6 @@ void gort__mcentral_put_swept(struct mspan *s) {
 uint64_t gort__mcentral_spans_made(void) {
   uint64_t n = 0;
   for (int i = 0; i < NUM_SPAN_CLASSES; i++)
-    n += __atomic_load_n(&central[i].spans_made, __ATOMIC_RELAXED);
+    n += gort__atomic_load_relaxed(&central[i].spans_made);
   return n;
 }

@@ -59,6 +59,7 @@
  */
 #include <stdlib.h>
 
+#include "atomic/atomic.h"
 #include "arch/sanitizer.h"
 #include "debug/print.h"
 #include "sched/lock.h"
@@ -77,14 +78,14 @@ struct finalizer {
   struct finalizer *next;   /* in the queue, once out of the table */
 };
 
-static struct mutex fin_lock;
+static struct mutex fin_lock = GORT_LOCK_INITIALIZER(LOCK_RANK_FIN);
 static struct addr_map table; /* by obj */
 static struct finalizer *queue_head, *queue_tail;
 static struct g *fing;
 static bool fing_waiting;
-static uint32_t fing_created; /* __atomic: 0, then 1 */
-static uint64_t runs_done;    /* __atomic */
-static uint64_t queued_total; /* __atomic: finalizers ever queued */
+static _Atomic(uint32_t) fing_created; /* 0, then 1 */
+static _Atomic(uint64_t) runs_done;
+static _Atomic(uint64_t) queued_total; /* finalizers ever queued */
 
 /* ---- gort_set_finalizer ------------------------------------------------ */
 
@@ -128,9 +129,8 @@ static void runfinq(void *arg);
 
 static void create_fing(void) {
   uint32_t zero = 0;
-  if (__atomic_load_n(&fing_created, __ATOMIC_ACQUIRE) != 0 ||
-      !__atomic_compare_exchange_n(&fing_created, &zero, 1, false,
-                                   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+  if (gort__atomic_load_acquire(&fing_created) != 0 ||
+      !gort__atomic_cas_strong_acq_rel(&fing_created, &zero, 1))
     return;
   if (gort__go_system(runfinq, NULL, true) != 0)
     gort__throw_oom(sizeof(struct g), "the finalizer goroutine");
@@ -213,7 +213,7 @@ void gort__fin_queue_unreachable(void) {
   uint64_t n = 0;
   for (struct finalizer *f = found; f; f = f->next, n++)
     gort__gc_mark_object(f->obj);
-  __atomic_add_fetch(&queued_total, n, __ATOMIC_RELEASE);
+  gort__atomic_add_release(&queued_total, n);
   if (queue_tail)
     queue_tail->next = found;
   else
@@ -238,11 +238,11 @@ void gort__fin_wake(void) {
 }
 
 uint64_t gort__fin_queued_total(void) {
-  return __atomic_load_n(&queued_total, __ATOMIC_ACQUIRE);
+  return gort__atomic_load_acquire(&queued_total);
 }
 
 uint64_t gort__fin_runs_done(void) {
-  return __atomic_load_n(&runs_done, __ATOMIC_ACQUIRE);
+  return gort__atomic_load_acquire(&runs_done);
 }
 
 /* ---- the finalizer goroutine -------------------------------------------- */
@@ -296,6 +296,6 @@ static void runfinq(void *arg) {
     scrub_dead_frames();
     /* release: a reader of the count then sees this goroutine past the
      * finalizer (see mfinal.h). */
-    __atomic_add_fetch(&runs_done, 1, __ATOMIC_RELEASE);
+    gort__atomic_add_release(&runs_done, 1);
   }
 }

@@ -36,9 +36,9 @@
  * Cycles are run by one system goroutine, the collector's own: the
  * goroutine that asks for a cycle must itself be scanned with its
  * registers saved (on wasm: its locals in its Asyncify buffer), so it
- * parks until the mark is over (WASM.md in the team's notes: "a running
- * goroutine must reach a safe point, and park, before its stack is
- * scanned"). A cycle starts when
+ * parks until the mark is over (docs/WASM-NOTES.md, "The collector and
+ * memory": "a running goroutine must reach a safe point, and park, before
+ * its stack is scanned"). A cycle starts when
  *   - an allocation takes the heap past the pacer's trigger (that
  *     goroutine waits for the mark, as Go's gcStart makes it do the
  *     stop-the-world; others allocate on until the world stops);
@@ -51,7 +51,8 @@
  *
  * Invariants: one cycle at a time (the collector's goroutine runs them in
  * turn); at most one stop-the-world at a time (world_lock, shared with
- * gort_set_maxprocs and gort_read_memstats: Go's worldsema); phase is
+ * gort_set_maxprocs, gort_read_memstats and gort_heap_snapshot: Go's
+ * worldsema); phase is
  * GC_OFF whenever the world runs.
  * Locking: work.lock (a leaf) guards the request state; it is never held
  * across parking or the cycle.
@@ -60,11 +61,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "atomic/atomic.h"
 #include "debug/debugvars.h"
 #include "debug/print.h"
 #include "os/os.h"
 #include "sched/lock.h"
 #include "sched/mp.h"
+#include "sched/runq.h"
 #include "sched/runtime2.h"
 #include "sync/sema.h"
 #include "mem/malloc.h"
@@ -75,7 +78,7 @@
 #include "mem/mstats.h"
 
 /* Go's forcegcperiod: 2 minutes (tests shorten it). */
-int64_t gort__gc_force_period_ns = (int64_t)120 * 1000 * 1000 * 1000;
+_Atomic(int64_t) gort__gc_force_period_ns = (int64_t)120 * 1000 * 1000 * 1000;
 
 static struct {
   struct mutex lock;
@@ -87,18 +90,18 @@ static struct {
   uint32_t cycles_done;    /* (lock) */
   uint32_t waiters;        /* parked on done_sema (lock) */
   _Atomic uint32_t done_sema;
-  uint32_t phase;          /* __atomic: enum gc_phase */
-  int64_t last_end_ns;     /* __atomic: nanotime at the last cycle's end */
-} work;
+  _Atomic(uint32_t) phase; /* enum gc_phase */
+  _Atomic(int64_t) last_end_ns; /* nanotime at the last cycle's end */
+} work = {.lock = GORT_LOCK_INITIALIZER(LOCK_RANK_GC_WORK)};
 
 enum gc_phase gort__gc_phase(void) {
-  return (enum gc_phase)__atomic_load_n(&work.phase, __ATOMIC_ACQUIRE);
+  return (enum gc_phase)gort__atomic_load_acquire(&work.phase);
 }
 
 bool gort__gc_write_barrier_on(void) { return false; }
 
 static void set_phase(enum gc_phase p) {
-  __atomic_store_n(&work.phase, (uint32_t)p, __ATOMIC_RELEASE);
+  gort__atomic_store_release(&work.phase, (uint32_t)p);
 }
 
 /* ---- gctrace ---------------------------------------------------------------- */
@@ -191,8 +194,9 @@ static void run_cycle(uint32_t n, enum gc_trigger_kind kind) {
   gort__stop_the_world();
   gort__gc_event(GORT_GC_EV_SWEEP_TERMINATION, n, gort__gc_heap_live(),
                  t.goal);
-  if (gort__debug.gcverify)
+  if (GORT_DEBUG_LEVEL >= 3 || gort__debug.gcverify)
     gort__gc_verify_swept();
+  gort__runq_verify();
   t.stopped = gort__os_nanotime();
 
   /* 2. Mark. */
@@ -214,7 +218,7 @@ static void run_cycle(uint32_t n, enum gc_trigger_kind kind) {
   gort__gc_event(GORT_GC_EV_MARK_TERMINATION, n, t.heap_end_mark, t.goal);
   gort__fin_queue_unreachable();
   gort__gc_mark_drain();
-  if (gort__debug.gcverify)
+  if (GORT_DEBUG_LEVEL >= 3 || gort__debug.gcverify)
     gort__gc_verify_marked();
   t.heap_marked = gort__gc_marked_bytes();
   for (int32_t i = 0; i < gort__sched.allp_cap; i++)
@@ -237,7 +241,7 @@ static void run_cycle(uint32_t n, enum gc_trigger_kind kind) {
   /* 4. Sweep, in the background and by allocation. */
   gort__sweep_wake_background();
   gort__fin_wake();
-  __atomic_store_n(&work.last_end_ns, t.end, __ATOMIC_RELAXED);
+  gort__atomic_store_relaxed(&work.last_end_ns, t.end);
   if (gort__debug.gctrace > 0)
     print_gctrace(&t);
 }
@@ -281,6 +285,7 @@ static void gc_worker(void *arg) {
 /* Ask for a cycle (work.lock held; released here). Returns the worker to
  * make runnable, if it was parked. */
 static struct g *request_locked(enum gc_trigger_kind kind) {
+  GORT_ASSERT_LOCKED(&work.lock);
   if (!work.requested) {
     work.requested = true;
     work.kind = kind;
@@ -294,6 +299,7 @@ static struct g *request_locked(enum gc_trigger_kind kind) {
 
 /* Wait until cycle target has ended (work.lock held; released here). */
 static void wait_cycle_locked(uint32_t target) {
+  GORT_ASSERT_LOCKED(&work.lock);
   while ((int32_t)(work.cycles_done - target) < 0) {
     work.waiters++;
     gort__unlock(&work.lock);
@@ -305,6 +311,7 @@ static void wait_cycle_locked(uint32_t target) {
 
 /* The collector's goroutine, started on first use. */
 static void ensure_worker_locked(void) {
+  GORT_ASSERT_LOCKED(&work.lock);
   if (work.worker_started)
     return;
   if (gort__go_system(gc_worker, NULL, false) != 0) {
@@ -333,7 +340,7 @@ static void request_and_wait(enum gc_trigger_kind kind) {
 
 void gort__gc_start(enum gc_trigger_kind kind) {
   struct m *mp = gort__getm();
-  struct g *gp = mp ? mp->curg : NULL;
+  struct g *gp = mp ? gort__loadcurg(mp) : NULL;
   if (gp == NULL || gp->is_system || gort__locks_held() != 0)
     return;
   if (kind == GC_TRIGGER_HEAP &&
@@ -345,10 +352,10 @@ void gort__gc_start(enum gc_trigger_kind kind) {
 struct g *gort__gc_forced_due(int64_t now) {
   if (gort__gc_percent() < 0)
     return NULL; /* Go's gcTrigger.test: no forced cycles with GOGC off */
-  int64_t last = __atomic_load_n(&work.last_end_ns, __ATOMIC_RELAXED);
+  int64_t last = gort__atomic_load_relaxed(&work.last_end_ns);
   if (last == 0)
     last = gort__sched.start_ns;
-  if (now - last < __atomic_load_n(&gort__gc_force_period_ns, __ATOMIC_RELAXED))
+  if (now - last < gort__atomic_load_relaxed(&gort__gc_force_period_ns))
     return NULL;
   gort__lock(&work.lock);
   struct g *gp = NULL;

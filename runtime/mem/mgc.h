@@ -8,7 +8,10 @@
  *   mgcsweep.c  sweeping: sweep generations, lazy and background sweeping
  *   mgcpacer.c  when the next cycle starts (mgcpacer.h)
  *   mgcverify.c the heap verifier (GORT_DEBUG=gcverify=1)
+ *   mgcscavenge.c  memory back to the OS (mgcscavenge.h)
+ *   mfinal.c    finalizers (mfinal.h; addrmap.c is their table)
  *   mstats.c    MemStats and the GC event ring (mstats.h)
+ *   mheapsnapshot.c  the heap map for the page (gort.h)
  *
  * Invariants and locking: in each file's head.
  */
@@ -44,7 +47,7 @@ void gort__gc_start(enum gc_trigger_kind kind);
  * caller to make runnable (NULL: nothing to do). */
 struct g;
 struct g *gort__gc_forced_due(int64_t now);
-extern int64_t gort__gc_force_period_ns; /* 2 minutes; tests shorten it */
+extern _Atomic(int64_t) gort__gc_force_period_ns; /* 2 minutes; tests shorten it */
 
 /* A whole collection, from a goroutine: a new cycle, then the sweep of
  * the whole heap; its sweep totals. 0, or GORT_ENOMEM. */

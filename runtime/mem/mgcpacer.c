@@ -1,7 +1,8 @@
 /*
  * mgcpacer.c - the heap goal and the trigger (see mgcpacer.h for the
  * formulas; Go's mgcpacer.go: gcControllerState.heapGoal,
- * memoryLimitHeapGoal, trigger; readGOGC and readGOMEMLIMIT).
+ * memoryLimitHeapGoal, trigger). The start values come from
+ * sched/settings.c (Go's readGOGC and readGOMEMLIMIT).
  *
  * Invariants: goal and trigger are consistent with the settings and the
  * last mark whenever pacer_lock is free.
@@ -11,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "atomic/atomic.h"
 #include "debug/print.h"
 #include "sched/lock.h"
 #include "sched/mp.h"
+#include "sched/settings.h"
 #include "gort.h"
 #include "mem/mgcpacer.h"
 
@@ -23,33 +26,35 @@ enum {
   TRIGGER_PERCENT = 95,       /* of the way from marked to goal */
 };
 
-static struct mutex pacer_lock;
+static struct mutex pacer_lock = GORT_LOCK_INITIALIZER(LOCK_RANK_PACER);
 static struct {
-  int32_t percent;      /* -1: off */
-  int64_t limit;        /* INT64_MAX: none */
+  _Atomic(int32_t) percent; /* -1: off */
+  _Atomic(int64_t) limit;   /* INT64_MAX: none */
   uint64_t marked;      /* bytes live at the last mark */
   uint64_t scan_extra;  /* stacks + globals scanned by it */
   uint64_t non_heap;    /* runtime memory outside the heap */
-  uint64_t goal, trigger; /* __atomic */
-  uint64_t heap_live;     /* __atomic */
+  _Atomic(uint64_t) goal, trigger;
+  _Atomic(uint64_t) heap_live;
 } pacer = {.percent = 100, .limit = INT64_MAX};
 
 /* ---- the goal ------------------------------------------------------------- */
 
 static uint64_t gogc_goal(void) {
-  if (pacer.percent < 0)
+  int32_t percent = gort__atomic_load_relaxed(&pacer.percent);
+  if (percent < 0)
     return UINT64_MAX;
   uint64_t base = pacer.marked + pacer.scan_extra;
-  uint64_t goal = pacer.marked + base / 100 * (uint64_t)pacer.percent +
-                  base % 100 * (uint64_t)pacer.percent / 100;
-  uint64_t minimum = (uint64_t)HEAP_MINIMUM * (uint64_t)pacer.percent / 100;
+  uint64_t goal = pacer.marked + base / 100 * (uint64_t)percent +
+                  base % 100 * (uint64_t)percent / 100;
+  uint64_t minimum = (uint64_t)HEAP_MINIMUM * (uint64_t)percent / 100;
   return goal < minimum ? minimum : goal;
 }
 
 static uint64_t limit_goal(void) {
-  if (pacer.limit == INT64_MAX)
+  int64_t set = gort__atomic_load_relaxed(&pacer.limit);
+  if (set == INT64_MAX)
     return UINT64_MAX;
-  uint64_t limit = (uint64_t)pacer.limit;
+  uint64_t limit = (uint64_t)set;
   uint64_t headroom = limit / 100 * LIMIT_HEADROOM_PERCENT;
   uint64_t taken = pacer.non_heap + headroom;
   return limit > taken ? limit - taken : 0;
@@ -57,6 +62,7 @@ static uint64_t limit_goal(void) {
 
 /* pacer_lock held. */
 static void recompute_locked(void) {
+  GORT_ASSERT_LOCKED(&pacer_lock);
   uint64_t goal = gogc_goal(), lg = limit_goal();
   if (lg < goal)
     goal = lg;
@@ -66,83 +72,27 @@ static void recompute_locked(void) {
   uint64_t trigger = UINT64_MAX;
   if (goal != UINT64_MAX)
     trigger = pacer.marked + (goal - pacer.marked) / 100 * TRIGGER_PERCENT;
-  __atomic_store_n(&pacer.goal, goal, __ATOMIC_RELAXED);
-  __atomic_store_n(&pacer.trigger, trigger, __ATOMIC_RELAXED);
+  gort__atomic_store_relaxed(&pacer.goal, goal);
+  gort__atomic_store_relaxed(&pacer.trigger, trigger);
 }
 
 /* ---- settings ----------------------------------------------------------------- */
 
-/* readGOGC: "off", or a decimal integer (negative: off). */
-static bool parse_gogc(const char *s, int32_t *out) {
-  if (strcmp(s, "off") == 0) {
-    *out = -1;
-    return true;
-  }
-  char *end;
-  long long v = strtoll(s, &end, 10);
-  if (end == s || *end != 0 || v > INT32_MAX || v < INT32_MIN)
-    return false;
-  *out = v < 0 ? -1 : (int32_t)v;
-  return true;
-}
-
-/* readGOMEMLIMIT / parseByteCount: "off", or digits with an optional unit
- * B, KiB, MiB, GiB, TiB; at most INT64_MAX. */
-static bool parse_memlimit(const char *s, int64_t *out) {
-  if (strcmp(s, "off") == 0) {
-    *out = INT64_MAX;
-    return true;
-  }
-  static const struct {
-    const char *unit;
-    int shift;
-  } units[] = {{"", 0}, {"B", 0}, {"KiB", 10}, {"MiB", 20}, {"GiB", 30},
-               {"TiB", 40}};
-  if (*s < '0' || *s > '9')
-    return false;
-  uint64_t v = 0;
-  const char *p = s;
-  for (; *p >= '0' && *p <= '9'; p++) {
-    if (v > (UINT64_MAX - 9) / 10)
-      return false;
-    v = v * 10 + (uint64_t)(*p - '0');
-  }
-  for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-    if (strcmp(p, units[i].unit) == 0) {
-      if (v > (uint64_t)INT64_MAX >> units[i].shift)
-        return false;
-      *out = (int64_t)(v << units[i].shift);
-      return true;
-    }
-  }
-  return false;
-}
-
+/* The start values (GORT_GOGC, GORT_MEMLIMIT or gort_options), read and
+ * checked by sched/settings.c. */
 void gort__gcpacer_init(void) {
-  const char *gogc = getenv("GORT_GOGC");
-  if (gogc != NULL && *gogc != 0 && !parse_gogc(gogc, &pacer.percent)) {
-    gort__print_str("GORT_GOGC=");
-    gort__print_str(gogc);
-    gort__print_str("\n");
-    gort__fatal("malformed GORT_GOGC: want a percentage or off");
-  }
-  const char *limit = getenv("GORT_MEMLIMIT");
-  if (limit != NULL && *limit != 0 && !parse_memlimit(limit, &pacer.limit)) {
-    gort__print_str("GORT_MEMLIMIT=");
-    gort__print_str(limit);
-    gort__print_str("\n");
-    gort__fatal("malformed GORT_MEMLIMIT; see gort_set_memory_limit in "
-                "docs/API.md");
-  }
+  gort__lock(&pacer_lock); /* alone at start-up, but _locked asks for it */
+  gort__atomic_store_relaxed(&pacer.percent, gort__settings.gogc);
+  gort__atomic_store_relaxed(&pacer.limit, gort__settings.memory_limit);
   recompute_locked();
+  gort__unlock(&pacer_lock);
 }
 
 GORT_API int gort_set_gc_percent(int percent) {
   gort__must_getg("gort_set_gc_percent");
   gort__lock(&pacer_lock);
-  int old = pacer.percent;
-  __atomic_store_n(&pacer.percent, percent < 0 ? -1 : percent,
-                   __ATOMIC_RELAXED);
+  int old = gort__atomic_load_relaxed(&pacer.percent);
+  gort__atomic_store_relaxed(&pacer.percent, percent < 0 ? -1 : percent);
   recompute_locked();
   gort__unlock(&pacer_lock);
   return old;
@@ -151,9 +101,9 @@ GORT_API int gort_set_gc_percent(int percent) {
 GORT_API int64_t gort_set_memory_limit(int64_t limit) {
   gort__must_getg("gort_set_memory_limit");
   gort__lock(&pacer_lock);
-  int64_t old = pacer.limit;
+  int64_t old = gort__atomic_load_relaxed(&pacer.limit);
   if (limit >= 0) {
-    __atomic_store_n(&pacer.limit, limit, __ATOMIC_RELAXED);
+    gort__atomic_store_relaxed(&pacer.limit, limit);
     recompute_locked();
   }
   gort__unlock(&pacer_lock);
@@ -163,19 +113,19 @@ GORT_API int64_t gort_set_memory_limit(int64_t limit) {
 /* ---- readings ---------------------------------------------------------------- */
 
 int32_t gort__gc_percent(void) {
-  return __atomic_load_n(&pacer.percent, __ATOMIC_RELAXED);
+  return gort__atomic_load_relaxed(&pacer.percent);
 }
 int64_t gort__gc_memory_limit(void) {
-  return __atomic_load_n(&pacer.limit, __ATOMIC_RELAXED);
+  return gort__atomic_load_relaxed(&pacer.limit);
 }
 uint64_t gort__gc_heap_goal(void) {
-  return __atomic_load_n(&pacer.goal, __ATOMIC_RELAXED);
+  return gort__atomic_load_relaxed(&pacer.goal);
 }
 uint64_t gort__gc_trigger(void) {
-  return __atomic_load_n(&pacer.trigger, __ATOMIC_RELAXED);
+  return gort__atomic_load_relaxed(&pacer.trigger);
 }
 uint64_t gort__gc_heap_live(void) {
-  return __atomic_load_n(&pacer.heap_live, __ATOMIC_RELAXED);
+  return gort__atomic_load_relaxed(&pacer.heap_live);
 }
 uint64_t gort__gc_heap_marked(void) {
   gort__lock(&pacer_lock);
@@ -192,9 +142,9 @@ uint64_t gort__gc_scan_extra(void) {
 }
 
 bool gort__gc_heap_live_add(int64_t delta) {
-  uint64_t live = __atomic_add_fetch(&pacer.heap_live, (uint64_t)delta,
-                                     __ATOMIC_RELAXED);
-  return delta > 0 && live >= __atomic_load_n(&pacer.trigger, __ATOMIC_RELAXED);
+  uint64_t live =
+      gort__atomic_add_relaxed(&pacer.heap_live, (uint64_t)delta) + (uint64_t)delta;
+  return delta > 0 && live >= gort__atomic_load_relaxed(&pacer.trigger);
 }
 
 void gort__gcpacer_end_mark(uint64_t heap_marked, uint64_t stack_bytes,
@@ -202,7 +152,7 @@ void gort__gcpacer_end_mark(uint64_t heap_marked, uint64_t stack_bytes,
   gort__lock(&pacer_lock);
   pacer.marked = heap_marked;
   pacer.scan_extra = stack_bytes + globals_bytes;
-  __atomic_store_n(&pacer.heap_live, heap_marked, __ATOMIC_RELAXED);
+  gort__atomic_store_relaxed(&pacer.heap_live, heap_marked);
   recompute_locked();
   gort__unlock(&pacer_lock);
 }

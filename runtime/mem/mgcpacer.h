@@ -31,8 +31,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Read GORT_GOGC and GORT_MEMLIMIT (once, at start; a malformed value is
- * fatal with Go's words). */
+/* Take the start values of GOGC and the memory limit from the settings
+ * (sched/settings.h: GORT_GOGC, GORT_MEMLIMIT, checked there). */
 void gort__gcpacer_init(void);
 
 int32_t gort__gc_percent(void);     /* -1: off */

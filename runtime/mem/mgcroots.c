@@ -47,9 +47,9 @@
  * hold no heap pointer the collection has to keep, or keep it in a root
  * range). A root is on its shard's list iff registered.
  *
- * Locking: allglock while walking allgs. Each shard's lock is a leaf
- * (taken under any runtime lock: a singleflight group's, a context's);
- * user_lock (the program's roots) is taken before a shard's.
+ * Locking: allglock while walking allgs. Each shard's lock is a leaf,
+ * taken under any runtime lock (a singleflight group's, a context's);
+ * user_lock guards the program's roots (order: sched/lockrank.c).
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -126,7 +126,7 @@ struct root_shard {
 static _Alignas(CACHE_LINE) union {
   struct root_shard s;
   char pad[CACHE_LINE];
-} shards[SHARDS];
+} shards[SHARDS] = {[0 ... SHARDS - 1] = {.s.lock = GORT_LOCK_INITIALIZER(LOCK_RANK_ROOT_SHARD)}};
 _Static_assert(sizeof(struct root_shard) <= CACHE_LINE, "root_shard too big");
 
 static struct root_shard *shard_of(const struct gc_root *r) {
@@ -206,7 +206,7 @@ struct user_root {
   struct gc_root root;
 };
 
-static struct mutex user_lock;
+static struct mutex user_lock = GORT_LOCK_INITIALIZER(LOCK_RANK_USER_ROOTS);
 static struct addr_map user_roots;
 
 GORT_API int gort_gc_add_root(const void *base, size_t size) {

@@ -70,7 +70,7 @@ static struct {
   bool started;     /* the goroutine exists or is being started */
   bool pending;     /* woken since the scavenger last looked */
   struct g *parked; /* the scavenger, parked waiting for a wake */
-} scav;
+} scav = {.lock = GORT_LOCK_INITIALIZER(LOCK_RANK_SCAVENGE)};
 
 uint64_t gort__scavenge_goal(void) {
   uint64_t goal = UINT64_MAX;

@@ -38,6 +38,7 @@
  */
 #include <string.h>
 
+#include "atomic/atomic.h"
 #include "debug/print.h"
 #include "sched/mp.h"
 #include "sched/runtime2.h"
@@ -49,30 +50,32 @@
 #include "mem/mstats.h"
 
 static struct {
-  uint32_t sg;       /* __atomic; even; written with the world stopped */
-  int32_t active;    /* __atomic; sweepers in the middle of a span */
-  uint32_t done;     /* __atomic; nothing unswept is left */
-  uint32_t cursor;   /* __atomic; where sweep_one starts looking */
+  _Atomic(uint32_t) sg;     /* even; written with the world stopped */
+  _Atomic(int32_t) active;  /* sweepers in the middle of a span */
+  _Atomic(uint32_t) done;   /* nothing unswept is left */
+  _Atomic(uint32_t) cursor; /* where sweep_one starts looking */
   struct mutex large_lock;
   struct span_list large[2]; /* [sg / 2 % 2]: swept */
   bool large_ready;
-  /* This cycle's totals (__atomic), since the last flip. */
-  uint64_t objects_freed, bytes_freed, spans_freed;
-  uint64_t objects_live, bytes_live;
+  /* This cycle's totals, since the last flip. */
+  _Atomic(uint64_t) objects_freed, bytes_freed, spans_freed;
+  _Atomic(uint64_t) objects_live, bytes_live;
   /* The background sweeper: started once (bg_start), woken through its
    * semaphore when bg_pending goes from 0 to 1. */
   gort_once bg_start;
-  uint32_t bg_pending; /* __atomic */
+  _Atomic(uint32_t) bg_pending;
   _Atomic uint32_t bg_sema;
-} sweep = {.done = 1, .bg_start = GORT_ONCE_INIT};
+} sweep = {.done = 1, .bg_start = GORT_ONCE_INIT,
+         .large_lock = GORT_LOCK_INITIALIZER(LOCK_RANK_SWEEP_LARGE)};
 
 uint32_t gort__sweepgen(void) {
-  return __atomic_load_n(&sweep.sg, __ATOMIC_ACQUIRE);
+  return gort__atomic_load_acquire(&sweep.sg);
 }
 
 /* ---- large spans ------------------------------------------------------------ */
 
 static void large_init_locked(void) {
+  GORT_ASSERT_LOCKED(&sweep.large_lock);
   if (!sweep.large_ready) {
     gort__span_list_init(&sweep.large[0]);
     gort__span_list_init(&sweep.large[1]);
@@ -85,7 +88,7 @@ static int large_set(bool swept) {
 }
 
 void gort__sweep_large_add(struct mspan *s) {
-  s->sweepgen = gort__sweepgen();
+  gort__atomic_store_relaxed(&s->sweepgen, gort__sweepgen());
   gort__lock(&sweep.large_lock);
   large_init_locked();
   gort__span_list_push(&sweep.large[large_set(true)], s);
@@ -125,8 +128,7 @@ uint32_t gort__count_bits(const uint64_t *bits, uint32_t n) {
 enum sweep_outcome gort__sweep_span(struct mspan *s) {
   uint32_t sg = gort__sweepgen();
   uint32_t want = sg - 2;
-  if (!__atomic_compare_exchange_n(&s->sweepgen, &want, sg - 1, false,
-                                   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+  if (!gort__atomic_cas_strong_acq_rel(&s->sweepgen, &want, sg - 1)) {
     gort__print_str("runtime: sweep: span sweepgen ");
     gort__print_uint(want);
     gort__print_str(", heap sweepgen ");
@@ -141,14 +143,12 @@ enum sweep_outcome gort__sweep_span(struct mspan *s) {
     gort__throw("runtime: sweep: more objects marked than allocated");
   uint32_t freed = was - live;
   gort__mstats_swept(s, freed);
-  __atomic_fetch_add(&sweep.objects_freed, freed, __ATOMIC_RELAXED);
-  __atomic_fetch_add(&sweep.bytes_freed, (uint64_t)freed * s->elemsize,
-                     __ATOMIC_RELAXED);
-  __atomic_fetch_add(&sweep.objects_live, live, __ATOMIC_RELAXED);
-  __atomic_fetch_add(&sweep.bytes_live, (uint64_t)live * s->elemsize,
-                     __ATOMIC_RELAXED);
+  gort__atomic_add_relaxed(&sweep.objects_freed, freed);
+  gort__atomic_add_relaxed(&sweep.bytes_freed, (uint64_t)freed * s->elemsize);
+  gort__atomic_add_relaxed(&sweep.objects_live, live);
+  gort__atomic_add_relaxed(&sweep.bytes_live, (uint64_t)live * s->elemsize);
   if (live == 0) {
-    __atomic_fetch_add(&sweep.spans_freed, 1, __ATOMIC_RELAXED);
+    gort__atomic_add_relaxed(&sweep.spans_freed, 1);
     memset(s->mark_bits, 0, sizeof s->mark_bits);
     gort__mheap_free(s);
     return SWEEP_FREED;
@@ -157,14 +157,14 @@ enum sweep_outcome gort__sweep_span(struct mspan *s) {
     memcpy(s->alloc_bits, s->mark_bits, sizeof s->alloc_bits);
     for (size_t i = 0; i < MAX_SPAN_OBJECTS / 64; i++)
       s->precise_bits[i] &= s->mark_bits[i]; /* freed slots: no type */
-    __atomic_store_n(&s->freeindex, 0, __ATOMIC_RELAXED);
+    gort__atomic_store_relaxed(&s->freeindex, 0);
     s->alloc_cache = ~s->alloc_bits[0];
     s->alloc_count = (uint16_t)live;
     if (freed > 0)
       s->needzero = true; /* freed slots hold old contents */
   }
   memset(s->mark_bits, 0, sizeof s->mark_bits);
-  __atomic_store_n(&s->sweepgen, sg, __ATOMIC_RELEASE);
+  gort__atomic_store_release(&s->sweepgen, sg);
   return SWEEP_KEPT;
 }
 
@@ -173,11 +173,11 @@ enum sweep_outcome gort__sweep_span(struct mspan *s) {
 /* Sweep one unswept span of any class: the pages it gave back to the heap
  * (0 if it was kept), or -1 if none was left. */
 static intptr_t sweep_one(void) {
-  if (__atomic_load_n(&sweep.done, __ATOMIC_ACQUIRE))
+  if (gort__atomic_load_acquire(&sweep.done))
     return -1;
-  __atomic_fetch_add(&sweep.active, 1, __ATOMIC_ACQ_REL);
+  gort__atomic_add_acq_rel(&sweep.active, 1);
   enum { LISTS = NUM_SPAN_CLASSES + 1 }; /* every class, then large */
-  uint32_t start = __atomic_load_n(&sweep.cursor, __ATOMIC_RELAXED);
+  uint32_t start = gort__atomic_load_relaxed(&sweep.cursor);
   intptr_t result = -1;
   for (uint32_t i = 0; i < LISTS; i++) {
     uint32_t k = (start + i) % LISTS;
@@ -189,7 +189,7 @@ static intptr_t sweep_one(void) {
                                : gort__mcentral_take_unswept((uint8_t)k);
     if (s == NULL)
       continue;
-    __atomic_store_n(&sweep.cursor, k, __ATOMIC_RELAXED);
+    gort__atomic_store_relaxed(&sweep.cursor, k);
     uintptr_t npages = s->npages;
     if (gort__sweep_span(s) == SWEEP_FREED) {
       result = (intptr_t)npages;
@@ -205,12 +205,12 @@ static intptr_t sweep_one(void) {
     }
     break;
   }
-  if (result < 0 && __atomic_exchange_n(&sweep.done, 1, __ATOMIC_ACQ_REL) == 0) {
+  if (result < 0 && gort__atomic_exchange_acq_rel(&sweep.done, 1) == 0) {
     gort__gc_event(GORT_GC_EV_SWEEP_DONE, gort__mstats_num_gc(),
                    gort__gc_heap_live(), gort__gc_heap_goal());
     gort__scavenger_wake(); /* the sweep freed what it could (Go's sweepone) */
   }
-  __atomic_fetch_sub(&sweep.active, 1, __ATOMIC_ACQ_REL);
+  gort__atomic_sub_acq_rel(&sweep.active, 1);
   return result;
 }
 
@@ -225,15 +225,15 @@ void gort__sweep_reclaim(uintptr_t npages) {
 }
 
 bool gort__sweep_done(void) {
-  return __atomic_load_n(&sweep.done, __ATOMIC_ACQUIRE) &&
-         __atomic_load_n(&sweep.active, __ATOMIC_ACQUIRE) == 0;
+  return gort__atomic_load_acquire(&sweep.done) &&
+         gort__atomic_load_acquire(&sweep.active) == 0;
 }
 
 void gort__sweep_finish(void) {
   while (sweep_one() >= 0) {
   }
   /* Another sweeper may still be in the middle of its last span. */
-  while (__atomic_load_n(&sweep.active, __ATOMIC_ACQUIRE) != 0)
+  while (gort__atomic_load_acquire(&sweep.active) != 0)
     gort_yield();
 }
 
@@ -242,21 +242,22 @@ void gort__sweep_finish(void) {
 void gort__sweep_flip(void) {
   if (!gort__sweep_done())
     gort__throw("runtime: sweep: a mark ended before the last sweep did");
-  __atomic_store_n(&sweep.objects_freed, 0, __ATOMIC_RELAXED);
-  __atomic_store_n(&sweep.bytes_freed, 0, __ATOMIC_RELAXED);
-  __atomic_store_n(&sweep.spans_freed, 0, __ATOMIC_RELAXED);
-  __atomic_store_n(&sweep.objects_live, 0, __ATOMIC_RELAXED);
-  __atomic_store_n(&sweep.bytes_live, 0, __ATOMIC_RELAXED);
-  __atomic_store_n(&sweep.sg, sweep.sg + 2, __ATOMIC_RELEASE);
-  __atomic_store_n(&sweep.done, 0, __ATOMIC_RELEASE);
+  gort__atomic_store_relaxed(&sweep.objects_freed, 0);
+  gort__atomic_store_relaxed(&sweep.bytes_freed, 0);
+  gort__atomic_store_relaxed(&sweep.spans_freed, 0);
+  gort__atomic_store_relaxed(&sweep.objects_live, 0);
+  gort__atomic_store_relaxed(&sweep.bytes_live, 0);
+  gort__atomic_store_release(&sweep.sg,
+                             gort__atomic_load_relaxed(&sweep.sg) + 2);
+  gort__atomic_store_release(&sweep.done, 0);
 }
 
 void gort__sweep_results(struct gort__sweep_result *r) {
-  r->objects_freed = __atomic_load_n(&sweep.objects_freed, __ATOMIC_RELAXED);
-  r->bytes_freed = __atomic_load_n(&sweep.bytes_freed, __ATOMIC_RELAXED);
-  r->spans_freed = __atomic_load_n(&sweep.spans_freed, __ATOMIC_RELAXED);
-  r->objects_live = __atomic_load_n(&sweep.objects_live, __ATOMIC_RELAXED);
-  r->bytes_live = __atomic_load_n(&sweep.bytes_live, __ATOMIC_RELAXED);
+  r->objects_freed = gort__atomic_load_relaxed(&sweep.objects_freed);
+  r->bytes_freed = gort__atomic_load_relaxed(&sweep.bytes_freed);
+  r->spans_freed = gort__atomic_load_relaxed(&sweep.spans_freed);
+  r->objects_live = gort__atomic_load_relaxed(&sweep.objects_live);
+  r->bytes_live = gort__atomic_load_relaxed(&sweep.bytes_live);
 }
 
 void gort__gc_sweep(struct gort__sweep_result *r) {
@@ -273,7 +274,7 @@ static void bgsweep(void *arg) {
   (void)arg;
   for (;;) {
     gort__semacquire(&sweep.bg_sema, false, WAIT_GC_SWEEP_WAIT);
-    __atomic_store_n(&sweep.bg_pending, 0, __ATOMIC_RELEASE);
+    gort__atomic_store_release(&sweep.bg_pending, 0);
     /* One span at a time, letting others run often: the allocating
      * goroutines sweep what they need themselves. */
     for (int n = 1; sweep_one() >= 0; n++)
@@ -290,6 +291,6 @@ static void start_bgsweep(void *arg) {
 
 void gort__sweep_wake_background(void) {
   gort_once_do(&sweep.bg_start, start_bgsweep, NULL);
-  if (__atomic_exchange_n(&sweep.bg_pending, 1, __ATOMIC_ACQ_REL) == 0)
+  if (gort__atomic_exchange_acq_rel(&sweep.bg_pending, 1) == 0)
     gort__semrelease(&sweep.bg_sema, false);
 }

@@ -68,7 +68,7 @@ static void swept_span(struct mspan *s, void *arg) {
   (void)arg;
   if (!has_objects(s))
     return;
-  if (s->sweepgen != gort__sweepgen())
+  if (gort__atomic_load_relaxed(&s->sweepgen) != gort__sweepgen())
     fail("not swept when the mark began", s, 0, 0);
   for (uint32_t i = 0; i < s->nelems; i++)
     if (bit(s->mark_bits, i))

@@ -30,11 +30,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "atomic/atomic.h"
 #include "debug/print.h"
 #include "os/os.h"
 #include "mem/mheap.h"
 
-struct mheap gort__mheap;
+struct mheap gort__mheap = {.lock = GORT_LOCK_INITIALIZER(LOCK_RANK_MHEAP)};
 
 /* ---- free lists and the span pool (lock) --------------------------------- */
 
@@ -87,7 +88,7 @@ static struct mspan *span_new(void) {
 }
 
 static void span_dispose(struct mspan *s) {
-  s->state = SPAN_DEAD;
+  gort__set_span_state(s, SPAN_DEAD);
   s->next = gort__mheap.span_pool;
   gort__mheap.span_pool = s;
 }
@@ -95,11 +96,11 @@ static void span_dispose(struct mspan *s) {
 /* ---- the page -> span map ------------------------------------------------ */
 
 static struct heap_arena *arena_of(uintptr_t addr) {
-  struct heap_arena **arenas = gort__mheap.arenas;
+  _Atomic(struct heap_arena *) *arenas = gort__mheap.arenas;
   uintptr_t i = addr >> ARENA_SHIFT;
   if (arenas == NULL || i >= ARENA_COUNT)
     return NULL;
-  return __atomic_load_n(&arenas[i], __ATOMIC_ACQUIRE);
+  return gort__atomic_load_acquire(&arenas[i]);
 }
 
 static void set_span(uintptr_t page_addr, struct mspan *s) {
@@ -116,7 +117,7 @@ static struct mspan *span_at(uintptr_t page_addr) {
 
 /* Record s for its first and last page (free), or every page (in use). */
 static void record(struct mspan *s) {
-  if (s->state == SPAN_IN_USE) {
+  if (gort__span_state(s) == SPAN_IN_USE) {
     for (uintptr_t i = 0; i < s->npages; i++)
       set_span(s->base + i * GORT_PAGE_SIZE, s);
     return;
@@ -241,6 +242,7 @@ static bool span_needs_zero(struct mspan *s) {
 /* ---- growing ------------------------------------------------------------- */
 
 static bool heap_init_locked(void) {
+  GORT_ASSERT_LOCKED(&gort__mheap.lock);
   struct mheap *h = &gort__mheap;
   if (h->arenas != NULL)
     return true;
@@ -309,7 +311,7 @@ static bool grow(uintptr_t npages) {
       at--;
     }
     h->arena_list[at] = idx;
-    __atomic_store_n(&h->arenas[idx], metas[i], __ATOMIC_RELEASE);
+    gort__atomic_store_release(&h->arenas[idx], metas[i]);
   }
   free(metas);
   h->arenas_mapped += n;
@@ -342,18 +344,19 @@ static void walk_spans(void (*fn)(struct mspan *s, void *arg), void *arg,
   uintptr_t next = 0; /* the first address not yet covered */
   for (uintptr_t i = 0; i < h->arena_list_len; i++) {
     uintptr_t base = h->arena_list[i] << ARENA_SHIFT;
-    struct heap_arena *meta = h->arenas[h->arena_list[i]];
+    struct heap_arena *meta =
+        gort__atomic_load_relaxed(&h->arenas[h->arena_list[i]]);
     uintptr_t page = next > base ? (next - base) >> GORT_PAGE_SHIFT : 0;
     while (page < PAGES_PER_ARENA) {
       struct mspan *s = meta->spans[page];
       uintptr_t addr = base + page * GORT_PAGE_SIZE;
       /* A span's first page is always recorded, free or in use. */
-      if (s == NULL || s->base != addr || s->state == SPAN_DEAD) {
+      if (s == NULL || s->base != addr || gort__span_state(s) == SPAN_DEAD) {
         page++;
         continue;
       }
       next = gort__span_limit(s);
-      if (s->state == SPAN_IN_USE || with_free)
+      if (gort__span_state(s) == SPAN_IN_USE || with_free)
         fn(s, arg);
       page += s->npages;
     }
@@ -373,10 +376,10 @@ void gort__mheap_each_span_any(void (*fn)(struct mspan *s, void *arg),
 
 /* Add a free span to its list, merged with free neighbours first. */
 static void insert_free(struct mspan *s) {
-  s->state = SPAN_FREE;
+  gort__set_span_state(s, SPAN_FREE);
   struct mspan *before =
       s->base >= GORT_PAGE_SIZE ? span_at(s->base - GORT_PAGE_SIZE) : NULL;
-  if (before && before->state == SPAN_FREE &&
+  if (before && gort__span_state(before) == SPAN_FREE &&
       gort__span_limit(before) == s->base) {
     gort__span_list_remove(before);
     s->base = before->base;
@@ -385,7 +388,7 @@ static void insert_free(struct mspan *s) {
     span_dispose(before);
   }
   struct mspan *after = span_at(gort__span_limit(s));
-  if (after && after->state == SPAN_FREE && after->base == gort__span_limit(s)) {
+  if (after && gort__span_state(after) == SPAN_FREE && after->base == gort__span_limit(s)) {
     gort__span_list_remove(after);
     s->npages += after->npages;
     s->npages_released += after->npages_released;
@@ -444,7 +447,7 @@ struct mspan *gort__mheap_alloc(uintptr_t npages, uint8_t spanclass) {
         s->npages_released - released_apply(s->base, rest->base, BITS_COUNT);
     s->npages = npages;
     h->pages_free += rest->npages;
-    rest->state = SPAN_FREE;
+    gort__set_span_state(rest, SPAN_FREE);
     record(rest);
     gort__span_list_push(list_for(rest->npages), rest);
   }
@@ -455,7 +458,7 @@ struct mspan *gort__mheap_alloc(uintptr_t npages, uint8_t spanclass) {
   h->pages_released -= released_apply(s->base, gort__span_limit(s),
                                       BITS_CLEAR);
   s->npages_released = 0;
-  __atomic_store_n(&s->state, SPAN_IN_USE, __ATOMIC_RELAXED);
+  gort__atomic_store_relaxed(&s->state, SPAN_IN_USE);
   record(s);
   h->pages_in_use += npages;
   h->spans_in_use++;
@@ -466,7 +469,7 @@ struct mspan *gort__mheap_alloc(uintptr_t npages, uint8_t spanclass) {
 void gort__mheap_free(struct mspan *s) {
   struct mheap *h = &gort__mheap;
   gort__lock(&h->lock);
-  if (s->state != SPAN_IN_USE)
+  if (gort__span_state(s) != SPAN_IN_USE)
     gort__throw("runtime: mheap: free of a span not in use");
   h->pages_in_use -= s->npages;
   h->spans_in_use--;
@@ -554,7 +557,7 @@ static void check_span(struct mspan *s, void *arg) {
   uintptr_t bits = released_apply(s->base, gort__span_limit(s), BITS_COUNT);
   if (c->broken != NULL)
     return;
-  if (s->state == SPAN_IN_USE) {
+  if (gort__span_state(s) == SPAN_IN_USE) {
     if (bits != 0 || s->npages_released != 0)
       c->broken = "an in-use span has released pages";
   } else {
@@ -562,7 +565,7 @@ static void check_span(struct mspan *s, void *arg) {
       c->broken = "a free span's released count disagrees with its bits";
     else if (s->npages_released > s->npages)
       c->broken = "a free span has more released pages than pages";
-    else if (c->prev != NULL && c->prev->state == SPAN_FREE &&
+    else if (c->prev != NULL && gort__span_state(c->prev) == SPAN_FREE &&
              gort__span_limit(c->prev) == s->base)
       c->broken = "two free spans are adjacent";
     c->released += s->npages_released;

@@ -2,7 +2,8 @@
  * mheap.h - the page heap: address space in arenas, cut into spans of
  * 8 KiB pages (Go's mheap.go, mheap's arenas and spans, in its Go 1.11
  * "sparse heap" layout). The size-class allocator (per-P caches, central
- * lists) and the collector will take their spans from here.
+ * lists: malloc.c, mcentral.c) takes its spans from here, and the sweeper
+ * gives them back.
  *
  * Arenas are aligned blocks of ARENA_BYTES (64 MiB on 64-bit, 4 MiB on
  * wasm32). A sparse map, arena index -> its metadata (one pointer per
@@ -38,6 +39,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "atomic/atomic.h"
 #include "sched/lock.h"
 #include "mem/sizeclasses.h"
 
@@ -59,20 +61,20 @@ struct mspan {
                                 (that list's lock) */
   uintptr_t base;            /* first byte */
   uintptr_t npages;
-  uint8_t state;             /* enum span_state */
+  _Atomic(uint8_t) state;    /* enum span_state */
   uint8_t spanclass;         /* size class << 1 | noscan; 0 or 1: large */
   bool needzero;             /* its memory may hold old data */
   bool in_cache;             /* owned by an mcache (mcentral.c) */
   /* Sweep generation (mgcsweep.c; Go's mspan.sweepgen), against the
    * heap's sg: sg - 2 needs sweeping, sg - 1 is being swept, sg is swept.
    * Set to sg when the span is made. */
-  uint32_t sweepgen;
+  _Atomic(uint32_t) sweepgen;
   uint16_t alloc_count_at_cache; /* alloc_count when an mcache took it */
   /* Objects (mcentral.c and malloc.c; the owning mcache's while cached). */
   uintptr_t elemsize;
   uint32_t divmagic;         /* offset / elemsize == offset * divmagic >> 32 */
   uint16_t nelems;
-  uint16_t freeindex;        /* objects below it are allocated */
+  _Atomic(uint16_t) freeindex; /* objects below it are allocated */
   uint16_t alloc_count;
   uint64_t alloc_cache;      /* ~alloc_bits from freeindex & ~63, shifted
                                 so bit 0 is object freeindex */
@@ -148,7 +150,7 @@ static inline struct mspan *gort__span_list_pop(struct span_list *l) {
 
 struct mheap {
   struct mutex lock;
-  struct heap_arena **arenas; /* [ARENA_COUNT], reserved lazily */
+  _Atomic(struct heap_arena *) *arenas; /* [ARENA_COUNT], reserved lazily */
   uintptr_t *arena_list;      /* indices of the mapped arenas, in order */
   uintptr_t arena_list_len, arena_list_cap;
   struct span_list free[FREE_LISTS];
@@ -206,6 +208,15 @@ uintptr_t gort__mheap_scavenge(uintptr_t max_bytes);
  * NULL, or what is broken. For tests and the heap verifier. */
 const char *gort__mheap_check_released(void);
 
+/* A span's state: written under the heap lock, read without it by the
+ * marker and the allocator's checks (relaxed: see gort__span_of). */
+static inline enum span_state gort__span_state(const struct mspan *s) {
+  return (enum span_state)gort__atomic_load_relaxed(&s->state);
+}
+static inline void gort__set_span_state(struct mspan *s, enum span_state st) {
+  gort__atomic_store_relaxed(&s->state, (uint8_t)st);
+}
+
 static inline uintptr_t gort__span_limit(const struct mspan *s) {
   return s->base + s->npages * GORT_PAGE_SIZE;
 }
@@ -214,16 +225,16 @@ static inline uintptr_t gort__span_limit(const struct mspan *s) {
  * marker asks it of every word it scans). */
 static inline struct mspan *gort__span_of(const void *p) {
   uintptr_t addr = (uintptr_t)p;
-  struct heap_arena **arenas = gort__mheap.arenas;
+  _Atomic(struct heap_arena *) *arenas = gort__mheap.arenas;
   uintptr_t i = addr >> ARENA_SHIFT;
   if (arenas == NULL || i >= ARENA_COUNT)
     return NULL;
-  struct heap_arena *a = __atomic_load_n(&arenas[i], __ATOMIC_ACQUIRE);
+  struct heap_arena *a = gort__atomic_load_acquire(&arenas[i]);
   if (a == NULL)
     return NULL;
   struct mspan *s = a->spans[(addr & (ARENA_BYTES - 1)) >> GORT_PAGE_SHIFT];
   if (s == NULL ||
-      __atomic_load_n(&s->state, __ATOMIC_RELAXED) != SPAN_IN_USE ||
+      gort__atomic_load_relaxed(&s->state) != SPAN_IN_USE ||
       addr < s->base || addr >= gort__span_limit(s))
     return NULL;
   return s;

@@ -25,11 +25,11 @@ static void add_span(struct mspan *s, void *arg) {
   if (w->n < w->cap) {
     gort_span_info *i = &w->out[w->n];
     *i = (gort_span_info){.base = s->base, .npages = (uint32_t)s->npages};
-    if (s->state == SPAN_IN_USE) {
+    if (gort__atomic_load_relaxed(&s->state) == SPAN_IN_USE) {
       i->state = GORT_SPAN_IN_USE;
       i->size_class = s->spanclass >> 1;
       i->noscan = s->spanclass & 1;
-      i->swept = s->sweepgen == gort__sweepgen();
+      i->swept = gort__atomic_load_relaxed(&s->sweepgen) == gort__sweepgen();
       i->elem_size = (uint32_t)s->elemsize;
       i->objects = s->nelems;
       i->allocated = s->alloc_count;

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "atomic/atomic.h"
 #include "debug/handle.h"
 #include "debug/print.h"
 #include "os/os.h"
@@ -36,24 +37,24 @@ _Static_assert(GORT_MEMSTATS_SIZE_CLASSES == GORT_NUM_SIZE_CLASSES,
 enum { EVENT_RING = 256 };
 
 static struct {
-  uint64_t class_mallocs[GORT_NUM_SIZE_CLASSES]; /* __atomic */
-  uint64_t class_frees[GORT_NUM_SIZE_CLASSES];   /* __atomic */
-  uint64_t large_frees, large_bytes_freed;       /* __atomic */
-  uint64_t gc_cpu_ns;                            /* __atomic */
+  _Atomic(uint64_t) class_mallocs[GORT_NUM_SIZE_CLASSES];
+  _Atomic(uint64_t) class_frees[GORT_NUM_SIZE_CLASSES];
+  _Atomic(uint64_t) large_frees, large_bytes_freed;
+  _Atomic(uint64_t) gc_cpu_ns;
   struct mutex lock;
-  uint32_t num_gc, num_forced_gc;
+  _Atomic(uint32_t) num_gc;
+  uint32_t num_forced_gc;
   uint64_t pause_total_ns, last_gc;
   uint64_t pause_ns[256], pause_end[256];
   uint64_t event_seq;
   gort_gc_event events[EVENT_RING];
-} stats;
+} stats = {.lock = GORT_LOCK_INITIALIZER(LOCK_RANK_MSTATS)};
 
 /* ---- counting ----------------------------------------------------------------- */
 
 void gort__mstats_span_uncached(const struct mspan *s) {
   uint32_t taken = (uint32_t)(s->alloc_count - s->alloc_count_at_cache);
-  __atomic_fetch_add(&stats.class_mallocs[s->spanclass >> 1], taken,
-                     __ATOMIC_RELAXED);
+  gort__atomic_add_relaxed(&stats.class_mallocs[s->spanclass >> 1], taken);
   /* The rest of the span, counted as allocated when it was cached, is
    * not (mgcpacer.h). */
   gort__gc_heap_live_add(
@@ -64,24 +65,23 @@ void gort__mstats_swept(const struct mspan *s, uint32_t freed) {
   if (freed == 0)
     return;
   if ((s->spanclass >> 1) == 0) {
-    __atomic_fetch_add(&stats.large_frees, freed, __ATOMIC_RELAXED);
-    __atomic_fetch_add(&stats.large_bytes_freed, (uint64_t)freed * s->elemsize,
-                       __ATOMIC_RELAXED);
+    gort__atomic_add_relaxed(&stats.large_frees, freed);
+    gort__atomic_add_relaxed(&stats.large_bytes_freed, (uint64_t)freed * s->elemsize);
   } else {
-    __atomic_fetch_add(&stats.class_frees[s->spanclass >> 1], freed,
-                       __ATOMIC_RELAXED);
+    gort__atomic_add_relaxed(&stats.class_frees[s->spanclass >> 1], freed);
   }
 }
 
 void gort__mstats_record_cycle(uint64_t pause_ns, uint64_t end_unix_ns,
                                bool forced, uint64_t cpu_ns) {
   gort__lock(&stats.lock);
-  uint32_t k = stats.num_gc % 256; /* cycle num_gc + 1 at [(n + 255) % 256] */
+  uint32_t n = gort__atomic_load_relaxed(&stats.num_gc);
+  uint32_t k = n % 256; /* cycle num_gc + 1 at [(n + 255) % 256] */
   stats.pause_ns[k] = pause_ns;
   stats.pause_end[k] = end_unix_ns;
   stats.pause_total_ns += pause_ns;
   stats.last_gc = end_unix_ns;
-  __atomic_store_n(&stats.num_gc, stats.num_gc + 1, __ATOMIC_RELAXED);
+  gort__atomic_store_relaxed(&stats.num_gc, n + 1);
   if (forced)
     stats.num_forced_gc++;
   gort__unlock(&stats.lock);
@@ -89,11 +89,11 @@ void gort__mstats_record_cycle(uint64_t pause_ns, uint64_t end_unix_ns,
 }
 
 void gort__mstats_add_gc_cpu(uint64_t ns) {
-  __atomic_fetch_add(&stats.gc_cpu_ns, ns, __ATOMIC_RELAXED);
+  gort__atomic_add_relaxed(&stats.gc_cpu_ns, ns);
 }
 
 uint32_t gort__mstats_num_gc(void) {
-  return __atomic_load_n(&stats.num_gc, __ATOMIC_RELAXED);
+  return gort__atomic_load_relaxed(&stats.num_gc);
 }
 
 double gort__mstats_gc_cpu_fraction(void) {
@@ -101,7 +101,7 @@ double gort__mstats_gc_cpu_fraction(void) {
   int32_t procs = gort_maxprocs();
   if (elapsed <= 0 || procs <= 0)
     return 0;
-  return (double)__atomic_load_n(&stats.gc_cpu_ns, __ATOMIC_RELAXED) /
+  return (double)gort__atomic_load_relaxed(&stats.gc_cpu_ns) /
          ((double)elapsed * procs);
 }
 
@@ -120,9 +120,9 @@ static void add_cached(uint64_t pending[GORT_NUM_SIZE_CLASSES],
       if (s != NULL)
         pending[k >> 1] += (uint32_t)(s->alloc_count - s->alloc_count_at_cache);
     }
-    *tiny += c->tiny_allocs;
-    *large_n += c->large_allocs;
-    *large_bytes += c->large_bytes;
+    *tiny += gort__atomic_load_relaxed(&c->tiny_allocs);
+    *large_n += gort__atomic_load_relaxed(&c->large_allocs);
+    *large_bytes += gort__atomic_load_relaxed(&c->large_bytes);
   }
 }
 
@@ -140,9 +140,8 @@ GORT_API void gort_read_memstats(gort_memstats *m) {
   add_cached(pending, &tiny, &large_n, &large_bytes);
   for (int k = 1; k < GORT_NUM_SIZE_CLASSES; k++) {
     uint64_t size = gort__class_to_size[k];
-    uint64_t mallocs = __atomic_load_n(&stats.class_mallocs[k],
-                                       __ATOMIC_RELAXED) + pending[k];
-    uint64_t frees = __atomic_load_n(&stats.class_frees[k], __ATOMIC_RELAXED);
+    uint64_t mallocs = gort__atomic_load_relaxed(&stats.class_mallocs[k]) + pending[k];
+    uint64_t frees = gort__atomic_load_relaxed(&stats.class_frees[k]);
     m->by_size[k].size = (uint32_t)size;
     m->by_size[k].mallocs = mallocs;
     m->by_size[k].frees = frees;
@@ -151,9 +150,8 @@ GORT_API void gort_read_memstats(gort_memstats *m) {
     m->total_alloc += mallocs * size;
     m->heap_alloc += (mallocs - frees) * size;
   }
-  uint64_t large_frees = __atomic_load_n(&stats.large_frees, __ATOMIC_RELAXED);
-  uint64_t large_freed_bytes = __atomic_load_n(&stats.large_bytes_freed,
-                                               __ATOMIC_RELAXED);
+  uint64_t large_frees = gort__atomic_load_relaxed(&stats.large_frees);
+  uint64_t large_freed_bytes = gort__atomic_load_relaxed(&stats.large_bytes_freed);
   m->mallocs += large_n + tiny;
   m->frees += large_frees + tiny;
   m->total_alloc += large_bytes;
@@ -178,7 +176,7 @@ GORT_API void gort_read_memstats(gort_memstats *m) {
   m->sys = m->heap_sys + m->stack_sys + metadata;
 
   gort__lock(&stats.lock);
-  m->num_gc = stats.num_gc;
+  m->num_gc = gort__atomic_load_relaxed(&stats.num_gc);
   m->num_forced_gc = stats.num_forced_gc;
   m->pause_total_ns = stats.pause_total_ns;
   m->last_gc = stats.last_gc;

@@ -9,7 +9,7 @@
  * what P caches hold now, with the world stopped.
  *
  * Locking: the counters are relaxed atomics; the cycle records (pauses,
- * counts) and the event ring take stats_lock, a leaf.
+ * counts) and the event ring take stats.lock (mstats.c), a leaf.
  */
 #ifndef GORT_MEM_MSTATS_H
 #define GORT_MEM_MSTATS_H

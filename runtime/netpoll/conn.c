@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "atomic/atomic.h"
 #include "debug/print.h"
 #include "os/os.h"
 #include "sched/mp.h"
@@ -32,7 +33,7 @@ static struct {
   struct mutex lock;
   struct gort_conn *head, *tail; /* oldest first */
   int32_t n;
-} dead;
+} dead = {.lock = GORT_LOCK_INITIALIZER(LOCK_RANK_CONN_DEAD)};
 
 static struct gort_conn *conn_alloc(void) {
   struct gort_conn *c = NULL;
@@ -51,8 +52,8 @@ static struct gort_conn *conn_alloc(void) {
    * check, which reads magic only. */
   c->fd = -1;
   c->pd = NULL;
-  atomic_store_explicit(&c->refs, 0, memory_order_relaxed);
-  atomic_store_explicit(&c->closed, false, memory_order_relaxed);
+  gort__atomic_store_relaxed(&c->refs, 0);
+  gort__atomic_store_relaxed(&c->closed, false);
   c->is_socket = false;
   c->read_mu = (gort_mutex)GORT_MUTEX_INIT;
   c->write_mu = (gort_mutex)GORT_MUTEX_INIT;
@@ -65,7 +66,7 @@ static void conn_retire(struct gort_conn *c) {
   /* Release: a stale entry check that sees CONN_DEAD dies; one that still
    * sees the open magic races with the end of close and gets
    * GORT_ECLOSED from acquire (refs is 0). */
-  atomic_store_explicit(&c->magic, CONN_DEAD, memory_order_release);
+  gort__atomic_store_release(&c->magic, CONN_DEAD);
   c->next_dead = NULL;
   gort__lock(&dead.lock);
   if (dead.tail)
@@ -115,7 +116,7 @@ int gort__conn_check(struct gort_conn *c, uint32_t kind, const char *what) {
   if (c == NULL) /* Go's net methods: !c.ok() is syscall.EINVAL (net.go) */
     return GORT_EINVAL;
   /* Acquire: pairs with the release stores of conn_new and conn_retire. */
-  uint32_t m = atomic_load_explicit(&c->magic, memory_order_acquire);
+  uint32_t m = gort__atomic_load_acquire(&c->magic);
   if (__builtin_expect(m != kind, 0))
     bad_handle(kind, m, what,
                strcmp(what, "gort_conn_close") == 0 ||
@@ -153,21 +154,20 @@ int gort__conn_new(int fd, bool is_socket, uint32_t kind,
   }
   c->fd = fd;
   c->is_socket = is_socket;
-  atomic_store_explicit(&c->refs, 1, memory_order_relaxed);
+  gort__atomic_store_relaxed(&c->refs, 1);
   /* Release: the fields above are set before the handle checks pass. */
-  atomic_store_explicit(&c->magic, kind, memory_order_release);
+  gort__atomic_store_release(&c->magic, kind);
   *out = c;
   return 0;
 }
 
 bool gort__conn_acquire(struct gort_conn *c) {
-  int32_t r = atomic_load_explicit(&c->refs, memory_order_relaxed);
+  int32_t r = gort__atomic_load_relaxed(&c->refs);
   do {
     if (r <= 0)
       return false; /* the last reference went while we came in */
-  } while (!atomic_compare_exchange_weak_explicit(
-      &c->refs, &r, r + 1, memory_order_acquire, memory_order_relaxed));
-  if (atomic_load_explicit(&c->closed, memory_order_acquire)) {
+  } while (!gort__atomic_cas_weak_acquire(&c->refs, &r, r + 1));
+  if (gort__atomic_load_acquire(&c->closed)) {
     gort__conn_release(c);
     return false;
   }
@@ -175,7 +175,7 @@ bool gort__conn_acquire(struct gort_conn *c) {
 }
 
 void gort__conn_release(struct gort_conn *c) {
-  if (atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) != 1)
+  if (gort__atomic_sub_acq_rel(&c->refs, 1) != 1)
     return;
   gort__pd_close(c->pd); /* off the poller before the number is freed */
   close(c->fd);
@@ -293,7 +293,7 @@ int gort_conn_close_write(gort_conn *c) {
 
 int gort__conn_close(struct gort_conn *c) {
   bool was = false;
-  if (!atomic_compare_exchange_strong(&c->closed, &was, true))
+  if (!gort__atomic_cas_strong_seq_cst(&c->closed, &was, true))
     return GORT_ECLOSED; /* closing, calls still inside: Go's ErrClosed */
   gort__pd_evict(c->pd);
   gort__conn_release(c);

@@ -35,7 +35,7 @@
 #ifndef GORT_NETPOLL_CONN_H
 #define GORT_NETPOLL_CONN_H
 
-#include <stdatomic.h>
+#include "atomic/atomic.h"
 
 #include "gort.h"
 #include "netpoll/netpoll.h"

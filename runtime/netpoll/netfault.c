@@ -12,7 +12,7 @@
  * Invariants: see netfault.h. Locking: none (atomics).
  */
 #include <errno.h>
-#include <stdatomic.h>
+#include "atomic/atomic.h"
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -51,7 +51,7 @@ static uint64_t splitmix64(uint64_t x) {
 
 /* The next number of kind k's sequence. */
 static uint64_t next(enum netfault_kind k) {
-  uint64_t i = atomic_fetch_add_explicit(&calls[k], 1, memory_order_relaxed);
+  uint64_t i = gort__atomic_add_relaxed(&calls[k], 1);
   uint64_t seed = gort__debug.netfaultseed ? (uint64_t)gort__debug.netfaultseed
                                            : 1;
   return splitmix64(seed ^ splitmix64(((uint64_t)k << 56) + i));
@@ -63,7 +63,7 @@ bool gort__netfault(enum netfault_kind k) {
     return false;
   if (next(k) % (uint64_t)n != 0)
     return false;
-  atomic_fetch_add_explicit(&injected[k], 1, memory_order_relaxed);
+  gort__atomic_add_relaxed(&injected[k], 1);
   return true;
 }
 
@@ -72,7 +72,7 @@ bool gort__netfault_init(int step) {
 }
 
 uint64_t gort__netfault_count(enum netfault_kind k) {
-  return atomic_load_explicit(&injected[k], memory_order_relaxed);
+  return gort__atomic_load_relaxed(&injected[k]);
 }
 
 /* EINTR or EAGAIN instead of the call (0: make the call). A faked EAGAIN

@@ -18,18 +18,19 @@
  * already reused, changes nothing.
  */
 #include <errno.h>
-#include <stdatomic.h>
+#include "atomic/atomic.h"
 #include <stdlib.h>
 #include <string.h>
 
 #include "debug/print.h"
 #include "os/os.h"
 #include "sched/mp.h"
+#include "sched/settings.h"
 #include "netpoll/netpoll.h"
 
 static const struct netpoll_backend *backend;
 static _Atomic int started; /* 0 not yet, 1 running, -1 unavailable */
-static struct mutex start_lock;
+static struct mutex start_lock = GORT_LOCK_INITIALIZER(LOCK_RANK_NETPOLL_INIT);
 
 static struct {
   struct mutex lock;
@@ -42,36 +43,27 @@ static _Atomic uint64_t polls, blocking_polls, readied;
 /* ---- starting ------------------------------------------------------------ */
 
 bool gort__netpoll_start(void) {
-  int s = atomic_load_explicit(&started, memory_order_acquire);
+  int s = gort__atomic_load_acquire(&started);
   if (s != 0)
     return s > 0;
   gort__lock(&start_lock);
-  if (atomic_load(&started) == 0) {
-    const char *env = getenv("GORT_NETPOLL");
-    const struct netpoll_backend *b = gort__netpoll_default_backend();
-    if (strcmp(b->name, "none") == 0)
-      env = NULL; /* nothing to choose from */
-    if (env && strcmp(env, "poll") == 0)
-      b = &gort__netpoll_poll;
-    else if (env && *env && strcmp(env, b->name) != 0) {
-      gort__print_str("runtime: GORT_NETPOLL=");
-      gort__print_str(env);
-      gort__print_str(": unknown poller (want poll or ");
-      gort__print_str(b->name);
-      gort__print_str(")\n");
-      gort__fatal("bad GORT_NETPOLL");
-    }
+  if (gort__atomic_load_seq_cst(&started) == 0) {
+    /* GORT_NETPOLL, checked at start (sched/settings.c); never set
+     * where the platform has no poller. */
+    const struct netpoll_backend *b = gort__settings.netpoll_poll
+                                          ? &gort__netpoll_poll
+                                          : gort__netpoll_default_backend();
     bool ok = b->init();
     backend = b;
-    atomic_store_explicit(&started, ok ? 1 : -1, memory_order_release);
+    gort__atomic_store_release(&started, ok ? 1 : -1);
   }
   gort__unlock(&start_lock);
-  return atomic_load(&started) > 0;
+  return gort__atomic_load_seq_cst(&started) > 0;
 }
 
 bool gort__netpoll_wanted(void) {
-  return atomic_load_explicit(&started, memory_order_relaxed) > 0 &&
-         atomic_load_explicit(&waiters, memory_order_relaxed) > 0;
+  return gort__atomic_load_relaxed(&started) > 0 &&
+         gort__atomic_load_relaxed(&waiters) > 0;
 }
 
 /* ---- the descriptor cache ------------------------------------------------ */
@@ -85,6 +77,7 @@ static struct poll_desc *pd_alloc(void) {
   if (pd == NULL && (pd = calloc(1, sizeof *pd)) == NULL)
     return NULL;
   pd->link = NULL;
+  gort__lock_init(&pd->lock, LOCK_RANK_POLLDESC);
   return pd;
 }
 
@@ -97,15 +90,15 @@ struct poll_desc *gort__pd_open(int fd, int *err) {
   gort__lock(&pd->lock);
   pd->fd = fd;
   pd->closing = false;
-  atomic_store(&pd->rg, PD_NIL);
-  atomic_store(&pd->wg, PD_NIL);
+  gort__atomic_store_seq_cst(&pd->rg, PD_NIL);
+  gort__atomic_store_seq_cst(&pd->wg, PD_NIL);
   pd->rd = pd->wd = 0;
   pd->slot = -1;
   pd->armed = 0;
   gort__unlock(&pd->lock);
   int rc = backend->open(pd);
   if (rc != 0) {
-    atomic_fetch_add(&pd->fdseq, 1);
+    gort__atomic_add_seq_cst(&pd->fdseq, 1);
     gort__lock(&cache.lock);
     pd->link = cache.free;
     cache.free = pd;
@@ -127,16 +120,16 @@ static _Atomic uintptr_t *slot_of(struct poll_desc *pd, int mode) {
 static struct g *unblock(struct poll_desc *pd, int mode, bool ioready) {
   _Atomic uintptr_t *gpp = slot_of(pd, mode);
   for (;;) {
-    uintptr_t old = atomic_load(gpp);
+    uintptr_t old = gort__atomic_load_seq_cst(gpp);
     if (old == PD_READY)
       return NULL;
     if (old == PD_NIL && !ioready)
       return NULL; /* only readiness is remembered, not timeouts */
     uintptr_t next = ioready ? PD_READY : PD_NIL;
-    if (atomic_compare_exchange_weak(gpp, &old, next)) {
+    if (gort__atomic_cas_weak_seq_cst(gpp, &old, next)) {
       if (old == PD_NIL || old == PD_WAIT)
         return NULL; /* a waiter not yet parked sees the new state */
-      atomic_fetch_sub(&waiters, 1);
+      gort__atomic_sub_seq_cst(&waiters, 1);
       return (struct g *)old;
     }
   }
@@ -157,9 +150,9 @@ static int check_err(struct poll_desc *pd, int mode) {
 static bool block_commit(struct g *gp, void *arg) {
   _Atomic uintptr_t *gpp = arg;
   uintptr_t expect = PD_WAIT;
-  if (!atomic_compare_exchange_strong(gpp, &expect, (uintptr_t)gp))
+  if (!gort__atomic_cas_strong_seq_cst(gpp, &expect, (uintptr_t)gp))
     return false;
-  atomic_fetch_add(&waiters, 1);
+  gort__atomic_add_seq_cst(&waiters, 1);
   return true;
 }
 
@@ -167,14 +160,14 @@ static bool block_commit(struct g *gp, void *arg) {
 static bool block(struct poll_desc *pd, int mode) {
   _Atomic uintptr_t *gpp = slot_of(pd, mode);
   for (;;) {
-    uintptr_t old = atomic_load(gpp);
+    uintptr_t old = gort__atomic_load_seq_cst(gpp);
     if (old == PD_READY) {
-      atomic_store(gpp, PD_NIL);
+      gort__atomic_store_seq_cst(gpp, PD_NIL);
       return true;
     }
     if (old != PD_NIL)
       gort__throw("runtime: double wait on a network descriptor");
-    if (atomic_compare_exchange_weak(gpp, &old, PD_WAIT))
+    if (gort__atomic_cas_weak_seq_cst(gpp, &old, PD_WAIT))
       break;
   }
   /* Errors are rechecked after PD_WAIT is visible: a closer or deadline
@@ -184,7 +177,7 @@ static bool block(struct poll_desc *pd, int mode) {
   gort__unlock(&pd->lock);
   if (err == 0)
     gort__gopark(block_commit, (void *)gpp, WAIT_IO);
-  uintptr_t old = atomic_exchange(gpp, PD_NIL);
+  uintptr_t old = gort__atomic_exchange_seq_cst(gpp, PD_NIL);
   if (old > PD_WAIT)
     gort__throw("runtime: corrupted network descriptor state");
   return old == PD_READY;
@@ -211,7 +204,7 @@ int gort__pd_prepare(struct poll_desc *pd, int mode) {
   int err = check_err(pd, mode);
   gort__unlock(&pd->lock);
   if (err == 0)
-    atomic_store(slot_of(pd, mode), PD_NIL);
+    gort__atomic_store_seq_cst(slot_of(pd, mode), PD_NIL);
   return err;
 }
 
@@ -268,13 +261,13 @@ void gort__pd_evict(struct poll_desc *pd) {
 void gort__pd_close(struct poll_desc *pd) {
   if (!pd->closing)
     gort__throw("runtime: close of a network descriptor not evicted");
-  uintptr_t r = atomic_load(&pd->rg), w = atomic_load(&pd->wg);
+  uintptr_t r = gort__atomic_load_seq_cst(&pd->rg), w = gort__atomic_load_seq_cst(&pd->wg);
   if (r > PD_WAIT || w > PD_WAIT)
     gort__throw("runtime: close of a network descriptor with waiters");
   backend->close(pd);
   gort__deltimer(&pd->rt);
   gort__deltimer(&pd->wt);
-  atomic_fetch_add(&pd->fdseq, 1);
+  gort__atomic_add_seq_cst(&pd->fdseq, 1);
   gort__lock(&cache.lock);
   pd->link = cache.free;
   cache.free = pd;
@@ -349,34 +342,34 @@ void gort__pd_set_deadline(struct poll_desc *pd, int64_t when, int mode) {
 /* ---- the scheduler's side ------------------------------------------------- */
 
 struct g *gort__netpoll(int64_t delay_ns) {
-  if (atomic_load_explicit(&started, memory_order_acquire) <= 0)
+  if (gort__atomic_load_acquire(&started) <= 0)
     return NULL;
-  atomic_fetch_add_explicit(&polls, 1, memory_order_relaxed);
+  gort__atomic_add_relaxed(&polls, 1);
   if (delay_ns != 0)
-    atomic_fetch_add_explicit(&blocking_polls, 1, memory_order_relaxed);
+    gort__atomic_add_relaxed(&blocking_polls, 1);
   struct g *list = backend->wait(delay_ns);
   uint64_t n = 0;
   for (struct g *gp = list; gp; gp = gp->schedlink)
     n++;
   if (n)
-    atomic_fetch_add_explicit(&readied, n, memory_order_relaxed);
+    gort__atomic_add_relaxed(&readied, n);
   return list;
 }
 
 void gort__netpoll_break(void) {
-  if (atomic_load_explicit(&started, memory_order_acquire) > 0)
+  if (gort__atomic_load_acquire(&started) > 0)
     backend->wake_up();
 }
 
 int gort_netpoll_stats(struct gort_netpoll_stats *out) {
   if (out == NULL)
     return GORT_EINVAL;
-  int s = atomic_load_explicit(&started, memory_order_acquire);
+  int s = gort__atomic_load_acquire(&started);
   out->backend = s > 0 ? backend->name
                        : s == 0 ? "not started" : "none";
-  out->waiters = atomic_load(&waiters);
-  out->polls = atomic_load(&polls);
-  out->blocking_polls = atomic_load(&blocking_polls);
-  out->readied = atomic_load(&readied);
+  out->waiters = gort__atomic_load_seq_cst(&waiters);
+  out->polls = gort__atomic_load_seq_cst(&polls);
+  out->blocking_polls = gort__atomic_load_seq_cst(&blocking_polls);
+  out->readied = gort__atomic_load_seq_cst(&readied);
   return 0;
 }

@@ -18,10 +18,9 @@
  *     reuse, tells it that the descriptor is gone.
  *   - A G parked on a poll_desc counts in netpoll_waiters.
  *
- * Locking: pd->lock (a runtime lock, a leaf but for the timer heap's lock
- * taken inside it when deadlines are armed) guards fd, closing, the
- * deadlines and their timers; rg/wg are atomics. The backends' own locks
- * are leaves.
+ * Locking: pd->lock (a runtime lock; it arms deadline timers, so a timer
+ * heap's lock nests inside it: order in sched/lockrank.c) guards fd,
+ * closing, the deadlines and their timers; rg/wg are atomics.
  */
 #ifndef GORT_NETPOLL_NETPOLL_H
 #define GORT_NETPOLL_NETPOLL_H

@@ -17,7 +17,7 @@
  * epoll_wait, and wake_pending keeps the eventfd to one pending write.
  */
 #include <errno.h>
-#include <stdatomic.h>
+#include "atomic/atomic.h"
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -33,7 +33,7 @@ enum { TAG_SHIFT = 48, EVENTS_PER_WAIT = 128 };
 static const uint64_t WAKE_TOKEN = 1; /* never a poll_desc's address */
 
 static uint64_t tag(struct poll_desc *pd) {
-  uint64_t seq = atomic_load(&pd->fdseq) & 0xffff;
+  uint64_t seq = gort__atomic_load_seq_cst(&pd->fdseq) & 0xffff;
   return (uint64_t)(uintptr_t)pd | seq << TAG_SHIFT;
 }
 
@@ -93,7 +93,7 @@ static void epoll_close(struct poll_desc *pd) {
 
 static void epoll_wake_up(void) {
   uint32_t zero = 0;
-  if (!atomic_compare_exchange_strong(&wake_pending, &zero, 1))
+  if (!gort__atomic_cas_strong_seq_cst(&wake_pending, &zero, 1))
     return; /* one write is enough to end the wait */
   uint64_t one = 1;
   while (write(wake_fd, &one, sizeof one) < 0 && errno == EINTR) {
@@ -147,7 +147,7 @@ static struct g *epoll_wait_events(int64_t delay_ns) {
         uint64_t v;
         while (read(wake_fd, &v, sizeof v) < 0 && errno == EINTR) {
         }
-        atomic_store(&wake_pending, 0);
+        gort__atomic_store_seq_cst(&wake_pending, 0);
       }
       continue;
     }
@@ -159,7 +159,7 @@ static struct g *epoll_wait_events(int64_t delay_ns) {
     struct poll_desc *pd =
         (struct poll_desc *)(uintptr_t)(data & ((1ull << TAG_SHIFT) - 1));
     uint32_t seq = (uint32_t)(data >> TAG_SHIFT);
-    if (mode && (atomic_load(&pd->fdseq) & 0xffff) == seq)
+    if (mode && (gort__atomic_load_seq_cst(&pd->fdseq) & 0xffff) == seq)
       gort__netpoll_ready(&list, pd, mode);
   }
   return list;

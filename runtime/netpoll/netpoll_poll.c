@@ -27,7 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdatomic.h>
+#include "atomic/atomic.h"
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -42,7 +42,7 @@ static struct {
   struct pollfd *fds;
   struct poll_desc **pds;
   int32_t n, cap;
-} table;
+} table = {.lock = GORT_LOCK_INITIALIZER(LOCK_RANK_NETPOLL_TABLE)};
 
 static int wake_rd = -1, wake_wr = -1;
 static _Atomic uint32_t wake_pending, break_requested;
@@ -51,7 +51,7 @@ enum { ARM_R = 1, ARM_W = 2 };
 
 static void write_wake(void) {
   uint32_t zero = 0;
-  if (!atomic_compare_exchange_strong(&wake_pending, &zero, 1))
+  if (!gort__atomic_cas_strong_seq_cst(&wake_pending, &zero, 1))
     return;
   char b = 0;
   while (write(wake_wr, &b, 1) < 0 && errno == EINTR) {
@@ -59,6 +59,7 @@ static void write_wake(void) {
 }
 
 static bool grow_locked(void) {
+  GORT_ASSERT_LOCKED(&table.lock);
   if (table.n < table.cap)
     return true;
   int32_t ncap = table.cap ? table.cap * 2 : 64;
@@ -154,7 +155,7 @@ static void poll_arm(struct poll_desc *pd, int mode) {
 }
 
 static void poll_wake_up(void) {
-  atomic_store(&break_requested, 1);
+  gort__atomic_store_seq_cst(&break_requested, 1);
   write_wake();
 }
 
@@ -170,7 +171,7 @@ static bool poll_once(int timeout_ms, bool consume_wake, struct g **list) {
   for (int32_t i = 0; i < n; i++) {
     fds[i] = table.fds[i];
     pds[i] = table.pds[i];
-    seqs[i] = pds[i] ? atomic_load(&pds[i]->fdseq) : 0;
+    seqs[i] = pds[i] ? gort__atomic_load_seq_cst(&pds[i]->fdseq) : 0;
   }
   gort__unlock(&table.lock);
   int got = gort__netfault(NF_WAIT) ? (errno = EBADF, -1)
@@ -196,12 +197,12 @@ static bool poll_once(int timeout_ms, bool consume_wake, struct g **list) {
           char buf[16];
           while (read(wake_rd, buf, sizeof buf) > 0) {
           }
-          atomic_store(&wake_pending, 0);
+          gort__atomic_store_seq_cst(&wake_pending, 0);
         }
         continue;
       }
       struct poll_desc *pd = pds[i];
-      if (atomic_load(&pd->fdseq) != seqs[i] || pd->slot < 0)
+      if (gort__atomic_load_seq_cst(&pd->fdseq) != seqs[i] || pd->slot < 0)
         continue; /* closed meanwhile */
       uint32_t hit = 0;
       if (re & (POLLIN | POLLHUP | POLLERR | POLLNVAL))
@@ -248,7 +249,7 @@ static struct g *poll_wait(int64_t delay_ns) {
      * netpoll_break asked; a wake-up that only changed the table polls
      * again with a fresh copy. */
     if (list || !woken || timeout_ms == 0 ||
-        atomic_exchange(&break_requested, 0))
+        gort__atomic_exchange_seq_cst(&break_requested, 0))
       return list;
   }
 }

@@ -1,10 +1,12 @@
 /*
  * os.h - the contract between gort's core and the operating system.
  *
- * One file per OS implements it (os_linux.c, os_wasm.c; os_darwin.c
- * later); the build links exactly one. Nothing here knows about Gs, Ms or
- * Ps: the core calls down, and the OS file calls up only through
- * gort__on_fault (declared below, defined by the core).
+ * One file per OS implements it (os_linux.c, os_wasm.c; a new OS adds
+ * its own); the build links exactly one. Nothing here knows about Gs, Ms or
+ * Ps: the core calls down, and the OS file calls up only through the
+ * functions declared at the end of this file and defined by the core
+ * (gort__on_fault, gort__on_quit_signal, the asynchronous preemption
+ * hooks of sched/preempt.c).
  *
  * Memory:
  *   gort__os_reserve(n, what)  address space for n bytes, readable and

@@ -16,7 +16,7 @@
  * Locking: count[what] is an atomic counter; requests from several threads
  * each take one number, so exactly the first N succeed.
  */
-#include <stdatomic.h>
+#include "atomic/atomic.h"
 
 #include "os/os.h"
 
@@ -33,5 +33,5 @@ bool gort__os_fault_injected(enum gort_os_req what) {
   if (n < 0)
     return false; /* the usual case: one load, no counting */
   /* Relaxed: the count only has to hand out distinct numbers. */
-  return atomic_fetch_add_explicit(&count[what], 1, memory_order_relaxed) >= n;
+  return gort__atomic_add_relaxed(&count[what], 1) >= n;
 }

@@ -26,7 +26,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdatomic.h>
+#include "atomic/atomic.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -119,17 +119,17 @@ static long read_max_map_count(void) {
 }
 
 static int guard_mprotect(void *p, size_t n) {
-  long left = atomic_load(&guard_budget);
+  long left = gort__atomic_load_seq_cst(&guard_budget);
   if (left < 0) {
     long want = read_max_map_count() / 4;
-    atomic_compare_exchange_strong(&guard_budget, &left, want);
+    gort__atomic_cas_strong_seq_cst(&guard_budget, &left, want);
   }
   /* Take one guard from the budget; never go below zero. */
-  left = atomic_load(&guard_budget);
+  left = gort__atomic_load_seq_cst(&guard_budget);
   do {
     if (left <= 0)
       return -1;
-  } while (!atomic_compare_exchange_weak(&guard_budget, &left, left - 1));
+  } while (!gort__atomic_cas_weak_seq_cst(&guard_budget, &left, left - 1));
   return mprotect(p, n, PROT_NONE) == 0 ? 0 : -1;
 }
 
@@ -154,10 +154,10 @@ static bool madvise_guard_works(void) {
 }
 
 int gort__os_guard(void *p, size_t n) {
-  int mode = atomic_load_explicit(&guard_mode, memory_order_relaxed);
+  int mode = gort__atomic_load_relaxed(&guard_mode);
   if (mode == GUARD_UNKNOWN) {
     mode = madvise_guard_works() ? GUARD_MADVISE : GUARD_MPROTECT;
-    atomic_store_explicit(&guard_mode, mode, memory_order_relaxed);
+    gort__atomic_store_relaxed(&guard_mode, mode);
   }
   if (mode == GUARD_MADVISE)
     return madvise(p, n, MADV_GUARD_INSTALL) == 0 ? 0 : -1;
@@ -165,11 +165,11 @@ int gort__os_guard(void *p, size_t n) {
 }
 
 const char *gort__os_guard_kind(void) {
-  switch (atomic_load(&guard_mode)) {
+  switch (gort__atomic_load_seq_cst(&guard_mode)) {
   case GUARD_MADVISE:
     return "madvise";
   case GUARD_MPROTECT:
-    return atomic_load(&guard_budget) > 0 ? "mprotect" : "mprotect+canary";
+    return gort__atomic_load_seq_cst(&guard_budget) > 0 ? "mprotect" : "mprotect+canary";
   default:
     return "unknown";
   }

@@ -2,7 +2,7 @@
  * os_wasm.c - os.h for Emscripten (wasm32 with pthreads on
  * SharedArrayBuffer).
  *
- * What wasm lacks and what stands in for it (WASM.md):
+ * What wasm lacks and what stands in for it (docs/WASM-NOTES.md):
  *   - no mmap/mprotect worth using: reservations come from the C heap and
  *     never shrink; decommit releases nothing (and says so: the heap's
  *     released count stays 0); there are no guard pages, so
@@ -147,7 +147,8 @@ static void *thread_main(void *p) {
   struct thread_start ts = *(struct thread_start *)p;
   free(p);
   ts.fn(ts.arg);
-  /* A thread that used fibers must end with pthread_exit (WASM.md). */
+  /* A thread that used fibers must end with pthread_exit
+   * (docs/WASM-NOTES.md, "Fibers"). */
   pthread_exit(NULL);
 }
 

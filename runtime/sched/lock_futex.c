@@ -11,30 +11,77 @@
  * Also the notes (one-shot sleep/wakeup) Ms park on.
  *
  * Invariants: see lock.h; locks_held counts this thread's locks (it is
- * thread-local, not per goroutine: a lock never crosses a switch).
+ * thread-local, not per goroutine: a lock never crosses a switch). At
+ * GORT_DEBUG_LEVEL >= 2 the rank is checked (lockrank.c) before the lock
+ * is taken, and owner is set while it is held (written only by the
+ * holder; read by any thread only to compare with its own token).
  * Locking: this is the lock.
  */
-#include <stdatomic.h>
+#include "atomic/atomic.h"
 
+#include "arch/procyield.h"
 #include "os/os.h"
 #include "debug/print.h"
 #include "time/when.h"
 #include "sched/runtime2.h"
 
 enum { MUTEX_UNLOCKED = 0, MUTEX_LOCKED = 1, MUTEX_SLEEPING = 2 };
-enum { ACTIVE_SPIN = 4, ACTIVE_SPIN_CNT = 30 };
-
-static inline void cpu_relax(void) {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  __asm__ __volatile__("yield");
-#endif
-}
 
 static _Thread_local uint32_t locks_held;
 
 uint32_t gort__locks_held(void) { return locks_held; }
+
+#if GORT_LOCK_CHECKS
+/* This thread's token for struct mutex's owner: the address of a
+ * thread-local, unique among live threads. */
+static _Thread_local char owner_token;
+
+int gort__lock_held(const struct mutex *l) {
+  /* Relaxed: only this thread ever stores its own token. */
+  return gort__atomic_load_relaxed(&((struct mutex *)l)->owner) ==
+         &owner_token;
+}
+
+void gort__assert_lock_held(const struct mutex *l, const char *expr,
+                            const char *file, int line) {
+  if (gort__lock_held(l))
+    return;
+  /* Go's assertLockHeld report: the lock, then what this thread holds. */
+  gort__print_str("caller requires lock ");
+  gort__print_hex((uintptr_t)l);
+  gort__print_str(" (rank ");
+  gort__print_str(gort__lockrank_name(l->rank));
+  gort__print_str("), holding:\n");
+  gort__lockrank_print_held();
+  gort__assert_fail(expr, file, line);
+}
+
+/* Before l is taken: not by this thread already (that would deadlock),
+ * and in rank order. */
+static void check_lock(struct mutex *l) {
+  if (gort__lock_held(l))
+    gort__throw("runtime: lock: lock already held by this thread");
+  gort__lockrank_acquire(l);
+}
+
+static void set_owner(struct mutex *l) {
+  gort__atomic_store_relaxed(&l->owner, &owner_token);
+}
+
+/* Before l is released: by its holder; the owner goes first. */
+static void check_unlock(struct mutex *l) {
+  if (!gort__lock_held(l))
+    gort__throw("runtime: unlock: lock not held by this thread");
+  gort__atomic_store_relaxed(&l->owner, NULL);
+}
+
+static void release_rank(struct mutex *l) { gort__lockrank_release(l); }
+#else
+static void check_lock(struct mutex *l) { (void)l; }
+static void set_owner(struct mutex *l) { (void)l; }
+static void check_unlock(struct mutex *l) { (void)l; }
+static void release_rank(struct mutex *l) { (void)l; }
+#endif
 
 static void lock_slow(struct mutex *l, uint32_t v);
 
@@ -43,12 +90,13 @@ void gort__lock(struct mutex *l) {
    * alone (lock.h). The compiler barrier keeps the count before the lock's
    * memory accesses as seen by a signal handler on this thread. */
   locks_held++;
-  atomic_signal_fence(memory_order_seq_cst);
+  gort__atomic_signal_fence_seq_cst();
+  check_lock(l);
   /* Fast path: acquire pairs with the release in gort__unlock. */
-  uint32_t v = atomic_exchange_explicit(&l->key, MUTEX_LOCKED,
-                                        memory_order_acquire);
+  uint32_t v = gort__atomic_exchange_acquire(&l->key, MUTEX_LOCKED);
   if (v != MUTEX_UNLOCKED)
     lock_slow(l, v);
+  set_owner(l);
 }
 
 static void lock_slow(struct mutex *l, uint32_t v) {
@@ -56,20 +104,16 @@ static void lock_slow(struct mutex *l, uint32_t v) {
    * take the lock, because another thread may sleep on it. */
   uint32_t wait = v;
   for (;;) {
-    for (int i = 0; i < ACTIVE_SPIN; i++) {
-      while (atomic_load_explicit(&l->key, memory_order_relaxed) ==
+    for (int i = 0; i < GORT_ACTIVE_SPIN; i++) {
+      while (gort__atomic_load_relaxed(&l->key) ==
              MUTEX_UNLOCKED) {
         uint32_t expect = MUTEX_UNLOCKED;
-        if (atomic_compare_exchange_weak_explicit(&l->key, &expect, wait,
-                                                  memory_order_acquire,
-                                                  memory_order_relaxed))
+        if (gort__atomic_cas_weak_acquire(&l->key, &expect, wait))
           return;
       }
-      for (int k = 0; k < ACTIVE_SPIN_CNT; k++)
-        cpu_relax();
+      gort__procyield(GORT_ACTIVE_SPIN_CNT);
     }
-    v = atomic_exchange_explicit(&l->key, MUTEX_SLEEPING,
-                                 memory_order_acquire);
+    v = gort__atomic_exchange_acquire(&l->key, MUTEX_SLEEPING);
     if (v == MUTEX_UNLOCKED)
       return;
     wait = MUTEX_SLEEPING;
@@ -78,17 +122,18 @@ static void lock_slow(struct mutex *l, uint32_t v) {
 }
 
 void gort__unlock(struct mutex *l) {
+  check_unlock(l);
   /* Release: everything written under the lock is visible to the next
    * holder's acquire. */
-  uint32_t v = atomic_exchange_explicit(&l->key, MUTEX_UNLOCKED,
-                                        memory_order_release);
+  uint32_t v = gort__atomic_exchange_release(&l->key, MUTEX_UNLOCKED);
   if (v == MUTEX_SLEEPING)
     gort__os_futex_wake((uint32_t *)&l->key, 1);
   /* Counted down last: the thread is in the runtime until this returns,
    * also while the futex wake-up calls out of it (a PLT stub, libc). */
-  atomic_signal_fence(memory_order_seq_cst);
+  gort__atomic_signal_fence_seq_cst();
   if (locks_held == 0)
     gort__fatal("runtime: unlock: lock count");
+  release_rank(l);
   locks_held--;
 }
 
@@ -97,19 +142,19 @@ void gort__unlock(struct mutex *l) {
  * notesleep waits while key is 0. A note is reused after noteclear. */
 
 void gort__noteclear(struct note *n) {
-  atomic_store_explicit(&n->key, 0, memory_order_relaxed);
+  gort__atomic_store_relaxed(&n->key, 0);
 }
 
 void gort__notewakeup(struct note *n) {
   /* Release: what the waker did before is visible to the woken thread. */
-  uint32_t old = atomic_exchange_explicit(&n->key, 1, memory_order_release);
+  uint32_t old = gort__atomic_exchange_release(&n->key, 1);
   if (old != 0)
     gort__throw("runtime: notewakeup - double wakeup");
   gort__os_futex_wake((uint32_t *)&n->key, 1);
 }
 
 void gort__notesleep(struct note *n) {
-  while (atomic_load_explicit(&n->key, memory_order_acquire) == 0)
+  while (gort__atomic_load_acquire(&n->key) == 0)
     gort__os_futex_wait((uint32_t *)&n->key, 0, -1);
 }
 
@@ -120,7 +165,7 @@ bool gort__notetsleep(struct note *n, int64_t ns) {
   }
   /* Saturating: ns may be the distance to a timer at GORT_MAXWHEN. */
   int64_t deadline = gort__add_sat(gort__os_nanotime(), ns);
-  while (atomic_load_explicit(&n->key, memory_order_acquire) == 0) {
+  while (gort__atomic_load_acquire(&n->key) == 0) {
     int64_t left = deadline - gort__os_nanotime();
     if (left <= 0)
       return false;

@@ -35,7 +35,7 @@
  * returning and sysmon race for it).
  */
 #include <errno.h>
-#include <stdatomic.h>
+#include "atomic/atomic.h"
 #include <stdlib.h>
 
 #include "arch/sanitizer.h"
@@ -52,26 +52,29 @@
 /* ---- idle lists (sched.lock) ------------------------------------------- */
 
 void gort__pidleput_locked(struct p *pp) {
+  GORT_ASSERT_LOCKED(&gort__sched.lock);
   if (!gort__runqempty(pp))
     gort__throw("runtime: pidleput: P has non-empty run queue");
-  atomic_store_explicit(&pp->status, P_IDLE, memory_order_release);
+  gort__atomic_store_release(&pp->status, P_IDLE);
   gort__setpm(pp, NULL);
   pp->link = gort__sched.pidle;
   gort__sched.pidle = pp;
-  atomic_fetch_add(&gort__sched.npidle, 1);
+  gort__atomic_add_seq_cst(&gort__sched.npidle, 1);
 }
 
 struct p *gort__pidleget_locked(void) {
+  GORT_ASSERT_LOCKED(&gort__sched.lock);
   struct p *pp = gort__sched.pidle;
   if (pp) {
     gort__sched.pidle = pp->link;
     pp->link = NULL;
-    atomic_fetch_sub(&gort__sched.npidle, 1);
+    gort__atomic_sub_seq_cst(&gort__sched.npidle, 1);
   }
   return pp;
 }
 
 static void mput_locked(struct m *mp) {
+  GORT_ASSERT_LOCKED(&gort__sched.lock);
   mp->on_midle = true;
   mp->schedlink = gort__sched.midle;
   gort__sched.midle = mp;
@@ -80,6 +83,7 @@ static void mput_locked(struct m *mp) {
 }
 
 static struct m *mget_locked(void) {
+  GORT_ASSERT_LOCKED(&gort__sched.lock);
   struct m *mp = gort__sched.midle;
   if (mp) {
     gort__sched.midle = mp->schedlink;
@@ -91,6 +95,7 @@ static struct m *mget_locked(void) {
 }
 
 void gort__mremove_locked(struct m *mp) {
+  GORT_ASSERT_LOCKED(&gort__sched.lock);
   for (struct m **pm = &gort__sched.midle; *pm; pm = &(*pm)->schedlink) {
     if (*pm == mp) {
       *pm = mp->schedlink;
@@ -145,20 +150,20 @@ void gort__timedstopm(struct m *mp, int64_t until) {
 /* ---- P ownership -------------------------------------------------------- */
 
 void gort__acquirep(struct m *mp, struct p *pp) {
-  if (mp->p != NULL || pp->m != NULL)
+  if (gort__loadmp(mp) != NULL || gort__loadpm(pp) != NULL)
     gort__throw("runtime: acquirep: already in use");
-  mp->p = pp;
+  gort__setmp(mp, pp);
   gort__setpm(pp, mp);
-  atomic_store_explicit(&pp->status, P_RUNNING, memory_order_release);
+  gort__atomic_store_release(&pp->status, P_RUNNING);
 }
 
 struct p *gort__releasep(struct m *mp) {
-  struct p *pp = mp->p;
-  if (pp == NULL || pp->m != mp)
+  struct p *pp = gort__loadmp(mp);
+  if (pp == NULL || gort__loadpm(pp) != mp)
     gort__throw("runtime: releasep: invalid P state");
-  mp->p = NULL;
+  gort__setmp(mp, NULL);
   gort__setpm(pp, NULL);
-  atomic_store_explicit(&pp->status, P_IDLE, memory_order_release);
+  gort__atomic_store_release(&pp->status, P_IDLE);
   return pp;
 }
 
@@ -168,18 +173,20 @@ static void mstart(void *arg);
 static void drain_runq_locked(struct p *pp);
 
 void gort__mcommoninit_locked(struct m *mp) {
+  GORT_ASSERT_LOCKED(&gort__sched.lock);
   mp->id = gort__sched.mnext++;
   mp->alllink = gort__sched.allm;
   gort__sched.allm = mp;
   mp->fastrand = (uint64_t)mp->id * 0x9e3779b97f4a7c15ull + 1;
   mp->g0.is_g0 = true;
-  mp->g0.atomicstatus = G_RUNNING;
-  mp->g0.m = mp;
+  gort__atomic_store_relaxed(&mp->g0.atomicstatus, G_RUNNING);
+  gort__setgm(&mp->g0, mp);
 }
 
 /* Reserve a slot for a new M (counted as running from now, as Go's
  * mReserveID). sched.lock must be held. */
 static void mreserve_locked(void) {
+  GORT_ASSERT_LOCKED(&gort__sched.lock);
   if (gort__sched.mcount >= MAX_MCOUNT) {
     gort__unlock(&gort__sched.lock);
     gort__print_str("runtime: program exceeds 10000-thread limit\n");
@@ -233,7 +240,7 @@ static int newosproc(struct m *mp, bool retry) {
     int rc = gort__os_thread_create(mstart, mp, &handle);
     if (rc == 0)
       return 0;
-    atomic_fetch_add(&gort__sched.thread_create_failures, 1);
+    gort__atomic_add_seq_cst(&gort__sched.thread_create_failures, 1);
     if (rc != -EAGAIN || !retry || tries == NEWM_RETRIES)
       return rc;
     gort__os_usleep((int64_t)tries * 1000);
@@ -274,11 +281,11 @@ static void newm_failed(struct m *mp, struct p *pp, bool spinning) {
     mp->schedlink = munstarted;
     munstarted = mp;
   }
-  if (atomic_load(&gort__sched.gcwaiting)) {
+  if (gort__atomic_load_seq_cst(&gort__sched.gcwaiting)) {
     /* A stop-the-world counts on every P it did not find idle, running
      * or in a call: pp was in our hands, so stop it here (as handoffp
      * does); its queue stays for procresize. */
-    atomic_store(&pp->status, P_GCSTOP);
+    gort__atomic_store_seq_cst(&pp->status, P_GCSTOP);
     gort__setpm(pp, NULL);
     if (--gort__sched.stopwait == 0)
       gort__notewakeup(&gort__sched.stopnote);
@@ -288,7 +295,7 @@ static void newm_failed(struct m *mp, struct p *pp, bool spinning) {
   }
   gort__unlock(&gort__sched.lock);
   if (spinning)
-    atomic_fetch_sub(&gort__sched.nmspinning, 1);
+    gort__atomic_sub_seq_cst(&gort__sched.nmspinning, 1);
 }
 
 /* startm found no idle M for pp (one is reserved in mcount): make one.
@@ -310,13 +317,11 @@ static void newm_failed(struct m *mp, struct p *pp, bool spinning) {
  *   - No work at all (a spinning M for sysmon's hand-off): optional. */
 static void startm_new(struct p *pp, bool spinning) {
   struct m *self = gort__getm();
-  bool needed = (self == NULL || self->p == NULL) &&
+  bool needed = (self == NULL || gort__loadmp(self) == NULL) &&
                 (!gort__runqempty(pp) ||
-                 atomic_load_explicit(&gort__sched.runqsize,
-                                      memory_order_relaxed) != 0);
+                 gort__atomic_load_relaxed(&gort__sched.runqsize) != 0);
   if (!needed && gort__os_nanotime() <
-                     atomic_load_explicit(&newm_backoff_until,
-                                          memory_order_relaxed)) {
+                     gort__atomic_load_relaxed(&newm_backoff_until)) {
     newm_failed(NULL, pp, spinning);
     return;
   }
@@ -326,9 +331,7 @@ static void startm_new(struct p *pp, bool spinning) {
     return;
   if (needed)
     newosproc_failed(rc);
-  atomic_store_explicit(&newm_backoff_until,
-                        gort__os_nanotime() + NEWM_BACKOFF_NS,
-                        memory_order_relaxed);
+  gort__atomic_store_relaxed(&newm_backoff_until, gort__os_nanotime() + NEWM_BACKOFF_NS);
   newm_failed(mp, pp, spinning);
 }
 
@@ -370,7 +373,7 @@ void gort__newm_sys(void (*fn)(struct m *)) {
 /* ---- parking and waking Ms ---------------------------------------------- */
 
 void gort__stopm(struct m *mp) {
-  if (mp->p != NULL)
+  if (gort__loadmp(mp) != NULL)
     gort__throw("runtime: stopm holding p");
   if (mp->spinning)
     gort__throw("runtime: stopm spinning");
@@ -390,7 +393,7 @@ void gort__startm(struct p *pp, bool spinning) {
     if (pp == NULL) {
       gort__unlock(&gort__sched.lock);
       if (spinning)
-        atomic_fetch_sub(&gort__sched.nmspinning, 1);
+        gort__atomic_sub_seq_cst(&gort__sched.nmspinning, 1);
       return;
     }
   }
@@ -414,12 +417,12 @@ void gort__startm(struct p *pp, bool spinning) {
 void gort__wakep(void) {
   /* Peeks are racy on purpose: a missed wake-up is repaired by the
    * spinning M that finds work (resetspinning) or by the next ready. */
-  if (atomic_load_explicit(&gort__sched.npidle, memory_order_relaxed) == 0)
+  if (gort__atomic_load_relaxed(&gort__sched.npidle) == 0)
     return;
   int32_t zero = 0;
-  if (atomic_load_explicit(&gort__sched.nmspinning, memory_order_relaxed) !=
+  if (gort__atomic_load_relaxed(&gort__sched.nmspinning) !=
           0 ||
-      !atomic_compare_exchange_strong(&gort__sched.nmspinning, &zero, 1))
+      !gort__atomic_cas_strong_seq_cst(&gort__sched.nmspinning, &zero, 1))
     return;
   gort__startm(NULL, true);
 }
@@ -427,21 +430,21 @@ void gort__wakep(void) {
 void gort__handoffp(struct p *pp) {
   /* Local or global work: start an M for it at once. */
   if (!gort__runqempty(pp) ||
-      atomic_load_explicit(&gort__sched.runqsize, memory_order_relaxed) != 0) {
+      gort__atomic_load_relaxed(&gort__sched.runqsize) != 0) {
     gort__startm(pp, false);
     return;
   }
   /* Nobody spinning or idle: start a spinning M so work is not stranded. */
   int32_t zero = 0;
-  if (atomic_load(&gort__sched.nmspinning) + atomic_load(&gort__sched.npidle) ==
+  if (gort__atomic_load_seq_cst(&gort__sched.nmspinning) + gort__atomic_load_seq_cst(&gort__sched.npidle) ==
           0 &&
-      atomic_compare_exchange_strong(&gort__sched.nmspinning, &zero, 1)) {
+      gort__atomic_cas_strong_seq_cst(&gort__sched.nmspinning, &zero, 1)) {
     gort__startm(pp, true);
     return;
   }
   gort__lock(&gort__sched.lock);
-  if (atomic_load(&gort__sched.gcwaiting)) {
-    atomic_store(&pp->status, P_GCSTOP);
+  if (gort__atomic_load_seq_cst(&gort__sched.gcwaiting)) {
+    gort__atomic_store_seq_cst(&pp->status, P_GCSTOP);
     gort__setpm(pp, NULL);
     if (--gort__sched.stopwait == 0)
       gort__notewakeup(&gort__sched.stopnote);
@@ -455,9 +458,9 @@ void gort__handoffp(struct p *pp) {
   }
   /* The last running P, and nobody blocked in the poller while goroutines
    * wait on it: an M keeps the P to poll (proc.go). */
-  if (gort__netpoll_wanted() && atomic_load(&gort__sched.lastpoll) != 0 &&
-      atomic_load(&gort__sched.npidle) ==
-          atomic_load(&gort__sched.gomaxprocs) - 1) {
+  if (gort__netpoll_wanted() && gort__atomic_load_seq_cst(&gort__sched.lastpoll) != 0 &&
+      gort__atomic_load_seq_cst(&gort__sched.npidle) ==
+          gort__atomic_load_seq_cst(&gort__sched.gomaxprocs) - 1) {
     gort__unlock(&gort__sched.lock);
     gort__startm(pp, false);
     return;
@@ -471,11 +474,11 @@ void gort__handoffp(struct p *pp) {
 void gort__gcstopm(struct m *mp) {
   if (mp->spinning) {
     mp->spinning = false;
-    atomic_fetch_sub(&gort__sched.nmspinning, 1);
+    gort__atomic_sub_seq_cst(&gort__sched.nmspinning, 1);
   }
   struct p *pp = gort__releasep(mp);
   gort__lock(&gort__sched.lock);
-  atomic_store(&pp->status, P_GCSTOP);
+  gort__atomic_store_seq_cst(&pp->status, P_GCSTOP);
   if (--gort__sched.stopwait == 0)
     gort__notewakeup(&gort__sched.stopnote);
   gort__unlock(&gort__sched.lock);
@@ -485,10 +488,10 @@ void gort__gcstopm(struct m *mp) {
 /* ---- stop the world, resize --------------------------------------------- */
 
 static void preemptall(void) {
-  int32_t n = atomic_load(&gort__sched.gomaxprocs);
+  int32_t n = gort__atomic_load_seq_cst(&gort__sched.gomaxprocs);
   for (int32_t i = 0; i < n; i++) {
     struct p *pp = gort__sched.allp[i];
-    if (atomic_load(&pp->status) == P_RUNNING)
+    if (gort__atomic_load_seq_cst(&pp->status) == P_RUNNING)
       gort__preemptone(pp);
   }
 }
@@ -496,26 +499,26 @@ static void preemptall(void) {
 void gort__stop_the_world(void) {
   struct m *mp = gort__getm();
   gort__lock(&gort__sched.lock);
-  int32_t n = atomic_load(&gort__sched.gomaxprocs);
+  int32_t n = gort__atomic_load_seq_cst(&gort__sched.gomaxprocs);
   gort__sched.stopwait = n;
-  atomic_store(&gort__sched.gcwaiting, 1);
+  gort__atomic_store_seq_cst(&gort__sched.gcwaiting, 1);
   preemptall();
   /* Our own P. */
-  atomic_store(&mp->p->status, P_GCSTOP);
+  gort__atomic_store_seq_cst(&gort__loadmp(mp)->status, P_GCSTOP);
   gort__sched.stopwait--;
   /* Ps in blocking calls stop where they are. */
   for (int32_t i = 0; i < n; i++) {
     struct p *pp = gort__sched.allp[i];
     uint32_t s = P_SYSCALL;
-    if (atomic_compare_exchange_strong(&pp->status, &s, P_GCSTOP)) {
-      atomic_fetch_add(&pp->syscalltick, 1);
+    if (gort__atomic_cas_strong_seq_cst(&pp->status, &s, P_GCSTOP)) {
+      gort__atomic_add_seq_cst(&pp->syscalltick, 1);
       gort__sched.stopwait--;
     }
   }
   /* Idle Ps. */
   struct p *pp;
   while ((pp = gort__pidleget_locked()) != NULL) {
-    atomic_store(&pp->status, P_GCSTOP);
+    gort__atomic_store_seq_cst(&pp->status, P_GCSTOP);
     gort__sched.stopwait--;
   }
   bool wait = gort__sched.stopwait > 0;
@@ -536,12 +539,14 @@ static struct p *newp(int32_t id) {
   if (pp == NULL)
     gort__throw_oom(sizeof *pp, "a P");
   pp->id = id;
-  atomic_store(&pp->status, P_GCSTOP);
+  gort__lock_init(&pp->timerslock, LOCK_RANK_TIMERS);
+  gort__atomic_store_seq_cst(&pp->status, P_GCSTOP);
   return pp;
 }
 
 /* Move everything queued on pp to the global queue (pp is going away). */
 static void drain_runq_locked(struct p *pp) {
+  GORT_ASSERT_LOCKED(&gort__sched.lock);
   bool inherit;
   struct g *gp;
   while ((gp = gort__runqget(pp, &inherit)) != NULL)
@@ -551,7 +556,8 @@ static void drain_runq_locked(struct p *pp) {
 /* procresize: world stopped, sched.lock held. Returns the Ps that have
  * local work, linked through link; the caller starts Ms for them. */
 static struct p *procresize_locked(int32_t nprocs, struct m *mp) {
-  int32_t old = atomic_load(&gort__sched.gomaxprocs);
+  GORT_ASSERT_LOCKED(&gort__sched.lock);
+  int32_t old = gort__atomic_load_seq_cst(&gort__sched.gomaxprocs);
   if (nprocs > gort__sched.allp_cap) {
     gort__lock(&gort__sched.allplock);
     struct p **n = realloc(gort__sched.allp, (size_t)nprocs * sizeof *n);
@@ -571,18 +577,18 @@ static struct p *procresize_locked(int32_t nprocs, struct m *mp) {
     gort__gfpurge_locked(pp);
     gort__stackcache_release(pp);
     gort__mcache_release(pp);
-    atomic_store(&pp->status, P_DEAD);
+    gort__atomic_store_seq_cst(&pp->status, P_DEAD);
   }
   gort__lock(&gort__sched.allplock);
-  atomic_store(&gort__sched.gomaxprocs, nprocs);
+  gort__atomic_store_seq_cst(&gort__sched.gomaxprocs, nprocs);
   gort__unlock(&gort__sched.allplock);
   /* Keep our P if it survives, else take P0. */
-  if (mp->p && mp->p->id < nprocs) {
-    atomic_store(&mp->p->status, P_RUNNING);
+  if (gort__loadmp(mp) && gort__loadmp(mp)->id < nprocs) {
+    gort__atomic_store_seq_cst(&gort__loadmp(mp)->status, P_RUNNING);
   } else {
-    if (mp->p) {
-      gort__setpm(mp->p, NULL);
-      mp->p = NULL;
+    if (gort__loadmp(mp)) {
+      gort__setpm(gort__loadmp(mp), NULL);
+      gort__setmp(mp, NULL);
     }
     struct p *p0 = gort__sched.allp[0];
     gort__setpm(p0, NULL);
@@ -590,16 +596,16 @@ static struct p *procresize_locked(int32_t nprocs, struct m *mp) {
   }
   struct p *runnable = NULL;
   gort__sched.pidle = NULL;
-  atomic_store(&gort__sched.npidle, 0);
+  gort__atomic_store_seq_cst(&gort__sched.npidle, 0);
   for (int32_t i = nprocs - 1; i >= 0; i--) {
     struct p *pp = gort__sched.allp[i];
-    if (pp == mp->p)
+    if (pp == gort__loadmp(mp))
       continue;
     gort__setpm(pp, NULL);
     if (gort__runqempty(pp)) {
       gort__pidleput_locked(pp);
     } else {
-      atomic_store(&pp->status, P_IDLE);
+      gort__atomic_store_seq_cst(&pp->status, P_IDLE);
       pp->link = runnable;
       runnable = pp;
     }
@@ -617,7 +623,7 @@ void gort__start_the_world(int32_t nprocs) {
   struct m *mp = gort__getm();
   gort__lock(&gort__sched.lock);
   struct p *runnable = procresize_locked(nprocs, mp);
-  atomic_store(&gort__sched.gcwaiting, 0);
+  gort__atomic_store_seq_cst(&gort__sched.gcwaiting, 0);
   gort__unlock(&gort__sched.lock);
   while (runnable) {
     struct p *pp = runnable;
@@ -634,7 +640,7 @@ void gort__procinit(struct m *m0, int32_t nprocs) {
   gort__lock(&gort__sched.lock);
   gort__mcommoninit_locked(m0);
   gort__sched.mcount = 1;
-  atomic_store(&gort__sched.gomaxprocs, 0);
+  gort__atomic_store_seq_cst(&gort__sched.gomaxprocs, 0);
   (void)procresize_locked(nprocs, m0);
   gort__unlock(&gort__sched.lock);
 }

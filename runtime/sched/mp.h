@@ -1,6 +1,8 @@
 /*
- * mp.h - Ms and Ps (mp.c) and the scheduler entry points other files of
- * runtime/sched call. Functions ending in _locked need sched.lock.
+ * mp.h - Ms and Ps (mp.c) and the scheduler's entry points for the rest of
+ * the runtime: stop-the-world, mcall, the runtime's own goroutines,
+ * spinning for sync (spin.c), sysmon and preemption. Functions ending in
+ * _locked need sched.lock.
  */
 #ifndef GORT_SCHED_MP_H
 #define GORT_SCHED_MP_H

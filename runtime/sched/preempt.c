@@ -35,7 +35,7 @@
  * p->m and m->curg without a lock (acquire loads), as Go does: a stale
  * read only preempts the next goroutine early or not at all.
  */
-#include <stdatomic.h>
+#include "atomic/atomic.h"
 
 #include "arch/sanitizer.h"
 #include "debug/debugvars.h"
@@ -64,16 +64,16 @@ void gort__preemptone(struct p *pp) {
   /* The request is for the slice, which may pass on through runnext
    * while we look (between goroutines, or in a direct switch): the P keeps
    * it for the next G that inherits the slice. */
-  atomic_store_explicit(&pp->preempt, 1, memory_order_relaxed);
+  gort__atomic_store_relaxed(&pp->preempt, 1);
   struct g *gp = gort__loadcurg(mp);
   if (gp == NULL || gp == &mp->g0)
     return;
-  atomic_store_explicit(&gp->preempt, 1, memory_order_relaxed);
+  gort__atomic_store_relaxed(&gp->preempt, 1);
   if (!async_enabled)
     return;
   /* One signal in flight per M is enough. */
   uint32_t zero = 0;
-  if (atomic_compare_exchange_strong(&mp->signal_pending, &zero, 1))
+  if (gort__atomic_cas_strong_seq_cst(&mp->signal_pending, &zero, 1))
     gort__os_preempt_thread(mp->thread);
 }
 
@@ -82,12 +82,12 @@ bool gort__async_preempt_wanted(uintptr_t pc, uintptr_t sp,
   struct m *mp = gort__getm();
   if (mp == NULL)
     return false;
-  atomic_store_explicit(&mp->signal_pending, 0, memory_order_relaxed);
+  gort__atomic_store_relaxed(&mp->signal_pending, 0);
   struct g *gp = gort__loadcurg(mp);
   if (gp == NULL || gp == &mp->g0 || !async_enabled)
     return false;
   if (gort__readgstatus(gp) != G_RUNNING ||
-      !atomic_load_explicit(&gp->preempt, memory_order_relaxed))
+      !gort__atomic_load_relaxed(&gp->preempt))
     return false;
   if (gort__locks_held() != 0 || !gort__os_pc_in_user_code(pc))
     return false;
@@ -100,15 +100,14 @@ bool gort__async_preempt_wanted(uintptr_t pc, uintptr_t sp,
 void gort__async_preempt_signal_consumed(void) {
   struct m *mp = gort__getm();
   if (mp != NULL)
-    atomic_store_explicit(&mp->signal_pending, 0, memory_order_relaxed);
+    gort__atomic_store_relaxed(&mp->signal_pending, 0);
 }
 
 void gort__async_preempt_park(void *saved) {
   struct g *gp = gort__getg();
   gp->async_preempts++;
-  atomic_fetch_add_explicit(&gort__sched.async_preempts, 1,
-                            memory_order_relaxed);
-  atomic_store_explicit(&gp->preempt, 0, memory_order_relaxed);
+  gort__atomic_add_relaxed(&gort__sched.async_preempts, 1);
+  gort__atomic_store_relaxed(&gp->preempt, 0);
   gort__mcall(gort__gopreempt_m); /* to the global queue, as Go */
   gort__os_resume_context(saved);
 }

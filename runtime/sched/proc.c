@@ -55,7 +55,7 @@
  *
  * Locking: see runtime2.h. sched.lock is never held across a switch.
  */
-#include <stdatomic.h>
+#include "atomic/atomic.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,6 +67,7 @@
 #include "os/os.h"
 #include "sched/mp.h"
 #include "sched/runq.h"
+#include "sched/settings.h"
 #include "sched/stack.h"
 #include "mem/mgcpacer.h"
 #include "mem/mheap.h"
@@ -98,7 +99,7 @@ const char *const gort__waitreason_names[WAIT_COUNT] = {
     [WAIT_FINALIZER] = "finalizer wait",
 };
 
-struct mutex gort__allglock;
+struct mutex gort__allglock = GORT_LOCK_INITIALIZER(LOCK_RANK_ALLG);
 struct g **gort__allgs;
 size_t gort__allglen;
 static size_t allgcap;
@@ -119,12 +120,12 @@ __attribute__((noinline)) struct g *gort__getg(void) {
   struct m *mp = tls_m;
   if (mp == NULL)
     return NULL;
-  return mp->curg ? mp->curg : &mp->g0;
+  return gort__loadcurg(mp) ? gort__loadcurg(mp) : &mp->g0;
 }
 
 static struct m *must_getm(const char *what) {
   struct m *mp = gort__getm();
-  if (mp == NULL || mp->curg == NULL) {
+  if (mp == NULL || gort__loadcurg(mp) == NULL) {
     gort__print_str("gort: ");
     gort__print_str(what);
     gort__print_str(" called outside a goroutine\n");
@@ -133,7 +134,7 @@ static struct m *must_getm(const char *what) {
   /* Between gort_syscall_enter and _exit the goroutine has no P: nothing
    * of the runtime may run on it (Go's entersyscall has the compiler's
    * guarantee; C has this check). */
-  if (gort__readgstatus(mp->curg) == G_SYSCALL) {
+  if (gort__readgstatus(gort__loadcurg(mp)) == G_SYSCALL) {
     gort__print_str("gort: ");
     gort__print_str(what);
     gort__print_str(" called between gort_syscall_enter and "
@@ -143,7 +144,7 @@ static struct m *must_getm(const char *what) {
   return mp;
 }
 
-struct g *gort__must_getg(const char *what) { return must_getm(what)->curg; }
+struct g *gort__must_getg(const char *what) { return gort__loadcurg(must_getm(what)); }
 
 /* ---- status ------------------------------------------------------------- */
 
@@ -151,9 +152,7 @@ void gort__casgstatus(struct g *gp, uint32_t oldval, uint32_t newval) {
   uint32_t cur = oldval;
   /* Acquire/release: the status hand-off orders everything the previous
    * owner wrote to the G (context, stack) before the next owner reads it. */
-  if (!atomic_compare_exchange_strong_explicit(&gp->atomicstatus, &cur,
-                                               newval, memory_order_acq_rel,
-                                               memory_order_acquire)) {
+  if (!gort__atomic_cas_strong_acq_rel(&gp->atomicstatus, &cur, newval)) {
     gort__print_str("runtime: casgstatus: goroutine ");
     gort__print_int(gp->goid);
     gort__print_str(" from ");
@@ -193,7 +192,7 @@ static void finish_direct_switch(void) {
   struct g *prev = mp->after_g;
   mp->after_fn = NULL;
   mp->after_g = NULL;
-  __atomic_store_n(&prev->m, NULL, __ATOMIC_RELAXED);
+  gort__atomic_store_relaxed(&prev->m, NULL);
   fn(prev);
 }
 
@@ -222,7 +221,7 @@ void gort__mstart_context(struct m *mp) {
  * schedules. Returns (possibly on another M) when gp runs again. */
 static void mcall_impl(void (*fn)(struct g *), bool dying) {
   struct m *mp = gort__getm();
-  struct g *gp = mp->curg;
+  struct g *gp = gort__loadcurg(mp);
   gort__stack_check(gp);
   mp->mcall_fn = fn;
   mp->mcall_g = gp;
@@ -265,52 +264,46 @@ static struct g *newproc(gort_func fn, void *arg, struct p *pp,
     gp = calloc(1, sizeof *gp);
     if (gp == NULL)
       return NULL;
-    gp->atomicstatus = G_DEAD;
+    gort__atomic_store_relaxed(&gp->atomicstatus, G_DEAD);
     allgadd(gp);
   }
   gp->fn = fn;
   gp->arg = arg;
-  gp->goid = atomic_fetch_add_explicit(&gort__sched.goidgen, 1,
-                                       memory_order_relaxed) + 1;
+  gp->goid = gort__atomic_add_relaxed(&gort__sched.goidgen, 1) + 1;
   gp->waitreason = WAIT_NONE;
   gp->waiting_on = NULL;
   gp->is_main = false;
   gp->is_system = is_system;
   gp->no_heap_pointers = false;
-  atomic_store_explicit(&gp->preempt, 0, memory_order_relaxed);
+  gort__atomic_store_relaxed(&gp->preempt, 0);
   gort__casgstatus(gp, G_DEAD, G_RUNNABLE);
   if (is_system)
     return gp;
-  int64_t live = atomic_fetch_add_explicit(&gort__sched.ngoroutines, 1,
-                                           memory_order_relaxed) + 1;
-  int64_t peak = atomic_load_explicit(&gort__sched.goroutines_peak,
-                                      memory_order_relaxed);
+  int64_t live = gort__atomic_add_relaxed(&gort__sched.ngoroutines, 1) + 1;
+  int64_t peak = gort__atomic_load_relaxed(&gort__sched.goroutines_peak);
   while (live > peak &&
-         !atomic_compare_exchange_weak_explicit(&gort__sched.goroutines_peak,
-                                                &peak, live,
-                                                memory_order_relaxed,
-                                                memory_order_relaxed)) {
+         !gort__atomic_cas_weak_relaxed(&gort__sched.goroutines_peak, &peak, live)) {
   }
   return gp;
 }
 
 int gort__newproc_from_g0(gort_func fn, void *arg) {
   struct m *mp = gort__getm();
-  struct g *gp = newproc(fn, arg, mp->p, false);
+  struct g *gp = newproc(fn, arg, gort__loadmp(mp), false);
   if (gp == NULL)
     return GORT_ENOMEM;
-  gort__runqput(mp->p, gp, true);
+  gort__runqput(gort__loadmp(mp), gp, true);
   gort__wakep();
   return 0;
 }
 
 int gort__go_system(gort_func fn, void *arg, bool holds_heap_pointers) {
   struct m *mp = must_getm("gort__go_system");
-  struct g *gp = newproc(fn, arg, mp->p, true);
+  struct g *gp = newproc(fn, arg, gort__loadmp(mp), true);
   if (gp == NULL)
     return GORT_ENOMEM;
   gp->no_heap_pointers = !holds_heap_pointers;
-  gort__runqput(mp->p, gp, false);
+  gort__runqput(gort__loadmp(mp), gp, false);
   if (gort__sched.main_started)
     gort__wakep();
   return 0;
@@ -324,16 +317,16 @@ int gort_go(gort_func fn, void *arg) {
    * prologue: a chain of goroutines each starting the next through runnext
    * inherits one time slice, and only this yield, before the child exists,
    * lets the global queue in. */
-  if (atomic_load_explicit(&mp->curg->preempt, memory_order_relaxed)) {
+  if (gort__atomic_load_relaxed(&gort__loadcurg(mp)->preempt)) {
     gort_preempt_check();
     mp = gort__getm();
   }
-  struct g *gp = newproc(fn, arg, mp->p, false);
+  struct g *gp = newproc(fn, arg, gort__loadmp(mp), false);
   if (gp == NULL)
     return GORT_ENOMEM;
   /* Like Go's newproc: the new G runs next on this P, and an idle P gets
    * an M to steal the spawner's older work. */
-  gort__runqput(mp->p, gp, true);
+  gort__runqput(gort__loadmp(mp), gp, true);
   if (gort__sched.main_started)
     gort__wakep();
   return 0;
@@ -344,14 +337,13 @@ static void goexit0(struct g *gp) {
   struct m *mp = gort__getm();
   gort__casgstatus(gp, G_RUNNING, G_DEAD);
   if (!gp->is_system)
-    atomic_fetch_sub_explicit(&gort__sched.ngoroutines, 1,
-                              memory_order_relaxed);
+    gort__atomic_sub_relaxed(&gort__sched.ngoroutines, 1);
   gp->fn = NULL;
   gp->arg = NULL;
-  gort__stackfree(mp->p, &gp->stack);
+  gort__stackfree(gort__loadmp(mp), &gp->stack);
   gort__tsan_fiber_destroy(gp->tsan_fiber);
   gp->tsan_fiber = NULL;
-  gort__gfput(mp->p, gp);
+  gort__gfput(gort__loadmp(mp), gp);
 }
 
 static void end_slice_if_asked(struct m *mp, struct g *gp);
@@ -364,7 +356,7 @@ static struct g *runnable_here(struct m *mp, bool *inherit_time);
  * again (never if dying). */
 static void leave(void (*fn)(struct g *), bool dying) {
   struct m *mp = gort__getm();
-  struct g *gp = mp->curg;
+  struct g *gp = gort__loadcurg(mp);
   end_slice_if_asked(mp, gp);
   bool inherit_time;
   struct g *next = runnable_here(mp, &inherit_time);
@@ -386,7 +378,7 @@ static void goexit1(void) {
 
 _Noreturn void gort_goexit(void) {
   struct m *mp = must_getm("gort_goexit");
-  if (mp->curg->is_main) {
+  if (gort__loadcurg(mp)->is_main) {
     gort__lock(&gort__sched.lock);
     gort__sched.main_exited = true;
     gort__unlock(&gort__sched.lock);
@@ -407,7 +399,7 @@ static void park_m(struct g *gp) {
   if (unlockf && !unlockf(gp, lock)) {
     /* The wait ended before it began: run gp again next. */
     gort__casgstatus(gp, G_WAITING, G_RUNNABLE);
-    gort__runqput(mp->p, gp, true);
+    gort__runqput(gort__loadmp(mp), gp, true);
   }
 }
 
@@ -418,13 +410,13 @@ static void park_m(struct g *gp) {
  * have fewer safe points). The request may sit on the P: sysmon's store
  * can land after the G it read as current has switched out. */
 static void end_slice_if_asked(struct m *mp, struct g *gp) {
-  if (mp->p == NULL)
+  if (gort__loadmp(mp) == NULL)
     return;
-  bool asked = atomic_exchange_explicit(&gp->preempt, 0, memory_order_relaxed);
+  bool asked = gort__atomic_exchange_relaxed(&gp->preempt, 0);
   asked |=
-      atomic_exchange_explicit(&mp->p->preempt, 0, memory_order_relaxed) != 0;
+      gort__atomic_exchange_relaxed(&gort__loadmp(mp)->preempt, 0) != 0;
   if (asked)
-    mp->p->slice_over = true;
+    gort__loadmp(mp)->slice_over = true;
 }
 
 void gort__gopark(bool (*unlockf)(struct g *, void *), void *lock,
@@ -432,7 +424,7 @@ void gort__gopark(bool (*unlockf)(struct g *, void *), void *lock,
   struct m *mp = gort__getm();
   mp->park_unlockf = unlockf;
   mp->park_lock = lock;
-  mp->curg->waitreason = reason;
+  gort__loadcurg(mp)->waitreason = reason;
   leave(park_m, false);
 }
 
@@ -447,9 +439,9 @@ void gort__ready(struct g *gp, bool next) {
   gp->waiting_on = NULL;
   gort__casgstatus(gp, G_WAITING, G_RUNNABLE);
   struct m *mp = gort__getm();
-  if (mp->p == NULL)
+  if (gort__loadmp(mp) == NULL)
     gort__throw("runtime: ready without a P");
-  gort__runqput(mp->p, gp, next);
+  gort__runqput(gort__loadmp(mp), gp, next);
   gort__wakep();
 }
 
@@ -468,7 +460,7 @@ void gort__gosched_m(struct g *gp) {
 /* gopreempt_m: the same for a G stopped because its slice is over; the
  * request sysmon left on the P is served, so the next G starts afresh. */
 void gort__gopreempt_m(struct g *gp) {
-  atomic_store_explicit(&gort__getm()->p->preempt, 0, memory_order_relaxed);
+  gort__atomic_store_relaxed(&gort__loadmp(gort__getm())->preempt, 0);
   gort__gosched_m(gp);
 }
 
@@ -484,8 +476,8 @@ void gort_preempt_check(void) {
   struct g *gp = gort__getg();
   /* Relaxed: a late view only delays the yield to the next check. */
   if (gp && !gp->is_g0 &&
-      atomic_load_explicit(&gp->preempt, memory_order_relaxed)) {
-    atomic_store_explicit(&gp->preempt, 0, memory_order_relaxed);
+      gort__atomic_load_relaxed(&gp->preempt)) {
+    gort__atomic_store_relaxed(&gp->preempt, 0);
     mcall_impl(gort__gopreempt_m, false);
   }
 }
@@ -495,12 +487,13 @@ void gort_preempt_check(void) {
 /* checkdead is called with sched.lock held when an M goes idle. Port of
  * checkdead, proc.go. */
 void gort__checkdead_locked(void) {
+  GORT_ASSERT_LOCKED(&gort__sched.lock);
   struct schedt *s = &gort__sched;
   int32_t running = s->mcount - s->nmidle - s->nmsys;
   if (running > 0)
     return;
   /* A pending timer will wake the timer sleeper: not a deadlock. */
-  if (atomic_load(&s->ntimers) > 0)
+  if (gort__atomic_load_seq_cst(&s->ntimers) > 0)
     return;
   if (running < 0) {
     gort__unlock(&s->lock);
@@ -512,7 +505,7 @@ void gort__checkdead_locked(void) {
   }
   gort__unlock(&s->lock);
   if (s->main_exited &&
-      atomic_load_explicit(&s->ngoroutines, memory_order_relaxed) == 0)
+      gort__atomic_load_relaxed(&s->ngoroutines) == 0)
     gort__fatal("no goroutines (main called runtime.Goexit) - deadlock!");
   gort__fatal("all goroutines are asleep - deadlock!");
 }
@@ -542,23 +535,22 @@ static uint32_t gcd(uint32_t a, uint32_t b) {
  * start and a stride coprime with their number visits each once); the last
  * round may also take a victim's runnext (Go's stealWork). */
 static struct g *stealwork(struct m *mp) {
-  struct p *pp = mp->p;
+  struct p *pp = gort__loadmp(mp);
   for (int round = 0; round < 4; round++) {
-    uint32_t n = (uint32_t)atomic_load(&gort__sched.gomaxprocs);
+    uint32_t n = (uint32_t)gort__atomic_load_seq_cst(&gort__sched.gomaxprocs);
     uint32_t start = fastrand(mp) % n;
     uint32_t stride = fastrand(mp) % n + 1;
     while (gcd(stride, n) != 1)
       stride++;
     for (uint32_t k = 0; k < n; k++) {
-      if (atomic_load_explicit(&gort__sched.gcwaiting, memory_order_relaxed))
+      if (gort__atomic_load_relaxed(&gort__sched.gcwaiting))
         return NULL;
       struct p *victim = gort__sched.allp[(start + k * stride) % n];
       if (victim == pp)
         continue;
       /* Run the victim's due timers here; what they ready lands on our P
        * (Go's stealWork does the same). */
-      int64_t w = atomic_load_explicit(&victim->timer0_when,
-                                       memory_order_relaxed);
+      int64_t w = gort__atomic_load_relaxed(&victim->timer0_when);
       if (w != 0 && w <= gort__os_nanotime()) {
         gort__checktimers(victim, gort__os_nanotime());
         bool inherit;
@@ -578,7 +570,7 @@ static struct g *stealwork(struct m *mp) {
  * start another so that remaining work is found (Go's resetspinning). */
 static void resetspinning(struct m *mp) {
   mp->spinning = false;
-  if (atomic_fetch_sub(&gort__sched.nmspinning, 1) == 1)
+  if (gort__atomic_sub_seq_cst(&gort__sched.nmspinning, 1) == 1)
     gort__wakep();
 }
 
@@ -587,7 +579,7 @@ static void resetspinning(struct m *mp) {
 static bool any_local_work(void) {
   bool found = false;
   gort__lock(&gort__sched.allplock);
-  int32_t n = atomic_load(&gort__sched.gomaxprocs);
+  int32_t n = gort__atomic_load_seq_cst(&gort__sched.gomaxprocs);
   for (int32_t i = 0; i < n && !found; i++)
     found = !gort__runqempty(gort__sched.allp[i]);
   gort__unlock(&gort__sched.allplock);
@@ -613,9 +605,9 @@ void gort__injectglist(struct g *list) {
   for (struct g *gp = list; gp; gp = gp->schedlink, n++)
     polled_runnable(gp);
   struct m *mp = gort__getm();
-  struct p *pp = mp ? mp->p : NULL;
+  struct p *pp = mp ? gort__loadmp(mp) : NULL;
   int32_t global = pp == NULL ? n
-                              : atomic_load(&gort__sched.npidle);
+                              : gort__atomic_load_seq_cst(&gort__sched.npidle);
   if (global > n)
     global = n;
   if (global > 0) {
@@ -627,7 +619,7 @@ void gort__injectglist(struct g *list) {
     }
     gort__unlock(&gort__sched.lock);
     for (int32_t i = 0;
-         i < global && atomic_load(&gort__sched.npidle) > 0; i++)
+         i < global && gort__atomic_load_seq_cst(&gort__sched.npidle) > 0; i++)
       gort__startm(NULL, false);
   }
   while (list) {
@@ -654,10 +646,10 @@ static struct g *take_polled(struct g *list) {
 static struct g *block_in_netpoll(struct m *mp) {
   int64_t next = gort__timers_next();
   int64_t now = gort__os_nanotime();
-  atomic_store(&gort__sched.poll_until, next);
+  gort__atomic_store_seq_cst(&gort__sched.poll_until, next);
   struct g *list = gort__netpoll(next == 0 ? -1 : next > now ? next - now : 0);
-  atomic_store(&gort__sched.poll_until, 0);
-  atomic_store(&gort__sched.lastpoll, gort__os_nanotime());
+  gort__atomic_store_seq_cst(&gort__sched.poll_until, 0);
+  gort__atomic_store_seq_cst(&gort__sched.lastpoll, gort__os_nanotime());
   gort__lock(&gort__sched.lock);
   struct p *pp = gort__pidleget_locked();
   gort__unlock(&gort__sched.lock);
@@ -673,12 +665,12 @@ static struct g *findrunnable(struct m *mp, bool *inherit_time) {
   struct g *gp;
 top:
   *inherit_time = false;
-  if (atomic_load_explicit(&gort__sched.gcwaiting, memory_order_acquire)) {
+  if (gort__atomic_load_acquire(&gort__sched.gcwaiting)) {
     gort__gcstopm(mp);
     goto top;
   }
-  struct p *pp = mp->p;
-  if (atomic_load_explicit(&pp->timer0_when, memory_order_relaxed) != 0)
+  struct p *pp = gort__loadmp(mp);
+  if (gort__atomic_load_relaxed(&pp->timer0_when) != 0)
     gort__checktimers(pp, gort__os_nanotime());
   /* Every 61st tick, and when a slice ended in a park, look at the global
    * queue first, so a pair of Gs readying each other through runnext
@@ -688,8 +680,8 @@ top:
   pp->slice_over = false;
   if (slice_over)
     gort__runqnext_to_tail(pp);
-  if ((slice_over || pp->schedtick % 61 == 0) &&
-      atomic_load_explicit(&gort__sched.runqsize, memory_order_relaxed) > 0) {
+  if ((slice_over || gort__atomic_load_relaxed(&pp->schedtick) % 61 == 0) &&
+      gort__atomic_load_relaxed(&gort__sched.runqsize) > 0) {
     gort__lock(&gort__sched.lock);
     gp = gort__globrunqget_locked(pp, 1);
     gort__unlock(&gort__sched.lock);
@@ -698,7 +690,7 @@ top:
   }
   if ((gp = gort__runqget(pp, inherit_time)) != NULL)
     return gp;
-  if (atomic_load_explicit(&gort__sched.runqsize, memory_order_relaxed) > 0) {
+  if (gort__atomic_load_relaxed(&gort__sched.runqsize) > 0) {
     gort__lock(&gort__sched.lock);
     gp = gort__globrunqget_locked(pp, 0);
     gort__unlock(&gort__sched.lock);
@@ -706,25 +698,25 @@ top:
       return gp;
   }
   /* The network, without blocking, unless an M blocks in it already. */
-  if (gort__netpoll_wanted() && atomic_load(&gort__sched.lastpoll) != 0) {
+  if (gort__netpoll_wanted() && gort__atomic_load_seq_cst(&gort__sched.lastpoll) != 0) {
     struct g *list = gort__netpoll(0);
     if (list)
       return take_polled(list);
   }
   /* Steal, unless too many Ms spin already: at most as many as busy Ps. */
-  int32_t procs = atomic_load(&gort__sched.gomaxprocs);
-  if (mp->spinning || 2 * atomic_load(&gort__sched.nmspinning) <
-                          procs - atomic_load(&gort__sched.npidle)) {
+  int32_t procs = gort__atomic_load_seq_cst(&gort__sched.gomaxprocs);
+  if (mp->spinning || 2 * gort__atomic_load_seq_cst(&gort__sched.nmspinning) <
+                          procs - gort__atomic_load_seq_cst(&gort__sched.npidle)) {
     if (!mp->spinning) {
       mp->spinning = true;
-      atomic_fetch_add(&gort__sched.nmspinning, 1);
+      gort__atomic_add_seq_cst(&gort__sched.nmspinning, 1);
     }
     if ((gp = stealwork(mp)) != NULL)
       return gp;
   }
   /* Nothing: give the P back. */
   gort__lock(&gort__sched.lock);
-  if (atomic_load(&gort__sched.gcwaiting)) {
+  if (gort__atomic_load_seq_cst(&gort__sched.gcwaiting)) {
     gort__unlock(&gort__sched.lock);
     goto top;
   }
@@ -742,27 +734,27 @@ top:
   bool was_spinning = mp->spinning;
   if (mp->spinning) {
     mp->spinning = false;
-    atomic_fetch_sub(&gort__sched.nmspinning, 1);
+    gort__atomic_sub_seq_cst(&gort__sched.nmspinning, 1);
   }
   if (was_spinning && (any_local_work() ||
-                       atomic_load(&gort__sched.runqsize) > 0)) {
+                       gort__atomic_load_seq_cst(&gort__sched.runqsize) > 0)) {
     gort__lock(&gort__sched.lock);
     pp = gort__pidleget_locked();
     gort__unlock(&gort__sched.lock);
     if (pp) {
       gort__acquirep(mp, pp);
       mp->spinning = true;
-      atomic_fetch_add(&gort__sched.nmspinning, 1);
+      gort__atomic_add_seq_cst(&gort__sched.nmspinning, 1);
       goto top;
     }
   }
   /* Block in the poller (until the earliest timer, if any) when
    * goroutines wait on it and nobody else does. */
-  if (gort__netpoll_wanted() && atomic_exchange(&gort__sched.lastpoll, 0) != 0) {
+  if (gort__netpoll_wanted() && gort__atomic_exchange_seq_cst(&gort__sched.lastpoll, 0) != 0) {
     gp = block_in_netpoll(mp);
     if (gp)
       return gp;
-    if (mp->p)
+    if (gort__loadmp(mp))
       goto top;
   }
   /* Park; until the earliest timer if there is one (this M then runs
@@ -776,7 +768,7 @@ top:
 }
 
 static void make_first_frame(struct m *mp, struct g *gp) {
-  gort__stackalloc(mp->p, &gp->stack); /* or dies: out of memory */
+  gort__stackalloc(gort__loadmp(mp), &gp->stack); /* or dies: out of memory */
   /* The lowest 16 bytes hold the canary of an unguarded stack. */
   gort__context_make(&gp->ctx, (void *)(gp->stack.lo + 16),
                      gp->stack.hi - gp->stack.lo - 16, gp->stack.scratch,
@@ -790,15 +782,13 @@ static void prepare_run(struct m *mp, struct g *gp, bool inherit_time) {
   if (gp->stack.lo == 0)
     make_first_frame(mp, gp);
   if (!inherit_time)
-    atomic_fetch_add_explicit(&mp->p->schedtick, 1, memory_order_relaxed);
+    gort__atomic_add_relaxed(&gort__loadmp(mp)->schedtick, 1);
   gort__casgstatus(gp, G_RUNNABLE, G_RUNNING);
   /* A fresh slice starts unpreempted; an inherited one keeps a request
    * sysmon made while this M was between goroutines. */
-  uint32_t pending = atomic_exchange_explicit(&mp->p->preempt, 0,
-                                              memory_order_relaxed);
-  atomic_store_explicit(&gp->preempt, inherit_time ? pending : 0,
-                        memory_order_relaxed);
-  __atomic_store_n(&gp->m, mp, __ATOMIC_RELAXED);
+  uint32_t pending = gort__atomic_exchange_relaxed(&gort__loadmp(mp)->preempt, 0);
+  gort__atomic_store_relaxed(&gp->preempt, inherit_time ? pending : 0);
+  gort__atomic_store_relaxed(&gp->m, mp);
   gort__setcurg(mp, gp);
 }
 
@@ -807,15 +797,15 @@ static void prepare_run(struct m *mp, struct g *gp, bool inherit_time) {
  * is due, this tick is findrunnable's look at the global queue, or the
  * slice ended (slice_over: the global queue's turn). */
 static struct g *runnable_here(struct m *mp, bool *inherit_time) {
-  struct p *pp = mp->p;
+  struct p *pp = gort__loadmp(mp);
   if (pp == NULL || pp->slice_over ||
-      atomic_load_explicit(&gort__sched.gcwaiting, memory_order_acquire))
+      gort__atomic_load_acquire(&gort__sched.gcwaiting))
     return NULL;
-  int64_t w = atomic_load_explicit(&pp->timer0_when, memory_order_relaxed);
+  int64_t w = gort__atomic_load_relaxed(&pp->timer0_when);
   if (w != 0 && w <= gort__os_nanotime())
     return NULL;
-  if (atomic_load_explicit(&pp->schedtick, memory_order_relaxed) % 61 == 0 &&
-      atomic_load_explicit(&gort__sched.runqsize, memory_order_relaxed) > 0)
+  if (gort__atomic_load_relaxed(&pp->schedtick) % 61 == 0 &&
+      gort__atomic_load_relaxed(&gort__sched.runqsize) > 0)
     return NULL;
   return gort__runqget(pp, inherit_time);
 }
@@ -834,13 +824,13 @@ static void execute(struct m *mp, struct g *gp, bool inherit_time) {
     gort__throw("runtime: goroutine switched to g0 without mcall");
   gort__setcurg(mp, NULL);
   if (gort__readgstatus(gp) != G_SYSCALL)
-    __atomic_store_n(&gp->m, NULL, __ATOMIC_RELAXED);
+    gort__atomic_store_relaxed(&gp->m, NULL);
   fn(gp);
 }
 
 _Noreturn void gort__schedule(struct m *mp) {
   for (;;) {
-    if (mp->p == NULL)
+    if (gort__loadmp(mp) == NULL)
       gort__stopm(mp); /* e.g. back from a syscall that lost its P */
     bool inherit_time;
     struct g *gp = findrunnable(mp, &inherit_time);
@@ -864,41 +854,18 @@ static void runmain(void *arg) {
   gort__os_exit(rc);
 }
 
-static int default_procs(void) {
-  int n = gort__os_ncpu();
-  int threads = gort__os_max_threads();
-  /* A fixed thread pool (wasm) must also hold sysmon and an M for a
-   * blocking call. */
-  if (threads > 0 && n > threads - 2)
-    n = threads > 2 ? threads - 2 : 1;
-  return n < MAX_PROCS ? n : MAX_PROCS;
-}
-
-static int procs_from_env(void) {
-  const char *env = getenv("GORT_MAXPROCS");
-  if (env == NULL || *env == 0)
-    return default_procs();
-  char *end;
-  long n = strtol(env, &end, 10);
-  if (*end != 0 || n < 1 || n > MAX_PROCS) {
-    gort__print_str("runtime: GORT_MAXPROCS=");
-    gort__print_str(env);
-    gort__print_str(" is not a number from 1 to 1024\n");
-    gort__fatal("runtime: bad GORT_MAXPROCS");
-  }
-  return (int)n;
-}
-
-_Noreturn void gort_main(int (*main_fn)(int argc, char **argv), int argc,
-                         char **argv) {
-  if (atomic_exchange(&runtime_started, 1))
+/* The start-up, in schedinit's order: the settings first (read once:
+ * sched/settings.h), then each subsystem from its field. */
+_Noreturn void gort_main_opts(int (*main_fn)(int argc, char **argv), int argc,
+                              char **argv, const gort_options *opts) {
+  if (gort__atomic_exchange_seq_cst(&runtime_started, 1))
     gort__fatal("gort_main called twice");
   if (main_fn == NULL)
     gort__fatal("gort_main: nil main function");
   gort__sched.start_ns = gort__os_nanotime();
-  atomic_store(&gort__sched.lastpoll, gort__sched.start_ns);
-  gort__debug_init();
-  int procs = procs_from_env();
+  gort__atomic_store_seq_cst(&gort__sched.lastpoll, gort__sched.start_ns);
+  gort__settings_init(opts); /* GORT_DEBUG, GORT_TRACEBACK applied here */
+  int procs = gort__settings.maxprocs;
   gort__stack_init();
   gort__gcpacer_init();
   gort__gc_handles_init(); /* GORT_GCHANDLES (debug/handle.h) */
@@ -916,21 +883,26 @@ _Noreturn void gort_main(int (*main_fn)(int argc, char **argv), int argc,
 
   static struct mainargs args;
   args = (struct mainargs){main_fn, argc, argv};
-  struct g *gp = newproc(runmain, &args, m0.p, false);
+  struct g *gp = newproc(runmain, &args, gort__loadmp(&m0), false);
   if (gp == NULL)
     gort__throw_oom(sizeof *gp, "the main goroutine");
   gp->is_main = true;
-  gort__runqput(m0.p, gp, true);
+  gort__runqput(gort__loadmp(&m0), gp, true);
   gort__sched.main_started = true;
   gort__newm_sys(gort__sysmon);
   gort__schedule(&m0);
 }
 
-int gort_maxprocs(void) { return atomic_load(&gort__sched.gomaxprocs); }
+_Noreturn void gort_main(int (*main_fn)(int argc, char **argv), int argc,
+                         char **argv) {
+  gort_main_opts(main_fn, argc, argv, NULL);
+}
+
+int gort_maxprocs(void) { return gort__atomic_load_seq_cst(&gort__sched.gomaxprocs); }
 
 int gort_set_maxprocs(int n) {
   must_getm("gort_set_maxprocs");
-  int prev = atomic_load(&gort__sched.gomaxprocs);
+  int prev = gort__atomic_load_seq_cst(&gort__sched.gomaxprocs);
   if (n < 1 || n == prev)
     return prev;
   if (n > MAX_PROCS)
@@ -944,10 +916,10 @@ int gort_set_maxprocs(int n) {
 
 /* ---- queries ------------------------------------------------------------ */
 
-int64_t gort_goid(void) { return must_getm("gort_goid")->curg->goid; }
+int64_t gort_goid(void) { return gort__loadcurg(must_getm("gort_goid"))->goid; }
 
 int64_t gort_num_goroutine(void) {
-  return atomic_load_explicit(&gort__sched.ngoroutines, memory_order_relaxed);
+  return gort__atomic_load_relaxed(&gort__sched.ngoroutines);
 }
 
 _Noreturn void gort_exit(int code) { gort__os_exit(code); }
@@ -995,23 +967,11 @@ void gort__on_quit_signal(void) {
 
 void gort__on_fault(void *addr, const char *signame, void *pc) {
   struct m *mp = tls_m;
-  struct g *gp = mp ? mp->curg : NULL;
+  struct g *gp = mp ? gort__loadcurg(mp) : NULL;
   if (gp == NULL)
     return; /* not in a goroutine: let the OS report it */
-  if (gort__stack_in_guard(gp, (uintptr_t)addr)) {
-    gort__print_str("runtime: goroutine stack exceeds ");
-    gort__print_uint(gort__stack_usable_size());
-    gort__print_str("-byte limit\nruntime: goroutine ");
-    gort__print_int(gp->goid);
-    gort__print_str(" touched guard page addr=");
-    gort__print_hex((uintptr_t)addr);
-    gort__print_str(" stack=[");
-    gort__print_hex(gp->stack.lo);
-    gort__print_str(", ");
-    gort__print_hex(gp->stack.hi);
-    gort__print_str("]\n");
-    gort__fatal("stack overflow");
-  }
+  if (gort__stack_in_guard(gp, (uintptr_t)addr))
+    gort__stack_overflow(gp, NULL, (uintptr_t)addr);
   gort__die_begin(
       "panic: ",
       "runtime error: invalid memory address or nil pointer dereference");

@@ -19,18 +19,29 @@
  * load-acquires runqtail, reads the slot, then CAS-releases runqhead so the
  * owner cannot overwrite the slot before the read is done.
  */
-#include <stdatomic.h>
+#include "atomic/atomic.h"
 #include <stdlib.h>
 
 #include "debug/print.h"
 #include "os/os.h"
 #include "sched/runq.h"
 
-struct schedt gort__sched;
+struct schedt gort__sched = {.lock = GORT_LOCK_INITIALIZER(LOCK_RANK_SCHED),
+                             .allplock = GORT_LOCK_INITIALIZER(LOCK_RANK_ALLP)};
 
 /* ---- global queue (sched.lock) --------------------------------------- */
 
+/* The list's ends agree with its size (cheap; a full walk is
+ * gort__runq_verify). */
+static bool gqueue_ends_ok(const struct gqueue *q) {
+  return (q->size == 0) == (q->head == NULL) &&
+         (q->head == NULL) == (q->tail == NULL) &&
+         (q->tail == NULL || q->tail->schedlink == NULL);
+}
+
 static void gqueue_push_back(struct gqueue *q, struct g *gp) {
+  GORT_ASSERT(gqueue_ends_ok(q));
+  GORT_ASSERT(gort__readgstatus(gp) == G_RUNNABLE);
   gp->schedlink = NULL;
   if (q->tail)
     q->tail->schedlink = gp;
@@ -41,6 +52,7 @@ static void gqueue_push_back(struct gqueue *q, struct g *gp) {
 }
 
 static struct g *gqueue_pop(struct gqueue *q) {
+  GORT_ASSERT(gqueue_ends_ok(q));
   struct g *gp = q->head;
   if (gp) {
     q->head = gp->schedlink;
@@ -53,27 +65,31 @@ static struct g *gqueue_pop(struct gqueue *q) {
 }
 
 void gort__globrunqputhead_locked(struct g *gp) {
+  GORT_ASSERT_LOCKED(&gort__sched.lock);
   struct gqueue *q = &gort__sched.runq;
+  GORT_ASSERT(gqueue_ends_ok(q));
+  GORT_ASSERT(gort__readgstatus(gp) == G_RUNNABLE);
   gp->schedlink = q->head;
   q->head = gp;
   if (q->tail == NULL)
     q->tail = gp;
   q->size++;
-  atomic_store_explicit(&gort__sched.runqsize, q->size, memory_order_relaxed);
+  gort__atomic_store_relaxed(&gort__sched.runqsize, q->size);
 }
 
 void gort__globrunqput_locked(struct g *gp) {
+  GORT_ASSERT_LOCKED(&gort__sched.lock);
   gqueue_push_back(&gort__sched.runq, gp);
-  atomic_store_explicit(&gort__sched.runqsize, gort__sched.runq.size,
-                        memory_order_relaxed);
+  gort__atomic_store_relaxed(&gort__sched.runqsize, gort__sched.runq.size);
 }
 
 struct g *gort__globrunqget_locked(struct p *pp, int max) {
+  GORT_ASSERT_LOCKED(&gort__sched.lock);
   struct schedt *s = &gort__sched;
   if (s->runq.size == 0)
     return NULL;
   /* Take a fair share: one P's worth of the queue, at most half the ring. */
-  int64_t n = s->runq.size / atomic_load(&s->gomaxprocs) + 1;
+  int64_t n = s->runq.size / gort__atomic_load_seq_cst(&s->gomaxprocs) + 1;
   if (n > s->runq.size)
     n = s->runq.size;
   if (max > 0 && n > max)
@@ -83,7 +99,7 @@ struct g *gort__globrunqget_locked(struct p *pp, int max) {
   struct g *gp = gqueue_pop(&s->runq);
   while (--n > 0)
     gort__runqput(pp, gqueue_pop(&s->runq), false);
-  atomic_store_explicit(&s->runqsize, s->runq.size, memory_order_relaxed);
+  gort__atomic_store_relaxed(&s->runqsize, s->runq.size);
   return gp;
 }
 
@@ -98,11 +114,8 @@ static bool runqputslow(struct p *pp, struct g *gp, uint32_t h, uint32_t t) {
   if (n != HALF)
     gort__throw("runtime: runqputslow: queue is not full");
   for (uint32_t i = 0; i < n; i++)
-    batch[i] = atomic_load_explicit(&pp->runq[(h + i) % P_RUNQ_SIZE],
-                                    memory_order_relaxed);
-  if (!atomic_compare_exchange_strong_explicit(&pp->runqhead, &h, h + n,
-                                               memory_order_release,
-                                               memory_order_relaxed))
+    batch[i] = gort__atomic_load_relaxed(&pp->runq[(h + i) % P_RUNQ_SIZE]);
+  if (!gort__atomic_cas_strong_release(&pp->runqhead, &h, h + n))
     return false;
   batch[n] = gp;
   gort__lock(&gort__sched.lock);
@@ -115,20 +128,20 @@ static bool runqputslow(struct p *pp, struct g *gp, uint32_t h, uint32_t t) {
 void gort__runqput(struct p *pp, struct g *gp, bool next) {
   if (next) {
     /* The old runnext, if any, goes to the tail of the ring. */
-    struct g *old = atomic_exchange_explicit(&pp->runnext, gp,
-                                             memory_order_acq_rel);
+    struct g *old = gort__atomic_exchange_acq_rel(&pp->runnext, gp);
     if (old == NULL)
       return;
     gp = old;
   }
+  GORT_ASSERT(gort__readgstatus(gp) == G_RUNNABLE);
   for (;;) {
-    uint32_t h = atomic_load_explicit(&pp->runqhead, memory_order_acquire);
-    uint32_t t = atomic_load_explicit(&pp->runqtail, memory_order_relaxed);
+    uint32_t h = gort__atomic_load_acquire(&pp->runqhead);
+    uint32_t t = gort__atomic_load_relaxed(&pp->runqtail);
+    GORT_ASSERT(t - h <= P_RUNQ_SIZE);
     if (t - h < P_RUNQ_SIZE) {
-      atomic_store_explicit(&pp->runq[t % P_RUNQ_SIZE], gp,
-                            memory_order_relaxed);
+      gort__atomic_store_relaxed(&pp->runq[t % P_RUNQ_SIZE], gp);
       /* Release: the slot is written before a consumer can see it. */
-      atomic_store_explicit(&pp->runqtail, t + 1, memory_order_release);
+      gort__atomic_store_release(&pp->runqtail, t + 1);
       return;
     }
     if (runqputslow(pp, gp, h, t))
@@ -138,62 +151,53 @@ void gort__runqput(struct p *pp, struct g *gp, bool next) {
 
 bool gort__runqputhead(struct p *pp, struct g *gp) {
   for (;;) {
-    uint32_t h = atomic_load_explicit(&pp->runqhead, memory_order_acquire);
-    uint32_t t = atomic_load_explicit(&pp->runqtail, memory_order_relaxed);
+    uint32_t h = gort__atomic_load_acquire(&pp->runqhead);
+    uint32_t t = gort__atomic_load_relaxed(&pp->runqtail);
     if (t - h >= P_RUNQ_SIZE)
       return false;
     /* Slot h-1 is outside every range a thief may be copying ([h, t)). */
-    atomic_store_explicit(&pp->runq[(h - 1) % P_RUNQ_SIZE], gp,
-                          memory_order_relaxed);
+    gort__atomic_store_relaxed(&pp->runq[(h - 1) % P_RUNQ_SIZE], gp);
     /* Release: the slot is written before the new head is visible. */
-    if (atomic_compare_exchange_weak_explicit(&pp->runqhead, &h, h - 1,
-                                              memory_order_release,
-                                              memory_order_relaxed))
+    if (gort__atomic_cas_weak_release(&pp->runqhead, &h, h - 1))
       return true;
   }
 }
 
 struct g *gort__runqget(struct p *pp, bool *inherit_time) {
-  struct g *next = atomic_load_explicit(&pp->runnext, memory_order_relaxed);
+  struct g *next = gort__atomic_load_relaxed(&pp->runnext);
   if (next != NULL &&
-      atomic_compare_exchange_strong_explicit(&pp->runnext, &next, NULL,
-                                              memory_order_acquire,
-                                              memory_order_relaxed)) {
+      gort__atomic_cas_strong_acquire(&pp->runnext, &next, NULL)) {
     *inherit_time = true;
     return next;
   }
   *inherit_time = false;
   for (;;) {
-    uint32_t h = atomic_load_explicit(&pp->runqhead, memory_order_acquire);
-    uint32_t t = atomic_load_explicit(&pp->runqtail, memory_order_acquire);
+    uint32_t h = gort__atomic_load_acquire(&pp->runqhead);
+    uint32_t t = gort__atomic_load_acquire(&pp->runqtail);
     if (t == h)
       return NULL;
-    struct g *gp = atomic_load_explicit(&pp->runq[h % P_RUNQ_SIZE],
-                                        memory_order_relaxed);
-    if (atomic_compare_exchange_weak_explicit(&pp->runqhead, &h, h + 1,
-                                              memory_order_release,
-                                              memory_order_relaxed))
+    struct g *gp = gort__atomic_load_relaxed(&pp->runq[h % P_RUNQ_SIZE]);
+    if (gort__atomic_cas_weak_release(&pp->runqhead, &h, h + 1))
       return gp;
   }
 }
 
 void gort__runqnext_to_tail(struct p *pp) {
-  struct g *next = atomic_exchange_explicit(&pp->runnext, NULL,
-                                            memory_order_acquire);
+  struct g *next = gort__atomic_exchange_acquire(&pp->runnext, NULL);
   if (next != NULL)
     gort__runqput(pp, next, false);
 }
 
 bool gort__runqempty(struct p *pp) {
-  uint32_t h = atomic_load_explicit(&pp->runqhead, memory_order_acquire);
-  uint32_t t = atomic_load_explicit(&pp->runqtail, memory_order_acquire);
-  return t == h && atomic_load_explicit(&pp->runnext, memory_order_acquire) ==
+  uint32_t h = gort__atomic_load_acquire(&pp->runqhead);
+  uint32_t t = gort__atomic_load_acquire(&pp->runqtail);
+  return t == h && gort__atomic_load_acquire(&pp->runnext) ==
                        NULL;
 }
 
 uint32_t gort__runqlen(struct p *pp) {
-  uint32_t h = atomic_load_explicit(&pp->runqhead, memory_order_acquire);
-  uint32_t t = atomic_load_explicit(&pp->runqtail, memory_order_acquire);
+  uint32_t h = gort__atomic_load_acquire(&pp->runqhead);
+  uint32_t t = gort__atomic_load_acquire(&pp->runqtail);
   return t - h;
 }
 
@@ -203,66 +207,101 @@ uint32_t gort__runqlen(struct p *pp) {
 static uint32_t runqgrab(struct p *pp, struct g *_Atomic *batch,
                          uint32_t batch_head, bool steal_runnext) {
   for (;;) {
-    uint32_t h = atomic_load_explicit(&pp->runqhead, memory_order_acquire);
-    uint32_t t = atomic_load_explicit(&pp->runqtail, memory_order_acquire);
+    uint32_t h = gort__atomic_load_acquire(&pp->runqhead);
+    uint32_t t = gort__atomic_load_acquire(&pp->runqtail);
     uint32_t n = t - h;
     n = n - n / 2;
     if (n == 0) {
       if (!steal_runnext)
         return 0;
-      struct g *next = atomic_load_explicit(&pp->runnext,
-                                            memory_order_acquire);
+      struct g *next = gort__atomic_load_acquire(&pp->runnext);
       if (next == NULL)
         return 0;
       /* pp's owner is likely about to run it: give it a moment, so a
        * pair of goroutines handing work back and forth is not split
        * between two Ps (proc.go does the same). */
-      if (atomic_load_explicit(&pp->status, memory_order_relaxed) ==
+      if (gort__atomic_load_relaxed(&pp->status) ==
           P_RUNNING)
         gort__os_usleep(3);
-      if (!atomic_compare_exchange_strong_explicit(&pp->runnext, &next, NULL,
-                                                   memory_order_acq_rel,
-                                                   memory_order_relaxed))
+      if (!gort__atomic_cas_strong_acq_rel(&pp->runnext, &next, NULL))
         continue;
-      atomic_store_explicit(&batch[batch_head % P_RUNQ_SIZE], next,
-                            memory_order_relaxed);
+      gort__atomic_store_relaxed(&batch[batch_head % P_RUNQ_SIZE], next);
       return 1;
     }
     if (n > P_RUNQ_SIZE / 2) /* read h and t at different times: retry */
       continue;
     for (uint32_t i = 0; i < n; i++) {
-      struct g *gp = atomic_load_explicit(&pp->runq[(h + i) % P_RUNQ_SIZE],
-                                          memory_order_relaxed);
-      atomic_store_explicit(&batch[(batch_head + i) % P_RUNQ_SIZE], gp,
-                            memory_order_relaxed);
+      struct g *gp = gort__atomic_load_relaxed(&pp->runq[(h + i) % P_RUNQ_SIZE]);
+      gort__atomic_store_relaxed(&batch[(batch_head + i) % P_RUNQ_SIZE], gp);
     }
     /* Release-CAS: commits the taking; on failure pp's owner or another
      * thief got there first and the copies above are discarded. */
-    if (atomic_compare_exchange_strong_explicit(&pp->runqhead, &h, h + n,
-                                                memory_order_acq_rel,
-                                                memory_order_relaxed))
+    if (gort__atomic_cas_strong_acq_rel(&pp->runqhead, &h, h + n))
       return n;
   }
 }
 
 struct g *gort__runqsteal(struct p *pp, struct p *victim, bool steal_runnext) {
-  uint32_t t = atomic_load_explicit(&pp->runqtail, memory_order_relaxed);
+  uint32_t t = gort__atomic_load_relaxed(&pp->runqtail);
   uint32_t n = runqgrab(victim, pp->runq, t, steal_runnext);
   if (n == 0)
     return NULL;
   n--;
-  struct g *gp = atomic_load_explicit(&pp->runq[(t + n) % P_RUNQ_SIZE],
-                                      memory_order_relaxed);
+  struct g *gp = gort__atomic_load_relaxed(&pp->runq[(t + n) % P_RUNQ_SIZE]);
   if (n > 0) {
-    uint32_t h = atomic_load_explicit(&pp->runqhead, memory_order_acquire);
+    uint32_t h = gort__atomic_load_acquire(&pp->runqhead);
     if (t - h + n >= P_RUNQ_SIZE)
       gort__throw("runtime: runqsteal: runq overflow");
     /* Release: the stolen slots are written before they are visible. */
-    atomic_store_explicit(&pp->runqtail, t + n, memory_order_release);
+    gort__atomic_store_release(&pp->runqtail, t + n);
   }
   pp->steals += n + 1;
-  atomic_fetch_add_explicit(&gort__sched.steals, n + 1, memory_order_relaxed);
+  gort__atomic_add_relaxed(&gort__sched.steals, n + 1);
   return gp;
+}
+
+/* ---- the walk (GORT_DEBUG_LEVEL 3) ---------------------------------------- */
+
+static void verify_g(struct g *gp, const char *where) {
+  if (gp == NULL || gort__readgstatus(gp) != G_RUNNABLE) {
+    gort__print_str("runtime: runq_verify: ");
+    gort__print_str(where);
+    gort__print_str(" holds g ");
+    gort__print_hex((uintptr_t)gp);
+    gort__print_str(gp ? " not runnable\n" : " (nil)\n");
+    gort__throw("runtime: run queue corrupted");
+  }
+}
+
+void gort__runq_verify(void) {
+  if (GORT_DEBUG_LEVEL < 3)
+    return;
+  gort__lock(&gort__sched.lock);
+  int32_t n = gort__atomic_load_seq_cst(&gort__sched.gomaxprocs);
+  for (int32_t i = 0; i < n; i++) {
+    struct p *pp = gort__sched.allp[i];
+    uint32_t h = gort__atomic_load_acquire(&pp->runqhead);
+    uint32_t t = gort__atomic_load_acquire(&pp->runqtail);
+    GORT_ASSERT_EXPENSIVE(t - h <= P_RUNQ_SIZE);
+    for (uint32_t k = h; k != t; k++)
+      verify_g(gort__atomic_load_relaxed(&pp->runq[k % P_RUNQ_SIZE]),
+               "a P's ring");
+    struct g *next = gort__atomic_load_acquire(&pp->runnext);
+    if (next != NULL)
+      verify_g(next, "a P's runnext");
+  }
+  struct gqueue *q = &gort__sched.runq;
+  int64_t count = 0;
+  struct g *last = NULL;
+  for (struct g *gp = q->head; gp != NULL; gp = gp->schedlink) {
+    verify_g(gp, "the global queue");
+    last = gp;
+    count++;
+  }
+  GORT_ASSERT_EXPENSIVE(count == q->size && last == q->tail);
+  GORT_ASSERT_EXPENSIVE(gort__atomic_load_seq_cst(&gort__sched.runqsize) ==
+                        q->size);
+  gort__unlock(&gort__sched.lock);
 }
 
 /* ---- free Gs ------------------------------------------------------------ */
@@ -288,6 +327,7 @@ void gort__gfput(struct p *pp, struct g *gp) {
 }
 
 void gort__gfpurge_locked(struct p *pp) {
+  GORT_ASSERT_LOCKED(&gort__sched.lock);
   while (pp->gfree) {
     struct g *x = pp->gfree;
     pp->gfree = x->schedlink;

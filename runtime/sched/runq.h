@@ -29,6 +29,11 @@ struct g *gort__globrunqget_locked(struct p *pp, int max);
 /* Steal about half of victim's Gs into pp's ring; returns one to run. */
 struct g *gort__runqsteal(struct p *pp, struct p *victim, bool steal_runnext);
 
+/* GORT_DEBUG_LEVEL 3: with the world stopped, every queued G (each P's
+ * ring and runnext, the global queue) is runnable and the global queue's
+ * size and tail match its list; dies otherwise. Nothing at lower levels. */
+void gort__runq_verify(void);
+
 void gort__gfput(struct p *pp, struct g *gp);
 void gort__gfpurge_locked(struct p *pp);
 struct g *gort__gfget(struct p *pp);

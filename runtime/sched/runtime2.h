@@ -15,6 +15,8 @@
  *   - sched.lock guards the global run queue, the global free-G list, the
  *     idle-P list and the counters marked (sched.lock) below.
  *   - allglock guards allgs.
+ *   - The order in which runtime locks nest is one table,
+ *     sched/lockrank.c (checked at GORT_DEBUG_LEVEL >= 2).
  *   - A P's run queue is owned by its M for puts; others may only steal
  *     (CAS on runqhead). runnext is written by the owner, taken by CAS.
  *   - Fields marked (owner) are touched only by the thread that currently
@@ -27,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "atomic/atomic.h"
 #include "arch/context.h"
 #include "gort.h"
 #include "sched/lock.h"
@@ -104,7 +107,7 @@ struct g {
   void *arg;
   struct g *schedlink; /* next on the global queue, a wait queue or a free
                           list */
-  struct m *m; /* M running it, when G_RUNNING or G_SYSCALL; written by
+  _Atomic(struct m *) m; /* M running it, when G_RUNNING or G_SYSCALL; written by
                   that M, read racily by the dump (__atomic, relaxed) */
   void *waiting_on;    /* the object it waits on (dump, debugging) */
   /* Channel waits (chan.c, select.c): the sudog that woke this G (set by
@@ -145,8 +148,8 @@ struct note {
 
 struct m {
   struct g g0;       /* the M's own thread stack, running schedule() */
-  struct g *curg;    /* the G running user code, or NULL (owner) */
-  struct p *p;       /* attached P, or NULL (owner) */
+  _Atomic(struct g *) curg; /* the G running user code, or NULL (owner) */
+  _Atomic(struct p *) p;    /* attached P, or NULL (owner) */
   struct p *nextp;   /* P to take when woken (set by the waker) */
   struct p *oldp;    /* P held before a syscall (owner) */
   int64_t id;
@@ -190,7 +193,7 @@ enum pstatus {
 struct p {
   int32_t id;
   _Atomic uint32_t status; /* enum pstatus; see the states for who writes */
-  struct m *m;       /* owning M, when P_RUNNING (owner) */
+  _Atomic(struct m *) m;    /* owning M, when P_RUNNING (owner) */
   struct p *link;    /* next idle P (sched.lock) */
   /* Incremented on every scheduling / every syscall, read by sysmon to see
    * a G running or a call blocking too long. */
@@ -261,8 +264,11 @@ struct schedt {
   _Atomic int32_t gomaxprocs;
   struct p **allp;           /* [gomaxprocs]; replaced only during STW,
                                 with allplock held too */
-  struct mutex allplock;     /* held by sysmon while it walks allp; lock
-                                order: sched.lock, then allplock */
+  struct mutex allplock;     /* held by whoever walks allp while a
+                                resize may replace it (sysmon, an M that
+                                gave its P back, sched_stats.c, time.c,
+                                the malloc totals); lock order:
+                                sched/lockrank.c */
   int32_t allp_cap;
   struct m *allm;            /* list through alllink (sched.lock) */
   bool main_exited;          /* main called gort_goexit (sched.lock) */
@@ -289,7 +295,8 @@ struct schedt {
 
 extern struct schedt gort__sched;
 
-/* allgs: every G ever made, for the dump and (later) GC roots. */
+/* allgs: every G ever made, for the goroutine dump and the collector's
+ * stack roots (mem/mgcroots.c). */
 extern struct mutex gort__allglock;
 extern struct g **gort__allgs;
 extern size_t gort__allglen;
@@ -310,23 +317,38 @@ void gort__notesleep(struct note *n);
 /* Sleeps at most ns; true if woken by notewakeup. */
 bool gort__notetsleep(struct note *n, int64_t ns);
 static inline uint32_t gort__readgstatus(struct g *gp) {
-  return __atomic_load_n((uint32_t *)&gp->atomicstatus, __ATOMIC_ACQUIRE);
+  return gort__atomic_load_acquire(&gp->atomicstatus);
 }
 
-/* p->m and m->curg are read by sysmon and the dump without locks: writes
- * release, those readers acquire, so what they then read of the M or G was
- * initialised before (Go reads them racily; we keep TSan's view exact). */
+/* p->m, m->curg, m->p and g->m are read by sysmon, the dump and the
+ * collector without locks: every access goes through these, writes
+ * release, reads acquire, so what a reader then reads of the M, P or G
+ * was initialised before (Go reads them racily through its puintptr and
+ * muintptr accessors; we keep TSan's view exact). On x86-64 both are
+ * plain moves. */
 static inline void gort__setpm(struct p *pp, struct m *mp) {
-  __atomic_store_n(&pp->m, mp, __ATOMIC_RELEASE);
+  gort__atomic_store_release(&pp->m, mp);
 }
 static inline struct m *gort__loadpm(struct p *pp) {
-  return __atomic_load_n(&pp->m, __ATOMIC_ACQUIRE);
+  return gort__atomic_load_acquire(&pp->m);
 }
 static inline void gort__setcurg(struct m *mp, struct g *gp) {
-  __atomic_store_n(&mp->curg, gp, __ATOMIC_RELEASE);
+  gort__atomic_store_release(&mp->curg, gp);
 }
 static inline struct g *gort__loadcurg(struct m *mp) {
-  return __atomic_load_n(&mp->curg, __ATOMIC_ACQUIRE);
+  return gort__atomic_load_acquire(&mp->curg);
+}
+static inline void gort__setmp(struct m *mp, struct p *pp) {
+  gort__atomic_store_release(&mp->p, pp);
+}
+static inline struct p *gort__loadmp(struct m *mp) {
+  return gort__atomic_load_acquire(&mp->p);
+}
+static inline void gort__setgm(struct g *gp, struct m *mp) {
+  gort__atomic_store_release(&gp->m, mp);
+}
+static inline struct m *gort__loadgm(struct g *gp) {
+  return gort__atomic_load_acquire(&gp->m);
 }
 
 /* gopark parks the current G with the given reason. If unlockf is not NULL

@@ -9,65 +9,52 @@
  *   - Spinning is allowed only while it can pay off: more than one CPU,
  *     another P running goroutines (which may be about to unlock), and
  *     nothing waiting on this P's run queue (spinning would delay it);
- *     and only ACTIVE_SPIN times in a row.
+ *     and only GORT_ACTIVE_SPIN times in a row (sched/lock.h).
  *   - goyield keeps the yielding G on its own P (the local ring's tail),
  *     unlike gort_yield (Gosched), which queues it globally.
  *
  * Locking: none. The scheduler counters are atomics read racily: a stale
  * view only makes one spin decision less well informed.
  */
-#include <stdatomic.h>
+#include "atomic/atomic.h"
 
+#include "arch/procyield.h"
 #include "os/os.h"
 #include "sched/mp.h"
 #include "sched/runq.h"
 
-enum { ACTIVE_SPIN = 4, ACTIVE_SPIN_CNT = 30 }; /* Go's values */
-
 static _Atomic int ncpu; /* 0 until first asked */
 
-static void procyield(int cycles) {
-  for (int i = 0; i < cycles; i++) {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#else
-    __asm__ __volatile__("" ::: "memory"); /* wasm: no pause instruction */
-#endif
-  }
-}
-
 bool gort__can_spin(int iter) {
-  if (iter >= ACTIVE_SPIN)
+  if (iter >= GORT_ACTIVE_SPIN)
     return false;
-  int n = atomic_load_explicit(&ncpu, memory_order_relaxed);
+  int n = gort__atomic_load_relaxed(&ncpu);
   if (n == 0) {
     n = gort__os_ncpu();
-    atomic_store_explicit(&ncpu, n, memory_order_relaxed);
+    gort__atomic_store_relaxed(&ncpu, n);
   }
   if (n <= 1)
     return false;
   /* Relaxed: racy hints, as in Go. */
   int32_t procs =
-      atomic_load_explicit(&gort__sched.gomaxprocs, memory_order_relaxed);
+      gort__atomic_load_relaxed(&gort__sched.gomaxprocs);
   int32_t busy_elsewhere =
-      atomic_load_explicit(&gort__sched.npidle, memory_order_relaxed) +
-      atomic_load_explicit(&gort__sched.nmspinning, memory_order_relaxed) + 1;
+      gort__atomic_load_relaxed(&gort__sched.npidle) +
+      gort__atomic_load_relaxed(&gort__sched.nmspinning) + 1;
   if (procs <= busy_elsewhere)
     return false;
   struct m *mp = gort__getm();
-  return mp->p != NULL && gort__runqempty(mp->p);
+  return gort__loadmp(mp) != NULL && gort__runqempty(gort__loadmp(mp));
 }
 
-void gort__do_spin(void) { procyield(ACTIVE_SPIN_CNT); }
+void gort__do_spin(void) { gort__procyield(GORT_ACTIVE_SPIN_CNT); }
 
 /* goyield_m runs on g0: gp goes to the tail of its own P's ring, so the
  * G readied into runnext just before runs first and gp soon after. */
 static void goyield_m(struct g *gp) {
   struct m *mp = gort__getm();
   gort__casgstatus(gp, G_RUNNING, G_RUNNABLE);
-  gort__runqput(mp->p, gp, false);
+  gort__runqput(gort__loadmp(mp), gp, false);
 }
 
 void gort__goyield(void) { gort__mcall(goyield_m); }

@@ -36,11 +36,14 @@
  * wanted it has changed.
  *
  * GORT_STACK_SIZE sets the usable size, from 16K to 1G (16M on 32-bit
- * targets); anything else, or text that is not a size, is fatal at start.
+ * targets); anything else, or text that is not a size, is fatal at start
+ * (sched/settings.c reads and checks it; the bounds are why slot sizes
+ * cannot wrap).
  *
  * Invariants:
- *   - MIN_STACK_SIZE <= stack_usable <= MAX_STACK_SIZE (rounded up to a
- *     page), so slot_size * STACKS_PER_CHUNK cannot wrap.
+ *   - 16K <= stack_usable <= 1G (16M on 32-bit; rounded up to a page;
+ *     sched/settings.c checks), so slot_size * STACKS_PER_CHUNK cannot
+ *     wrap.
  *   - Every stack in a cache or the pool is whole: canaries (if unguarded)
  *     are rewritten by gort__stackalloc, so decommitted stacks are fine.
  *   - stack_usable and guard_size never change after gort__stack_init.
@@ -53,10 +56,10 @@
 #include "debug/print.h"
 #include "mem/mheap.h"
 #include "os/os.h"
+#include "sched/settings.h"
 #include "sched/stack.h"
 
 enum { STACKS_PER_CHUNK = 16, STACK_POOL_WARM = 256 };
-enum { MIN_STACK_SIZE = 16 * 1024 };
 enum { NATIVE_GUARD_SIZE = 16 * 1024 };
 
 static const uint64_t CANARY_SEED = 0x9e3779b97f4a7c15ull;
@@ -72,82 +75,13 @@ static struct {
   size_t total; /* stacks ever made; cap >= total, so frees always fit */
   size_t low;   /* smallest len since the last scavenge pass */
   size_t decommitted; /* items[0..decommitted) are known decommitted */
-} pool;
+} pool = {.lock = GORT_LOCK_INITIALIZER(LOCK_RANK_STACKPOOL)};
 
 static size_t round_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
 
-/* The largest GORT_STACK_SIZE. Go's limit for one goroutine's stack is
- * 1 GB on 64-bit systems and 250 MB on 32-bit ones (maxstacksize, set in
- * proc.go's main). Here 1 GiB, and 16 MiB on 32-bit targets (wasm32): a
- * chunk of STACKS_PER_CHUNK slots is reserved at once and must fit the
- * address space with room to spare (on wasm, the fixed linear memory,
- * 1 GiB by default: 16 stacks of 16 MiB take a quarter of it). Bounding
- * the value also keeps every size computed from it (round_up, slot_size *
- * STACKS_PER_CHUNK) from wrapping. */
-#define MAX_STACK_SIZE                                                      \
-  (sizeof(void *) >= 8 ? (size_t)1 << 30 : (size_t)16 << 20)
-#define STACK_SIZE_RANGE                                                    \
-  (sizeof(void *) >= 8 ? "from 16K to 1G" : "from 16K to 16M")
-
-/* parse_stack_size reads GORT_STACK_SIZE: decimal digits and at most one
- * suffix K, M or G (either case: KiB, MiB, GiB). No sign, no spaces, no
- * other trailing characters; false when the text is not such a size or
- * the size overflows. */
-static bool parse_stack_size(const char *s, size_t *out) {
-  size_t v = 0;
-  const char *p = s;
-  if (*p < '0' || *p > '9')
-    return false;
-  for (; *p >= '0' && *p <= '9'; p++) {
-    size_t d = (size_t)(*p - '0');
-    if (v > (SIZE_MAX - d) / 10)
-      return false;
-    v = v * 10 + d;
-  }
-  size_t mult = 1;
-  switch (*p) {
-  case 0:
-    break;
-  case 'k':
-  case 'K':
-    mult = (size_t)1 << 10;
-    p++;
-    break;
-  case 'm':
-  case 'M':
-    mult = (size_t)1 << 20;
-    p++;
-    break;
-  case 'g':
-  case 'G':
-    mult = (size_t)1 << 30;
-    p++;
-    break;
-  default:
-    return false;
-  }
-  if (*p != 0 || v > SIZE_MAX / mult)
-    return false;
-  *out = v * mult;
-  return true;
-}
-
 void gort__stack_init(void) {
   size_t page = gort__os_page_size();
-  size_t want = gort__os_default_stack_size();
-  const char *env = getenv("GORT_STACK_SIZE");
-  if (env && *env) {
-    if (!parse_stack_size(env, &want) || want < MIN_STACK_SIZE ||
-        want > MAX_STACK_SIZE) {
-      gort__print_str("runtime: GORT_STACK_SIZE=\"");
-      gort__print_str(env);
-      gort__print_str("\": want a size ");
-      gort__print_str(STACK_SIZE_RANGE);
-      gort__print_str(" (bytes, or a number followed by K, M or G)\n");
-      gort__fatal("runtime: bad GORT_STACK_SIZE");
-    }
-  }
-  stack_usable = round_up(want, page);
+  stack_usable = round_up(gort__settings.stack_size, page);
   guard_size = strcmp(gort__os_guard_kind(), "none") == 0
                    ? 0
                    : round_up(NATIVE_GUARD_SIZE, page);
@@ -173,6 +107,7 @@ static void write_canaries(struct gstack *s) {
 /* Carve a new chunk into the pool; pool.lock must be held. False, with
  * the pool unchanged, when the OS or the C heap refuses. */
 static bool grow_pool_locked(void) {
+  GORT_ASSERT_LOCKED(&pool.lock);
   char *chunk = gort__os_reserve(slot_size * STACKS_PER_CHUNK, OS_REQ_STACK);
   if (chunk == NULL)
     return false;
@@ -266,13 +201,26 @@ void gort__stackfree(struct p *pp, struct gstack *s) {
   memset(s, 0, sizeof *s);
 }
 
-static _Noreturn void overflow(const struct g *gp, const char *what) {
+/* Go's report (stack.go, newstack: "runtime: goroutine stack exceeds
+ * N-byte limit", then "fatal error: stack overflow"), for both ways an
+ * overflow is caught: the guard touched (the fault handler, proc.c) and
+ * the checks at a switch (gort__stack_check). */
+_Noreturn void gort__stack_overflow(const struct g *gp, const char *why,
+                                    uintptr_t guard_addr) {
   gort__print_str("runtime: goroutine stack exceeds ");
   gort__print_uint(stack_usable);
-  gort__print_str("-byte limit (");
-  gort__print_str(what);
-  gort__print_str(")\nruntime: goroutine ");
+  gort__print_str("-byte limit");
+  if (why != NULL) {
+    gort__print_str(" (");
+    gort__print_str(why);
+    gort__print_str(")");
+  }
+  gort__print_str("\nruntime: goroutine ");
   gort__print_int(gp->goid);
+  if (guard_addr != 0) {
+    gort__print_str(" touched guard page addr=");
+    gort__print_hex(guard_addr);
+  }
   gort__print_str(" stack=[");
   gort__print_hex(gp->stack.lo);
   gort__print_str(", ");
@@ -290,11 +238,12 @@ void gort__stack_check(struct g *gp) {
    * not a local's: under ASan a local may live on a fake stack.) */
   uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
   if (sp < s->lo || sp > s->hi)
-    overflow(gp, "stack pointer outside the stack at a switch");
+    gort__stack_overflow(gp, "stack pointer outside the stack at a switch", 0);
   if (!s->guarded && *(const uint64_t *)s->lo != canary_for(s->lo))
-    overflow(gp, "canary at the stack's end was overwritten");
+    gort__stack_overflow(gp, "canary at the stack's end was overwritten", 0);
   if (s->scratch && *scratch_canary(s) != canary_for((uintptr_t)scratch_canary(s)))
-    overflow(gp, "canary after the switch buffer was overwritten");
+    gort__stack_overflow(gp, "canary after the switch buffer was overwritten",
+                         0);
 }
 
 bool gort__stack_in_guard(const struct g *gp, uintptr_t addr) {

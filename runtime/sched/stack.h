@@ -34,6 +34,11 @@ void gort__stack_stats(uint64_t *inuse, uint64_t *sys);
 void gort__stackcache_release(struct p *pp);
 /* Throws "stack overflow" if gp's canaries are broken. Cheap. */
 void gort__stack_check(struct g *gp);
+/* The stack-overflow report and its "fatal error: stack overflow": why
+ * the check failed (NULL for none), and the guard address a fault touched
+ * (0 for none). */
+_Noreturn void gort__stack_overflow(const struct g *gp, const char *why,
+                                    uintptr_t guard_addr);
 /* True when addr lies in the guard region below gp's stack. */
 bool gort__stack_in_guard(const struct g *gp, uintptr_t addr);
 

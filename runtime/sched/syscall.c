@@ -13,13 +13,13 @@
  *
  * Invariants:
  *   - Between enter and exit the G is G_SYSCALL and must not call into
- *     gort (it has no P).
+ *     gort (its P may be taken from it at any moment).
  *   - m->oldp is the P held before the call; only this M reads it.
  *
  * Locking: P status transitions out of P_SYSCALL are CASes, so sysmon, a
  * stop-the-world and the returning M agree on who owns the P.
  */
-#include <stdatomic.h>
+#include "atomic/atomic.h"
 
 #include "debug/print.h"
 #include "sched/mp.h"
@@ -28,18 +28,18 @@
 void gort_syscall_enter(void) {
   struct g *gp = gort__must_getg("gort_syscall_enter");
   struct m *mp = gort__getm();
-  struct p *pp = mp->p;
+  struct p *pp = gort__loadmp(mp);
   gort__casgstatus(gp, G_RUNNING, G_SYSCALL);
-  atomic_fetch_add_explicit(&pp->syscalltick, 1, memory_order_relaxed);
+  gort__atomic_add_relaxed(&pp->syscalltick, 1);
   mp->oldp = pp;
-  mp->p = NULL;
+  gort__setmp(mp, NULL);
   gort__setpm(pp, NULL);
   /* Release: the P's state is published before sysmon may take it. */
-  atomic_store_explicit(&pp->status, P_SYSCALL, memory_order_release);
-  if (atomic_load_explicit(&gort__sched.gcwaiting, memory_order_acquire)) {
+  gort__atomic_store_release(&pp->status, P_SYSCALL);
+  if (gort__atomic_load_acquire(&gort__sched.gcwaiting)) {
     /* A stop-the-world is waiting for this P: give it up now. */
     uint32_t s = P_SYSCALL;
-    if (atomic_compare_exchange_strong(&pp->status, &s, P_GCSTOP)) {
+    if (gort__atomic_cas_strong_seq_cst(&pp->status, &s, P_GCSTOP)) {
       gort__lock(&gort__sched.lock);
       if (--gort__sched.stopwait == 0)
         gort__notewakeup(&gort__sched.stopnote);
@@ -53,13 +53,13 @@ static bool exitsyscallfast(struct m *mp) {
   struct p *oldp = mp->oldp;
   mp->oldp = NULL;
   uint32_t s = P_SYSCALL;
-  if (oldp && atomic_compare_exchange_strong(&oldp->status, &s, P_IDLE)) {
+  if (oldp && gort__atomic_cas_strong_seq_cst(&oldp->status, &s, P_IDLE)) {
     gort__acquirep(mp, oldp);
-    atomic_fetch_add_explicit(&oldp->syscalltick, 1, memory_order_relaxed);
+    gort__atomic_add_relaxed(&oldp->syscalltick, 1);
     return true;
   }
-  if (atomic_load(&gort__sched.npidle) > 0 &&
-      !atomic_load(&gort__sched.gcwaiting)) {
+  if (gort__atomic_load_seq_cst(&gort__sched.npidle) > 0 &&
+      !gort__atomic_load_seq_cst(&gort__sched.gcwaiting)) {
     gort__lock(&gort__sched.lock);
     struct p *pp = gort__pidleget_locked();
     gort__unlock(&gort__sched.lock);
@@ -76,9 +76,9 @@ static bool exitsyscallfast(struct m *mp) {
 static void exitsyscall0(struct g *gp) {
   struct m *mp = gort__getm();
   gort__casgstatus(gp, G_SYSCALL, G_RUNNABLE);
-  __atomic_store_n(&gp->m, NULL, __ATOMIC_RELAXED);
+  gort__atomic_store_relaxed(&gp->m, NULL);
   gort__lock(&gort__sched.lock);
-  struct p *pp = atomic_load(&gort__sched.gcwaiting)
+  struct p *pp = gort__atomic_load_seq_cst(&gort__sched.gcwaiting)
                      ? NULL
                      : gort__pidleget_locked();
   if (pp == NULL)
@@ -92,7 +92,7 @@ static void exitsyscall0(struct g *gp) {
 
 void gort_syscall_exit(void) {
   struct m *mp = gort__getm();
-  struct g *gp = mp ? mp->curg : NULL;
+  struct g *gp = mp ? gort__loadcurg(mp) : NULL;
   if (gp == NULL || gort__readgstatus(gp) != G_SYSCALL)
     gort__fatal("gort_syscall_exit without gort_syscall_enter");
   if (exitsyscallfast(mp)) {

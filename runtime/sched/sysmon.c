@@ -18,7 +18,7 @@
  * Locking: allplock while walking allp (a resize replaces it); the
  * sysmon_* fields of each P are sysmon's alone.
  */
-#include <stdatomic.h>
+#include "atomic/atomic.h"
 
 #include "debug/debugvars.h"
 #include "debug/sched_stats.h"
@@ -40,15 +40,15 @@ enum {
 static uint32_t retake(int64_t now) {
   uint32_t n = 0;
   gort__lock(&gort__sched.allplock);
-  int32_t procs = atomic_load(&gort__sched.gomaxprocs);
+  int32_t procs = gort__atomic_load_seq_cst(&gort__sched.gomaxprocs);
   for (int32_t i = 0; i < procs; i++) {
     struct p *pp = gort__sched.allp[i];
-    uint32_t s = atomic_load_explicit(&pp->status, memory_order_acquire);
+    uint32_t s = gort__atomic_load_acquire(&pp->status);
     bool sysretake = false;
     if (s == P_RUNNING || s == P_SYSCALL) {
       /* The same G has been running since sysmon last looked, for more
        * than 10 ms: ask it to yield. (schedwhen 0: never looked yet.) */
-      uint32_t t = atomic_load_explicit(&pp->schedtick, memory_order_relaxed);
+      uint32_t t = gort__atomic_load_relaxed(&pp->schedtick);
       if (pp->sysmon_schedtick != t || pp->sysmon_schedwhen == 0) {
         pp->sysmon_schedtick = t;
         pp->sysmon_schedwhen = now;
@@ -59,7 +59,7 @@ static uint32_t retake(int64_t now) {
     }
     if (s != P_SYSCALL)
       continue;
-    uint32_t t = atomic_load_explicit(&pp->syscalltick, memory_order_relaxed);
+    uint32_t t = gort__atomic_load_relaxed(&pp->syscalltick);
     if (!sysretake && pp->sysmon_syscalltick != t) {
       /* A new call since last time: give it one tick. */
       pp->sysmon_syscalltick = t;
@@ -69,16 +69,16 @@ static uint32_t retake(int64_t now) {
     /* Leave the P alone if it has no work, others are free to take new
      * work, and the call is still short (saves waking an M). */
     if (gort__runqempty(pp) &&
-        atomic_load(&gort__sched.nmspinning) +
-                atomic_load(&gort__sched.npidle) >
+        gort__atomic_load_seq_cst(&gort__sched.nmspinning) +
+                gort__atomic_load_seq_cst(&gort__sched.npidle) >
             0 &&
         pp->sysmon_syscallwhen + FORCE_PREEMPT_NS > now)
       continue;
     gort__unlock(&gort__sched.allplock);
     uint32_t expect = P_SYSCALL;
-    if (atomic_compare_exchange_strong(&pp->status, &expect, P_IDLE)) {
+    if (gort__atomic_cas_strong_seq_cst(&pp->status, &expect, P_IDLE)) {
       n++;
-      atomic_fetch_add_explicit(&pp->syscalltick, 1, memory_order_relaxed);
+      gort__atomic_add_relaxed(&pp->syscalltick, 1);
       gort__handoffp(pp);
     }
     gort__lock(&gort__sched.allplock);
@@ -118,9 +118,9 @@ void gort__sysmon(struct m *mp) {
     /* Poll the network if nobody has for 10 ms (the Ms are all busy, or
      * all parked with nothing but I/O to wait for and none blocked in the
      * poller). */
-    int64_t last = atomic_load(&gort__sched.lastpoll);
+    int64_t last = gort__atomic_load_seq_cst(&gort__sched.lastpoll);
     if (last != 0 && last + NETPOLL_NS < now && gort__netpoll_wanted() &&
-        atomic_compare_exchange_strong(&gort__sched.lastpoll, &last, now)) {
+        gort__atomic_cas_strong_seq_cst(&gort__sched.lastpoll, &last, now)) {
       /* Count as running while the Gs are in our hands (out of the
        * poller, not yet queued): else the last M going idle meanwhile
        * finds nothing anywhere and reports a deadlock (Go's

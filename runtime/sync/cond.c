@@ -22,7 +22,7 @@
  * it for the fast "nobody waits" checks; lock guards head/tail and the
  * records on the list. The Cond's Locker is the caller's.
  */
-#include <stdatomic.h>
+#include "atomic/atomic.h"
 
 #include "debug/handle.h"
 #include "debug/print.h"
@@ -63,12 +63,12 @@ static bool less(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
 
 static uint32_t notify_list_add(struct notifylist *l) {
   /* Concurrent callers are fine (a Cond over an RLocker). */
-  return atomic_fetch_add(&l->wait, 1);
+  return gort__atomic_add_seq_cst(&l->wait, 1);
 }
 
 static void notify_list_wait(struct notifylist *l, uint32_t t) {
   gort__lock(&l->lock);
-  if (less(t, atomic_load_explicit(&l->notify, memory_order_relaxed))) {
+  if (less(t, gort__atomic_load_relaxed(&l->notify))) {
     gort__unlock(&l->lock); /* already notified */
     return;
   }
@@ -87,12 +87,12 @@ static void notify_list_notify_all(struct notifylist *l) {
   /* Fast path: no waiter since the last notification. seq_cst pairs with
    * notify_list_add: a waiter whose ticket we miss took it after this
    * load, so after the caller's state change, and will see it. */
-  if (atomic_load(&l->wait) == atomic_load(&l->notify))
+  if (gort__atomic_load_seq_cst(&l->wait) == gort__atomic_load_seq_cst(&l->notify))
     return;
   gort__lock(&l->lock);
   struct notifywaiter *s = l->head;
   l->head = l->tail = NULL;
-  atomic_store(&l->notify, atomic_load(&l->wait));
+  gort__atomic_store_seq_cst(&l->notify, gort__atomic_load_seq_cst(&l->wait));
   gort__unlock(&l->lock);
   while (s) {
     struct notifywaiter *next = s->next; /* s is not ours after goready */
@@ -102,17 +102,17 @@ static void notify_list_notify_all(struct notifylist *l) {
 }
 
 static void notify_list_notify_one(struct notifylist *l) {
-  if (atomic_load(&l->wait) == atomic_load(&l->notify))
+  if (gort__atomic_load_seq_cst(&l->wait) == gort__atomic_load_seq_cst(&l->notify))
     return;
   gort__lock(&l->lock);
-  uint32_t t = atomic_load_explicit(&l->notify, memory_order_relaxed);
-  if (t == atomic_load(&l->wait)) {
+  uint32_t t = gort__atomic_load_relaxed(&l->notify);
+  if (t == gort__atomic_load_seq_cst(&l->wait)) {
     gort__unlock(&l->lock);
     return;
   }
   /* Ticket t is notified, whether its owner parked yet or not: if not,
    * it will see notify > t and not park. */
-  atomic_store(&l->notify, t + 1);
+  gort__atomic_store_seq_cst(&l->notify, t + 1);
   for (struct notifywaiter *p = NULL, *s = l->head; s; p = s, s = s->next) {
     if (s->ticket == t) {
       struct notifywaiter *n = s->next;
@@ -137,6 +137,7 @@ void gort_cond_init(gort_cond *cond, gort_lock_func lock, gort_lock_func unlock,
                     void *locker) {
   struct sync_cond *c = cond_of(cond);
   *c = (struct sync_cond){.lock = lock, .unlock = unlock, .locker = locker};
+  gort__lock_init(&c->notify.lock, LOCK_RANK_NOTIFYLIST);
 }
 
 void gort_cond_init_mutex(gort_cond *cond, gort_mutex *m) {

@@ -41,7 +41,7 @@
  * order the data the mutex protects: Lock's CAS acquires, Unlock's add
  * releases). sema is the semaphore's.
  */
-#include <stdatomic.h>
+#include "atomic/atomic.h"
 
 #include "debug/handle.h"
 #include "debug/print.h"
@@ -79,7 +79,7 @@ static void lock_slow(struct sync_mutex *m) {
   int64_t wait_start = 0;
   bool starving = false, awoke = false;
   int iter = 0;
-  int32_t old = atomic_load_explicit(&m->state, memory_order_relaxed);
+  int32_t old = gort__atomic_load_relaxed(&m->state);
   for (;;) {
     /* Spin only in normal mode while locked: in starvation mode ownership
      * goes to the waiters, so spinning could not win it. */
@@ -87,11 +87,11 @@ static void lock_slow(struct sync_mutex *m) {
         gort__can_spin(iter)) {
       /* Announce ourselves (woken) so Unlock wakes no one for nothing. */
       if (!awoke && !(old & MUTEX_WOKEN) && (old >> MUTEX_WAITER_SHIFT) != 0 &&
-          atomic_compare_exchange_strong(&m->state, &old, old | MUTEX_WOKEN))
+          gort__atomic_cas_strong_seq_cst(&m->state, &old, old | MUTEX_WOKEN))
         awoke = true;
       gort__do_spin();
       iter++;
-      old = atomic_load_explicit(&m->state, memory_order_relaxed);
+      old = gort__atomic_load_relaxed(&m->state);
       continue;
     }
     int32_t newstate = old;
@@ -112,11 +112,10 @@ static void lock_slow(struct sync_mutex *m) {
         gort__throw("sync: inconsistent mutex state");
       newstate &= ~MUTEX_WOKEN;
     }
-    if (!atomic_compare_exchange_strong(&m->state, &old, newstate))
+    if (!gort__atomic_cas_strong_seq_cst(&m->state, &old, newstate))
       continue; /* old is fresh */
     if ((newstate & MUTEX_STARVING) && !(old & MUTEX_STARVING))
-      atomic_fetch_add_explicit(&gort__sync_counters.mutex_starvation_entered,
-                                1, memory_order_relaxed);
+      gort__atomic_add_relaxed(&gort__sync_counters.mutex_starvation_entered, 1);
     if (!(old & (MUTEX_LOCKED | MUTEX_STARVING)))
       return; /* locked with the CAS */
     /* Waited before: go to the front of the queue. */
@@ -126,7 +125,7 @@ static void lock_slow(struct sync_mutex *m) {
     gort__semacquire(&m->sema, lifo, WAIT_SYNC_MUTEX);
     starving =
         starving || gort__os_nanotime() - wait_start > STARVATION_THRESHOLD_NS;
-    old = atomic_load(&m->state);
+    old = gort__atomic_load_seq_cst(&m->state);
     if (old & MUTEX_STARVING) {
       /* The mutex was handed to us: it is in an inconsistent state
        * (locked clear, we still counted as a waiter). Fix it. */
@@ -139,10 +138,9 @@ static void lock_slow(struct sync_mutex *m) {
          * wait time: it is efficient enough that two goroutines could
          * otherwise go on in lock-step starvation mode forever. */
         delta -= MUTEX_STARVING;
-        atomic_fetch_add_explicit(&gort__sync_counters.mutex_starvation_left, 1,
-                                  memory_order_relaxed);
+        gort__atomic_add_relaxed(&gort__sync_counters.mutex_starvation_left, 1);
       }
-      atomic_fetch_add(&m->state, delta);
+      gort__atomic_add_seq_cst(&m->state, delta);
       return;
     }
     awoke = true;
@@ -154,19 +152,19 @@ void gort_mutex_lock(gort_mutex *mu) {
   struct sync_mutex *m = mutex_of(mu);
   int32_t unlocked = 0;
   /* The fast path: grab an unlocked mutex. */
-  if (atomic_compare_exchange_strong(&m->state, &unlocked, MUTEX_LOCKED))
+  if (gort__atomic_cas_strong_seq_cst(&m->state, &unlocked, MUTEX_LOCKED))
     return;
   lock_slow(m);
 }
 
 bool gort_mutex_trylock(gort_mutex *mu) {
   struct sync_mutex *m = mutex_of(mu);
-  int32_t old = atomic_load_explicit(&m->state, memory_order_relaxed);
+  int32_t old = gort__atomic_load_relaxed(&m->state);
   if (old & (MUTEX_LOCKED | MUTEX_STARVING))
     return false;
   /* There may be a goroutine waiting for the mutex, but we are running now
    * and can try to grab it before that one wakes up. */
-  return atomic_compare_exchange_strong(&m->state, &old, old | MUTEX_LOCKED);
+  return gort__atomic_cas_strong_seq_cst(&m->state, &old, old | MUTEX_LOCKED);
 }
 
 static void unlock_slow(struct sync_mutex *m, int32_t newstate) {
@@ -188,7 +186,7 @@ static void unlock_slow(struct sync_mutex *m, int32_t newstate) {
       return;
     /* Take one waiter off and give it the right to wake. */
     newstate = (old - (1 << MUTEX_WAITER_SHIFT)) | MUTEX_WOKEN;
-    if (atomic_compare_exchange_strong(&m->state, &old, newstate)) {
+    if (gort__atomic_cas_strong_seq_cst(&m->state, &old, newstate)) {
       gort__semrelease(&m->sema, false);
       return;
     }
@@ -198,7 +196,7 @@ static void unlock_slow(struct sync_mutex *m, int32_t newstate) {
 void gort_mutex_unlock(gort_mutex *mu) {
   struct sync_mutex *m = mutex_of(mu);
   /* The fast path: drop the lock bit. */
-  int32_t newstate = atomic_fetch_sub(&m->state, MUTEX_LOCKED) - MUTEX_LOCKED;
+  int32_t newstate = gort__atomic_sub_seq_cst(&m->state, MUTEX_LOCKED) - MUTEX_LOCKED;
   if (newstate != 0)
     unlock_slow(m, newstate); /* waiters, or misuse */
 }

@@ -12,7 +12,7 @@
  * Locking: m serialises the slow path; done is atomic (store release under
  * m, load acquire outside it: whoever sees 1 sees f's effects).
  */
-#include <stdatomic.h>
+#include "atomic/atomic.h"
 
 #include "debug/handle.h"
 #include "gort.h"
@@ -27,9 +27,9 @@ _Static_assert(sizeof(struct sync_once) <= sizeof(gort_once),
 
 static void do_slow(struct sync_once *o, gort_func fn, void *arg) {
   gort_mutex_lock(&o->m);
-  if (atomic_load_explicit(&o->done, memory_order_relaxed) == 0) {
+  if (gort__atomic_load_relaxed(&o->done) == 0) {
     fn(arg);
-    atomic_store_explicit(&o->done, 1, memory_order_release);
+    gort__atomic_store_release(&o->done, 1);
   }
   gort_mutex_unlock(&o->m);
 }
@@ -38,6 +38,6 @@ void gort_once_do(gort_once *once, gort_func fn, void *arg) {
   if (once == NULL)
     gort__panic_nil("sync.Once", "*gort_once");
   struct sync_once *o = (struct sync_once *)(void *)once;
-  if (atomic_load_explicit(&o->done, memory_order_acquire) == 0)
+  if (gort__atomic_load_acquire(&o->done) == 0)
     do_slow(o, fn, arg); /* outlined so the fast path inlines well */
 }

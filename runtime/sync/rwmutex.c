@@ -29,7 +29,7 @@
  * Locking: every field is atomic (seq_cst) or the semaphore's; w
  * serialises writers.
  */
-#include <stdatomic.h>
+#include "atomic/atomic.h"
 
 #include "debug/handle.h"
 #include "debug/print.h"
@@ -57,18 +57,18 @@ static struct sync_rwmutex *rw_of(gort_rwmutex *rw) {
 
 void gort_rwmutex_rlock(gort_rwmutex *r) {
   struct sync_rwmutex *rw = rw_of(r);
-  if (atomic_fetch_add(&rw->reader_count, 1) + 1 < 0)
+  if (gort__atomic_add_seq_cst(&rw->reader_count, 1) + 1 < 0)
     /* A writer is pending: wait for it. */
     gort__semacquire(&rw->reader_sem, false, WAIT_SYNC_RWMUTEX_R);
 }
 
 bool gort_rwmutex_tryrlock(gort_rwmutex *r) {
   struct sync_rwmutex *rw = rw_of(r);
-  int32_t c = atomic_load(&rw->reader_count);
+  int32_t c = gort__atomic_load_seq_cst(&rw->reader_count);
   for (;;) {
     if (c < 0)
       return false;
-    if (atomic_compare_exchange_weak(&rw->reader_count, &c, c + 1))
+    if (gort__atomic_cas_weak_seq_cst(&rw->reader_count, &c, c + 1))
       return true;
   }
 }
@@ -77,13 +77,13 @@ static void runlock_slow(struct sync_rwmutex *rw, int32_t r) {
   if (r + 1 == 0 || r + 1 == -RWMUTEX_MAX_READERS)
     gort__fatal("sync: RUnlock of unlocked RWMutex");
   /* A writer is pending: the last reader it waits for releases it. */
-  if (atomic_fetch_sub(&rw->reader_wait, 1) - 1 == 0)
+  if (gort__atomic_sub_seq_cst(&rw->reader_wait, 1) - 1 == 0)
     gort__semrelease(&rw->writer_sem, false);
 }
 
 void gort_rwmutex_runlock(gort_rwmutex *r) {
   struct sync_rwmutex *rw = rw_of(r);
-  int32_t v = atomic_fetch_sub(&rw->reader_count, 1) - 1;
+  int32_t v = gort__atomic_sub_seq_cst(&rw->reader_count, 1) - 1;
   if (v < 0)
     runlock_slow(rw, v);
 }
@@ -93,9 +93,9 @@ void gort_rwmutex_lock(gort_rwmutex *r) {
   /* First, resolve competition with other writers. */
   gort_mutex_lock(&rw->w);
   /* Announce to readers there is a pending writer; r = active readers. */
-  int32_t v = atomic_fetch_sub(&rw->reader_count, RWMUTEX_MAX_READERS);
+  int32_t v = gort__atomic_sub_seq_cst(&rw->reader_count, RWMUTEX_MAX_READERS);
   /* Wait for them, unless they all left between the two adds. */
-  if (v != 0 && atomic_fetch_add(&rw->reader_wait, v) + v != 0)
+  if (v != 0 && gort__atomic_add_seq_cst(&rw->reader_wait, v) + v != 0)
     gort__semacquire(&rw->writer_sem, false, WAIT_SYNC_RWMUTEX_W);
 }
 
@@ -104,8 +104,7 @@ bool gort_rwmutex_trylock(gort_rwmutex *r) {
   if (!gort_mutex_trylock(&rw->w))
     return false;
   int32_t zero = 0;
-  if (!atomic_compare_exchange_strong(&rw->reader_count, &zero,
-                                      -RWMUTEX_MAX_READERS)) {
+  if (!gort__atomic_cas_strong_seq_cst(&rw->reader_count, &zero, -RWMUTEX_MAX_READERS)) {
     gort_mutex_unlock(&rw->w);
     return false;
   }
@@ -115,7 +114,7 @@ bool gort_rwmutex_trylock(gort_rwmutex *r) {
 void gort_rwmutex_unlock(gort_rwmutex *r) {
   struct sync_rwmutex *rw = rw_of(r);
   /* Announce to readers there is no active writer. */
-  int32_t v = atomic_fetch_add(&rw->reader_count, RWMUTEX_MAX_READERS) +
+  int32_t v = gort__atomic_add_seq_cst(&rw->reader_count, RWMUTEX_MAX_READERS) +
               RWMUTEX_MAX_READERS;
   if (v >= RWMUTEX_MAX_READERS)
     gort__fatal("sync: Unlock of unlocked RWMutex");

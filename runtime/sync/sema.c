@@ -45,7 +45,7 @@
  * queued there; ticket is written by the releaser before goready and read
  * by the waiter after it resumes (goready publishes it).
  */
-#include <stdatomic.h>
+#include "atomic/atomic.h"
 #include <stddef.h>
 
 #include "debug/print.h"
@@ -73,7 +73,8 @@ struct semaroot {
 static union {
   struct semaroot root;
   char pad[CACHE_LINE];
-} semtable[SEMTABSIZE];
+} semtable[SEMTABSIZE] = {
+    [0 ... SEMTABSIZE - 1] = {.root.lock = GORT_LOCK_INITIALIZER(LOCK_RANK_SEMAROOT)}};
 
 _Static_assert(sizeof(struct semaroot) <= CACHE_LINE, "semaroot too big");
 
@@ -84,21 +85,22 @@ static struct semaroot *root_for(_Atomic uint32_t *addr) {
 }
 
 static bool cansemacquire(_Atomic uint32_t *addr) {
-  uint32_t v = atomic_load(addr);
+  uint32_t v = gort__atomic_load_seq_cst(addr);
   while (v != 0)
-    if (atomic_compare_exchange_weak(addr, &v, v - 1))
+    if (gort__atomic_cas_weak_seq_cst(addr, &v, v - 1))
       return true;
   return false;
 }
 
 static void count(_Atomic uint64_t *c) {
-  atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+  gort__atomic_add_relaxed(c, 1);
 }
 
 /* ---- the bucket's wait structures (root->lock held) --------------------- */
 
 static struct semawaiter *find_head_locked(struct semaroot *root,
                                            _Atomic uint32_t *addr) {
+  GORT_ASSERT_LOCKED(&root->lock);
   for (struct semawaiter *h = root->heads; h; h = h->next)
     if (h->addr == addr)
       return h;
@@ -108,6 +110,7 @@ static struct semawaiter *find_head_locked(struct semaroot *root,
 /* Put s where h was in the list of heads (h is no longer a head). */
 static void replace_head_locked(struct semaroot *root, struct semawaiter *h,
                                 struct semawaiter *s) {
+  GORT_ASSERT_LOCKED(&root->lock);
   s->prev = h->prev;
   s->next = h->next;
   if (s->prev)
@@ -121,6 +124,7 @@ static void replace_head_locked(struct semaroot *root, struct semawaiter *h,
 
 static void queue_locked(struct semaroot *root, _Atomic uint32_t *addr,
                          struct semawaiter *s, bool lifo) {
+  GORT_ASSERT_LOCKED(&root->lock);
   s->addr = addr;
   s->prev = s->next = s->waitlink = s->waittail = NULL;
   struct semawaiter *h = find_head_locked(root, addr);
@@ -148,6 +152,7 @@ static void queue_locked(struct semaroot *root, _Atomic uint32_t *addr,
 /* Take the first waiter on addr, or NULL. */
 static struct semawaiter *dequeue_locked(struct semaroot *root,
                                          _Atomic uint32_t *addr) {
+  GORT_ASSERT_LOCKED(&root->lock);
   struct semawaiter *s = find_head_locked(root, addr);
   if (s == NULL)
     return NULL;
@@ -182,9 +187,9 @@ void gort__semacquire(_Atomic uint32_t *addr, bool lifo, uint32_t reason) {
   for (;;) {
     gort__lock(&root->lock);
     /* seq_cst: pairs with semrelease's add-then-load (see the head). */
-    atomic_fetch_add(&root->nwait, 1);
+    gort__atomic_add_seq_cst(&root->nwait, 1);
     if (cansemacquire(addr)) {
-      atomic_fetch_sub(&root->nwait, 1);
+      gort__atomic_sub_seq_cst(&root->nwait, 1);
       gort__unlock(&root->lock);
       return;
     }
@@ -201,21 +206,21 @@ void gort__semacquire(_Atomic uint32_t *addr, bool lifo, uint32_t reason) {
 
 void gort__semrelease(_Atomic uint32_t *addr, bool handoff) {
   struct semaroot *root = root_for(addr);
-  atomic_fetch_add(addr, 1);
+  gort__atomic_add_seq_cst(addr, 1);
   /* The easy case, checked after the add (seq_cst) so that a waiter that
    * counted itself before our add is seen, and one that counts itself
    * after it sees our permit in its retry. */
-  if (atomic_load(&root->nwait) == 0)
+  if (gort__atomic_load_seq_cst(&root->nwait) == 0)
     return;
   gort__lock(&root->lock);
-  if (atomic_load(&root->nwait) == 0) {
+  if (gort__atomic_load_seq_cst(&root->nwait) == 0) {
     /* The permit was consumed by a waiter's retry. */
     gort__unlock(&root->lock);
     return;
   }
   struct semawaiter *s = dequeue_locked(root, addr);
   if (s)
-    atomic_fetch_sub(&root->nwait, 1);
+    gort__atomic_sub_seq_cst(&root->nwait, 1);
   gort__unlock(&root->lock);
   if (s == NULL)
     return;
@@ -237,11 +242,11 @@ int gort_sync_stats(struct gort_sync_stats *out) {
     return GORT_EINVAL;
   struct sync_counters *c = &gort__sync_counters;
   out->mutex_starvation_entered =
-      atomic_load_explicit(&c->mutex_starvation_entered, memory_order_relaxed);
+      gort__atomic_load_relaxed(&c->mutex_starvation_entered);
   out->mutex_starvation_left =
-      atomic_load_explicit(&c->mutex_starvation_left, memory_order_relaxed);
-  out->sema_parks = atomic_load_explicit(&c->sema_parks, memory_order_relaxed);
+      gort__atomic_load_relaxed(&c->mutex_starvation_left);
+  out->sema_parks = gort__atomic_load_relaxed(&c->sema_parks);
   out->sema_handoffs =
-      atomic_load_explicit(&c->sema_handoffs, memory_order_relaxed);
+      gort__atomic_load_relaxed(&c->sema_handoffs);
   return 0;
 }

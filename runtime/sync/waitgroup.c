@@ -26,7 +26,7 @@
  * ordered after every Done before it, and the waiters it releases through
  * sema see their work); sema is the semaphore's.
  */
-#include <stdatomic.h>
+#include "atomic/atomic.h"
 
 #include "debug/handle.h"
 #include "debug/print.h"
@@ -49,7 +49,7 @@ static struct waitgroup *wg_of(gort_waitgroup *w) {
 
 void gort_waitgroup_add(gort_waitgroup *w, int64_t delta) {
   struct waitgroup *wg = wg_of(w);
-  uint64_t state = atomic_fetch_add(&wg->state, (uint64_t)delta << 32) +
+  uint64_t state = gort__atomic_add_seq_cst(&wg->state, (uint64_t)delta << 32) +
                    ((uint64_t)delta << 32);
   int32_t v = (int32_t)(state >> 32);
   uint32_t waiters = (uint32_t)state;
@@ -63,9 +63,9 @@ void gort_waitgroup_add(gort_waitgroup *w, int64_t delta) {
     return;
   /* counter == 0, waiters > 0: we own the state. A change now is a
    * misuse (cheap check; it cannot catch every one). */
-  if (atomic_load(&wg->state) != state)
+  if (gort__atomic_load_seq_cst(&wg->state) != state)
     gort__panic("sync: WaitGroup misuse: Add called concurrently with Wait");
-  atomic_store(&wg->state, 0);
+  gort__atomic_store_seq_cst(&wg->state, 0);
   for (; waiters != 0; waiters--)
     gort__semrelease(&wg->sema, false);
 }
@@ -74,14 +74,14 @@ void gort_waitgroup_done(gort_waitgroup *w) { gort_waitgroup_add(w, -1); }
 
 void gort_waitgroup_wait(gort_waitgroup *w) {
   struct waitgroup *wg = wg_of(w);
-  uint64_t state = atomic_load(&wg->state);
+  uint64_t state = gort__atomic_load_seq_cst(&wg->state);
   for (;;) {
     if ((int32_t)(state >> 32) == 0)
       return; /* counter is 0: no need to wait */
     /* Count ourselves as a waiter (the CAS fails if anything moved). */
-    if (atomic_compare_exchange_weak(&wg->state, &state, state + 1)) {
+    if (gort__atomic_cas_weak_seq_cst(&wg->state, &state, state + 1)) {
       gort__semacquire(&wg->sema, false, WAIT_WAITGROUP);
-      if (atomic_load(&wg->state) != 0)
+      if (gort__atomic_load_seq_cst(&wg->state) != 0)
         gort__panic(
             "sync: WaitGroup is reused before previous Wait has returned");
       return;

@@ -36,7 +36,7 @@
  * timerslocks are held together only by timers_move, during a
  * stop-the-world).
  */
-#include <stdatomic.h>
+#include "atomic/atomic.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,7 +90,7 @@ static void siftdown(struct p *pp, int32_t i) {
 }
 
 static void update_timer0(struct p *pp) {
-  atomic_store(&pp->timer0_when, pp->ntimers ? pp->timers[0]->when : 0);
+  gort__atomic_store_seq_cst(&pp->timer0_when, pp->ntimers ? pp->timers[0]->when : 0);
 }
 
 static void heap_push(struct p *pp, struct timer *t) {
@@ -103,7 +103,7 @@ static void heap_push(struct p *pp, struct timer *t) {
     pp->timers = n;
     pp->timerscap = ncap;
   }
-  __atomic_store_n(&t->pp, pp, __ATOMIC_RELEASE);
+  gort__atomic_store_release(&t->pp, pp);
   heap_set(pp, pp->ntimers++, t);
   siftup(pp, t->idx);
   update_timer0(pp);
@@ -118,7 +118,7 @@ static void heap_remove(struct p *pp, struct timer *t) {
     siftdown(pp, i);
     siftup(pp, moved->idx);
   }
-  __atomic_store_n(&t->pp, NULL, __ATOMIC_RELEASE);
+  gort__atomic_store_release(&t->pp, NULL);
   update_timer0(pp);
 }
 
@@ -147,8 +147,8 @@ static void wake_for_timer(int64_t when) {
     return;
   /* An M blocked in the poller sleeps until poll_until (0: no timer
    * bounds it): interrupt it if that is too late (Go's wakeNetPoller). */
-  if (atomic_load(&gort__sched.lastpoll) == 0) {
-    int64_t until = atomic_load(&gort__sched.poll_until);
+  if (gort__atomic_load_seq_cst(&gort__sched.lastpoll) == 0) {
+    int64_t until = gort__atomic_load_seq_cst(&gort__sched.poll_until);
     if (until == 0 || until > when)
       gort__netpoll_break();
     return;
@@ -158,11 +158,11 @@ static void wake_for_timer(int64_t when) {
 
 void gort__addtimer(struct timer *t) {
   struct m *mp = gort__getm();
-  struct p *pp = mp->p;
+  struct p *pp = gort__loadmp(mp);
   if (pp == NULL)
     gort__throw("runtime: addtimer without a P");
   gort__lock(&pp->timerslock);
-  if (__atomic_load_n(&t->pp, __ATOMIC_RELAXED) != NULL)
+  if (gort__atomic_load_relaxed(&t->pp) != NULL)
     gort__throw("runtime: addtimer: timer already queued");
   heap_push(pp, t);
   bool first = pp->timers[0] == t;
@@ -170,21 +170,21 @@ void gort__addtimer(struct timer *t) {
    * sleeper's t (on its stack) may already be reused by its next sleep. */
   int64_t when = t->when;
   gort__unlock(&pp->timerslock);
-  atomic_fetch_add(&gort__sched.ntimers, 1);
+  gort__atomic_add_seq_cst(&gort__sched.ntimers, 1);
   if (first)
     wake_for_timer(when);
 }
 
 bool gort__deltimer(struct timer *t) {
   for (;;) {
-    struct p *pp = __atomic_load_n(&t->pp, __ATOMIC_ACQUIRE);
+    struct p *pp = gort__atomic_load_acquire(&t->pp);
     if (pp == NULL)
       return false;
     gort__lock(&pp->timerslock);
-    if (__atomic_load_n(&t->pp, __ATOMIC_RELAXED) == pp) {
+    if (gort__atomic_load_relaxed(&t->pp) == pp) {
       heap_remove(pp, t);
       gort__unlock(&pp->timerslock);
-      atomic_fetch_sub(&gort__sched.ntimers, 1);
+      gort__atomic_sub_seq_cst(&gort__sched.ntimers, 1);
       return true;
     }
     gort__unlock(&pp->timerslock); /* moved meanwhile: try again */
@@ -202,10 +202,10 @@ bool gort__deltimer(struct timer *t) {
  * gort_timer_free waits. */
 static void run_periodic(struct p *pp, struct timer *t, int64_t now) {
   gort__lock(&t->mu);
-  if (atomic_load(&t->gen) != t->qgen || t->pp != NULL) {
+  if (gort__atomic_load_seq_cst(&t->gen) != t->qgen || gort__atomic_load_relaxed(&t->pp) != NULL) {
     gort__unlock(&t->mu); /* stopped or re-armed meanwhile */
-    atomic_fetch_sub(&gort__sched.ntimers, 1);
-    atomic_fetch_sub(&t->running, 1);
+    gort__atomic_sub_seq_cst(&gort__sched.ntimers, 1);
+    gort__atomic_sub_seq_cst(&t->running, 1);
     return;
   }
   t->f(t, now);
@@ -220,12 +220,14 @@ static void run_periodic(struct p *pp, struct timer *t, int64_t now) {
   gort__lock(&pp->timerslock);
   heap_push(pp, t);
   gort__unlock(&pp->timerslock);
-  atomic_fetch_sub(&t->running, 1);
+  /* Unlock before the count drops: gort_timer_free waits only for the
+   * count, and may free t (t->mu with it) as soon as it reads 0. */
   gort__unlock(&t->mu);
+  gort__atomic_sub_seq_cst(&t->running, 1);
 }
 
 void gort__checktimers(struct p *pp, int64_t now) {
-  int64_t w = atomic_load_explicit(&pp->timer0_when, memory_order_relaxed);
+  int64_t w = gort__atomic_load_relaxed(&pp->timer0_when);
   if (w == 0 || w > now)
     return;
   gort__lock(&pp->timerslock);
@@ -238,7 +240,7 @@ void gort__checktimers(struct p *pp, int64_t now) {
      * once f returns: nobody waits for it, it is not counted. */
     bool track = t->period > 0 || !t->self_freeing;
     if (track)
-      atomic_fetch_add(&t->running, 1);
+      gort__atomic_add_seq_cst(&t->running, 1);
     heap_remove(pp, t);
     if (t->period > 0) {
       gort__unlock(&pp->timerslock);
@@ -246,11 +248,11 @@ void gort__checktimers(struct p *pp, int64_t now) {
       gort__lock(&pp->timerslock);
       continue;
     }
-    atomic_fetch_sub(&gort__sched.ntimers, 1);
+    gort__atomic_sub_seq_cst(&gort__sched.ntimers, 1);
     gort__unlock(&pp->timerslock);
     t->f(t, now);
     if (track)
-      atomic_fetch_sub(&t->running, 1);
+      gort__atomic_sub_seq_cst(&t->running, 1);
     gort__lock(&pp->timerslock);
   }
   gort__unlock(&pp->timerslock);
@@ -261,9 +263,9 @@ int64_t gort__timers_next(void) {
    * by a resize while we walk it. */
   int64_t next = 0;
   gort__lock(&gort__sched.allplock);
-  int32_t n = atomic_load(&gort__sched.gomaxprocs);
+  int32_t n = gort__atomic_load_seq_cst(&gort__sched.gomaxprocs);
   for (int32_t i = 0; i < n; i++) {
-    int64_t w = atomic_load(&gort__sched.allp[i]->timer0_when);
+    int64_t w = gort__atomic_load_seq_cst(&gort__sched.allp[i]->timer0_when);
     if (w != 0 && (next == 0 || w < next))
       next = w;
   }
@@ -288,7 +290,7 @@ void gort__timers_move(struct p *from, struct p *to) {
  * against Ms without a P (timers_next), each timerslock its heap. */
 void gort__timers_mark(void) {
   gort__lock(&gort__sched.allplock);
-  int32_t n = atomic_load(&gort__sched.gomaxprocs);
+  int32_t n = gort__atomic_load_seq_cst(&gort__sched.gomaxprocs);
   for (int32_t i = 0; i < n; i++) {
     struct p *pp = gort__sched.allp[i];
     gort__lock(&pp->timerslock);
@@ -316,7 +318,7 @@ static void ready_sleeper(struct timer *t, int64_t now) {
   gp->waitreason = WAIT_NONE;
   gp->waiting_on = NULL;
   gort__casgstatus(gp, G_WAITING, G_RUNNABLE);
-  if (!gort__runqputhead(mp->p, gp)) {
+  if (!gort__runqputhead(gort__loadmp(mp), gp)) {
     /* Ring full: the front of the global queue, still ahead of the
      * backlog (taken at the latest on the 61st tick). */
     gort__lock(&gort__sched.lock);
@@ -399,6 +401,7 @@ static struct gort_timer *timer_make(int64_t ns, int64_t period, bool chan,
     }
     gort__chan_set_owned(gt->c, true);
   }
+  gort__lock_init(&gt->t.mu, LOCK_RANK_TIMER);
   atomic_init(&gt->magic, gort__hk_timer.live);
   gt->t.arg = gt;
   gt->t.f = chan ? send_time : go_func;
@@ -456,7 +459,7 @@ gort_chan *gort_timer_chan(gort_timer *gt) {
 
 static bool timer_stop(struct gort_timer *gt) {
   gort__lock(&gt->t.mu);
-  atomic_fetch_add(&gt->t.gen, 1);
+  gort__atomic_add_seq_cst(&gt->t.gen, 1);
   bool active = gort__deltimer(&gt->t);
   gort__unlock(&gt->t.mu);
   return active;
@@ -470,12 +473,12 @@ bool gort_timer_stop(gort_timer *gt) {
  * it was pending. */
 static bool rearm(struct timer *t, int64_t when, int64_t period) {
   gort__lock(&t->mu);
-  atomic_fetch_add(&t->gen, 1);
+  gort__atomic_add_seq_cst(&t->gen, 1);
   bool active = gort__deltimer(t);
   t->when = when;
   if (period >= 0)
     t->period = period;
-  t->qgen = atomic_load(&t->gen);
+  t->qgen = gort__atomic_load_seq_cst(&t->gen);
   gort__addtimer(t);
   gort__unlock(&t->mu);
   return active;
@@ -500,7 +503,7 @@ void gort_timer_free(gort_timer *gt) {
   gort__handle_kill(&gt->magic, &gort__hk_timer, "gort_timer_free");
   timer_stop(gt);
   /* A callback may still be running on another M: wait it out. */
-  while (atomic_load(&gt->t.running))
+  while (gort__atomic_load_seq_cst(&gt->t.running))
     gort_yield();
   gort__chan_free_owned(gt->c);
   if (gt->fn != NULL && !gt->gcheap)

@@ -20,7 +20,7 @@
  * of the timers in it; t->pp is also read without the lock (atomically)
  * to find which lock to take, and re-checked under it. t->mu serialises
  * the API's stop/reset of one timer (so two resets cannot queue it twice);
- * lock order: t->mu, then a timerslock.
+ * lock order: sched/lockrank.c.
  */
 #ifndef GORT_TIME_TIMER_H
 #define GORT_TIME_TIMER_H
@@ -36,7 +36,7 @@ struct timer {
   int64_t period; /* > 0: fires again every period */
   void (*f)(struct timer *t, int64_t now);
   void *arg;
-  struct p *pp; /* (see Locking) */
+  _Atomic(struct p *) pp; /* (see Locking) */
   int32_t idx;
   _Atomic int32_t running; /* f runs now or is about to: counted before
                               t leaves its heap (so freeing must wait) */

@@ -32,7 +32,7 @@
  * and the end of their WaitGroup Done (free waits for it: Wait can return
  * while the last Done is still inside the WaitGroup).
  */
-#include <stdatomic.h>
+#include "atomic/atomic.h"
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -74,8 +74,10 @@ struct task {
 
 gort_errgroup *gort_errgroup_new(void) {
   struct gort_errgroup *g = calloc(1, sizeof *g);
-  if (g != NULL)
+  if (g != NULL) {
+    gort__lock_init(&g->mu, LOCK_RANK_ERRGROUP);
     atomic_init(&g->magic, gort__hk_errgroup.live);
+  }
   return g;
 }
 
@@ -101,7 +103,7 @@ static void task_done(struct gort_errgroup *g) {
   if (g->sem)
     gort_chan_recv(g->sem, NULL);
   gort_waitgroup_done(&g->wg);
-  atomic_fetch_sub_explicit(&g->inflight, 1, memory_order_release);
+  gort__atomic_sub_release(&g->inflight, 1);
 }
 
 static void task_run(void *p) {
@@ -135,7 +137,7 @@ static int start(struct gort_errgroup *g, gort_errfunc fn, void *arg) {
   }
   *t = (struct task){.g = g, .fn = fn, .held.v.arg = arg};
   gort__gc_held_add(&t->held); /* before the task's goroutine exists */
-  atomic_fetch_add_explicit(&g->inflight, 1, memory_order_relaxed);
+  gort__atomic_add_relaxed(&g->inflight, 1);
   gort_waitgroup_add(&g->wg, 1);
   if (gort_go(task_run, t) != 0) {
     gort__gc_held_remove(&t->held);
@@ -206,7 +208,7 @@ void gort_errgroup_free(gort_errgroup *g) {
   gort__must_getg("gort_errgroup_free");
   gort__handle_kill(&g->magic, &gort__hk_errgroup, "gort_errgroup_free");
   /* Wait may return while the last task is still inside Done. */
-  while (atomic_load_explicit(&g->inflight, memory_order_acquire) != 0)
+  while (gort__atomic_load_acquire(&g->inflight) != 0)
     gort_yield();
   if (g->held.v.ctx)
     gort_ctx_release(g->held.v.ctx);

@@ -28,7 +28,7 @@
  * the queue; a waiter lives on its goroutine's stack and its ready channel
  * is closed under mu.
  */
-#include <stdatomic.h>
+#include "atomic/atomic.h"
 #include <stdlib.h>
 
 #include "debug/handle.h"
@@ -65,6 +65,7 @@ gort_weighted *gort_weighted_new(int64_t n) {
   struct gort_weighted *s = calloc(1, sizeof *s);
   if (s) {
     s->size = n;
+    gort__lock_init(&s->mu, LOCK_RANK_XSEMAPHORE);
     atomic_init(&s->magic, gort__hk_weighted.live);
   }
   return s;
@@ -84,6 +85,7 @@ void gort_weighted_free(gort_weighted *s) {
 }
 
 static void remove_locked(struct gort_weighted *s, struct waiter *w) {
+  GORT_ASSERT_LOCKED(&s->mu);
   if (w->prev)
     w->prev->next = w->next;
   else
@@ -97,6 +99,7 @@ static void remove_locked(struct gort_weighted *s, struct waiter *w) {
 
 /* semaphore.go's notifyWaiters. */
 static void notify_waiters_locked(struct gort_weighted *s) {
+  GORT_ASSERT_LOCKED(&s->mu);
   struct waiter *w;
   while ((w = s->head) != NULL) {
     if (s->size - s->cur < w->n)
@@ -144,8 +147,8 @@ int gort_weighted_acquire(gort_weighted *s, gort_ctx *ctx, int64_t n) {
   gort__unlock(&s->mu);
 
   gort_select_case cs[2] = {
-      {w.ready, GORT_SELECT_RECV, NULL, false},
-      {done, GORT_SELECT_RECV, NULL, false},
+      {.chan = w.ready, .dir = GORT_SELECT_RECV},
+      {.chan = done, .dir = GORT_SELECT_RECV},
   };
   int i = gort_select(cs, 2, true);
   if (i == 0) {

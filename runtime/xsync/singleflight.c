@@ -34,7 +34,7 @@
  * and read by waiters after Wait. The root is registered under mu (the
  * registry's locks are leaves).
  */
-#include <stdatomic.h>
+#include "atomic/atomic.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,6 +98,7 @@ gort_singleflight *gort_singleflight_new(void) {
     return NULL;
   }
   g->nbuckets = INITIAL_BUCKETS;
+  gort__lock_init(&g->mu, LOCK_RANK_SINGLEFLIGHT);
   atomic_init(&g->magic, gort__hk_singleflight.live);
   return g;
 }
@@ -122,6 +123,7 @@ void gort_singleflight_free(gort_singleflight *g) {
 
 static struct call **slot_locked(struct gort_singleflight *g, uint64_t h,
                                  const char *key) {
+  GORT_ASSERT_LOCKED(&g->mu);
   struct call **pp = &g->buckets[h & (g->nbuckets - 1)];
   while (*pp && ((*pp)->hash != h || strcmp((*pp)->key, key) != 0))
     pp = &(*pp)->hnext;
@@ -129,6 +131,7 @@ static struct call **slot_locked(struct gort_singleflight *g, uint64_t h,
 }
 
 static void grow_locked(struct gort_singleflight *g) {
+  GORT_ASSERT_LOCKED(&g->mu);
   size_t n = g->nbuckets * 2;
   struct call **nb = calloc(n, sizeof *nb);
   if (nb == NULL)
@@ -148,6 +151,7 @@ static void grow_locked(struct gort_singleflight *g) {
 }
 
 static void insert_locked(struct gort_singleflight *g, struct call *c) {
+  GORT_ASSERT_LOCKED(&g->mu);
   if (g->count >= g->nbuckets)
     grow_locked(g);
   struct call **b = &g->buckets[c->hash & (g->nbuckets - 1)];
@@ -159,6 +163,7 @@ static void insert_locked(struct gort_singleflight *g, struct call *c) {
 /* Take the entry for key out if it is c (or any, when c is NULL). */
 static void remove_locked(struct gort_singleflight *g, uint64_t h,
                           const char *key, struct call *c) {
+  GORT_ASSERT_LOCKED(&g->mu);
   struct call **pp = slot_locked(g, h, key);
   if (*pp == NULL || (c != NULL && *pp != c))
     return;
@@ -171,6 +176,7 @@ static void remove_locked(struct gort_singleflight *g, uint64_t h,
 static struct call *newcall_locked(struct gort_singleflight *g, uint64_t h,
                                    const char *key, gort_flightfunc fn,
                                    void *arg) {
+  GORT_ASSERT_LOCKED(&g->mu);
   size_t len = strlen(key);
   struct call *c = calloc(1, sizeof *c + len + 1);
   if (c == NULL)
@@ -195,7 +201,7 @@ static void call_free(struct call *c) {
 
 static void call_release(struct call *c) {
   /* acq_rel: the freeing reader sees the others' reads done. */
-  if (atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) == 1)
+  if (gort__atomic_sub_acq_rel(&c->refs, 1) == 1)
     call_free(c);
 }
 
@@ -226,7 +232,7 @@ int gort_singleflight_do(gort_singleflight *g, const char *key,
   struct call *c = *slot_locked(g, h, key);
   if (c != NULL) {
     c->dups++;
-    atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
+    gort__atomic_add_relaxed(&c->refs, 1);
     gort__unlock(&g->mu);
     gort_waitgroup_wait(&c->wg);
     if (val)

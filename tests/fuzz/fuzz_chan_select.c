@@ -242,19 +242,19 @@ static void do_op(int g, const struct op *o, struct res *r) {
   switch (o->kind) {
   case OP_SEND:
     put_val(sbuf, es, o->val);
-    gort_chan_send(chan_of(o->ch), sbuf);
+    gort_chan_send_sized(chan_of(o->ch), sbuf, (size_t)es);
     break;
   case OP_RECV:
-    r->ok = gort_chan_recv(chan_of(o->ch), rbuf[0]);
+    r->ok = gort_chan_recv_sized(chan_of(o->ch), rbuf[0], (size_t)es);
     r->val = get_val(rbuf[0], es);
     break;
   case OP_TRYSEND:
     put_val(sbuf, es, o->val);
-    r->idx = gort_chan_try_send(chan_of(o->ch), sbuf);
+    r->idx = gort_chan_try_send_sized(chan_of(o->ch), sbuf, (size_t)es);
     break;
   case OP_TRYRECV: {
     bool ok = false;
-    r->idx = gort_chan_try_recv(chan_of(o->ch), rbuf[0], &ok);
+    r->idx = gort_chan_try_recv_sized(chan_of(o->ch), rbuf[0], (size_t)es, &ok);
     r->ok = ok;
     if (r->idx)
       r->val = get_val(rbuf[0], es);
@@ -273,6 +273,7 @@ static void do_op(int g, const struct op *o, struct res *r) {
       cs[k].chan = chan_of(ch);
       cs[k].dir = o->cases[k].dir;
       cs[k].ok = false;
+      cs[k].elem_size = (size_t)(ch >= 0 ? p->esize[ch] : 8);
       if (cs[k].dir == GORT_SELECT_SEND) {
         put_val(sb[k], ch >= 0 ? p->esize[ch] : 8, o->val);
         cs[k].elem = sb[k];
@@ -282,7 +283,7 @@ static void do_op(int g, const struct op *o, struct res *r) {
     }
     int i = gort_select(cs, o->ncases, o->kind == OP_SELECT);
     r->idx = (int8_t)i;
-    if (i >= 0 && cs[i].dir == GORT_SELECT_RECV) {
+    if (i != GORT_SELECT_DEFAULT && cs[i].dir == GORT_SELECT_RECV) {
       r->ok = cs[i].ok;
       r->val = get_val(rbuf[i], p->esize[o->cases[i].ch]);
     }

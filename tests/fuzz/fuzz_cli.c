@@ -3,8 +3,9 @@
  * on any argument vector: never a crash, undefined behaviour or
  * out-of-bounds read, and every vector it accepts holds options in range.
  *
- * No seam in main.c: this file includes it with main renamed and gort_main
- * replaced by a function that checks the parsed options and jumps back
+ * No seam in main.c: this file includes it with main renamed and
+ * gort_main_opts replaced by a function that checks the parsed options
+ * (the CLI's and the runtime settings it hands over) and jumps back
  * here, so everything up to starting the runtime runs as in the CLI
  * (list, version, help, run with its options; the exit status). The input
  * is split at NUL bytes into up to 16 arguments after "gort".
@@ -18,25 +19,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Before gort.h: main.c's call to gort_main lands in cli_gort_main. */
-#define gort_main cli_gort_main
+/* Before gort.h: main.c's call to gort_main_opts lands in
+ * cli_gort_main_opts. */
+#define gort_main_opts cli_gort_main_opts
 #define main gort_cli_main
 int gort_cli_main(int argc, char **argv);
 #include "main.c"
 #undef main
-#undef gort_main
+#undef gort_main_opts
 
 static jmp_buf back;
 static int started;
 
-_Noreturn void cli_gort_main(int (*main_fn)(int, char **), int argc,
-                             char **argv) {
+_Noreturn void cli_gort_main_opts(int (*main_fn)(int, char **), int argc,
+                                  char **argv, const gort_options *settings) {
   (void)argc;
   (void)argv;
-  /* What run_main will use must be in range. */
+  /* What run_main and the runtime will use must be in range. */
   if (main_fn == NULL || opts.w == NULL || opts.n < 1 ||
       opts.n > INT64_MAX / 2 || opts.procs < 0 || opts.procs > 1024 ||
-      opts.gogc < -1) {
+      opts.gogc < -1 || settings == NULL || settings->maxprocs < 1 ||
+      settings->maxprocs > 1024 || settings->gogc < -1) {
     fprintf(stderr, "fuzz_cli: options out of range: n=%lld procs=%d gogc=%d\n",
             (long long)opts.n, opts.procs, opts.gogc);
     abort();
@@ -56,7 +59,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     saved = 1;
   }
   opts = opts0;
-  unsetenv("GORT_MAXPROCS");
 
   /* Each argument in its own allocation, so that ASan sees a read past
    * its end. */

@@ -1,13 +1,13 @@
 /*
  * fuzz_env.c - the GORT_* environment variables the runtime reads at start
- * (GORT_DEBUG in runtime/debug/debugvars.c, GORT_MAXPROCS in
- * runtime/sched/proc.c, GORT_STACK_SIZE in runtime/sched/stack.c,
- * GORT_NETPOLL in runtime/netpoll/netpoll.c): never a crash, undefined
- * behaviour or out-of-bounds read on any value.
+ * (runtime/sched/settings.c; GORT_DEBUG's list in
+ * runtime/debug/debugvars.c): GORT_DEBUG, GORT_MAXPROCS, GORT_STACK_SIZE,
+ * GORT_NETPOLL: never a crash, undefined behaviour or out-of-bounds read
+ * on any value.
  *
  * The first byte picks the variable, the rest (up to the first NUL, at
  * most 256 bytes) is its value. GORT_DEBUG is also parsed in this process
- * (gort__debug_init runs again; coverage guides the fuzzer there). Then,
+ * (gort__debug_parse runs again; coverage guides the fuzzer there). Then,
  * for every variable, a child process starts the real runtime with the
  * value (gort_main; its main goroutine starts a goroutine and talks to it
  * over a channel) and must exit 0, or 2 with a message naming the
@@ -78,9 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (debug) {
     /* Put the settings back after: the children inherit them. */
     struct gort_debugvars before = gort__debug;
-    setenv("GORT_DEBUG", value, 1);
-    gort__debug_init();
-    unsetenv("GORT_DEBUG");
+    gort__debug_parse(value);
     gort__debug = before;
   }
 

@@ -290,8 +290,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         gort_timer *guard = gort_timer_new(10000 * MS);
         int64_t v = 0, g = 0;
         gort_select_case cs[2] = {
-            {gort_timer_chan(in->t), GORT_SELECT_RECV, &v, false},
-            {gort_timer_chan(guard), GORT_SELECT_RECV, &g, false}};
+            {gort_timer_chan(in->t), GORT_SELECT_RECV, &v, sizeof v, false},
+            {gort_timer_chan(guard), GORT_SELECT_RECV, &g, sizeof g, false}};
         int r = gort_select(cs, 2, true);
         gort_timer_free(guard);
         if (r != 0)

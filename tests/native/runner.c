@@ -4,7 +4,10 @@
  * prints "name<TAB>exit_code<TAB>where<TAB>expected text" per case.
  * Cases whose name starts with crash_ are expected to die (see
  * test-list.h); crash_outside_runtime runs without gort_main on purpose.
+ * Cases named options_* and crash_options_* start through gort_main_opts
+ * instead, with the options test-settings.c makes (test_options_for).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -57,6 +60,13 @@ int main(int argc, char **argv) {
       current = &cases[i];
       if (strcmp(current->name, "crash_outside_runtime") == 0)
         return current->fn();
+      if (strncmp(current->name, "options_", 8) == 0 ||
+          strncmp(current->name, "crash_options_", 14) == 0) {
+        gort_options o;
+        gort_options_init(&o);
+        bool pass = test_options_for(current->name, &o);
+        gort_main_opts(main_goroutine, argc, argv, pass ? &o : NULL);
+      }
       gort_main(main_goroutine, argc, argv);
     }
   }

@@ -479,8 +479,8 @@ static void selector(void *arg) {
   for (;;) {
     int64_t v;
     gort_select_case cs[] = {
-        {sel_data, GORT_SELECT_RECV, &v, false},
-        {gort_ctx_done(sel_ctx), GORT_SELECT_RECV, NULL, false},
+        {sel_data, GORT_SELECT_RECV, &v, sizeof v, false},
+        {gort_ctx_done(sel_ctx), GORT_SELECT_RECV, NULL, 0, false},
     };
     int i = gort_select(cs, 2, true);
     if (i == 1) {
@@ -497,8 +497,8 @@ TEST_IMPL(ctx_done_in_select) {
   sel_ctx = gort_ctx_with_cancel(gort_ctx_background());
   /* Not done: a non-blocking select over Done takes the default. */
   gort_select_case cs[] = {
-      {gort_ctx_done(sel_ctx), GORT_SELECT_RECV, NULL, false}};
-  CHECK_EQ(gort_select(cs, 1, false), -1);
+      {gort_ctx_done(sel_ctx), GORT_SELECT_RECV, NULL, 0, false}};
+  CHECK_EQ(gort_select(cs, 1, false), GORT_SELECT_DEFAULT);
   enum { G = 8 };
   gort_waitgroup_add(&tree_wg, G);
   for (int i = 0; i < G; i++)
@@ -516,9 +516,9 @@ TEST_IMPL(ctx_done_in_select) {
   gort_ctx *t = gort_ctx_with_timeout(gort_ctx_background(), 10 * MS);
   gort_chan *late = gort_after(HOUR);
   gort_select_case cs2[] = {
-      {late, GORT_SELECT_RECV, NULL, false},
-      {gort_ctx_done(gort_ctx_background()), GORT_SELECT_RECV, NULL, false},
-      {gort_ctx_done(t), GORT_SELECT_RECV, NULL, false},
+      {late, GORT_SELECT_RECV, NULL, 0, false},
+      {gort_ctx_done(gort_ctx_background()), GORT_SELECT_RECV, NULL, 0, false},
+      {gort_ctx_done(t), GORT_SELECT_RECV, NULL, 0, false},
   };
   CHECK_EQ(gort_select(cs2, 3, true), 2);
   CHECK_EQ(gort_ctx_err(t), GORT_CTX_DEADLINE_EXCEEDED);

@@ -451,8 +451,8 @@ TEST_IMPL(gc_forced_by_sysmon) {
   gort_memstats before, after;
   gort_read_memstats(&before);
   /* Go's period is 2 minutes; 20 ms here, and nothing allocates. */
-  __atomic_store_n(&gort__gc_force_period_ns, (int64_t)20 * 1000 * 1000,
-                   __ATOMIC_RELAXED);
+  gort__atomic_store_relaxed(&gort__gc_force_period_ns,
+                             (int64_t)20 * 1000 * 1000);
   for (int i = 0; i < 500; i++) {
     gort_sleep(10 * 1000 * 1000);
     gort_read_memstats(&after);

@@ -169,8 +169,9 @@ static void make_afters(void *arg) {
     gort_chan_send(ready, &v);
     gort_chan *after = gort_after(MS);
     CHECK(after != NULL && in_gc_heap(after));
-    gort_select_case cases[2] = {{ready, GORT_SELECT_RECV, &got, false},
-                                 {after, GORT_SELECT_RECV, NULL, false}};
+    gort_select_case cases[2] = {
+        {ready, GORT_SELECT_RECV, &got, sizeof got, false},
+        {after, GORT_SELECT_RECV, NULL, 0, false}};
     /* ready is ready at once; on a slow machine the 1 ms may have gone
      * by too, and select picks either: then take the value anyway. */
     int chosen = gort_select(cases, 2, true);

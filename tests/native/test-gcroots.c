@@ -654,7 +654,8 @@ static void fl_send_select(void *p) {
   struct link *head = make_chain(&fl_rec[2], 12);
   gort_select_case cases[WIDE];
   for (int i = 0; i < WIDE; i++)
-    cases[i] = (gort_select_case){fl_wide[i], GORT_SELECT_SEND, &head, false};
+    cases[i] = (gort_select_case){fl_wide[i], GORT_SELECT_SEND, &head,
+                                  sizeof head, false};
   CHECK_EQ(gort_select(cases, WIDE, true), WIDE - 1);
   gort_waitgroup_done(&fl_done);
 }

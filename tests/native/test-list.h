@@ -6,11 +6,13 @@
  *
  *   X(name, exit_code, "text the output must contain", where, "ENV=value")
  *
- * where is ALL (native and wasm) or NATIVE; the last field is an
- * environment setting for the run ("" for none), e.g. GORT_DEBUG=.... CMakeLists.txt and
- * tests/node/cases.mjs read this file with the same regular expression, so
- * keep one entry per line in exactly this shape. Every case runs in a fresh
- * process: `gort_tests NAME`.
+ * where is ALL (native and wasm), NATIVE, or DEBUG (builds at
+ * GORT_DEBUG_LEVEL >= 2 only: debug/assert.h); the last field is an
+ * environment setting for the run ("" for none), e.g. GORT_DEBUG=....
+ * CMakeLists.txt reads this file line by line with a regular expression
+ * and registers each case as a CTest test (which the node:test files of
+ * tests/node/ list through ctest), so keep one entry per line in exactly
+ * this shape. Every case runs in a fresh process: `gort_tests NAME`.
  */
 
 X(sched_hello, 0, "", ALL, "")
@@ -327,6 +329,51 @@ X(crash_net_conn_as_listener, 2, "fatal error: gort: invalid listener handle (a 
 X(crash_net_listener_as_conn, 2, "fatal error: gort: invalid network connection handle (a listener) [gort_conn_read]", NATIVE, "")
 X(crash_net_outside_goroutine, 2, "gort_conn_write called outside a goroutine", NATIVE, "")
 X(crash_net_not_a_handle, 2, "fatal error: gort: invalid network connection handle (never opened, or closed long ago) [gort_conn_read]", NATIVE, "")
+
+/* ---- settings: gort_options, gort_main_opts (test-settings.c; the runner
+ * starts options_* and crash_options_* through gort_main_opts) ---- */
+X(options_override_env, 0, "", ALL, "GORT_MAXPROCS=3")
+X(options_gogc_override_env, 0, "", ALL, "GORT_GOGC=off")
+X(options_all_fields, 0, "", ALL, "GORT_MEMLIMIT=1GiB")
+X(options_netpoll_poll, 0, "", NATIVE, "")
+X(options_null_is_env, 0, "", ALL, "GORT_MAXPROCS=3")
+X(options_init_reads_env, 0, "", ALL, "GORT_STACK_SIZE=192K")
+X(crash_options_bad_maxprocs, 2, "runtime: GORT_MAXPROCS=0 is not a number from 1 to 1024", ALL, "")
+X(crash_options_maxprocs_above, 2, "runtime: GORT_MAXPROCS=1025 is not a number from 1 to 1024", ALL, "")
+X(crash_options_bad_stack_size, 2, "want a size from 16K to", ALL, "")
+X(crash_options_stack_size_above, 2, "fatal error: runtime: bad GORT_STACK_SIZE", ALL, "")
+X(crash_options_bad_memlimit, 2, "fatal error: malformed GORT_MEMLIMIT", ALL, "")
+X(crash_options_bad_netpoll, 2, "runtime: GORT_NETPOLL=kqueue: unknown poller (want poll or epoll)", NATIVE, "")
+X(crash_options_not_initialized, 2, "fatal error: gort_main_opts: options not set up by gort_options_init", ALL, "")
+X(crash_options_init_bad_env, 2, "fatal error: malformed GORT_GOGC: want a percentage or off", ALL, "")
+X(crash_options_init_nil, 2, "fatal error: gort_options_init: nil options", ALL, "")
+X(crash_bad_netpoll_env, 2, "fatal error: bad GORT_NETPOLL", NATIVE, "GORT_NETPOLL=kqueue")
+
+/* ---- debug checks (test-debug.c; issue 14). DEBUG: registered only at
+ * GORT_DEBUG_LEVEL >= 2 (build-debug/), where the lock checks exist. ---- */
+X(debug_assert_level, 0, "", ALL, "")
+X(crash_assert_failed, 2, "fatal error: runtime: assertion failed: two + two == 5 (", DEBUG, "")
+X(crash_locked_without_lock, 2, "fatal error: runtime: assertion failed: &gort__sched.lock held (runtime/sched/mp.c:", DEBUG, "")
+X(crash_lock_out_of_rank_order, 2, "fatal error: lock ordering problem", DEBUG, "")
+X(crash_lock_under_unranked, 2, "fatal error: lock ordering problem", DEBUG, "")
+X(crash_lock_twice, 2, "fatal error: runtime: lock: lock already held by this thread", DEBUG, "")
+X(crash_unlock_not_held, 2, "fatal error: runtime: unlock: lock not held by this thread", DEBUG, "")
+X(debug_lock_ranks_in_order, 0, "", DEBUG, "")
+
+/* ---- typed channels, sized calls, select's default, error codes
+ * (issue 14; tests/native/test-chantyped.c) ---------------------------- */
+X(chan_typed_roundtrip, 0, "", ALL, "")
+X(chan_typed_select, 0, "", ALL, "")
+X(chan_sized_matching, 0, "", ALL, "")
+X(crash_chan_send_size_mismatch, 2, "panic: gort_chan_send: element size mismatch: 4-byte value, channel of 8-byte elements", ALL, "")
+X(crash_chan_try_recv_size_mismatch, 2, "panic: gort_chan_try_recv: element size mismatch: 8-byte value, channel of 4-byte elements", ALL, "")
+X(crash_chan_typed_wrong_handle, 2, "panic: gort_chan_recv: element size mismatch: 4-byte value, channel of 8-byte elements", ALL, "")
+X(crash_select_size_mismatch, 2, "panic: gort_select: element size mismatch: 0-byte value, channel of 8-byte elements", ALL, "")
+X(crash_select_negative_count, 2, "panic: gort_select: ncases out of range [0, 65536]", ALL, "")
+X(crash_select_too_many_cases, 2, "panic: gort_select: ncases out of range [0, 65536]", ALL, "")
+X(crash_select_nil_cases, 2, "[gort_select: nil cases]", ALL, "")
+X(errors_every_code_has_message, 0, "", ALL, "")
+
 /* The workload table and `gort list --json` (test-workloads.c). */
 X(workloads_table_invariants, 0, "", ALL, "")
 X(workloads_json_escapes_anything, 0, "", ALL, "")

@@ -8,8 +8,8 @@
  * (/proc/self/fd counted before and after).
  *
  * test-list.h's env field holds the GORT_DEBUG setting, so the *_poll
- * cases choose the poll(2) backend with setenv before the poller starts
- * (on first use).
+ * cases choose the poll(2) backend through the settings before the poller
+ * starts (on first use): see use_poll.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "netpoll/netfault.h"
+#include "sched/settings.h"
 #include "test.h"
 
 static int count_fds(void) {
@@ -36,13 +37,21 @@ static int count_fds(void) {
   return n - 1; /* the directory's own descriptor */
 }
 
-static void use_poll(void) { setenv("GORT_NETPOLL", "poll", 1); }
+/* The *_poll cases: the settings are read at start, and this case's one
+ * environment variable is GORT_DEBUG, so the poll(2) backend is chosen by
+ * setting the field GORT_NETPOLL=poll sets (sched/settings.h), before
+ * anything starts the poller. */
+static bool poll_chosen;
+
+static void use_poll(void) {
+  poll_chosen = true;
+  gort__settings.netpoll_poll = true;
+}
 
 static void check_backend(void) {
   struct gort_netpoll_stats s;
   CHECK_EQ(gort_netpoll_stats(&s), 0);
-  const char *want = getenv("GORT_NETPOLL");
-  CHECK(strcmp(s.backend, want && *want ? want : "epoll") == 0);
+  CHECK(strcmp(s.backend, poll_chosen ? "poll" : "epoll") == 0);
 }
 
 /* Settle: goroutines that closed their conns may still be on their way;
@@ -375,8 +384,7 @@ TEST_IMPL(net_accept_real_emfile_poll) {
  * is closed, nothing leaks, and the next call works. */
 
 static int open_err(void) {
-  const char *b = getenv("GORT_NETPOLL");
-  return b && strcmp(b, "poll") == 0 ? GORT_ENOMEM : -ENOSPC;
+  return poll_chosen ? GORT_ENOMEM : -ENOSPC;
 }
 
 static gort_listener *listen_retry(void) {

@@ -247,8 +247,14 @@ static void storm_relay(void *p) {
   while (gort_chan_recv(j->in, &b)) {
     CHECK(intact(&b));
     gort_select_case cases[2] = {
-        {.dir = GORT_SELECT_SEND, .chan = j->out, .elem = &b},
-        {.dir = GORT_SELECT_SEND, .chan = j->sel, .elem = &b},
+        {.dir = GORT_SELECT_SEND,
+         .chan = j->out,
+         .elem = &b,
+         .elem_size = sizeof b},
+        {.dir = GORT_SELECT_SEND,
+         .chan = j->sel,
+         .elem = &b,
+         .elem_size = sizeof b},
     };
     int k = gort_select(cases, 2, true);
     CHECK(k == 0 || k == 1);
@@ -260,8 +266,14 @@ static void storm_sink(void *p) {
   struct storm_job *j = p;
   struct big b;
   gort_select_case cases[2] = {
-      {.dir = GORT_SELECT_RECV, .chan = j->out, .elem = &b},
-      {.dir = GORT_SELECT_RECV, .chan = j->sel, .elem = &b},
+      {.dir = GORT_SELECT_RECV,
+       .chan = j->out,
+       .elem = &b,
+       .elem_size = sizeof b},
+      {.dir = GORT_SELECT_RECV,
+       .chan = j->sel,
+       .elem = &b,
+       .elem_size = sizeof b},
   };
   int open = 2;
   for (uint64_t i = 0; open > 0; i++) {

@@ -132,8 +132,9 @@ TEST_IMPL(time_select_timeout) {
   int64_t t0 = gort_nanotime();
   gort_chan *timeout = gort_after(20 * MS);
   int64_t v, when;
-  gort_select_case cs[] = {{never, GORT_SELECT_RECV, &v, false},
-                           {timeout, GORT_SELECT_RECV, &when, false}};
+  gort_select_case cs[] = {
+      {never, GORT_SELECT_RECV, &v, sizeof v, false},
+      {timeout, GORT_SELECT_RECV, &when, sizeof when, false}};
   CHECK_EQ(gort_select(cs, 2, true), 1);
   CHECK(cs[1].ok);
   CHECK(when - t0 >= 20 * MS);

@@ -62,6 +62,10 @@
     gort_syscall_exit();                                                    \
   } while (0)
 
+/* The options a case named options_* or crash_options_* starts with
+ * (test-settings.c): o holds the environment's; false: pass NULL. */
+bool test_options_for(const char *name, gort_options *o);
+
 #if defined(GORT_TEST_TSAN)
 /* ThreadSanitizer tracks each goroutine stack as a thread (8128 at most). */
 #define STRESS(big, small) ((small) / 5)

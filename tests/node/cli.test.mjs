@@ -208,6 +208,36 @@ for (const [name, target] of Object.entries(targets)) {
       assert.ok(g50.gc.num_gc > g200.gc.num_gc, `GOGC 50: ${g50.gc.num_gc} cycles, 200: ${g200.gc.num_gc}`);
     });
 
+    // --procs and --gogc reach the runtime as its start-up settings
+    // (gort_options over the environment's): a flag wins over its
+    // variable, the variable holds without the flag, and --gogc is GOGC
+    // from the first cycle on (gctrace's first goal: 4 MB * 400 / 100).
+    test('--procs and --gogc are the run\'s settings, over GORT_MAXPROCS and GORT_GOGC', () => {
+      const run = (workload, n, flags, env) => {
+        const r = gort(target, ['run', workload, '--n', String(n), ...flags, '--json'], env);
+        assert.equal(r.status, 0, `${flags.join(' ')} ${JSON.stringify(env)}: status ${r.status}\n${r.stderr}`);
+        return { j: jsonLine(r), stderr: r.stderr };
+      };
+      assert.equal(run('spawn', 1000, ['--procs', '3'], { GORT_MAXPROCS: '1' }).j.procs, 3);
+      assert.equal(run('spawn', 1000, [], { GORT_MAXPROCS: '3' }).j.procs, 3);
+      const firstGoal = (stderr) => stderr.match(/^gc 1 @.* (\d+) MB goal/m)?.[1];
+      const flag = run('alloc_small', 1000000, ['--gogc', '400'], { GORT_GOGC: 'off', GORT_DEBUG: 'gctrace=1' });
+      assert.equal(flag.j.gogc, 400);
+      assert.equal(firstGoal(flag.stderr), '16', flag.stderr.slice(0, 400));
+      const env = run('alloc_small', 1000000, [], { GORT_GOGC: '400', GORT_DEBUG: 'gctrace=1' });
+      assert.equal(env.j.gogc, 400);
+      assert.equal(firstGoal(env.stderr), '16', env.stderr.slice(0, 400));
+      const off = run('alloc_small', 1000000, ['--gogc', 'off'], { GORT_GOGC: '50' });
+      assert.equal(off.j.gogc, -1);
+      assert.equal(off.j.gc.num_gc, 0, JSON.stringify(off.j.gc));
+    });
+
+    test('a bad GORT_GOGC dies at start, under the CLI too', () => {
+      const r = gort(target, ['run', 'spawn', '--n', '10', '--gogc', '50'], { GORT_GOGC: 'lots' });
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, /fatal error: malformed GORT_GOGC: want a percentage or off/);
+    });
+
     test('GORT_TRACEBACK=crash: a fatal error aborts after its dump', { skip: name === 'wasm' && 'an abort is a trap on wasm' }, () => {
       const plain = gort(target, ['run', 'yield'], { GORT_STACK_SIZE: '1K' });
       assert.equal(plain.status, 2);

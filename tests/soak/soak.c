@@ -102,7 +102,10 @@ static void pipe_relay(void *p) {
   while (gort_chan_recv(j->a, &v)) {
     for (;;) {
       gort_select_case c[2] = {
-          {.chan = j->b, .dir = GORT_SELECT_SEND, .elem = &v},
+          {.chan = j->b,
+           .dir = GORT_SELECT_SEND,
+           .elem = &v,
+           .elem_size = sizeof v},
           {.chan = gort_timer_chan(t), .dir = GORT_SELECT_RECV, .elem = NULL},
       };
       int k = gort_select(c, 2, true);

@@ -2,7 +2,7 @@
 // (wasm/emscripten.cmake, wasm/pre.js, wasm/post.js; docs/WASM-BUILD.md).
 //
 // It checks, on Emscripten 3.1.6 with -pthread -sASYNCIFY -sPROXY_TO_PTHREAD,
-// the things gort's scheduler relies on (facts in /work/shared/WASM.md):
+// the things gort's scheduler relies on (facts in docs/WASM-NOTES.md):
 //   - main runs on a pthread and starts two more (A and B);
 //   - A and B each run emscripten fibers (ping-pong round trips);
 //   - a fiber started on A parks there with live locals, is resumed on B,

@@ -6,8 +6,8 @@
  *
  * Invariants:
  *   - A fiber may be resumed on any worker: wasm/post.js gives every export
- *     the same Asyncify call-stack id in every worker (WASM.md, "Migration
- *     between workers").
+ *     the same Asyncify call-stack id in every worker (docs/WASM-NOTES.md,
+ *     "Migration between workers").
  *   - The scratch memory passed in is the Asyncify buffer; its size bounds
  *     how deep a goroutine can be when it switches.
  *   - A goroutine's C stack pointer never goes below stack_lo +
@@ -37,7 +37,7 @@ void gort__context_init_current(struct gort_context *c, void *scratch,
 }
 
 /* LLVM lets a wasm leaf function keep a frame of up to 128 bytes below the
- * stack pointer without moving it (WebAssemblyFrameLowering.h,
+ * stack pointer without moving it (LLVM's WebAssemblyFrameLowering.h,
  * RedZoneSize), and the stack check only sees moves: a leaf called with
  * the stack pointer at the limit would store up to 128 bytes below it,
  * on a guardless target into the memory below the stack (the neighbouring
