@@ -8,7 +8,8 @@
 //   (node bench/run.mjs --help for every option)
 //
 // Steps: install what is missing and build everything (bench/lib/build.mjs);
-// ask each implementation which workloads it has; plan runs and N and fit
+// ask each implementation which workloads it has, and gort for the
+// workload table (`gort list --json`: sizes, figures); plan runs and N and fit
 // the estimate into 15 minutes (plan.mjs); per workload run the
 // implementations interleaved, warm-up first (runner.mjs); take medians and
 // ratios against bench/targets.json (results.mjs); print the report
@@ -31,6 +32,7 @@ import { historyFrom, makePlan } from './lib/plan.mjs';
 import { renderReport } from './lib/report.mjs';
 import { summarizeWorkload } from './lib/results.mjs';
 import { runWorkload } from './lib/runner.mjs';
+import { readWorkloadTable } from './lib/workloads.mjs';
 
 const DOC = path.join(REPO, 'docs/PERFORMANCE.md');
 const LATEST = path.join(RESULTS_DIR, 'latest.json');
@@ -65,7 +67,10 @@ const minutes = (s) => `${(s / 60).toFixed(1)} min`;
 async function prepare(opts) {
   const build_s = opts.build ? await buildAll(log, { gort: opts.buildGort }) : 0;
   const lists = listAll();
-  const plan = makePlan(chooseWorkloads(opts.workloads, lists), lists, opts, historyFrom(LATEST));
+  // Each workload's sizes, wasm support and figure (workloads/registry.c).
+  const table = (lists.gort && readWorkloadTable(IMPLS.gort)) || (lists.wasm && readWorkloadTable(IMPLS.wasm)) || null;
+  if (!table) log('bench: no workload table (gort list --json): default sizes and ns_per_op everywhere');
+  const plan = makePlan(chooseWorkloads(opts.workloads, lists), lists, opts, historyFrom(LATEST), table);
   log(`bench: ${plan.workloads.length} workloads, estimated ${minutes(plan.est_s)} of runs (budget ${minutes(plan.budget_s)})`
     + (plan.lowered.length ? `; runs lowered to fit for ${plan.lowered.join(', ')}` : ''));
   return { build_s, plan };

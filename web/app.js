@@ -7,20 +7,20 @@
 //    Emscripten, -pthread -sPROXY_TO_PTHREAD -sMODULARIZE, factory createGort)
 //    and is terminated when the program exits.
 //  - Run arguments: `run W --n N [--procs P] --json` (Procs empty = the build's default).
-//  - The workload list comes from `gort list` (one name a line); FALLBACK_WORKLOADS
-//    is used only if that fails. Picking a workload proposes its PAGE_N (if any).
+//  - The workload list comes from the wasm build's own `gort list --json` (the one
+//    workload table, workloads/registry.c); there is no list of its own here, so
+//    when that fails the page says so and Run stays off. Picking a workload
+//    proposes its page_n from the table (a size that finishes in seconds on wasm),
+//    else the field's default; a workload that does not run on wasm is listed
+//    disabled, with the table's reason.
 //  - The threaded build needs cross-origin isolation (SharedArrayBuffer);
 //    without it, or without web/dist/gort.js, the page says so and Run stays off.
 //  - Test hooks: window.__ticks (page-thread setInterval counter),
 //    window.__lastRun ({ok, json, result, ticks, maxGapMs, ...}),
 //    #result[data-state] = idle | running | done | error | stopped.
 
-export const FALLBACK_WORKLOADS = ['spawn', 'yield'];
-// N the page proposes when a workload is picked, where the field's default
-// does not suit it: binary_trees' n is a tree depth (6..25); the GC
-// workloads at sizes that finish in seconds on wasm (their ns_per_op stays
-// comparable). Others get the field's default back.
-export const PAGE_N = { alloc_small: 1_000_000, binary_trees: 16, gc_pause: 100_000 };
+// The workload table from `gort list --json`: name -> entry (docs/WORKLOADS.md).
+let table = new Map();
 const DIST_URL = new URL('./dist/', import.meta.url).href;
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 const TICK_MS = 10;
@@ -114,14 +114,31 @@ async function buildPresent() {
   }
 }
 
-function fillWorkloads(names) {
+// Parses the lines `gort list --json` printed into the table (a Map).
+export function parseTable(lines) {
+  const doc = JSON.parse(lines.join('\n'));
+  if (!Array.isArray(doc?.workloads)) throw new Error('no "workloads" array');
+  return new Map(doc.workloads.filter((w) => typeof w?.name === 'string').map((w) => [w.name, w]));
+}
+
+function fillWorkloads() {
   const keep = ui.workload.value;
-  ui.workload.replaceChildren(...names.map((name) => new Option(name, name)));
-  if (names.includes(keep)) ui.workload.value = keep;
+  ui.workload.replaceChildren(...[...table.values()].map((w) => {
+    const o = new Option(w.name, w.name);
+    o.title = w.summary ?? '';
+    if (w.wasm?.runs === false) {
+      o.disabled = true;
+      o.textContent = `${w.name} (not on wasm: ${w.wasm.why})`;
+    }
+    return o;
+  }));
+  if (table.get(keep)?.wasm?.runs !== false && table.has(keep)) ui.workload.value = keep;
+  else if (table.has('spawn')) ui.workload.value = 'spawn';
+  proposeN();
 }
 
 function proposeN() {
-  ui.n.value = String(PAGE_N[ui.workload.value] ?? ui.n.defaultValue);
+  ui.n.value = String(table.get(ui.workload.value)?.page_n ?? ui.n.defaultValue);
 }
 
 function setState(state, text) {
@@ -221,7 +238,6 @@ async function init() {
   ui.form.addEventListener('submit', onRun);
   ui.stop.addEventListener('click', () => current?.stop());
   ui.workload.addEventListener('change', proposeN);
-  fillWorkloads(FALLBACK_WORKLOADS);
 
   if (!isolated || !hasSAB) {
     showError('This page is not cross-origin isolated, so SharedArrayBuffer is unavailable and the threaded wasm build cannot run. '
@@ -236,9 +252,11 @@ async function init() {
   }
   setState('idle', 'loading workloads…');
   try {
-    const { code, stdout } = await runGort(['list']);
-    const names = stdout.map((l) => l.trim()).filter((l) => /^[A-Za-z0-9_.-]+$/.test(l));
-    if (code === 0 && names.length) fillWorkloads(names);
+    const { code, stdout, stderr } = await runGort(['list', '--json']);
+    if (code !== 0) throw new Error(`exit status ${code}: ${stderr.join(' ')}`);
+    table = parseTable(stdout);
+    if (!table.size) throw new Error('it lists no workload');
+    fillWorkloads();
     setState('idle', '');
   } catch (err) {
     if (err.kind === 'missing') {
@@ -246,8 +264,9 @@ async function init() {
       setState('error', 'no build');
       return;
     }
-    appendLog(`gort list failed: ${err.message}; using the built-in list`, 'stderr');
-    setState('idle', '');
+    showError(`gort list --json failed, so the page has no workloads to offer: ${err.message}`);
+    setState('error', 'no workloads');
+    return;
   }
   ui.run.disabled = false;
   document.documentElement.dataset.ready = 'true';

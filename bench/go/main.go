@@ -3,7 +3,7 @@
 // the same CLI contract and the same JSON line, so that every gort/Go ratio
 // compares the same work.
 //
-//	gort-go list
+//	gort-go list [--json]
 //	gort-go run WORKLOAD [--procs N] [--n N] [--gogc N] [--json]
 package main
 
@@ -101,8 +101,40 @@ func checkRange(lo, hi int64) func(int64) error {
 	}
 }
 
+// listWorkloads prints one name a line, or with --json the names, default
+// sizes and kinds as gort's `list --json` prints them (its other members
+// are gort's own), so tests/node/workloads.test.mjs can check that the two
+// tables agree.
+func listWorkloads(args []string) {
+	if len(args) == 0 {
+		for _, w := range workloads {
+			fmt.Println(w.name)
+		}
+		return
+	}
+	if len(args) > 1 || (args[0] != "--json" && args[0] != "-json") {
+		usage()
+	}
+	type entry struct {
+		Name     string `json:"name"`
+		DefaultN int64  `json:"default_n"`
+		Kind     string `json:"kind"`
+	}
+	doc := struct {
+		Workloads []entry `json:"workloads"`
+	}{}
+	for _, w := range workloads {
+		doc.Workloads = append(doc.Workloads, entry{w.name, w.defaultN, w.kind})
+	}
+	out, err := json.Marshal(doc)
+	if err != nil {
+		fatalf("list: %v", err)
+	}
+	fmt.Println(string(out))
+}
+
 func usage() {
-	fmt.Fprintf(os.Stderr, "usage: gort-go list\n       gort-go run WORKLOAD [--procs N] [--n N] [--gogc N] [--json]\n")
+	fmt.Fprintf(os.Stderr, "usage: gort-go list [--json]\n       gort-go run WORKLOAD [--procs N] [--n N] [--gogc N] [--json]\n")
 	os.Exit(2)
 }
 
@@ -118,9 +150,7 @@ func main() {
 	}
 	switch args[0] {
 	case "list":
-		for _, w := range workloads {
-			fmt.Println(w.name)
-		}
+		listWorkloads(args[1:])
 		return
 	case "run":
 	case "-h", "--help", "help":

@@ -1,7 +1,8 @@
-// bench/lib/figures.mjs - bench/targets.json and what follows from it: the
-// headline figure of a workload and how to read it from a JSON line, the
-// gort/Go ratio (always "gort cost / Go cost": lower is better) and whether
-// a workload is within its target.
+// bench/lib/figures.mjs - a workload's headline figure (from the workload
+// table, `gort list --json`) with its targets (bench/targets.json), and what
+// follows from them: how to read the figure from a JSON line, the gort/Go
+// ratio (always "gort cost / Go cost": lower is better) and whether a
+// workload is within its target.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,15 +14,20 @@ export function loadTargets(file = TARGETS_FILE) {
   return JSON.parse(fs.readFileSync(file, 'utf8'));
 }
 
-const FALLBACK = { figure: 'ns_per_op' };
+// The figure of a workload gort does not list (one only the Go twin has).
+export const FALLBACK_FIGURE = { name: 'ns_per_op', field: 'ns_per_op', scale: 1, unit: 'ns/op', better: 'lower' };
 
-// The figure of a workload: { name, field, scale, unit, better } plus the
-// workload's target fields (max_ratio, max_value, wasm_max_ratio).
-export function figureOf(targets, workload) {
-  const spec = targets.workloads[workload] || FALLBACK;
-  const fig = targets.figures[spec.figure];
-  if (!fig) throw new Error(`targets.json: ${workload}: unknown figure ${spec.figure}`);
-  return { name: spec.figure, scale: 1, ...fig, ...spec };
+// The figure of a workload: { name, field, scale, unit, better } (figure:
+// the table's entry's, null for the fallback) plus the workload's target
+// fields from targets.json (max_ratio, max_value, max_rss_ratio,
+// wasm_max_ratio).
+export function figureOf(targets, workload, figure = null) {
+  const fig = figure || FALLBACK_FIGURE;
+  for (const k of ['name', 'field', 'unit']) {
+    if (typeof fig[k] !== 'string') throw new Error(`${workload}: its figure has no ${k}: ${JSON.stringify(fig)}`);
+  }
+  if (!['lower', 'higher'].includes(fig.better)) throw new Error(`${workload}: figure.better is ${fig.better}`);
+  return { ...fig, scale: fig.scale ?? 1, ...(targets.workloads[workload] || {}) };
 }
 
 // Reads a dotted field ("gc.pause_max_ns") from a JSON line, scaled; null

@@ -1,15 +1,20 @@
 // bench/lib/impls.mjs - the implementations the suite compares and how to
 // invoke them. All share one command line (`list`, `run WORKLOAD --procs P
 // [--n N] --json`) and one JSON line (docs/WORKLOADS.md):
-//   gort      build/gort (native)
-//   go        build/bench/gort-go (the Go twin, bench/go)
-//   wasm      build-wasm/gort.js under Node via wasm/run-node.cjs
+//   gort      gort in the release flavour's directory (build/)
+//   go        build/bench/gort-go (the Go twin, bench/go/build.sh)
+//   wasm      gort.js in the wasm flavour's directory (build-wasm/) under
+//             Node via wasm/run-node.cjs
 //   boehm, mimalloc, glibc   the C peers (bench/peers) in build/bench/
+// The flavours' directories come from CMakePresets.json (scripts/
+// presets.mjs); build/bench/ is the bench's own output folder
+// (bench/go/build.sh, bench/lib/build.mjs), not a CMake build.
 // runOnce() runs one of them once and checks its JSON line.
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { buildDir } from '../../scripts/presets.mjs';
 import { REPO } from '../../scripts/setup.mjs';
 
 const at = (rel) => path.join(REPO, rel);
@@ -18,14 +23,17 @@ function native(id, label, rel) {
   return { id, label, file: at(rel), command: (args) => [at(rel), args] };
 }
 
+const NATIVE_DIR = buildDir('release');
+const WASM_JS = path.join(buildDir('wasm'), 'gort.js');
+
 export const IMPLS = {
-  gort: native('gort', 'gort', 'build/gort'),
+  gort: native('gort', 'gort', path.join(NATIVE_DIR, 'gort')),
   go: native('go', 'Go', 'build/bench/gort-go'),
   wasm: {
     id: 'wasm',
     label: 'wasm',
-    file: at('build-wasm/gort.js'),
-    command: (args) => [process.execPath, [at('wasm/run-node.cjs'), at('build-wasm/gort.js'), ...args]],
+    file: at(WASM_JS),
+    command: (args) => [process.execPath, [at('wasm/run-node.cjs'), at(WASM_JS), ...args]],
   },
   boehm: native('boehm', 'Boehm', 'build/bench/peer-boehm'),
   mimalloc: native('mimalloc', 'mimalloc', 'build/bench/peer-mimalloc'),

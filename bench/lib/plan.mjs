@@ -5,38 +5,43 @@
 // --runs was not given, the slowest workloads get fewer runs, never fewer
 // than MIN_RUNS.
 //
+// Each workload's sizes (quick n, wasm n and why) and whether it runs on
+// wasm come from the workload table (`gort list --json`, workloads.mjs).
 // Estimates come from the last results file when it measured the same
 // implementation at the same N (median process time), else from suite.mjs.
 
 import fs from 'node:fs';
 import { median } from './stats.mjs';
 import {
-  BUDGET_S, BUILD_RESERVE_S, EST_MS, GORT_FACTOR, MIN_RUNS, PEERS, QUICK_N,
-  NOT_ON_WASM, UNKNOWN_MS, WASM_FACTOR, WASM_N, WASM_SMALL_N_SCALE, WASM_START_MS,
+  BUDGET_S, BUILD_RESERVE_S, EST_MS, GORT_FACTOR, MIN_RUNS, PEERS,
+  UNKNOWN_MS, WASM_FACTOR, WASM_SMALL_N_SCALE, WASM_START_MS,
 } from './suite.mjs';
 
 const QUICK_EST_MS = { wasm: WASM_START_MS, other: 100 };
 
 // One implementation of one workload: { id, n (null: its default), why }.
-function implEntry(id, name, quick) {
-  if (quick) return { id, n: QUICK_N[name] ?? null, why: null };
-  if (id === 'wasm' && WASM_N[name]) return { id, n: WASM_N[name].n, why: WASM_N[name].why };
+// info: the workload's entry in the table, or null (a workload gort does
+// not have: its default n everywhere).
+function implEntry(id, info, quick) {
+  if (quick) return { id, n: info?.quick_n ?? null, why: null };
+  const wasm = info?.wasm;
+  if (id === 'wasm' && wasm?.runs && wasm.n !== info.default_n) return { id, n: wasm.n, why: wasm.why };
   return { id, n: null, why: null };
 }
 
-function candidates(name) {
-  return ['gort', 'go', ...(PEERS[name] || []), ...(NOT_ON_WASM[name] ? [] : ['wasm'])];
+function candidates(name, info) {
+  return ['gort', 'go', ...(PEERS[name] || []), ...(info?.wasm?.runs === false ? [] : ['wasm'])];
 }
 
 // lists: { impl id: [workload names] or null (not built) }.
-function planWorkload(name, lists, quick) {
+function planWorkload(name, info, lists, quick) {
   const impls = [];
   const missing = [];
-  for (const id of candidates(name)) {
-    if (lists[id]?.includes(name)) impls.push(implEntry(id, name, quick));
+  for (const id of candidates(name, info)) {
+    if (lists[id]?.includes(name)) impls.push(implEntry(id, info, quick));
     else missing.push(id);
   }
-  return { name, impls, missing };
+  return { name, info, impls, missing };
 }
 
 // history(name, id, n): median process time of the earlier runs of
@@ -80,11 +85,12 @@ function fitBudget(ws, budgetMs) {
   return [...lowered];
 }
 
-// Returns { workloads: [{ name, impls, missing, runs, warmup, round_ms }],
-//           est_s, budget_s, lowered: [names] }.
-export function makePlan(names, lists, opts, history) {
+// table: the workload table (a Map from name to entry; null when gort is
+// not built). Returns { workloads: [{ name, info, impls, missing, runs,
+// warmup, round_ms }], est_s, budget_s, lowered: [names] }.
+export function makePlan(names, lists, opts, history, table = null) {
   const ws = names.map((name) => {
-    const w = planWorkload(name, lists, opts.quick);
+    const w = planWorkload(name, table?.get(name) ?? null, lists, opts.quick);
     w.runs = opts.runs;
     w.warmup = opts.warmup;
     w.impls.forEach((i) => { i.est_ms = Math.round(estimateMs(name, i, history, opts.quick)); });

@@ -49,9 +49,9 @@ function comparabilityNotes(impls, fig) {
   return notes;
 }
 
-// w: a planned workload; records: { impl id: [runs] }.
+// w: a planned workload (its figure from w.info, the table's entry); records: { impl id: [runs] }.
 export function summarizeWorkload(w, records, targets) {
-  const fig = figureOf(targets, w.name);
+  const fig = figureOf(targets, w.name, w.info?.figure);
   const impls = {};
   for (const impl of w.impls) impls[impl.id] = summarizeImpl(impl, records[impl.id] || [], fig);
   for (const id of w.missing) impls[id] = { status: 'missing' };

@@ -1,7 +1,10 @@
-// bench/lib/suite.mjs - what the benchmark suite runs besides gort and Go:
-// the C peers of each workload, the wasm sizes, the --quick sizes, the
-// time budget and the per-run time estimates used before any history
-// exists. The targets and headline figures are in bench/targets.json.
+// bench/lib/suite.mjs - what the benchmark suite knows beyond the workloads
+// themselves: the C peers of each workload, the time budget and the per-run
+// time estimates used before any history exists. Facts about a workload
+// (its n, quick n, wasm n or why it does not run on wasm, its headline
+// figure) come from `gort list --json` (workloads.mjs); the targets are in
+// bench/targets.json. Every table here is keyed by workload name, and
+// tests/node/workloads.test.mjs checks that each key names a listed one.
 
 // Whole suite on 2 cores, builds included (issue 3: 15 minutes).
 export const BUDGET_S = 15 * 60;
@@ -16,43 +19,6 @@ export const PEERS = {
   binary_trees: ['boehm'],
   gc_pause: ['boehm'],
   alloc_small: ['mimalloc', 'glibc'],
-};
-
-// wasm has a fixed 1 GiB memory and commits every goroutine's 32 KiB stack
-// plus its 16 KiB Asyncify buffer, so about 21,000 goroutines fit alive at
-// once. Workloads that keep more alive run at a smaller N there (their
-// ns_per_op stays comparable with the native one).
-const WASM_GOROUTINES = 'more goroutines alive at once than fit in wasm\'s fixed 1 GiB (~21,000 at 48 KiB each)';
-export const WASM_N = {
-  skynet: { n: 10_000, why: WASM_GOROUTINES },
-  context_cancel: { n: 10_000, why: WASM_GOROUTINES },
-  timers: { n: 10_000, why: WASM_GOROUTINES },
-};
-
-// Workloads wasm cannot run at all, with the reason the table gives.
-export const NOT_ON_WASM = {
-  tcp_echo: 'no network on wasm (the API returns GORT_ENOTSUP)',
-};
-
-// --quick: one run at a tiny N, only to prove the runner works (npm test).
-export const QUICK_N = {
-  yield: 1000,
-  spawn: 1000,
-  skynet: 1000,
-  imbalance: 100,
-  pingpong: 1000,
-  chan_buffered: 1000,
-  chan_buffered_4x4: 1000,
-  select4: 1000,
-  sieve: 10,
-  timers: 100,
-  mutex_contended: 800,
-  rwmutex_read: 800,
-  context_cancel: 100,
-  alloc_small: 10_000,
-  binary_trees: 6,
-  gc_pause: 20_000, // enough allocation past the 4 MiB minimum heap for cycles: a pause to compare
-  tcp_echo: 1000,
 };
 
 // Milliseconds per run (process included) at the default N on the 2-core

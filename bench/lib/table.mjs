@@ -2,7 +2,6 @@
 // (padded, so it reads as well in a terminal as in docs/PERFORMANCE.md).
 
 import { IMPLS } from './impls.mjs';
-import { NOT_ON_WASM } from './suite.mjs';
 import { targetText } from './figures.mjs';
 
 const DASH = '—';
@@ -54,7 +53,7 @@ function peersCell(r) {
 
 function wasmCell(r) {
   const s = r.impls.wasm;
-  if (!s && NOT_ON_WASM[r.name]) return 'n/a';
+  if (!s) return 'n/a'; // not planned: the table says it does not run on wasm
   if (!s || s.status === 'missing') return 'missing';
   if (s.status === 'failed') return 'failed';
   const n = s.why_n ? ` (n=${fmtInt(s.n)})` : '';

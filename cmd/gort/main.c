@@ -1,11 +1,15 @@
 /*
  * main.c - the gort command line: runs the named workloads.
  *
- *   gort list
+ *   gort list [--json]
  *   gort run WORKLOAD [--procs N] [--n N] [--gogc N|off] [--json]
  *
  * With --json, `run` prints exactly one JSON line with at least: workload,
  * n, procs, wall_ms, ns_per_op, result, rss_peak_bytes (WORKLOADS.md).
+ *
+ * `list` prints one workload name a line; `list --json` prints the whole
+ * workload table (registry.c) as one JSON document, which the bench suite,
+ * the web page and the tests read (docs/WORKLOADS.md).
  *
  * Flags are --name value or --name=value (one dash works too, as in Go).
  * Every value is checked as Go's flag package checks an int flag (decimal,
@@ -48,7 +52,7 @@ struct options {
 static struct options opts = {NULL, 0, 0, -1, false, false};
 
 static void usage(FILE *f) {
-  fprintf(f, "usage: gort list\n"
+  fprintf(f, "usage: gort list [--json]\n"
              "       gort run WORKLOAD [--procs N] [--n N] [--gogc N|off] "
              "[--json]\n"
              "       gort version\n");
@@ -214,16 +218,33 @@ static int run_main(int argc, char **argv) {
   return 0;
 }
 
+/* `gort list [--json]`: no goroutine needed, the table is constant. */
+static int list_main(int argc, char **argv) {
+  bool json = argc >= 3 && (strcmp(argv[2], "--json") == 0 ||
+                            strcmp(argv[2], "-json") == 0);
+  int first_extra = json ? 3 : 2;
+  if (argc > first_extra) {
+    fprintf(stderr, "gort list: unexpected argument \"%s\"\n",
+            argv[first_extra]);
+    return usage_error();
+  }
+  if (json)
+    return gort_workloads_write_json(stdout, gort_workloads,
+                                     gort_workload_count) == 0
+               ? 0
+               : 1;
+  for (int i = 0; i < gort_workload_count; i++)
+    printf("%s\n", gort_workloads[i].name);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     usage(stderr);
     return 2;
   }
-  if (strcmp(argv[1], "list") == 0) {
-    for (int i = 0; i < gort_workload_count; i++)
-      printf("%s\n", gort_workloads[i].name);
-    return 0;
-  }
+  if (strcmp(argv[1], "list") == 0)
+    return list_main(argc, argv);
   if (strcmp(argv[1], "version") == 0) {
     printf("gort %s\n", gort_version());
     return 0;

@@ -17,6 +17,8 @@ import path from 'node:path';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../../web/server.mjs';
+import { IMPLS } from '../../bench/lib/impls.mjs';
+import { readWorkloadTable } from '../../bench/lib/workloads.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const WEB = path.join(REPO, 'web');
@@ -131,6 +133,37 @@ test('page is cross-origin isolated and a spawn run returns its JSON line withou
     const stallLimit = Math.max(1000, run.ms / 4);
     assert.ok(run.maxGapMs < stallLimit,
       `page thread stalled for ${Math.round(run.maxGapMs)} ms during a ${Math.round(run.ms)} ms run (limit ${Math.round(stallLimit)} ms)`);
+    assert.deepEqual(problems, []);
+  } finally {
+    await page.close();
+  }
+});
+
+// The picker is the workload table (`gort list --json` of the wasm build),
+// not a list of the page's own: every workload in table order, those that
+// cannot run on wasm disabled with the table's reason, and picking one
+// proposes its page_n (else the field's default).
+test('the workload picker is the workload table', async () => {
+  const table = readWorkloadTable(IMPLS.wasm);
+  assert.ok(table?.size, `${IMPLS.wasm.file} list --json gave no table`);
+  const url = await serve();
+  const { page, problems } = await openPage(url);
+  try {
+    await page.waitForSelector('html[data-ready="true"]', { timeout: RUN_TIMEOUT_MS });
+    const options = await page.$$eval('#workload option', (os) => os.map((o) => ({ value: o.value, disabled: o.disabled, text: o.textContent })));
+    assert.deepEqual(options.map((o) => o.value), [...table.keys()]);
+    for (const o of options) {
+      const w = table.get(o.value);
+      assert.equal(o.disabled, !w.wasm.runs, `${o.value}: disabled iff it does not run on wasm`);
+      if (!w.wasm.runs) assert.ok(o.text.includes(w.wasm.why), `${o.value}: shows why: ${o.text}`);
+    }
+    const fieldDefault = await page.$eval('#n', (el) => el.defaultValue);
+    for (const w of table.values()) {
+      if (!w.wasm.runs) continue;
+      await page.selectOption('#workload', w.name);
+      assert.equal(await page.inputValue('#n'), String(w.page_n ?? fieldDefault), `${w.name}: proposed n`);
+    }
+    assert.ok([...table.values()].some((w) => w.page_n != null), 'some workload has a page_n to propose');
     assert.deepEqual(problems, []);
   } finally {
     await page.close();

@@ -373,3 +373,7 @@ X(crash_select_negative_count, 2, "panic: gort_select: ncases out of range [0, 6
 X(crash_select_too_many_cases, 2, "panic: gort_select: ncases out of range [0, 65536]", ALL, "")
 X(crash_select_nil_cases, 2, "[gort_select: nil cases]", ALL, "")
 X(errors_every_code_has_message, 0, "", ALL, "")
+
+/* The workload table and `gort list --json` (test-workloads.c). */
+X(workloads_table_invariants, 0, "", ALL, "")
+X(workloads_json_escapes_anything, 0, "", ALL, "")

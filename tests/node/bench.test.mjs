@@ -21,11 +21,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { buildAll } from '../../bench/lib/build.mjs';
-import { costRatio, figureOf, loadTargets, withinTarget } from '../../bench/lib/figures.mjs';
+import { costRatio, figureOf as figureOfTable, loadTargets, withinTarget } from '../../bench/lib/figures.mjs';
 import { IMPLS, listWorkloads } from '../../bench/lib/impls.mjs';
 import { replaceSection, BEGIN, END } from '../../bench/lib/outputs.mjs';
 import { makePlan } from '../../bench/lib/plan.mjs';
-import { MIN_RUNS, NOT_ON_WASM } from '../../bench/lib/suite.mjs';
+import { MIN_RUNS } from '../../bench/lib/suite.mjs';
+import { readWorkloadTable } from '../../bench/lib/workloads.mjs';
 import { REPO } from './lib/ctest.mjs';
 
 const PEER_WORKLOAD = 'alloc_small';
@@ -46,6 +47,7 @@ describe('bench runner', () => {
     const gortHas = listWorkloads(IMPLS.gort) || [];
     assert.ok(gortHas.length, 'build/gort list names no workload: is gort built?');
     const wasmHas = listWorkloads(IMPLS.wasm) || [];
+    const table = readWorkloadTable(IMPLS.gort);
     const targets = loadTargets();
     const goOnly = Object.keys(targets.workloads).find((w) => !gortHas.includes(w) && w !== PEER_WORKLOAD);
     const names = [...new Set([...gortHas, ...(goOnly ? [goOnly] : []), PEER_WORKLOAD])];
@@ -81,7 +83,9 @@ describe('bench runner', () => {
         assert.equal(gort.status, 'missing');
         assert.equal(w.ratio, null);
       }
-      if (NOT_ON_WASM[w.name]) {
+      assert.deepEqual(w.figure.name, table.get(w.name)?.figure.name ?? 'ns_per_op', `${w.name}: the table's figure`);
+      if (gort.status === 'ok') assert.equal(gort.n, table.get(w.name).quick_n, `${w.name}: --quick runs the table's quick_n`);
+      if (table.get(w.name)?.wasm.runs === false) {
         assert.equal(wasm, undefined, `${w.name}: wasm cannot run it, so it is not planned`);
       } else if (wasmHas.includes(w.name) && gortHas.includes(w.name)) {
         assert.equal(wasm.status, 'ok', `${w.name}: wasm ${wasm.error ?? ''}`);
@@ -103,6 +107,9 @@ describe('bench runner', () => {
 
   test('ratios are gort cost / Go cost, inverted for throughput', () => {
     const targets = loadTargets();
+    const table = readWorkloadTable(IMPLS.gort);
+    assert.ok(table, 'build/gort list --json failed: is gort built?');
+    const figureOf = (t, name) => figureOfTable(t, name, table.get(name).figure);
     const pp = figureOf(targets, 'pingpong');
     assert.equal(costRatio(pp, 200, 400), 0.5);
     assert.equal(withinTarget(pp, 0.5, 200), 'yes');
@@ -128,6 +135,22 @@ describe('bench runner', () => {
     const given = makePlan(['a'], lists, { runs: 5, warmup: 1, runsGiven: true, quick: false }, slow);
     assert.equal(given.workloads[0].runs, 5, '--runs is kept');
     assert.deepEqual(given.workloads[0].missing, ['wasm']);
+  });
+
+  test('the plan takes sizes and wasm support from the workload table', () => {
+    const lists = { gort: ['a', 'b'], go: ['a', 'b'], wasm: ['a', 'b'] };
+    const table = new Map([
+      ['a', { name: 'a', default_n: 100, quick_n: 3, wasm: { runs: true, n: 10, why: 'too big' } }],
+      ['b', { name: 'b', default_n: 100, quick_n: 5, wasm: { runs: false, n: null, why: 'no network' } }],
+    ]);
+    const none = () => null;
+    const full = makePlan(['a', 'b'], lists, { runs: 3, warmup: 0, runsGiven: true, quick: false }, none, table);
+    const [a, b] = full.workloads;
+    assert.deepEqual(a.impls.map((i) => [i.id, i.n, i.why]), [['gort', null, null], ['go', null, null], ['wasm', 10, 'too big']]);
+    assert.deepEqual(b.impls.map((i) => i.id), ['gort', 'go'], 'b does not run on wasm: not planned there');
+    assert.deepEqual(b.missing, []);
+    const quick = makePlan(['a', 'b'], lists, { runs: 1, warmup: 0, runsGiven: false, quick: true }, none, table);
+    assert.deepEqual(quick.workloads.map((w) => w.impls.map((i) => i.n)), [[3, 3, 3], [5, 5]]);
   });
 
   test('the docs section is replaced between its markers only', () => {

@@ -15,10 +15,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { buildDir } from '../../scripts/presets.mjs';
 import { REPO } from './lib/ctest.mjs';
 
 const INCLUDE = path.join(REPO, 'runtime/include');
-const BUILD = path.join(REPO, 'build');
+const BUILD = path.join(REPO, buildDir('release'));
 const STRICT = ['-std=c11', '-Wall', '-Wextra', '-Wpedantic', '-Werror'];
 
 function projectCompiler() {

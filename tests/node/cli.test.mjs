@@ -3,18 +3,15 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import { describe, test } from 'node:test';
-import { REPO } from './lib/ctest.mjs';
+import { IMPLS } from '../../bench/lib/impls.mjs';
 
 const REQUIRED = ['workload', 'n', 'procs', 'wall_ms', 'ns_per_op', 'result', 'rss_peak_bytes'];
 
+// The native and wasm builds, in their flavours' directories (CMakePresets.json).
 const targets = {
-  native: { file: path.join(REPO, 'build/gort'), cmd: (args) => [path.join(REPO, 'build/gort'), args] },
-  wasm: {
-    file: path.join(REPO, 'build-wasm/gort.js'),
-    cmd: (args) => [process.execPath, [path.join(REPO, 'wasm/run-node.cjs'), path.join(REPO, 'build-wasm/gort.js'), ...args]],
-  },
+  native: { file: IMPLS.gort.file, cmd: IMPLS.gort.command },
+  wasm: { file: IMPLS.wasm.file, cmd: IMPLS.wasm.command },
 };
 
 function gort(target, args, env = {}) {

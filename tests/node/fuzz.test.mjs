@@ -15,10 +15,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { configureCommand, flavour } from '../../scripts/presets.mjs';
 import { REPO } from './lib/ctest.mjs';
 import { fuzzServer } from '../fuzz/server_fuzz.mjs';
 
-const BUILD = path.join(REPO, 'build-fuzz');
+const FLAVOUR = flavour('fuzz'); // CMakePresets.json: clang, GORT_FUZZ, ASan+UBSan
+const BUILD = FLAVOUR.dir;
 const LONG = Number(process.env.GORT_FUZZ_SECONDS) || 0;
 
 // name, seconds in CI, extra libFuzzer flags. About 110 s in all.
@@ -34,15 +36,14 @@ function haveClang() {
   return spawnSync('clang', ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
-// Finds build-fuzz, bringing it up to date (or making it).
+// Finds build-fuzz, bringing it up to date (or making it with its preset).
 function buildFuzz() {
-  const env = { ...process.env, CC: 'clang' };
   if (!fs.existsSync(path.join(BUILD, 'CMakeCache.txt'))) {
-    const c = spawnSync('cmake', ['-S', REPO, '-B', BUILD, '-DGORT_WERROR=ON', '-DGORT_FUZZ=ON',
-      '-DGORT_SANITIZE=address,undefined'], { env, encoding: 'utf8' });
+    const [cmd, argv, cwd] = configureCommand(FLAVOUR);
+    const c = spawnSync(cmd, argv, { cwd, encoding: 'utf8' });
     assert.equal(c.status, 0, `configuring build-fuzz:\n${c.stdout}\n${c.stderr}`);
   }
-  const b = spawnSync('cmake', ['--build', BUILD, '-j', '2'], { env, encoding: 'utf8', timeout: 900_000 });
+  const b = spawnSync('cmake', ['--build', BUILD, '-j', '2'], { encoding: 'utf8', timeout: 900_000 });
   assert.equal(b.status, 0, `building build-fuzz:\n${b.stdout.slice(-4000)}\n${b.stderr.slice(-4000)}`);
 }
 

@@ -9,13 +9,14 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { buildDir } from '../../scripts/presets.mjs';
 import { REPO } from './lib/ctest.mjs';
 
 const extra = Number(process.env.GORT_SOAK_SECONDS || 0);
 
-function soak(buildDir, seconds, env) {
+function soak(dir, seconds, env) {
   return new Promise((resolve) => {
-    const bin = path.join(REPO, buildDir, 'gort_soak');
+    const bin = path.join(REPO, dir, 'gort_soak');
     const child = spawn(bin, ['--seconds', String(seconds), '--seed', String(Date.now() % 100000)], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...env },
@@ -30,9 +31,9 @@ function soak(buildDir, seconds, env) {
 const runs = [
   // quarantine_size_mb: ASan's freed-memory quarantine (256 MiB by default)
   // would read as growth to the soak's resident-memory check.
-  { title: 'ASan+UBSan, LeakSanitizer at exit', dir: 'build-asan', seconds: extra || 60,
+  { title: 'ASan+UBSan, LeakSanitizer at exit', dir: buildDir('asan'), seconds: extra || 60,
     env: { ASAN_OPTIONS: 'quarantine_size_mb=16:detect_leaks=1' } },
-  { title: 'ThreadSanitizer', dir: 'build-tsan', seconds: extra || 30,
+  { title: 'ThreadSanitizer', dir: buildDir('tsan'), seconds: extra || 30,
     env: { TSAN_OPTIONS: 'halt_on_error=1' } },
 ];
 

@@ -31,7 +31,10 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { buildDir } from '../../scripts/presets.mjs';
 import { REPO } from './lib/ctest.mjs';
+
+const WASM_JS = path.join(buildDir('wasm'), 'gort.js'); // CMakePresets.json's wasm flavour
 
 const require = createRequire(import.meta.url);
 const { runWasm } = require('../../wasm/run-node.cjs');
@@ -76,14 +79,14 @@ function requireBuilt(rel) {
 
 describe('wasm: no thread goes back into worker.js once the program has ended', () => {
   test('main returns without the runtime (gort list)', async () => {
-    const r = await runWatched(requireBuilt('build-wasm/gort.js'), ['list'], 'list');
+    const r = await runWatched(requireBuilt(WASM_JS), ['list'], 'list');
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, /^spawn$/m);
     assert.equal(r.returned, '', 'a thread entry returned into worker.js after the exit was posted');
   });
 
   test('main goroutine returns (gort run yield)', async () => {
-    const r = await runWatched(requireBuilt('build-wasm/gort.js'), ['run', 'yield', '--n', '1000', '--json'], 'yield');
+    const r = await runWatched(requireBuilt(WASM_JS), ['run', 'yield', '--n', '1000', '--json'], 'yield');
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, /"workload":\s*"yield"/);
     assert.equal(r.returned, '', 'a thread entry returned into worker.js after the exit was posted');
@@ -92,7 +95,7 @@ describe('wasm: no thread goes back into worker.js once the program has ended', 
 
 describe('wasm/run-node.cjs: every worker reports errors to the launcher', () => {
   test('also the workers made after start-up (more threads than the pool)', async () => {
-    const prog = requireBuilt('build-wasm/gort.js');
+    const prog = requireBuilt(WASM_JS);
     let M = null;
     const seen = new Set();
     const look = () => {

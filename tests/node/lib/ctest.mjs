@@ -17,10 +17,11 @@ function listTests(dir) {
   return [...r.stdout.matchAll(/Test +#\d+: (\S+)/g)].map((m) => m[1]);
 }
 
-function runOne(dir, name, timeoutSec) {
+function runOne(dir, name, timeoutSec, env) {
   return new Promise((resolve) => {
     const child = spawn('ctest', ['--test-dir', dir, '-R', `^${name}$`,
-      '--output-on-failure', '--timeout', String(timeoutSec)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      '--output-on-failure', '--timeout', String(timeoutSec)],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let out = '';
     child.stdout.on('data', (d) => { out += d; });
     child.stderr.on('data', (d) => { out += d; });
@@ -31,8 +32,10 @@ function runOne(dir, name, timeoutSec) {
 // ctestSuite('native', 'build') registers one test per CTest test of
 // REPO/build. A missing build directory is a failure, not a skip.
 // exclude: a RegExp of case names this build cannot run, each with its
-// reason at the call site (never used to hide a failure).
-export function ctestSuite(title, buildDir, { timeoutSec = 600, concurrency = 2, exclude = null } = {}) {
+// reason where it is given (the preset's vendor.gort.exclude; never used
+// to hide a failure). env: more environment for every case (the preset's
+// vendor.gort.env). tests/node/flavours.test.mjs calls it per flavour.
+export function ctestSuite(title, buildDir, { timeoutSec = 600, concurrency = 2, exclude = null, env = {} } = {}) {
   const dir = path.join(REPO, buildDir);
   describe(title, { concurrency }, () => {
     if (!fs.existsSync(path.join(dir, 'CTestTestfile.cmake'))) {
@@ -45,7 +48,7 @@ export function ctestSuite(title, buildDir, { timeoutSec = 600, concurrency = 2,
     test('the suite has cases', () => assert.ok(names.length > 0, `no CTest tests in ${buildDir}`));
     for (const name of names) {
       test(name, { timeout: (timeoutSec + 60) * 1000 }, async () => {
-        const { code, out } = await runOne(dir, name, timeoutSec);
+        const { code, out } = await runOne(dir, name, timeoutSec, env);
         assert.equal(code, 0, `${name} failed in ${buildDir}:\n${out}`);
         assert.match(out, /100% tests passed, 0 tests failed out of 1/, out);
       });
