@@ -41,8 +41,10 @@ void gort_workload_context_cancel(int64_t n, struct workload_result *r) {
     if (children[i] == NULL || gort_go(child_main, children[i]) != 0) {
       /* The goroutines started so far wait on their contexts for good:
        * no clean way back, so say why and leave. */
-      fprintf(stderr, "gort run context_cancel: out of memory after %lld "
-                      "contexts\n", (long long)i);
+      fprintf(stderr,
+              "gort run context_cancel: out of memory after %lld "
+              "contexts\n",
+              (long long)i);
       gort_exit(1);
     }
   }

@@ -77,8 +77,9 @@ struct bt_node {
   struct bt_node *left, *right;
 };
 
-static const uint8_t bt_mask[] = {1u << GORT_PTRMASK_WORD(struct bt_node, left) |
-                                  1u << GORT_PTRMASK_WORD(struct bt_node, right)};
+static const uint8_t bt_mask[] = {
+    1u << GORT_PTRMASK_WORD(struct bt_node, left) |
+    1u << GORT_PTRMASK_WORD(struct bt_node, right)};
 static const gort_type bt_type = {sizeof(struct bt_node), bt_mask, "bt_node"};
 
 /* Children first, then the node, as the Go twin's composite literal. */
@@ -102,13 +103,13 @@ static int64_t bt_check(const struct bt_node *t) {
 
 enum { BT_MIN_DEPTH = 4, BT_LOWEST_N = 6, BT_HIGHEST_N = 25 };
 
-static bool bt_verify(struct workload_result *r, const char *what,
-                      int64_t got, int64_t want) {
+static bool bt_verify(struct workload_result *r, const char *what, int64_t got,
+                      int64_t want) {
   if (got == want)
     return true;
   static char why[96];
-  snprintf(why, sizeof why, "%s: check %lld, want %lld", what,
-           (long long)got, (long long)want);
+  snprintf(why, sizeof why, "%s: check %lld, want %lld", what, (long long)got,
+           (long long)want);
   r->result = got;
   r->error = why;
   return false;
@@ -133,8 +134,7 @@ static bool bt_run(int max_depth, struct workload_result *r) {
     res += chk;
   }
   int64_t lc = bt_check(long_lived);
-  if (!bt_verify(r, "long lived tree", lc,
-                 (INT64_C(1) << (max_depth + 1)) - 1))
+  if (!bt_verify(r, "long lived tree", lc, (INT64_C(1) << (max_depth + 1)) - 1))
     return false;
   gort_keepalive(long_lived);
   r->result = res + lc;

@@ -26,7 +26,7 @@ static struct {
   uint32_t ended;          /* the last cycle whose end an event showed */
   uint64_t event_seq;      /* the last GC event read */
   gort_gc_event events[EVENTS];
-  uint64_t *pauses;        /* C heap: copied pauses, one per cycle seen */
+  uint64_t *pauses; /* C heap: copied pauses, one per cycle seen */
   size_t npauses, cap;
   uint64_t heap_peak;
   int stopping; /* atomic: stop asked */
@@ -47,7 +47,8 @@ static void harvest(const gort_memstats *ms) {
       watch.pauses = p;
       watch.cap = cap;
     }
-    watch.pauses[watch.npauses++] = ms->pause_ns[(k + PAUSE_RING - 1) % PAUSE_RING];
+    watch.pauses[watch.npauses++] =
+        ms->pause_ns[(k + PAUSE_RING - 1) % PAUSE_RING];
   }
   watch.harvested = ms->num_gc;
   if (ms->heap_alloc > watch.heap_peak)

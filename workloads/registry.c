@@ -22,24 +22,24 @@
 #include "workloads.h"
 
 /* The headline figures (bench/targets.json sets targets on them). */
-static const struct workload_figure ns_per_op = {
-    "ns_per_op", "ns_per_op", 1, "ns/op", false};
+static const struct workload_figure ns_per_op = {"ns_per_op", "ns_per_op", 1,
+                                                 "ns/op", false};
 static const struct workload_figure wall_ms = {"wall_ms", "wall_ms", 1, "ms",
                                                false};
 static const struct workload_figure cancel_ms = {"cancel_ms", "cancel_ms", 1,
                                                  "ms cancel", false};
-static const struct workload_figure late_p99_us = {
-    "late_p99_us", "late_p99_us", 1, "µs p99 late", false};
+static const struct workload_figure late_p99_us = {"late_p99_us", "late_p99_us",
+                                                   1, "µs p99 late", false};
 static const struct workload_figure pause_max_us = {
     "pause_max_us", "gc.pause_max_ns", 0.001, "µs max pause", false};
-static const struct workload_figure rt_per_sec = {
-    "rt_per_sec", "rt_per_sec", 1, "round trips/s", true};
+static const struct workload_figure rt_per_sec = {"rt_per_sec", "rt_per_sec", 1,
+                                                  "round trips/s", true};
 
 /* wasm has a fixed 1 GiB memory and commits every goroutine's 32 KiB stack
  * plus its 16 KiB Asyncify buffer, so about 21,000 goroutines fit alive at
  * once: workloads that keep more alive run at 10,000 there. */
-#define WASM_GOROUTINES                                                     \
-  "more goroutines alive at once than fit in wasm's fixed 1 GiB (~21,000 " \
+#define WASM_GOROUTINES                                                        \
+  "more goroutines alive at once than fit in wasm's fixed 1 GiB (~21,000 "     \
   "at 48 KiB each)"
 
 const struct workload gort_workloads[] = {
@@ -139,8 +139,7 @@ const struct workload gort_workloads[] = {
     {.name = "rwmutex_read",
      .default_n = 16000000,
      .max_n = WORKLOAD_MAX_N,
-     .summary =
-         "8 goroutines RLock, read, RUnlock one RWMutex; n pairs in all",
+     .summary = "8 goroutines RLock, read, RUnlock one RWMutex; n pairs in all",
      .run = gort_workload_rwmutex_read,
      .kind = WORKLOAD_SCHED,
      .figure = &ns_per_op,
@@ -168,8 +167,7 @@ const struct workload gort_workloads[] = {
     {.name = "binary_trees",
      .default_n = 18,
      .max_n = 25,
-     .summary =
-         "Benchmarks Game binary-trees, depth N, 16-byte precise nodes",
+     .summary = "Benchmarks Game binary-trees, depth N, 16-byte precise nodes",
      .run = gort_workload_binary_trees,
      .kind = WORKLOAD_GC,
      .figure = &wall_ms,

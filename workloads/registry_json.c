@@ -107,8 +107,7 @@ static void put_workload(FILE *f, const struct workload *w) {
   fputs(",\"summary\":", f);
   put_string(f, w->summary);
   fprintf(f, ",\"default_n\":%lld,\"max_n\":%lld,\"quick_n\":%lld",
-          (long long)w->default_n, (long long)w->max_n,
-          (long long)w->quick_n);
+          (long long)w->default_n, (long long)w->max_n, (long long)w->quick_n);
   fprintf(f, ",\"kind\":\"%s\",\"figure\":",
           w->kind == WORKLOAD_GC ? "gc" : "sched");
   put_figure(f, w->figure);

@@ -1,8 +1,8 @@
 /*
  * workloads.h - the named workloads of `gort run`, the web page and the
  * benchmark suite. Definitions: docs/WORKLOADS.md
- * (and bench/go/WORKLOADS-NOTES.md for what it leaves open); each one computes or checks a result so that a wrong
- * run shows.
+ * (and bench/go/WORKLOADS-NOTES.md for what it leaves open); each one computes
+ * or checks a result so that a wrong run shows.
  *
  * A workload runs inside a goroutine (the CLI's main goroutine) and uses
  * only the public API (gort.h).
@@ -86,8 +86,7 @@ const struct workload *gort_workload_find(const char *name);
  * order (docs/WORKLOADS.md has its members). Every string is escaped, so
  * the document is well-formed whatever the table holds (bytes that are
  * not UTF-8 become U+FFFD). Returns 0, or -1 when writing to f failed. */
-int gort_workloads_write_json(FILE *f, const struct workload *table,
-                              int count);
+int gort_workloads_write_json(FILE *f, const struct workload *table, int count);
 
 /* The largest n of most workloads: WaitGroup counters (int32) and the
  * checksums n(n+1)/2 (exact to n = 3,037,000,499) hold beyond it. */

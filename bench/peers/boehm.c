@@ -133,8 +133,8 @@ static char fail_msg[160];
 
 static const char *fail_check(const char *what, int d, int64_t got,
                               int64_t want) {
-  snprintf(fail_msg, sizeof fail_msg, "%s %d: check %lld, want %lld", what,
-           d, (long long)got, (long long)want);
+  snprintf(fail_msg, sizeof fail_msg, "%s %d: check %lld, want %lld", what, d,
+           (long long)got, (long long)want);
   return fail_msg;
 }
 

@@ -68,8 +68,9 @@ static int64_t rss_peak_bytes(void) {
 }
 
 static void usage(FILE *f) {
-  fprintf(f, "usage: peer-%s list\n       peer-%s run WORKLOAD [--procs N] "
-             "[--n N] [--json]\n",
+  fprintf(f,
+          "usage: peer-%s list\n       peer-%s run WORKLOAD [--procs N] "
+          "[--n N] [--json]\n",
           peer_impl, peer_impl);
 }
 

@@ -36,8 +36,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "workloads.h"
 #include "gort.h"
+#include "workloads.h"
 
 struct options {
   const struct workload *w;
@@ -220,8 +220,8 @@ static int run_main(int argc, char **argv) {
 
 /* `gort list [--json]`: no goroutine needed, the table is constant. */
 static int list_main(int argc, char **argv) {
-  bool json = argc >= 3 && (strcmp(argv[2], "--json") == 0 ||
-                            strcmp(argv[2], "-json") == 0);
+  bool json = argc >= 3 &&
+              (strcmp(argv[2], "--json") == 0 || strcmp(argv[2], "-json") == 0);
   int first_extra = json ? 3 : 2;
   if (argc > first_extra) {
     fprintf(stderr, "gort list: unexpected argument \"%s\"\n",

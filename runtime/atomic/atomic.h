@@ -38,9 +38,12 @@
 
 /* ---- load / store ------------------------------------------------------- */
 
-#define gort__atomic_load_relaxed(p) atomic_load_explicit((p), GORT__MO(relaxed))
-#define gort__atomic_load_acquire(p) atomic_load_explicit((p), GORT__MO(acquire))
-#define gort__atomic_load_seq_cst(p) atomic_load_explicit((p), GORT__MO(seq_cst))
+#define gort__atomic_load_relaxed(p)                                           \
+  atomic_load_explicit((p), GORT__MO(relaxed))
+#define gort__atomic_load_acquire(p)                                           \
+  atomic_load_explicit((p), GORT__MO(acquire))
+#define gort__atomic_load_seq_cst(p)                                           \
+  atomic_load_explicit((p), GORT__MO(seq_cst))
 
 #define gort__atomic_store_relaxed(p, v)                                       \
   atomic_store_explicit((p), (v), GORT__MO(relaxed))
@@ -84,7 +87,7 @@
  * (use it in a loop). */
 
 #define GORT__CAS(kind, p, e, d, s, f)                                         \
-  atomic_compare_exchange_##kind##_explicit((p), (e), (d), GORT__MO(s),      \
+  atomic_compare_exchange_##kind##_explicit((p), (e), (d), GORT__MO(s),        \
                                             GORT__MO(f))
 
 #define gort__atomic_cas_weak_relaxed(p, e, d)                                 \
@@ -109,7 +112,8 @@
 #define gort__atomic_cas_strong_seq_cst(p, e, d)                               \
   GORT__CAS(strong, p, e, d, seq_cst, seq_cst)
 
-/* ---- fences --------------------------------------------------------------- */
+/* ---- fences ---------------------------------------------------------------
+ */
 
 #define gort__atomic_fence_seq_cst() atomic_thread_fence(GORT__MO(seq_cst))
 /* Orders this thread against a signal handler running on it only. */

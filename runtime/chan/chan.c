@@ -34,9 +34,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chan/chan.h"
 #include "debug/print.h"
 #include "sched/mp.h"
-#include "chan/chan.h"
 
 enum { MAX_ELEM_SIZE = 1 << 16 }; /* Go's limit */
 
@@ -351,7 +351,6 @@ static bool chanrecv(struct hchan *c, void *elem, bool block, bool *ok,
   *ok = mysg.success;
   return true;
 }
-
 
 /* A timer's channel and a context's Done are receive-only in Go (<-chan):
  * sending on one or closing it does not compile there. */

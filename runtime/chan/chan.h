@@ -75,8 +75,7 @@ void gort__chan_buf_take_locked(struct hchan *c, void *elem);
  * elements never hold a pointer (a timer's times: the buffer is neither
  * a root nor scanned); gc: in the GC heap (as its owner is: a timer's or
  * a context's channel is of its owner's kind) or calloc'd. */
-gort_chan *gort__chan_make_in(size_t elem_size, size_t cap, bool scan,
-                              bool gc);
+gort_chan *gort__chan_make_in(size_t elem_size, size_t cap, bool scan, bool gc);
 /* For the runtime's own channels: mark c as the runtime's (receive-only
  * to the API: gort_chan_free, close and send refuse it), free it, close
  * it, and send without a goroutine (a timer's f runs on
@@ -87,8 +86,7 @@ void gort__chan_close_owned(gort_chan *c);
 bool gort__chan_try_send(gort_chan *c, const void *elem);
 /* The API's checks of a send: a value where elements have a size, and a
  * channel that is not receive-only (the runtime's). */
-void gort__chan_check_send(struct hchan *c, const void *elem,
-                           const char *call);
+void gort__chan_check_send(struct hchan *c, const void *elem, const char *call);
 /* The _sized calls' and select's check: elem_size (of the caller's value
  * at elem) must be the channel's element size, unless c or elem is NULL;
  * a mismatch panics naming call. Inline: in the common case one load of a

@@ -31,9 +31,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chan/chan.h"
 #include "debug/print.h"
 #include "sched/mp.h"
-#include "chan/chan.h"
 
 enum { STACK_CASES = 16, MAX_CASES = 1 << 16 };
 
@@ -181,9 +181,8 @@ static int selectgo(gort_select_case *cases, int n, bool block,
                          .waitlink = list};
     list = sg;
     struct hchan *c = sg->c;
-    gort__waitq_enqueue(cases[i].dir == GORT_SELECT_SEND ? &c->sendq
-                                                         : &c->recvq,
-                        sg);
+    gort__waitq_enqueue(
+        cases[i].dir == GORT_SELECT_SEND ? &c->sendq : &c->recvq, sg);
   }
   gp->waiting = list;
   struct selpark sp = {locked, nlocked};
@@ -196,9 +195,8 @@ static int selectgo(gort_select_case *cases, int n, bool block,
     if (sg == fired)
       continue;
     struct hchan *c = sg->c;
-    gort__waitq_remove(cases[sg->casei].dir == GORT_SELECT_SEND ? &c->sendq
-                                                                : &c->recvq,
-                       sg);
+    gort__waitq_remove(
+        cases[sg->casei].dir == GORT_SELECT_SEND ? &c->sendq : &c->recvq, sg);
   }
   selunlock(locked, nlocked);
   gp->waiting = NULL;
@@ -230,8 +228,8 @@ int gort_select(gort_select_case *cases, int ncases, bool block) {
   }
   /* Large selects keep their bookkeeping off the goroutine's small stack. */
   size_t n = (size_t)ncases;
-  void *mem = malloc(n * (sizeof(uint16_t) + sizeof(struct hchan *) +
-                          sizeof(struct sudog)));
+  void *mem = malloc(
+      n * (sizeof(uint16_t) + sizeof(struct hchan *) + sizeof(struct sudog)));
   if (mem == NULL)
     gort__throw("out of memory"); /* Go's, as for a stack (stack.c) */
   struct sudog *sgs = mem;

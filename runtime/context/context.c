@@ -96,11 +96,11 @@
 #include <stdlib.h>
 
 #include "chan/chan.h"
+#include "context/context.h"
 #include "debug/handle.h"
 #include "debug/print.h"
 #include "sched/mp.h"
 #include "time/when.h"
-#include "context/context.h"
 
 static struct ctx background = {.kind = CTX_BACKGROUND,
                                 .magic = GORT_HANDLE_CTX_LIVE};
@@ -290,8 +290,7 @@ static void cancel_one(struct ctx *x, int32_t err, int32_t cause,
 
 /* Go's cancelCtx.cancel, for c and every descendant. The caller holds a
  * reference on c. Runs on a goroutine (AfterFuncs start goroutines). */
-static void cancel(struct ctx *c, int32_t err, int32_t cause,
-                   bool remove) {
+static void cancel(struct ctx *c, int32_t err, int32_t cause, bool remove) {
   if (cause == 0)
     cause = err;
   struct ctx *work = NULL;
@@ -446,8 +445,7 @@ gort_ctx *gort_ctx_with_deadline(gort_ctx *parent, int64_t deadline) {
   return gort_ctx_with_deadline_cause(parent, deadline, 0);
 }
 
-gort_ctx *gort_ctx_with_timeout_cause(gort_ctx *parent, int64_t ns,
-                                      int cause) {
+gort_ctx *gort_ctx_with_timeout_cause(gort_ctx *parent, int64_t ns, int cause) {
   /* Saturating (time/when.h): a timeout too long to add is a deadline
    * never reached; ns <= 0 is now, so the context is done at once. */
   return gort_ctx_with_deadline_cause(parent, gort__when(ns), cause);
@@ -509,8 +507,7 @@ gort_chan *gort_ctx_done(gort_ctx *h) {
     return (gort_chan *)d;
   if (c->gcheap)
     gort__must_getg("gort_ctx_done"); /* its channel is a GC object */
-  struct hchan *n =
-      (struct hchan *)gort__chan_make_in(0, 0, true, c->gcheap);
+  struct hchan *n = (struct hchan *)gort__chan_make_in(0, 0, true, c->gcheap);
   if (n == NULL)
     gort__throw("runtime: out of memory making a context's Done channel");
   gort__chan_set_owned((gort_chan *)n, true);
@@ -558,8 +555,7 @@ void *gort_ctx_value(gort_ctx *h, const void *key) {
 
 /* ---- AfterFunc ---------------------------------------------------------- */
 
-gort_ctx_afterfunc *gort_ctx_after_func(gort_ctx *h, gort_func fn,
-                                        void *arg) {
+gort_ctx_afterfunc *gort_ctx_after_func(gort_ctx *h, gort_func fn, void *arg) {
   gort__must_getg("gort_ctx_after_func");
   if (fn == NULL)
     return NULL;
@@ -582,8 +578,7 @@ static struct ctx *afterfuncof(gort_ctx_afterfunc *h, const char *call) {
   if (c->kind != CTX_AFTERFUNC)
     gort__fatal("gort: a context that is not an AfterFunc handle given to "
                 "gort_ctx_after_func_stop or _detach");
-  if (gort__atomic_load_relaxed(&c->afstate) &
-      AF_DETACHED)
+  if (gort__atomic_load_relaxed(&c->afstate) & AF_DETACHED)
     gort__fatal("gort: context AfterFunc handle used after detach");
   return c;
 }

@@ -61,18 +61,18 @@ enum { AF_RAN = 1, AF_STOPPED = 2, AF_DETACHED = 4 };
 struct hchan;
 
 struct ctx {
-  _Atomic int64_t refs;  /* (atomic) */
-  uint8_t kind;          /* enum ctxkind; immutable */
-  struct ctx *parent;    /* immutable; a counted reference */
-  struct ctx *cancel_anc; /* immutable; NULL: can never be cancelled */
+  _Atomic int64_t refs;    /* (atomic) */
+  uint8_t kind;            /* enum ctxkind; immutable */
+  struct ctx *parent;      /* immutable; a counted reference */
+  struct ctx *cancel_anc;  /* immutable; NULL: can never be cancelled */
   struct ctx *link_parent; /* = parent->cancel_anc for CANCEL, TIMER and
                               AFTERFUNC; whose children list holds us */
-  int64_t deadline;      /* immutable; 0: none */
-  _Atomic uint32_t magic; /* (atomic) debug/handle.h */
-  bool gcheap;           /* immutable: a GC object (see Invariants) */
+  int64_t deadline;        /* immutable; 0: none */
+  _Atomic uint32_t magic;  /* (atomic) debug/handle.h */
+  bool gcheap;             /* immutable: a GC object (see Invariants) */
   /* Siblings on link_parent's children list (link_parent->mu). */
   struct ctx *sib_prev, *sib_next;
-  bool linked;           /* (link_parent->mu) */
+  bool linked; /* (link_parent->mu) */
   /* cancel's worklist (the canceller holding a reference on us). */
   struct ctx *work_next;
 
@@ -85,18 +85,18 @@ struct ctx {
 
   /* CTX_CANCEL, CTX_TIMER */
   struct mutex mu;
-  _Atomic int32_t err;   /* 0 or GORT_CTX_*; set once under mu (release) */
-  int32_t cause;         /* written under mu before err */
+  _Atomic int32_t err;        /* 0 or GORT_CTX_*; set once under mu (release) */
+  int32_t cause;              /* written under mu before err */
   struct hchan *_Atomic done; /* made lazily under mu; closedchan if it
                                  was first asked for after cancel */
-  struct ctx *children;  /* (mu) */
+  struct ctx *children;       /* (mu) */
 
   /* CTX_TIMER */
   struct timer timer;
   int32_t deadline_cause; /* immutable: the cause when the deadline hits */
-  bool timer_armed;      /* (mu) */
-  bool free_pending;     /* (mu) the last reference went while the
-                            callback was about to run: it frees */
+  bool timer_armed;       /* (mu) */
+  bool free_pending;      /* (mu) the last reference went while the
+                             callback was about to run: it frees */
 
   /* CTX_AFTERFUNC (its argument: held.afterfunc) */
   gort_func fn;

@@ -22,8 +22,7 @@ static const char *decimal(char *buf, size_t size, int line) {
   return buf + i;
 }
 
-_Noreturn void gort__assert_fail(const char *expr, const char *file,
-                                 int line) {
+_Noreturn void gort__assert_fail(const char *expr, const char *file, int line) {
   char msg[512];
   char num[16];
   size_t len = 0;

@@ -31,8 +31,7 @@
 #endif
 
 /* Prints the failed expression and where, then dies (print.h's throw). */
-_Noreturn void gort__assert_fail(const char *expr, const char *file,
-                                 int line);
+_Noreturn void gort__assert_fail(const char *expr, const char *file, int line);
 
 /* Keeps expr type-checked (and its variables and helpers "used") without
  * evaluating it: the right of a constant-false && never runs, and the

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "os/os.h"
 #include "debug/debugvars.h"
 #include "debug/print.h"
+#include "os/os.h"
 
 struct gort_debugvars gort__debug = {
     /* Fault injection, threads/stacks/arenas: off. */

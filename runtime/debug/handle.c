@@ -16,11 +16,11 @@
 #include <string.h>
 
 #include "atomic/atomic.h"
+#include "debug/handle.h"
+#include "debug/print.h"
 #include "mem/malloc.h"
 #include "sched/mp.h"
 #include "sched/settings.h"
-#include "debug/handle.h"
-#include "debug/print.h"
 
 const struct handle_kind gort__hk_timer = {GORT_HANDLE_TIMER_LIVE, "timer"};
 const struct handle_kind gort__hk_chan = {GORT_HANDLE_CHAN_LIVE, "channel"};
@@ -83,7 +83,8 @@ void gort__handle_free(void *p) {
   free(old);
 }
 
-/* ---- GC handles (gort.h: gort_set_gc_handles) ----------------------------- */
+/* ---- GC handles (gort.h: gort_set_gc_handles) -----------------------------
+ */
 
 static _Atomic bool gc_handles;
 

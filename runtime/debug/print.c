@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "os/os.h"
 #include "debug/debugvars.h"
 #include "debug/print.h"
 #include "debug/traceback.h"
+#include "os/os.h"
 
 static _Atomic int dying;
 static _Thread_local int dying_here; /* this thread is reporting */

@@ -15,11 +15,11 @@
 #include "atomic/atomic.h"
 #include <string.h>
 
+#include "debug/print.h"
+#include "debug/sched_stats.h"
 #include "os/os.h"
 #include "sched/mp.h"
 #include "sched/runq.h"
-#include "debug/print.h"
-#include "debug/sched_stats.h"
 
 static int32_t local_len(struct p *pp) {
   return (int32_t)gort__runqlen(pp) +
@@ -35,7 +35,7 @@ int gort_sched_stats(struct gort_sched_stats *out) {
   gort__lock(&s->allplock);
   out->gomaxprocs = gort__atomic_load_seq_cst(&s->gomaxprocs);
   int32_t n = out->gomaxprocs < GORT_STATS_MAX_PROCS ? out->gomaxprocs
-                                                      : GORT_STATS_MAX_PROCS;
+                                                     : GORT_STATS_MAX_PROCS;
   for (int32_t i = 0; i < n; i++)
     out->local_runq[i] = local_len(s->allp[i]);
   gort__unlock(&s->allplock);
@@ -51,7 +51,8 @@ int gort_sched_stats(struct gort_sched_stats *out) {
   out->goroutines_peak = gort__atomic_load_seq_cst(&s->goroutines_peak);
   out->global_runq = gort__atomic_load_seq_cst(&s->runqsize);
   out->steals = gort__atomic_load_seq_cst(&s->steals);
-  out->thread_create_failures = gort__atomic_load_seq_cst(&s->thread_create_failures);
+  out->thread_create_failures =
+      gort__atomic_load_seq_cst(&s->thread_create_failures);
   out->async_preempts = gort__atomic_load_seq_cst(&s->async_preempts);
   return 0;
 }

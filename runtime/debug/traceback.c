@@ -11,9 +11,9 @@
  */
 #include "atomic/atomic.h"
 
-#include "sched/runtime2.h"
 #include "debug/print.h"
 #include "debug/traceback.h"
+#include "sched/runtime2.h"
 
 static const char *status_text(const struct g *gp) {
   switch (gort__readgstatus((struct g *)gp)) {

@@ -218,11 +218,11 @@ struct gort_sched_stats {
   int32_t running_threads;  /* Ms running goroutines or the scheduler */
   int64_t goroutines;       /* live goroutines */
   int64_t goroutines_peak;
-  int64_t global_runq;      /* Gs on the global run queue */
-  uint64_t steals;          /* Gs moved by work stealing, since start */
+  int64_t global_runq;             /* Gs on the global run queue */
+  uint64_t steals;                 /* Gs moved by work stealing, since start */
   uint64_t thread_create_failures; /* threads the OS refused, each try */
-  uint64_t async_preempts;  /* goroutines stopped by a signal (native) */
-  int32_t nprocs_reported;  /* entries filled in local_runq (<= 64) */
+  uint64_t async_preempts;         /* goroutines stopped by a signal (native) */
+  int32_t nprocs_reported;         /* entries filled in local_runq (<= 64) */
   int32_t local_runq[GORT_STATS_MAX_PROCS]; /* per-P ring + runnext */
 };
 
@@ -360,7 +360,7 @@ GORT_API int gort_select(gort_select_case *cases, int ncases, bool block);
   (sizeof(struct {                                                             \
     int gort_check_;                                                           \
     _Static_assert(GORT__CHAN_IS_ELEM(c, p),                                   \
-                   "gort: " what " is not of the channel element type");        \
+                   "gort: " what " is not of the channel element type");       \
   })                                                                           \
        ? sizeof *(p)                                                           \
        : 0)
@@ -449,7 +449,10 @@ typedef struct gort_waitgroup {
   uint64_t opaque[4];
 } gort_waitgroup;
 
-#define GORT_WAITGROUP_INIT {{0, 0, 0, 0}}
+#define GORT_WAITGROUP_INIT                                                    \
+  {                                                                            \
+    { 0, 0, 0, 0 }                                                             \
+  }
 
 /* Add adds delta (may be negative) to the counter; a negative counter
  * panics ("sync: negative WaitGroup counter"). When it reaches zero every
@@ -477,7 +480,10 @@ typedef struct gort_mutex {
   uint32_t opaque[2];
 } gort_mutex;
 
-#define GORT_MUTEX_INIT {{0, 0}}
+#define GORT_MUTEX_INIT                                                        \
+  {                                                                            \
+    { 0, 0 }                                                                   \
+  }
 
 GORT_API void gort_mutex_lock(gort_mutex *m);
 GORT_API void gort_mutex_unlock(gort_mutex *m);
@@ -490,7 +496,10 @@ typedef struct gort_rwmutex {
   uint32_t opaque[6];
 } gort_rwmutex;
 
-#define GORT_RWMUTEX_INIT {{0, 0, 0, 0, 0, 0}}
+#define GORT_RWMUTEX_INIT                                                      \
+  {                                                                            \
+    { 0, 0, 0, 0, 0, 0 }                                                       \
+  }
 
 GORT_API void gort_rwmutex_rlock(gort_rwmutex *rw);
 GORT_API void gort_rwmutex_runlock(gort_rwmutex *rw);
@@ -517,7 +526,10 @@ typedef struct gort_once {
   uint32_t opaque[3];
 } gort_once;
 
-#define GORT_ONCE_INIT {{0, 0, 0}}
+#define GORT_ONCE_INIT                                                         \
+  {                                                                            \
+    { 0, 0, 0 }                                                                \
+  }
 
 GORT_API void gort_once_do(gort_once *o, gort_func fn, void *arg);
 
@@ -582,14 +594,14 @@ GORT_API gort_ctx *gort_ctx_with_cancel_cause(gort_ctx *parent);
  * deadline later than the parent's gives a plain WithCancel. */
 GORT_API gort_ctx *gort_ctx_with_deadline(gort_ctx *parent, int64_t deadline);
 GORT_API gort_ctx *gort_ctx_with_deadline_cause(gort_ctx *parent,
-                                               int64_t deadline, int cause);
+                                                int64_t deadline, int cause);
 GORT_API gort_ctx *gort_ctx_with_timeout(gort_ctx *parent, int64_t ns);
 GORT_API gort_ctx *gort_ctx_with_timeout_cause(gort_ctx *parent, int64_t ns,
-                                              int cause);
+                                               int cause);
 /* key is compared by address (use the address of a static variable);
  * NULL panics ("nil key"). */
 GORT_API gort_ctx *gort_ctx_with_value(gort_ctx *parent, const void *key,
-                                      void *val);
+                                       void *val);
 /* WithoutCancel: parent's values, but never cancelled when parent is: no
  * Done (NULL), Err and Cause 0, no deadline. Cannot be cancelled itself
  * (gort_ctx_cancel returns GORT_EINVAL); its children can. */
@@ -623,7 +635,7 @@ GORT_API void *gort_ctx_value(gort_ctx *ctx, const void *key);
  * twice (or used after detach) is fatal where the runtime can tell. */
 typedef struct gort_ctx_afterfunc gort_ctx_afterfunc;
 GORT_API gort_ctx_afterfunc *gort_ctx_after_func(gort_ctx *ctx, gort_func fn,
-                                                void *arg);
+                                                 void *arg);
 GORT_API bool gort_ctx_after_func_stop(gort_ctx_afterfunc *h);
 GORT_API void gort_ctx_after_func_detach(gort_ctx_afterfunc *h);
 
@@ -640,12 +652,12 @@ typedef int (*gort_errfunc)(void *arg);
  * keep it longer). */
 GORT_API gort_errgroup *gort_errgroup_new(void);
 GORT_API gort_errgroup *gort_errgroup_with_context(gort_ctx *parent,
-                                                  gort_ctx **ctx);
+                                                   gort_ctx **ctx);
 /* go: start fn(arg), blocking first while the limit is reached. 0 or
  * GORT_ENOMEM. try_go: start it only if the limit allows now. */
 GORT_API int gort_errgroup_go(gort_errgroup *g, gort_errfunc fn, void *arg);
 GORT_API bool gort_errgroup_try_go(gort_errgroup *g, gort_errfunc fn,
-                                  void *arg);
+                                   void *arg);
 /* wait: until every task returned; the first error, or 0. */
 GORT_API int gort_errgroup_wait(gort_errgroup *g);
 /* set_limit: at most n tasks at once (n < 0: no limit). Changing it while
@@ -666,8 +678,7 @@ GORT_API gort_weighted *gort_weighted_new(int64_t n);
 /* acquire: wait for n, or until ctx is done (NULL: Background), whichever
  * is first: 0, or ctx's error (then nothing was acquired). A request larger
  * than the size waits for ctx alone. */
-GORT_API int gort_weighted_acquire(gort_weighted *s, gort_ctx *ctx,
-                                   int64_t n);
+GORT_API int gort_weighted_acquire(gort_weighted *s, gort_ctx *ctx, int64_t n);
 GORT_API bool gort_weighted_try_acquire(gort_weighted *s, int64_t n);
 /* release: more than held panics ("semaphore: released more than held"). */
 GORT_API void gort_weighted_release(gort_weighted *s, int64_t n);
@@ -696,8 +707,8 @@ GORT_API int gort_singleflight_do(gort_singleflight *g, const char *key,
  * channel (one gort_singleflight_result, capacity 1), which the caller
  * frees after receiving. NULL when out of memory or for a NULL key or fn. */
 GORT_API gort_chan *gort_singleflight_do_chan(gort_singleflight *g,
-                                             const char *key,
-                                             gort_flightfunc fn, void *arg);
+                                              const char *key,
+                                              gort_flightfunc fn, void *arg);
 /* forget: later calls for key run fn anew instead of joining the one in
  * flight. */
 GORT_API void gort_singleflight_forget(gort_singleflight *g, const char *key);
@@ -788,11 +799,11 @@ GORT_API int gort_dial_tcp_ctx(gort_ctx *ctx, const char *addr,
 
 /* Poller figures for tests and the web page. */
 struct gort_netpoll_stats {
-  const char *backend; /* "epoll", "poll", or "none" */
-  int64_t waiters;     /* goroutines parked on descriptors now */
-  uint64_t polls;      /* calls into the backend */
+  const char *backend;     /* "epoll", "poll", or "none" */
+  int64_t waiters;         /* goroutines parked on descriptors now */
+  uint64_t polls;          /* calls into the backend */
   uint64_t blocking_polls; /* those that slept (an M with nothing to do) */
-  uint64_t readied;    /* goroutines the poller made runnable */
+  uint64_t readied;        /* goroutines the poller made runnable */
 };
 GORT_API int gort_netpoll_stats(struct gort_netpoll_stats *out);
 
@@ -824,24 +835,25 @@ GORT_API void *gort_alloc_noscan(size_t size);
  * (a static const is the usual choice). Go's runtime._type with its
  * ptrdata bitmap. */
 typedef struct gort_type {
-  size_t size;             /* bytes of one element: a non-zero multiple of
-                              sizeof(void *) */
-  const uint8_t *ptrmask;  /* bit i (byte i / 8, bit i % 8) set: word i of
-                              an element holds a pointer; NULL: none does.
-                              One bit for every word of an element: the
-                              runtime reads size / sizeof(void *) bits */
-  const char *name;        /* for messages; may be NULL */
+  size_t size;            /* bytes of one element: a non-zero multiple of
+                             sizeof(void *) */
+  const uint8_t *ptrmask; /* bit i (byte i / 8, bit i % 8) set: word i of
+                             an element holds a pointer; NULL: none does.
+                             One bit for every word of an element: the
+                             runtime reads size / sizeof(void *) bits */
+  const char *name;       /* for messages; may be NULL */
 } gort_type;
 /* GORT_PTRMASK_WORD(T, field): the word index of a pointer field of
  * struct T, the bit to set in the mask: for a struct of up to 8 words,
  * static const uint8_t mask[] = {1 << GORT_PTRMASK_WORD(struct node, left)
- *                                | 1 << GORT_PTRMASK_WORD(struct node, right)}; */
+ *                                | 1 << GORT_PTRMASK_WORD(struct node, right)};
+ */
 #define GORT_PTRMASK_WORD(T, field) (offsetof(T, field) / sizeof(void *))
 /* GORT_PTRMASK_BYTE(bits, k): byte k of a mask written as one integer of
  * up to 64 bits, for structs of more than 8 words (mind that word indices
  * differ between 64-bit targets and wasm32):
- *   #define NODE_BITS ((uint64_t)1 << GORT_PTRMASK_WORD(struct node, next) | ...)
- *   static const uint8_t mask[] = {GORT_PTRMASK_BYTE(NODE_BITS, 0),
+ *   #define NODE_BITS ((uint64_t)1 << GORT_PTRMASK_WORD(struct node, next) |
+ * ...) static const uint8_t mask[] = {GORT_PTRMASK_BYTE(NODE_BITS, 0),
  *                                  GORT_PTRMASK_BYTE(NODE_BITS, 1)}; */
 #define GORT_PTRMASK_BYTE(bits, k) ((uint8_t)((uint64_t)(bits) >> (8 * (k))))
 
@@ -921,24 +933,24 @@ GORT_API int64_t gort_set_memory_limit(int64_t limit);
 #define GORT_MEMSTATS_SIZE_CLASSES 68
 /* runtime.MemStats, field by field (docs/API.md, "Memory"). */
 typedef struct gort_memstats {
-  uint64_t alloc;          /* = heap_alloc */
-  uint64_t total_alloc;    /* bytes ever allocated */
-  uint64_t sys;            /* bytes obtained from the OS, all uses */
-  uint64_t mallocs, frees; /* objects ever allocated / freed */
-  uint64_t heap_alloc;     /* bytes of allocated heap objects */
-  uint64_t heap_sys;       /* heap bytes obtained from the OS */
-  uint64_t heap_idle;      /* bytes in free spans */
-  uint64_t heap_inuse;     /* bytes in spans in use */
-  uint64_t heap_released;  /* free bytes given back to the OS */
-  uint64_t heap_objects;   /* allocated heap objects */
+  uint64_t alloc;                  /* = heap_alloc */
+  uint64_t total_alloc;            /* bytes ever allocated */
+  uint64_t sys;                    /* bytes obtained from the OS, all uses */
+  uint64_t mallocs, frees;         /* objects ever allocated / freed */
+  uint64_t heap_alloc;             /* bytes of allocated heap objects */
+  uint64_t heap_sys;               /* heap bytes obtained from the OS */
+  uint64_t heap_idle;              /* bytes in free spans */
+  uint64_t heap_inuse;             /* bytes in spans in use */
+  uint64_t heap_released;          /* free bytes given back to the OS */
+  uint64_t heap_objects;           /* allocated heap objects */
   uint64_t stack_inuse, stack_sys; /* goroutine stacks */
-  uint64_t next_gc;        /* the heap goal of the next cycle */
-  uint64_t last_gc;        /* end of the last cycle, ns since 1970 */
-  uint64_t pause_total_ns; /* every stop-the-world pause, summed */
-  uint64_t pause_ns[256];  /* pause of cycle k at [(k + 255) % 256] */
-  uint64_t pause_end[256]; /* its end, ns since 1970 */
+  uint64_t next_gc;                /* the heap goal of the next cycle */
+  uint64_t last_gc;                /* end of the last cycle, ns since 1970 */
+  uint64_t pause_total_ns;         /* every stop-the-world pause, summed */
+  uint64_t pause_ns[256];          /* pause of cycle k at [(k + 255) % 256] */
+  uint64_t pause_end[256];         /* its end, ns since 1970 */
   uint32_t num_gc, num_forced_gc;
-  double gc_cpu_fraction;  /* of the CPU time available since start */
+  double gc_cpu_fraction; /* of the CPU time available since start */
   struct {
     uint32_t size;
     uint64_t mallocs, frees;
@@ -974,16 +986,16 @@ GORT_API size_t gort_gc_events(uint64_t after_seq, gort_gc_event *out,
  * every span of every arena in address order, free ones included. */
 enum { GORT_SPAN_FREE = 1, GORT_SPAN_IN_USE = 2 };
 typedef struct gort_span_info {
-  uintptr_t base;      /* first byte */
-  uint32_t npages;     /* of 8 KiB */
-  uint8_t state;       /* GORT_SPAN_FREE or GORT_SPAN_IN_USE */
-  uint8_t size_class;  /* 1..67; 0: one large object (or a free span) */
-  uint8_t noscan;      /* its objects hold no pointers */
-  uint8_t swept;       /* swept since the last mark */
-  uint32_t elem_size;  /* bytes per object */
-  uint16_t objects;    /* slots in the span */
-  uint16_t allocated;  /* slots holding objects (unswept: as of the mark) */
-  uint16_t marked;     /* slots marked by the mark in progress */
+  uintptr_t base;          /* first byte */
+  uint32_t npages;         /* of 8 KiB */
+  uint8_t state;           /* GORT_SPAN_FREE or GORT_SPAN_IN_USE */
+  uint8_t size_class;      /* 1..67; 0: one large object (or a free span) */
+  uint8_t noscan;          /* its objects hold no pointers */
+  uint8_t swept;           /* swept since the last mark */
+  uint32_t elem_size;      /* bytes per object */
+  uint16_t objects;        /* slots in the span */
+  uint16_t allocated;      /* slots holding objects (unswept: as of the mark) */
+  uint16_t marked;         /* slots marked by the mark in progress */
   uint32_t released_pages; /* free spans: pages given back to the OS */
 } gort_span_info;
 /* heap_snapshot: up to cap spans into out; returns how many the heap has

@@ -37,7 +37,8 @@ static inline struct addr_entry **gort__addrmap_find(struct addr_map *m,
                                                      const void *key) {
   if (m->nbuckets == 0)
     return NULL;
-  struct addr_entry **link = &m->buckets[gort__addrmap_bucket(key, m->nbuckets)];
+  struct addr_entry **link =
+      &m->buckets[gort__addrmap_bucket(key, m->nbuckets)];
   for (; *link; link = &(*link)->next)
     if ((*link)->key == key)
       return link;

@@ -24,12 +24,12 @@
 #include "atomic/atomic.h"
 #include "debug/handle.h"
 #include "debug/print.h"
-#include "sched/mp.h"
-#include "sched/runtime2.h"
 #include "gort.h"
 #include "mem/malloc.h"
 #include "mem/mgc.h"
 #include "mem/mgcpacer.h"
+#include "sched/mp.h"
+#include "sched/runtime2.h"
 
 static uintptr_t zerobase; /* the address of every 0-byte object */
 
@@ -50,7 +50,8 @@ static struct mcache *cache_of(struct p *pp) {
 
 static struct mcache *my_cache(void) {
   struct g *gp = gort__getg();
-  if (gp == NULL || gort__loadgm(gp) == NULL || gort__loadmp(gort__loadgm(gp)) == NULL)
+  if (gp == NULL || gort__loadgm(gp) == NULL ||
+      gort__loadmp(gort__loadgm(gp)) == NULL)
     gort__throw("runtime: malloc outside a goroutine");
   return cache_of(gort__loadmp(gort__loadgm(gp)));
 }
@@ -148,7 +149,8 @@ static uintptr_t alloc_small(struct mcache *c, uint8_t spanclass) {
   return v;
 }
 
-/* ---- the three size ranges ------------------------------------------------ */
+/* ---- the three size ranges ------------------------------------------------
+ */
 
 static void *alloc_tiny(struct mcache *c, size_t size) {
   /* Align the offset to what the size needs (Go's tiny rules). */
@@ -164,8 +166,8 @@ static void *alloc_tiny(struct mcache *c, size_t size) {
     c->tinyoffset = off + size;
     return (void *)(c->tiny + off);
   }
-  uintptr_t block = alloc_small(c, gort__make_spanclass(
-                                       gort__size_to_class(TINY_SIZE), true));
+  uintptr_t block = alloc_small(
+      c, gort__make_spanclass(gort__size_to_class(TINY_SIZE), true));
   /* Keep whichever block has more room left (Go does the same). */
   if (c->tiny == 0 || size < c->tinyoffset) {
     c->tiny = block;
@@ -246,8 +248,8 @@ static void set_heap_bits(struct mspan *s, uintptr_t obj,
     /* One element of at most 8 words in one bitmap word: its mask byte
      * is the slot's bits (the common small node). */
     uint64_t slot = ((uint64_t)1 << words) - 1;
-    uint64_t bits = (uint64_t)(t->ptrmask[0] &
-                               ((1u << (t->size / sizeof(void *))) - 1));
+    uint64_t bits =
+        (uint64_t)(t->ptrmask[0] & ((1u << (t->size / sizeof(void *))) - 1));
     uint64_t *word = &s->heap_bits[first0 / 64];
     *word = (*word & ~(slot << (first0 % 64))) | bits << (first0 % 64);
     return;
@@ -343,7 +345,8 @@ GORT_API void *gort_alloc_typed(const gort_type *t, size_t count) {
   return mallocgc_typed_in(c, t, count);
 }
 
-/* ---- the cache as a whole ---------------------------------------------------- */
+/* ---- the cache as a whole
+ * ---------------------------------------------------- */
 
 void gort__mcache_release(struct p *pp) {
   struct mcache *c = pp->mcache;

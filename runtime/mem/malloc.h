@@ -62,8 +62,7 @@ struct mcentral {
 
 /* The index of the object slot holding address p of span s (0 for a
  * large object's span). */
-static inline uint32_t gort__object_index(const struct mspan *s,
-                                          uintptr_t p) {
+static inline uint32_t gort__object_index(const struct mspan *s, uintptr_t p) {
   if ((s->spanclass >> 1) == 0)
     return 0;
   return (uint32_t)(((uint64_t)(p - s->base) * s->divmagic) >> 32);
@@ -71,8 +70,7 @@ static inline uint32_t gort__object_index(const struct mspan *s,
 
 /* Slot idx holds an allocated object: below freeindex (read relaxed: the
  * owning P may be moving it), or allocated as of the last sweep. */
-static inline bool gort__slot_allocated(const struct mspan *s,
-                                        uint32_t idx) {
+static inline bool gort__slot_allocated(const struct mspan *s, uint32_t idx) {
   return idx < gort__atomic_load_relaxed(&s->freeindex) ||
          (s->alloc_bits[idx / 64] >> (idx % 64) & 1);
 }

@@ -30,7 +30,8 @@
 
 static struct mcentral central[NUM_SPAN_CLASSES];
 static _Atomic(int) central_ready;
-static struct mutex central_init_lock = GORT_LOCK_INITIALIZER(LOCK_RANK_MCENTRAL_INIT);
+static struct mutex central_init_lock =
+    GORT_LOCK_INITIALIZER(LOCK_RANK_MCENTRAL_INIT);
 
 static void init_once(void) {
   if (gort__atomic_load_acquire(&central_ready))
@@ -73,9 +74,8 @@ static void init_span(struct mspan *s, uint8_t spanclass) {
 static void push_swept_locked(struct mcentral *c, struct mspan *s) {
   GORT_ASSERT_LOCKED(&c->lock);
   int k = set_of(true);
-  gort__span_list_push(s->alloc_count < s->nelems ? &c->partial[k]
-                                                  : &c->full[k],
-                       s);
+  gort__span_list_push(
+      s->alloc_count < s->nelems ? &c->partial[k] : &c->full[k], s);
 }
 
 /* An unswept span of c's class taken off its list (partial ones first),

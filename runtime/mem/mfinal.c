@@ -31,13 +31,13 @@
  *
  * Why a hash table (addrmap.h), where Go keeps "specials" on the
  * object's span: a span here is the page heap's (mheap.h) and the sweep
- * knows nothing of specials; the table keeps all finalizer state in this file, costs one
- * lookup per gort_set_finalizer and one walk per cycle in proportion to
- * the finalizers, not the heap, and needs no hook in the sweep: every
- * object in the table is marked by the end of the mark (it was reached, or
- * it moved to the queue and was marked), so the sweep never frees an
- * object that still has an entry. Entries are C memory, which the
- * collector does not scan: that is what makes the table weak.
+ * knows nothing of specials; the table keeps all finalizer state in this file,
+ * costs one lookup per gort_set_finalizer and one walk per cycle in proportion
+ * to the finalizers, not the heap, and needs no hook in the sweep: every object
+ * in the table is marked by the end of the mark (it was reached, or it moved to
+ * the queue and was marked), so the sweep never frees an object that still has
+ * an entry. Entries are C memory, which the collector does not scan: that is
+ * what makes the table weak.
  *
  * Tiny objects (gort_alloc_noscan under 16 bytes) share a 16-byte block;
  * the collector sees only the block. A finalizer may be set on any object
@@ -59,23 +59,23 @@
  */
 #include <stdlib.h>
 
-#include "atomic/atomic.h"
 #include "arch/sanitizer.h"
+#include "atomic/atomic.h"
 #include "debug/print.h"
-#include "sched/lock.h"
-#include "sched/mp.h"
-#include "sched/runtime2.h"
 #include "gort.h"
 #include "mem/addrmap.h"
 #include "mem/malloc.h"
 #include "mem/mfinal.h"
 #include "mem/mgc.h"
+#include "sched/lock.h"
+#include "sched/mp.h"
+#include "sched/runtime2.h"
 
 struct finalizer {
   struct addr_entry by_obj; /* first: the table's entry, keyed by obj */
   void *obj;                /* as the program sees it (gort.h) */
   void (*fn)(void *obj);
-  struct finalizer *next;   /* in the queue, once out of the table */
+  struct finalizer *next; /* in the queue, once out of the table */
 };
 
 static struct mutex fin_lock = GORT_LOCK_INITIALIZER(LOCK_RANK_FIN);

@@ -64,33 +64,33 @@
 #include "atomic/atomic.h"
 #include "debug/debugvars.h"
 #include "debug/print.h"
-#include "os/os.h"
-#include "sched/lock.h"
-#include "sched/mp.h"
-#include "sched/runq.h"
-#include "sched/runtime2.h"
-#include "sync/sema.h"
 #include "mem/malloc.h"
 #include "mem/mfinal.h"
 #include "mem/mgc.h"
 #include "mem/mgcpacer.h"
 #include "mem/mheap.h"
 #include "mem/mstats.h"
+#include "os/os.h"
+#include "sched/lock.h"
+#include "sched/mp.h"
+#include "sched/runq.h"
+#include "sched/runtime2.h"
+#include "sync/sema.h"
 
 /* Go's forcegcperiod: 2 minutes (tests shorten it). */
 _Atomic(int64_t) gort__gc_force_period_ns = (int64_t)120 * 1000 * 1000 * 1000;
 
 static struct {
   struct mutex lock;
-  struct g *worker_idle;   /* the collector's G while parked (lock) */
-  bool worker_started;     /* (lock) */
-  bool requested;          /* a cycle is wanted (lock) */
-  bool running;            /* a cycle is in progress (lock) */
+  struct g *worker_idle;     /* the collector's G while parked (lock) */
+  bool worker_started;       /* (lock) */
+  bool requested;            /* a cycle is wanted (lock) */
+  bool running;              /* a cycle is in progress (lock) */
   enum gc_trigger_kind kind; /* of the requested cycle (lock) */
-  uint32_t cycles_done;    /* (lock) */
-  uint32_t waiters;        /* parked on done_sema (lock) */
+  uint32_t cycles_done;      /* (lock) */
+  uint32_t waiters;          /* parked on done_sema (lock) */
   _Atomic uint32_t done_sema;
-  _Atomic(uint32_t) phase; /* enum gc_phase */
+  _Atomic(uint32_t) phase;      /* enum gc_phase */
   _Atomic(int64_t) last_end_ns; /* nanotime at the last cycle's end */
 } work = {.lock = GORT_LOCK_INITIALIZER(LOCK_RANK_GC_WORK)};
 
@@ -104,7 +104,8 @@ static void set_phase(enum gc_phase p) {
   gort__atomic_store_release(&work.phase, (uint32_t)p);
 }
 
-/* ---- gctrace ---------------------------------------------------------------- */
+/* ---- gctrace ----------------------------------------------------------------
+ */
 
 /* Go's fmtNSAsMS: whole milliseconds from 10 ms, else two significant
  * digits ("0.021", "1.3"). */
@@ -136,9 +137,9 @@ static void fmt_ms(char *buf, size_t len, int64_t ns) {
 
 struct cycle_times {
   uint32_t n;
-  int64_t start;             /* nanotime: the cycle begins (sweeping) */
-  int64_t stw, stopped;      /* stopping the world; stopped, swept */
-  int64_t marked, end;       /* the mark done; the world restarts */
+  int64_t start;        /* nanotime: the cycle begins (sweeping) */
+  int64_t stw, stopped; /* stopping the world; stopped, swept */
+  int64_t marked, end;  /* the mark done; the world restarts */
   int32_t procs;
   uint64_t heap_start, heap_end_mark, heap_marked, goal;
   uint64_t stack_bytes, globals_bytes;
@@ -172,7 +173,8 @@ static void print_gctrace(const struct cycle_times *t) {
   gort__print_str(line);
 }
 
-/* ---- one cycle ------------------------------------------------------------------- */
+/* ---- one cycle
+ * ------------------------------------------------------------------- */
 
 static uint64_t unix_now_ns(void) {
   struct timespec ts;
@@ -192,8 +194,7 @@ static void run_cycle(uint32_t n, enum gc_trigger_kind kind) {
   t.procs = gort_maxprocs();
   t.stw = gort__os_nanotime();
   gort__stop_the_world();
-  gort__gc_event(GORT_GC_EV_SWEEP_TERMINATION, n, gort__gc_heap_live(),
-                 t.goal);
+  gort__gc_event(GORT_GC_EV_SWEEP_TERMINATION, n, gort__gc_heap_live(), t.goal);
   if (GORT_DEBUG_LEVEL >= 3 || gort__debug.gcverify)
     gort__gc_verify_swept();
   gort__runq_verify();
@@ -246,7 +247,8 @@ static void run_cycle(uint32_t n, enum gc_trigger_kind kind) {
     print_gctrace(&t);
 }
 
-/* ---- the collector's goroutine ------------------------------------------------------ */
+/* ---- the collector's goroutine
+ * ------------------------------------------------------ */
 
 static bool park_unlock(struct g *gp, void *arg) {
   (void)gp;
@@ -343,8 +345,7 @@ void gort__gc_start(enum gc_trigger_kind kind) {
   struct g *gp = mp ? gort__loadcurg(mp) : NULL;
   if (gp == NULL || gp->is_system || gort__locks_held() != 0)
     return;
-  if (kind == GC_TRIGGER_HEAP &&
-      gort__gc_heap_live() < gort__gc_trigger())
+  if (kind == GC_TRIGGER_HEAP && gort__gc_heap_live() < gort__gc_trigger())
     return; /* a cycle has run since the trigger was seen */
   request_and_wait(kind);
 }
@@ -373,7 +374,8 @@ int gort__gc_collect(struct gort__sweep_result *result) {
   return 0;
 }
 
-/* ---- the public call -------------------------------------------------------------- */
+/* ---- the public call
+ * -------------------------------------------------------------- */
 
 GORT_API void gort_gc(void) {
   struct gort__sweep_result r;

@@ -47,7 +47,8 @@ void gort__gc_start(enum gc_trigger_kind kind);
  * caller to make runnable (NULL: nothing to do). */
 struct g;
 struct g *gort__gc_forced_due(int64_t now);
-extern _Atomic(int64_t) gort__gc_force_period_ns; /* 2 minutes; tests shorten it */
+extern _Atomic(int64_t)
+    gort__gc_force_period_ns; /* 2 minutes; tests shorten it */
 
 /* A whole collection, from a goroutine: a new cycle, then the sweep of
  * the whole heap; its sweep totals. 0, or GORT_ENOMEM. */
@@ -129,8 +130,7 @@ size_t gort__gc_roots_registered(void);
     } v;                                                                       \
     struct gc_root root;                                                       \
   }
-#define gort__gc_held_add(h)                                                   \
-  gort__gc_root_add(&(h)->root, &(h)->v, &(h)->v + 1)
+#define gort__gc_held_add(h) gort__gc_root_add(&(h)->root, &(h)->v, &(h)->v + 1)
 #define gort__gc_held_remove(h) gort__gc_root_remove(&(h)->root)
 
 /* Scan every registered range. */

@@ -23,9 +23,9 @@
 
 #include "arch/sanitizer.h"
 #include "debug/print.h"
-#include "sched/runtime2.h"
 #include "mem/malloc.h"
 #include "mem/mgc.h"
+#include "sched/runtime2.h"
 
 static struct {
   uintptr_t *items;
@@ -79,7 +79,8 @@ typedef uintptr_t __attribute__((may_alias)) any_word;
 
 GORT_NO_SANITIZE_SCAN
 static void scan_range(uintptr_t lo, uintptr_t hi) {
-  uintptr_t a = (lo + sizeof(uintptr_t) - 1) & ~(uintptr_t)(sizeof(uintptr_t) - 1);
+  uintptr_t a =
+      (lo + sizeof(uintptr_t) - 1) & ~(uintptr_t)(sizeof(uintptr_t) - 1);
   for (; a + sizeof(uintptr_t) <= hi; a += sizeof(uintptr_t))
     mark_word(*(const any_word *)a);
 }

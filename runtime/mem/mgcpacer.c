@@ -14,11 +14,11 @@
 
 #include "atomic/atomic.h"
 #include "debug/print.h"
+#include "gort.h"
+#include "mem/mgcpacer.h"
 #include "sched/lock.h"
 #include "sched/mp.h"
 #include "sched/settings.h"
-#include "gort.h"
-#include "mem/mgcpacer.h"
 
 enum {
   HEAP_MINIMUM = 4 << 20,     /* Go's defaultHeapMinimum, at GOGC=100 */
@@ -30,14 +30,15 @@ static struct mutex pacer_lock = GORT_LOCK_INITIALIZER(LOCK_RANK_PACER);
 static struct {
   _Atomic(int32_t) percent; /* -1: off */
   _Atomic(int64_t) limit;   /* INT64_MAX: none */
-  uint64_t marked;      /* bytes live at the last mark */
-  uint64_t scan_extra;  /* stacks + globals scanned by it */
-  uint64_t non_heap;    /* runtime memory outside the heap */
+  uint64_t marked;          /* bytes live at the last mark */
+  uint64_t scan_extra;      /* stacks + globals scanned by it */
+  uint64_t non_heap;        /* runtime memory outside the heap */
   _Atomic(uint64_t) goal, trigger;
   _Atomic(uint64_t) heap_live;
 } pacer = {.percent = 100, .limit = INT64_MAX};
 
-/* ---- the goal ------------------------------------------------------------- */
+/* ---- the goal -------------------------------------------------------------
+ */
 
 static uint64_t gogc_goal(void) {
   int32_t percent = gort__atomic_load_relaxed(&pacer.percent);
@@ -76,7 +77,8 @@ static void recompute_locked(void) {
   gort__atomic_store_relaxed(&pacer.trigger, trigger);
 }
 
-/* ---- settings ----------------------------------------------------------------- */
+/* ---- settings
+ * ----------------------------------------------------------------- */
 
 /* The start values (GORT_GOGC, GORT_MEMLIMIT or gort_options), read and
  * checked by sched/settings.c. */
@@ -110,7 +112,8 @@ GORT_API int64_t gort_set_memory_limit(int64_t limit) {
   return old;
 }
 
-/* ---- readings ---------------------------------------------------------------- */
+/* ---- readings
+ * ---------------------------------------------------------------- */
 
 int32_t gort__gc_percent(void) {
   return gort__atomic_load_relaxed(&pacer.percent);
@@ -142,8 +145,8 @@ uint64_t gort__gc_scan_extra(void) {
 }
 
 bool gort__gc_heap_live_add(int64_t delta) {
-  uint64_t live =
-      gort__atomic_add_relaxed(&pacer.heap_live, (uint64_t)delta) + (uint64_t)delta;
+  uint64_t live = gort__atomic_add_relaxed(&pacer.heap_live, (uint64_t)delta) +
+                  (uint64_t)delta;
   return delta > 0 && live >= gort__atomic_load_relaxed(&pacer.trigger);
 }
 

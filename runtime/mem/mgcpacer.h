@@ -35,7 +35,7 @@
  * (sched/settings.h: GORT_GOGC, GORT_MEMLIMIT, checked there). */
 void gort__gcpacer_init(void);
 
-int32_t gort__gc_percent(void);     /* -1: off */
+int32_t gort__gc_percent(void);      /* -1: off */
 int64_t gort__gc_memory_limit(void); /* INT64_MAX: none */
 uint64_t gort__gc_heap_goal(void);   /* UINT64_MAX: no collection planned */
 uint64_t gort__gc_trigger(void);

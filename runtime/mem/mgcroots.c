@@ -56,12 +56,12 @@
 
 #include "arch/context.h"
 #include "debug/print.h"
+#include "mem/addrmap.h"
+#include "mem/mgc.h"
 #include "os/os.h"
 #include "sched/mp.h"
 #include "sched/runtime2.h"
 #include "time/timer.h"
-#include "mem/addrmap.h"
-#include "mem/mgc.h"
 
 static void mark_goroutine(struct g *gp) {
   gort__gc_mark_range(&gp->arg, &gp->arg + 1);
@@ -126,7 +126,8 @@ struct root_shard {
 static _Alignas(CACHE_LINE) union {
   struct root_shard s;
   char pad[CACHE_LINE];
-} shards[SHARDS] = {[0 ... SHARDS - 1] = {.s.lock = GORT_LOCK_INITIALIZER(LOCK_RANK_ROOT_SHARD)}};
+} shards[SHARDS] = {[0 ... SHARDS - 1] = {
+                        .s.lock = GORT_LOCK_INITIALIZER(LOCK_RANK_ROOT_SHARD)}};
 _Static_assert(sizeof(struct root_shard) <= CACHE_LINE, "root_shard too big");
 
 static struct root_shard *shard_of(const struct gc_root *r) {
@@ -235,7 +236,8 @@ GORT_API int gort_gc_add_root(const void *base, size_t size) {
 GORT_API int gort_gc_remove_root(const void *base) {
   gort__must_getg("gort_gc_remove_root");
   gort__lock(&user_lock);
-  struct addr_entry **link = base ? gort__addrmap_find(&user_roots, base) : NULL;
+  struct addr_entry **link =
+      base ? gort__addrmap_find(&user_roots, base) : NULL;
   if (link == NULL) {
     gort__unlock(&user_lock);
     return GORT_EINVAL;

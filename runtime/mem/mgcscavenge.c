@@ -48,13 +48,13 @@
  * finds scav.parked set may goready it. The heap's lock is taken by
  * mheap.c for each run, never with scav.lock held.
  */
-#include "sched/lock.h"
-#include "sched/mp.h"
-#include "sched/runtime2.h"
 #include "mem/mgcscavenge.h"
 #include "gort.h"
 #include "mem/mgcpacer.h"
 #include "mem/mheap.h"
+#include "sched/lock.h"
+#include "sched/mp.h"
+#include "sched/runtime2.h"
 
 enum {
   SCAVENGE_QUANTUM = 64 << 10, /* bytes per run */

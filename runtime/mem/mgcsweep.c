@@ -40,14 +40,14 @@
 
 #include "atomic/atomic.h"
 #include "debug/print.h"
-#include "sched/mp.h"
-#include "sched/runtime2.h"
-#include "sync/sema.h"
 #include "mem/malloc.h"
 #include "mem/mgc.h"
 #include "mem/mgcpacer.h"
 #include "mem/mgcscavenge.h"
 #include "mem/mstats.h"
+#include "sched/mp.h"
+#include "sched/runtime2.h"
+#include "sync/sema.h"
 
 static struct {
   _Atomic(uint32_t) sg;     /* even; written with the world stopped */
@@ -65,14 +65,14 @@ static struct {
   gort_once bg_start;
   _Atomic(uint32_t) bg_pending;
   _Atomic uint32_t bg_sema;
-} sweep = {.done = 1, .bg_start = GORT_ONCE_INIT,
-         .large_lock = GORT_LOCK_INITIALIZER(LOCK_RANK_SWEEP_LARGE)};
+} sweep = {.done = 1,
+           .bg_start = GORT_ONCE_INIT,
+           .large_lock = GORT_LOCK_INITIALIZER(LOCK_RANK_SWEEP_LARGE)};
 
-uint32_t gort__sweepgen(void) {
-  return gort__atomic_load_acquire(&sweep.sg);
-}
+uint32_t gort__sweepgen(void) { return gort__atomic_load_acquire(&sweep.sg); }
 
-/* ---- large spans ------------------------------------------------------------ */
+/* ---- large spans ------------------------------------------------------------
+ */
 
 static void large_init_locked(void) {
   GORT_ASSERT_LOCKED(&sweep.large_lock);
@@ -103,7 +103,8 @@ static struct mspan *take_large_unswept(void) {
   return s;
 }
 
-/* ---- one span ------------------------------------------------------------------ */
+/* ---- one span
+ * ------------------------------------------------------------------ */
 
 /* Set bits in x, by halves (math/bits.OnesCount64's method). Not
  * __builtin_popcountll: without -mpopcnt it calls libgcc's __popcountdi2,
@@ -168,7 +169,8 @@ enum sweep_outcome gort__sweep_span(struct mspan *s) {
   return SWEEP_KEPT;
 }
 
-/* ---- finding work ------------------------------------------------------------------ */
+/* ---- finding work
+ * ------------------------------------------------------------------ */
 
 /* Sweep one unswept span of any class: the pages it gave back to the heap
  * (0 if it was kept), or -1 if none was left. */
@@ -237,7 +239,8 @@ void gort__sweep_finish(void) {
     gort_yield();
 }
 
-/* ---- the cycle's side ----------------------------------------------------------------- */
+/* ---- the cycle's side
+ * ----------------------------------------------------------------- */
 
 void gort__sweep_flip(void) {
   if (!gort__sweep_done())
@@ -268,7 +271,8 @@ void gort__gc_sweep(struct gort__sweep_result *r) {
   gort__sweep_results(r);
 }
 
-/* ---- the background sweeper ------------------------------------------------------------ */
+/* ---- the background sweeper
+ * ------------------------------------------------------------ */
 
 static void bgsweep(void *arg) {
   (void)arg;

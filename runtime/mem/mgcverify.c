@@ -22,9 +22,9 @@
  */
 #include "arch/sanitizer.h"
 #include "debug/print.h"
-#include "sched/runtime2.h"
 #include "mem/malloc.h"
 #include "mem/mgc.h"
+#include "sched/runtime2.h"
 
 static bool bit(const uint64_t *bits, uint32_t i) {
   return bits[i / 64] >> (i % 64) & 1;
@@ -76,9 +76,7 @@ static void swept_span(struct mspan *s, void *arg) {
   check_counts(s);
 }
 
-void gort__gc_verify_swept(void) {
-  gort__mheap_each_span(swept_span, NULL);
-}
+void gort__gc_verify_swept(void) { gort__mheap_each_span(swept_span, NULL); }
 
 /* Word w of a marked object: if it points into the heap, at a live,
  * marked object. */
@@ -136,6 +134,4 @@ static void marked_span(struct mspan *s, void *arg) {
   }
 }
 
-void gort__gc_verify_marked(void) {
-  gort__mheap_each_span(marked_span, NULL);
-}
+void gort__gc_verify_marked(void) { gort__mheap_each_span(marked_span, NULL); }

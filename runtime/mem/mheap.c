@@ -32,8 +32,8 @@
 
 #include "atomic/atomic.h"
 #include "debug/print.h"
-#include "os/os.h"
 #include "mem/mheap.h"
+#include "os/os.h"
 
 struct mheap gort__mheap = {.lock = GORT_LOCK_INITIALIZER(LOCK_RANK_MHEAP)};
 
@@ -126,7 +126,6 @@ static void record(struct mspan *s) {
   set_span(gort__span_limit(s) - GORT_PAGE_SIZE, s);
 }
 
-
 /* ---- released pages (lock) ----------------------------------------------- */
 
 enum bits_op { BITS_COUNT, BITS_SET, BITS_CLEAR };
@@ -208,9 +207,8 @@ static uintptr_t highest_unreleased(uintptr_t lo, uintptr_t hi) {
                       << bit;
       uint64_t clear = ~bits[w] & mask;
       if (clear != 0)
-        return arena_base +
-               (w * 64 + 63 - (uintptr_t)__builtin_clzll(clear)) *
-                   GORT_PAGE_SIZE;
+        return arena_base + (w * 64 + 63 - (uintptr_t)__builtin_clzll(clear)) *
+                                GORT_PAGE_SIZE;
       end = low;
     }
     hi = from;
@@ -228,9 +226,8 @@ static bool span_needs_zero(struct mspan *s) {
     uintptr_t first, end;
     struct heap_arena *meta = arena_part(lo, hi, &first, &end);
     uintptr_t touched_end = end < meta->zeroed_page ? end : meta->zeroed_page;
-    if (first < touched_end &&
-        bits_apply(meta->released, first, touched_end, BITS_COUNT) <
-            touched_end - first)
+    if (first < touched_end && bits_apply(meta->released, first, touched_end,
+                                          BITS_COUNT) < touched_end - first)
       dirty = true;
     if (end > meta->zeroed_page)
       meta->zeroed_page = end;
@@ -388,7 +385,8 @@ static void insert_free(struct mspan *s) {
     span_dispose(before);
   }
   struct mspan *after = span_at(gort__span_limit(s));
-  if (after && gort__span_state(after) == SPAN_FREE && after->base == gort__span_limit(s)) {
+  if (after && gort__span_state(after) == SPAN_FREE &&
+      after->base == gort__span_limit(s)) {
     gort__span_list_remove(after);
     s->npages += after->npages;
     s->npages_released += after->npages_released;
@@ -455,8 +453,7 @@ struct mspan *gort__mheap_alloc(uintptr_t npages, uint8_t spanclass) {
   s->needzero = span_needs_zero(s);
   /* Its pages are in use now: none is released any more (they recommit
    * as they are touched). */
-  h->pages_released -= released_apply(s->base, gort__span_limit(s),
-                                      BITS_CLEAR);
+  h->pages_released -= released_apply(s->base, gort__span_limit(s), BITS_CLEAR);
   s->npages_released = 0;
   gort__atomic_store_relaxed(&s->state, SPAN_IN_USE);
   record(s);

@@ -40,8 +40,8 @@
 #include <stdint.h>
 
 #include "atomic/atomic.h"
-#include "sched/lock.h"
 #include "mem/sizeclasses.h"
+#include "sched/lock.h"
 
 enum {
   ARENA_SHIFT = sizeof(void *) == 8 ? 26 : 22,
@@ -61,10 +61,10 @@ struct mspan {
                                 (that list's lock) */
   uintptr_t base;            /* first byte */
   uintptr_t npages;
-  _Atomic(uint8_t) state;    /* enum span_state */
-  uint8_t spanclass;         /* size class << 1 | noscan; 0 or 1: large */
-  bool needzero;             /* its memory may hold old data */
-  bool in_cache;             /* owned by an mcache (mcentral.c) */
+  _Atomic(uint8_t) state; /* enum span_state */
+  uint8_t spanclass;      /* size class << 1 | noscan; 0 or 1: large */
+  bool needzero;          /* its memory may hold old data */
+  bool in_cache;          /* owned by an mcache (mcentral.c) */
   /* Sweep generation (mgcsweep.c; Go's mspan.sweepgen), against the
    * heap's sg: sg - 2 needs sweeping, sg - 1 is being swept, sg is swept.
    * Set to sg when the span is made. */
@@ -72,12 +72,12 @@ struct mspan {
   uint16_t alloc_count_at_cache; /* alloc_count when an mcache took it */
   /* Objects (mcentral.c and malloc.c; the owning mcache's while cached). */
   uintptr_t elemsize;
-  uint32_t divmagic;         /* offset / elemsize == offset * divmagic >> 32 */
+  uint32_t divmagic; /* offset / elemsize == offset * divmagic >> 32 */
   uint16_t nelems;
   _Atomic(uint16_t) freeindex; /* objects below it are allocated */
   uint16_t alloc_count;
-  uint64_t alloc_cache;      /* ~alloc_bits from freeindex & ~63, shifted
-                                so bit 0 is object freeindex */
+  uint64_t alloc_cache; /* ~alloc_bits from freeindex & ~63, shifted
+                           so bit 0 is object freeindex */
   /* Objects allocated as of the last sweep (all zero before the first);
    * the slots at or above freeindex with a 0 bit are free. */
   uint64_t alloc_bits[MAX_SPAN_OBJECTS / 64];
@@ -151,11 +151,11 @@ static inline struct mspan *gort__span_list_pop(struct span_list *l) {
 struct mheap {
   struct mutex lock;
   _Atomic(struct heap_arena *) *arenas; /* [ARENA_COUNT], reserved lazily */
-  uintptr_t *arena_list;      /* indices of the mapped arenas, in order */
+  uintptr_t *arena_list; /* indices of the mapped arenas, in order */
   uintptr_t arena_list_len, arena_list_cap;
   struct span_list free[FREE_LISTS];
   struct span_list free_large;
-  struct mspan *span_pool;    /* dead mspans for reuse */
+  struct mspan *span_pool; /* dead mspans for reuse */
   /* Statistics (lock). */
   uintptr_t pages_in_use, pages_free, arenas_mapped;
   uintptr_t spans_in_use;
@@ -233,8 +233,7 @@ static inline struct mspan *gort__span_of(const void *p) {
   if (a == NULL)
     return NULL;
   struct mspan *s = a->spans[(addr & (ARENA_BYTES - 1)) >> GORT_PAGE_SHIFT];
-  if (s == NULL ||
-      gort__atomic_load_relaxed(&s->state) != SPAN_IN_USE ||
+  if (s == NULL || gort__atomic_load_relaxed(&s->state) != SPAN_IN_USE ||
       addr < s->base || addr >= gort__span_limit(s))
     return NULL;
   return s;

@@ -8,12 +8,12 @@
  * Locking: the world lock (shared with every stop-the-world).
  */
 #include "debug/handle.h"
-#include "sched/mp.h"
-#include "sched/runtime2.h"
 #include "gort.h"
 #include "mem/malloc.h"
 #include "mem/mgc.h"
 #include "mem/mheap.h"
+#include "sched/mp.h"
+#include "sched/runtime2.h"
 
 struct snapshot {
   gort_span_info *out;

@@ -20,16 +20,16 @@
 #include "atomic/atomic.h"
 #include "debug/handle.h"
 #include "debug/print.h"
-#include "os/os.h"
-#include "sched/lock.h"
-#include "sched/mp.h"
-#include "sched/runtime2.h"
-#include "sched/stack.h"
 #include "gort.h"
 #include "mem/malloc.h"
 #include "mem/mgc.h"
 #include "mem/mgcpacer.h"
 #include "mem/mstats.h"
+#include "os/os.h"
+#include "sched/lock.h"
+#include "sched/mp.h"
+#include "sched/runtime2.h"
+#include "sched/stack.h"
 
 _Static_assert(GORT_MEMSTATS_SIZE_CLASSES == GORT_NUM_SIZE_CLASSES,
                "gort.h's by_size must have one entry per size class");
@@ -50,7 +50,8 @@ static struct {
   gort_gc_event events[EVENT_RING];
 } stats = {.lock = GORT_LOCK_INITIALIZER(LOCK_RANK_MSTATS)};
 
-/* ---- counting ----------------------------------------------------------------- */
+/* ---- counting
+ * ----------------------------------------------------------------- */
 
 void gort__mstats_span_uncached(const struct mspan *s) {
   uint32_t taken = (uint32_t)(s->alloc_count - s->alloc_count_at_cache);
@@ -66,7 +67,8 @@ void gort__mstats_swept(const struct mspan *s, uint32_t freed) {
     return;
   if ((s->spanclass >> 1) == 0) {
     gort__atomic_add_relaxed(&stats.large_frees, freed);
-    gort__atomic_add_relaxed(&stats.large_bytes_freed, (uint64_t)freed * s->elemsize);
+    gort__atomic_add_relaxed(&stats.large_bytes_freed,
+                             (uint64_t)freed * s->elemsize);
   } else {
     gort__atomic_add_relaxed(&stats.class_frees[s->spanclass >> 1], freed);
   }
@@ -105,12 +107,12 @@ double gort__mstats_gc_cpu_fraction(void) {
          ((double)elapsed * procs);
 }
 
-/* ---- reading ------------------------------------------------------------------- */
+/* ---- reading
+ * ------------------------------------------------------------------- */
 
 /* Objects taken from spans that Ps cache now, per class (world stopped). */
-static void add_cached(uint64_t pending[GORT_NUM_SIZE_CLASSES],
-                       uint64_t *tiny, uint64_t *large_n,
-                       uint64_t *large_bytes) {
+static void add_cached(uint64_t pending[GORT_NUM_SIZE_CLASSES], uint64_t *tiny,
+                       uint64_t *large_n, uint64_t *large_bytes) {
   for (int32_t i = 0; i < gort__sched.allp_cap; i++) {
     struct mcache *c = gort__sched.allp[i]->mcache;
     if (c == NULL)
@@ -140,7 +142,8 @@ GORT_API void gort_read_memstats(gort_memstats *m) {
   add_cached(pending, &tiny, &large_n, &large_bytes);
   for (int k = 1; k < GORT_NUM_SIZE_CLASSES; k++) {
     uint64_t size = gort__class_to_size[k];
-    uint64_t mallocs = gort__atomic_load_relaxed(&stats.class_mallocs[k]) + pending[k];
+    uint64_t mallocs =
+        gort__atomic_load_relaxed(&stats.class_mallocs[k]) + pending[k];
     uint64_t frees = gort__atomic_load_relaxed(&stats.class_frees[k]);
     m->by_size[k].size = (uint32_t)size;
     m->by_size[k].mallocs = mallocs;
@@ -151,7 +154,8 @@ GORT_API void gort_read_memstats(gort_memstats *m) {
     m->heap_alloc += (mallocs - frees) * size;
   }
   uint64_t large_frees = gort__atomic_load_relaxed(&stats.large_frees);
-  uint64_t large_freed_bytes = gort__atomic_load_relaxed(&stats.large_bytes_freed);
+  uint64_t large_freed_bytes =
+      gort__atomic_load_relaxed(&stats.large_bytes_freed);
   m->mallocs += large_n + tiny;
   m->frees += large_frees + tiny;
   m->total_alloc += large_bytes;
@@ -171,8 +175,8 @@ GORT_API void gort_read_memstats(gort_memstats *m) {
   gort__unlock(&gort__mheap.lock);
   gort__stack_stats(&m->stack_inuse, &m->stack_sys);
   /* The rest: span descriptors and each arena's page -> span table. */
-  uint64_t metadata = spans * sizeof(struct mspan) +
-                      arenas * sizeof(struct heap_arena);
+  uint64_t metadata =
+      spans * sizeof(struct mspan) + arenas * sizeof(struct heap_arena);
   m->sys = m->heap_sys + m->stack_sys + metadata;
 
   gort__lock(&stats.lock);
@@ -191,7 +195,8 @@ GORT_API void gort_read_memstats(gort_memstats *m) {
   m->gc_cpu_fraction = gort__mstats_gc_cpu_fraction();
 }
 
-/* ---- the event ring ---------------------------------------------------------------- */
+/* ---- the event ring
+ * ---------------------------------------------------------------- */
 
 void gort__gc_event(uint32_t kind, uint32_t cycle, uint64_t heap_live,
                     uint64_t heap_goal) {

@@ -75,6 +75,8 @@
  * Invariants: class 0 is "no class" (large objects); sizes grow strictly;
  * n / size == (n * divmagic) >> 32 for every offset n in a span.
  */
+/* The tables stay as the script lays them out: */
+/* clang-format off */
 #ifndef GORT_MEM_SIZECLASSES_H
 #define GORT_MEM_SIZECLASSES_H
 

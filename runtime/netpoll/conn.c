@@ -18,10 +18,10 @@
 
 #include "atomic/atomic.h"
 #include "debug/print.h"
-#include "os/os.h"
-#include "sched/mp.h"
 #include "netpoll/conn.h"
 #include "netpoll/netfault.h"
+#include "os/os.h"
+#include "sched/mp.h"
 
 /* Go's fd_unix.go: reads and writes of a stream go in pieces of at most
  * 1 GiB (some kernels refuse more; Linux stops at 2 GiB - 4 KiB). */
@@ -80,8 +80,8 @@ static void conn_retire(struct gort_conn *c) {
 
 /* "fatal error: gort: <what went wrong> [<call>]", the shape of the
  * runtime's other handle checks. */
-static _Noreturn void bad_handle(uint32_t kind, uint32_t seen,
-                                 const char *what, bool closing) {
+static _Noreturn void bad_handle(uint32_t kind, uint32_t seen, const char *what,
+                                 bool closing) {
   const char *name = kind == CONN_OPEN ? "network connection" : "listener";
   char buf[192];
   size_t n = 0;
@@ -97,12 +97,14 @@ static _Noreturn void bad_handle(uint32_t kind, uint32_t seen,
   } else if (seen == CONN_OPEN || seen == LISTENER_OPEN) {
     gort__msg_cat(buf, sizeof buf, &n, "invalid ");
     gort__msg_cat(buf, sizeof buf, &n, name);
-    gort__msg_cat(buf, sizeof buf, &n, seen == CONN_OPEN ? " handle (a connection)"
-                                              : " handle (a listener)");
+    gort__msg_cat(buf, sizeof buf, &n,
+                  seen == CONN_OPEN ? " handle (a connection)"
+                                    : " handle (a listener)");
   } else {
     gort__msg_cat(buf, sizeof buf, &n, "invalid ");
     gort__msg_cat(buf, sizeof buf, &n, name);
-    gort__msg_cat(buf, sizeof buf, &n, " handle (never opened, or closed long ago)");
+    gort__msg_cat(buf, sizeof buf, &n,
+                  " handle (never opened, or closed long ago)");
   }
   gort__msg_cat(buf, sizeof buf, &n, " [");
   gort__msg_cat(buf, sizeof buf, &n, what);
@@ -190,7 +192,8 @@ int gort__conn_retry(struct gort_conn *c, int mode, int err) {
   return gort__pd_wait(c->pd, mode);
 }
 
-/* ---- the API --------------------------------------------------------------- */
+/* ---- the API ---------------------------------------------------------------
+ */
 
 int gort_conn_from_fd(int fd, gort_conn **out) {
   gort__must_getg("gort_conn_from_fd");

@@ -24,11 +24,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "netpoll/conn.h"
+#include "netpoll/netfault.h"
 #include "os/os.h"
 #include "sched/mp.h"
 #include "time/when.h"
-#include "netpoll/conn.h"
-#include "netpoll/netfault.h"
 
 /* A listener is its socket's conn under another name (magic
  * LISTENER_OPEN): the same handle rules, and nothing to free but the
@@ -37,7 +37,8 @@ static struct gort_conn *lconn(gort_listener *l) {
   return (struct gort_conn *)(void *)l;
 }
 
-/* ---- addresses ------------------------------------------------------------ */
+/* ---- addresses ------------------------------------------------------------
+ */
 
 /* Split "host:port" into host (brackets removed) and port. */
 static int split_host_port(const char *addr, char *host, size_t hostlen,
@@ -106,15 +107,15 @@ static int format_addr(const struct sockaddr_storage *ss, char *buf,
   int port;
   if (ss->ss_family == AF_INET) {
     const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
-    getnameinfo((const struct sockaddr *)in, sizeof *in, ip, sizeof ip, NULL,
-                0, NI_NUMERICHOST);
+    getnameinfo((const struct sockaddr *)in, sizeof *in, ip, sizeof ip, NULL, 0,
+                NI_NUMERICHOST);
     port = ntohs(in->sin_port);
     if (snprintf(buf, len, "%s:%d", ip, port) >= (int)len)
       return GORT_EINVAL;
   } else if (ss->ss_family == AF_INET6) {
     const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
-    getnameinfo((const struct sockaddr *)in6, sizeof *in6, ip, sizeof ip,
-                NULL, 0, NI_NUMERICHOST);
+    getnameinfo((const struct sockaddr *)in6, sizeof *in6, ip, sizeof ip, NULL,
+                0, NI_NUMERICHOST);
     port = ntohs(in6->sin6_port);
     if (snprintf(buf, len, "[%s]:%d", ip, port) >= (int)len)
       return GORT_EINVAL;
@@ -132,8 +133,8 @@ static int sock_addr(struct gort_conn *c, bool peer, char *buf, size_t len) {
     return GORT_ECLOSED;
   struct sockaddr_storage ss;
   socklen_t sl = sizeof ss;
-  int rc = (peer ? getpeername : getsockname)(
-               c->fd, (struct sockaddr *)&ss, &sl) == 0
+  int rc = (peer ? getpeername : getsockname)(c->fd, (struct sockaddr *)&ss,
+                                              &sl) == 0
                ? format_addr(&ss, buf, len)
                : -errno;
   gort__conn_release(c);
@@ -169,7 +170,8 @@ static int new_socket(int family) {
   return fd >= 0 ? fd : -errno;
 }
 
-/* ---- listen and accept ---------------------------------------------------- */
+/* ---- listen and accept ----------------------------------------------------
+ */
 
 int gort_listen_tcp(const char *addr, gort_listener **out) {
   gort__must_getg("gort_listen_tcp");
@@ -192,8 +194,7 @@ int gort_listen_tcp(const char *addr, gort_listener **out) {
   }
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one); /* as Go */
-  if (bind(fd, a->ai_addr, a->ai_addrlen) != 0 ||
-      listen(fd, SOMAXCONN) != 0) {
+  if (bind(fd, a->ai_addr, a->ai_addrlen) != 0 || listen(fd, SOMAXCONN) != 0) {
     rc = -errno;
     close(fd);
     freeaddrinfo(list);
@@ -267,8 +268,8 @@ int gort_accept(gort_listener *l, gort_conn **out) {
 }
 
 int gort_listener_set_deadline(gort_listener *l, int64_t when) {
-  int rc = gort__conn_check(lconn(l), LISTENER_OPEN,
-                            "gort_listener_set_deadline");
+  int rc =
+      gort__conn_check(lconn(l), LISTENER_OPEN, "gort_listener_set_deadline");
   return rc != 0 ? rc : gort__conn_set_deadline(lconn(l), when, 'r');
 }
 
@@ -277,7 +278,8 @@ int gort_listener_close(gort_listener *l) {
   return rc != 0 ? rc : gort__conn_close(lconn(l));
 }
 
-/* ---- dial ------------------------------------------------------------------ */
+/* ---- dial ------------------------------------------------------------------
+ */
 
 /* A dial in progress that a context may interrupt: the context's
  * AfterFunc pulls the connecting socket's deadline into the past (Go's
@@ -393,8 +395,7 @@ int gort_dial_tcp(const char *addr, int64_t timeout_ns, gort_conn **out) {
   *out = NULL;
   if (!gort__netpoll_start())
     return GORT_ENOTSUP;
-  return dial(addr, timeout_ns > 0 ? gort__when(timeout_ns) : 0,
-              NULL, out);
+  return dial(addr, timeout_ns > 0 ? gort__when(timeout_ns) : 0, NULL, out);
 }
 
 int gort_dial_tcp_ctx(gort_ctx *ctx, const char *addr, gort_conn **out) {

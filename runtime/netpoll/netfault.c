@@ -11,15 +11,15 @@
  *
  * Invariants: see netfault.h. Locking: none (atomics).
  */
-#include <errno.h>
 #include "atomic/atomic.h"
+#include <errno.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "debug/debugvars.h"
-#include "os/os.h"
 #include "netpoll/conn.h"
 #include "netpoll/netfault.h"
+#include "os/os.h"
 
 static _Atomic uint64_t calls[NF_KINDS], injected[NF_KINDS];
 
@@ -52,8 +52,8 @@ static uint64_t splitmix64(uint64_t x) {
 /* The next number of kind k's sequence. */
 static uint64_t next(enum netfault_kind k) {
   uint64_t i = gort__atomic_add_relaxed(&calls[k], 1);
-  uint64_t seed = gort__debug.netfaultseed ? (uint64_t)gort__debug.netfaultseed
-                                           : 1;
+  uint64_t seed =
+      gort__debug.netfaultseed ? (uint64_t)gort__debug.netfaultseed : 1;
   return splitmix64(seed ^ splitmix64(((uint64_t)k << 56) + i));
 }
 
@@ -67,9 +67,7 @@ bool gort__netfault(enum netfault_kind k) {
   return true;
 }
 
-bool gort__netfault_init(int step) {
-  return gort__debug.netinitfail == step;
-}
+bool gort__netfault_init(int step) { return gort__debug.netinitfail == step; }
 
 uint64_t gort__netfault_count(enum netfault_kind k) {
   return gort__atomic_load_relaxed(&injected[k]);

@@ -17,16 +17,16 @@
  * waiter: a timer that fires late, for an old deadline or for a descriptor
  * already reused, changes nothing.
  */
-#include <errno.h>
 #include "atomic/atomic.h"
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "debug/print.h"
+#include "netpoll/netpoll.h"
 #include "os/os.h"
 #include "sched/mp.h"
 #include "sched/settings.h"
-#include "netpoll/netpoll.h"
 
 static const struct netpoll_backend *backend;
 static _Atomic int started; /* 0 not yet, 1 running, -1 unavailable */
@@ -228,7 +228,8 @@ void gort__pd_rearm(struct poll_desc *pd, int mode) {
     backend->rearm(pd, mode);
 }
 
-/* ---- closing --------------------------------------------------------------- */
+/* ---- closing ---------------------------------------------------------------
+ */
 
 static void ready_list(struct g *list) {
   while (list) {
@@ -261,7 +262,8 @@ void gort__pd_evict(struct poll_desc *pd) {
 void gort__pd_close(struct poll_desc *pd) {
   if (!pd->closing)
     gort__throw("runtime: close of a network descriptor not evicted");
-  uintptr_t r = gort__atomic_load_seq_cst(&pd->rg), w = gort__atomic_load_seq_cst(&pd->wg);
+  uintptr_t r = gort__atomic_load_seq_cst(&pd->rg),
+            w = gort__atomic_load_seq_cst(&pd->wg);
   if (r > PD_WAIT || w > PD_WAIT)
     gort__throw("runtime: close of a network descriptor with waiters");
   backend->close(pd);
@@ -339,7 +341,8 @@ void gort__pd_set_deadline(struct poll_desc *pd, int64_t when, int mode) {
     gort__ready(w, false);
 }
 
-/* ---- the scheduler's side ------------------------------------------------- */
+/* ---- the scheduler's side -------------------------------------------------
+ */
 
 struct g *gort__netpoll(int64_t delay_ns) {
   if (gort__atomic_load_acquire(&started) <= 0)
@@ -365,8 +368,7 @@ int gort_netpoll_stats(struct gort_netpoll_stats *out) {
   if (out == NULL)
     return GORT_EINVAL;
   int s = gort__atomic_load_acquire(&started);
-  out->backend = s > 0 ? backend->name
-                       : s == 0 ? "not started" : "none";
+  out->backend = s > 0 ? backend->name : s == 0 ? "not started" : "none";
   out->waiters = gort__atomic_load_seq_cst(&waiters);
   out->polls = gort__atomic_load_seq_cst(&polls);
   out->blocking_polls = gort__atomic_load_seq_cst(&blocking_polls);

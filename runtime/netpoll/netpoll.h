@@ -40,8 +40,8 @@ struct poll_desc {
   _Atomic uint32_t fdseq; /* bumped when the desc is reused */
   bool closing;
   _Atomic uintptr_t rg, wg;
-  int64_t rd, wd;        /* deadlines: 0 none, -1 passed, else when */
-  struct timer rt, wt;   /* their timers */
+  int64_t rd, wd;      /* deadlines: 0 none, -1 passed, else when */
+  struct timer rt, wt; /* their timers */
   /* Backend's: poll()'s slot and the directions a waiter armed. */
   int32_t slot;
   uint32_t armed;

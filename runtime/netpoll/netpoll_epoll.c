@@ -16,8 +16,8 @@
  * call. Locking: none of its own; the kernel serialises epoll_ctl and
  * epoll_wait, and wake_pending keeps the eventfd to one pending write.
  */
-#include <errno.h>
 #include "atomic/atomic.h"
+#include <errno.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -39,8 +39,7 @@ static uint64_t tag(struct poll_desc *pd) {
 
 /* Start-up failures throw with Go's words (netpoll_epoll.go's
  * netpollinit): the poller is the runtime's, not a call's. */
-static _Noreturn void init_failed(const char *call, int err,
-                                  const char *msg) {
+static _Noreturn void init_failed(const char *call, int err, const char *msg) {
   gort__print_str("runtime: ");
   gort__print_str(call);
   gort__print_str(" failed with ");
@@ -54,9 +53,8 @@ static bool epoll_init(void) {
                                 : epoll_create1(EPOLL_CLOEXEC);
   if (epfd < 0)
     init_failed("epollcreate", errno, "runtime: netpollinit failed");
-  wake_fd = gort__netfault_init(2)
-                ? (errno = EMFILE, -1)
-                : eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  wake_fd = gort__netfault_init(2) ? (errno = EMFILE, -1)
+                                   : eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (wake_fd < 0)
     init_failed("eventfd", errno, "runtime: eventfd failed");
   struct epoll_event ev = {.events = EPOLLIN, .data.u64 = WAKE_TOKEN};

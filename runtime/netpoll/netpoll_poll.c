@@ -24,18 +24,18 @@
  * Locking: table_lock guards the table and every pd->slot and pd->armed
  * (a leaf lock).
  */
+#include "atomic/atomic.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include "atomic/atomic.h"
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "debug/print.h"
-#include "os/os.h"
-#include "time/when.h"
 #include "netpoll/netfault.h"
 #include "netpoll/netpoll.h"
+#include "os/os.h"
+#include "time/when.h"
 
 static struct {
   struct mutex lock;
@@ -175,7 +175,7 @@ static bool poll_once(int timeout_ms, bool consume_wake, struct g **list) {
   }
   gort__unlock(&table.lock);
   int got = gort__netfault(NF_WAIT) ? (errno = EBADF, -1)
-                                     : poll(fds, (nfds_t)n, timeout_ms);
+                                    : poll(fds, (nfds_t)n, timeout_ms);
   if (got < 0 && errno != EINTR) {
     int err = errno; /* one M reports (see netpoll_epoll.c) */
     gort__die_begin("fatal error: ", "runtime: netpoll failed");
@@ -240,7 +240,7 @@ static struct g *poll_wait(int64_t delay_ns) {
       if (left <= 0)
         timeout_ms = 0;
       else
-        timeout_ms = left < 1000000 ? 1
+        timeout_ms = left < 1000000           ? 1
                      : left > 1000000000000ll ? 1000000
                                               : (int)(left / 1000000);
     }

@@ -189,11 +189,13 @@ bool gort__os_codemap_init(void) {
   /* Functions libgort calls with locks held or in the middle of a switch:
    * each must be outside the program's own code (see the head). */
   const uintptr_t runtime_callees[] = {
-      (uintptr_t)memcpy,       (uintptr_t)memmove, (uintptr_t)memset,
-      (uintptr_t)memcmp,       (uintptr_t)malloc,  (uintptr_t)calloc,
-      (uintptr_t)free,         (uintptr_t)realloc, (uintptr_t)strlen,
-      (uintptr_t)pthread_kill, (uintptr_t)pthread_self,
-      (uintptr_t)clock_gettime, (uintptr_t)write,
+      (uintptr_t)memcpy,       (uintptr_t)memmove,
+      (uintptr_t)memset,       (uintptr_t)memcmp,
+      (uintptr_t)malloc,       (uintptr_t)calloc,
+      (uintptr_t)free,         (uintptr_t)realloc,
+      (uintptr_t)strlen,       (uintptr_t)pthread_kill,
+      (uintptr_t)pthread_self, (uintptr_t)clock_gettime,
+      (uintptr_t)write,
   };
   for (size_t i = 0; i < sizeof runtime_callees / sizeof *runtime_callees;
        i++) {

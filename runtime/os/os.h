@@ -148,8 +148,7 @@ int gort__os_ncpu(void);
 void gort__os_install_fault_handler(void);
 uint64_t gort__os_rss_peak(void);
 long gort__os_write_nosigpipe(int fd, const void *buf, size_t n);
-void gort__os_data_ranges(void (*fn)(const void *lo, const void *hi,
-                                     void *arg),
+void gort__os_data_ranges(void (*fn)(const void *lo, const void *hi, void *arg),
                           void *arg);
 
 /* Asynchronous preemption (native only; see os_linux.c, codemap_linux.c):

@@ -20,20 +20,20 @@
  * Locking: guard_budget is an atomic counter; everything else is per call.
  */
 
+#include "atomic/atomic.h"
 #include <errno.h>
-#include <stdbool.h>
+#include <link.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
-#include "atomic/atomic.h"
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
-#include <link.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -169,7 +169,8 @@ const char *gort__os_guard_kind(void) {
   case GUARD_MADVISE:
     return "madvise";
   case GUARD_MPROTECT:
-    return gort__atomic_load_seq_cst(&guard_budget) > 0 ? "mprotect" : "mprotect+canary";
+    return gort__atomic_load_seq_cst(&guard_budget) > 0 ? "mprotect"
+                                                        : "mprotect+canary";
   default:
     return "unknown";
   }
@@ -493,8 +494,7 @@ static int each_exec_data(struct dl_phdr_info *info, size_t size, void *d) {
   return 1;
 }
 
-void gort__os_data_ranges(void (*fn)(const void *lo, const void *hi,
-                                     void *arg),
+void gort__os_data_ranges(void (*fn)(const void *lo, const void *hi, void *arg),
                           void *arg) {
   struct data_walk w = {fn, arg};
   dl_iterate_phdr(each_exec_data, &w);

@@ -19,11 +19,11 @@
  * Locking: none.
  */
 #include <emscripten.h>
-#include <errno.h>
-#include <stdint.h>
-#include <pthread.h>
 #include <emscripten/heap.h>
 #include <emscripten/threading.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +41,8 @@ enum { WASM_PAGE = 4096 };
 void *gort__os_reserve(size_t n, enum gort_os_req what) {
   if (gort__os_fault_injected(what) || n > SIZE_MAX - WASM_PAGE)
     return NULL;
-  return aligned_alloc(WASM_PAGE, (n + WASM_PAGE - 1) & ~(size_t)(WASM_PAGE - 1));
+  return aligned_alloc(WASM_PAGE,
+                       (n + WASM_PAGE - 1) & ~(size_t)(WASM_PAGE - 1));
 }
 
 void *gort__os_reserve_aligned(size_t n, size_t align) {
@@ -96,12 +97,14 @@ void gort__os_futex_wake(uint32_t *addr, int n) {
 int gort__os_thread_init(void) {
   /* A previous pthread on this pool worker may have left the fiber
    * trampoline marked as running; its next swap would then hang. */
+  /* clang-format off */
   EM_ASM({
     if (typeof Fibers !== 'undefined') {
       Fibers.trampolineRunning = false;
       Fibers.nextFiber = 0;
     }
   });
+  /* clang-format on */
   return 0;
 }
 
@@ -134,7 +137,9 @@ int gort__os_ncpu(void) {
 
 void gort__os_install_fault_handler(void) {}
 
-uint64_t gort__os_rss_peak(void) { return (uint64_t)emscripten_get_heap_size(); }
+uint64_t gort__os_rss_peak(void) {
+  return (uint64_t)emscripten_get_heap_size();
+}
 
 /* ---- threads, and no signals ------------------------------------------- */
 
@@ -212,8 +217,7 @@ long gort__os_write_nosigpipe(int fd, const void *buf, size_t n) {
 extern unsigned char __global_base[];
 extern unsigned char __data_end[];
 
-void gort__os_data_ranges(void (*fn)(const void *lo, const void *hi,
-                                     void *arg),
+void gort__os_data_ranges(void (*fn)(const void *lo, const void *hi, void *arg),
                           void *arg) {
   fn(__global_base, __data_end, arg);
 }

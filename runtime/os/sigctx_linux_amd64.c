@@ -38,7 +38,9 @@ static size_t fp_size(const ucontext_t *u) {
   return sw[0] == FP_XSTATE_MAGIC1 ? sw[1] : FXSAVE_SIZE;
 }
 
-static size_t fp_offset(void) { return (sizeof(ucontext_t) + 63) & ~(size_t)63; }
+static size_t fp_offset(void) {
+  return (sizeof(ucontext_t) + 63) & ~(size_t)63;
+}
 
 size_t gort__sigctx_save_size(void *uc) { return fp_offset() + fp_size(uc); }
 

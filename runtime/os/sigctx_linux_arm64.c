@@ -51,8 +51,7 @@ void gort__sigctx_save(void *uc, void *dst) {
   memcpy(dst, &((ucontext_t *)uc)->uc_mcontext, sizeof(mcontext_t));
 }
 
-static struct record *find_record(void *reserved, size_t len,
-                                  uint32_t magic) {
+static struct record *find_record(void *reserved, size_t len, uint32_t magic) {
   size_t off = 0;
   while (off + sizeof(struct record) <= len) {
     struct record *r = (struct record *)((char *)reserved + off);
@@ -85,10 +84,10 @@ enum {
 /* The frame's SVE record holds live registers: overwrite them with the
  * FPSIMD values (V in the low 128 bits of Z, everything else zero). */
 static void sve_from_fpsimd(mcontext_t *m) {
-  struct record *sve = find_record(m->__reserved, sizeof m->__reserved,
-                                   SVE_MAGIC_VALUE);
-  struct record *fp = find_record(m->__reserved, sizeof m->__reserved,
-                                  FPSIMD_MAGIC_VALUE);
+  struct record *sve =
+      find_record(m->__reserved, sizeof m->__reserved, SVE_MAGIC_VALUE);
+  struct record *fp =
+      find_record(m->__reserved, sizeof m->__reserved, FPSIMD_MAGIC_VALUE);
   if (sve == NULL || fp == NULL || sve->size <= SVE_HEADER_SIZE)
     return;
   uint16_t vl;

@@ -30,7 +30,7 @@
 struct mutex {
   _Atomic uint32_t key;
 #if GORT_LOCK_CHECKS
-  uint32_t rank;              /* enum lock_rank; set before first use */
+  uint32_t rank;               /* enum lock_rank; set before first use */
   _Atomic(const void *) owner; /* the holding thread's token, or NULL */
 #endif
 };
@@ -53,7 +53,8 @@ static inline void gort__lock_init(struct mutex *l, enum lock_rank rank) {
 }
 /* A static lock's initialiser:
  *   static struct mutex m = GORT_LOCK_INITIALIZER(LOCK_RANK_X); */
-#define GORT_LOCK_INITIALIZER(rank_) {.rank = (rank_)}
+#define GORT_LOCK_INITIALIZER(rank_)                                           \
+  { .rank = (rank_) }
 /* Does the calling thread hold l? */
 int gort__lock_held(const struct mutex *l);
 /* Go's assertLockHeld: dies unless the calling thread holds l. */
@@ -66,7 +67,8 @@ static inline void gort__lock_init(struct mutex *l, enum lock_rank rank) {
   (void)l;
   (void)rank;
 }
-#define GORT_LOCK_INITIALIZER(rank_) {0}
+#define GORT_LOCK_INITIALIZER(rank_)                                           \
+  { 0 }
 #define GORT_ASSERT_LOCKED(l) GORT_CHECK_NOTHING_((l) != 0)
 #endif
 

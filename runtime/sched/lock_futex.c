@@ -20,10 +20,10 @@
 #include "atomic/atomic.h"
 
 #include "arch/procyield.h"
-#include "os/os.h"
 #include "debug/print.h"
-#include "time/when.h"
+#include "os/os.h"
 #include "sched/runtime2.h"
+#include "time/when.h"
 
 enum { MUTEX_UNLOCKED = 0, MUTEX_LOCKED = 1, MUTEX_SLEEPING = 2 };
 
@@ -38,8 +38,7 @@ static _Thread_local char owner_token;
 
 int gort__lock_held(const struct mutex *l) {
   /* Relaxed: only this thread ever stores its own token. */
-  return gort__atomic_load_relaxed(&((struct mutex *)l)->owner) ==
-         &owner_token;
+  return gort__atomic_load_relaxed(&((struct mutex *)l)->owner) == &owner_token;
 }
 
 void gort__assert_lock_held(const struct mutex *l, const char *expr,
@@ -105,8 +104,7 @@ static void lock_slow(struct mutex *l, uint32_t v) {
   uint32_t wait = v;
   for (;;) {
     for (int i = 0; i < GORT_ACTIVE_SPIN; i++) {
-      while (gort__atomic_load_relaxed(&l->key) ==
-             MUTEX_UNLOCKED) {
+      while (gort__atomic_load_relaxed(&l->key) == MUTEX_UNLOCKED) {
         uint32_t expect = MUTEX_UNLOCKED;
         if (gort__atomic_cas_weak_acquire(&l->key, &expect, wait))
           return;
@@ -141,9 +139,7 @@ void gort__unlock(struct mutex *l) {
  * One sleeper, one waker: notewakeup sets key to 1 and wakes the futex;
  * notesleep waits while key is 0. A note is reused after noteclear. */
 
-void gort__noteclear(struct note *n) {
-  gort__atomic_store_relaxed(&n->key, 0);
-}
+void gort__noteclear(struct note *n) { gort__atomic_store_relaxed(&n->key, 0); }
 
 void gort__notewakeup(struct note *n) {
   /* Release: what the waker did before is visible to the woken thread. */

@@ -64,8 +64,8 @@ static const uint8_t *const may_hold[LOCK_RANK_COUNT] = {
      * its channels in address order, each once (chan/select.c). */
     [R(SEMAROOT)] = NULL,
     [R(NOTIFYLIST)] = NULL,
-    [R(HCHAN)] = MAY_HOLD(R(HCHAN), R(CONTEXT), R(SINGLEFLIGHT),
-                          R(XSEMAPHORE), R(TIMER)),
+    [R(HCHAN)] = MAY_HOLD(R(HCHAN), R(CONTEXT), R(SINGLEFLIGHT), R(XSEMAPHORE),
+                          R(TIMER)),
 
     /* The collector's control. */
     [R(FIN)] = NULL,
@@ -79,16 +79,15 @@ static const uint8_t *const may_hold[LOCK_RANK_COUNT] = {
      * their own lock (an x/sync semaphore closes a waiter's channel, a
      * context its done channel, a timer's tick sends), as does a
      * descriptor's deadline. */
-    [R(SCHED)] = MAY_HOLD(R(GC_WORK), R(CONTEXT), R(SINGLEFLIGHT),
-                          R(ERRGROUP), R(XSEMAPHORE), R(POLLDESC),
-                          R(TIMER)),
+    [R(SCHED)] = MAY_HOLD(R(GC_WORK), R(CONTEXT), R(SINGLEFLIGHT), R(ERRGROUP),
+                          R(XSEMAPHORE), R(POLLDESC), R(TIMER)),
     [R(ALLP)] = MAY_HOLD(R(SCHED)),
     /* A P's timers: after a gort_timer's mu (time/timer.h), under allplock
      * while walking allp (time.c), under sched.lock in procresize, which
      * also holds two at once, with the world stopped, to move a dying
      * P's timers. */
-    [R(TIMERS)] = MAY_HOLD(R(ALLP), R(TIMERS), R(TIMER), R(CONTEXT),
-                           R(POLLDESC)),
+    [R(TIMERS)] =
+        MAY_HOLD(R(ALLP), R(TIMERS), R(TIMER), R(CONTEXT), R(POLLDESC)),
     [R(ALLG)] = MAY_HOLD(R(GC_WORK)),
 
     /* The stack pool: a goroutine parking with a lock held (gopark's
@@ -96,8 +95,7 @@ static const uint8_t *const may_hold[LOCK_RANK_COUNT] = {
      * to a fresh G, whose first stack comes from the pool; procresize
      * spills a dying P's cache under sched.lock. */
     [R(STACKPOOL)] = MAY_HOLD(R(SEMAROOT), R(NOTIFYLIST), R(HCHAN), R(FIN),
-                              R(GC_WORK), R(SCAVENGE), R(POLLDESC),
-                              R(SCHED)),
+                              R(GC_WORK), R(SCAVENGE), R(POLLDESC), R(SCHED)),
 
     /* Memory: a central list, then the heap (mem/malloc.h); procresize
      * releases a dying P's mcache under sched.lock. */
@@ -169,8 +167,8 @@ enum { MAX_HELD = 32 };
 
 struct held_rank {
   uint32_t rank;
-  uint32_t count;            /* locks of this rank taken in a row */
-  const struct mutex *lock;  /* the last of them, for reports */
+  uint32_t count;           /* locks of this rank taken in a row */
+  const struct mutex *lock; /* the last of them, for reports */
 };
 
 static _Thread_local struct held_rank held[MAX_HELD];

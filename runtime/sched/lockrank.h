@@ -25,41 +25,41 @@
 /* X(RANK, "name"): in lock order, outermost first. */
 #define GORT_LOCK_RANKS(X)                                                     \
   X(NONE, "unranked")                                                          \
-  X(CONTEXT, "context")             /* context/context.c: a context's mu */    \
-  X(SINGLEFLIGHT, "singleflight")   /* xsync/singleflight.c: a group's mu */   \
-  X(ERRGROUP, "errgroup")           /* xsync/errgroup.c: a group's mu */       \
-  X(XSEMAPHORE, "xsemaphore")       /* xsync/semaphore.c: a semaphore's mu */  \
-  X(NETPOLL_INIT, "netpollInit")    /* netpoll/netpoll.c: start_lock */        \
-  X(POLLDESC, "pollDesc")           /* netpoll/netpoll.c: pd->lock */          \
-  X(POLLCACHE, "pollCache")         /* netpoll/netpoll.c: cache.lock */        \
-  X(CONN_DEAD, "connDead")          /* netpoll/conn.c: dead.lock */            \
-  X(NETPOLL_TABLE, "netpollTable")  /* netpoll/netpoll_poll.c: table.lock */   \
-  X(TIMER, "timer")                 /* time/timer.h: t->mu */                  \
-  X(SEMAROOT, "semaRoot")           /* sync/sema.c: root->lock */              \
-  X(NOTIFYLIST, "notifyList")       /* sync/cond.c: a Cond's lock */           \
-  X(HCHAN, "hchan")                 /* chan/chan.h: a channel's lock */        \
-  X(FIN, "fin")                     /* mem/mfinal.c: fin_lock */               \
-  X(GC_WORK, "gcWork")              /* mem/mgc.c: work.lock */                 \
-  X(SCAVENGE, "scavenge")           /* mem/mgcscavenge.c: scav.lock */         \
-  X(USER_ROOTS, "userRoots")        /* mem/mgcroots.c: user_lock */            \
-  X(SCHED, "sched")                 /* sched/runtime2.h: sched.lock */         \
-  X(ALLP, "allp")                   /* sched/runtime2.h: sched.allplock */     \
-  X(TIMERS, "timers")               /* time/timer.h: pp->timerslock */         \
-  X(ALLG, "allg")                   /* sched/proc.c: allglock */               \
-  X(STACKPOOL, "stackpool")         /* sched/stack.c: pool.lock */             \
-  X(MCENTRAL_INIT, "mcentralInit")  /* mem/mcentral.c: central_init_lock */    \
-  X(MCENTRAL, "mcentral")           /* mem/mcentral.c: a class's lock */       \
-  X(SWEEP_LARGE, "sweepLarge")      /* mem/mgcsweep.c: large_lock */           \
-  X(MHEAP, "mheap")                 /* mem/mheap.h: gort__mheap.lock */        \
-  X(PACER, "pacer")                 /* mem/mgcpacer.c: pacer_lock */           \
-  X(MSTATS, "mstats")               /* mem/mstats.c: stats.lock */             \
-  X(ROOT_SHARD, "rootShard")        /* mem/mgcroots.c: a shard's lock */
+  X(CONTEXT, "context")            /* context/context.c: a context's mu */     \
+  X(SINGLEFLIGHT, "singleflight")  /* xsync/singleflight.c: a group's mu */    \
+  X(ERRGROUP, "errgroup")          /* xsync/errgroup.c: a group's mu */        \
+  X(XSEMAPHORE, "xsemaphore")      /* xsync/semaphore.c: a semaphore's mu */   \
+  X(NETPOLL_INIT, "netpollInit")   /* netpoll/netpoll.c: start_lock */         \
+  X(POLLDESC, "pollDesc")          /* netpoll/netpoll.c: pd->lock */           \
+  X(POLLCACHE, "pollCache")        /* netpoll/netpoll.c: cache.lock */         \
+  X(CONN_DEAD, "connDead")         /* netpoll/conn.c: dead.lock */             \
+  X(NETPOLL_TABLE, "netpollTable") /* netpoll/netpoll_poll.c: table.lock */    \
+  X(TIMER, "timer")                /* time/timer.h: t->mu */                   \
+  X(SEMAROOT, "semaRoot")          /* sync/sema.c: root->lock */               \
+  X(NOTIFYLIST, "notifyList")      /* sync/cond.c: a Cond's lock */            \
+  X(HCHAN, "hchan")                /* chan/chan.h: a channel's lock */         \
+  X(FIN, "fin")                    /* mem/mfinal.c: fin_lock */                \
+  X(GC_WORK, "gcWork")             /* mem/mgc.c: work.lock */                  \
+  X(SCAVENGE, "scavenge")          /* mem/mgcscavenge.c: scav.lock */          \
+  X(USER_ROOTS, "userRoots")       /* mem/mgcroots.c: user_lock */             \
+  X(SCHED, "sched")                /* sched/runtime2.h: sched.lock */          \
+  X(ALLP, "allp")                  /* sched/runtime2.h: sched.allplock */      \
+  X(TIMERS, "timers")              /* time/timer.h: pp->timerslock */          \
+  X(ALLG, "allg")                  /* sched/proc.c: allglock */                \
+  X(STACKPOOL, "stackpool")        /* sched/stack.c: pool.lock */              \
+  X(MCENTRAL_INIT, "mcentralInit") /* mem/mcentral.c: central_init_lock */     \
+  X(MCENTRAL, "mcentral")          /* mem/mcentral.c: a class's lock */        \
+  X(SWEEP_LARGE, "sweepLarge")     /* mem/mgcsweep.c: large_lock */            \
+  X(MHEAP, "mheap")                /* mem/mheap.h: gort__mheap.lock */         \
+  X(PACER, "pacer")                /* mem/mgcpacer.c: pacer_lock */            \
+  X(MSTATS, "mstats")              /* mem/mstats.c: stats.lock */              \
+  X(ROOT_SHARD, "rootShard")       /* mem/mgcroots.c: a shard's lock */
 
 enum lock_rank {
 #define GORT_LOCK_RANK_ENUM_(rank, name) LOCK_RANK_##rank,
   GORT_LOCK_RANKS(GORT_LOCK_RANK_ENUM_)
 #undef GORT_LOCK_RANK_ENUM_
-  LOCK_RANK_COUNT
+      LOCK_RANK_COUNT
 };
 
 struct mutex;

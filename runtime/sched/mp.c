@@ -34,19 +34,19 @@
  * early or late); P status changes out of P_SYSCALL are CASes (the M
  * returning and sysmon race for it).
  */
-#include <errno.h>
 #include "atomic/atomic.h"
+#include <errno.h>
 #include <stdlib.h>
 
 #include "arch/sanitizer.h"
 #include "debug/print.h"
+#include "mem/malloc.h"
+#include "mem/mheap.h"
+#include "netpoll/netpoll.h"
 #include "os/os.h"
 #include "sched/mp.h"
 #include "sched/runq.h"
 #include "sched/stack.h"
-#include "mem/malloc.h"
-#include "mem/mheap.h"
-#include "netpoll/netpoll.h"
 #include "time/timer.h"
 
 /* ---- idle lists (sched.lock) ------------------------------------------- */
@@ -320,8 +320,8 @@ static void startm_new(struct p *pp, bool spinning) {
   bool needed = (self == NULL || gort__loadmp(self) == NULL) &&
                 (!gort__runqempty(pp) ||
                  gort__atomic_load_relaxed(&gort__sched.runqsize) != 0);
-  if (!needed && gort__os_nanotime() <
-                     gort__atomic_load_relaxed(&newm_backoff_until)) {
+  if (!needed &&
+      gort__os_nanotime() < gort__atomic_load_relaxed(&newm_backoff_until)) {
     newm_failed(NULL, pp, spinning);
     return;
   }
@@ -331,7 +331,8 @@ static void startm_new(struct p *pp, bool spinning) {
     return;
   if (needed)
     newosproc_failed(rc);
-  gort__atomic_store_relaxed(&newm_backoff_until, gort__os_nanotime() + NEWM_BACKOFF_NS);
+  gort__atomic_store_relaxed(&newm_backoff_until,
+                             gort__os_nanotime() + NEWM_BACKOFF_NS);
   newm_failed(mp, pp, spinning);
 }
 
@@ -420,8 +421,7 @@ void gort__wakep(void) {
   if (gort__atomic_load_relaxed(&gort__sched.npidle) == 0)
     return;
   int32_t zero = 0;
-  if (gort__atomic_load_relaxed(&gort__sched.nmspinning) !=
-          0 ||
+  if (gort__atomic_load_relaxed(&gort__sched.nmspinning) != 0 ||
       !gort__atomic_cas_strong_seq_cst(&gort__sched.nmspinning, &zero, 1))
     return;
   gort__startm(NULL, true);
@@ -436,7 +436,8 @@ void gort__handoffp(struct p *pp) {
   }
   /* Nobody spinning or idle: start a spinning M so work is not stranded. */
   int32_t zero = 0;
-  if (gort__atomic_load_seq_cst(&gort__sched.nmspinning) + gort__atomic_load_seq_cst(&gort__sched.npidle) ==
+  if (gort__atomic_load_seq_cst(&gort__sched.nmspinning) +
+              gort__atomic_load_seq_cst(&gort__sched.npidle) ==
           0 &&
       gort__atomic_cas_strong_seq_cst(&gort__sched.nmspinning, &zero, 1)) {
     gort__startm(pp, true);
@@ -458,7 +459,8 @@ void gort__handoffp(struct p *pp) {
   }
   /* The last running P, and nobody blocked in the poller while goroutines
    * wait on it: an M keeps the P to poll (proc.go). */
-  if (gort__netpoll_wanted() && gort__atomic_load_seq_cst(&gort__sched.lastpoll) != 0 &&
+  if (gort__netpoll_wanted() &&
+      gort__atomic_load_seq_cst(&gort__sched.lastpoll) != 0 &&
       gort__atomic_load_seq_cst(&gort__sched.npidle) ==
           gort__atomic_load_seq_cst(&gort__sched.gomaxprocs) - 1) {
     gort__unlock(&gort__sched.lock);

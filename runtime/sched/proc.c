@@ -64,14 +64,14 @@
 #include "debug/handle.h"
 #include "debug/print.h"
 #include "debug/traceback.h"
+#include "mem/mgcpacer.h"
+#include "mem/mheap.h"
+#include "netpoll/netpoll.h"
 #include "os/os.h"
 #include "sched/mp.h"
 #include "sched/runq.h"
 #include "sched/settings.h"
 #include "sched/stack.h"
-#include "mem/mgcpacer.h"
-#include "mem/mheap.h"
-#include "netpoll/netpoll.h"
 #include "time/timer.h"
 
 const char *const gort__waitreason_names[WAIT_COUNT] = {
@@ -144,7 +144,9 @@ static struct m *must_getm(const char *what) {
   return mp;
 }
 
-struct g *gort__must_getg(const char *what) { return gort__loadcurg(must_getm(what)); }
+struct g *gort__must_getg(const char *what) {
+  return gort__loadcurg(must_getm(what));
+}
 
 /* ---- status ------------------------------------------------------------- */
 
@@ -281,8 +283,8 @@ static struct g *newproc(gort_func fn, void *arg, struct p *pp,
     return gp;
   int64_t live = gort__atomic_add_relaxed(&gort__sched.ngoroutines, 1) + 1;
   int64_t peak = gort__atomic_load_relaxed(&gort__sched.goroutines_peak);
-  while (live > peak &&
-         !gort__atomic_cas_weak_relaxed(&gort__sched.goroutines_peak, &peak, live)) {
+  while (live > peak && !gort__atomic_cas_weak_relaxed(
+                            &gort__sched.goroutines_peak, &peak, live)) {
   }
   return gp;
 }
@@ -413,8 +415,7 @@ static void end_slice_if_asked(struct m *mp, struct g *gp) {
   if (gort__loadmp(mp) == NULL)
     return;
   bool asked = gort__atomic_exchange_relaxed(&gp->preempt, 0);
-  asked |=
-      gort__atomic_exchange_relaxed(&gort__loadmp(mp)->preempt, 0) != 0;
+  asked |= gort__atomic_exchange_relaxed(&gort__loadmp(mp)->preempt, 0) != 0;
   if (asked)
     gort__loadmp(mp)->slice_over = true;
 }
@@ -475,8 +476,7 @@ void gort_yield(void) {
 void gort_preempt_check(void) {
   struct g *gp = gort__getg();
   /* Relaxed: a late view only delays the yield to the next check. */
-  if (gp && !gp->is_g0 &&
-      gort__atomic_load_relaxed(&gp->preempt)) {
+  if (gp && !gp->is_g0 && gort__atomic_load_relaxed(&gp->preempt)) {
     gort__atomic_store_relaxed(&gp->preempt, 0);
     mcall_impl(gort__gopreempt_m, false);
   }
@@ -504,8 +504,7 @@ void gort__checkdead_locked(void) {
     gort__throw("runtime: checkdead: runnable goroutines and no M");
   }
   gort__unlock(&s->lock);
-  if (s->main_exited &&
-      gort__atomic_load_relaxed(&s->ngoroutines) == 0)
+  if (s->main_exited && gort__atomic_load_relaxed(&s->ngoroutines) == 0)
     gort__fatal("no goroutines (main called runtime.Goexit) - deadlock!");
   gort__fatal("all goroutines are asleep - deadlock!");
 }
@@ -606,8 +605,8 @@ void gort__injectglist(struct g *list) {
     polled_runnable(gp);
   struct m *mp = gort__getm();
   struct p *pp = mp ? gort__loadmp(mp) : NULL;
-  int32_t global = pp == NULL ? n
-                              : gort__atomic_load_seq_cst(&gort__sched.npidle);
+  int32_t global =
+      pp == NULL ? n : gort__atomic_load_seq_cst(&gort__sched.npidle);
   if (global > n)
     global = n;
   if (global > 0) {
@@ -698,15 +697,17 @@ top:
       return gp;
   }
   /* The network, without blocking, unless an M blocks in it already. */
-  if (gort__netpoll_wanted() && gort__atomic_load_seq_cst(&gort__sched.lastpoll) != 0) {
+  if (gort__netpoll_wanted() &&
+      gort__atomic_load_seq_cst(&gort__sched.lastpoll) != 0) {
     struct g *list = gort__netpoll(0);
     if (list)
       return take_polled(list);
   }
   /* Steal, unless too many Ms spin already: at most as many as busy Ps. */
   int32_t procs = gort__atomic_load_seq_cst(&gort__sched.gomaxprocs);
-  if (mp->spinning || 2 * gort__atomic_load_seq_cst(&gort__sched.nmspinning) <
-                          procs - gort__atomic_load_seq_cst(&gort__sched.npidle)) {
+  if (mp->spinning ||
+      2 * gort__atomic_load_seq_cst(&gort__sched.nmspinning) <
+          procs - gort__atomic_load_seq_cst(&gort__sched.npidle)) {
     if (!mp->spinning) {
       mp->spinning = true;
       gort__atomic_add_seq_cst(&gort__sched.nmspinning, 1);
@@ -750,7 +751,8 @@ top:
   }
   /* Block in the poller (until the earliest timer, if any) when
    * goroutines wait on it and nobody else does. */
-  if (gort__netpoll_wanted() && gort__atomic_exchange_seq_cst(&gort__sched.lastpoll, 0) != 0) {
+  if (gort__netpoll_wanted() &&
+      gort__atomic_exchange_seq_cst(&gort__sched.lastpoll, 0) != 0) {
     gp = block_in_netpoll(mp);
     if (gp)
       return gp;
@@ -786,7 +788,8 @@ static void prepare_run(struct m *mp, struct g *gp, bool inherit_time) {
   gort__casgstatus(gp, G_RUNNABLE, G_RUNNING);
   /* A fresh slice starts unpreempted; an inherited one keeps a request
    * sysmon made while this M was between goroutines. */
-  uint32_t pending = gort__atomic_exchange_relaxed(&gort__loadmp(mp)->preempt, 0);
+  uint32_t pending =
+      gort__atomic_exchange_relaxed(&gort__loadmp(mp)->preempt, 0);
   gort__atomic_store_relaxed(&gp->preempt, inherit_time ? pending : 0);
   gort__atomic_store_relaxed(&gp->m, mp);
   gort__setcurg(mp, gp);
@@ -898,7 +901,9 @@ _Noreturn void gort_main(int (*main_fn)(int argc, char **argv), int argc,
   gort_main_opts(main_fn, argc, argv, NULL);
 }
 
-int gort_maxprocs(void) { return gort__atomic_load_seq_cst(&gort__sched.gomaxprocs); }
+int gort_maxprocs(void) {
+  return gort__atomic_load_seq_cst(&gort__sched.gomaxprocs);
+}
 
 int gort_set_maxprocs(int n) {
   must_getm("gort_set_maxprocs");

@@ -4,9 +4,9 @@
  *
  * The local run queue of a P is a ring of P_RUNQ_SIZE slots. Only the
  * owning M writes runqtail (puts); consumers (the owner, and thieves in
- * runqsteal, which take half at once) take from runqhead with a CAS. When the ring is full, half of it
- * plus the new G move to the global queue in one locked step, so the cost
- * of the lock is paid once per P_RUNQ_SIZE/2 puts.
+ * runqsteal, which take half at once) take from runqhead with a CAS. When the
+ * ring is full, half of it plus the new G move to the global queue in one
+ * locked step, so the cost of the lock is paid once per P_RUNQ_SIZE/2 puts.
  *
  * Invariants:
  *   - 0 <= runqtail - runqhead <= P_RUNQ_SIZE (unsigned arithmetic).
@@ -191,8 +191,7 @@ void gort__runqnext_to_tail(struct p *pp) {
 bool gort__runqempty(struct p *pp) {
   uint32_t h = gort__atomic_load_acquire(&pp->runqhead);
   uint32_t t = gort__atomic_load_acquire(&pp->runqtail);
-  return t == h && gort__atomic_load_acquire(&pp->runnext) ==
-                       NULL;
+  return t == h && gort__atomic_load_acquire(&pp->runnext) == NULL;
 }
 
 uint32_t gort__runqlen(struct p *pp) {
@@ -220,8 +219,7 @@ static uint32_t runqgrab(struct p *pp, struct g *_Atomic *batch,
       /* pp's owner is likely about to run it: give it a moment, so a
        * pair of goroutines handing work back and forth is not split
        * between two Ps (proc.go does the same). */
-      if (gort__atomic_load_relaxed(&pp->status) ==
-          P_RUNNING)
+      if (gort__atomic_load_relaxed(&pp->status) == P_RUNNING)
         gort__os_usleep(3);
       if (!gort__atomic_cas_strong_acq_rel(&pp->runnext, &next, NULL))
         continue;
@@ -231,7 +229,8 @@ static uint32_t runqgrab(struct p *pp, struct g *_Atomic *batch,
     if (n > P_RUNQ_SIZE / 2) /* read h and t at different times: retry */
       continue;
     for (uint32_t i = 0; i < n; i++) {
-      struct g *gp = gort__atomic_load_relaxed(&pp->runq[(h + i) % P_RUNQ_SIZE]);
+      struct g *gp =
+          gort__atomic_load_relaxed(&pp->runq[(h + i) % P_RUNQ_SIZE]);
       gort__atomic_store_relaxed(&batch[(batch_head + i) % P_RUNQ_SIZE], gp);
     }
     /* Release-CAS: commits the taking; on failure pp's owner or another
@@ -260,7 +259,8 @@ struct g *gort__runqsteal(struct p *pp, struct p *victim, bool steal_runnext) {
   return gp;
 }
 
-/* ---- the walk (GORT_DEBUG_LEVEL 3) ---------------------------------------- */
+/* ---- the walk (GORT_DEBUG_LEVEL 3) ----------------------------------------
+ */
 
 static void verify_g(struct g *gp, const char *where) {
   if (gp == NULL || gort__readgstatus(gp) != G_RUNNABLE) {

@@ -29,8 +29,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "atomic/atomic.h"
 #include "arch/context.h"
+#include "atomic/atomic.h"
 #include "gort.h"
 #include "sched/lock.h"
 
@@ -68,11 +68,11 @@ enum waitreason {
   WAIT_PREEMPTED,
   WAIT_IO,
   /* The collector's goroutines and those waiting for it (mgc.c). */
-  WAIT_GC,            /* a goroutine waiting for a cycle to end */
-  WAIT_GC_IDLE,       /* the collector's goroutine, between cycles */
-  WAIT_GC_SWEEP_WAIT, /* the background sweeper, nothing to sweep */
+  WAIT_GC,               /* a goroutine waiting for a cycle to end */
+  WAIT_GC_IDLE,          /* the collector's goroutine, between cycles */
+  WAIT_GC_SWEEP_WAIT,    /* the background sweeper, nothing to sweep */
   WAIT_GC_SCAVENGE_WAIT, /* the scavenger, nothing to release */
-  WAIT_FINALIZER,     /* the finalizer goroutine, queue empty (mfinal.c) */
+  WAIT_FINALIZER,        /* the finalizer goroutine, queue empty (mfinal.c) */
   WAIT_COUNT
 };
 
@@ -95,8 +95,8 @@ struct mcache;
 struct p;
 
 struct g {
-  struct gort_context ctx; /* saved state while not running (owner) */
-  struct gstack stack;     /* (owner) */
+  struct gort_context ctx;       /* saved state while not running (owner) */
+  struct gstack stack;           /* (owner) */
   _Atomic uint32_t atomicstatus; /* enum gstatus; gort__casgstatus */
   uint32_t waitreason;           /* enum waitreason; set by gopark */
   /* Someone (sysmon, stop-the-world) asked this G to yield at its next
@@ -105,24 +105,24 @@ struct g {
   int64_t goid;
   gort_func fn; /* entry; set by gort_go, cleared at exit */
   void *arg;
-  struct g *schedlink; /* next on the global queue, a wait queue or a free
-                          list */
-  _Atomic(struct m *) m; /* M running it, when G_RUNNING or G_SYSCALL; written by
-                  that M, read racily by the dump (__atomic, relaxed) */
-  void *waiting_on;    /* the object it waits on (dump, debugging) */
+  struct g *schedlink;   /* next on the global queue, a wait queue or a free
+                            list */
+  _Atomic(struct m *) m; /* M running it, when G_RUNNING or G_SYSCALL; written
+                  by that M, read racily by the dump (__atomic, relaxed) */
+  void *waiting_on;      /* the object it waits on (dump, debugging) */
   /* Channel waits (chan.c, select.c): the sudog that woke this G (set by
    * the waker before goready), and for select the list of this G's
    * sudogs and the flag that lets exactly one case win. */
   struct sudog *param;
   struct sudog *waiting;
   _Atomic uint32_t selectdone;
-  void *asan_fake;     /* AddressSanitizer's fake-stack save */
-  void *tsan_fiber;    /* ThreadSanitizer's fiber for this G's stack */
+  void *asan_fake;         /* AddressSanitizer's fake-stack save */
+  void *tsan_fiber;        /* ThreadSanitizer's fiber for this G's stack */
   uint64_t async_preempts; /* times preempted by a signal (stats) */
   bool is_main;
   bool is_g0;
-  bool is_system; /* the runtime's own (collector, sweeper, finalizers):
-                     not counted in ngoroutines (Go's isSystemGoroutine) */
+  bool is_system;        /* the runtime's own (collector, sweeper, finalizers):
+                            not counted in ngoroutines (Go's isSystemGoroutine) */
   bool no_heap_pointers; /* its stack holds no GC pointer: not scanned */
 };
 
@@ -136,10 +136,10 @@ struct sudog {
   struct sudog *next, *prev; /* in c's sendq or recvq */
   void *elem;                /* data to send, or where to receive */
   struct hchan *c;
-  struct sudog *waitlink;    /* this G's other sudogs (select) */
-  int32_t casei;             /* select case index */
+  struct sudog *waitlink; /* this G's other sudogs (select) */
+  int32_t casei;          /* select case index */
   bool isselect;
-  bool success;              /* woken by a value, not by close */
+  bool success; /* woken by a value, not by close */
 };
 
 struct note {
@@ -147,20 +147,20 @@ struct note {
 };
 
 struct m {
-  struct g g0;       /* the M's own thread stack, running schedule() */
+  struct g g0;              /* the M's own thread stack, running schedule() */
   _Atomic(struct g *) curg; /* the G running user code, or NULL (owner) */
   _Atomic(struct p *) p;    /* attached P, or NULL (owner) */
-  struct p *nextp;   /* P to take when woken (set by the waker) */
-  struct p *oldp;    /* P held before a syscall (owner) */
+  struct p *nextp;          /* P to take when woken (set by the waker) */
+  struct p *oldp;           /* P held before a syscall (owner) */
   int64_t id;
-  uintptr_t thread;  /* OS thread handle, for signals */
-  bool spinning;     /* looking for work; counted in sched.nmspinning */
+  uintptr_t thread; /* OS thread handle, for signals */
+  bool spinning;    /* looking for work; counted in sched.nmspinning */
   bool is_sysmon;
   void (*mstartfn)(struct m *); /* run instead of the scheduler (sysmon) */
-  struct note park;  /* stopm sleeps here; startm wakes it */
-  struct m *schedlink; /* next idle M (sched.lock) */
-  struct m *alllink;   /* all Ms, for the dump (set once) */
-  uint64_t fastrand;   /* steal order (owner) */
+  struct note park;             /* stopm sleeps here; startm wakes it */
+  struct m *schedlink;          /* next idle M (sched.lock) */
+  struct m *alllink;            /* all Ms, for the dump (set once) */
+  uint64_t fastrand;            /* steal order (owner) */
   /* mcall: the G switching to g0 leaves here what g0 must do for it. */
   void (*mcall_fn)(struct g *);
   struct g *mcall_g;
@@ -173,7 +173,7 @@ struct m {
   bool (*park_unlockf)(struct g *, void *);
   void *park_lock;
   _Atomic uint32_t signal_pending; /* a preemption signal is in flight */
-  bool on_midle; /* on sched.midle (sched.lock) */
+  bool on_midle;                   /* on sched.midle (sched.lock) */
 };
 
 enum { P_RUNQ_SIZE = 256 }; /* must be a power of two */
@@ -193,8 +193,8 @@ enum pstatus {
 struct p {
   int32_t id;
   _Atomic uint32_t status; /* enum pstatus; see the states for who writes */
-  _Atomic(struct m *) m;    /* owning M, when P_RUNNING (owner) */
-  struct p *link;    /* next idle P (sched.lock) */
+  _Atomic(struct m *) m;   /* owning M, when P_RUNNING (owner) */
+  struct p *link;          /* next idle P (sched.lock) */
   /* Incremented on every scheduling / every syscall, read by sysmon to see
    * a G running or a call blocking too long. */
   _Atomic uint32_t schedtick;
@@ -246,40 +246,40 @@ enum { MAX_PROCS = 1024, MAX_MCOUNT = 10000 };
 
 struct schedt {
   struct mutex lock;
-  struct gqueue runq;        /* global run queue (sched.lock) */
-  _Atomic int64_t runqsize;  /* = runq.size, for lock-free peeks */
-  struct g *gfree;           /* global free Gs (sched.lock) */
-  int64_t ngfree;            /* (sched.lock) */
-  _Atomic int64_t goidgen;   /* last goid handed out */
+  struct gqueue runq;          /* global run queue (sched.lock) */
+  _Atomic int64_t runqsize;    /* = runq.size, for lock-free peeks */
+  struct g *gfree;             /* global free Gs (sched.lock) */
+  int64_t ngfree;              /* (sched.lock) */
+  _Atomic int64_t goidgen;     /* last goid handed out */
   _Atomic int64_t ngoroutines; /* live Gs, user-visible count */
   _Atomic int64_t goroutines_peak;
-  struct m *midle;           /* idle Ms (sched.lock) */
-  int32_t nmidle;            /* (sched.lock) */
-  int32_t mcount;            /* Ms made or being made (sched.lock) */
-  int32_t nmsys;             /* system Ms not counted for deadlock (sysmon) */
-  int64_t mnext;             /* next M id (sched.lock) */
-  struct p *pidle;           /* idle Ps (sched.lock) */
+  struct m *midle; /* idle Ms (sched.lock) */
+  int32_t nmidle;  /* (sched.lock) */
+  int32_t mcount;  /* Ms made or being made (sched.lock) */
+  int32_t nmsys;   /* system Ms not counted for deadlock (sysmon) */
+  int64_t mnext;   /* next M id (sched.lock) */
+  struct p *pidle; /* idle Ps (sched.lock) */
   _Atomic int32_t npidle;
   _Atomic int32_t nmspinning;
   _Atomic int32_t gomaxprocs;
-  struct p **allp;           /* [gomaxprocs]; replaced only during STW,
-                                with allplock held too */
-  struct mutex allplock;     /* held by whoever walks allp while a
-                                resize may replace it (sysmon, an M that
-                                gave its P back, sched_stats.c, time.c,
-                                the malloc totals); lock order:
-                                sched/lockrank.c */
+  struct p **allp;       /* [gomaxprocs]; replaced only during STW,
+                            with allplock held too */
+  struct mutex allplock; /* held by whoever walks allp while a
+                            resize may replace it (sysmon, an M that
+                            gave its P back, sched_stats.c, time.c,
+                            the malloc totals); lock order:
+                            sched/lockrank.c */
   int32_t allp_cap;
-  struct m *allm;            /* list through alllink (sched.lock) */
-  bool main_exited;          /* main called gort_goexit (sched.lock) */
+  struct m *allm;   /* list through alllink (sched.lock) */
+  bool main_exited; /* main called gort_goexit (sched.lock) */
   bool main_started;
   /* Stop-the-world (Go's sched.gcwaiting, stopwait, stopnote). */
   _Atomic uint32_t gcwaiting;
-  int32_t stopwait;          /* Ps still to stop (sched.lock) */
+  int32_t stopwait; /* Ps still to stop (sched.lock) */
   struct note stopnote;
-  _Atomic uint64_t steals;   /* Gs moved by stealing, in all */
+  _Atomic uint64_t steals;         /* Gs moved by stealing, in all */
   _Atomic uint64_t async_preempts; /* goroutines stopped by a signal */
-  int64_t start_ns;          /* when gort_main began (set once) */
+  int64_t start_ns;                /* when gort_main began (set once) */
   _Atomic uint64_t thread_create_failures;
   /* Timers: how many are queued on all Ps, and the one idle M that sleeps
    * until the earliest of them (sched.lock for the last two). */

@@ -36,11 +36,10 @@ bool gort__can_spin(int iter) {
   if (n <= 1)
     return false;
   /* Relaxed: racy hints, as in Go. */
-  int32_t procs =
-      gort__atomic_load_relaxed(&gort__sched.gomaxprocs);
-  int32_t busy_elsewhere =
-      gort__atomic_load_relaxed(&gort__sched.npidle) +
-      gort__atomic_load_relaxed(&gort__sched.nmspinning) + 1;
+  int32_t procs = gort__atomic_load_relaxed(&gort__sched.gomaxprocs);
+  int32_t busy_elsewhere = gort__atomic_load_relaxed(&gort__sched.npidle) +
+                           gort__atomic_load_relaxed(&gort__sched.nmspinning) +
+                           1;
   if (procs <= busy_elsewhere)
     return false;
   struct m *mp = gort__getm();

@@ -72,8 +72,8 @@ static struct {
   struct mutex lock;
   struct gstack *items;
   size_t len, cap;
-  size_t total; /* stacks ever made; cap >= total, so frees always fit */
-  size_t low;   /* smallest len since the last scavenge pass */
+  size_t total;       /* stacks ever made; cap >= total, so frees always fit */
+  size_t low;         /* smallest len since the last scavenge pass */
   size_t decommitted; /* items[0..decommitted) are known decommitted */
 } pool = {.lock = GORT_LOCK_INITIALIZER(LOCK_RANK_STACKPOOL)};
 
@@ -85,8 +85,8 @@ void gort__stack_init(void) {
   guard_size = strcmp(gort__os_guard_kind(), "none") == 0
                    ? 0
                    : round_up(NATIVE_GUARD_SIZE, page);
-  slot_size = guard_size + stack_usable +
-              round_up(gort__context_scratch_size, page);
+  slot_size =
+      guard_size + stack_usable + round_up(gort__context_scratch_size, page);
 }
 
 size_t gort__stack_usable_size(void) { return stack_usable; }
@@ -241,7 +241,8 @@ void gort__stack_check(struct g *gp) {
     gort__stack_overflow(gp, "stack pointer outside the stack at a switch", 0);
   if (!s->guarded && *(const uint64_t *)s->lo != canary_for(s->lo))
     gort__stack_overflow(gp, "canary at the stack's end was overwritten", 0);
-  if (s->scratch && *scratch_canary(s) != canary_for((uintptr_t)scratch_canary(s)))
+  if (s->scratch &&
+      *scratch_canary(s) != canary_for((uintptr_t)scratch_canary(s)))
     gort__stack_overflow(gp, "canary after the switch buffer was overwritten",
                          0);
 }

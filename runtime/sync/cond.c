@@ -87,7 +87,8 @@ static void notify_list_notify_all(struct notifylist *l) {
   /* Fast path: no waiter since the last notification. seq_cst pairs with
    * notify_list_add: a waiter whose ticket we miss took it after this
    * load, so after the caller's state change, and will see it. */
-  if (gort__atomic_load_seq_cst(&l->wait) == gort__atomic_load_seq_cst(&l->notify))
+  if (gort__atomic_load_seq_cst(&l->wait) ==
+      gort__atomic_load_seq_cst(&l->notify))
     return;
   gort__lock(&l->lock);
   struct notifywaiter *s = l->head;
@@ -102,7 +103,8 @@ static void notify_list_notify_all(struct notifylist *l) {
 }
 
 static void notify_list_notify_one(struct notifylist *l) {
-  if (gort__atomic_load_seq_cst(&l->wait) == gort__atomic_load_seq_cst(&l->notify))
+  if (gort__atomic_load_seq_cst(&l->wait) ==
+      gort__atomic_load_seq_cst(&l->notify))
     return;
   gort__lock(&l->lock);
   uint32_t t = gort__atomic_load_relaxed(&l->notify);

@@ -115,7 +115,8 @@ static void lock_slow(struct sync_mutex *m) {
     if (!gort__atomic_cas_strong_seq_cst(&m->state, &old, newstate))
       continue; /* old is fresh */
     if ((newstate & MUTEX_STARVING) && !(old & MUTEX_STARVING))
-      gort__atomic_add_relaxed(&gort__sync_counters.mutex_starvation_entered, 1);
+      gort__atomic_add_relaxed(&gort__sync_counters.mutex_starvation_entered,
+                               1);
     if (!(old & (MUTEX_LOCKED | MUTEX_STARVING)))
       return; /* locked with the CAS */
     /* Waited before: go to the front of the queue. */
@@ -196,7 +197,8 @@ static void unlock_slow(struct sync_mutex *m, int32_t newstate) {
 void gort_mutex_unlock(gort_mutex *mu) {
   struct sync_mutex *m = mutex_of(mu);
   /* The fast path: drop the lock bit. */
-  int32_t newstate = gort__atomic_sub_seq_cst(&m->state, MUTEX_LOCKED) - MUTEX_LOCKED;
+  int32_t newstate =
+      gort__atomic_sub_seq_cst(&m->state, MUTEX_LOCKED) - MUTEX_LOCKED;
   if (newstate != 0)
     unlock_slow(m, newstate); /* waiters, or misuse */
 }

@@ -104,7 +104,8 @@ bool gort_rwmutex_trylock(gort_rwmutex *r) {
   if (!gort_mutex_trylock(&rw->w))
     return false;
   int32_t zero = 0;
-  if (!gort__atomic_cas_strong_seq_cst(&rw->reader_count, &zero, -RWMUTEX_MAX_READERS)) {
+  if (!gort__atomic_cas_strong_seq_cst(&rw->reader_count, &zero,
+                                       -RWMUTEX_MAX_READERS)) {
     gort_mutex_unlock(&rw->w);
     return false;
   }

@@ -74,7 +74,8 @@ static union {
   struct semaroot root;
   char pad[CACHE_LINE];
 } semtable[SEMTABSIZE] = {
-    [0 ... SEMTABSIZE - 1] = {.root.lock = GORT_LOCK_INITIALIZER(LOCK_RANK_SEMAROOT)}};
+    [0 ... SEMTABSIZE - 1] = {.root.lock =
+                                  GORT_LOCK_INITIALIZER(LOCK_RANK_SEMAROOT)}};
 
 _Static_assert(sizeof(struct semaroot) <= CACHE_LINE, "semaroot too big");
 
@@ -92,9 +93,7 @@ static bool cansemacquire(_Atomic uint32_t *addr) {
   return false;
 }
 
-static void count(_Atomic uint64_t *c) {
-  gort__atomic_add_relaxed(c, 1);
-}
+static void count(_Atomic uint64_t *c) { gort__atomic_add_relaxed(c, 1); }
 
 /* ---- the bucket's wait structures (root->lock held) --------------------- */
 
@@ -246,7 +245,6 @@ int gort_sync_stats(struct gort_sync_stats *out) {
   out->mutex_starvation_left =
       gort__atomic_load_relaxed(&c->mutex_starvation_left);
   out->sema_parks = gort__atomic_load_relaxed(&c->sema_parks);
-  out->sema_handoffs =
-      gort__atomic_load_relaxed(&c->sema_handoffs);
+  out->sema_handoffs = gort__atomic_load_relaxed(&c->sema_handoffs);
   return 0;
 }

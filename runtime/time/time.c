@@ -90,7 +90,8 @@ static void siftdown(struct p *pp, int32_t i) {
 }
 
 static void update_timer0(struct p *pp) {
-  gort__atomic_store_seq_cst(&pp->timer0_when, pp->ntimers ? pp->timers[0]->when : 0);
+  gort__atomic_store_seq_cst(&pp->timer0_when,
+                             pp->ntimers ? pp->timers[0]->when : 0);
 }
 
 static void heap_push(struct p *pp, struct timer *t) {
@@ -202,7 +203,8 @@ bool gort__deltimer(struct timer *t) {
  * gort_timer_free waits. */
 static void run_periodic(struct p *pp, struct timer *t, int64_t now) {
   gort__lock(&t->mu);
-  if (gort__atomic_load_seq_cst(&t->gen) != t->qgen || gort__atomic_load_relaxed(&t->pp) != NULL) {
+  if (gort__atomic_load_seq_cst(&t->gen) != t->qgen ||
+      gort__atomic_load_relaxed(&t->pp) != NULL) {
     gort__unlock(&t->mu); /* stopped or re-armed meanwhile */
     gort__atomic_sub_seq_cst(&gort__sched.ntimers, 1);
     gort__atomic_sub_seq_cst(&t->running, 1);
@@ -341,8 +343,10 @@ void gort_sleep(int64_t ns) {
   /* t lives in this frame: once ready_sleeper has readied gp, this frame
    * may be gone (or reused by the next sleep) while checktimers returns, so
    * the timer must not be touched after f: self_freeing. */
-  struct timer t = {.when = gort__when(ns), .f = ready_sleeper,
-                    .arg = gp, .self_freeing = true};
+  struct timer t = {.when = gort__when(ns),
+                    .f = ready_sleeper,
+                    .arg = gp,
+                    .self_freeing = true};
   gp->waiting_on = &t;
   gort__gopark(sleep_commit, &t, WAIT_SLEEP);
 }
@@ -352,10 +356,11 @@ void gort_sleep(int64_t ns) {
 struct gort_timer {
   struct timer t;
   _Atomic uint32_t magic; /* gort__hk_timer's (debug/handle.h) */
-  gort_chan *c;   /* NULL for AfterFunc */
-  gort_func fn;   /* AfterFunc; immutable */
-  GC_HELD(void *arg;) fnarg; /* AfterFunc's argument; immutable, a root
-                                while fn is set */
+  gort_chan *c;           /* NULL for AfterFunc */
+  gort_func fn;           /* AfterFunc; immutable */
+  GC_HELD(void *arg;)
+  fnarg;                /* AfterFunc's argument; immutable, a root
+                           while fn is set */
   bool free_when_fired; /* gort_after's: nobody else holds it */
   bool gcheap;          /* a GC object (debug/handle.h); immutable */
 };

@@ -39,10 +39,10 @@
 #include "chan/chan.h"
 #include "debug/handle.h"
 #include "debug/print.h"
+#include "gort.h"
 #include "mem/mgc.h"
 #include "sched/lock.h"
 #include "sched/mp.h"
-#include "gort.h"
 
 struct gort_errgroup {
   /* WithContext's, one reference (NULL: none); a root while it is a GC
@@ -53,8 +53,8 @@ struct gort_errgroup {
   gort_chan *sem; /* NULL: no limit */
   _Atomic int64_t inflight;
   struct mutex mu;
-  bool errset; /* (mu) */
-  int err;     /* (mu; then read after wg) */
+  bool errset;            /* (mu) */
+  int err;                /* (mu; then read after wg) */
   _Atomic uint32_t magic; /* (atomic) debug/handle.h */
 };
 

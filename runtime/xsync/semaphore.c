@@ -33,9 +33,9 @@
 
 #include "debug/handle.h"
 #include "debug/print.h"
+#include "gort.h"
 #include "sched/lock.h"
 #include "sched/mp.h"
-#include "gort.h"
 
 struct waiter {
   int64_t n;

@@ -41,18 +41,18 @@
 #include "chan/chan.h"
 #include "debug/handle.h"
 #include "debug/print.h"
+#include "gort.h"
 #include "mem/mgc.h"
 #include "sched/lock.h"
 #include "sched/mp.h"
-#include "gort.h"
 
 struct call {
   struct call *hnext; /* hash chain (mu) */
   uint64_t hash;
   gort_waitgroup wg;
   _Atomic int32_t refs;
-  int64_t dups;       /* (mu) */
-  gort_chan **chans;  /* DoChan results (mu) */
+  int64_t dups;      /* (mu) */
+  gort_chan **chans; /* DoChan results (mu) */
   int32_t nchans, capchans;
   /* What the leader runs (DoChan runs it in a goroutine). */
   struct gort_singleflight *group;
@@ -64,9 +64,9 @@ struct call {
 
 struct gort_singleflight {
   struct mutex mu;
-  struct call **buckets; /* (mu) */
-  size_t nbuckets;       /* a power of two (mu) */
-  size_t count;          /* (mu) */
+  struct call **buckets;  /* (mu) */
+  size_t nbuckets;        /* a power of two (mu) */
+  size_t count;           /* (mu) */
   _Atomic uint32_t magic; /* (atomic) debug/handle.h */
 };
 
@@ -187,7 +187,7 @@ static struct call *newcall_locked(struct gort_singleflight *g, uint64_t h,
   c->fn = fn;
   c->held.v.arg = arg;
   gort__gc_held_add(&c->held); /* before the call is in the table */
-  atomic_init(&c->refs, 1); /* the leader's */
+  atomic_init(&c->refs, 1);    /* the leader's */
   gort_waitgroup_add(&c->wg, 1);
   insert_locked(g, c);
   return c;

@@ -65,12 +65,12 @@ enum opkind {
   OP_YIELD,
 };
 
-static const char *const opnames[] = {"send",   "recv",        "try_send",
-                                      "try_recv", "close",     "select",
+static const char *const opnames[] = {"send",           "recv",  "try_send",
+                                      "try_recv",       "close", "select",
                                       "select+default", "yield"};
 
 struct scase {
-  int8_t ch; /* -1: NULL channel */
+  int8_t ch;   /* -1: NULL channel */
   uint8_t dir; /* GORT_SELECT_SEND or GORT_SELECT_RECV */
 };
 
@@ -173,7 +173,8 @@ static void decode(const uint8_t *d, size_t n, struct prog *p) {
     for (int g = 0; g < p->ng; g++)
       for (int k = 0; k < p->nops[g]; k++) {
         struct op *o = &p->ops[g][k];
-        if (o->kind == OP_CLOSE && o->ch == c && !(ok && g == closer && k == at))
+        if (o->kind == OP_CLOSE && o->ch == c &&
+            !(ok && g == closer && k == at))
           o->kind = OP_YIELD;
       }
   }
@@ -225,7 +226,7 @@ static struct run {
   _Atomic int finished[MAXG];
   _Atomic int nfinished;
   _Atomic long progress;
-  _Atomic int stop; /* stuck: released workers leave */
+  _Atomic int stop;  /* stuck: released workers leave */
   bool closed[MAXC]; /* by a worker's close (read once all are parked) */
 } run;
 
@@ -330,7 +331,8 @@ static bool stuck(void) {
   long p1 = atomic_load(&run.progress);
   int nf = atomic_load(&run.nfinished);
   for (int g = 0; g < p->ng; g++)
-    if (!atomic_load(&run.finished[g]) && !parked_on_channel(atomic_load(&run.gp[g])))
+    if (!atomic_load(&run.finished[g]) &&
+        !parked_on_channel(atomic_load(&run.gp[g])))
       return false;
   return atomic_load(&run.progress) == p1 && atomic_load(&run.nfinished) == nf;
 }
@@ -462,8 +464,8 @@ static int try_send(const struct check *ck, struct mstate *s, int c,
   return 0;
 }
 
-static int try_recv(const struct check *ck, struct mstate *s, int c,
-                    int32_t *v, bool *ok) {
+static int try_recv(const struct check *ck, struct mstate *s, int c, int32_t *v,
+                    bool *ok) {
   if (s->sql[c] > 0) {
     struct waiter w = s->sq[c][0];
     int32_t sv = sent_val(ck, s, w);
@@ -696,7 +698,8 @@ static bool search(struct check *ck, const struct mstate *s) {
   return false;
 }
 
-/* ---- reporting ------------------------------------------------------------ */
+/* ---- reporting ------------------------------------------------------------
+ */
 
 static void dump(const struct prog *p, const struct check *ck,
                  const char *why) {
@@ -716,8 +719,8 @@ static void dump(const struct prog *p, const struct check *ck,
       fprintf(stderr, "    %-14s", opnames[o->kind]);
       if (o->kind == OP_SELECT || o->kind == OP_SELECT_DEFAULT) {
         for (int j = 0; j < o->ncases; j++)
-          fprintf(stderr, " %s%d", o->cases[j].dir == GORT_SELECT_SEND ? "send"
-                                                                       : "recv",
+          fprintf(stderr, " %s%d",
+                  o->cases[j].dir == GORT_SELECT_SEND ? "send" : "recv",
                   o->cases[j].ch);
       } else if (o->kind != OP_YIELD) {
         fprintf(stderr, " c%d", o->ch);
@@ -733,7 +736,8 @@ static void dump(const struct prog *p, const struct check *ck,
   }
 }
 
-/* ---- one input ------------------------------------------------------------ */
+/* ---- one input ------------------------------------------------------------
+ */
 
 enum { SEEN_BITS = 20 };
 static uint64_t seen_table[1 << SEEN_BITS];
@@ -769,8 +773,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       memset(&ck, 0, sizeof ck);
       ck.p = &p;
       ck.obs = (const struct res(*)[MAXOPS])run.res;
-      dump(&p, &ck, "no progress for 10 s, and not every worker is parked "
-                    "(a lost wake-up, or a livelock)");
+      dump(&p, &ck,
+           "no progress for 10 s, and not every worker is parked "
+           "(a lost wake-up, or a livelock)");
       abort();
     }
     if (spins < 200)
@@ -807,7 +812,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   struct mstate s0;
   memset(&s0, 0, sizeof s0);
   if (!search(&ck, &s0)) {
-    dump(&p, &ck, "no interleaving of Go's channel semantics explains this run");
+    dump(&p, &ck,
+         "no interleaving of Go's channel semantics explains this run");
     abort();
   }
   if (is_stuck) {
@@ -817,9 +823,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   for (long spins = 0; atomic_load(&run.nfinished) < p.ng; spins++) {
     if (gort_nanotime() - start > 20 * 1000000000ll) {
-      fprintf(stderr, "fuzz_chan_select: workers parked on channels were not released by "
-                      "draining and closing the channels (a receive or a close "
-                      "does not wake its waiters)\n");
+      fprintf(
+          stderr,
+          "fuzz_chan_select: workers parked on channels were not released by "
+          "draining and closing the channels (a receive or a close "
+          "does not wake its waiters)\n");
       abort();
     }
     if (spins < 200)

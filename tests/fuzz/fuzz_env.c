@@ -12,9 +12,9 @@
  * value (gort_main; its main goroutine starts a goroutine and talks to it
  * over a channel) and must exit 0, or 2 with a message naming the
  * variable (Go's way to refuse a bad setting; for GORT_DEBUG, whose fault
- * injection settings end a run on purpose, any Go fatal error). Anything else (a signal, a
- * sanitizer's report, another status, a hang of 20 s) is a finding, with
- * the child's stderr shown.
+ * injection settings end a run on purpose, any Go fatal error). Anything else
+ * (a signal, a sanitizer's report, another status, a hang of 20 s) is a
+ * finding, with the child's stderr shown.
  *
  * Invariants: one child at a time; gort__debug is as at start whenever a
  * child is forked. Locking: none.
@@ -123,8 +123,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       continue;
     if (got <= 0)
       break;
-    size_t take = (size_t)got < sizeof err - 1 - errlen ? (size_t)got
-                                                        : sizeof err - 1 - errlen;
+    size_t take = (size_t)got < sizeof err - 1 - errlen
+                      ? (size_t)got
+                      : sizeof err - 1 - errlen;
     memcpy(err + errlen, buf, take);
     errlen += take;
   }

@@ -56,24 +56,24 @@ enum kind { K_CONSERVATIVE, K_NOSCAN, K_PRECISE, K_COUNT };
 static const uint8_t obj_mask[2048] = {0x0f};
 
 /* Payload sizes: tiny (noscan only uses the first ones), small, large. */
-static const size_t payload_sizes[16] = {1,  5,   8,    24,   40,    100,
-                                         250, 500, 1000, 2000, 4000,  8000,
+static const size_t payload_sizes[16] = {1,     5,     8,     24,    40,   100,
+                                         250,   500,   1000,  2000,  4000, 8000,
                                          16000, 30000, 40000, 100000};
 
 struct shadow {
-  uintptr_t hidden;   /* ~address: .bss is scanned, and the shadow must
-                         not keep what the program dropped */
+  uintptr_t hidden; /* ~address: .bss is scanned, and the shadow must
+                       not keep what the program dropped */
   enum kind kind;
-  size_t size;        /* bytes asked for */
-  size_t payload;     /* payload bytes checked */
-  int field[NFIELD];  /* shadow index of each link, or -1 */
+  size_t size;       /* bytes asked for */
+  size_t payload;    /* payload bytes checked */
+  int field[NFIELD]; /* shadow index of each link, or -1 */
   uint32_t seed;
 };
 
 static struct obj *volatile slots[NSLOT]; /* the roots */
 static struct shadow objs[MAXOBJ];
 static int nobjs;
-static int slot_obj[NSLOT];               /* shadow index, or -1 */
+static int slot_obj[NSLOT]; /* shadow index, or -1 */
 static size_t op_index;
 
 static _Noreturn void fail(const char *what) {
@@ -177,7 +177,8 @@ static void check_all(void) {
   }
 }
 
-/* ---- the input -------------------------------------------------------------- */
+/* ---- the input --------------------------------------------------------------
+ */
 
 static void *volatile garbage_sink;
 
@@ -197,8 +198,8 @@ static bool still_allocated(int i, const uint8_t *superseded) {
   if (superseded[i])
     return false;
   void *base = gort__find_object(addr_of(i), NULL);
-  return base != NULL && (base == addr_of(i) ||
-                          (char *)base == (char *)addr_of(i) - 8);
+  return base != NULL &&
+         (base == addr_of(i) || (char *)base == (char *)addr_of(i) - 8);
 }
 
 static int retention_roots(void) {

@@ -40,11 +40,18 @@
 
 #include "gort.h"
 
-enum { NSLOT = 4, MAXOPS = 32, MAXINST = MAXOPS, MAXEP = MAXOPS + 1, MAXLOG = 256 };
+enum {
+  NSLOT = 4,
+  MAXOPS = 32,
+  MAXINST = MAXOPS,
+  MAXEP = MAXOPS + 1,
+  MAXLOG = 256
+};
 
 #define MS 1000000ll
 #define LONG_NS (3600 * 1000 * MS)
-static const int64_t durations[8] = {-MS, 0, 1, 50000, 500000, MS, 2 * MS, LONG_NS};
+static const int64_t durations[8] = {-MS,    0,  1,      50000,
+                                     500000, MS, 2 * MS, LONG_NS};
 
 enum { EP_PENDING, EP_CANCELLED, EP_FIRED, EP_MAYBE };
 
@@ -70,7 +77,8 @@ static struct inst insts[MAXINST];
 static int ninst;
 static int slot_inst[NSLOT]; /* -1: empty */
 
-/* ---- the callback log ------------------------------------------------------ */
+/* ---- the callback log ------------------------------------------------------
+ */
 
 static gort_mutex log_mu = GORT_MUTEX_INIT;
 static struct logent {
@@ -91,15 +99,16 @@ static void callback(void *arg) {
   gort_mutex_unlock(&log_mu);
 }
 
-/* ---- checks ---------------------------------------------------------------- */
+/* ---- checks ----------------------------------------------------------------
+ */
 
 static char trace[8192];
 static size_t tracelen;
 
 static void note(const char *fmt, long long a, long long b, long long c) {
   if (tracelen < sizeof trace - 128)
-    tracelen += (size_t)snprintf(trace + tracelen, sizeof trace - tracelen,
-                                 fmt, a, b, c);
+    tracelen += (size_t)snprintf(trace + tracelen, sizeof trace - tracelen, fmt,
+                                 a, b, c);
 }
 
 static _Noreturn void fail(const char *why) {
@@ -173,8 +182,8 @@ static void push_epoch(struct inst *in, int64_t before, int64_t d) {
   for (int k = 0; k < in->nep; k++)
     if (!in->ep[k].delivered && in->ep[k].st != EP_CANCELLED)
       clean = false;
-  in->ep[in->nep++] = (struct epoch){before + (d > 0 ? d : 0),
-                                     d >= LONG_NS, EP_PENDING, false, clean};
+  in->ep[in->nep++] = (struct epoch){before + (d > 0 ? d : 0), d >= LONG_NS,
+                                     EP_PENDING, false, clean};
 }
 
 static bool try_recv_value(struct inst *in) {
@@ -188,7 +197,8 @@ static bool try_recv_value(struct inst *in) {
   return true;
 }
 
-/* ---- one input ------------------------------------------------------------- */
+/* ---- one input -------------------------------------------------------------
+ */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -223,8 +233,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       int64_t before = gort_nanotime();
       push_epoch(in, before, d);
       in->t = in->afterfunc
-                  ? gort_after_func(d, callback,
-                                    (void *)(uintptr_t)((uint64_t)no << 8 | (uint64_t)ix))
+                  ? gort_after_func(
+                        d, callback,
+                        (void *)(uintptr_t)((uint64_t)no << 8 | (uint64_t)ix))
                   : gort_timer_new(d);
       if (in->t == NULL)
         abort();
@@ -274,8 +285,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       break;
     case 6: { /* wait for the pending short timer */
       struct epoch *e = current(in);
-      if (e == NULL || e->st != EP_PENDING || e->long_ || older_undelivered(in) ||
-          (!in->afterfunc && !e->clean))
+      if (e == NULL || e->st != EP_PENDING || e->long_ ||
+          older_undelivered(in) || (!in->afterfunc && !e->clean))
         break;
       note("  %lld: wait%.0lld%.0lld\n", ix, 0, 0);
       if (in->afterfunc) {

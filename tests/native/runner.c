@@ -26,7 +26,8 @@ struct test_case {
 };
 
 static const struct test_case cases[] = {
-#define X(name, code, text, where, env) {#name, test_##name, code, text, #where},
+#define X(name, code, text, where, env)                                        \
+  {#name, test_##name, code, text, #where},
 #include "test-list.h"
 #undef X
 };

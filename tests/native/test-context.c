@@ -27,8 +27,17 @@ static bool is_done(gort_ctx *c) {
 
 /* ---- ctx_semantics_table ------------------------------------------------ */
 
-enum make { BG, TODO, CANCEL, CANCEL_CAUSE, TIMEOUT_LONG, TIMEOUT_PAST,
-            TIMEOUT_PAST_CAUSE, VALUE, WITHOUT_CANCEL };
+enum make {
+  BG,
+  TODO,
+  CANCEL,
+  CANCEL_CAUSE,
+  TIMEOUT_LONG,
+  TIMEOUT_PAST,
+  TIMEOUT_PAST_CAUSE,
+  VALUE,
+  WITHOUT_CANCEL
+};
 enum act { NOTHING, CANCEL_IT, CANCEL_IT_CAUSE, CANCEL_PARENT };
 
 struct ctx_row {
@@ -36,21 +45,21 @@ struct ctx_row {
   enum make make;
   bool parent_cancelable; /* made under a WithCancel parent */
   enum act act;
-  int cancel_rc;      /* what gort_ctx_cancel(_cause) returns */
-  int err, cause;     /* after the act */
+  int cancel_rc;  /* what gort_ctx_cancel(_cause) returns */
+  int err, cause; /* after the act */
   bool has_deadline;
 };
 
 static const struct ctx_row ctx_rows[] = {
     {"Background", BG, false, NOTHING, 0, 0, 0, false},
     {"TODO", TODO, false, NOTHING, 0, 0, 0, false},
-    {"Background cannot be cancelled", BG, false, CANCEL_IT, GORT_EINVAL, 0,
-     0, false},
+    {"Background cannot be cancelled", BG, false, CANCEL_IT, GORT_EINVAL, 0, 0,
+     false},
     {"WithCancel before cancel", CANCEL, false, NOTHING, 0, 0, 0, false},
     {"WithCancel cancelled", CANCEL, false, CANCEL_IT, 0, GORT_CTX_CANCELED,
      GORT_CTX_CANCELED, false},
-    {"WithCancelCause cancelled with 42", CANCEL_CAUSE, false,
-     CANCEL_IT_CAUSE, 0, GORT_CTX_CANCELED, 42, false},
+    {"WithCancelCause cancelled with 42", CANCEL_CAUSE, false, CANCEL_IT_CAUSE,
+     0, GORT_CTX_CANCELED, 42, false},
     {"WithCancel, parent cancelled with 42", CANCEL, true, CANCEL_PARENT, 0,
      GORT_CTX_CANCELED, 42, false},
     {"WithTimeout(1h) pending", TIMEOUT_LONG, false, NOTHING, 0, 0, 0, true},
@@ -62,8 +71,8 @@ static const struct ctx_row ctx_rows[] = {
      NOTHING, 0, GORT_CTX_DEADLINE_EXCEEDED, 7, true},
     {"cancel after expiry changes nothing", TIMEOUT_PAST, false, CANCEL_IT, 0,
      GORT_CTX_DEADLINE_EXCEEDED, GORT_CTX_DEADLINE_EXCEEDED, true},
-    {"WithValue cannot be cancelled", VALUE, false, CANCEL_IT, GORT_EINVAL,
-     0, 0, false},
+    {"WithValue cannot be cancelled", VALUE, false, CANCEL_IT, GORT_EINVAL, 0,
+     0, false},
     {"WithValue follows its parent's cancel", VALUE, true, CANCEL_PARENT, 0,
      GORT_CTX_CANCELED, 42, false},
     {"WithoutCancel cannot be cancelled", WITHOUT_CANCEL, true, CANCEL_IT,
@@ -80,24 +89,48 @@ static void run_ctx_row(const struct ctx_row *r) {
                          : gort_ctx_background();
   gort_ctx *c = NULL;
   switch (r->make) {
-  case BG: c = gort_ctx_background(); break;
-  case TODO: c = gort_ctx_todo(); break;
-  case CANCEL: c = gort_ctx_with_cancel(parent); break;
-  case CANCEL_CAUSE: c = gort_ctx_with_cancel_cause(parent); break;
-  case TIMEOUT_LONG: c = gort_ctx_with_timeout(parent, HOUR); break;
-  case TIMEOUT_PAST: c = gort_ctx_with_timeout(parent, -1); break;
-  case TIMEOUT_PAST_CAUSE: c = gort_ctx_with_timeout_cause(parent, -1, 7);
+  case BG:
+    c = gort_ctx_background();
     break;
-  case VALUE: c = gort_ctx_with_value(parent, &key_a, &key_b); break;
-  case WITHOUT_CANCEL: c = gort_ctx_without_cancel(parent); break;
+  case TODO:
+    c = gort_ctx_todo();
+    break;
+  case CANCEL:
+    c = gort_ctx_with_cancel(parent);
+    break;
+  case CANCEL_CAUSE:
+    c = gort_ctx_with_cancel_cause(parent);
+    break;
+  case TIMEOUT_LONG:
+    c = gort_ctx_with_timeout(parent, HOUR);
+    break;
+  case TIMEOUT_PAST:
+    c = gort_ctx_with_timeout(parent, -1);
+    break;
+  case TIMEOUT_PAST_CAUSE:
+    c = gort_ctx_with_timeout_cause(parent, -1, 7);
+    break;
+  case VALUE:
+    c = gort_ctx_with_value(parent, &key_a, &key_b);
+    break;
+  case WITHOUT_CANCEL:
+    c = gort_ctx_without_cancel(parent);
+    break;
   }
   CHECK(c != NULL);
   int rc = 0;
   switch (r->act) {
-  case NOTHING: break;
-  case CANCEL_IT: rc = gort_ctx_cancel(c); break;
-  case CANCEL_IT_CAUSE: rc = gort_ctx_cancel_cause(c, 42); break;
-  case CANCEL_PARENT: rc = gort_ctx_cancel_cause(parent, 42); break;
+  case NOTHING:
+    break;
+  case CANCEL_IT:
+    rc = gort_ctx_cancel(c);
+    break;
+  case CANCEL_IT_CAUSE:
+    rc = gort_ctx_cancel_cause(c, 42);
+    break;
+  case CANCEL_PARENT:
+    rc = gort_ctx_cancel_cause(parent, 42);
+    break;
   }
   if (rc != r->cancel_rc || gort_ctx_err(c) != r->err ||
       gort_ctx_cause(c) != r->cause)
@@ -192,8 +225,8 @@ TEST_IMPL(ctx_deadline_exceeded) {
   int64_t t0 = gort_nanotime();
   gort_ctx *c = gort_ctx_with_timeout(gort_ctx_background(), 20 * MS);
   gort_ctx *child = gort_ctx_with_cancel(c);
-  gort_ctx *caused = gort_ctx_with_timeout_cause(gort_ctx_background(),
-                                                 5 * MS, 1234);
+  gort_ctx *caused =
+      gort_ctx_with_timeout_cause(gort_ctx_background(), 5 * MS, 1234);
   /* Not yet expired, unless the machine was so busy that 20 ms passed. */
   int err_early = gort_ctx_err(c);
   CHECK(err_early == 0 || gort_nanotime() - t0 >= 20 * MS);
@@ -349,8 +382,8 @@ TEST_IMPL(ctx_after_func) {
   gort_ctx_afterfunc *h6 = gort_ctx_after_func(c, af_fn, (void *)6);
   CHECK(gort_chan_recv(af_ran, &v) && v == 6);
   gort_ctx_after_func_detach(h6);
-  gort_ctx_afterfunc *h7 = gort_ctx_after_func(gort_ctx_background(), af_fn,
-                                               (void *)7);
+  gort_ctx_afterfunc *h7 =
+      gort_ctx_after_func(gort_ctx_background(), af_fn, (void *)7);
   CHECK(gort_ctx_after_func_stop(h7));
   CHECK(gort_ctx_after_func(c, NULL, NULL) == NULL);
   gort_ctx_release(child);
@@ -566,9 +599,9 @@ TEST_IMPL(crash_ctx_timer_stopped) {
   gort_ctx *b = gort_ctx_with_timeout(gort_ctx_background(), HOUR);
   gort_ctx *p = gort_ctx_with_cancel(gort_ctx_background());
   gort_ctx *d = gort_ctx_with_timeout(p, HOUR);
-  gort_ctx_cancel(a);      /* cancel stops it */
-  gort_ctx_release(b);     /* so does the last release */
-  gort_ctx_cancel(p);      /* and a parent's cancel */
+  gort_ctx_cancel(a);  /* cancel stops it */
+  gort_ctx_release(b); /* so does the last release */
+  gort_ctx_cancel(p);  /* and a parent's cancel */
   CHECK_EQ(gort_ctx_err(d), GORT_CTX_CANCELED);
   gort_chan *never = gort_chan_make(0, 0);
   gort_chan_recv(never, NULL);
@@ -583,8 +616,9 @@ static _Atomic int race_cancelled;
 static void race_child_maker(void *arg) {
   int k = (int)(intptr_t)arg;
   for (int i = 0; i < 200; i++) {
-    gort_ctx *c = i % 3 == 0 ? gort_ctx_with_timeout(race_parent, (i + k) % 3 * 1000)
-                             : gort_ctx_with_cancel(race_parent);
+    gort_ctx *c = i % 3 == 0
+                      ? gort_ctx_with_timeout(race_parent, (i + k) % 3 * 1000)
+                      : gort_ctx_with_cancel(race_parent);
     if (i % 2)
       gort_ctx_cancel(c);
     gort_chan_recv(gort_ctx_done(c), NULL); /* the parent's cancel comes */

@@ -86,7 +86,7 @@ TEST_IMPL(debug_lock_ranks_in_order) {
   gort__lock(&ch2);
   CHECK(gort__lock_held(&ctx) && gort__lock_held(&ch1) &&
         gort__lock_held(&ch2));
-  gort__unlock(&ch1); /* out of order */
+  gort__unlock(&ch1);     /* out of order */
   gort__lock(&pool_like); /* a parked channel's lock, a fresh G's stack */
   CHECK_EQ(gort__locks_held(), 3);
   gort__unlock(&pool_like);

@@ -14,7 +14,7 @@ static void nothing(void *arg) { (void)arg; }
 
 TEST_IMPL(edge_maxprocs_range) {
   int prev = gort_maxprocs();
-  CHECK_EQ(gort_set_maxprocs(0), prev);  /* n < 1 only queries */
+  CHECK_EQ(gort_set_maxprocs(0), prev); /* n < 1 only queries */
   CHECK_EQ(gort_set_maxprocs(-5), prev);
   CHECK_EQ(gort_set_maxprocs(1025), GORT_EINVAL);
   CHECK_EQ(gort_set_maxprocs(2147483647), GORT_EINVAL);

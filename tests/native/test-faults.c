@@ -191,8 +191,8 @@ TEST_IMPL(fault_arena_heap_unchanged) {
   struct mspan *whole = gort__mheap_alloc(PAGES_PER_ARENA, 0);
   CHECK(whole != NULL);
   CHECK_EQ(gort__mheap.arenas_mapped, 1);
-  uintptr_t in_use = gort__mheap.pages_in_use, free_pages =
-                                                   gort__mheap.pages_free;
+  uintptr_t in_use = gort__mheap.pages_in_use,
+            free_pages = gort__mheap.pages_free;
   CHECK(gort__mheap_alloc(1, 0) == NULL); /* needs a second arena */
   CHECK_EQ(gort__mheap.arenas_mapped, 1);
   CHECK_EQ(gort__mheap.pages_in_use, in_use);
@@ -224,11 +224,11 @@ TEST_IMPL(crash_fault_arena_full) {
 }
 
 /* failthreadcreate=2: this M, sysmon and one more. Two Ps, resized to
- * four, two, three and back again and again while both have goroutines queued: a
- * start-the-world then finds Ps with work and, often, no idle M (the other
- * M is still on its way to park, or there are more runnable Ps than Ms).
- * The refused thread must not cost a goroutine: the P's queue goes to the
- * global one. */
+ * four, two, three and back again and again while both have goroutines queued:
+ * a start-the-world then finds Ps with work and, often, no idle M (the other M
+ * is still on its way to park, or there are more runnable Ps than Ms). The
+ * refused thread must not cost a goroutine: the P's queue goes to the global
+ * one. */
 
 static void yield_a_bit(void *wg) {
   for (int i = 0; i < 4; i++)

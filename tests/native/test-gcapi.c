@@ -25,7 +25,7 @@ struct pair {
 static const uint8_t pair_mask[] = {1u << GORT_PTRMASK_WORD(struct pair, ptr)};
 static const gort_type pair_type = {sizeof(struct pair), pair_mask, "pair"};
 
-static struct pair *holder;   /* a global: a root */
+static struct pair *holder; /* a global: a root */
 static uintptr_t via_ptr, via_num, via_noscan, via_conservative, garbage;
 
 static void make_kinds(void *arg) {
@@ -36,7 +36,7 @@ static void make_kinds(void *arg) {
   for (size_t i = 0; i < count; i++)
     CHECK(holder[i].ptr == NULL && holder[i].num == 0);
   void *a = gort_alloc(48), *b = gort_alloc(48);
-  holder[count - 2].ptr = a;    /* kept: a pointer word */
+  holder[count - 2].ptr = a;            /* kept: a pointer word */
   holder[count - 1].num = (uintptr_t)b; /* freed: the mask says not a pointer */
   via_ptr = hide(a);
   via_num = hide(b);

@@ -68,9 +68,7 @@ static struct node *volatile live_tree;
 TEST_IMPL(gc_pacer_table) {
   uint64_t id = 0;
   live_tree = make_tree(15, &id); /* 65535 nodes of 48 bytes: ~3 MiB */
-  static const struct {
-    int percent;
-  } rows[] = {{50}, {100}, {400}, {0}, {-1}};
+  static const struct { int percent; } rows[] = {{50}, {100}, {400}, {0}, {-1}};
   for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
     int p = rows[r].percent;
     gort_set_gc_percent(p);
@@ -117,7 +115,8 @@ TEST_IMPL(gc_pacer_table) {
   return 0;
 }
 
-/* ---- gc_memstats_walk: MemStats agree with the heap itself ---------------- */
+/* ---- gc_memstats_walk: MemStats agree with the heap itself ----------------
+ */
 
 struct walk {
   uint64_t objects, bytes;
@@ -193,9 +192,9 @@ TEST_IMPL(gc_event_ring) {
     gort_gc();
   size_t n = gort_gc_events(last, ev, 64);
   CHECK(n >= 12);
-  static const uint32_t order[] = {
-      GORT_GC_EV_SWEEP_TERMINATION, GORT_GC_EV_MARK,
-      GORT_GC_EV_MARK_TERMINATION, GORT_GC_EV_SWEEP};
+  static const uint32_t order[] = {GORT_GC_EV_SWEEP_TERMINATION,
+                                   GORT_GC_EV_MARK, GORT_GC_EV_MARK_TERMINATION,
+                                   GORT_GC_EV_SWEEP};
   /* Each cycle: its four phases in a row, then (once its sweep is done,
    * before the next cycle starts) SWEEP_DONE with its number. */
   int cycles = 0, swept = 0;
@@ -232,20 +231,19 @@ enum { GRAPH_WORKERS = 8, GRAPH_SLOTS = 256 };
 struct gnode {
   struct gnode *edge[3];
   uint64_t id;
-  uint64_t check;       /* f(id, payload bytes) */
-  uintptr_t not_a_ptr;  /* a heap address kept as an integer: no edge */
+  uint64_t check;         /* f(id, payload bytes) */
+  uintptr_t not_a_ptr;    /* a heap address kept as an integer: no edge */
   unsigned char *payload; /* pointer-free bytes */
 };
 /* More than 8 words on wasm32 (the payload is word 9 there): two bytes. */
-#define GNODE_BITS                                                          \
-  ((uint64_t)1 << GORT_PTRMASK_WORD(struct gnode, edge[0]) |                \
-   (uint64_t)1 << GORT_PTRMASK_WORD(struct gnode, edge[1]) |                \
-   (uint64_t)1 << GORT_PTRMASK_WORD(struct gnode, edge[2]) |                \
+#define GNODE_BITS                                                             \
+  ((uint64_t)1 << GORT_PTRMASK_WORD(struct gnode, edge[0]) |                   \
+   (uint64_t)1 << GORT_PTRMASK_WORD(struct gnode, edge[1]) |                   \
+   (uint64_t)1 << GORT_PTRMASK_WORD(struct gnode, edge[2]) |                   \
    (uint64_t)1 << GORT_PTRMASK_WORD(struct gnode, payload))
 static const uint8_t gnode_mask[] = {GORT_PTRMASK_BYTE(GNODE_BITS, 0),
                                      GORT_PTRMASK_BYTE(GNODE_BITS, 1)};
-static const gort_type gnode_type = {sizeof(struct gnode), gnode_mask,
-                                     "gnode"};
+static const gort_type gnode_type = {sizeof(struct gnode), gnode_mask, "gnode"};
 
 static uint64_t checksum(uint64_t id, const unsigned char *p, size_t n) {
   uint64_t h = id * 0x9e3779b97f4a7c15ull;
@@ -309,12 +307,16 @@ static void graph_worker(void *arg) {
   int steps = STRESS(40000, 6000);
   for (int i = 0; i < steps || !atomic_load(&graph_cycles_done); i++) {
     uint64_t r = xorshift(&seed);
-    uint32_t a = (uint32_t)(r % GRAPH_SLOTS), b = (uint32_t)(r >> 20) % GRAPH_SLOTS;
+    uint32_t a = (uint32_t)(r % GRAPH_SLOTS),
+             b = (uint32_t)(r >> 20) % GRAPH_SLOTS;
     switch (r >> 40 & 7) {
-    case 0: case 1: case 2: /* a new node in a slot; the old one may die */
+    case 0:
+    case 1:
+    case 2: /* a new node in a slot; the old one may die */
       slots[a] = new_node(id++);
       break;
-    case 3: case 4: /* an edge between two slots' nodes */
+    case 3:
+    case 4: /* an edge between two slots' nodes */
       if (slots[a] && slots[b])
         slots[a]->edge[r >> 50 & 1 ? 1 : (r >> 51 & 1) * 2] = slots[b];
       break;
@@ -414,8 +416,8 @@ TEST_IMPL(gc_heap_snapshot) {
   bool saw_large = false, saw_1000 = false;
   for (size_t i = 0; i < n; i++) {
     const gort_span_info *s = &spans[i];
-    CHECK(i == 0 || s->base >= spans[i - 1].base +
-                                    (uintptr_t)spans[i - 1].npages * 8192);
+    CHECK(i == 0 ||
+          s->base >= spans[i - 1].base + (uintptr_t)spans[i - 1].npages * 8192);
     CHECK(s->npages > 0);
     if (s->state == GORT_SPAN_FREE) {
       free_pages += s->npages;

@@ -15,8 +15,8 @@
  */
 #include <string.h>
 
-#include "mem/mfinal.h"
 #include "gc-test.h"
+#include "mem/mfinal.h"
 
 /* The heap's first object sits at the arena's base, a round address that
  * the runtime's start-up leaves in stale words of the main goroutine's

@@ -34,7 +34,6 @@ static const int64_t HOUR = 3600LL * 1000 * 1000 * 1000;
 
 /* ---- helpers ------------------------------------------------------------ */
 
-
 static bool in_gc_heap(const void *h) {
   return gort__find_object(h, NULL) != NULL;
 }
@@ -80,14 +79,15 @@ static int check_bounded(gort_func make, void (*wait)(void), int rounds,
   return 0;
 }
 
-/* ---- reclaimed: channels -------------------------------------------------- */
+/* ---- reclaimed: channels --------------------------------------------------
+ */
 
 static void make_chans(void *arg) {
   int n = *(int *)arg;
   for (int i = 0; i < n; i++) {
     /* Unbuffered, a buffer of pointers (scanned), a buffer of ints. */
-    gort_chan *c = gort_chan_make(i % 3 == 1 ? sizeof(void *) : 4,
-                                  (size_t)(i % 3));
+    gort_chan *c =
+        gort_chan_make(i % 3 == 1 ? sizeof(void *) : 4, (size_t)(i % 3));
     CHECK(c != NULL && in_gc_heap(c));
     if (i % 3 == 1) {
       void *p = gort_alloc(32);
@@ -105,7 +105,8 @@ TEST_IMPL(gchandles_chan_reclaimed) {
   return check_bounded(make_chans, NULL, 20, STRESS(3000, 600));
 }
 
-/* ---- reclaimed: timers ----------------------------------------------------- */
+/* ---- reclaimed: timers -----------------------------------------------------
+ */
 
 static _Atomic int funcs_ran;
 
@@ -146,8 +147,7 @@ static void make_timers(void *arg) {
 }
 
 static void wait_funcs(void) {
-  for (long i = 0; i < 10000000 && atomic_load(&funcs_ran) != funcs_made;
-       i++)
+  for (long i = 0; i < 10000000 && atomic_load(&funcs_ran) != funcs_made; i++)
     gort_yield();
   CHECK_EQ(atomic_load(&funcs_ran), funcs_made);
   CHECK_GOROUTINES_SETTLE(1);
@@ -191,7 +191,8 @@ TEST_IMPL(gchandles_after_reclaimed) {
   return check_bounded(make_afters, wait_afters, 20, STRESS(2000, 400));
 }
 
-/* ---- reclaimed: contexts --------------------------------------------------- */
+/* ---- reclaimed: contexts ---------------------------------------------------
+ */
 
 static int ctx_key;
 
@@ -226,7 +227,8 @@ TEST_IMPL(gchandles_ctx_reclaimed) {
   return check_bounded(make_ctxs, wait_ctxs, 20, STRESS(2000, 400));
 }
 
-/* ---- kept: what is still reachable works ----------------------------------- */
+/* ---- kept: what is still reachable works -----------------------------------
+ */
 
 /* Make n handles of every kind and drop them: the memory of anything
  * wrongly freed by the collections before is then reused. */
@@ -251,8 +253,8 @@ struct box {
   uint64_t pad;
   gort_chan *c;
 };
-static struct box *global_box;   /* a GC object holding a channel */
-static gort_chan *global_chan;   /* a channel only a global holds */
+static struct box *global_box; /* a GC object holding a channel */
+static gort_chan *global_chan; /* a channel only a global holds */
 static const uint64_t MAGIC_VALUE = 0x5eed5eed5eed5eedull;
 
 static void make_kept_chans(void *arg) {
@@ -338,8 +340,8 @@ static void make_tree(void *arg) {
   tree_root = gort_ctx_with_cancel(gort_ctx_background());
   for (int i = 0; i < TREE_CHILDREN; i++) {
     gort_ctx *v = gort_ctx_with_value(tree_root, &ctx_key, NULL);
-    gort_ctx *c = i % 2 ? gort_ctx_with_cancel(v)
-                        : gort_ctx_with_timeout(v, HOUR);
+    gort_ctx *c =
+        i % 2 ? gort_ctx_with_cancel(v) : gort_ctx_with_timeout(v, HOUR);
     CHECK(in_gc_heap(c));
     tree_done[i] = gort_ctx_done(c);
     CHECK(gort_ctx_after_func(c, tree_func, NULL) != NULL);
@@ -395,7 +397,8 @@ TEST_IMPL(gchandles_xsync) {
   return 0;
 }
 
-/* ---- explicit free, both modes ---------------------------------------------- */
+/* ---- explicit free, both modes ----------------------------------------------
+ */
 
 static void make_and_free(int n) {
   for (int i = 0; i < n; i++) {
@@ -456,7 +459,8 @@ TEST_IMPL(gchandles_env) {
   return 0;
 }
 
-/* ---- misuse: the same messages as in C memory ------------------------------- */
+/* ---- misuse: the same messages as in C memory -------------------------------
+ */
 
 TEST_IMPL(crash_gchandles_chan_freed_twice) {
   gort_set_gc_handles(true);

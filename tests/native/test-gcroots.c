@@ -27,8 +27,8 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include "mem/mgc.h"
 #include "gc-test.h"
+#include "mem/mgc.h"
 
 enum { LINKS = 16, ATTEMPTS = 20, COLLECTIONS = 3 };
 static const int64_t HOUR = 3600LL * 1000 * 1000 * 1000;
@@ -46,7 +46,6 @@ static uint64_t checksum(uint64_t id) {
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
   return z ^ (z >> 31);
 }
-
 
 /* A chain's links, by hidden address, and its tag. */
 struct record {
@@ -360,8 +359,7 @@ TEST_IMPL(gcroots_singleflight_arg) {
 static struct record sfr_rec;
 static gort_singleflight *sfr_group;
 static gort_chan *sfr_gate;
-static _Atomic bool sfr_leading, sfr_joining, sfr_returned, sfr_shared,
-    sfr_ok;
+static _Atomic bool sfr_leading, sfr_joining, sfr_returned, sfr_shared, sfr_ok;
 static gort_waitgroup sfr_leader_done = GORT_WAITGROUP_INIT;
 static gort_waitgroup sfr_waiter_done = GORT_WAITGROUP_INIT;
 
@@ -381,8 +379,8 @@ static int sfr_other(void *arg, void **val) {
 
 static void sfr_leader(void *p) {
   (void)p;
-  CHECK_EQ(gort_singleflight_do(sfr_group, "key", sfr_slow, NULL, NULL,
-                                NULL), 0);
+  CHECK_EQ(gort_singleflight_do(sfr_group, "key", sfr_slow, NULL, NULL, NULL),
+           0);
   gort_waitgroup_done(&sfr_leader_done);
 }
 
@@ -391,8 +389,9 @@ static void sfr_waiter(void *p) {
   atomic_store(&sfr_joining, true);
   void *val = NULL;
   bool shared = false;
-  CHECK_EQ(gort_singleflight_do(sfr_group, "key", sfr_other, NULL, &val,
-                                &shared), 0);
+  CHECK_EQ(
+      gort_singleflight_do(sfr_group, "key", sfr_other, NULL, &val, &shared),
+      0);
   atomic_store(&sfr_returned, true);
   atomic_store(&sfr_shared, shared);
   atomic_store(&sfr_ok, chain_intact(val, &sfr_rec));
@@ -477,8 +476,7 @@ TEST_IMPL(gcroots_singleflight_chan) {
   size_t base = gort__gc_roots_registered();
   run_in_goroutine(sfc_make, g);
   /* The leader runs, sends and lets go of its call. */
-  for (int i = 0; i < 1000000 && gort__gc_roots_registered() != base + 1;
-       i++)
+  for (int i = 0; i < 1000000 && gort__gc_roots_registered() != base + 1; i++)
     gort_yield();
   CHECK_EQ(gort_chan_len(sfc_result), 1);
   CHECK_EQ(gort__gc_roots_registered(), base + 1); /* the channel's */
@@ -680,9 +678,9 @@ static void fl_take(void *p) {
   gort_chan *c = p;
   struct link *head = NULL;
   CHECK(gort_chan_recv(c, &head));
-  const struct record *rec = c == fl_unbuf                ? &fl_rec[0]
-                             : c == fl_full               ? &fl_rec[1]
-                                                          : &fl_rec[2];
+  const struct record *rec = c == fl_unbuf  ? &fl_rec[0]
+                             : c == fl_full ? &fl_rec[1]
+                                            : &fl_rec[2];
   CHECK(chain_intact(head, rec));
 }
 

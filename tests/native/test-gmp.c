@@ -329,7 +329,6 @@ static void count_one(void *p) {
   gort_waitgroup_done(&t->wg);
 }
 
-
 TEST_IMPL(gmp_million_complete) {
   static struct task_set t;
   const int n = STRESS(1000000, 100000);

@@ -14,6 +14,8 @@
  * tests/node/ list through ctest), so keep one entry per line in exactly
  * this shape. Every case runs in a fresh process: `gort_tests NAME`.
  */
+/* One case per line, as CMake reads them: */
+/* clang-format off */
 
 X(sched_hello, 0, "", ALL, "")
 X(sched_yield_alternates, 0, "", ALL, "")

@@ -14,7 +14,8 @@
 #include "mem/mheap.h"
 #include "test.h"
 
-/* ---- mem_size_classes -------------------------------------------------------- */
+/* ---- mem_size_classes
+ * -------------------------------------------------------- */
 
 TEST_IMPL(mem_size_classes) {
   CHECK_EQ(GORT_NUM_SIZE_CLASSES, 68);
@@ -46,7 +47,8 @@ TEST_IMPL(mem_size_classes) {
   return 0;
 }
 
-/* ---- mem_heap_spans ------------------------------------------------------------ */
+/* ---- mem_heap_spans
+ * ------------------------------------------------------------ */
 
 static uint32_t rng = 12345;
 static uint32_t next_rand(void) {
@@ -75,7 +77,8 @@ TEST_IMPL(mem_heap_spans) {
     /* Every byte of it maps back to the span, and nothing else does. */
     CHECK(gort__span_of((void *)s->base) == s);
     CHECK(gort__span_of((void *)(gort__span_limit(s) - 1)) == s);
-    CHECK(gort__span_of((void *)(s->base + (npages / 2) * GORT_PAGE_SIZE + 17)) == s);
+    CHECK(gort__span_of(
+              (void *)(s->base + (npages / 2) * GORT_PAGE_SIZE + 17)) == s);
   }
   /* No two spans overlap, and the marks survived. */
   for (int i = 0; i < SPANS; i++) {
@@ -110,7 +113,8 @@ TEST_IMPL(mem_heap_spans) {
   return 0;
 }
 
-/* ---- mem_heap_large: a span larger than an arena ------------------------------- */
+/* ---- mem_heap_large: a span larger than an arena
+ * ------------------------------- */
 
 TEST_IMPL(mem_heap_large) {
   uintptr_t npages = PAGES_PER_ARENA + PAGES_PER_ARENA / 2;
@@ -128,7 +132,8 @@ TEST_IMPL(mem_heap_large) {
   return 0;
 }
 
-/* ---- mem_heap_concurrent: goroutines on every P allocate and free ---------------- */
+/* ---- mem_heap_concurrent: goroutines on every P allocate and free
+ * ---------------- */
 
 enum { WORKERS = 8, ROUNDS = 2000 };
 static _Atomic int workers_done;
@@ -171,7 +176,8 @@ TEST_IMPL(mem_heap_concurrent) {
   return 0;
 }
 
-/* ---- mem_malloc_sizes: every size class, zeroed, aligned, found ----------------- */
+/* ---- mem_malloc_sizes: every size class, zeroed, aligned, found
+ * ----------------- */
 
 static bool all_zero(const unsigned char *p, size_t n) {
   for (size_t i = 0; i < n; i++)
@@ -182,10 +188,10 @@ static bool all_zero(const unsigned char *p, size_t n) {
 
 TEST_IMPL(mem_malloc_sizes) {
   CHECK(gort__mallocgc(0, true) == gort__mallocgc(0, false));
-  static const size_t sizes[] = {1,    7,     8,     15,    16,    17,   24,
-                                 31,   32,    33,    48,    100,   128,  129,
-                                 500,  1024,  1025,  2048,  3000,  8192, 10000,
-                                 20000, 32767, 32768, 32769, 100000, 1 << 20};
+  static const size_t sizes[] = {
+      1,    7,    8,     15,    16,    17,    24,    31,     32,
+      33,   48,   100,   128,   129,   500,   1024,  1025,   2048,
+      3000, 8192, 10000, 20000, 32767, 32768, 32769, 100000, 1 << 20};
   for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
     size_t size = sizes[k];
     for (int noscan = 0; noscan < 2; noscan++) {
@@ -229,7 +235,8 @@ TEST_IMPL(mem_malloc_sizes) {
   return 0;
 }
 
-/* ---- mem_malloc_many: 200,000 objects, none shared ------------------------------ */
+/* ---- mem_malloc_many: 200,000 objects, none shared
+ * ------------------------------ */
 
 TEST_IMPL(mem_malloc_many) {
   enum { N = 200000 };
@@ -255,7 +262,8 @@ TEST_IMPL(mem_malloc_many) {
   return 0;
 }
 
-/* ---- mem_malloc_tiny: small noscan objects share blocks ------------------------- */
+/* ---- mem_malloc_tiny: small noscan objects share blocks
+ * ------------------------- */
 
 TEST_IMPL(mem_malloc_tiny) {
   enum { N = 10000 };
@@ -289,7 +297,8 @@ TEST_IMPL(mem_malloc_tiny) {
   return 0;
 }
 
-/* ---- mem_malloc_reuse_zeroed: dirty pages come back zeroed ---------------------- */
+/* ---- mem_malloc_reuse_zeroed: dirty pages come back zeroed
+ * ---------------------- */
 
 TEST_IMPL(mem_malloc_reuse_zeroed) {
   /* A large object: its span freed to the heap (as sweeping will), its
@@ -320,7 +329,8 @@ TEST_IMPL(mem_malloc_reuse_zeroed) {
   return 0;
 }
 
-/* ---- mem_malloc_concurrent: goroutines on every P -------------------------------- */
+/* ---- mem_malloc_concurrent: goroutines on every P
+ * -------------------------------- */
 
 static _Atomic int mallocers_done;
 
@@ -355,9 +365,9 @@ TEST_IMPL(mem_malloc_concurrent) {
   return 0;
 }
 
-/* ---- mem_gc_mark_sweep: reachable objects stay, the rest is freed ------------
- * One P and no other goroutine allocating: the test plays the stopped
- * world. Roots are a static array, scanned conservatively. */
+/* ---- mem_gc_mark_sweep: reachable objects stay, the rest is freed
+ * ------------ One P and no other goroutine allocating: the test plays the
+ * stopped world. Roots are a static array, scanned conservatively. */
 
 struct node {
   struct node *next;
@@ -447,10 +457,11 @@ TEST_IMPL(mem_gc_mark_sweep) {
   return 0;
 }
 
-/* ---- mem_gc_stack_roots: what parked goroutines hold stays ------------------------
- * Each holder builds a chain held only by its own locals (registers or
- * stack), parks on a channel, and checks the chain after a collection
- * that scanned only goroutine stacks. Garbage made beside it goes. */
+/* ---- mem_gc_stack_roots: what parked goroutines hold stays
+ * ------------------------ Each holder builds a chain held only by its own
+ * locals (registers or stack), parks on a channel, and checks the chain after a
+ * collection that scanned only goroutine stacks. Garbage made beside it goes.
+ */
 
 enum { HOLDERS = 40, HOLD_LEN = 25 };
 static gort_chan *hold_go;
@@ -509,7 +520,8 @@ TEST_IMPL(mem_gc_stack_roots) {
   return 0;
 }
 
-/* ---- mem_gc_global_roots: what a global points to stays ----------------------- */
+/* ---- mem_gc_global_roots: what a global points to stays
+ * ----------------------- */
 
 static struct node *global_chain;
 
@@ -549,11 +561,11 @@ TEST_IMPL(mem_gc_global_roots) {
   return 0;
 }
 
-/* ---- mem_gc_collect: collections while goroutines allocate on every P ------------
- * Workers keep rebuilding chains held in their locals and check them
- * after every step; main collects again and again (the whole cycle:
- * stop the world, stacks and globals, sweep), holding a chain of its own
- * across each call. Nothing reachable may be lost, garbage must go. */
+/* ---- mem_gc_collect: collections while goroutines allocate on every P
+ * ------------ Workers keep rebuilding chains held in their locals and check
+ * them after every step; main collects again and again (the whole cycle: stop
+ * the world, stacks and globals, sweep), holding a chain of its own across each
+ * call. Nothing reachable may be lost, garbage must go. */
 
 enum { WORKERS_GC = 6, WORKER_ROUNDS = 60, CHAIN_GC = 40 };
 static _Atomic int gc_workers_done;
@@ -618,9 +630,9 @@ TEST_IMPL(mem_gc_collect) {
   return 0;
 }
 
-/* ---- mem_gc_chan_roots: values waiting in a channel buffer stay ------------------
- * A goroutine that has exited sent the only pointers to its chains into
- * a buffered channel; a collection must keep them. */
+/* ---- mem_gc_chan_roots: values waiting in a channel buffer stay
+ * ------------------ A goroutine that has exited sent the only pointers to its
+ * chains into a buffered channel; a collection must keep them. */
 
 enum { IN_FLIGHT = 16 };
 static gort_waitgroup sender_done = GORT_WAITGROUP_INIT;
@@ -652,7 +664,8 @@ TEST_IMPL(mem_gc_chan_roots) {
   return 0;
 }
 
-/* ---- mem_gc_ctx_roots: a context's value stays ---------------------------------- */
+/* ---- mem_gc_ctx_roots: a context's value stays
+ * ---------------------------------- */
 
 static int ctx_key;
 static gort_ctx *value_ctx;
@@ -660,8 +673,8 @@ static gort_waitgroup ctx_maker_done = GORT_WAITGROUP_INIT;
 
 static void ctx_maker(void *p) {
   (void)p;
-  value_ctx = gort_ctx_with_value(gort_ctx_background(), &ctx_key,
-                                  make_chain(900));
+  value_ctx =
+      gort_ctx_with_value(gort_ctx_background(), &ctx_key, make_chain(900));
   CHECK(value_ctx != NULL);
   gort_waitgroup_done(&ctx_maker_done);
 }

@@ -65,10 +65,11 @@ static void check_fds_back_to(int want) {
   CHECK_EQ(n, want);
 }
 
-/* ---- an echo that checks every byte ------------------------------------------
- * CONNS clients each send BYTES of a pattern of their own in writes of
- * varying sizes; a server goroutine per conn echoes what it reads; a
- * reader goroutine per client checks what comes back, byte for byte. */
+/* ---- an echo that checks every byte
+ * ------------------------------------------ CONNS clients each send BYTES of a
+ * pattern of their own in writes of varying sizes; a server goroutine per conn
+ * echoes what it reads; a reader goroutine per client checks what comes back,
+ * byte for byte. */
 
 enum { CONNS = 6 };
 #define BYTES STRESS(1024 * 1024, 64 * 1024)
@@ -163,8 +164,8 @@ static int run_echo(enum netfault_kind must_fire) {
   gort_waitgroup wg = GORT_WAITGROUP_INIT;
   gort_waitgroup_add(&wg, CONNS);
   for (int i = 0; i < CONNS; i++) {
-    jobs[i] = (struct echo_job){.id = i, .wg = &wg,
-                                .read_done = GORT_WAITGROUP_INIT};
+    jobs[i] =
+        (struct echo_job){.id = i, .wg = &wg, .read_done = GORT_WAITGROUP_INIT};
     strcpy(jobs[i].addr, addr);
     gort_go(echo_client, &jobs[i]);
   }
@@ -202,11 +203,11 @@ TEST_IMPL(net_fault_mixed_echo_poll) {
   return test_net_fault_mixed_echo();
 }
 
-/* ---- net_fault_eagain_parks ---------------------------------------------------
- * Under an EAGAIN storm (neteagain=2) a reader parks again after every
- * spurious wake-up: between bytes it is back among the poller's waiters,
- * it burns no CPU while it waits, and it gets every byte, in order,
- * without an error. */
+/* ---- net_fault_eagain_parks
+ * --------------------------------------------------- Under an EAGAIN storm
+ * (neteagain=2) a reader parks again after every spurious wake-up: between
+ * bytes it is back among the poller's waiters, it burns no CPU while it waits,
+ * and it gets every byte, in order, without an error. */
 
 enum { PARK_BYTES = 200 };
 static _Atomic int park_got;
@@ -278,10 +279,11 @@ TEST_IMPL(net_fault_eagain_parks_poll) {
   return test_net_fault_eagain_parks();
 }
 
-/* ---- EMFILE on accept ----------------------------------------------------------
- * Go's FD.Accept gives EMFILE to the caller and keeps the listener; the
- * connection waits in the queue. The server backs off and calls again
- * (net/http's Serve), and in the end takes every connection. */
+/* ---- EMFILE on accept
+ * ---------------------------------------------------------- Go's FD.Accept
+ * gives EMFILE to the caller and keeps the listener; the connection waits in
+ * the queue. The server backs off and calls again (net/http's Serve), and in
+ * the end takes every connection. */
 
 enum { EMFILE_CONNS = 20 };
 
@@ -378,14 +380,13 @@ TEST_IMPL(net_accept_real_emfile_poll) {
   return test_net_accept_real_emfile();
 }
 
-/* ---- registration failures (netopenfail=2) -----------------------------------
- * Every way onto the poller fails now and then with the backend's error
- * (epoll: -ENOSPC, max_user_watches; poll: GORT_ENOMEM); the descriptor
- * is closed, nothing leaks, and the next call works. */
+/* ---- registration failures (netopenfail=2)
+ * ----------------------------------- Every way onto the poller fails now and
+ * then with the backend's error (epoll: -ENOSPC, max_user_watches; poll:
+ * GORT_ENOMEM); the descriptor is closed, nothing leaks, and the next call
+ * works. */
 
-static int open_err(void) {
-  return poll_chosen ? GORT_ENOMEM : -ENOSPC;
-}
+static int open_err(void) { return poll_chosen ? GORT_ENOMEM : -ENOSPC; }
 
 static gort_listener *listen_retry(void) {
   gort_listener *l;
@@ -462,7 +463,8 @@ TEST_IMPL(net_fault_open_poll) {
   return test_net_fault_open();
 }
 
-/* ---- the poller itself fails: fatal, with Go's words --------------------------- */
+/* ---- the poller itself fails: fatal, with Go's words
+ * --------------------------- */
 
 static int start_poller_and_wait(void) {
   int p[2];

@@ -9,14 +9,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
-#include <stdint.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <string.h>
-#include <unistd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "netpoll/conn.h"
 #include "test.h"
@@ -76,7 +76,8 @@ TEST_IMPL(net_pipe_wakes_reader) {
 
 TEST_IMPL(net_pipe_wakes_reader_poll) { return test_net_pipe_wakes_reader(); }
 
-/* ---- net_deadlines --------------------------------------------------------- */
+/* ---- net_deadlines ---------------------------------------------------------
+ */
 
 static void late_writer(void *p) {
   gort_sleep(30 * 1000 * 1000);
@@ -121,7 +122,8 @@ TEST_IMPL(net_deadlines) {
 
 TEST_IMPL(net_deadlines_poll) { return test_net_deadlines(); }
 
-/* ---- net_deadline_moved_while_waiting ------------------------------------- */
+/* ---- net_deadline_moved_while_waiting -------------------------------------
+ */
 
 struct move_job {
   gort_conn *r;
@@ -145,11 +147,13 @@ TEST_IMPL(net_deadline_moved_while_waiting) {
   make_pipe(&j.r, &w);
   /* Far deadline, then moved near while the reader waits: Go's
    * SetDeadline affects pending calls. */
-  CHECK_EQ(gort_conn_set_read_deadline(j.r, gort_nanotime() + 60000000000ll), 0);
+  CHECK_EQ(gort_conn_set_read_deadline(j.r, gort_nanotime() + 60000000000ll),
+           0);
   gort_waitgroup_add(&j.wg, 1);
   gort_go(move_reader, &j);
   gort_sleep(10 * 1000 * 1000);
-  CHECK_EQ(gort_conn_set_read_deadline(j.r, gort_nanotime() + 20 * 1000 * 1000), 0);
+  CHECK_EQ(gort_conn_set_read_deadline(j.r, gort_nanotime() + 20 * 1000 * 1000),
+           0);
   gort_waitgroup_wait(&j.wg);
   CHECK_EQ(j.rc, GORT_ETIMEOUT);
   CHECK(j.took < 30000000000ll);
@@ -158,7 +162,8 @@ TEST_IMPL(net_deadline_moved_while_waiting) {
   return 0;
 }
 
-/* ---- net_close_wakes_waiters ------------------------------------------------ */
+/* ---- net_close_wakes_waiters ------------------------------------------------
+ */
 
 static _Atomic int closing_started;
 
@@ -198,12 +203,14 @@ TEST_IMPL(net_close_wakes_waiters) {
   return 0;
 }
 
-TEST_IMPL(net_close_wakes_waiters_poll) { return test_net_close_wakes_waiters(); }
+TEST_IMPL(net_close_wakes_waiters_poll) {
+  return test_net_close_wakes_waiters();
+}
 
-/* ---- net_many_waiters_few_threads --------------------------------------------
- * 400 goroutines each blocked in a read (800 descriptors, under the usual
- * limit of 1,024) cost goroutines, not threads; then each pipe gets a
- * byte and every reader finishes. */
+/* ---- net_many_waiters_few_threads
+ * -------------------------------------------- 400 goroutines each blocked in a
+ * read (800 descriptors, under the usual limit of 1,024) cost goroutines, not
+ * threads; then each pipe gets a byte and every reader finishes. */
 
 enum { MANY = 400 };
 static gort_conn *many_r[MANY], *many_w[MANY];
@@ -248,7 +255,8 @@ TEST_IMPL(net_many_waiters_few_threads_poll) {
   return test_net_many_waiters_few_threads();
 }
 
-/* ---- net_write_waits_for_room ------------------------------------------------ */
+/* ---- net_write_waits_for_room
+ * ------------------------------------------------ */
 
 struct drain_job {
   gort_conn *c;
@@ -300,7 +308,9 @@ TEST_IMPL(net_write_waits_for_room) {
   return 0;
 }
 
-TEST_IMPL(net_write_waits_for_room_poll) { return test_net_write_waits_for_room(); }
+TEST_IMPL(net_write_waits_for_room_poll) {
+  return test_net_write_waits_for_room();
+}
 
 TEST_IMPL(net_pipe_epipe_no_signal) {
   gort_conn *r, *w;
@@ -311,9 +321,10 @@ TEST_IMPL(net_pipe_epipe_no_signal) {
   return 0;
 }
 
-/* ---- net_tcp_echo ----------------------------------------------------------------
- * 20 connections, one echo goroutine each on the server side, 200 round
- * trips each, checked byte for byte. */
+/* ---- net_tcp_echo
+ * ---------------------------------------------------------------- 20
+ * connections, one echo goroutine each on the server side, 200 round trips
+ * each, checked byte for byte. */
 
 enum { ECHO_CONNS = 20, ECHO_TRIPS = 200 };
 
@@ -397,7 +408,8 @@ TEST_IMPL(net_tcp_echo) {
 
 TEST_IMPL(net_tcp_echo_poll) { return test_net_tcp_echo(); }
 
-/* ---- net_tcp_errors ------------------------------------------------------------- */
+/* ---- net_tcp_errors
+ * ------------------------------------------------------------- */
 
 TEST_IMPL(net_tcp_errors) {
   gort_listener *l;
@@ -435,7 +447,8 @@ TEST_IMPL(net_tcp_errors) {
   return 0;
 }
 
-/* ---- net_close_write_gives_eof ---------------------------------------------------- */
+/* ---- net_close_write_gives_eof
+ * ---------------------------------------------------- */
 
 static void eof_server(void *p) {
   gort_listener *l = p;
@@ -478,9 +491,10 @@ TEST_IMPL(net_close_write_gives_eof) {
   return 0;
 }
 
-/* ---- net_timers_while_polling --------------------------------------------------
- * An M blocked in the poller is also the one that must wake for timers:
- * sleeps still end on time while a goroutine waits on a pipe forever. */
+/* ---- net_timers_while_polling
+ * -------------------------------------------------- An M blocked in the poller
+ * is also the one that must wake for timers: sleeps still end on time while a
+ * goroutine waits on a pipe forever. */
 
 static void forever_reader(void *p) {
   char b;
@@ -505,9 +519,12 @@ TEST_IMPL(net_timers_while_polling) {
   return 0;
 }
 
-TEST_IMPL(net_timers_while_polling_poll) { return test_net_timers_while_polling(); }
+TEST_IMPL(net_timers_while_polling_poll) {
+  return test_net_timers_while_polling();
+}
 
-/* ---- net_backend_or_unsupported: runs on wasm too ------------------------------ */
+/* ---- net_backend_or_unsupported: runs on wasm too
+ * ------------------------------ */
 
 TEST_IMPL(net_backend_or_unsupported) {
   gort_listener *l;
@@ -532,10 +549,11 @@ TEST_IMPL(net_backend_or_unsupported_poll) {
   return test_net_backend_or_unsupported();
 }
 
-/* ---- net_dial_ctx ---------------------------------------------------------------
- * A connect that hangs: a listener with a backlog of 0 that never
- * accepts; once its queue is full, Linux drops further SYNs and the
- * connect stays in progress. The context ends it. */
+/* ---- net_dial_ctx
+ * --------------------------------------------------------------- A connect
+ * that hangs: a listener with a backlog of 0 that never accepts; once its queue
+ * is full, Linux drops further SYNs and the connect stays in progress. The
+ * context ends it. */
 
 static int full_listener(char *addr, size_t len) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -606,7 +624,8 @@ TEST_IMPL(net_dial_ctx) {
 
 TEST_IMPL(net_dial_ctx_poll) { return test_net_dial_ctx(); }
 
-/* ---- crash_dump_io_wait: the goroutine dump names the wait --------------------- */
+/* ---- crash_dump_io_wait: the goroutine dump names the wait
+ * --------------------- */
 
 static void io_waiter(void *p) {
   char b;
@@ -636,9 +655,19 @@ static int open_fd_count(void) {
 
 static void bad_addresses(void) {
   static const char *const bad[] = {
-      "", ":", "127.0.0.1", "127.0.0.1:", "127.0.0.1:-1", "127.0.0.1:65536",
-      "127.0.0.1:99999999999", "127.0.0.1:8o", "127.0.0.1: 80", "[::1]",
-      "[::1:80", "::1:80", "[::1]x:80",
+      "",
+      ":",
+      "127.0.0.1",
+      "127.0.0.1:",
+      "127.0.0.1:-1",
+      "127.0.0.1:65536",
+      "127.0.0.1:99999999999",
+      "127.0.0.1:8o",
+      "127.0.0.1: 80",
+      "[::1]",
+      "[::1:80",
+      "::1:80",
+      "[::1]x:80",
   };
   gort_listener *l = (gort_listener *)&l;
   gort_conn *c = (gort_conn *)&c;
@@ -731,7 +760,7 @@ TEST_IMPL(net_bad_input) {
   CHECK_EQ(gort_conn_write(w, buf, (size_t)-1), GORT_EINVAL);
   CHECK_EQ(gort_conn_read(r, buf, (size_t)PTRDIFF_MAX + 1), GORT_EINVAL);
   CHECK_EQ(gort_conn_write(w, buf, (size_t)PTRDIFF_MAX + 1), GORT_EINVAL);
-  CHECK_EQ(gort_conn_read(r, NULL, 0), 0);  /* Go: Read of nothing */
+  CHECK_EQ(gort_conn_read(r, NULL, 0), 0); /* Go: Read of nothing */
   CHECK_EQ(gort_conn_write(w, NULL, 0), 0);
   CHECK_EQ(gort_conn_set_deadline(r, -1), GORT_EINVAL);
   CHECK_EQ(gort_conn_set_read_deadline(r, INT64_MIN), GORT_EINVAL);

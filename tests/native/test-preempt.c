@@ -356,8 +356,9 @@ TEST_IMPL(preempt_storm_runtime_calls) {
   CHECK(pthread_create(&st, NULL, storm, NULL) == 0);
   gort_mutex mu = GORT_MUTEX_INIT;
   uint64_t counter = 0;
-  gort_waitgroup producers = GORT_WAITGROUP_INIT, spinners = GORT_WAITGROUP_INIT,
-                 relays = GORT_WAITGROUP_INIT, sinks = GORT_WAITGROUP_INIT;
+  gort_waitgroup producers = GORT_WAITGROUP_INIT,
+                 spinners = GORT_WAITGROUP_INIT, relays = GORT_WAITGROUP_INIT,
+                 sinks = GORT_WAITGROUP_INIT;
   /* Every goroutine shares the same three channels: one stopped while it
    * holds a channel's lock would soon block all the others. */
   gort_chan *in = gort_chan_make(sizeof(struct big), 2);
@@ -410,7 +411,8 @@ TEST_IMPL(preempt_storm_runtime_calls) {
   gort_chan_free(out);
   gort_chan_free(sel);
   uint64_t n = async_preempts_so_far();
-  fprintf(stderr, "preempt storm: %llu requests, %llu async preemptions, "
+  fprintf(stderr,
+          "preempt storm: %llu requests, %llu async preemptions, "
           "%llu values, %.1f s\n",
           (unsigned long long)atomic_load(&storm_requests),
           (unsigned long long)n, (unsigned long long)atomic_load(&sent),

@@ -176,9 +176,9 @@ enum { REUSE_SPANS = 48 };
 
 TEST_IMPL(scavenge_reuse_reads_zero) {
   static const uintptr_t sizes[REUSE_SPANS] = {
-      1, 3, 2, 8, 1, 16, 5, 1, 2, 9, 4, 30, 1, 7, 2, 2,
-      6, 1, 12, 3, 1, 1, 64, 2, 5, 3, 1, 8, 2, 4, 1, 20,
-      1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 130, 1};
+      1, 3, 2,  8, 1, 16, 5,  1, 2, 9,  4,  30, 1, 7, 2,   2,
+      6, 1, 12, 3, 1, 1,  64, 2, 5, 3,  1,  8,  2, 4, 1,   20,
+      1, 2, 3,  4, 5, 6,  7,  8, 9, 10, 11, 12, 1, 2, 130, 1};
   uintptr_t lo[REUSE_SPANS], hi[REUSE_SPANS];
   struct mspan *s[REUSE_SPANS];
   /* Fill, free. */

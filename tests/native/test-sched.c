@@ -59,8 +59,7 @@ TEST_IMPL(sched_yield_alternates) {
    * every-61st-tick look at the global queue (fairness) may run the same
    * one twice in a row, never three times while both still run. */
   int twice = 0, count_a = 0, count_b = 0;
-  for (int i = 0; i < trace_len && count_a < ROUNDS && count_b < ROUNDS;
-       i++) {
+  for (int i = 0; i < trace_len && count_a < ROUNDS && count_b < ROUNDS; i++) {
     count_a += trace[i] == 'A';
     count_b += trace[i] == 'B';
     if (i < 2)
@@ -416,7 +415,9 @@ TEST_IMPL(sched_stack_size_env) {
   return 0;
 }
 
-TEST_IMPL(crash_bad_stack_size) { return 1; /* GORT_STACK_SIZE=1K dies first */ }
+TEST_IMPL(crash_bad_stack_size) {
+  return 1; /* GORT_STACK_SIZE=1K dies first */
+}
 
 /* The bounds of GORT_STACK_SIZE (stack.c): 16K up to 1G natively, 16M on
  * 32-bit targets. Each end is usable: a goroutine can use half of it (of
@@ -486,8 +487,8 @@ static struct {
   gort_waitgroup started, victim_ready, attacked;
   gort_chan *role[CLASH_G];
   _Atomic uintptr_t top[CLASH_G];
-} clash = {GORT_WAITGROUP_INIT, GORT_WAITGROUP_INIT, GORT_WAITGROUP_INIT,
-           {0}, {0}};
+} clash = {
+    GORT_WAITGROUP_INIT, GORT_WAITGROUP_INIT, GORT_WAITGROUP_INIT, {0}, {0}};
 
 /* Frames of 1 KiB, each filled with a pattern that depends on its depth;
  * at the bottom the goroutine parks until main lets it unwind, and every
@@ -532,9 +533,11 @@ static void clash_goroutine(void *p) {
     int depth = (int)(gort_stack_size() / 1024) * 3 / 4;
     int bad = victim_frames(depth, id);
     if (bad != 0) {
-      fprintf(stderr, "goroutine %lld: %d words of its live frames were "
-                      "overwritten by a neighbour's frame (silent stack "
-                      "clash)\n", (long long)gort_goid(), bad);
+      fprintf(stderr,
+              "goroutine %lld: %d words of its live frames were "
+              "overwritten by a neighbour's frame (silent stack "
+              "clash)\n",
+              (long long)gort_goid(), bad);
       fflush(NULL);
       gort_exit(1);
     }
@@ -568,7 +571,8 @@ static void pick_neighbours(int *upper, int *lower) {
   *upper = *lower = -1;
   for (int u = 0; u < CLASH_G && *upper < 0; u++)
     for (int l = 0; l < CLASH_G; l++) {
-      uintptr_t tu = atomic_load(&clash.top[u]), tl = atomic_load(&clash.top[l]);
+      uintptr_t tu = atomic_load(&clash.top[u]),
+                tl = atomic_load(&clash.top[l]);
       if (tu > tl && tu - tl > stack && tu - tl <= stack + 64 * 1024 &&
           tu - tl < CLASH_FRAME - CLASH_TOUCH) {
         *upper = u;

@@ -89,7 +89,8 @@ TEST_IMPL(time_timer_stop_reset) {
 }
 
 TEST_IMPL(time_ticker) {
-  int64_t prev = gort_nanotime(), start = prev; /* before: it may tick at once */
+  int64_t prev = gort_nanotime(),
+          start = prev; /* before: it may tick at once */
   gort_timer *tk = gort_ticker_new(3 * MS);
   for (int i = 0; i < 10; i++) {
     int64_t v;

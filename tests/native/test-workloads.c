@@ -57,7 +57,8 @@ TEST_IMPL(workloads_json_escapes_anything) {
       {.name = "quote\"back\\slash",
        .default_n = 5,
        .max_n = 10,
-       .summary = "line\nbreak\ttab\x01" "ctl \xff bad \xc0\xaf overlong "
+       .summary = "line\nbreak\ttab\x01"
+                  "ctl \xff bad \xc0\xaf overlong "
                   "\xed\xa0\x80 surrogate \xe2\x82 cut \xf0\x9f\x98\x80 ok",
        .run = no_op_workload,
        .kind = WORKLOAD_GC,

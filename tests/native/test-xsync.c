@@ -39,8 +39,7 @@ static int eg_ok(void *arg) {
 
 TEST_IMPL(errgroup_cancels_siblings) {
   enum { G = 20 };
-  gort_errgroup *g = gort_errgroup_with_context(gort_ctx_background(),
-                                                &eg_ctx);
+  gort_errgroup *g = gort_errgroup_with_context(gort_ctx_background(), &eg_ctx);
   CHECK(g != NULL && eg_ctx != NULL);
   for (int i = 0; i < G; i++)
     CHECK_EQ(gort_errgroup_go(g, eg_sibling, NULL), 0);
@@ -249,9 +248,10 @@ static void ws_worker(void *arg) {
     rng = rng * 6364136223846793005ull + 1442695040888963407ull;
     int64_t n = 1 + (int64_t)((rng >> 33) % 4);
     bool timed = (rng >> 40) % 3 == 0;
-    gort_ctx *c = timed ? gort_ctx_with_timeout(
-                              ws_root, (int64_t)((rng >> 20) % 50) * 1000)
-                        : gort_ctx_retain(ws_root);
+    gort_ctx *c =
+        timed
+            ? gort_ctx_with_timeout(ws_root, (int64_t)((rng >> 20) % 50) * 1000)
+            : gort_ctx_retain(ws_root);
     if (gort_weighted_acquire(ws_sem, c, n) == 0) {
       int64_t h = atomic_fetch_add(&ws_held, n) + n;
       CHECK(h <= 5);
@@ -319,8 +319,8 @@ static void sf_caller(void *arg) {
   (void)arg;
   void *v = NULL;
   bool shared = false;
-  int err = gort_singleflight_do(sf, "key", sf_slow, (void *)(intptr_t)9,
-                                 &v, &shared);
+  int err = gort_singleflight_do(sf, "key", sf_slow, (void *)(intptr_t)9, &v,
+                                 &shared);
   atomic_fetch_add(&sf_right, err == 9 && v == &sf_value);
   atomic_fetch_add(&sf_shared, shared);
   gort_waitgroup_done(&w_wg);

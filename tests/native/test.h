@@ -15,51 +15,50 @@
 
 #include "gort.h"
 
-#define TEST_IMPL(name)                                                     \
-  int test_##name(void);                                                    \
+#define TEST_IMPL(name)                                                        \
+  int test_##name(void);                                                       \
   int test_##name(void)
 
-#define CHECK(cond)                                                         \
-  do {                                                                      \
-    if (!(cond)) {                                                          \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__,      \
-              #cond);                                                       \
-      fflush(NULL);                                                         \
-      gort_exit(1);                                                              \
-    }                                                                       \
+#define CHECK(cond)                                                            \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+      fflush(NULL);                                                            \
+      gort_exit(1);                                                            \
+    }                                                                          \
   } while (0)
 
-#define CHECK_EQ(a, b)                                                      \
-  do {                                                                      \
-    long long a_ = (long long)(a), b_ = (long long)(b);                     \
-    if (a_ != b_) {                                                         \
-      fprintf(stderr, "%s:%d: CHECK_EQ failed: %s == %s (%lld vs %lld)\n",  \
-              __FILE__, __LINE__, #a, #b, a_, b_);                          \
-      fflush(NULL);                                                         \
-      gort_exit(1);                                                              \
-    }                                                                       \
+#define CHECK_EQ(a, b)                                                         \
+  do {                                                                         \
+    long long a_ = (long long)(a), b_ = (long long)(b);                        \
+    if (a_ != b_) {                                                            \
+      fprintf(stderr, "%s:%d: CHECK_EQ failed: %s == %s (%lld vs %lld)\n",     \
+              __FILE__, __LINE__, #a, #b, a_, b_);                             \
+      fflush(NULL);                                                            \
+      gort_exit(1);                                                            \
+    }                                                                          \
   } while (0)
 
 /* Goroutines that signalled a WaitGroup may still be on their way out on
  * another P: yield until only n are left (a bounded number of times). */
-#define CHECK_GOROUTINES_SETTLE(n)                                          \
-  do {                                                                      \
-    for (long i_ = 0; i_ < 10000000 && gort_num_goroutine() != (n); i_++)   \
-      gort_yield();                                                         \
-    CHECK_EQ(gort_num_goroutine(), (n));                                    \
+#define CHECK_GOROUTINES_SETTLE(n)                                             \
+  do {                                                                         \
+    for (long i_ = 0; i_ < 10000000 && gort_num_goroutine() != (n); i_++)      \
+      gort_yield();                                                            \
+    CHECK_EQ(gort_num_goroutine(), (n));                                       \
   } while (0)
 
 /* Run fn(arg) on a thread of its own, not a goroutine's, and wait for it
  * with this goroutine inside gort_syscall_enter (its M blocks in the
  * join): for the cases whose call there must die. Returns 1, which a case
  * returns when the call did not die. */
-#define RUN_ON_FOREIGN_THREAD(fn, arg)                                      \
-  do {                                                                      \
-    pthread_t th_;                                                          \
-    CHECK_EQ(pthread_create(&th_, NULL, (fn), (arg)), 0);                   \
-    gort_syscall_enter();                                                   \
-    pthread_join(th_, NULL);                                                \
-    gort_syscall_exit();                                                    \
+#define RUN_ON_FOREIGN_THREAD(fn, arg)                                         \
+  do {                                                                         \
+    pthread_t th_;                                                             \
+    CHECK_EQ(pthread_create(&th_, NULL, (fn), (arg)), 0);                      \
+    gort_syscall_enter();                                                      \
+    pthread_join(th_, NULL);                                                   \
+    gort_syscall_exit();                                                       \
   } while (0)
 
 /* The options a case named options_* or crash_options_* starts with

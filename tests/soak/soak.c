@@ -48,19 +48,19 @@
 #include <sanitizer/lsan_interface.h>
 #endif
 
-#define FAIL(...)                                                           \
-  do {                                                                      \
-    fprintf(stderr, "soak: FAILED at %s:%d: ", __FILE__, __LINE__);         \
-    fprintf(stderr, __VA_ARGS__);                                           \
-    fprintf(stderr, "\n");                                                  \
-    fflush(NULL);                                                           \
-    gort_exit(1);                                                           \
+#define FAIL(...)                                                              \
+  do {                                                                         \
+    fprintf(stderr, "soak: FAILED at %s:%d: ", __FILE__, __LINE__);            \
+    fprintf(stderr, __VA_ARGS__);                                              \
+    fprintf(stderr, "\n");                                                     \
+    fflush(NULL);                                                              \
+    gort_exit(1);                                                              \
   } while (0)
 
-#define ENSURE(cond)                                                        \
-  do {                                                                      \
-    if (!(cond))                                                            \
-      FAIL("%s", #cond);                                                    \
+#define ENSURE(cond)                                                           \
+  do {                                                                         \
+    if (!(cond))                                                               \
+      FAIL("%s", #cond);                                                       \
   } while (0)
 
 static _Atomic uint64_t rng_state;
@@ -355,7 +355,8 @@ static void run_contexts(void) {
   gort_ctx_release(root);
 }
 
-/* ---- x/sync --------------------------------------------------------------- */
+/* ---- x/sync ---------------------------------------------------------------
+ */
 
 struct xs_state {
   gort_weighted *sem;
@@ -567,8 +568,8 @@ static void run_gc(void) {
   gort_waitgroup wg = GORT_WAITGROUP_INIT;
   struct gc_job jobs[W];
   for (int i = 0; i < W; i++) {
-    jobs[i] = (struct gc_job){gort_chan_make(sizeof(struct node *), 1),
-                              rnd(), &wg};
+    jobs[i] =
+        (struct gc_job){gort_chan_make(sizeof(struct node *), 1), rnd(), &wg};
     gort_waitgroup_add(&wg, 1);
     gort_go(gc_worker, &jobs[i]);
   }
@@ -600,7 +601,10 @@ static void round_once(void) {
   for (int i = 0; i < 3; i++) {
     pj[i] = (struct pipe_job){gort_chan_make(sizeof(int64_t), (size_t)i * 3),
                               gort_chan_make(sizeof(int64_t), (size_t)i),
-                              2000, 0, 0, &wg};
+                              2000,
+                              0,
+                              0,
+                              &wg};
     gort_waitgroup_add(&wg, 3);
     gort_go(pipe_producer, &pj[i]);
     gort_go(pipe_relay, &pj[i]);
@@ -624,8 +628,10 @@ static void round_once(void) {
   gort_go(cond_producer, &s);
   gort_go(cond_consumer, &s);
   /* Timers, contexts, x/sync, network and GC beside them. */
-  struct side_job sj[5] = {{run_timers, &wg}, {run_contexts, &wg},
-                           {run_xsync, &wg},  {run_echo_if_any, &wg},
+  struct side_job sj[5] = {{run_timers, &wg},
+                           {run_contexts, &wg},
+                           {run_xsync, &wg},
+                           {run_echo_if_any, &wg},
                            {run_gc, &wg}};
   gort_waitgroup_add(&wg, 5);
   for (int i = 0; i < 5; i++)
@@ -638,8 +644,8 @@ static void round_once(void) {
 
   for (int i = 0; i < 3; i++) {
     if (pj[i].sum_in != pj[i].sum_out)
-      FAIL("pipeline %d: sent %" PRId64 ", received %" PRId64, i,
-           pj[i].sum_in, pj[i].sum_out);
+      FAIL("pipeline %d: sent %" PRId64 ", received %" PRId64, i, pj[i].sum_in,
+           pj[i].sum_out);
     gort_chan_free(pj[i].a);
     gort_chan_free(pj[i].b);
   }

@@ -39,13 +39,13 @@
 
 static atomic_int failures;
 
-#define CHECK(cond, ...)                                        \
-  do {                                                          \
-    if (!(cond)) {                                              \
-      printf("FAIL: " __VA_ARGS__);                             \
-      printf("\n");                                             \
-      atomic_fetch_add(&failures, 1);                           \
-    }                                                           \
+#define CHECK(cond, ...)                                                       \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
+      printf("FAIL: " __VA_ARGS__);                                            \
+      printf("\n");                                                            \
+      atomic_fetch_add(&failures, 1);                                          \
+    }                                                                          \
   } while (0)
 
 // --- per-thread state, always read through non-inlined calls -------------
@@ -53,7 +53,7 @@ static atomic_int failures;
 // the switch still points at the old thread's block, so it must re-read.
 
 static _Thread_local int tls_name;                  // 'A', 'B', 'M', ...
-static _Thread_local emscripten_fiber_t *tls_sched;  // this thread's context
+static _Thread_local emscripten_fiber_t *tls_sched; // this thread's context
 
 __attribute__((noinline)) static int get_tls_name(void) { return tls_name; }
 __attribute__((noinline)) static emscripten_fiber_t *get_sched(void) {
@@ -98,10 +98,12 @@ static void sched_init(sched_t *s, int name) {
 static atomic_int next_worker_tag = 1;
 static int worker_tag(void) {
   int candidate = atomic_fetch_add(&next_worker_tag, 1);
+  /* clang-format off */
   return EM_ASM_INT({
     if (!globalThis.gortSpikeWorkerTag) globalThis.gortSpikeWorkerTag = $0;
     return globalThis.gortSpikeWorkerTag;
   }, candidate);
+  /* clang-format on */
 }
 
 static double now_ms(void) { return emscripten_get_now(); }
@@ -143,7 +145,7 @@ static double pingpong(int n) {
 static fiber_t mover;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-static int mover_parked;  // guarded by mu
+static int mover_parked; // guarded by mu
 static int saw_first, saw_second, locals_ok;
 static int tag_first, tag_second;
 static int mode_exit3;
@@ -152,7 +154,8 @@ static void mover_fn(void *arg) {
   (void)arg;
   // Locals that must survive the unwind on A and the rewind on B.
   volatile uint32_t pattern[16];
-  for (int i = 0; i < 16; i++) pattern[i] = 0x9e3779b9u * (uint32_t)(i + 1);
+  for (int i = 0; i < 16; i++)
+    pattern[i] = 0x9e3779b9u * (uint32_t)(i + 1);
   char label[24];
   strcpy(label, "parked-on-A");
   double d = 2.718281828;
@@ -160,7 +163,7 @@ static void mover_fn(void *arg) {
   int ftag = worker_tag();
   printf("mover: started on thread %c (worker %d)\n", first, ftag);
 
-  emscripten_fiber_swap(&mover.f, current_sched());  // park
+  emscripten_fiber_swap(&mover.f, current_sched()); // park
 
   int second = current_name();
   int stag = worker_tag();
@@ -178,7 +181,7 @@ static void mover_fn(void *arg) {
     printf("mover: calling exit(3) from a fiber on thread %c\n", second);
     exit(3);
   }
-  emscripten_fiber_swap(&mover.f, current_sched());  // done, never resumed
+  emscripten_fiber_swap(&mover.f, current_sched()); // done, never resumed
   abort();
 }
 
@@ -189,7 +192,7 @@ static void *thread_a(void *arg) {
   double us = pingpong(10000);
   printf("A: %.3f us per fiber round trip (worker %d)\n", us, worker_tag());
   fiber_make(&mover, mover_fn, NULL);
-  emscripten_fiber_swap(&s.f, &mover.f);  // mover runs until it parks
+  emscripten_fiber_swap(&s.f, &mover.f); // mover runs until it parks
   pthread_mutex_lock(&mu);
   mover_parked = 1;
   pthread_cond_broadcast(&cv);
@@ -207,14 +210,16 @@ static void *thread_b(void *arg) {
   // the mover rewinds with the id A's worker gave to dynCall_vi: per-worker
   // first-seen ids (no post.js) have no such id here and the rewind fails.
   pthread_mutex_lock(&mu);
-  while (!mover_parked) pthread_cond_wait(&cv, &mu);
+  while (!mover_parked)
+    pthread_cond_wait(&cv, &mu);
   pthread_mutex_unlock(&mu);
   printf("B: resuming mover\n");
   emscripten_fiber_swap(&s.f, &mover.f);
   printf("B: mover handed control back\n");
   double us = pingpong(10000);
   printf("B: %.3f us per fiber round trip (worker %d), exiting with "
-         "pthread_exit\n", us, worker_tag());
+         "pthread_exit\n",
+         us, worker_tag());
   pthread_exit(NULL);
 }
 
@@ -237,7 +242,8 @@ static void *thread_reuse(void *arg) {
 // loading thread to carry out its write (deadlock, see wasm/post.js).
 static void *thread_chatter(void *arg) {
   (void)arg;
-  for (long i = 0;; i++) printf("chatter %ld\n", i);
+  for (long i = 0;; i++)
+    printf("chatter %ld\n", i);
   return NULL;
 }
 
@@ -260,7 +266,8 @@ static void *thread_print(void *arg) {
   sched_t s;
   sched_init(&s, 'P');
   for (int i = 0; i < PRINT_LINES; i++) {
-    if (i % 50 == 0) pingpong(10);  // print from threads that use fibers
+    if (i % 50 == 0)
+      pingpong(10); // print from threads that use fibers
     pthread_mutex_lock(&mu);
     printf("line %d from P%d\n", print_seq++, (int)(intptr_t)arg);
     pthread_mutex_unlock(&mu);
@@ -272,7 +279,8 @@ static int print_mode(void) {
   pthread_t t[PRINT_THREADS];
   for (int i = 0; i < PRINT_THREADS; i++)
     pthread_create(&t[i], NULL, thread_print, (void *)(intptr_t)i);
-  for (int i = 0; i < PRINT_THREADS; i++) pthread_join(t[i], NULL);
+  for (int i = 0; i < PRINT_THREADS; i++)
+    pthread_join(t[i], NULL);
   printf("total %d lines; no newline after this", print_seq);
   return 0;
 }
@@ -287,7 +295,8 @@ int main(int argc, char **argv) {
   sched_init(&s, 'M');
   printf("M: %.3f us per fiber round trip\n", pingpong(1000));
 
-  if (strcmp(mode, "print") == 0) return print_mode();
+  if (strcmp(mode, "print") == 0)
+    return print_mode();
 
   if (strcmp(mode, "abort") == 0) {
     pthread_t t;
@@ -314,8 +323,7 @@ int main(int argc, char **argv) {
   }
   CHECK(saw_first == 'A', "mover started on %c, want A", saw_first);
   CHECK(saw_second == 'B', "mover resumed seeing TLS %c, want B", saw_second);
-  CHECK(tag_first != tag_second, "mover did not change worker (%d)",
-        tag_first);
+  CHECK(tag_first != tag_second, "mover did not change worker (%d)", tag_first);
   CHECK(locals_ok, "mover locals corrupted by migration");
 
   // Reuse: a pool of N workers, main holds one; run 2N threads one by one.
@@ -328,8 +336,10 @@ int main(int argc, char **argv) {
     pthread_join(r, &ret);
     int tag = (int)(intptr_t)ret;
     int known = tag > 0 && tag < 64 && seen[tag];
-    if (tag == tag_first || tag == tag_second || known) reused++;
-    if (tag > 0 && tag < 64) seen[tag] = 1;
+    if (tag == tag_first || tag == tag_second || known)
+      reused++;
+    if (tag > 0 && tag < 64)
+      seen[tag] = 1;
   }
   CHECK(reused > 0, "no pool worker was reused");
   printf("spike: %d of 8 fiber threads ran on a reused worker\n", reused);

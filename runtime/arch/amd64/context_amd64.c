@@ -32,12 +32,12 @@ void gort__context_make(struct gort_context *c, void *stack_lo,
   uintptr_t top = ((uintptr_t)stack_lo + stack_size) & ~(uintptr_t)15;
   uintptr_t *sp = (uintptr_t *)top;
   *--sp = (uintptr_t)gort__context_start;
-  *--sp = 0;               /* rbp */
-  *--sp = 0;               /* rbx */
+  *--sp = 0;                /* rbp */
+  *--sp = 0;                /* rbx */
   *--sp = (uintptr_t)entry; /* r12 */
   *--sp = (uintptr_t)arg;   /* r13 */
-  *--sp = 0;               /* r14 */
-  *--sp = 0;               /* r15 */
+  *--sp = 0;                /* r14 */
+  *--sp = 0;                /* r15 */
   c->sp = sp;
 }
 

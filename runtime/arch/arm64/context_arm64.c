@@ -31,8 +31,8 @@ void gort__context_make(struct gort_context *c, void *stack_lo,
   uintptr_t top = ((uintptr_t)stack_lo + stack_size) & ~(uintptr_t)15;
   uintptr_t *frame = (uintptr_t *)(top - 160);
   memset(frame, 0, 160);
-  frame[0] = (uintptr_t)entry;               /* x19 */
-  frame[1] = (uintptr_t)arg;                 /* x20 */
+  frame[0] = (uintptr_t)entry;                /* x19 */
+  frame[1] = (uintptr_t)arg;                  /* x20 */
   frame[11] = (uintptr_t)gort__context_start; /* x30 */
   c->sp = frame;
 }

@@ -43,8 +43,8 @@ void gort__context_make(struct gort_context *c, void *stack_lo,
   c->uc.uc_stack.ss_size = stack_size;
   c->uc.uc_link = NULL;
   makecontext(&c->uc, (void (*)(void))ucontext_start, 4,
-              (unsigned int)(e >> 32), (unsigned int)e,
-              (unsigned int)(a >> 32), (unsigned int)a);
+              (unsigned int)(e >> 32), (unsigned int)e, (unsigned int)(a >> 32),
+              (unsigned int)a);
 }
 
 void gort__context_switch(struct gort_context *from, struct gort_context *to) {
