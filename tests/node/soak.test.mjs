@@ -1,7 +1,8 @@
 // soak.test.mjs - the mixed soak (tests/soak/soak.c): every subsystem at
 // once with GOMAXPROCS varied and invariants checked, under ASan+UBSan
-// with LeakSanitizer at the end (a minute) and under ThreadSanitizer (half
-// a minute). Longer by setting GORT_SOAK_SECONDS, e.g.
+// with LeakSanitizer at the end (a minute), under ThreadSanitizer (half
+// a minute) and at GORT_DEBUG_LEVEL=3 (half a minute: every lock taken in
+// rank order, the heap verified at every cycle). Longer by setting GORT_SOAK_SECONDS, e.g.
 //   GORT_SOAK_SECONDS=600 node --test tests/node/soak.test.mjs
 // or by running the binary: build-tsan/gort_soak --seconds 600.
 import assert from 'node:assert/strict';
@@ -35,6 +36,8 @@ const runs = [
     env: { ASAN_OPTIONS: 'quarantine_size_mb=16:detect_leaks=1' } },
   { title: 'ThreadSanitizer', dir: buildDir('tsan'), seconds: extra || 30,
     env: { TSAN_OPTIONS: 'halt_on_error=1' } },
+  { title: 'debug level 3 (lock ranks, heap verifier)', dir: buildDir('debug'), seconds: extra || 30,
+    env: {} },
 ];
 
 describe('soak', () => {
