@@ -59,7 +59,6 @@
  */
 #include <stdlib.h>
 
-#include "arch/sanitizer.h"
 #include "atomic/atomic.h"
 #include "debug/print.h"
 #include "gort.h"
@@ -70,6 +69,7 @@
 #include "sched/lock.h"
 #include "sched/mp.h"
 #include "sched/runtime2.h"
+#include "sched/stack.h"
 
 struct finalizer {
   struct addr_entry by_obj; /* first: the table's entry, keyed by obj */
@@ -263,24 +263,14 @@ __attribute__((noinline)) static void run_one(void) {
   fn(obj);
 }
 
-/* The collector scans a parked goroutine's stack from its saved stack
- * pointer up, conservatively: the frames gopark pushes below runfinq lie
- * where run_one and the finalizer ran, and the words they leave unwritten
- * (padding, spill slots) keep whatever was there. Overwrite that region
- * before parking, so a finalized object that was dropped is not kept
- * alive by a stale copy of its address; once at the start too, for what
- * the stack's previous goroutine left. Not instrumented by the
- * sanitizers, whose redzones around the array would stay unwritten. */
-GORT_NO_SANITIZE_SCAN __attribute__((noinline)) static void
-scrub_dead_frames(void) {
-  volatile uintptr_t words[512];
-  for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-    words[i] = 0;
-}
-
+/* Before parking, the stack below runfinq is scrubbed (see
+ * gort__stack_scrub_below): the frames gopark pushes lie where run_one and
+ * the finalizer ran, and a stale copy of a finalized object's address
+ * there would keep it alive; once at the start too, for what the stack's
+ * previous goroutine left. */
 static void runfinq(void *arg) {
   (void)arg;
-  scrub_dead_frames();
+  gort__stack_scrub_below();
   for (;;) {
     gort__lock(&fin_lock);
     if (queue_head == NULL) {
@@ -293,7 +283,7 @@ static void runfinq(void *arg) {
     }
     gort__unlock(&fin_lock);
     run_one();
-    scrub_dead_frames();
+    gort__stack_scrub_below();
     /* release: a reader of the count then sees this goroutine past the
      * finalizer (see mfinal.h). */
     gort__atomic_add_release(&runs_done, 1);

@@ -53,6 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch/sanitizer.h"
 #include "debug/print.h"
 #include "mem/mheap.h"
 #include "os/os.h"
@@ -227,6 +228,15 @@ _Noreturn void gort__stack_overflow(const struct g *gp, const char *why,
   gort__print_hex(gp->stack.hi);
   gort__print_str("]\n");
   gort__fatal("stack overflow");
+}
+
+/* Not instrumented by the sanitizers, so that the array is on the real
+ * stack and has no redzones left unwritten. */
+GORT_NO_SANITIZE_SCAN __attribute__((noinline)) void
+gort__stack_scrub_below(void) {
+  volatile uintptr_t words[1024];
+  for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+    words[i] = 0;
 }
 
 void gort__stack_check(struct g *gp) {

@@ -39,6 +39,14 @@ void gort__stack_check(struct g *gp);
  * (0 for none). */
 _Noreturn void gort__stack_overflow(const struct g *gp, const char *why,
                                     uintptr_t guard_addr);
+/* Zero the 8 KiB of the calling goroutine's stack just below the caller's
+ * frame: the region where the frames of calls it made lay. The collector
+ * scans a parked stack conservatively from its saved sp up, and words a
+ * later call's frames leave unwritten (padding, spill slots) keep stale
+ * pointers from earlier calls: a goroutine that is about to park after
+ * handling objects it dropped (the finalizer goroutine) calls this so that
+ * they can be collected. */
+void gort__stack_scrub_below(void);
 /* True when addr lies in the guard region below gp's stack. */
 bool gort__stack_in_guard(const struct g *gp, uintptr_t addr);
 

@@ -14,8 +14,8 @@
 #ifndef GORT_TESTS_GC_TEST_H
 #define GORT_TESTS_GC_TEST_H
 
-#include "arch/sanitizer.h"
 #include "mem/malloc.h"
+#include "sched/stack.h"
 #include "test.h"
 
 static inline uintptr_t hide(const void *p) { return ~(uintptr_t)p; }
@@ -29,22 +29,13 @@ struct call {
 };
 
 /* The goroutine is still alive, parked somewhere in waitgroup_done, when
- * run_in_goroutine returns, and a collection may scan its stack: the
- * frames waitgroup_done pushes lie where fn's did, and the words they
- * leave unwritten keep fn's stale pointers. Overwrite that region first
- * (as mfinal.c's finalizer goroutine does); not instrumented, so that the
- * array is on the real stack and has no redzones left unwritten. */
-GORT_NO_SANITIZE_SCAN __attribute__((noinline)) static void
-scrub_dead_frames(void) {
-  volatile uintptr_t words[1024];
-  for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-    words[i] = 0;
-}
-
+ * run_in_goroutine returns, and a collection may scan its stack: scrub
+ * fn's dead frames first (gort__stack_scrub_below), or waitgroup_done's
+ * frames would keep its stale pointers. */
 static inline void call_body(void *p) {
   struct call *c = p;
   c->fn(c->arg);
-  scrub_dead_frames();
+  gort__stack_scrub_below();
   gort_waitgroup_done(&c->done);
 }
 
