@@ -122,20 +122,32 @@ static _Noreturn void bad_netpoll(const gort_options *opts, const char *text,
 
 /* ---- parsing the environment's text ------------------------------------- */
 
+/* One or more decimal digits at *p, moved past them: false when there is
+ * none or the number does not fit in 64 bits. */
+static bool parse_digits(const char **p, uint64_t *out) {
+  const char *q = *p;
+  uint64_t v = 0;
+  if (*q < '0' || *q > '9')
+    return false;
+  for (; *q >= '0' && *q <= '9'; q++) {
+    uint64_t d = (uint64_t)(*q - '0');
+    if (v > (UINT64_MAX - d) / 10)
+      return false;
+    v = v * 10 + d;
+  }
+  *p = q;
+  *out = v;
+  return true;
+}
+
 /* GORT_STACK_SIZE: decimal digits and at most one suffix K, M or G (either
  * case: KiB, MiB, GiB). No sign, no spaces, no other trailing characters;
  * false when the text is not such a size or the size overflows. */
 static bool parse_stack_size(const char *s, size_t *out) {
-  size_t v = 0;
+  uint64_t v;
   const char *p = s;
-  if (*p < '0' || *p > '9')
+  if (!parse_digits(&p, &v))
     return false;
-  for (; *p >= '0' && *p <= '9'; p++) {
-    size_t d = (size_t)(*p - '0');
-    if (v > (SIZE_MAX - d) / 10)
-      return false;
-    v = v * 10 + d;
-  }
   size_t mult = 1;
   switch (*p) {
   case 0:
@@ -160,7 +172,7 @@ static bool parse_stack_size(const char *s, size_t *out) {
   }
   if (*p != 0 || v > SIZE_MAX / mult)
     return false;
-  *out = v * mult;
+  *out = (size_t)v * mult;
   return true;
 }
 
@@ -190,15 +202,10 @@ static bool parse_memlimit(const char *s, int64_t *out) {
     int shift;
   } units[] = {{"", 0},     {"B", 0},    {"KiB", 10},
                {"MiB", 20}, {"GiB", 30}, {"TiB", 40}};
-  if (*s < '0' || *s > '9')
-    return false;
-  uint64_t v = 0;
+  uint64_t v;
   const char *p = s;
-  for (; *p >= '0' && *p <= '9'; p++) {
-    if (v > (UINT64_MAX - 9) / 10)
-      return false;
-    v = v * 10 + (uint64_t)(*p - '0');
-  }
+  if (!parse_digits(&p, &v))
+    return false;
   for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
     if (strcmp(p, units[i].unit) == 0) {
       if (v > (uint64_t)INT64_MAX >> units[i].shift)
