@@ -201,17 +201,27 @@ static bool may_take(uint32_t held_rank, uint32_t rank) {
   return (allowed[rank] >> held_rank) & 1;
 }
 
+/* l's rank; an out-of-range one counts as none. */
+static uint32_t rank_of(const struct mutex *l) {
+  return l->rank < LOCK_RANK_COUNT ? l->rank : LOCK_RANK_NONE;
+}
+
+/* "RANK 0xADDR", for the reports. */
+static void print_lock(const struct mutex *l) {
+  gort__print_str(gort__lockrank_name(rank_of(l)));
+  gort__print_str(" ");
+  gort__print_hex((uintptr_t)l);
+}
+
 void gort__lockrank_acquire(struct mutex *l) {
   if (!gort__atomic_load_acquire(&closure_ready))
     build_closure();
-  uint32_t rank = l->rank < LOCK_RANK_COUNT ? l->rank : LOCK_RANK_NONE;
+  uint32_t rank = rank_of(l);
   for (int i = 0; i < nheld; i++) {
     if (may_take(held[i].rank, rank))
       continue;
     gort__print_str("lock ordering problem: taking ");
-    gort__print_str(gort__lockrank_name(rank));
-    gort__print_str(" ");
-    gort__print_hex((uintptr_t)l);
+    print_lock(l);
     gort__print_str(" while holding ");
     gort__print_str(gort__lockrank_name(held[i].rank));
     gort__print_str("; held:\n");
@@ -229,7 +239,7 @@ void gort__lockrank_acquire(struct mutex *l) {
 }
 
 void gort__lockrank_release(struct mutex *l) {
-  uint32_t rank = l->rank < LOCK_RANK_COUNT ? l->rank : LOCK_RANK_NONE;
+  uint32_t rank = rank_of(l);
   for (int i = nheld - 1; i >= 0; i--) {
     if (held[i].rank != rank)
       continue;
@@ -241,9 +251,7 @@ void gort__lockrank_release(struct mutex *l) {
     return;
   }
   gort__print_str("unlock of ");
-  gort__print_str(gort__lockrank_name(rank));
-  gort__print_str(" ");
-  gort__print_hex((uintptr_t)l);
+  print_lock(l);
   gort__print_str(", held:\n");
   gort__lockrank_print_held();
   gort__throw("lock rank: unlock of a lock not held");
