@@ -455,7 +455,7 @@ struct mspan *gort__mheap_alloc(uintptr_t npages, uint8_t spanclass) {
    * as they are touched). */
   h->pages_released -= released_apply(s->base, gort__span_limit(s), BITS_CLEAR);
   s->npages_released = 0;
-  gort__atomic_store_relaxed(&s->state, SPAN_IN_USE);
+  gort__set_span_state(s, SPAN_IN_USE);
   record(s);
   h->pages_in_use += npages;
   h->spans_in_use++;

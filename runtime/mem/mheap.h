@@ -233,8 +233,8 @@ static inline struct mspan *gort__span_of(const void *p) {
   if (a == NULL)
     return NULL;
   struct mspan *s = a->spans[(addr & (ARENA_BYTES - 1)) >> GORT_PAGE_SHIFT];
-  if (s == NULL || gort__atomic_load_relaxed(&s->state) != SPAN_IN_USE ||
-      addr < s->base || addr >= gort__span_limit(s))
+  if (s == NULL || gort__span_state(s) != SPAN_IN_USE || addr < s->base ||
+      addr >= gort__span_limit(s))
     return NULL;
   return s;
 }

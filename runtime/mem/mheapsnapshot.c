@@ -25,7 +25,7 @@ static void add_span(struct mspan *s, void *arg) {
   if (w->n < w->cap) {
     gort_span_info *i = &w->out[w->n];
     *i = (gort_span_info){.base = s->base, .npages = (uint32_t)s->npages};
-    if (gort__atomic_load_relaxed(&s->state) == SPAN_IN_USE) {
+    if (gort__span_state(s) == SPAN_IN_USE) {
       i->state = GORT_SPAN_IN_USE;
       i->size_class = s->spanclass >> 1;
       i->noscan = s->spanclass & 1;
