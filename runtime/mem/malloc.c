@@ -48,12 +48,17 @@ static struct mcache *cache_of(struct p *pp) {
   return pp->mcache;
 }
 
+/* The P gp runs on, or NULL: each pointer loaded once. */
+static struct p *p_of(struct g *gp) {
+  struct m *mp = gp ? gort__loadgm(gp) : NULL;
+  return mp ? gort__loadmp(mp) : NULL;
+}
+
 static struct mcache *my_cache(void) {
-  struct g *gp = gort__getg();
-  if (gp == NULL || gort__loadgm(gp) == NULL ||
-      gort__loadmp(gort__loadgm(gp)) == NULL)
+  struct p *pp = p_of(gort__getg());
+  if (pp == NULL)
     gort__throw("runtime: malloc outside a goroutine");
-  return cache_of(gort__loadmp(gort__loadgm(gp)));
+  return cache_of(pp);
 }
 
 /* The cache for a public call: one look at the thread's G; anything but a
@@ -61,14 +66,12 @@ static struct mcache *my_cache(void) {
  * call. */
 static struct mcache *cache_for_call(const char *call) {
   struct g *gp = gort__getg();
-  if (__builtin_expect(gp == NULL || gp->is_g0 || gort__loadgm(gp) == NULL ||
-                           gort__loadmp(gort__loadgm(gp)) == NULL ||
-                           gort__readgstatus(gp) != G_RUNNING,
-                       0)) {
+  struct p *pp = gp != NULL && !gp->is_g0 ? p_of(gp) : NULL;
+  if (__builtin_expect(pp == NULL || gort__readgstatus(gp) != G_RUNNING, 0)) {
     gort__must_getg(call); /* dies */
     gort__throw("runtime: malloc without a P");
   }
-  return cache_of(gort__loadmp(gort__loadgm(gp)));
+  return cache_of(pp);
 }
 
 /* ---- slots of a span ---------------------------------------------------- */
@@ -364,7 +367,7 @@ void gort__mcache_release(struct p *pp) {
 
 void gort__mcache_release_current(void) {
   my_cache(); /* checks we are in a goroutine */
-  gort__mcache_release(gort__loadmp(gort__loadgm(gort__getg())));
+  gort__mcache_release(p_of(gort__getg()));
 }
 
 void gort__malloc_totals(struct gort__malloc_totals *out) {

@@ -585,11 +585,12 @@ static struct p *procresize_locked(int32_t nprocs, struct m *mp) {
   gort__atomic_store_seq_cst(&gort__sched.gomaxprocs, nprocs);
   gort__unlock(&gort__sched.allplock);
   /* Keep our P if it survives, else take P0. */
-  if (gort__loadmp(mp) && gort__loadmp(mp)->id < nprocs) {
-    gort__atomic_store_seq_cst(&gort__loadmp(mp)->status, P_RUNNING);
+  struct p *mine = gort__loadmp(mp);
+  if (mine && mine->id < nprocs) {
+    gort__atomic_store_seq_cst(&mine->status, P_RUNNING);
   } else {
-    if (gort__loadmp(mp)) {
-      gort__setpm(gort__loadmp(mp), NULL);
+    if (mine) {
+      gort__setpm(mine, NULL);
       gort__setmp(mp, NULL);
     }
     struct p *p0 = gort__sched.allp[0];

@@ -120,12 +120,14 @@ __attribute__((noinline)) struct g *gort__getg(void) {
   struct m *mp = tls_m;
   if (mp == NULL)
     return NULL;
-  return gort__loadcurg(mp) ? gort__loadcurg(mp) : &mp->g0;
+  struct g *curg = gort__loadcurg(mp);
+  return curg ? curg : &mp->g0;
 }
 
 static struct m *must_getm(const char *what) {
   struct m *mp = gort__getm();
-  if (mp == NULL || gort__loadcurg(mp) == NULL) {
+  struct g *curg = mp ? gort__loadcurg(mp) : NULL;
+  if (curg == NULL) {
     gort__print_str("gort: ");
     gort__print_str(what);
     gort__print_str(" called outside a goroutine\n");
@@ -134,7 +136,7 @@ static struct m *must_getm(const char *what) {
   /* Between gort_syscall_enter and _exit the goroutine has no P: nothing
    * of the runtime may run on it (Go's entersyscall has the compiler's
    * guarantee; C has this check). */
-  if (gort__readgstatus(gort__loadcurg(mp)) == G_SYSCALL) {
+  if (gort__readgstatus(curg) == G_SYSCALL) {
     gort__print_str("gort: ");
     gort__print_str(what);
     gort__print_str(" called between gort_syscall_enter and "
@@ -290,22 +292,22 @@ static struct g *newproc(gort_func fn, void *arg, struct p *pp,
 }
 
 int gort__newproc_from_g0(gort_func fn, void *arg) {
-  struct m *mp = gort__getm();
-  struct g *gp = newproc(fn, arg, gort__loadmp(mp), false);
+  struct p *pp = gort__loadmp(gort__getm());
+  struct g *gp = newproc(fn, arg, pp, false);
   if (gp == NULL)
     return GORT_ENOMEM;
-  gort__runqput(gort__loadmp(mp), gp, true);
+  gort__runqput(pp, gp, true);
   gort__wakep();
   return 0;
 }
 
 int gort__go_system(gort_func fn, void *arg, bool holds_heap_pointers) {
-  struct m *mp = must_getm("gort__go_system");
-  struct g *gp = newproc(fn, arg, gort__loadmp(mp), true);
+  struct p *pp = gort__loadmp(must_getm("gort__go_system"));
+  struct g *gp = newproc(fn, arg, pp, true);
   if (gp == NULL)
     return GORT_ENOMEM;
   gp->no_heap_pointers = !holds_heap_pointers;
-  gort__runqput(gort__loadmp(mp), gp, false);
+  gort__runqput(pp, gp, false);
   if (gort__sched.main_started)
     gort__wakep();
   return 0;
@@ -323,12 +325,13 @@ int gort_go(gort_func fn, void *arg) {
     gort_preempt_check();
     mp = gort__getm();
   }
-  struct g *gp = newproc(fn, arg, gort__loadmp(mp), false);
+  struct p *pp = gort__loadmp(mp);
+  struct g *gp = newproc(fn, arg, pp, false);
   if (gp == NULL)
     return GORT_ENOMEM;
   /* Like Go's newproc: the new G runs next on this P, and an idle P gets
    * an M to steal the spawner's older work. */
-  gort__runqput(gort__loadmp(mp), gp, true);
+  gort__runqput(pp, gp, true);
   if (gort__sched.main_started)
     gort__wakep();
   return 0;
@@ -336,16 +339,16 @@ int gort_go(gort_func fn, void *arg) {
 
 /* goexit0 runs on g0 after gp returned from its function. */
 static void goexit0(struct g *gp) {
-  struct m *mp = gort__getm();
+  struct p *pp = gort__loadmp(gort__getm());
   gort__casgstatus(gp, G_RUNNING, G_DEAD);
   if (!gp->is_system)
     gort__atomic_sub_relaxed(&gort__sched.ngoroutines, 1);
   gp->fn = NULL;
   gp->arg = NULL;
-  gort__stackfree(gort__loadmp(mp), &gp->stack);
+  gort__stackfree(pp, &gp->stack);
   gort__tsan_fiber_destroy(gp->tsan_fiber);
   gp->tsan_fiber = NULL;
-  gort__gfput(gort__loadmp(mp), gp);
+  gort__gfput(pp, gp);
 }
 
 static void end_slice_if_asked(struct m *mp, struct g *gp);
@@ -412,12 +415,13 @@ static void park_m(struct g *gp) {
  * have fewer safe points). The request may sit on the P: sysmon's store
  * can land after the G it read as current has switched out. */
 static void end_slice_if_asked(struct m *mp, struct g *gp) {
-  if (gort__loadmp(mp) == NULL)
+  struct p *pp = gort__loadmp(mp);
+  if (pp == NULL)
     return;
   bool asked = gort__atomic_exchange_relaxed(&gp->preempt, 0);
-  asked |= gort__atomic_exchange_relaxed(&gort__loadmp(mp)->preempt, 0) != 0;
+  asked |= gort__atomic_exchange_relaxed(&pp->preempt, 0) != 0;
   if (asked)
-    gort__loadmp(mp)->slice_over = true;
+    pp->slice_over = true;
 }
 
 void gort__gopark(bool (*unlockf)(struct g *, void *), void *lock,
@@ -439,10 +443,10 @@ void gort__ready(struct g *gp, bool next) {
   gp->waitreason = WAIT_NONE;
   gp->waiting_on = NULL;
   gort__casgstatus(gp, G_WAITING, G_RUNNABLE);
-  struct m *mp = gort__getm();
-  if (gort__loadmp(mp) == NULL)
+  struct p *pp = gort__loadmp(gort__getm());
+  if (pp == NULL)
     gort__throw("runtime: ready without a P");
-  gort__runqput(gort__loadmp(mp), gp, next);
+  gort__runqput(pp, gp, next);
   gort__wakep();
 }
 

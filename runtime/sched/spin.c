@@ -42,8 +42,8 @@ bool gort__can_spin(int iter) {
                            1;
   if (procs <= busy_elsewhere)
     return false;
-  struct m *mp = gort__getm();
-  return gort__loadmp(mp) != NULL && gort__runqempty(gort__loadmp(mp));
+  struct p *pp = gort__loadmp(gort__getm());
+  return pp != NULL && gort__runqempty(pp);
 }
 
 void gort__do_spin(void) { gort__procyield(GORT_ACTIVE_SPIN_CNT); }
