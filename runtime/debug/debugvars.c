@@ -29,6 +29,9 @@ static const struct {
     {"asyncpreemptoff", NULL, &gort__debug.asyncpreemptoff},
     {"gctrace", NULL, &gort__debug.gctrace},
     {"gcverify", NULL, &gort__debug.gcverify},
+    {"gccheckmark", NULL, &gort__debug.gccheckmark},
+    {"gcstoptheworld", NULL, &gort__debug.gcstoptheworld},
+    {"wbbroken", NULL, &gort__debug.wbbroken},
     /* Fault injection, threads/stacks/arenas (os/os_fault.c). */
     {"failthreadcreate", &gort__debug.failthreadcreate, NULL},
     {"failstackalloc", &gort__debug.failstackalloc, NULL},

@@ -9,6 +9,14 @@
  *   gctrace=1          a line per collection on stderr (Go's format)
  *   gcverify=1         check the heap at each phase boundary (slow;
  *                      always on in a GORT_DEBUG_LEVEL=3 build)
+ *   gccheckmark=1      after each concurrent mark, mark the heap again
+ *                      from the roots with the world stopped and die on
+ *                      any reachable object the mark left white (Go's)
+ *   gcstoptheworld=1   the stop-the-world collector (as GORT_GC=stw;
+ *                      Go's gcstoptheworld=1)
+ *   wbbroken=1|2       tests only: the write barrier drops its deletion
+ *                      (1) or its insertion (2) half, so the collector's
+ *                      torture test can show that it fails without it
  *
  * Fault injection (threads, stacks, arenas; os/os_fault.c): every request
  * of the kind after the first N fails as if the OS had refused it.
@@ -42,6 +50,9 @@ struct gort_debugvars {
   int32_t gctrace;
   int32_t traceback_crash; /* GORT_TRACEBACK=crash (Go's GOTRACEBACK) */
   int32_t gcverify;
+  int32_t gccheckmark;
+  int32_t gcstoptheworld;
+  int32_t wbbroken;
   /* Fault injection, threads/stacks/arenas: -1 = off. */
   int64_t failthreadcreate;
   int64_t failstackalloc;

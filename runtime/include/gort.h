@@ -112,6 +112,11 @@ typedef void (*gort_func)(void *arg);
  *                    report).
  *   GORT_GOGC, GORT_MEMLIMIT: see "Memory: pacing and statistics".
  *   GORT_GCHANDLES   1: handles in the GC heap (gort_set_gc_handles).
+ *   GORT_GC          concurrent (the default): the collector marks while
+ *                    the program runs, and the program follows the write
+ *                    barrier's rule ("Memory: the write barrier"); stw:
+ *                    the stop-the-world collector, for programs that
+ *                    store GC pointers without the barrier.
  */
 GORT_API _Noreturn void gort_main(int (*main_fn)(int argc, char **argv),
                                   int argc, char **argv);
@@ -123,16 +128,17 @@ GORT_API _Noreturn void gort_main(int (*main_fn)(int argc, char **argv),
  * variable above, and a bad value dies at start with that variable's
  * message, wherever it came from. */
 typedef struct gort_options {
-  int maxprocs;         /* GORT_MAXPROCS: 1..1024 */
-  size_t stack_size;    /* GORT_STACK_SIZE: bytes, 16K..1G (16M on wasm) */
-  int gogc;             /* GORT_GOGC: percent; negative: off */
-  int64_t memory_limit; /* GORT_MEMLIMIT: bytes >= 0; INT64_MAX: none */
-  const char *netpoll;  /* GORT_NETPOLL: NULL or "" (the platform's),
-                           "poll", or the platform's name ("epoll") */
-  const char *debug;    /* GORT_DEBUG: "name=value,..."; NULL: none */
-  bool traceback_crash; /* GORT_TRACEBACK=crash */
-  bool gc_handles;      /* GORT_GCHANDLES=1 */
-  uint32_t initialized; /* private: set by gort_options_init */
+  int maxprocs;           /* GORT_MAXPROCS: 1..1024 */
+  size_t stack_size;      /* GORT_STACK_SIZE: bytes, 16K..1G (16M on wasm) */
+  int gogc;               /* GORT_GOGC: percent; negative: off */
+  int64_t memory_limit;   /* GORT_MEMLIMIT: bytes >= 0; INT64_MAX: none */
+  const char *netpoll;    /* GORT_NETPOLL: NULL or "" (the platform's),
+                             "poll", or the platform's name ("epoll") */
+  const char *debug;      /* GORT_DEBUG: "name=value,..."; NULL: none */
+  bool traceback_crash;   /* GORT_TRACEBACK=crash */
+  bool gc_handles;        /* GORT_GCHANDLES=1 */
+  bool gc_stop_the_world; /* GORT_GC=stw */
+  uint32_t initialized;   /* private: set by gort_options_init */
 } gort_options;
 
 /* gort_options_init fills *opts from the environment, with the defaults
@@ -879,6 +885,55 @@ static inline void gort_keepalive(const void *p) {
   (void)*(const volatile char *)&p;
 #endif
 }
+
+/* ---- Memory: the write barrier -----------------------------------------
+ *
+ * The collector marks while the program runs (Go's concurrent collector,
+ * docs/API.md "Memory: the write barrier"). While it marks, it must see
+ * every pointer the program moves around in memory it scans, so THE RULE
+ * is: a GC pointer stored into
+ *   - a GC object (gort_alloc*, fresh or old),
+ *   - a global variable, or
+ *   - C memory registered with gort_gc_add_root
+ * is stored with gort_store_ptr (GORT_STORE for a typed field), and
+ * memory of those kinds that holds GC pointers is copied with
+ * gort_copy_ptrs and cleared with gort_clear_ptrs, never with a plain
+ * assignment, memcpy or memset. Locals (a goroutine's own stack) need
+ * nothing. Reads need nothing. A program that cannot follow the rule runs
+ * with GORT_GC=stw (the stop-the-world collector).
+ *
+ * Between cycles a store costs a call, one load and one predictable
+ * branch more than the plain assignment (Go's compiler inlines the check;
+ * C cannot safely: a signal preemption between an inlined check and its
+ * store would hide the store from a mark that began meanwhile); during a
+ * mark it records the old and the new pointer in a per-P buffer (Go's
+ * hybrid barrier, mbarrier.go and mwbbuf.go).
+ *
+ *   struct node { struct node *left, *right; long v; };
+ *   struct node *n = gort_alloc(sizeof *n);
+ *   GORT_STORE(n->left, make_tree(d - 1));
+ *   GORT_STORE(global_root, n);
+ */
+
+/* store_ptr: *(void **)slot = ptr, with the barrier. slot must be
+ * pointer-aligned; any thread may call it. */
+GORT_API void gort_store_ptr(void *slot, const void *ptr);
+/* GORT_STORE(lvalue, value): a typed gort_store_ptr: lvalue must be a
+ * pointer-sized lvalue that value can be assigned to (checked, not
+ * evaluated twice). */
+#define GORT_STORE(lvalue, value)                                              \
+  do {                                                                         \
+    (void)sizeof(char[sizeof(lvalue) == sizeof(void *) ? 1 : -1]);             \
+    (void)sizeof((lvalue) = (value));                                          \
+    gort_store_ptr((void *)&(lvalue), (const void *)(value));                  \
+  } while (0)
+/* copy_ptrs: memmove(dst, src, n) for memory that may hold GC pointers
+ * (dst in a GC object, a global or a registered root); every aligned word
+ * of the old and the new contents is shaded while a mark runs. */
+GORT_API void gort_copy_ptrs(void *dst, const void *src, size_t n);
+/* clear_ptrs: memset(dst, 0, n) for such memory (the old pointers are
+ * shaded while a mark runs). */
+GORT_API void gort_clear_ptrs(void *dst, size_t n);
 
 /* set_finalizer: run fn(obj) once, on the runtime's finalizer goroutine,
  * after the collector finds obj unreachable (runtime.SetFinalizer);

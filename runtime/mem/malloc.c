@@ -26,6 +26,7 @@
 #include "debug/print.h"
 #include "gort.h"
 #include "mem/malloc.h"
+#include "mem/mbarrier.h"
 #include "mem/mgc.h"
 #include "mem/mgcpacer.h"
 #include "sched/mp.h"
@@ -115,8 +116,25 @@ static uint32_t next_free_index(struct mspan *s) {
   return s->nelems;
 }
 
-/* An object of s's class, or 0 when s is full. */
-static uintptr_t take_slot(struct mspan *s) {
+/* During a mark, a new object is black (Go's gcmarknewobject): marked
+ * before the collector may see it (publish below), never scanned; what
+ * is stored in it goes through the write barrier. */
+static void mark_new_object(struct mcache *c, struct mspan *s, uint32_t idx) {
+  gort__atomic_or_relaxed(&s->mark_bits[idx / 64], (uint64_t)1 << (idx % 64));
+  c->black_bytes += s->elemsize;
+}
+
+/* The objects of s up to freeindex are made: the collector may now find
+ * them (mheap.h: freeindex_for_scan). */
+static void publish(struct mspan *s) {
+  gort__atomic_store_release(&s->freeindex_for_scan,
+                             gort__atomic_load_relaxed(&s->freeindex));
+}
+
+/* An object of s's class, or 0 when s is full; published unless the
+ * caller has more to write first (a typed object). */
+static uintptr_t take_slot(struct mcache *c, struct mspan *s,
+                           bool publish_now) {
   uint32_t idx = next_free_index(s);
   if (idx >= s->nelems)
     return 0;
@@ -124,6 +142,10 @@ static uintptr_t take_slot(struct mspan *s) {
   uintptr_t v = s->base + idx * s->elemsize;
   if (s->needzero)
     memset((void *)v, 0, s->elemsize);
+  if (__builtin_expect(gort__wb_on(), 0))
+    mark_new_object(c, s, idx);
+  if (publish_now)
+    publish(s);
   return v;
 }
 
@@ -138,14 +160,15 @@ static struct mspan *refill(struct mcache *c, uint8_t spanclass) {
   return c->alloc[spanclass];
 }
 
-static uintptr_t alloc_small(struct mcache *c, uint8_t spanclass) {
+static uintptr_t alloc_small(struct mcache *c, uint8_t spanclass,
+                             bool publish_now) {
   struct mspan *s = c->alloc[spanclass];
-  uintptr_t v = s ? take_slot(s) : 0;
+  uintptr_t v = s ? take_slot(c, s, publish_now) : 0;
   if (v == 0) {
     s = refill(c, spanclass);
     if (s == NULL)
       gort__throw("out of memory"); /* Go's mcache.refill */
-    v = take_slot(s);
+    v = take_slot(c, s, publish_now);
     if (v == 0)
       gort__throw("runtime: malloc: a fresh span has no free slot");
   }
@@ -170,7 +193,7 @@ static void *alloc_tiny(struct mcache *c, size_t size) {
     return (void *)(c->tiny + off);
   }
   uintptr_t block = alloc_small(
-      c, gort__make_spanclass(gort__size_to_class(TINY_SIZE), true));
+      c, gort__make_spanclass(gort__size_to_class(TINY_SIZE), true), true);
   /* Keep whichever block has more room left (Go does the same). */
   if (c->tiny == 0 || size < c->tinyoffset) {
     c->tiny = block;
@@ -180,7 +203,7 @@ static void *alloc_tiny(struct mcache *c, size_t size) {
 }
 
 static void *alloc_large(struct mcache *c, size_t size, bool noscan,
-                         bool precise) {
+                         bool precise, struct mspan **span) {
   /* Go's mcache.allocLarge: a size that overflows, or a heap that cannot
    * grow (mheap.c printed how much), is out of memory. */
   if (size > SIZE_MAX - GORT_PAGE_SIZE)
@@ -190,9 +213,7 @@ static void *alloc_large(struct mcache *c, size_t size, bool noscan,
   struct mspan *s = gort__mheap_alloc(npages, gort__make_spanclass(0, noscan));
   if (s == NULL)
     gort__throw("out of memory");
-  s->elemsize = npages * GORT_PAGE_SIZE;
-  s->nelems = 1;
-  set_freeindex(s, 1);
+  set_freeindex(s, 1); /* the layout is the page heap's (mheap.c) */
   s->alloc_count = 1;
   s->precise_bits[0] = precise;
   /* A scanned object is scanned to the end of its span, past what was
@@ -201,10 +222,16 @@ static void *alloc_large(struct mcache *c, size_t size, bool noscan,
    * slots from there). */
   if (s->needzero)
     memset((void *)s->base, 0, noscan ? size : s->elemsize);
+  if (__builtin_expect(gort__wb_on(), 0))
+    mark_new_object(c, s, 0);
   add_stat(&c->large_allocs, 1);
   add_stat(&c->large_bytes, s->elemsize);
   gort__sweep_large_add(s);
   c->gc_due |= gort__gc_heap_live_add((int64_t)s->elemsize);
+  if (span != NULL)
+    *span = s; /* the caller publishes it */
+  else
+    publish(s);
   return (void *)s->base;
 }
 
@@ -223,13 +250,13 @@ static void *mallocgc_in(struct mcache *c, size_t size, bool noscan) {
     return &zerobase;
   void *v;
   if (size > GORT_MAX_SMALL_SIZE) {
-    v = alloc_large(c, size, noscan, false);
+    v = alloc_large(c, size, noscan, false, NULL);
   } else if (noscan && size < TINY_SIZE) {
     v = alloc_tiny(c, size);
   } else {
     add_stat(&c->small_allocs, 1);
     v = (void *)alloc_small(
-        c, gort__make_spanclass(gort__size_to_class(size), noscan));
+        c, gort__make_spanclass(gort__size_to_class(size), noscan), true);
   }
   if (__builtin_expect(c->gc_due, 0))
     return after_trigger(c, v);
@@ -278,29 +305,32 @@ static void *mallocgc_typed_in(struct mcache *c, const struct gort_type *t,
     /* No header: the span's heap bits describe it. */
     add_stat(&c->small_allocs, 1);
     uint8_t spanclass = gort__make_spanclass(gort__size_to_class(data), false);
-    uintptr_t obj = alloc_small(c, spanclass);
+    uintptr_t obj = alloc_small(c, spanclass, false);
     struct mspan *s = c->alloc[spanclass];
     set_heap_bits(s, obj, t, count);
     uint32_t idx = gort__object_index(s, obj);
     s->precise_bits[idx / 64] |= (uint64_t)1 << (idx % 64);
+    publish(s);
     v = (void *)obj;
   } else {
     size_t size = MALLOC_HEADER + data;
     uintptr_t obj;
+    struct mspan *s;
     if (size > GORT_MAX_SMALL_SIZE) {
-      obj = (uintptr_t)alloc_large(c, size, false, true);
+      obj = (uintptr_t)alloc_large(c, size, false, true, &s);
     } else {
       add_stat(&c->small_allocs, 1);
       uint8_t spanclass =
           gort__make_spanclass(gort__size_to_class(size), false);
-      obj = alloc_small(c, spanclass);
+      obj = alloc_small(c, spanclass, false);
       /* Sweeping clears the bit of every freed slot (mgcsweep.c), a
        * fresh span starts with none set: only precise objects set theirs. */
-      struct mspan *s = c->alloc[spanclass];
+      s = c->alloc[spanclass];
       uint32_t idx = gort__object_index(s, obj);
       s->precise_bits[idx / 64] |= (uint64_t)1 << (idx % 64);
     }
     *(const struct gort_type **)obj = t;
+    publish(s);
     v = (void *)(obj + MALLOC_HEADER);
   }
   if (__builtin_expect(c->gc_due, 0))

@@ -50,6 +50,9 @@ struct mcache {
   /* Counts for statistics (owner; read racily). */
   _Atomic(uint64_t) tiny_allocs, small_allocs, large_allocs, large_bytes;
   bool gc_due; /* the heap reached the GC trigger during this malloc */
+  /* Bytes allocated black during the current mark (owner; the cycle adds
+   * them to the marked bytes with the world stopped, and zeroes them). */
+  uint64_t black_bytes;
 };
 
 struct mcentral {
@@ -68,10 +71,11 @@ static inline uint32_t gort__object_index(const struct mspan *s, uintptr_t p) {
   return (uint32_t)(((uint64_t)(p - s->base) * s->divmagic) >> 32);
 }
 
-/* Slot idx holds an allocated object: below freeindex (read relaxed: the
- * owning P may be moving it), or allocated as of the last sweep. */
+/* Slot idx holds an allocated, initialised object: below
+ * freeindex_for_scan (acquire: it publishes the object's contents, see
+ * mheap.h), or allocated as of the last sweep. */
 static inline bool gort__slot_allocated(const struct mspan *s, uint32_t idx) {
-  return idx < gort__atomic_load_relaxed(&s->freeindex) ||
+  return idx < gort__atomic_load_acquire(&s->freeindex_for_scan) ||
          (s->alloc_bits[idx / 64] >> (idx % 64) & 1);
 }
 

@@ -57,17 +57,12 @@ static int set_of(bool swept) {
 }
 
 /* Lay objects out in a fresh span: every slot free. */
-static void init_span(struct mspan *s, uint8_t spanclass) {
-  uint8_t sizeclass = spanclass >> 1;
-  s->elemsize = gort__class_to_size[sizeclass];
-  s->divmagic = gort__class_to_divmagic[sizeclass];
-  s->nelems = (uint16_t)(s->npages * GORT_PAGE_SIZE / s->elemsize);
-  gort__atomic_store_relaxed(&s->freeindex, 0);
+static void init_span(struct mspan *s) {
+  /* The layout (elemsize, nelems, no slot allocated) is the page heap's
+   * (mheap.c: lay_out, before the span is published). */
   s->alloc_count = 0;
   s->alloc_cache = ~(uint64_t)0;
   gort__atomic_store_relaxed(&s->sweepgen, gort__sweepgen());
-  memset(s->alloc_bits, 0, sizeof s->alloc_bits);
-  memset(s->precise_bits, 0, sizeof s->precise_bits);
 }
 
 /* Put a swept span of c's class on the swept list that fits it. */
@@ -125,7 +120,7 @@ struct mspan *gort__mcentral_cache_span(uint8_t spanclass, bool *trigger) {
     s = gort__mheap_alloc(npages, spanclass);
     if (s == NULL)
       return NULL;
-    init_span(s, spanclass);
+    init_span(s);
     gort__atomic_add_relaxed(&c->spans_made, 1);
   }
   s->in_cache = true;

@@ -64,6 +64,7 @@
 #include "gort.h"
 #include "mem/addrmap.h"
 #include "mem/malloc.h"
+#include "mem/mbarrier.h"
 #include "mem/mfinal.h"
 #include "mem/mgc.h"
 #include "sched/lock.h"
@@ -171,21 +172,26 @@ GORT_API void gort_set_finalizer(void *obj, void (*fn)(void *obj)) {
     gort__throw_oom(asked, "the finalizer table");
   }
   gort__unlock(&fin_lock);
+  /* A mark in progress may have walked the table already: what the
+   * object points to is kept for its finalizer now (Go's addfinalizer
+   * scans the object when the phase is not off). */
+  if (gort__wb_on())
+    gort__wb_shade_object_referents(obj);
 }
 
 /* ---- the cycle's hooks (world stopped but for the first) ---------------- */
 
-void gort__fin_mark_roots(void) {
+void gort__fin_mark_roots(struct gcwork *gcw) {
   gort__lock(&fin_lock);
   for (size_t i = 0; i < table.nbuckets; i++)
     for (struct addr_entry *e = table.buckets[i]; e; e = e->next)
-      gort__gc_scan_object(e->key);
+      gort__gc_scan_object(e->key, gcw);
   for (struct finalizer *f = queue_head; f; f = f->next)
-    gort__gc_mark_object(f->obj);
+    gort__gc_shade((uintptr_t)f->obj, gcw);
   gort__unlock(&fin_lock);
 }
 
-void gort__fin_queue_unreachable(void) {
+void gort__fin_queue_unreachable(struct gcwork *gcw) {
   gort__lock(&fin_lock);
   /* First take out every unmarked entry, then mark: objects sharing a
    * tiny block must all be seen unmarked. */
@@ -212,7 +218,7 @@ void gort__fin_queue_unreachable(void) {
   }
   uint64_t n = 0;
   for (struct finalizer *f = found; f; f = f->next, n++)
-    gort__gc_mark_object(f->obj);
+    gort__gc_shade((uintptr_t)f->obj, gcw);
   gort__atomic_add_release(&queued_total, n);
   if (queue_tail)
     queue_tail->next = found;
@@ -222,7 +228,7 @@ void gort__fin_queue_unreachable(void) {
   gort__unlock(&fin_lock);
   /* Their referents were marked by fin_mark_roots; scanning them again
    * finds nothing new, but the drain is the one place that scans. */
-  gort__gc_mark_drain();
+  gort__gc_drain(gcw, -1);
 }
 
 void gort__fin_wake(void) {

@@ -5,14 +5,17 @@
  *
  * The cycle calls three hooks, in this order (mgc.c, run_cycle):
  *
- *   gort__fin_mark_roots         world stopped, after the other roots:
- *                                every object in the table has what it
- *                                points to marked (not itself), and every
- *                                queued object is marked;
- *   gort__fin_queue_unreachable  world stopped, after the drain: objects
- *                                of the table still unmarked move to the
- *                                queue, are marked (kept for one more
- *                                cycle) and the marks are drained again;
+ *   gort__fin_mark_roots         with the other roots (during the
+ *                                concurrent mark, or with the world
+ *                                stopped): every object in the table has
+ *                                what it points to shaded (not itself),
+ *                                and every queued object is shaded;
+ *   gort__fin_queue_unreachable  mark termination, world stopped, after
+ *                                the drain: objects of the table still
+ *                                unmarked move to the queue, are marked
+ *                                (kept for one more cycle) and the marks
+ *                                are drained again (their referents are
+ *                                marked already: this scans only them);
  *   gort__fin_wake               after the world restarts: the finalizer
  *                                goroutine is readied if it waits and the
  *                                queue has work.
@@ -24,8 +27,9 @@
 
 #include <stdint.h>
 
-void gort__fin_mark_roots(void);
-void gort__fin_queue_unreachable(void);
+struct gcwork;
+void gort__fin_mark_roots(struct gcwork *gcw);
+void gort__fin_queue_unreachable(struct gcwork *gcw);
 void gort__fin_wake(void);
 
 /* Finalizers that have returned, since the start (tests). The finalizer

@@ -65,9 +65,11 @@
 #include "debug/debugvars.h"
 #include "debug/print.h"
 #include "mem/malloc.h"
+#include "mem/mbarrier.h"
 #include "mem/mfinal.h"
 #include "mem/mgc.h"
 #include "mem/mgcpacer.h"
+#include "mem/mgcwork.h"
 #include "mem/mheap.h"
 #include "mem/mstats.h"
 #include "os/os.h"
@@ -75,6 +77,7 @@
 #include "sched/mp.h"
 #include "sched/runq.h"
 #include "sched/runtime2.h"
+#include "sched/settings.h"
 #include "sync/sema.h"
 
 /* Go's forcegcperiod: 2 minutes (tests shorten it). */
@@ -98,7 +101,7 @@ enum gc_phase gort__gc_phase(void) {
   return (enum gc_phase)gort__atomic_load_acquire(&work.phase);
 }
 
-bool gort__gc_write_barrier_on(void) { return false; }
+bool gort__gc_write_barrier_on(void) { return gort__wb_on(); }
 
 static void set_phase(enum gc_phase p) {
   gort__atomic_store_release(&work.phase, (uint32_t)p);
@@ -137,25 +140,28 @@ static void fmt_ms(char *buf, size_t len, int64_t ns) {
 
 struct cycle_times {
   uint32_t n;
-  int64_t start;        /* nanotime: the cycle begins (sweeping) */
-  int64_t stw, stopped; /* stopping the world; stopped, swept */
-  int64_t marked, end;  /* the mark done; the world restarts */
+  int64_t start;          /* nanotime: the cycle begins (sweeping) */
+  int64_t stw1, stw1_end; /* sweep termination, world stopped */
+  int64_t stw2, end;      /* mark termination, world stopped */
+  int64_t mark_cpu;       /* the collector's own marking beside the world */
   int32_t procs;
   uint64_t heap_start, heap_end_mark, heap_marked, goal;
   uint64_t stack_bytes, globals_bytes;
-  bool forced;
+  bool forced, concurrent;
 };
 
 static void print_gctrace(const struct cycle_times *t) {
   char a[24], b[24], c[24], ca[24], cb[24], cc[24];
-  fmt_ms(a, sizeof a, t->stopped - t->stw);
-  fmt_ms(b, sizeof b, t->marked - t->stopped);
-  fmt_ms(c, sizeof c, t->end - t->marked);
-  fmt_ms(ca, sizeof ca, (t->stopped - t->stw) * t->procs);
-  fmt_ms(cb, sizeof cb, (t->marked - t->stopped) * t->procs);
-  fmt_ms(cc, sizeof cc, (t->end - t->marked) * t->procs);
+  fmt_ms(a, sizeof a, t->stw1_end - t->stw1);
+  fmt_ms(b, sizeof b, t->stw2 - t->stw1_end);
+  fmt_ms(c, sizeof c, t->end - t->stw2);
+  fmt_ms(ca, sizeof ca, (t->stw1_end - t->stw1) * t->procs);
+  fmt_ms(cb, sizeof cb, t->mark_cpu);
+  fmt_ms(cc, sizeof cc, (t->end - t->stw2) * t->procs);
   int64_t since = t->start - gort__sched.start_ns;
   char line[512];
+  /* Go's line: the cpu figures are STW sweep termination, then assist /
+   * background / idle marking, then STW mark termination. */
   snprintf(line, sizeof line,
            "gc %u @%lld.%03llds %d%%: %s+%s+%s ms clock, %s+0/%s/0+%s ms "
            "cpu, %llu->%llu->%llu MB, %llu MB goal, %llu MB stacks, %llu MB "
@@ -182,58 +188,179 @@ static uint64_t unix_now_ns(void) {
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* The gcwork of the P the caller runs on (re-read after every yield). */
+static struct gcwork *my_gcw(void) { return &gort__loadmp(gort__getm())->gcw; }
+
+/* The concurrent collector, unless GORT_GC=stw or gcstoptheworld=1. */
+static bool concurrent(void) {
+  return !gort__settings.gc_stop_the_world && !gort__debug.gcstoptheworld;
+}
+
+/* 1. Sweep termination: finish the last sweep, stop the world, begin the
+ * mark. Returns with the world stopped. */
+static void sweep_termination(struct cycle_times *t) {
+  gort__sweep_finish();
+  gort__world_lock();
+  t->procs = gort_maxprocs();
+  t->stw1 = gort__os_nanotime();
+  gort__stop_the_world();
+  gort__gc_event(GORT_GC_EV_SWEEP_TERMINATION, t->n, gort__gc_heap_live(),
+                 t->goal);
+  if (GORT_DEBUG_LEVEL >= 3 || gort__debug.gcverify)
+    gort__gc_verify_swept();
+  gort__runq_verify();
+  gort__gc_mark_begin();
+  gort__gc_scan_gen_next();
+  set_phase(GC_MARK);
+}
+
+/* Each P's current tiny block: objects carved from it during the mark
+ * would otherwise be white (Go's gcMarkTinyAllocs). World stopped. */
+static void mark_tiny_blocks(void) {
+  for (int32_t i = 0; i < gort__sched.allp_cap; i++) {
+    struct p *pp = gort__sched.allp[i];
+    if (pp->mcache != NULL && pp->mcache->tiny != 0)
+      gort__gc_shade(pp->mcache->tiny, &pp->gcw);
+  }
+}
+
+/* Every P's write-barrier buffer into its gcwork, and every gcwork's
+ * grey objects onto the full list. World stopped. */
+static void flush_all_ps(void) {
+  for (int32_t i = 0; i < gort__sched.allp_cap; i++) {
+    struct p *pp = gort__sched.allp[i];
+    gort__wbbuf_flush(pp);
+    gort__gcw_dispose(&pp->gcw);
+  }
+}
+
+/* Bytes allocated black during the mark, over every P (world stopped). */
+static uint64_t take_black_bytes(void) {
+  uint64_t n = 0;
+  for (int32_t i = 0; i < gort__sched.allp_cap; i++) {
+    struct mcache *c = gort__sched.allp[i]->mcache;
+    if (c != NULL) {
+      n += c->black_bytes;
+      c->black_bytes = 0;
+    }
+  }
+  return n;
+}
+
+/* Drain beside the world until no grey object is left anywhere a marker
+ * can see, in slices, yielding when asked to (the collector is one
+ * goroutine among the program's: sysmon's time slice applies). */
+static void drain_concurrently(void) {
+  struct g *self = gort__getg();
+  for (;;) {
+    if (gort__gc_drain(my_gcw(), 64 * 1024))
+      return;
+    if (gort__atomic_load_relaxed(&self->preempt)) {
+      gort__atomic_store_relaxed(&self->preempt, 0);
+      gort_yield();
+    }
+  }
+}
+
+/* 2. The concurrent mark: roots, stacks one at a time, the drain; then
+ * stop the world and look for what the write barriers buffered: the
+ * mark is over only when nothing is grey with the world stopped (Go's
+ * gcMarkDone; its ragged barrier is our stop of the world, which costs
+ * one flush per P). Returns with the world stopped. */
+static void concurrent_mark(struct cycle_times *t) {
+  int64_t begin = gort__os_nanotime();
+  gort__gc_mark_globals(my_gcw());
+  t->globals_bytes = gort__gc_scanned_root_bytes();
+  gort__gc_mark_runtime_objects(my_gcw());
+  gort__fin_mark_roots(my_gcw());
+  uint64_t before_stacks = gort__gc_scanned_root_bytes();
+  gort__gc_scan_stacks(gort__gc_scan_gen());
+  t->stack_bytes = gort__gc_scanned_root_bytes() - before_stacks;
+  for (;;) {
+    drain_concurrently();
+    t->mark_cpu += gort__os_nanotime() - begin;
+    gort__world_lock();
+    t->stw2 = gort__os_nanotime();
+    gort__stop_the_world();
+    flush_all_ps();
+    if (gort__gcw_global_empty())
+      return;
+    gort__start_the_world(t->procs);
+    gort__world_unlock();
+    begin = gort__os_nanotime();
+  }
+}
+
+/* The whole mark with the world stopped (GORT_GC=stw). */
+static void stw_mark(struct cycle_times *t) {
+  struct gcwork *gcw = my_gcw();
+  gort__gc_mark_goroutines(gcw); /* all but this one, which holds nothing */
+  t->stack_bytes = gort__gc_scanned_root_bytes();
+  gort__gc_mark_globals(gcw);
+  t->globals_bytes = gort__gc_scanned_root_bytes() - t->stack_bytes;
+  gort__gc_mark_runtime_objects(gcw);
+  gort__fin_mark_roots(gcw);
+  gort__gc_drain(gcw, -1);
+  t->stw2 = gort__os_nanotime();
+}
+
+/* 3. Mark termination, world stopped: finalizers, checks, the flip, the
+ * pacer. */
+static void mark_termination(struct cycle_times *t) {
+  set_phase(GC_MARKTERMINATION);
+  t->heap_end_mark = gort__gc_heap_live();
+  gort__gc_event(GORT_GC_EV_MARK_TERMINATION, t->n, t->heap_end_mark, t->goal);
+  gort__fin_queue_unreachable(my_gcw());
+  flush_all_ps();
+  if (t->concurrent && gort__debug.gccheckmark)
+    gort__gc_checkmark();
+  if (GORT_DEBUG_LEVEL >= 3 || gort__debug.gcverify)
+    gort__gc_verify_marked();
+  t->heap_marked = gort__gcw_total_marked() + take_black_bytes();
+  for (int32_t i = 0; i < gort__sched.allp_cap; i++)
+    gort__mcache_release(gort__sched.allp[i]);
+  gort__sweep_flip();
+  gort__gcpacer_end_mark(t->heap_marked, t->stack_bytes, t->globals_bytes);
+  gort__wb_set(false);
+  set_phase(GC_OFF);
+  t->end = gort__os_nanotime();
+}
+
 static void run_cycle(uint32_t n, enum gc_trigger_kind kind) {
-  struct cycle_times t = {.n = n, .forced = kind == GC_TRIGGER_FORCED};
+  struct cycle_times t = {
+      .n = n, .forced = kind == GC_TRIGGER_FORCED, .concurrent = concurrent()};
   t.start = gort__os_nanotime();
   t.heap_start = gort__gc_heap_live();
   t.goal = gort__gc_heap_goal();
 
-  /* 1. Sweep termination: finish the last sweep, then stop the world. */
-  gort__sweep_finish();
-  gort__world_lock();
-  t.procs = gort_maxprocs();
-  t.stw = gort__os_nanotime();
-  gort__stop_the_world();
-  gort__gc_event(GORT_GC_EV_SWEEP_TERMINATION, n, gort__gc_heap_live(), t.goal);
-  if (GORT_DEBUG_LEVEL >= 3 || gort__debug.gcverify)
-    gort__gc_verify_swept();
-  gort__runq_verify();
-  t.stopped = gort__os_nanotime();
+  sweep_termination(&t);
+  if (t.concurrent) {
+    gort__wb_set(true);
+    mark_tiny_blocks();
+    t.stw1_end = gort__os_nanotime();
+    gort__gc_event(GORT_GC_EV_MARK, n, gort__gc_heap_live(), t.goal);
+    gort__start_the_world(t.procs);
+    gort__world_unlock();
+    concurrent_mark(&t);
+  } else {
+    t.stw1_end = gort__os_nanotime();
+    gort__gc_event(GORT_GC_EV_MARK, n, gort__gc_heap_live(), t.goal);
+    stw_mark(&t);
+    t.mark_cpu = (t.stw2 - t.stw1_end) * t.procs;
+  }
+  mark_termination(&t);
 
-  /* 2. Mark. */
-  set_phase(GC_MARK);
-  gort__gc_event(GORT_GC_EV_MARK, n, gort__gc_heap_live(), t.goal);
-  gort__gc_mark_begin();
-  gort__gc_mark_goroutines(); /* all but this one, which holds nothing */
-  t.stack_bytes = gort__gc_scanned_root_bytes();
-  gort__gc_mark_globals();
-  t.globals_bytes = gort__gc_scanned_root_bytes() - t.stack_bytes;
-  gort__gc_mark_runtime_objects();
-  gort__fin_mark_roots();
-  gort__gc_mark_drain();
-  t.marked = gort__os_nanotime();
-
-  /* 3. Mark termination. */
-  set_phase(GC_MARKTERMINATION);
-  t.heap_end_mark = gort__gc_heap_live();
-  gort__gc_event(GORT_GC_EV_MARK_TERMINATION, n, t.heap_end_mark, t.goal);
-  gort__fin_queue_unreachable();
-  gort__gc_mark_drain();
-  if (GORT_DEBUG_LEVEL >= 3 || gort__debug.gcverify)
-    gort__gc_verify_marked();
-  t.heap_marked = gort__gc_marked_bytes();
-  for (int32_t i = 0; i < gort__sched.allp_cap; i++)
-    gort__mcache_release(gort__sched.allp[i]);
-  gort__sweep_flip();
-  gort__gcpacer_end_mark(t.heap_marked, t.stack_bytes, t.globals_bytes);
-  set_phase(GC_OFF);
-  t.end = gort__os_nanotime();
-  /* The pause: stopping the world to starting it (Go's PauseNs). The
-   * sweeping before it ran beside the mutators, as GC CPU time. */
-  uint64_t pause = (uint64_t)(t.end - t.stw);
+  /* The pause: the two stops of the world (Go's PauseNs sums them); in
+   * the stop-the-world collector, the one stop from sweep termination to
+   * the end. The sweeping before it ran beside the mutators, as GC CPU
+   * time. */
+  uint64_t pause = (uint64_t)(t.stw1_end - t.stw1) + (uint64_t)(t.end - t.stw2);
+  if (!t.concurrent)
+    pause = (uint64_t)(t.end - t.stw1);
   gort__mstats_record_cycle(pause, unix_now_ns(), t.forced,
                             pause * (uint64_t)t.procs +
-                                (uint64_t)(t.stw - t.start));
+                                (uint64_t)(t.concurrent ? t.mark_cpu : 0) +
+                                (uint64_t)(t.stw1 - t.start));
   gort__gc_event(GORT_GC_EV_SWEEP, n, gort__gc_heap_live(),
                  gort__gc_heap_goal());
   gort__start_the_world(t.procs);
@@ -329,6 +456,15 @@ static void request_and_wait(enum gc_trigger_kind kind) {
   ensure_worker_locked();
   if (kind == GC_TRIGGER_HEAP && (work.running || work.requested)) {
     gort__unlock(&work.lock); /* one is coming: allocate on */
+    return;
+  }
+  if (kind == GC_TRIGGER_HEAP && concurrent()) {
+    /* The collector marks beside us: allocate on (Go's gcStart returns
+     * once the mark has begun). */
+    struct g *worker = request_locked(kind);
+    gort__unlock(&work.lock);
+    if (worker != NULL)
+      gort__goready(worker);
     return;
   }
   /* runtime.GC wants a cycle that starts after the call: if one is

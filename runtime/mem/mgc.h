@@ -58,32 +58,62 @@ struct gort__sweep_result {
 };
 int gort__gc_collect(struct gort__sweep_result *result);
 
-/* ---- marking (mgcmark.c), with the world stopped ---------------------- */
+/* ---- marking (mgcmark.c) ----------------------------------------------- */
 
+struct gcwork;
+struct mspan;
+/* A mark begins (world stopped): counters to zero. */
 void gort__gc_mark_begin(void);
-/* Every aligned word in [lo, hi) that points into an allocated object
- * marks it (conservative). */
-void gort__gc_mark_range(const void *lo, const void *hi);
-/* One object, found from any address inside it (no-ops when p is not in
- * an allocated object): mark it (it will be scanned by the drain); is it
- * marked; scan what it points to without marking it (Go's markrootSpans
- * does this for objects with finalizers). */
-void gort__gc_mark_object(const void *p);
+/* Shade the object word w points into (any byte of it), if any: mark it
+ * and, if it may hold pointers, put it grey in gcw. */
+void gort__gc_shade(uintptr_t w, struct gcwork *gcw);
+/* Every aligned word in [lo, hi) shades what it points to (a root
+ * range: counted in gort__gc_scanned_root_bytes). */
+void gort__gc_mark_range(const void *lo, const void *hi, struct gcwork *gcw);
+/* Is the object containing p marked; scan what it points to without
+ * marking it (Go's markrootSpans does this for objects with finalizers). */
 bool gort__gc_is_marked(const void *p);
-void gort__gc_scan_object(const void *p);
-/* Scan marked objects that may hold pointers until none is left. */
-void gort__gc_mark_drain(void);
-/* Bytes of objects marked, and bytes of root ranges scanned, since
- * mark_begin. */
-uint64_t gort__gc_marked_bytes(void);
+void gort__gc_scan_object(const void *p, struct gcwork *gcw);
+/* Scan grey objects from gcw, then from the full list, until none is
+ * left (true) or budget bytes were scanned (false; budget < 0: none). */
+bool gort__gc_drain(struct gcwork *gcw, int64_t budget);
+/* Bytes of root ranges scanned since mark_begin. */
 uint64_t gort__gc_scanned_root_bytes(void);
 
-/* ---- roots (mgcroots.c), with the world stopped ------------------------ */
+/* ---- checkmark (mgccheckmark.c), world stopped ------------------------- */
 
-/* The stacks of every goroutine but the caller's, and the program's
- * global data (gort__gc_scanned_root_bytes counts what they scan). */
-void gort__gc_mark_goroutines(void);
-void gort__gc_mark_globals(void);
+/* After a concurrent mark: mark again from the roots with separate bits;
+ * any reachable object the mark left white is fatal ("missing write
+ * barrier?"). */
+void gort__gc_checkmark(void);
+extern bool gort__gc_checkmarking; /* during that pass */
+void gort__gc_checkmark_shade(struct mspan *s, uint32_t idx, uintptr_t w,
+                              uintptr_t slot, struct gcwork *gcw);
+void gort__gc_checkmark_scanning(uintptr_t obj, struct mspan *s);
+
+/* ---- roots (mgcroots.c) ------------------------------------------------ */
+
+struct g;
+/* With the world stopped: the stacks of every goroutine but the
+ * caller's. */
+void gort__gc_mark_goroutines(struct gcwork *gcw);
+/* The program's global data. */
+void gort__gc_mark_globals(struct gcwork *gcw);
+/* Concurrently (mgc.c's concurrent mark): scan every goroutine's stack
+ * once this cycle, each at a safe point (Go's markroot with suspendG):
+ * a parked, runnable or blocked goroutine is held by its status's scan
+ * bit while the collector scans it; a running one is asked to yield and
+ * scans itself at its preemption point (gort__gc_scan_self). Returns when
+ * every goroutine that existed at the mark's start has been scanned.
+ * gen is the cycle's scan generation. */
+void gort__gc_scan_stacks(uint32_t gen);
+/* A goroutine at its preemption point, on g0 (its context saved): scan
+ * its stack into its P's gcwork if the mark wants it. */
+void gort__gc_scan_self(struct g *gp);
+/* The scan generation: a goroutine whose g->gcscan_gen equals it has been
+ * scanned this cycle (or was made during the mark: born black). */
+uint32_t gort__gc_scan_gen(void);
+void gort__gc_scan_gen_next(void); /* a mark begins (world stopped) */
 /* ---- What the runtime holds for the program (mgcroots.c) ---------------
  *
  * The runtime's own objects live in C memory, which the collector does
@@ -133,8 +163,8 @@ size_t gort__gc_roots_registered(void);
 #define gort__gc_held_add(h) gort__gc_root_add(&(h)->root, &(h)->v, &(h)->v + 1)
 #define gort__gc_held_remove(h) gort__gc_root_remove(&(h)->root)
 
-/* Scan every registered range. */
-void gort__gc_mark_runtime_objects(void);
+/* Scan every registered range, and the P timer heaps. */
+void gort__gc_mark_runtime_objects(struct gcwork *gcw);
 
 /* ---- sweeping (mgcsweep.c) --------------------------------------------- */
 

@@ -57,14 +57,15 @@
 #include "arch/context.h"
 #include "debug/print.h"
 #include "mem/addrmap.h"
+#include "mem/mbarrier.h"
 #include "mem/mgc.h"
 #include "os/os.h"
 #include "sched/mp.h"
 #include "sched/runtime2.h"
 #include "time/timer.h"
 
-static void mark_goroutine(struct g *gp) {
-  gort__gc_mark_range(&gp->arg, &gp->arg + 1);
+static void mark_goroutine(struct g *gp, struct gcwork *gcw) {
+  gort__gc_mark_range(&gp->arg, &gp->arg + 1, gcw);
   if (gp->stack.lo == 0)
     return; /* never ran: no stack yet */
   uintptr_t lo = gp->stack.lo, hi = gp->stack.hi;
@@ -73,21 +74,21 @@ static void mark_goroutine(struct g *gp) {
     if (sp >= lo && sp < hi)
       lo = sp;
   }
-  gort__gc_mark_range((const void *)lo, (const void *)hi);
+  gort__gc_mark_range((const void *)lo, (const void *)hi, gcw);
   size_t regs_size;
   const char *regs = gort__context_saved_regs(&gp->ctx, &regs_size);
-  gort__gc_mark_range(regs, regs + regs_size);
+  gort__gc_mark_range(regs, regs + regs_size, gcw);
   if (gp->stack.scratch) {
     /* Only what the switch saved there: the rest is stale. */
     char *end = gort__context_saved_scratch_end(&gp->ctx, gp->stack.scratch);
     char *limit = (char *)gp->stack.scratch + gp->stack.scratch_size;
     if (end == NULL || end > limit)
       end = limit;
-    gort__gc_mark_range(gp->stack.scratch, end);
+    gort__gc_mark_range(gp->stack.scratch, end, gcw);
   }
 }
 
-void gort__gc_mark_goroutines(void) {
+void gort__gc_mark_goroutines(struct gcwork *gcw) {
   struct g *self = gort__getg();
   gort__lock(&gort__allglock);
   for (size_t i = 0; i < gort__allglen; i++) {
@@ -100,17 +101,108 @@ void gort__gc_mark_goroutines(void) {
       gort__unlock(&gort__allglock);
       gort__throw("runtime: gc: a goroutine runs while stacks are marked");
     }
-    mark_goroutine(gp);
+    mark_goroutine(gp, gcw);
   }
   gort__unlock(&gort__allglock);
 }
 
-static void mark_data(const void *lo, const void *hi, void *arg) {
-  (void)arg;
-  gort__gc_mark_range(lo, hi);
+/* ---- stacks during a concurrent mark -------------------------------------
+ *
+ * Go's markroot -> suspendG -> scanstack -> resumeG. A goroutine that is
+ * not running is held still by setting the scan bit in its status (a
+ * CAS): whoever wants to run or ready it spins in gort__casgstatus until
+ * the scan is over. A running goroutine is asked to yield (its preempt
+ * flag, and the signal where there is one); at its preemption point it
+ * scans itself, on g0 with its context saved, before it goes back to a
+ * run queue (gort__gc_scan_self): the collector never waits on a
+ * goroutine that keeps getting rescheduled. Each goroutine is scanned
+ * once per cycle (gcscan_gen); goroutines made during the mark start
+ * black (proc.c: newproc shades their argument). */
+
+static _Atomic(uint32_t) scan_gen;
+
+uint32_t gort__gc_scan_gen(void) {
+  return gort__atomic_load_relaxed(&scan_gen);
 }
 
-void gort__gc_mark_globals(void) { gort__os_data_ranges(mark_data, NULL); }
+void gort__gc_scan_gen_next(void) { gort__atomic_add_relaxed(&scan_gen, 1); }
+
+static struct gcwork *my_gcw(void) { return &gort__loadmp(gort__getm())->gcw; }
+
+static bool scanned(struct g *gp, uint32_t gen) {
+  return gort__atomic_load_acquire(&gp->gcscan_gen) == gen;
+}
+
+void gort__gc_scan_self(struct g *gp) {
+  if (gort__gc_phase() != GC_MARK)
+    return;
+  uint32_t gen = gort__gc_scan_gen();
+  if (scanned(gp, gen))
+    return;
+  if (!gp->no_heap_pointers)
+    mark_goroutine(gp, my_gcw());
+  gort__atomic_store_release(&gp->gcscan_gen, gen);
+}
+
+/* Try to scan gp (not the caller): true when it is scanned or holds no
+ * stack to scan. */
+static bool try_scan(struct g *gp, uint32_t gen) {
+  if (scanned(gp, gen))
+    return true;
+  uint32_t status = gort__readgstatus_raw(gp);
+  switch (status) {
+  case G_DEAD:
+  case G_IDLE:
+    return true; /* a goroutine made from it now starts black */
+  case G_RUNNING:
+    gort__preempt_g(gp); /* it scans itself at its preemption point */
+    return false;
+  case G_RUNNABLE:
+  case G_WAITING:
+  case G_SYSCALL:
+    if (!gort__castogscanstatus(gp, status))
+      return false; /* it moved on: look again */
+    if (!scanned(gp, gen)) {
+      if (!gp->no_heap_pointers)
+        mark_goroutine(gp, my_gcw());
+      gort__atomic_store_release(&gp->gcscan_gen, gen);
+    }
+    gort__casfromgscanstatus(gp, status);
+    return true;
+  default:
+    return false; /* held by another scanner (its scan bit): look again */
+  }
+}
+
+void gort__gc_scan_stacks(uint32_t gen) {
+  struct g *self = gort__getg();
+  gort__atomic_store_release(&self->gcscan_gen, gen);
+  for (;;) {
+    bool all = true;
+    for (size_t i = 0;; i++) {
+      gort__lock(&gort__allglock);
+      struct g *gp = i < gort__allglen ? gort__allgs[i] : NULL;
+      gort__unlock(&gort__allglock);
+      if (gp == NULL)
+        break;
+      if (!try_scan(gp, gen))
+        all = false;
+    }
+    if (all)
+      return;
+    /* Let the goroutines asked to yield reach their preemption point
+     * (with one P, they run only if we step aside). */
+    gort_yield();
+  }
+}
+
+static void mark_data(const void *lo, const void *hi, void *arg) {
+  gort__gc_mark_range(lo, hi, arg);
+}
+
+void gort__gc_mark_globals(struct gcwork *gcw) {
+  gort__os_data_ranges(mark_data, gcw);
+}
 
 /* ---- the registry of runtime-held ranges -------------------------------- */
 
@@ -154,10 +246,17 @@ void gort__gc_root_add(struct gc_root *r, const void *lo, const void *hi) {
   r->registered = true;
   sh->count++;
   gort__unlock(&sh->lock);
+  /* A mark may have walked this shard already: what the range holds now
+   * is shaded (the insertion half of the barrier). */
+  gort__wb_shade_range(lo, hi);
 }
 
 void gort__gc_root_remove(struct gc_root *r) {
   struct root_shard *sh = shard_of(r);
+  /* A mark may not have walked it yet: what it held is shaded (the
+   * deletion half of the barrier). */
+  if (r->registered)
+    gort__wb_shade_range(r->lo, r->hi);
   gort__lock(&sh->lock);
   if (!r->registered) {
     gort__unlock(&sh->lock);
@@ -185,15 +284,15 @@ size_t gort__gc_roots_registered(void) {
   return n;
 }
 
-void gort__gc_mark_runtime_objects(void) {
+void gort__gc_mark_runtime_objects(struct gcwork *gcw) {
   for (int i = 0; i < SHARDS; i++) {
     struct root_shard *sh = &shards[i].s;
     gort__lock(&sh->lock);
     for (struct gc_root *r = sh->first; r; r = r->next)
-      gort__gc_mark_range(r->lo, r->hi);
+      gort__gc_mark_range(r->lo, r->hi, gcw);
     gort__unlock(&sh->lock);
   }
-  gort__timers_mark(); /* the P timer heaps (time.c): GC timers */
+  gort__timers_mark(gcw); /* the P timer heaps (time.c): GC timers */
 }
 
 /* ---- C memory registered by the program (gort.h: gort_gc_add_root) ----

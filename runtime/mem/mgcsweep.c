@@ -138,7 +138,9 @@ enum sweep_outcome gort__sweep_span(struct mspan *s) {
     gort__throw("runtime: sweep: a span taken for sweeping was not unswept");
   }
   bool large = (s->spanclass >> 1) == 0;
-  uint32_t live = gort__count_bits(s->mark_bits, s->nelems);
+  uint64_t marks[MAX_SPAN_OBJECTS / 64];
+  gort__mark_bits_copy(s, marks);
+  uint32_t live = gort__count_bits(marks, s->nelems);
   uint32_t was = s->alloc_count; /* exact: no P caches it */
   if (live > was)
     gort__throw("runtime: sweep: more objects marked than allocated");
@@ -150,21 +152,22 @@ enum sweep_outcome gort__sweep_span(struct mspan *s) {
   gort__atomic_add_relaxed(&sweep.bytes_live, (uint64_t)live * s->elemsize);
   if (live == 0) {
     gort__atomic_add_relaxed(&sweep.spans_freed, 1);
-    memset(s->mark_bits, 0, sizeof s->mark_bits);
+    gort__mark_bits_clear(s);
     gort__mheap_free(s);
     return SWEEP_FREED;
   }
   if (!large) {
-    memcpy(s->alloc_bits, s->mark_bits, sizeof s->alloc_bits);
+    memcpy(s->alloc_bits, marks, sizeof s->alloc_bits);
     for (size_t i = 0; i < MAX_SPAN_OBJECTS / 64; i++)
-      s->precise_bits[i] &= s->mark_bits[i]; /* freed slots: no type */
+      s->precise_bits[i] &= marks[i]; /* freed slots: no type */
     gort__atomic_store_relaxed(&s->freeindex, 0);
+    gort__atomic_store_relaxed(&s->freeindex_for_scan, 0);
     s->alloc_cache = ~s->alloc_bits[0];
     s->alloc_count = (uint16_t)live;
     if (freed > 0)
       s->needzero = true; /* freed slots hold old contents */
   }
-  memset(s->mark_bits, 0, sizeof s->mark_bits);
+  gort__mark_bits_clear(s);
   gort__atomic_store_release(&s->sweepgen, sg);
   return SWEEP_KEPT;
 }

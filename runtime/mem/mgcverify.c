@@ -26,10 +26,6 @@
 #include "mem/mgc.h"
 #include "sched/runtime2.h"
 
-static bool bit(const uint64_t *bits, uint32_t i) {
-  return bits[i / 64] >> (i % 64) & 1;
-}
-
 /* A span made by the allocator (tests may take raw spans from the page
  * heap, with no object layout). */
 static bool has_objects(const struct mspan *s) {
@@ -71,7 +67,7 @@ static void swept_span(struct mspan *s, void *arg) {
   if (gort__atomic_load_relaxed(&s->sweepgen) != gort__sweepgen())
     fail("not swept when the mark began", s, 0, 0);
   for (uint32_t i = 0; i < s->nelems; i++)
-    if (bit(s->mark_bits, i))
+    if (gort__mark_bit(s, i))
       fail("a mark bit left from an earlier cycle", s, i, 0);
   check_counts(s);
 }
@@ -89,7 +85,7 @@ static void check_word(const struct mspan *from, uint32_t slot, uintptr_t w) {
     return; /* the span's tail: never an object */
   if (!gort__slot_allocated(s, idx))
     fail("a marked object points at a free slot", from, slot, w);
-  if (!bit(s->mark_bits, idx))
+  if (!gort__mark_bit(s, idx))
     fail("a marked object points at an unmarked object", from, slot, w);
 }
 
@@ -125,7 +121,7 @@ static void marked_span(struct mspan *s, void *arg) {
   check_counts(s);
   bool scan = (s->spanclass & 1) == 0;
   for (uint32_t i = 0; i < s->nelems; i++) {
-    if (!bit(s->mark_bits, i))
+    if (!gort__mark_bit(s, i))
       continue;
     if (!gort__slot_allocated(s, i))
       fail("a free slot is marked", s, i, 0);

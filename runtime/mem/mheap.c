@@ -411,6 +411,30 @@ static struct mspan *find_free(uintptr_t npages) {
   return best;
 }
 
+/* The object layout of a span about to be in use, set before its state
+ * says so (mheap.h): no slot allocated yet, none marked. */
+static void lay_out(struct mspan *s, uint8_t spanclass) {
+  uint8_t sizeclass = spanclass >> 1;
+  if (sizeclass >= GORT_NUM_SIZE_CLASSES) {
+    s->elemsize = s->npages * GORT_PAGE_SIZE; /* a test's raw span: no */
+    s->divmagic = 0;                          /* objects */
+    s->nelems = 0;
+  } else if (sizeclass == 0) {
+    s->elemsize = s->npages * GORT_PAGE_SIZE;
+    s->divmagic = 0;
+    s->nelems = 1;
+  } else {
+    s->elemsize = gort__class_to_size[sizeclass];
+    s->divmagic = gort__class_to_divmagic[sizeclass];
+    s->nelems = (uint16_t)(s->npages * GORT_PAGE_SIZE / s->elemsize);
+  }
+  gort__atomic_store_relaxed(&s->freeindex, 0);
+  gort__atomic_store_relaxed(&s->freeindex_for_scan, 0);
+  memset(s->alloc_bits, 0, sizeof s->alloc_bits);
+  memset(s->precise_bits, 0, sizeof s->precise_bits);
+  gort__mark_bits_clear(s);
+}
+
 struct mspan *gort__mheap_alloc(uintptr_t npages, uint8_t spanclass) {
   struct mheap *h = &gort__mheap;
   if (npages == 0 || npages > (UINTPTR_MAX >> GORT_PAGE_SHIFT) / 2)
@@ -455,6 +479,7 @@ struct mspan *gort__mheap_alloc(uintptr_t npages, uint8_t spanclass) {
    * as they are touched). */
   h->pages_released -= released_apply(s->base, gort__span_limit(s), BITS_CLEAR);
   s->npages_released = 0;
+  lay_out(s, spanclass);
   gort__set_span_state(s, SPAN_IN_USE);
   record(s);
   h->pages_in_use += npages;

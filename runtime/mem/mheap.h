@@ -75,6 +75,12 @@ struct mspan {
   uint32_t divmagic; /* offset / elemsize == offset * divmagic >> 32 */
   uint16_t nelems;
   _Atomic(uint16_t) freeindex; /* objects below it are allocated */
+  /* freeindex as the collector may see it (Go's freeIndexForScan): raised
+   * by the allocating P with a release store only once the objects below
+   * it are initialised (zeroed, their type bits or header written, and
+   * marked black during a mark), so a marker that finds a stale pointer
+   * to a slot being allocated never scans it half-made. */
+  _Atomic(uint16_t) freeindex_for_scan;
   uint16_t alloc_count;
   uint64_t alloc_cache; /* ~alloc_bits from freeindex & ~63, shifted
                            so bit 0 is object freeindex */
@@ -82,8 +88,11 @@ struct mspan {
    * the slots at or above freeindex with a 0 bit are free. */
   uint64_t alloc_bits[MAX_SPAN_OBJECTS / 64];
   /* Objects found reachable by the current mark (mgc.c); sweeping makes
-   * them the new alloc bits. */
-  uint64_t mark_bits[MAX_SPAN_OBJECTS / 64];
+   * them the new alloc bits. Set with an atomic or: markers on every P
+   * and the allocation of black objects share the words. */
+  _Atomic(uint64_t) mark_bits[MAX_SPAN_OBJECTS / 64];
+  /* The checkmark pass's own bits (mgccheckmark.c; NULL otherwise). */
+  uint64_t *check_bits;
   /* Scan spans only: slot i holds a precise object (gort_alloc_typed).
    * Set by the allocating P before the object is published, cleared by
    * the sweep for freed slots; read by the marker for allocated slots. */
@@ -209,12 +218,29 @@ uintptr_t gort__mheap_scavenge(uintptr_t max_bytes);
 const char *gort__mheap_check_released(void);
 
 /* A span's state: written under the heap lock, read without it by the
- * marker and the allocator's checks (relaxed: see gort__span_of). */
+ * marker and the allocator's checks. A span becomes SPAN_IN_USE with a
+ * release store once its object layout (elemsize, divmagic, nelems) is
+ * set and no slot reads as allocated; readers load it with acquire, so
+ * a marker that finds an in-use span sees that layout. */
 static inline enum span_state gort__span_state(const struct mspan *s) {
-  return (enum span_state)gort__atomic_load_relaxed(&s->state);
+  return (enum span_state)gort__atomic_load_acquire(&s->state);
 }
 static inline void gort__set_span_state(struct mspan *s, enum span_state st) {
-  gort__atomic_store_relaxed(&s->state, (uint8_t)st);
+  gort__atomic_store_release(&s->state, (uint8_t)st);
+}
+
+/* Mark bits, read and cleared outside a mark (the sweeper, the verifier,
+ * the heap snapshot): relaxed, the cycle's stop of the world orders them. */
+static inline bool gort__mark_bit(const struct mspan *s, uint32_t idx) {
+  return gort__atomic_load_relaxed(&s->mark_bits[idx / 64]) >> (idx % 64) & 1;
+}
+static inline void gort__mark_bits_copy(const struct mspan *s, uint64_t *out) {
+  for (size_t i = 0; i < MAX_SPAN_OBJECTS / 64; i++)
+    out[i] = gort__atomic_load_relaxed(&s->mark_bits[i]);
+}
+static inline void gort__mark_bits_clear(struct mspan *s) {
+  for (size_t i = 0; i < MAX_SPAN_OBJECTS / 64; i++)
+    gort__atomic_store_relaxed(&s->mark_bits[i], 0);
 }
 
 static inline uintptr_t gort__span_limit(const struct mspan *s) {

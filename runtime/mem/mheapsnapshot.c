@@ -33,7 +33,9 @@ static void add_span(struct mspan *s, void *arg) {
       i->elem_size = (uint32_t)s->elemsize;
       i->objects = s->nelems;
       i->allocated = s->alloc_count;
-      i->marked = (uint16_t)gort__count_bits(s->mark_bits, s->nelems);
+      uint64_t marks[MAX_SPAN_OBJECTS / 64];
+      gort__mark_bits_copy(s, marks);
+      i->marked = (uint16_t)gort__count_bits(marks, s->nelems);
     } else {
       i->state = GORT_SPAN_FREE;
       i->released_pages = (uint32_t)s->npages_released;

@@ -69,6 +69,7 @@
  *                              (ulimit -u)"; wasm: the worker pool's size).
  *   gort__os_thread_self()     the calling thread's handle.
  *   gort__os_usleep(us)        sleep the thread.
+ *   gort__os_yield()           give the CPU to another thread (osyield).
  *   gort__os_max_threads()     threads that can ever exist (0: no limit);
  *                              on wasm the pthread pool size.
  *
@@ -139,6 +140,7 @@ int gort__os_thread_create(void (*fn)(void *), void *arg, uintptr_t *handle);
 const char *gort__os_thread_limit_hint(void);
 uintptr_t gort__os_thread_self(void);
 void gort__os_usleep(int64_t us);
+void gort__os_yield(void);
 int gort__os_max_threads(void);
 
 int64_t gort__os_nanotime(void);

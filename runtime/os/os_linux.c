@@ -281,6 +281,8 @@ void gort__os_usleep(int64_t us) {
 
 int gort__os_max_threads(void) { return 0; }
 
+void gort__os_yield(void) { sched_yield(); }
+
 int64_t gort__os_nanotime(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);

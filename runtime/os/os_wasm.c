@@ -23,6 +23,7 @@
 #include <emscripten/threading.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,6 +108,8 @@ int gort__os_thread_init(void) {
   /* clang-format on */
   return 0;
 }
+
+void gort__os_yield(void) { sched_yield(); }
 
 int64_t gort__os_nanotime(void) {
   struct timespec ts;

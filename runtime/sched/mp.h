@@ -70,6 +70,9 @@ void gort__goyield(void);
 /* sysmon.c / preempt.c */
 void gort__sysmon(struct m *mp);
 void gort__preemptone(struct p *pp);
+/* Ask one running G to yield at its next safe point (the collector wants
+ * its stack; the P's time slice is left alone). */
+void gort__preempt_g(struct g *gp);
 void gort__preempt_init(void);
 bool gort__async_preempt_enabled(void);
 

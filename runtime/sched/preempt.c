@@ -77,6 +77,17 @@ void gort__preemptone(struct p *pp) {
     gort__os_preempt_thread(mp->thread);
 }
 
+void gort__preempt_g(struct g *gp) {
+  gort__atomic_store_relaxed(&gp->preempt, 1);
+  struct m *mp = gort__loadgm(gp);
+  if (!async_enabled || mp == NULL || mp == gort__getm() ||
+      gort__loadcurg(mp) != gp)
+    return;
+  uint32_t zero = 0;
+  if (gort__atomic_cas_strong_seq_cst(&mp->signal_pending, &zero, 1))
+    gort__os_preempt_thread(mp->thread);
+}
+
 bool gort__async_preempt_wanted(uintptr_t pc, uintptr_t sp,
                                 uintptr_t *stack_lo) {
   struct m *mp = gort__getm();

@@ -59,11 +59,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch/procyield.h"
 #include "arch/sanitizer.h"
 #include "debug/debugvars.h"
 #include "debug/handle.h"
 #include "debug/print.h"
 #include "debug/traceback.h"
+#include "mem/mgc.h"
 #include "mem/mgcpacer.h"
 #include "mem/mheap.h"
 #include "netpoll/netpoll.h"
@@ -155,8 +157,21 @@ struct g *gort__must_getg(const char *what) {
 void gort__casgstatus(struct g *gp, uint32_t oldval, uint32_t newval) {
   uint32_t cur = oldval;
   /* Acquire/release: the status hand-off orders everything the previous
-   * owner wrote to the G (context, stack) before the next owner reads it. */
-  if (!gort__atomic_cas_strong_acq_rel(&gp->atomicstatus, &cur, newval)) {
+   * owner wrote to the G (context, stack) before the next owner reads it.
+   * While the collector scans the G (its scan bit), wait: a scan is
+   * short and never waits for this thread (Go's casgstatus loop). */
+  for (int spins = 0;
+       !gort__atomic_cas_strong_acq_rel(&gp->atomicstatus, &cur, newval);
+       spins++) {
+    if (cur != (oldval | G_SCAN))
+      break;
+    if (spins < 64)
+      gort__procyield(16);
+    else
+      gort__os_yield();
+    cur = oldval;
+  }
+  if (cur != oldval) {
     gort__print_str("runtime: casgstatus: goroutine ");
     gort__print_int(gp->goid);
     gort__print_str(" from ");
@@ -168,6 +183,18 @@ void gort__casgstatus(struct g *gp, uint32_t oldval, uint32_t newval) {
     gort__print_str("\n");
     gort__throw("runtime: casgstatus: bad incoming values");
   }
+}
+
+bool gort__castogscanstatus(struct g *gp, uint32_t oldval) {
+  uint32_t cur = oldval;
+  return gort__atomic_cas_strong_acq_rel(&gp->atomicstatus, &cur,
+                                         oldval | G_SCAN);
+}
+
+void gort__casfromgscanstatus(struct g *gp, uint32_t oldval) {
+  uint32_t cur = oldval | G_SCAN;
+  if (!gort__atomic_cas_strong_acq_rel(&gp->atomicstatus, &cur, oldval))
+    gort__throw("runtime: casfromgscanstatus: bad incoming values");
 }
 
 /* ---- switching ---------------------------------------------------------- */
@@ -280,6 +307,10 @@ static struct g *newproc(gort_func fn, void *arg, struct p *pp,
   gp->is_system = is_system;
   gp->no_heap_pointers = false;
   gort__atomic_store_relaxed(&gp->preempt, 0);
+  /* Made during a mark: black (its stack holds nothing yet), its
+   * argument shaded as Go's newproc1 stores the closure with a barrier. */
+  gort__atomic_store_release(&gp->gcscan_gen, gort__gc_scan_gen());
+  gort__wb_shade(arg);
   gort__casgstatus(gp, G_DEAD, G_RUNNABLE);
   if (is_system)
     return gp;
@@ -466,6 +497,7 @@ void gort__gosched_m(struct g *gp) {
  * request sysmon left on the P is served, so the next G starts afresh. */
 void gort__gopreempt_m(struct g *gp) {
   gort__atomic_store_relaxed(&gort__loadmp(gort__getm())->preempt, 0);
+  gort__gc_scan_self(gp); /* the collector asked for its stack */
   gort__gosched_m(gp);
 }
 

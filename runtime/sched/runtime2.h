@@ -32,6 +32,8 @@
 #include "arch/context.h"
 #include "atomic/atomic.h"
 #include "gort.h"
+#include "mem/mbarrier.h"
+#include "mem/mgcwork.h"
 #include "sched/lock.h"
 
 /* ---- G states (Go's _Gidle, _Grunnable, ...) ---------------------------
@@ -46,6 +48,10 @@ enum gstatus {
   G_WAITING = 4,  /* parked (gopark); on some wait queue; whoever readies it
                      must go through gort__goready */
   G_DEAD = 5,     /* exited; on a free list; no stack */
+  /* Or'ed into one of the states above by the collector while it scans
+   * the G's stack (Go's _Gscan): the G cannot change state meanwhile
+   * (gort__casgstatus spins until it is cleared). */
+  G_SCAN = 0x1000,
 };
 
 /* Why a G waits (Go's waitReason); printed in the goroutine dump. */
@@ -124,6 +130,10 @@ struct g {
   bool is_system;        /* the runtime's own (collector, sweeper, finalizers):
                             not counted in ngoroutines (Go's isSystemGoroutine) */
   bool no_heap_pointers; /* its stack holds no GC pointer: not scanned */
+  /* The collector's scan generation in which this G's stack was last
+   * scanned (mem/mgcroots.c); written by whoever holds the G still: its
+   * scanner (scan bit), the G itself at a preemption point, its maker. */
+  _Atomic(uint32_t) gcscan_gen;
 };
 
 /* A G waiting on a channel (Go's sudog). Lives on the waiting G's own
@@ -234,6 +244,11 @@ struct p {
   _Atomic int64_t timer0_when; /* heap top's when, 0 if empty */
   /* The allocator's per-P cache (mem/malloc.c; made at first use). */
   struct mcache *mcache;
+  /* The collector's per-P state (owner; with the world stopped, the
+   * collector's): grey objects this P's mutators and workers found, and
+   * the write barrier's buffer (mem/mgcwork.h, mem/mbarrier.h). */
+  struct gcwork gcw;
+  struct wbbuf wbbuf;
 };
 
 /* A queue of Gs linked through schedlink (Go's gQueue). */
@@ -316,9 +331,19 @@ void gort__notewakeup(struct note *n);
 void gort__notesleep(struct note *n);
 /* Sleeps at most ns; true if woken by notewakeup. */
 bool gort__notetsleep(struct note *n, int64_t ns);
+/* The G's state, without the collector's scan bit. */
 static inline uint32_t gort__readgstatus(struct g *gp) {
+  return gort__atomic_load_acquire(&gp->atomicstatus) & ~(uint32_t)G_SCAN;
+}
+/* With it (the collector's view). */
+static inline uint32_t gort__readgstatus_raw(struct g *gp) {
   return gort__atomic_load_acquire(&gp->atomicstatus);
 }
+/* The collector holds a G that is not running still while it scans its
+ * stack (Go's castogscanstatus / casfrom_Gscanstatus): false if the G was
+ * not in state oldval. */
+bool gort__castogscanstatus(struct g *gp, uint32_t oldval);
+void gort__casfromgscanstatus(struct g *gp, uint32_t oldval);
 
 /* p->m, m->curg, m->p and g->m are read by sysmon, the dump and the
  * collector without locks: every access goes through these, writes

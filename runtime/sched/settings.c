@@ -110,6 +110,13 @@ static _Noreturn void bad_gchandles(const gort_options *opts,
   die(opts, "malformed GORT_GCHANDLES: want 0 or 1");
 }
 
+static _Noreturn void bad_gc(const gort_options *opts, const char *text) {
+  gort__print_str("GORT_GC=");
+  gort__print_str(text);
+  gort__print_str("\n");
+  die(opts, "malformed GORT_GC: want concurrent or stw");
+}
+
 static _Noreturn void bad_netpoll(const gort_options *opts, const char *text,
                                   const char *platform) {
   gort__print_str("runtime: GORT_NETPOLL=");
@@ -269,6 +276,14 @@ GORT_API void gort_options_init(gort_options *opts) {
       bad_gchandles(opts, v);
     opts->gc_handles = true;
   }
+  /* Until the runtime's own stores and the tests all go through the
+   * barrier, the stop-the-world collector stays the default. */
+  opts->gc_stop_the_world = true;
+  if ((v = env("GORT_GC")) != NULL) {
+    if (strcmp(v, "stw") != 0 && strcmp(v, "concurrent") != 0)
+      bad_gc(opts, v);
+    opts->gc_stop_the_world = strcmp(v, "stw") == 0;
+  }
   opts->initialized = OPTIONS_INITIALIZED;
 }
 
@@ -309,5 +324,6 @@ void gort__settings_init(const gort_options *opts) {
       .memory_limit = opts->memory_limit,
       .netpoll_poll = poll,
       .gc_handles = opts->gc_handles,
+      .gc_stop_the_world = opts->gc_stop_the_world,
   };
 }

@@ -6,16 +6,17 @@
  * Two ways in, one check. gort_options_init (gort.h) fills a gort_options
  * from the environment (GORT_MAXPROCS, GORT_STACK_SIZE, GORT_GOGC,
  * GORT_MEMLIMIT, GORT_NETPOLL, GORT_TRACEBACK, GORT_DEBUG,
- * GORT_GCHANDLES), dying on text that is not a value with the message the
- * variable has always had; the program may then change fields. gort_main
+ * GORT_GCHANDLES, GORT_GC), dying on text that is not a value with the message
+ * the variable has always had; the program may then change fields. gort_main
  * does exactly that with no changes. gort_main_opts hands the options to
  * gort__settings_init, its first step, which checks every field again
  * (values set by the program get the same range checks and messages as
  * the environment's), applies GORT_TRACEBACK and GORT_DEBUG to gort__debug
  * (debug/debugvars.h) and stores the rest here, where each subsystem reads
  * its field when gort_main_opts starts it: proc.c (maxprocs), stack.c
- * (stack_size), mgcpacer.c (gogc, memory_limit), handle.c (gc_handles),
- * netpoll.c (netpoll_poll, when the poller starts on first use).
+ * (stack_size), mgcpacer.c (gogc, memory_limit), handle.c (gc_handles), mgc.c
+ * (gc_stop_the_world), netpoll.c (netpoll_poll, when the poller starts on first
+ * use).
  *
  * Nothing else in runtime/ calls getenv: settings.c is the one place
  * (tests/runtime-getenv.cmake checks the built library).
@@ -38,13 +39,14 @@
 #include "gort.h"
 
 struct gort_settings {
-  int32_t maxprocs;     /* 1..MAX_PROCS */
-  size_t stack_size;    /* usable bytes, 16K..1G (16M on 32-bit); not yet
-                           rounded to pages (stack.c does) */
-  int32_t gogc;         /* percent; -1: off */
-  int64_t memory_limit; /* bytes; INT64_MAX: none */
-  bool netpoll_poll;    /* the poll(2) backend, not the platform's own */
-  bool gc_handles;      /* handles in the GC heap (debug/handle.h) */
+  int32_t maxprocs;       /* 1..MAX_PROCS */
+  size_t stack_size;      /* usable bytes, 16K..1G (16M on 32-bit); not yet
+                             rounded to pages (stack.c does) */
+  int32_t gogc;           /* percent; -1: off */
+  int64_t memory_limit;   /* bytes; INT64_MAX: none */
+  bool netpoll_poll;      /* the poll(2) backend, not the platform's own */
+  bool gc_handles;        /* handles in the GC heap (debug/handle.h) */
+  bool gc_stop_the_world; /* GORT_GC=stw (mem/mgc.c) */
 };
 
 extern struct gort_settings gort__settings;

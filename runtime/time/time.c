@@ -290,14 +290,14 @@ void gort__timers_move(struct p *from, struct p *to) {
 /* The P heaps as roots (Go before 1.23: a P's timers are reachable from
  * it). With the world stopped, for the mark; allplock keeps allp still
  * against Ms without a P (timers_next), each timerslock its heap. */
-void gort__timers_mark(void) {
+void gort__timers_mark(struct gcwork *gcw) {
   gort__lock(&gort__sched.allplock);
   int32_t n = gort__atomic_load_seq_cst(&gort__sched.gomaxprocs);
   for (int32_t i = 0; i < n; i++) {
     struct p *pp = gort__sched.allp[i];
     gort__lock(&pp->timerslock);
     if (pp->ntimers > 0)
-      gort__gc_mark_range(pp->timers, pp->timers + pp->ntimers);
+      gort__gc_mark_range(pp->timers, pp->timers + pp->ntimers, gcw);
     gort__unlock(&pp->timerslock);
   }
   gort__unlock(&gort__sched.allplock);

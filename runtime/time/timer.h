@@ -60,6 +60,7 @@ int64_t gort__timers_next(void);
 void gort__timers_move(struct p *from, struct p *to);
 /* Mark from every P's heap array, as a root range (the collector's mark,
  * world stopped; mgcroots.c calls it). */
-void gort__timers_mark(void);
+struct gcwork;
+void gort__timers_mark(struct gcwork *gcw);
 
 #endif

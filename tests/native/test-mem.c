@@ -11,6 +11,7 @@
 
 #include "mem/malloc.h"
 #include "mem/mgc.h"
+#include "mem/mgcwork.h"
 #include "mem/mheap.h"
 #include "test.h"
 
@@ -376,13 +377,20 @@ struct node {
 };
 
 enum { CHAIN = 1000, GARBAGE = 3000 };
+
+/* These tests drive the phases themselves, alone on one P. */
+static struct gcwork test_gcw;
+static void test_drain(void) {
+  gort__gc_drain(&test_gcw, -1);
+  gort__gcw_dispose(&test_gcw);
+}
 static void *gc_roots[4];
 
 static struct gort__sweep_result collect_now(void) {
   struct gort__sweep_result r;
   gort__gc_mark_begin();
-  gort__gc_mark_range(gc_roots, gc_roots + 4);
-  gort__gc_mark_drain();
+  gort__gc_mark_range(gc_roots, gc_roots + 4, &test_gcw);
+  test_drain();
   gort__gc_sweep(&r);
   return r;
 }
@@ -507,8 +515,8 @@ TEST_IMPL(mem_gc_stack_roots) {
     gort_yield();
   struct gort__sweep_result r;
   gort__gc_mark_begin();
-  gort__gc_mark_goroutines();
-  gort__gc_mark_drain();
+  gort__gc_mark_goroutines(&test_gcw);
+  test_drain();
   gort__gc_sweep(&r);
   /* Conservative: at least every chain node lives; the garbage (as many
    * objects again) mostly goes. */
@@ -529,8 +537,8 @@ TEST_IMPL(mem_gc_global_roots) {
   gort_set_maxprocs(1);
   struct gort__sweep_result r;
   gort__gc_mark_begin();
-  gort__gc_mark_globals();
-  gort__gc_mark_drain();
+  gort__gc_mark_globals(&test_gcw);
+  test_drain();
   gort__gc_sweep(&r); /* a clean start */
   for (int i = 0; i < 500; i++) {
     struct node *n = gort__mallocgc(sizeof *n, false);
@@ -540,8 +548,8 @@ TEST_IMPL(mem_gc_global_roots) {
     gort__mallocgc(sizeof *n, false); /* garbage: referenced nowhere */
   }
   gort__gc_mark_begin();
-  gort__gc_mark_globals();
-  gort__gc_mark_drain();
+  gort__gc_mark_globals(&test_gcw);
+  test_drain();
   gort__gc_sweep(&r);
   CHECK(r.objects_live >= 500);
   CHECK(r.objects_freed >= 250); /* conservative: most of the garbage */
@@ -554,8 +562,8 @@ TEST_IMPL(mem_gc_global_roots) {
   /* Cleared, the chain goes too. */
   global_chain = NULL;
   gort__gc_mark_begin();
-  gort__gc_mark_globals();
-  gort__gc_mark_drain();
+  gort__gc_mark_globals(&test_gcw);
+  test_drain();
   gort__gc_sweep(&r);
   CHECK(r.objects_freed >= 250);
   return 0;
