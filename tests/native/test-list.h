@@ -8,7 +8,8 @@
  *
  * where is ALL (native and wasm), NATIVE, or DEBUG (builds at
  * GORT_DEBUG_LEVEL >= 2 only: debug/assert.h); the last field is an
- * environment setting for the run ("" for none), e.g. GORT_DEBUG=....
+ * environment settings for the run, separated by spaces ("" for none),
+ * e.g. "GORT_GC=concurrent GORT_DEBUG=...".
  * CMakeLists.txt reads this file line by line with a regular expression
  * and registers each case as a CTest test (which the node:test files of
  * tests/node/ list through ctest), so keep one entry per line in exactly
@@ -379,3 +380,14 @@ X(errors_every_code_has_message, 0, "", ALL, "")
 /* The workload table and `gort list --json` (test-workloads.c). */
 X(workloads_table_invariants, 0, "", ALL, "")
 X(workloads_json_escapes_anything, 0, "", ALL, "")
+
+/* ---- the concurrent collector's torture test (issue 12;
+ * tests/native/test-gctorture.c): random graphs mutated through the
+ * barrier on every P beside back-to-back collections with checkmark;
+ * GORT_TORTURE_SECONDS for longer (tests/stress/gc-torture.sh). The
+ * crash_ cases remove one half of the barrier: the torture must die. -- */
+X(gctorture_p2, 0, "", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1")
+X(gctorture_p4, 0, "", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1")
+X(gctorture_stw, 0, "", ALL, "GORT_GC=stw")
+X(crash_gctorture_no_deletion_barrier, 2, "missing write barrier?", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1,wbbroken=1")
+X(crash_gctorture_no_insertion_barrier, 2, "missing write barrier?", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1,wbbroken=2")
