@@ -46,8 +46,9 @@
  * collector), and crash_gctorture_no_deletion_barrier / _insertion_
  * (GORT_DEBUG=wbbroken=1|2): the same torture must die with "missing
  * write barrier?" before a generous bound of cycles, else the case fails.
- * GORT_TORTURE_SECONDS sets the duration (tests/stress/gc-torture.sh runs
- * minutes).
+ * GORT_TORTURE_SECONDS sets the duration (1.5 s by default) and
+ * GORT_TORTURE_PROCS GOMAXPROCS (tests/stress/gc-torture.sh runs minutes
+ * over GOMAXPROCS 1..4 and the builds).
  *
  * Invariants: a world is touched only by the worker holding it (or by
  * the main goroutine's helpers before the workers start and after they
@@ -157,10 +158,11 @@ static _Noreturn void fail(const struct node *n, const char *where,
                            const char *what, uint64_t want_id) {
   fprintf(stderr,
           "gctorture: node %p reached through %s: %s (magic %#llx id %#llx, "
-          "want id %#llx): a reachable object was freed and reused "
-          "(missing write barrier?)\n",
+          "want id %#llx) after %llu cycles: a reachable object was freed "
+          "and reused (missing write barrier?)\n",
           (const void *)n, where, what, (unsigned long long)n->magic,
-          (unsigned long long)n->id, (unsigned long long)want_id);
+          (unsigned long long)n->id, (unsigned long long)want_id,
+          (unsigned long long)atomic_load(&torture.cycles));
   fflush(NULL);
   gort_exit(2);
 }
@@ -536,7 +538,7 @@ static void worker(void *arg) {
   uintptr_t me = (uintptr_t)arg;
   uint64_t seed = 0x9e3779b97f4a7c15ull * (me + 1) + (uint64_t)gort_nanotime();
   seed |= 1;
-  struct walk k = {NULL, 0, 0, me << 40};
+  struct walk k = {NULL, 0, 0, (uint64_t)me << 40};
   /* Nodes held only here, for plant: this goroutine's stack. */
   struct node *volatile armed[PLANT_BATCH] = {0};
   bool armed_full = false, was_marking = false, held_this_mark = false;
@@ -599,6 +601,9 @@ static void collector(void *arg) {
       break;
     gort_gc();
     atomic_fetch_add(&torture.cycles, 1);
+    /* With one P the workers would hardly run otherwise (see
+     * docs/RELIABILITY.md, "The collector's torture test"). */
+    gort_yield();
   }
   atomic_store(&torture.stop, true);
   gort_waitgroup_done(&torture_wg);
@@ -656,7 +661,25 @@ static double seconds_from_env(void) {
   return s;
 }
 
+/* GORT_TORTURE_PROCS: GOMAXPROCS for the soak's loop (1..7; one more
+ * worker than Ps, at most MAX_WORKERS); unset: the case's own. */
+static int procs_from_env(int procs) {
+  const char *v = getenv("GORT_TORTURE_PROCS");
+  if (v == NULL || *v == '\0')
+    return procs;
+  char *end;
+  long n = strtol(v, &end, 10);
+  if (*end != '\0' || n < 1 || n > MAX_WORKERS - 1) {
+    fprintf(stderr, "gctorture: bad GORT_TORTURE_PROCS=%s (1..%d)\n", v,
+            MAX_WORKERS - 1);
+    fflush(NULL);
+    gort_exit(1);
+  }
+  return (int)n;
+}
+
 static int torture_run(int procs, bool broken) {
+  procs = procs_from_env(procs);
   gort_set_maxprocs(procs);
   torture.seconds = seconds_from_env();
   torture.workers = procs + 1;
@@ -705,9 +728,20 @@ static int torture_run(int procs, bool broken) {
     gort_gc();
   gort_read_memstats(&end);
   long long extra = (long long)end.heap_objects - (long long)base.heap_objects;
-  printf("gctorture: %lld objects left of %llu nodes made (with payloads)\n",
-         (long long)extra, (unsigned long long)made * 2);
-  CHECK(extra <= 64);
+  /* What may stay: conservative scanning keeps a dropped node whose
+   * address some scanned word happens to hold, and whatever that node
+   * still reached when it was dropped. Natively no goroutine that held a
+   * node is alive and heap addresses look like no integer the program
+   * keeps: a few objects at most (64). On a 32-bit target (wasm32) the
+   * whole data segment is scanned, read-only constants included, and
+   * heap addresses are small integers (0x1555500): a few constants pin
+   * dropped subgraphs (seen: up to 0.3% of the objects made; allowed:
+   * 1%). */
+  long long made_objects = (long long)made * 2; /* a node and its payload */
+  long long bound = sizeof(void *) >= 8 ? 64 : 64 + made_objects / 100;
+  printf("gctorture: %lld objects left of %lld made (bound %lld)\n", extra,
+         made_objects, bound);
+  CHECK(extra <= bound);
   return 0;
 }
 
@@ -728,3 +762,6 @@ static int broken_run(int half) {
 }
 TEST_IMPL(crash_gctorture_no_deletion_barrier) { return broken_run(1); }
 TEST_IMPL(crash_gctorture_no_insertion_barrier) { return broken_run(2); }
+
+/* A bad GORT_TORTURE_SECONDS is refused with its message. */
+TEST_IMPL(gctorture_bad_seconds) { return torture_run(2, false); }
