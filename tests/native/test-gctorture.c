@@ -77,12 +77,12 @@ enum {
   PAYLOAD_BYTES = 24,
   MAX_WORKERS = 8,
   TABLE_SLOTS = 2 * MAX_WORKERS,
-  HOLD_BATCH = 16,              /* nodes held in locals across a mark */
-  PLANT_BATCH = 4 * EDGES,      /* nodes planted from an unscanned stack */
-  OPS_PER_TURN = 400,           /* a worker's turn with a world */
+  HOLD_BATCH = 16,         /* nodes held in locals across a mark */
+  PLANT_BATCH = 4 * EDGES, /* nodes planted from an unscanned stack */
+  OPS_PER_TURN = 400,      /* a worker's turn with a world */
   WORLD_NODES_MAX = STRESS(1500, 600),
-  MIN_CYCLES = 5,               /* whatever the duration */
-  BROKEN_CYCLES = 2000,         /* the mutation cases' bound */
+  MIN_CYCLES = 5,       /* whatever the duration */
+  BROKEN_CYCLES = 2000, /* the mutation cases' bound */
 };
 
 /* Words of an untyped node that are not pointers: each 32-bit half has
@@ -208,8 +208,8 @@ static struct payload *new_payload(uint64_t owner, uint64_t *seed) {
 static struct node *new_node(uint64_t *seed) {
   uint64_t c = atomic_fetch_add(&torture.next_id, 1) + 1;
   bool typed = xorshift(seed) & 1;
-  struct node *n = typed ? gort_alloc_typed(&node_type, 1)
-                         : gort_alloc(sizeof(struct node));
+  struct node *n =
+      typed ? gort_alloc_typed(&node_type, 1) : gort_alloc(sizeof(struct node));
   n->magic = typed ? NODE_TYPED : NODE_UNTYPED;
   n->id = not_ptr((c >> 30) << 32 | (c & 0x3fffffffu));
   n->seal = seal_of(n->magic, n->id);
@@ -305,8 +305,8 @@ static size_t check_world(struct world *w, struct walk *k) {
   k->len = 0;
   size_t count = 0;
   for (int s = 0; s < WORLD_SLOTS; s++) {
-    struct node *n = load_ref((struct ref){&w->slot[s], &w->slot_id[s]},
-                              "a root slot");
+    struct node *n =
+        load_ref((struct ref){&w->slot[s], &w->slot_id[s]}, "a root slot");
     if (n != NULL && n->stamp != k->stamp) {
       n->stamp = k->stamp;
       walk_push(k, n);
@@ -753,8 +753,9 @@ TEST_IMPL(gctorture_stw) { return torture_run(2, false); }
  * ("missing write barrier?" from checkmark or from a node check). */
 static int broken_run(int half) {
   if (gort__debug.wbbroken != half || !concurrent_gc()) {
-    fprintf(stderr, "gctorture: this case needs GORT_GC=concurrent and "
-                    "GORT_DEBUG=wbbroken=%d\n",
+    fprintf(stderr,
+            "gctorture: this case needs GORT_GC=concurrent and "
+            "GORT_DEBUG=wbbroken=%d\n",
             half);
     return 1;
   }
