@@ -140,11 +140,13 @@ static void fmt_ms(char *buf, size_t len, int64_t ns) {
 
 struct cycle_times {
   uint32_t n;
-  int64_t start;          /* nanotime: the cycle begins (sweeping) */
-  int64_t stw1, stw1_end; /* sweep termination, world stopped */
-  int64_t stw2, end;      /* mark termination, world stopped */
-  int64_t mark_cpu;       /* the collector's own marking beside the world */
-  int64_t assist_cpu;     /* allocating goroutines' assists */
+  int64_t start;            /* nanotime: the cycle begins (sweeping) */
+  int64_t stw1, stw1_end;   /* sweep termination, world stopped */
+  int64_t stw2, end;        /* mark termination, world stopped */
+  int64_t mark_cpu;         /* the collector's own root and stack scanning */
+  int64_t assist_cpu;       /* allocating goroutines' assists */
+  int64_t bg_cpu, idle_cpu; /* the mark workers: dedicated and fractional;
+                               idle */
   int32_t procs;
   uint64_t heap_start, heap_end_mark, heap_marked, goal;
   uint64_t stack_bytes, globals_bytes;
@@ -152,26 +154,29 @@ struct cycle_times {
 };
 
 static void print_gctrace(const struct cycle_times *t) {
-  char a[24], b[24], c[24], ca[24], cas[24], cb[24], cc[24];
+  char a[24], b[24], c[24], ca[24], cas[24], cb[24], ci[24], cc[24];
   fmt_ms(a, sizeof a, t->stw1_end - t->stw1);
   fmt_ms(b, sizeof b, t->stw2 - t->stw1_end);
   fmt_ms(c, sizeof c, t->end - t->stw2);
   fmt_ms(ca, sizeof ca, (t->stw1_end - t->stw1) * t->procs);
   fmt_ms(cas, sizeof cas, t->assist_cpu);
-  fmt_ms(cb, sizeof cb, t->mark_cpu);
+  /* Background: the workers' dedicated and fractional time and the
+   * collector's own root and stack scanning (Go's bg workers do both). */
+  fmt_ms(cb, sizeof cb, t->mark_cpu + t->bg_cpu);
+  fmt_ms(ci, sizeof ci, t->idle_cpu);
   fmt_ms(cc, sizeof cc, (t->end - t->stw2) * t->procs);
   int64_t since = t->start - gort__sched.start_ns;
   char line[512];
   /* Go's line: the cpu figures are STW sweep termination, then assist /
    * background / idle marking, then STW mark termination. */
   snprintf(line, sizeof line,
-           "gc %u @%lld.%03llds %d%%: %s+%s+%s ms clock, %s+%s/%s/0+%s ms "
+           "gc %u @%lld.%03llds %d%%: %s+%s+%s ms clock, %s+%s/%s/%s+%s ms "
            "cpu, %llu->%llu->%llu MB, %llu MB goal, %llu MB stacks, %llu MB "
            "globals, %d P%s\n",
            t->n, (long long)(since / 1000000000),
            (long long)(since / 1000000 % 1000),
            (int)(gort__mstats_gc_cpu_fraction() * 100), a, b, c, ca, cas, cb,
-           cc, (unsigned long long)(t->heap_start >> 20),
+           ci, cc, (unsigned long long)(t->heap_start >> 20),
            (unsigned long long)(t->heap_end_mark >> 20),
            (unsigned long long)(t->heap_marked >> 20),
            (unsigned long long)(t->goal == UINT64_MAX ? 0 : t->goal >> 20),
@@ -249,42 +254,26 @@ static uint64_t take_black_bytes(void) {
   return n;
 }
 
-/* Drain beside the world until no grey object is left anywhere a marker
- * can see, in slices, yielding when asked to (the collector is one
- * goroutine among the program's: sysmon's time slice applies). */
-static void drain_concurrently(void) {
-  struct g *self = gort__getg();
-  for (;;) {
-    struct gcwork *gcw = my_gcw();
-    uint64_t before = gcw->bytes_scanned;
-    bool dry = gort__gc_drain(gcw, 64 * 1024);
-    gort__gc_bg_credit_add(gcw->bytes_scanned - before);
-    if (dry)
-      return;
-    if (gort__atomic_load_relaxed(&self->preempt)) {
-      gort__atomic_store_relaxed(&self->preempt, 0);
-      gort_yield();
-    }
-  }
-}
-
-/* 2. The concurrent mark: roots, stacks one at a time, the drain; then
- * stop the world and look for what the write barriers buffered: the
- * mark is over only when nothing is grey with the world stopped (Go's
- * gcMarkDone; its ragged barrier is our stop of the world, which costs
- * one flush per P). Returns with the world stopped. */
+/* 2. The concurrent mark: roots and stacks here, the draining by the
+ * mark workers (mgcworker.c) and assists; then stop the world and look
+ * for what the write barriers buffered: the mark is over only when
+ * nothing is grey with the world stopped (Go's gcMarkDone; its ragged
+ * barrier is our stop of the world, which costs one flush per P).
+ * Returns with the world stopped. */
 static void concurrent_mark(struct cycle_times *t) {
   int64_t begin = gort__os_nanotime();
   gort__gc_mark_globals(my_gcw());
   t->globals_bytes = gort__gc_scanned_root_bytes();
   gort__gc_mark_runtime_objects(my_gcw());
   gort__fin_mark_roots(my_gcw());
+  gort__gcw_dispose(my_gcw()); /* for the workers on every P */
   uint64_t before_stacks = gort__gc_scanned_root_bytes();
   gort__gc_scan_stacks(gort__gc_scan_gen());
   t->stack_bytes = gort__gc_scanned_root_bytes() - before_stacks;
+  gort__gcw_dispose(my_gcw());
+  t->mark_cpu += gort__os_nanotime() - begin;
   for (;;) {
-    drain_concurrently();
-    t->mark_cpu += gort__os_nanotime() - begin;
+    gort__gc_workers_wait_dry();
     gort__world_lock();
     t->stw2 = gort__os_nanotime();
     gort__stop_the_world();
@@ -293,7 +282,6 @@ static void concurrent_mark(struct cycle_times *t) {
       return;
     gort__start_the_world(t->procs);
     gort__world_unlock();
-    begin = gort__os_nanotime();
   }
 }
 
@@ -331,6 +319,12 @@ static void mark_termination(struct cycle_times *t) {
   gort__gcpacer_end_mark(t->heap_marked, t->stack_bytes, t->globals_bytes);
   gort__gc_assist_end();
   t->assist_cpu = (int64_t)gort__gc_assist_take_ns();
+  if (t->concurrent) {
+    uint64_t bg, idle;
+    gort__gc_workers_end(&bg, &idle);
+    t->bg_cpu = (int64_t)bg;
+    t->idle_cpu = (int64_t)idle;
+  }
   gort__wb_set(false);
   set_phase(GC_OFF);
   t->end = gort__os_nanotime();
@@ -343,6 +337,8 @@ static void run_cycle(uint32_t n, enum gc_trigger_kind kind) {
   t.heap_start = gort__gc_heap_live();
   t.goal = gort__gc_heap_goal();
 
+  if (t.concurrent)
+    gort__gc_workers_ensure(gort_maxprocs());
   sweep_termination(&t);
   if (t.concurrent) {
     /* The scan work expected: the heap as it is now (what the last
@@ -354,6 +350,7 @@ static void run_cycle(uint32_t n, enum gc_trigger_kind kind) {
     gort__wb_set(true);
     mark_tiny_blocks();
     t.stw1_end = gort__os_nanotime();
+    gort__gc_workers_begin(t.procs, t.stw1_end);
     gort__gc_event(GORT_GC_EV_MARK, n, gort__gc_heap_live(), t.goal);
     gort__start_the_world(t.procs);
     gort__world_unlock();
@@ -375,7 +372,8 @@ static void run_cycle(uint32_t n, enum gc_trigger_kind kind) {
     pause = (uint64_t)(t.end - t.stw1);
   gort__mstats_record_cycle(
       pause, unix_now_ns(), t.forced,
-      pause * (uint64_t)t.procs + (uint64_t)(t.concurrent ? t.mark_cpu : 0) +
+      pause * (uint64_t)t.procs +
+          (uint64_t)(t.concurrent ? t.mark_cpu + t.bg_cpu + t.idle_cpu : 0) +
           (uint64_t)t.assist_cpu + (uint64_t)(t.stw1 - t.start));
   gort__gc_event(GORT_GC_EV_SWEEP, n, gort__gc_heap_live(),
                  gort__gc_heap_goal());

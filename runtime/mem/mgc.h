@@ -99,6 +99,25 @@ void gort__gc_bg_credit_add(uint64_t scanned);
 /* Time spent in assists since the last call (gctrace, CPU accounting). */
 uint64_t gort__gc_assist_take_ns(void);
 
+/* ---- background mark workers (mgcworker.c) ----------------------------- */
+
+/* For the scheduler: a mark worker to run on pp now (NULL: none), for
+ * its share of the time, or because it has nothing else to run. */
+struct p;
+struct g *gort__gc_find_worker(struct p *pp);
+struct g *gort__gc_idle_worker(struct p *pp);
+/* For the cycle: at least procs workers exist (before the first stop of
+ * the world: it makes goroutines); the mark begins (world stopped: the
+ * dedicated and fractional shares for procs Ps); it ends (their times);
+ * park until the workers ran dry with nothing left in the global lists. */
+void gort__gc_workers_ensure(int32_t procs);
+void gort__gc_workers_begin(int32_t procs, int64_t now);
+void gort__gc_workers_end(uint64_t *background_ns, uint64_t *idle_ns);
+void gort__gc_workers_wait_dry(void);
+/* A marker other than a worker (an assist) stopped: wake the collector
+ * if the workers are done and nothing is left in the global lists. */
+void gort__gc_workers_poke(void);
+
 /* ---- checkmark (mgccheckmark.c), world stopped ------------------------- */
 
 /* After a concurrent mark: mark again from the roots with separate bits;
