@@ -2,58 +2,98 @@
  * mgc.c - the garbage collector's cycle (Go's mgc.go).
  *
  * The design, in the order a cycle runs (Go's mgc.go essay is numbered
- * the same way; this is where gort's collector follows it and where it
- * does not yet):
+ * the same way). gort's collector is Go's: concurrent tri-colour
+ * mark-sweep with the hybrid write barrier; GORT_GC=stw (or
+ * GORT_DEBUG=gcstoptheworld=1) keeps the stop-the-world collector for
+ * programs that store pointers without the barrier.
  *
- *  1. Sweep termination. Every span must be swept before a mark begins
- *     (a mark bit must mean "found live in this cycle"). The collector's
- *     goroutine first sweeps whatever the last cycle left, with the world
- *     running (mgcsweep.c: sweep_finish), then stops the world. Under
- *     GORT_DEBUG=gcverify=1 the heap is checked here (mgcverify.c).
+ *  1. Sweep termination (world stopped). Every span must be swept before
+ *     a mark begins (a mark bit must mean "found live in this cycle"):
+ *     the collector's goroutine sweeps what the last cycle left with the
+ *     world running (mgcsweep.c: sweep_finish), then stops the world and
+ *     sets the phase to GC_MARK, turns the write barrier on (from here
+ *     every new object is black: malloc.c), shades each P's tiny block,
+ *     sets the assist ratio (mgcassist.c) and the workers' shares
+ *     (mgcworker.c), and starts the world again. O(P) work.
  *
- *  2. Mark (phase GC_MARK). Roots are scanned: the stacks of all other
- *     goroutines (parked or preempted, their registers saved on their
- *     stacks), the program's globals, the ranges the runtime and the
- *     program registered, the referents of finalizable objects. Marked
- *     objects that may hold pointers are drained from a gray stack
- *     (mgcmark.c). Go marks concurrently here, with the write barrier on
- *     and new objects allocated black; gort still marks with the world
- *     stopped: the phase variable, the barrier flag and the allocation
- *     colour exist so the concurrent collector only has to turn them on
- *     (the issue after "Memory for users").
+ *  2. Mark (phase GC_MARK, world running). The collector's goroutine
+ *     scans the program's globals, the ranges the runtime and the program
+ *     registered, the referents of finalizable objects, then every
+ *     goroutine's stack, one at a time, each at a safe point (mgcroots.c:
+ *     held still by its status's scan bit, or scanning itself at its
+ *     preemption point). The mark workers (25% of the Ps, plus idle Ps)
+ *     and allocating goroutines (assists) drain the grey objects
+ *     (mgcwork.c, mgcmark.c). Stores the program and the runtime make
+ *     meanwhile go through the barrier (mbarrier.c). When the workers run
+ *     dry the collector stops the world and flushes every P's barrier
+ *     buffer and work; if that found grey objects, the world restarts and
+ *     the mark goes on (Go's gcMarkDone).
  *
- *  3. Mark termination (phase GC_MARKTERMINATION). Finalizable objects no
- *     one reaches are queued for their finalizers and kept one more cycle;
- *     the heap is verified (gcverify); every P's cached spans are given
- *     back; the sweep generation moves on (all spans become unswept at
- *     once, untouched); the pacer takes the marked bytes as the new live
- *     heap and sets the next goal and trigger (mgcpacer.c).
+ *  3. Mark termination (phase GC_MARKTERMINATION, world still stopped).
+ *     Finalizable objects no one reaches are queued for their finalizers
+ *     and kept one more cycle (their referents are marked already: this
+ *     scans only them); checkmark and the heap verifier run if asked;
+ *     every P's cached spans are given back; the sweep generation moves
+ *     on (all spans become unswept at once); the barrier goes off; the
+ *     pacer takes the marked bytes as the new live heap. O(P) work plus
+ *     the unreachable finalizable objects: nothing here grows with the
+ *     heap or the number of goroutines.
  *
- *  4. Sweep (phase GC_OFF again). The world restarts. Spans are swept
- *     lazily by allocating goroutines and by the background sweeper
- *     (mgcsweep.c); none is swept with the world stopped.
+ *  4. Sweep (phase GC_OFF). The world restarts. Spans are swept lazily by
+ *     allocating goroutines and by the background sweeper (mgcsweep.c).
  *
- * Cycles are run by one system goroutine, the collector's own: the
- * goroutine that asks for a cycle must itself be scanned with its
- * registers saved (on wasm: its locals in its Asyncify buffer), so it
- * parks until the mark is over (docs/WASM-NOTES.md, "The collector and
- * memory": "a running goroutine must reach a safe point, and park, before
- * its stack is scanned"). A cycle starts when
- *   - an allocation takes the heap past the pacer's trigger (that
- *     goroutine waits for the mark, as Go's gcStart makes it do the
- *     stop-the-world; others allocate on until the world stops);
+ * Why each stack is scanned once, never again at the end (Go's proposal
+ * "Eliminate STW stack re-scanning", issue 17503). The hybrid barrier
+ * shades the old value of every overwritten heap slot (deletion, Yuasa)
+ * and the new value (insertion, Dijkstra). A goroutine's stack is grey
+ * until scanned and black after. While it is grey, anything it holds
+ * was either reachable from the heap when the mark began and is shaded
+ * when the last heap path to it is cut (deletion half), or was allocated
+ * during the mark (black). Once it is black, it can only get a pointer
+ * from a black or grey object or a new one: loading from the heap finds
+ * objects the mark will reach or has shaded, and whatever it stores goes
+ * through the barrier (insertion half, needed while other stacks are
+ * still grey). So the stacks need no second look, and no stop of the
+ * world scans one.
+ *
+ * What conservative scanning of C stacks changes in that argument:
+ *   - The barrier is the program's: C has no compiler to insert it. A
+ *     store into scanned memory without gort_store_ptr breaks the
+ *     argument (docs/API.md, "Memory: the write barrier");
+ *     GORT_DEBUG=gccheckmark=1 finds most such stores.
+ *   - A stack's words are read without types. A stale pointer to
+ *     garbage in a dead slot only keeps that garbage one more cycle. But
+ *     a slot written after the stack's scan (a deeper call's locals) is
+ *     not seen in this cycle: that is fine, because a pointer can only
+ *     get there by the routes above (a load, a new object, a value passed
+ *     from another goroutine through a channel, whose copies go through
+ *     the barrier: chan.c).
+ *   - A goroutine in a blocking call keeps running C code while its
+ *     stack is scanned (the scan bit holds it only from returning): its
+ *     registers are not seen. The rule for blocking calls is Go's for
+ *     cgo: what the call uses stays reachable from the caller's frame.
+ *   - Registers: a suspended goroutine's are on its stack (native
+ *     switches push the callee-saved ones; a signal-preempted goroutine
+ *     saves all) or in its Asyncify buffer on wasm: scanned with it.
+ *
+ * Cycles are run by one system goroutine, the collector's own. A cycle
+ * starts when
+ *   - an allocation takes the heap past the pacer's trigger (the
+ *     allocating goroutine goes on: the mark runs beside it, and it pays
+ *     in assists; under GORT_GC=stw it waits for the mark);
  *   - gort_gc asks (it waits for a whole new cycle and then sweeps the
  *     heap itself, as runtime.GC does);
  *   - sysmon finds no cycle for 2 minutes (Go's forcegcperiod), unless
  *     GOGC is off.
- * Each stop-the-world is timed into MemStats (PauseNs, PauseTotalNs) and
- * GORT_DEBUG=gctrace=1 prints Go's line per cycle.
+ * Each stop-the-world is timed into MemStats (PauseNs sums a cycle's
+ * two, as Go's does) and GORT_DEBUG=gctrace=1 prints Go's line per cycle.
  *
  * Invariants: one cycle at a time (the collector's goroutine runs them in
  * turn); at most one stop-the-world at a time (world_lock, shared with
  * gort_set_maxprocs, gort_read_memstats and gort_heap_snapshot: Go's
- * worldsema); phase is
- * GC_OFF whenever the world runs.
+ * worldsema); in the concurrent collector the barrier is on exactly
+ * while the phase is not GC_OFF (never in the stop-the-world one), and
+ * both change only with the world stopped.
  * Locking: work.lock (a leaf) guards the request state; it is never held
  * across parking or the cycle.
  */

@@ -3,8 +3,14 @@
  *
  *   mgc.c       the cycle: its design essay, the phase state machine, the
  *               collector's goroutine, stop-the-world phases, gctrace
- *   mgcmark.c   marking: the gray stack, conservative and precise scans
- *   mgcroots.c  roots: goroutine stacks, globals, registered ranges
+ *   mbarrier.c  the write barrier and its per-P buffer (mbarrier.h)
+ *   mgcwork.c   grey objects in work buffers (mgcwork.h)
+ *   mgcmark.c   marking: shading, conservative and precise scans, drain
+ *   mgcroots.c  roots: goroutine stacks (one at a time during the mark),
+ *               globals, registered ranges
+ *   mgcworker.c the background mark workers (dedicated, fractional, idle)
+ *   mgcassist.c mark assists by allocating goroutines
+ *   mgccheckmark.c  checkmark (GORT_DEBUG=gccheckmark=1)
  *   mgcsweep.c  sweeping: sweep generations, lazy and background sweeping
  *   mgcpacer.c  when the next cycle starts (mgcpacer.h)
  *   mgcverify.c the heap verifier (GORT_DEBUG=gcverify=1)
@@ -26,13 +32,12 @@ struct mspan;
 
 /* ---- the cycle (mgc.c) ------------------------------------------------- */
 
-/* The collector's phase (Go's gcphase): only the cycle moves it. Today the
- * mark runs with the world stopped, so mutators only ever see GC_OFF; the
- * concurrent collector will run them during GC_MARK, with the write
- * barrier on and new objects allocated black. */
+/* The collector's phase (Go's gcphase): only the cycle moves it, with the
+ * world stopped. Mutators run during GC_MARK (the concurrent collector),
+ * with the write barrier on and new objects allocated black. */
 enum gc_phase { GC_OFF = 0, GC_MARK, GC_MARKTERMINATION };
 enum gc_phase gort__gc_phase(void);
-/* The write barrier is on (Go's writeBarrier.enabled): never today. */
+/* The write barrier is on (Go's writeBarrier.enabled): mbarrier.h. */
 bool gort__gc_write_barrier_on(void);
 
 enum gc_trigger_kind { GC_TRIGGER_HEAP, GC_TRIGGER_TIME, GC_TRIGGER_FORCED };
