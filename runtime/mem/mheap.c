@@ -105,14 +105,16 @@ static struct heap_arena *arena_of(uintptr_t addr) {
 
 static void set_span(uintptr_t page_addr, struct mspan *s) {
   struct heap_arena *a = arena_of(page_addr);
-  a->spans[(page_addr & (ARENA_BYTES - 1)) >> GORT_PAGE_SHIFT] = s;
+  gort__atomic_store_relaxed(
+      &a->spans[(page_addr & (ARENA_BYTES - 1)) >> GORT_PAGE_SHIFT], s);
 }
 
 static struct mspan *span_at(uintptr_t page_addr) {
   struct heap_arena *a = arena_of(page_addr);
   if (a == NULL)
     return NULL;
-  return a->spans[(page_addr & (ARENA_BYTES - 1)) >> GORT_PAGE_SHIFT];
+  return gort__atomic_load_relaxed(
+      &a->spans[(page_addr & (ARENA_BYTES - 1)) >> GORT_PAGE_SHIFT]);
 }
 
 /* Record s for its first and last page (free), or every page (in use). */
@@ -345,7 +347,7 @@ static void walk_spans(void (*fn)(struct mspan *s, void *arg), void *arg,
         gort__atomic_load_relaxed(&h->arenas[h->arena_list[i]]);
     uintptr_t page = next > base ? (next - base) >> GORT_PAGE_SHIFT : 0;
     while (page < PAGES_PER_ARENA) {
-      struct mspan *s = meta->spans[page];
+      struct mspan *s = gort__atomic_load_relaxed(&meta->spans[page]);
       uintptr_t addr = base + page * GORT_PAGE_SIZE;
       /* A span's first page is always recorded, free or in use. */
       if (s == NULL || s->base != addr || gort__span_state(s) == SPAN_DEAD) {

@@ -108,7 +108,9 @@ struct mspan {
 };
 
 struct heap_arena {
-  struct mspan *spans[PAGES_PER_ARENA];
+  /* Written under the heap lock, read without it (relaxed: the span's
+   * state, loaded with acquire, says whether the entry is current). */
+  _Atomic(struct mspan *) spans[PAGES_PER_ARENA];
   /* Pages at or above this page index were never handed out: they still
    * read as zero (heap lock). */
   uintptr_t zeroed_page;
@@ -258,7 +260,8 @@ static inline struct mspan *gort__span_of(const void *p) {
   struct heap_arena *a = gort__atomic_load_acquire(&arenas[i]);
   if (a == NULL)
     return NULL;
-  struct mspan *s = a->spans[(addr & (ARENA_BYTES - 1)) >> GORT_PAGE_SHIFT];
+  struct mspan *s = gort__atomic_load_relaxed(
+      &a->spans[(addr & (ARENA_BYTES - 1)) >> GORT_PAGE_SHIFT]);
   if (s == NULL || gort__span_state(s) != SPAN_IN_USE || addr < s->base ||
       addr >= gort__span_limit(s))
     return NULL;

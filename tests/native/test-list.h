@@ -8,8 +8,8 @@
  *
  * where is ALL (native and wasm), NATIVE, or DEBUG (builds at
  * GORT_DEBUG_LEVEL >= 2 only: debug/assert.h); the last field is an
- * environment settings for the run, separated by spaces ("" for none),
- * e.g. "GORT_GC=concurrent GORT_DEBUG=...".
+ * the environment settings for the run, separated by spaces ("" for none),
+ * e.g. "GORT_GC=concurrent GORT_DEBUG=gctrace=1".
  * CMakeLists.txt reads this file line by line with a regular expression
  * and registers each case as a CTest test (which the node:test files of
  * tests/node/ list through ctest), so keep one entry per line in exactly
@@ -380,6 +380,12 @@ X(errors_every_code_has_message, 0, "", ALL, "")
 /* The workload table and `gort list --json` (test-workloads.c). */
 X(workloads_table_invariants, 0, "", ALL, "")
 X(workloads_json_escapes_anything, 0, "", ALL, "")
+
+/* ---- the concurrent collector's parts (issue 12; test-gccore.c) ------- */
+X(gcwork_buffers, 0, "", ALL, "")
+X(crash_checkmark_missing_barrier, 2, "checkmark found unmarked object: missing write barrier?", ALL, "")
+X(gc_checkmark_quiet_with_barrier, 0, "", ALL, "")
+X(gc_concurrent_cycles, 0, " ms cpu, ", ALL, "GORT_GC=concurrent GORT_DEBUG=gctrace=1,gccheckmark=1")
 
 /* ---- the concurrent collector's torture test (issue 12;
  * tests/native/test-gctorture.c): random graphs mutated through the
