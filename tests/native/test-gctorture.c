@@ -26,11 +26,15 @@
  * subgraphs, copy and clear whole edge arrays and ranges of root slots,
  * new payloads, drop subgraphs, and hold a node only in a local across a
  * yield. Two patterns aim at each half of Go's hybrid barrier:
- *   - hold across a mark (the deletion half): once this goroutine's
- *     stack has been scanned in a mark, take HOLD_BATCH nodes out of
- *     the heap into locals, clearing their slots, keep them until the mark
- *     is over, and store them back. Only the deletion barrier (shade the
- *     old value) keeps them: nothing else the mark scans points to them.
+ *   - hold across a mark (the deletion half): while no mark runs, take
+ *     a few nodes (parents) out of the heap into locals; once a mark has
+ *     scanned this goroutine's stack (the parents grey, their edges
+ *     perhaps not scanned yet), take the parents' children into locals
+ *     too, clearing the edges, keep all until the mark is over, and put
+ *     them back once the next mark has begun (the sweep in between frees
+ *     what the mark left white: each child must still be allocated,
+ *     gort__find_object). Only the deletion barrier (shade the old value)
+ *     keeps the children: nothing else the mark scans points to them.
  *   - plant from an unscanned stack (the insertion half): while no mark
  *     runs, make PLANT_BATCH nodes held only in locals; when a mark has
  *     begun and this goroutine's stack is not scanned yet, store them into
@@ -65,6 +69,7 @@
 #include <string.h>
 
 #include "debug/debugvars.h"
+#include "mem/malloc.h"
 #include "mem/mgc.h"
 #include "sched/runtime2.h"
 #include "sched/settings.h"
@@ -77,7 +82,7 @@ enum {
   PAYLOAD_BYTES = 24,
   MAX_WORKERS = 8,
   TABLE_SLOTS = 2 * MAX_WORKERS,
-  HOLD_BATCH = 16,         /* nodes held in locals across a mark */
+  HOLD_PARENTS = 4,        /* nodes whose edges are held across a mark */
   PLANT_BATCH = 4 * EDGES, /* nodes planted from an unscanned stack */
   OPS_PER_TURN = 400,      /* a worker's turn with a world */
   WORLD_NODES_MAX = STRESS(1500, 600),
@@ -444,29 +449,61 @@ static bool concurrent_gc(void) {
   return !gort__settings.gc_stop_the_world && !gort__debug.gcstoptheworld;
 }
 
-/* The deletion half: nodes taken out of the heap into locals after this
- * goroutine's stack was scanned, kept until the mark is over. */
+/* The deletion half. While no mark runs, HOLD_PARENTS root slots' nodes
+ * (the parents) are taken out of w into locals. Once a mark has scanned
+ * this goroutine's stack (the parents are grey, and perhaps not scanned
+ * yet), the parents' children are taken into locals too and the parents'
+ * edges cleared: only the deletion barrier shades the children now. After
+ * the mark, the sweep frees what it left white; it ends before the next
+ * mark begins, and no span is swept during a mark, so the allocation
+ * bits read then are still: every child must still be allocated. Then
+ * everything goes back where it was. Returns with the world's graph as
+ * it found it. */
 static void hold_across_mark(struct world *w, uint64_t *seed) {
-  struct ref place[HOLD_BATCH];
-  struct node *x[HOLD_BATCH];
-  uint64_t id[HOLD_BATCH];
-  int n = 0;
-  bool in_window = marking() && my_stack_scanned();
-  for (int i = 0; i < HOLD_BATCH; i++) {
-    if (!pick(w, seed, true, &place[n]))
+  struct node *parent[HOLD_PARENTS], *child[HOLD_PARENTS][EDGES];
+  uint64_t parent_id[HOLD_PARENTS], child_id[HOLD_PARENTS][EDGES];
+  int parent_slot[HOLD_PARENTS], np = 0;
+  uint32_t first = (uint32_t)xorshift(seed) % WORLD_SLOTS;
+  for (uint32_t i = 0; i < WORLD_SLOTS && np < HOLD_PARENTS; i++) {
+    uint32_t s = (first + i) % WORLD_SLOTS;
+    struct ref r = {&w->slot[s], &w->slot_id[s]};
+    if ((parent[np] = load_ref(r, "a root slot")) == NULL)
       continue;
-    x[n] = *place[n].slot;
-    id[n] = *place[n].id;
-    store_ref(place[n], NULL);
-    n++;
+    parent_id[np] = *r.id;
+    parent_slot[np++] = (int)s;
+    store_ref(r, NULL);
+  }
+  while (!(marking() && my_stack_scanned()) && !atomic_load(&torture.stop))
+    gort_yield();
+  bool in_window = marking();
+  for (int p = 0; p < np; p++) {
+    for (int k = 0; k < EDGES; k++) {
+      struct ref r = {&parent[p]->edge[k], &parent[p]->edge_id[k]};
+      child[p][k] = *r.slot;
+      child_id[p][k] = *r.id;
+      store_ref(r, NULL);
+    }
   }
   while (marking() && !atomic_load(&torture.stop))
     gort_yield();
-  /* Back in the reverse order: a later place may lie in an earlier node. */
-  for (int i = n - 1; i >= 0; i--) {
-    check_node(x[i], id[i], "a local held across a mark");
-    GORT_STORE(*place[i].slot, x[i]);
-    *place[i].id = id[i];
+  while (!marking() && !atomic_load(&torture.stop))
+    gort_yield();
+  for (int p = 0; p < np; p++)
+    for (int k = 0; k < EDGES; k++)
+      if (child[p][k] != NULL && marking() &&
+          gort__find_object(child[p][k], NULL) != child[p][k])
+        fail(child[p][k], "a local held across a mark", "no longer allocated",
+             child_id[p][k]);
+  for (int p = 0; p < np; p++) {
+    check_node(parent[p], parent_id[p], "a local held across a mark");
+    for (int k = 0; k < EDGES; k++) {
+      if (child[p][k] != NULL)
+        check_node(child[p][k], child_id[p][k], "a local held across a mark");
+      GORT_STORE(parent[p]->edge[k], child[p][k]);
+      parent[p]->edge_id[k] = child_id[p][k];
+    }
+    GORT_STORE(w->slot[parent_slot[p]], parent[p]);
+    w->slot_id[parent_slot[p]] = parent_id[p];
   }
   atomic_fetch_add(&torture.holds, 1);
   if (in_window)
@@ -561,8 +598,7 @@ static void worker(void *arg) {
         plant(w, armed, &seed);
         gort__stack_scrub_below();
         armed_full = false;
-      } else if (now && !held_this_mark && my_stack_scanned() &&
-                 (marks_seen + me) % 2 == 0) {
+      } else if (!now && !held_this_mark && (marks_seen + me) % 2 == 0) {
         /* Every other mark: the others mutate on meanwhile. */
         hold_across_mark(w, &seed);
         held_this_mark = true;
