@@ -394,6 +394,7 @@ X(gc_concurrent_cycles, 0, " ms cpu, ", ALL, "GORT_GC=concurrent GORT_DEBUG=gctr
  * crash_ cases remove one half of the barrier: the torture must die. -- */
 X(gctorture_p2, 0, "", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1")
 X(gctorture_p4, 0, "", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1")
+X(gctorture_nocheckmark, 0, "", ALL, "GORT_GC=concurrent")
 X(gctorture_stw, 0, "", ALL, "GORT_GC=stw")
 X(crash_gctorture_no_deletion_barrier, 2, "missing write barrier?", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1,wbbroken=1")
 X(crash_gctorture_no_insertion_barrier, 2, "missing write barrier?", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1,wbbroken=2")

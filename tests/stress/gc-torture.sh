@@ -19,7 +19,7 @@
 # run's output goes to DIR/fail-N.err. DIR is GORT_LOOP_KEEP (default
 # /tmp/gort-gc-torture), kept after the loop.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 seconds=${1:-60}
 rounds=${2:-1}
 shift $(($# > 2 ? 2 : $#))
@@ -85,7 +85,7 @@ one() {
   rm -f "$out"
 }
 
-for r in $(seq 1 "$rounds"); do
+for _ in $(seq 1 "$rounds"); do
   for b in "${builds[@]}"; do
     for procs in 1 2 3 4; do
       one "$b" gctorture_p2 0 GORT_GC=concurrent GORT_DEBUG=gccheckmark=1 \
