@@ -70,7 +70,7 @@ static struct link *new_link(void) {
     if ((uintptr_t)l != s->base)
       return l;
     CHECK(nspacers < SPACERS);
-    spacers[nspacers++] = l;
+    GORT_STORE(spacers[nspacers++], l);
   }
 }
 
@@ -84,7 +84,7 @@ static __attribute__((noinline)) struct link *make_chain(struct record *rec,
     struct link *l = new_link();
     l->id = tag * 1000 + (uint64_t)i;
     l->sum = checksum(l->id);
-    l->next = head;
+    GORT_STORE(l->next, head);
     head = l;
     rec->link[i] = hide(l);
     gort_alloc(40); /* garbage */
