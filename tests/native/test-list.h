@@ -379,3 +379,11 @@ X(errors_every_code_has_message, 0, "", ALL, "")
 /* The workload table and `gort list --json` (test-workloads.c). */
 X(workloads_table_invariants, 0, "", ALL, "")
 X(workloads_json_escapes_anything, 0, "", ALL, "")
+
+/* ---- the write barrier's public calls (issue 12; test-wbapi.c): each as
+ * its plain counterpart, with and without a mark running, and what only
+ * they hold kept across concurrent cycles (checkmark on in each case). */
+X(wb_store_semantics, 0, "", ALL, "GORT_GC=concurrent")
+X(wb_copy_semantics, 0, "", ALL, "GORT_GC=concurrent")
+X(wb_keeps_alive, 0, "", ALL, "GORT_GC=concurrent")
+X(wb_keeps_alive_stw, 0, "", ALL, "GORT_GC=stw")
