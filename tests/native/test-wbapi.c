@@ -499,3 +499,8 @@ TEST_IMPL(wb_keeps_alive) { return keeps_alive(); }
 /* The same under GORT_GC=stw (test-list.h): the calls are plain stores
  * there, and nothing else changes. */
 TEST_IMPL(wb_keeps_alive_stw) { return keeps_alive(); }
+
+/* ---- bad input ---------------------------------------------------------- */
+
+/* GORT_GC=fast (test-list.h): dies at start, before this runs. */
+TEST_IMPL(crash_gc_bad_env) { return 0; }
