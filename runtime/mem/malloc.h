@@ -49,10 +49,13 @@ struct mcache {
   uintptr_t tinyoffset;
   /* Counts for statistics (owner; read racily). */
   _Atomic(uint64_t) tiny_allocs, small_allocs, large_allocs, large_bytes;
-  bool gc_due; /* the heap reached the GC trigger during this malloc */
+  bool gc_due; /* the heap reached the GC trigger during this malloc, or
+                  its goroutine was asked to yield: see after_trigger */
   /* Bytes allocated black during the current mark (owner; the cycle adds
    * them to the marked bytes with the world stopped, and zeroes them). */
   uint64_t black_bytes;
+  /* Bytes taken during a mark and not yet paid for (malloc.c). */
+  uint64_t assist_debt;
 };
 
 struct mcentral {

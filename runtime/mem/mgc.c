@@ -144,6 +144,7 @@ struct cycle_times {
   int64_t stw1, stw1_end; /* sweep termination, world stopped */
   int64_t stw2, end;      /* mark termination, world stopped */
   int64_t mark_cpu;       /* the collector's own marking beside the world */
+  int64_t assist_cpu;     /* allocating goroutines' assists */
   int32_t procs;
   uint64_t heap_start, heap_end_mark, heap_marked, goal;
   uint64_t stack_bytes, globals_bytes;
@@ -151,11 +152,12 @@ struct cycle_times {
 };
 
 static void print_gctrace(const struct cycle_times *t) {
-  char a[24], b[24], c[24], ca[24], cb[24], cc[24];
+  char a[24], b[24], c[24], ca[24], cas[24], cb[24], cc[24];
   fmt_ms(a, sizeof a, t->stw1_end - t->stw1);
   fmt_ms(b, sizeof b, t->stw2 - t->stw1_end);
   fmt_ms(c, sizeof c, t->end - t->stw2);
   fmt_ms(ca, sizeof ca, (t->stw1_end - t->stw1) * t->procs);
+  fmt_ms(cas, sizeof cas, t->assist_cpu);
   fmt_ms(cb, sizeof cb, t->mark_cpu);
   fmt_ms(cc, sizeof cc, (t->end - t->stw2) * t->procs);
   int64_t since = t->start - gort__sched.start_ns;
@@ -163,13 +165,13 @@ static void print_gctrace(const struct cycle_times *t) {
   /* Go's line: the cpu figures are STW sweep termination, then assist /
    * background / idle marking, then STW mark termination. */
   snprintf(line, sizeof line,
-           "gc %u @%lld.%03llds %d%%: %s+%s+%s ms clock, %s+0/%s/0+%s ms "
+           "gc %u @%lld.%03llds %d%%: %s+%s+%s ms clock, %s+%s/%s/0+%s ms "
            "cpu, %llu->%llu->%llu MB, %llu MB goal, %llu MB stacks, %llu MB "
            "globals, %d P%s\n",
            t->n, (long long)(since / 1000000000),
            (long long)(since / 1000000 % 1000),
-           (int)(gort__mstats_gc_cpu_fraction() * 100), a, b, c, ca, cb, cc,
-           (unsigned long long)(t->heap_start >> 20),
+           (int)(gort__mstats_gc_cpu_fraction() * 100), a, b, c, ca, cas, cb,
+           cc, (unsigned long long)(t->heap_start >> 20),
            (unsigned long long)(t->heap_end_mark >> 20),
            (unsigned long long)(t->heap_marked >> 20),
            (unsigned long long)(t->goal == UINT64_MAX ? 0 : t->goal >> 20),
@@ -253,7 +255,11 @@ static uint64_t take_black_bytes(void) {
 static void drain_concurrently(void) {
   struct g *self = gort__getg();
   for (;;) {
-    if (gort__gc_drain(my_gcw(), 64 * 1024))
+    struct gcwork *gcw = my_gcw();
+    uint64_t before = gcw->bytes_scanned;
+    bool dry = gort__gc_drain(gcw, 64 * 1024);
+    gort__gc_bg_credit_add(gcw->bytes_scanned - before);
+    if (dry)
       return;
     if (gort__atomic_load_relaxed(&self->preempt)) {
       gort__atomic_store_relaxed(&self->preempt, 0);
@@ -320,7 +326,11 @@ static void mark_termination(struct cycle_times *t) {
   for (int32_t i = 0; i < gort__sched.allp_cap; i++)
     gort__mcache_release(gort__sched.allp[i]);
   gort__sweep_flip();
+  if (t->concurrent)
+    gort__gcpacer_mark_ended(t->heap_end_mark, t->goal);
   gort__gcpacer_end_mark(t->heap_marked, t->stack_bytes, t->globals_bytes);
+  gort__gc_assist_end();
+  t->assist_cpu = (int64_t)gort__gc_assist_take_ns();
   gort__wb_set(false);
   set_phase(GC_OFF);
   t->end = gort__os_nanotime();
@@ -335,6 +345,12 @@ static void run_cycle(uint32_t n, enum gc_trigger_kind kind) {
 
   sweep_termination(&t);
   if (t.concurrent) {
+    /* The scan work expected: the heap as it is now (what the last
+     * mark found live, plus what was allocated since, pointer-free or
+     * not: Go counts only its scannable part, which it knows exactly)
+     * plus the stacks and globals the last mark scanned. */
+    gort__gc_assist_begin(gort__gc_heap_live() + gort__gc_scan_extra(),
+                          gort__gc_heap_live(), t.goal);
     gort__wb_set(true);
     mark_tiny_blocks();
     t.stw1_end = gort__os_nanotime();
@@ -357,10 +373,10 @@ static void run_cycle(uint32_t n, enum gc_trigger_kind kind) {
   uint64_t pause = (uint64_t)(t.stw1_end - t.stw1) + (uint64_t)(t.end - t.stw2);
   if (!t.concurrent)
     pause = (uint64_t)(t.end - t.stw1);
-  gort__mstats_record_cycle(pause, unix_now_ns(), t.forced,
-                            pause * (uint64_t)t.procs +
-                                (uint64_t)(t.concurrent ? t.mark_cpu : 0) +
-                                (uint64_t)(t.stw1 - t.start));
+  gort__mstats_record_cycle(
+      pause, unix_now_ns(), t.forced,
+      pause * (uint64_t)t.procs + (uint64_t)(t.concurrent ? t.mark_cpu : 0) +
+          (uint64_t)t.assist_cpu + (uint64_t)(t.stw1 - t.start));
   gort__gc_event(GORT_GC_EV_SWEEP, n, gort__gc_heap_live(),
                  gort__gc_heap_goal());
   gort__start_the_world(t.procs);
@@ -474,6 +490,15 @@ static void request_and_wait(enum gc_trigger_kind kind) {
   if (worker != NULL)
     gort__goready(worker);
   wait_cycle_locked(target);
+}
+
+void gort__gc_wait_mark_end(void) {
+  gort__lock(&work.lock);
+  if (!work.running) {
+    gort__unlock(&work.lock);
+    return;
+  }
+  wait_cycle_locked(work.cycles_done + 1);
 }
 
 void gort__gc_start(enum gc_trigger_kind kind) {

@@ -42,6 +42,10 @@ enum gc_trigger_kind { GC_TRIGGER_HEAP, GC_TRIGGER_TIME, GC_TRIGGER_FORCED };
  * allowed (runtime locks held, no goroutine). */
 void gort__gc_start(enum gc_trigger_kind kind);
 
+/* Park the calling goroutine until the cycle in progress (if any) has
+ * ended its mark (an assist that cannot pay: mgcassist.c). */
+void gort__gc_wait_mark_end(void);
+
 /* For sysmon: when no cycle ran for 2 minutes (and GOGC is not off),
  * asks for one and returns the collector's parked goroutine for the
  * caller to make runnable (NULL: nothing to do). */
@@ -75,10 +79,25 @@ void gort__gc_mark_range(const void *lo, const void *hi, struct gcwork *gcw);
 bool gort__gc_is_marked(const void *p);
 void gort__gc_scan_object(const void *p, struct gcwork *gcw);
 /* Scan grey objects from gcw, then from the full list, until none is
- * left (true) or budget bytes were scanned (false; budget < 0: none). */
+ * left (true) or budget bytes were scanned or the calling goroutine was
+ * asked to yield (false; budget < 0: no budget, no early stop). */
 bool gort__gc_drain(struct gcwork *gcw, int64_t budget);
 /* Bytes of root ranges scanned since mark_begin. */
 uint64_t gort__gc_scanned_root_bytes(void);
+
+/* ---- assists (mgcassist.c) -------------------------------------------- */
+
+/* A mark begins (world stopped): the assist ratio from the scan work
+ * expected and the bytes left before the goal. It ends: no assists. */
+void gort__gc_assist_begin(uint64_t scan_expected, uint64_t heap_live,
+                           uint64_t goal);
+void gort__gc_assist_end(void);
+/* The calling goroutine allocated bytes during the mark: pay for them. */
+void gort__gc_assist_alloc(uint64_t bytes);
+/* The collector's own marking banks what it scanned, for assists. */
+void gort__gc_bg_credit_add(uint64_t scanned);
+/* Time spent in assists since the last call (gctrace, CPU accounting). */
+uint64_t gort__gc_assist_take_ns(void);
 
 /* ---- checkmark (mgccheckmark.c), world stopped ------------------------- */
 
