@@ -106,13 +106,12 @@ struct node {
   const char *name;
   uint64_t id;
 };
-static const uint8_t node_mask[] = {
-    1u << GORT_PTRMASK_WORD(struct node, next) |
-    1u << GORT_PTRMASK_WORD(struct node, name)};
+static const uint8_t node_mask[] = {1u << GORT_PTRMASK_WORD(struct node, next) |
+                                    1u << GORT_PTRMASK_WORD(struct node, name)};
 static const gort_type node_type = {sizeof(struct node), node_mask, "node"};
 
-static struct node *global_node;   /* a global: a root */
-static void *global_words[4];      /* its neighbours stay untouched */
+static struct node *global_node;     /* a global: a root */
+static void *global_words[4];        /* its neighbours stay untouched */
 static const char *const NAME = "n"; /* not in the GC heap */
 
 static int value_calls;
@@ -128,7 +127,7 @@ static void store_round(void **c_range, uint64_t i) {
   struct node *b = gort_alloc_typed(&node_type, 1);
   a->id = i;
   b->id = i + 1;
-  GORT_STORE(a->next, b); /* a GC object, precise */
+  GORT_STORE(a->next, b);    /* a GC object, precise */
   GORT_STORE(a->name, NAME); /* not a heap pointer: stored all the same */
   CHECK(a->next == b && a->name == NAME && a->id == i);
   GORT_STORE(b->next, NULL);
@@ -458,8 +457,7 @@ static int keeps_alive(void) {
   for (int w = 0; w < WORKERS; w++) {
     worker_ranges[w] = calloc(8, sizeof(struct item *));
     CHECK(worker_ranges[w] != NULL);
-    CHECK_EQ(gort_gc_add_root(worker_ranges[w], 8 * sizeof(struct item *)),
-             0);
+    CHECK_EQ(gort_gc_add_root(worker_ranges[w], 8 * sizeof(struct item *)), 0);
   }
   GORT_STORE(thread_slots, gort_alloc_typed(&slots_type, THREAD_ITEMS));
   for (int i = 0; i < THREAD_ITEMS; i++)
@@ -472,9 +470,9 @@ static int keeps_alive(void) {
   /* The workers go on until the collector has run enough cycles, and
    * (concurrent) enough of their operations began during a mark. */
   for (long waited = 0;
-       waited < 600000 && (atomic_load(&collector_cycles) < STRESS(20, 8) ||
-                           (concurrent_collector() &&
-                            atomic_load(&keep_marked) < WANT_MARKED));
+       waited < 600000 &&
+       (atomic_load(&collector_cycles) < STRESS(20, 8) ||
+        (concurrent_collector() && atomic_load(&keep_marked) < WANT_MARKED));
        waited++)
     gort_sleep(100000);
   collector_stop_and_wait();
