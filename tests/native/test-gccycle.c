@@ -67,8 +67,8 @@ static struct node *volatile live_tree;
 
 TEST_IMPL(gc_pacer_table) {
   uint64_t id = 0;
-  GORT_STORE(live_tree,
-             make_tree(15, &id)); /* 65535 nodes of 48 bytes: ~3 MiB */
+  /* 65535 nodes of 48 bytes: ~3 MiB */
+  GORT_STORE(live_tree, make_tree(15, &id));
   static const struct { int percent; } rows[] = {{50}, {100}, {400}, {0}, {-1}};
   for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
     int p = rows[r].percent;
