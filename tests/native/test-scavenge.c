@@ -68,7 +68,7 @@ static void make_peak(void *arg) {
    * array), so that a collection meanwhile keeps the whole peak. */
   void **blocks = gort_alloc(n * sizeof *blocks);
   for (size_t i = 0; i < n; i++) {
-    blocks[i] = gort_alloc_noscan(MIB);
+    GORT_STORE(blocks[i], gort_alloc_noscan(MIB));
     memset(blocks[i], 0x5a, MIB); /* resident now */
     if (pk->hidden != NULL)
       pk->hidden[i] = ~(uintptr_t)blocks[i]; /* not a pointer */
