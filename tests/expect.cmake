@@ -1,14 +1,15 @@
 # expect.cmake - run one test case in a fresh process and check its exit
 # code and output. Used by CTest for every case of tests/native/test-list.h.
-#   cmake -DPROG=... [-DEMULATOR=...] -DCASE=name -DCODE=n -DTEXT=... [-DENV=N=v]
+#   cmake -DPROG=... [-DEMULATOR=...] -DCASE=name -DCODE=n -DTEXT=... [-DENV="N=v M=w"]
 #         -P expect.cmake
 # EMULATOR is a |-separated command put before PROG (wasm: node and
 # wasm/run-node.cjs).
 string(REPLACE "|" ";" EMULATOR "${EMULATOR}")
-# ENV: one NAME=value for this run ("" for none).
+# ENV: NAME=value settings for this run, separated by spaces ("" for none).
 set(with_env "")
 if(NOT "${ENV}" STREQUAL "")
-  set(with_env ${CMAKE_COMMAND} -E env "${ENV}")
+  separate_arguments(env_list UNIX_COMMAND "${ENV}")
+  set(with_env ${CMAKE_COMMAND} -E env ${env_list})
 endif()
 execute_process(
   COMMAND ${with_env} ${EMULATOR} ${PROG} ${CASE}

@@ -7,8 +7,9 @@
  *   X(name, exit_code, "text the output must contain", where, "ENV=value")
  *
  * where is ALL (native and wasm), NATIVE, or DEBUG (builds at
- * GORT_DEBUG_LEVEL >= 2 only: debug/assert.h); the last field is an
- * environment setting for the run ("" for none), e.g. GORT_DEBUG=....
+ * GORT_DEBUG_LEVEL >= 2 only: debug/assert.h); the last field is the
+ * environment settings for the run, separated by spaces ("" for none),
+ * e.g. "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1".
  * CMakeLists.txt reads this file line by line with a regular expression
  * and registers each case as a CTest test (which the node:test files of
  * tests/node/ list through ctest), so keep one entry per line in exactly
@@ -379,3 +380,12 @@ X(errors_every_code_has_message, 0, "", ALL, "")
 /* The workload table and `gort list --json` (test-workloads.c). */
 X(workloads_table_invariants, 0, "", ALL, "")
 X(workloads_json_escapes_anything, 0, "", ALL, "")
+
+/* ---- the runtime's own stores through the write barrier (issue 12;
+ * tests/native/test-gcstores.c): each case runs with handles in C memory
+ * and in the GC heap, under the concurrent collector with checkmark. ---- */
+X(gcstores_chan_buffered, 0, "", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1")
+X(gcstores_chan_direct, 0, "", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1")
+X(gcstores_ctx, 0, "", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1")
+X(gcstores_timers, 0, "", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1")
+X(gcstores_xsync, 0, "", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1")
