@@ -198,6 +198,19 @@ static void catch_mark_after(struct g *other) {
 
 static void catch_mark(void) { catch_mark_after(NULL); }
 
+/* Wait until a mark runs, then, spinning (bounded: 5 ms), until this
+ * goroutine's own stack has been scanned: from here on what it is handed
+ * must be shaded by whoever hands it over. */
+static void catch_own_scan(void) {
+  if (!concurrent_gc())
+    return;
+  wait_mark(true);
+  int64_t give_up = gort_nanotime() + 5000000;
+  while (!scanned_this_mark(gort__getg()))
+    if (gort_nanotime() > give_up || atomic_load(&collector_stop))
+      return;
+}
+
 static void ballast_end(void) {
   gort_chan_close(ballast_quit);
   gort_waitgroup_wait(&ballast_wg);
@@ -257,7 +270,7 @@ static void run_team(void (*fn)(uintptr_t), int n) {
 /* ---- gcstores_chan_buffered: items wait in a buffer through a mark ----- */
 
 enum { BATCH = 8, PRODUCERS = 4, CONSUMERS = 2 };
-#define BATCHES STRESS(40, 12)
+#define BATCHES STRESS(24, 8)
 
 static gort_chan *buffered;
 
@@ -320,12 +333,16 @@ TEST_IMPL(gcstores_chan_buffered) {
 /* ---- gcstores_chan_direct: unbuffered, select, close ------------------- */
 
 enum { PAIRS = 3 };
-#define DIRECT_ITEMS STRESS(150, 40)
+#define DIRECT_ITEMS STRESS(64, 24)
 
 /* Per pair: an unbuffered channel and a small buffered one; the sender
  * picks one with a select of two send cases, the receiver takes from
- * either with a select of two receive cases, until both are closed. */
-static gort_chan *direct[PAIRS][2];
+ * either with a select of two receive cases, until both are closed. Every
+ * fourth item goes the other way round: the sender parks on a third,
+ * unbuffered channel with the item in its frame, and the receiver, its
+ * own stack scanned, takes it from there (Go's recvDirect). */
+static gort_chan *direct[PAIRS][3];
+static bool parked_sender_turn(int i) { return i % 4 == 3; }
 static struct g *_Atomic direct_receiver_g[PAIRS];
 
 static gort_select_case item_case(gort_chan *c, int dir, struct item **p) {
@@ -337,6 +354,12 @@ static void direct_sender(uintptr_t p) {
   for (int i = 0; i < DIRECT_ITEMS; i++) {
     wait_mark(false);
     struct item *it = item_new();
+    if (parked_sender_turn(i)) {
+      wait_mark(true); /* park in the mark, the item in this frame */
+      gort_chan_send(direct[p][2], &it);
+      drop(&it);
+      continue;
+    }
     /* Its receiver parked and scanned, its stack black: Go's sendDirect
      * must shade what it writes there. */
     catch_mark_after(atomic_load(&direct_receiver_g[p]));
@@ -353,6 +376,7 @@ static void direct_sender(uintptr_t p) {
   }
   gort_chan_close(direct[p][0]);
   gort_chan_close(direct[p][1]);
+  gort_chan_close(direct[p][2]);
 }
 
 /* Items are checked a batch at a time, once the cycle they arrived in is
@@ -376,6 +400,16 @@ static void direct_receiver(uintptr_t p) {
   while (live[0] != NULL || live[1] != NULL) {
     /* A stale pointer in the variable: a closed case must clear it. */
     struct item *it = (struct item *)&got;
+    if (got < DIRECT_ITEMS && parked_sender_turn(got)) {
+      catch_own_scan();
+      CHECK(gort_chan_recv(direct[p][2], &it)); /* Go's recvDirect */
+      held[nheld++] = it;
+      drop(&it);
+      if (nheld == HOLD)
+        check_held(held, &nheld);
+      got++;
+      continue;
+    }
     gort_select_case cs[2] = {
         item_case(live[0], GORT_SELECT_RECV, &it),
         item_case(live[1], GORT_SELECT_RECV, &it),
@@ -394,6 +428,9 @@ static void direct_receiver(uintptr_t p) {
   }
   check_held(held, &nheld);
   CHECK_EQ(got, DIRECT_ITEMS);
+  struct item *it = (struct item *)&got;
+  CHECK(!gort_chan_recv(direct[p][2], &it)); /* closed */
+  CHECK(it == NULL);
   atomic_store(&direct_receiver_g[p], NULL);
 }
 
@@ -408,13 +445,16 @@ static void chan_direct_round(void) {
   for (int p = 0; p < PAIRS; p++) {
     direct[p][0] = gort_chan_make(sizeof(struct item *), 0);
     direct[p][1] = gort_chan_make(sizeof(struct item *), 2);
-    CHECK(direct[p][0] != NULL && direct[p][1] != NULL);
+    direct[p][2] = gort_chan_make(sizeof(struct item *), 0);
+    CHECK(direct[p][0] != NULL && direct[p][1] != NULL &&
+          direct[p][2] != NULL);
   }
   run_team(direct_sender_or_receiver, 2 * PAIRS);
   for (int p = 0; p < PAIRS; p++) {
     gort_chan_free(direct[p][0]);
     gort_chan_free(direct[p][1]);
-    direct[p][0] = direct[p][1] = NULL;
+    gort_chan_free(direct[p][2]);
+    direct[p][0] = direct[p][1] = direct[p][2] = NULL;
   }
 }
 
@@ -426,7 +466,7 @@ TEST_IMPL(gcstores_chan_direct) {
 /* ---- gcstores_ctx: value contexts, cancel trees, AfterFunc -------------- */
 
 enum { CTX_WORKERS = 4, CTX_DEPTH = 6 };
-#define CTX_ROUNDS STRESS(30, 8)
+#define CTX_ROUNDS STRESS(10, 5) /* TSan: 1 */
 
 static const char ctx_keys[CTX_DEPTH];
 static atomic_int afterfuncs_run;
@@ -586,7 +626,7 @@ TEST_IMPL(gcstores_timers) {
 /* ---- gcstores_xsync: errgroup tasks, singleflight results --------------- */
 
 enum { FLIGHT_WORKERS = 6, KEYS = 3 };
-#define XSYNC_ROUNDS STRESS(16, 6)
+#define XSYNC_ROUNDS STRESS(8, 5) /* TSan: 1 */
 
 /* A GC object the results are stored into (the runtime's out-parameter
  * stores: through the barrier). */
