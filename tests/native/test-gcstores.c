@@ -18,14 +18,19 @@
  * it where the mark already looked (a scanned root, a black object or
  * stack), and the only other reference (the storing goroutine's frame)
  * goes before that frame is scanned. So the workers line up with the
- * collector: they allocate while no mark runs, wait until one does to
- * hand the objects over and drop their own copies, and the receiving
- * side waits for the mark to end before it looks (wait_mark; a bounded
- * wait, and none under the stop-the-world collector, whose marks a
- * running goroutine never sees). Each case runs its workload with the
- * runtime's handles in C memory and again in the GC heap
- * (gort_set_gc_handles), and in rounds until enough collections ran
- * during it.
+ * collector, reading its state (the barrier flag, each goroutine's scan
+ * generation): they allocate while no mark runs (the collector pauses
+ * half a millisecond between cycles for it), wait until a mark is under
+ * way but their own stack not yet scanned (catch_mark; parked ballast
+ * goroutines walked first keep that window open) to hand the objects
+ * over and drop their copies, and the receiving side looks only once
+ * that cycle and its sweep are over (wait_cycle), when a missed object
+ * is free and soon reused. Every wait is bounded and none happens under
+ * the stop-the-world collector, whose marks a running goroutine never
+ * sees; a window missed makes a round prove less, never fail. Each case
+ * runs its workload with the runtime's handles in C memory and again in
+ * the GC heap (gort_set_gc_handles), in rounds until enough collections
+ * ran during it.
  *
  * Invariants: none beyond each case's. Locking: atomics and the runtime's
  * own synchronisation only.
@@ -173,18 +178,27 @@ static void ballast_start(void) {
     CHECK_EQ(gort_go(ballast, i == 0 ? &ballast_wg : NULL), 0);
 }
 
-/* Wait until a mark runs, then, without giving up the P (bounded: 5 ms),
- * until it is under way: its roots scanned and the walk over the
- * goroutines' stacks begun (the first ballast goroutine scanned), while
- * this goroutine, running, is scanned only at its next preemption point
- * once the walk reaches it.
- * The program's stores that follow land where a store that skipped the
- * barrier loses its object. Nothing fails if the window is missed. */
+static void ballast_end(void) {
+  gort_chan_close(ballast_quit);
+  gort_waitgroup_wait(&ballast_wg);
+  gort_chan_free(ballast_quit);
+  ballast_quit = NULL;
+  atomic_store(&ballast_first, NULL);
+}
+
+/* gp's stack was scanned by the mark running now. */
 static bool scanned_this_mark(struct g *gp) {
   return gp != NULL && gort__wb_on() &&
          atomic_load(&gp->gcscan_gen) == gort__gc_scan_gen();
 }
 
+/* Wait until a mark runs, then, without giving up the P (bounded: 5 ms),
+ * until it is under way: its roots scanned and the walk over the
+ * goroutines' stacks begun (the first ballast goroutine scanned), and
+ * other (if any) scanned too, while this goroutine, running, is scanned
+ * only at its next preemption point once the walk reaches it. The
+ * program's stores that follow land where a store that skipped the
+ * barrier loses its object. Nothing fails if the window is missed. */
 static void catch_mark_after(struct g *other) {
   if (!concurrent_gc())
     return;
@@ -209,14 +223,6 @@ static void catch_own_scan(void) {
   while (!scanned_this_mark(gort__getg()))
     if (gort_nanotime() > give_up || atomic_load(&collector_stop))
       return;
-}
-
-static void ballast_end(void) {
-  gort_chan_close(ballast_quit);
-  gort_waitgroup_wait(&ballast_wg);
-  gort_chan_free(ballast_quit);
-  ballast_quit = NULL;
-  atomic_store(&ballast_first, NULL);
 }
 
 /* The case's workload with handles in C memory, then in the GC heap,
