@@ -5,7 +5,8 @@
 # EMULATOR is a |-separated command put before PROG (wasm: node and
 # wasm/run-node.cjs).
 string(REPLACE "|" ";" EMULATOR "${EMULATOR}")
-# ENV: NAME=value settings for this run, separated by spaces ("" for none).
+# ENV: NAME=value settings for this run, separated by spaces ("" for
+# none; values hold no spaces).
 set(with_env "")
 if(NOT "${ENV}" STREQUAL "")
   separate_arguments(env_list UNIX_COMMAND "${ENV}")

@@ -149,15 +149,36 @@ static uintptr_t take_slot(struct mcache *c, struct mspan *s,
   return v;
 }
 
+/* The calling goroutine was asked to yield (a stop of the world, the
+ * collector wanting its stack, a time slice over). An allocating loop
+ * spends most of its time in here, where a preemption signal is refused:
+ * taking a span is where it yields instead (after_trigger), as Go's
+ * mallocgc reaches a safe point in its callees' prologues. */
+static bool yield_wanted(void) {
+  struct g *gp = gort__getg();
+  return gp != NULL && gort__atomic_load_relaxed(&gp->preempt) != 0;
+}
+
+/* Bytes taken during a mark, to be paid for in scan work once the object
+ * is made (after_trigger): an assist may park, and the goroutine may then
+ * resume on another P, whose cache this call must not touch. */
+static void owe_assist(struct mcache *c, uint64_t bytes) {
+  c->assist_debt += bytes;
+  c->gc_due = true;
+}
+
 /* Take a new span for spanclass into c, giving back the full one. */
 static struct mspan *refill(struct mcache *c, uint8_t spanclass) {
   struct mspan *old = c->alloc[spanclass];
   if (old != NULL)
     gort__mcentral_uncache_span(old);
   bool trigger = false;
-  c->alloc[spanclass] = gort__mcentral_cache_span(spanclass, &trigger);
-  c->gc_due |= trigger;
-  return c->alloc[spanclass];
+  struct mspan *s = gort__mcentral_cache_span(spanclass, &trigger);
+  c->alloc[spanclass] = s;
+  c->gc_due |= trigger || yield_wanted();
+  if (__builtin_expect(gort__wb_on(), 0) && s != NULL)
+    owe_assist(c, (uint64_t)(s->nelems - s->alloc_count) * s->elemsize);
+  return s;
 }
 
 static uintptr_t alloc_small(struct mcache *c, uint8_t spanclass,
@@ -215,19 +236,21 @@ static void *alloc_large(struct mcache *c, size_t size, bool noscan,
     gort__throw("out of memory");
   set_freeindex(s, 1); /* the layout is the page heap's (mheap.c) */
   s->alloc_count = 1;
-  s->precise_bits[0] = precise;
+  gort__atomic_store_relaxed(&s->precise_bits[0], precise ? 1u : 0u);
   /* A scanned object is scanned to the end of its span, past what was
    * asked for: zero that tail too, or a conservative scan would follow
    * the old contents (fuzz_heap found a large object pointing at free
    * slots from there). */
   if (s->needzero)
     memset((void *)s->base, 0, noscan ? size : s->elemsize);
-  if (__builtin_expect(gort__wb_on(), 0))
+  if (__builtin_expect(gort__wb_on(), 0)) {
     mark_new_object(c, s, 0);
+    owe_assist(c, s->elemsize);
+  }
   add_stat(&c->large_allocs, 1);
   add_stat(&c->large_bytes, s->elemsize);
   gort__sweep_large_add(s);
-  c->gc_due |= gort__gc_heap_live_add((int64_t)s->elemsize);
+  c->gc_due |= gort__gc_heap_live_add((int64_t)s->elemsize) || yield_wanted();
   if (span != NULL)
     *span = s; /* the caller publishes it */
   else
@@ -235,13 +258,23 @@ static void *alloc_large(struct mcache *c, size_t size, bool noscan,
   return (void *)s->base;
 }
 
-/* The heap reached the trigger while this allocation took a span: start
- * a cycle now that the object is made (Go's mallocgc ends the same way).
+/* The heap reached the trigger while this allocation took a span, or
+ * the goroutine owes an assist, or was asked to yield: pay, start a cycle
+ * now that the object is made (Go's mallocgc ends the same way), and
+ * yield if asked.
  * The object survives: it is in the caller's frame, which the collector
  * scans while the caller waits. */
 static void *after_trigger(struct mcache *c, void *v) {
+  uint64_t debt = c->assist_debt;
+  c->assist_debt = 0;
   c->gc_due = false;
+  /* c is not touched below: the goroutine may move to another P. */
+  if (debt != 0)
+    gort__gc_assist_alloc(debt);
   gort__gc_start(GC_TRIGGER_HEAP);
+  struct g *gp = gort__getg();
+  if (gp != NULL && !gp->is_g0 && gort__locks_held() == 0)
+    gort_preempt_check(); /* yields if asked (yield_wanted) */
   return v;
 }
 
@@ -268,7 +301,9 @@ void *gort__mallocgc(size_t size, bool noscan) {
 }
 
 /* Write the heap bits of the slot at obj in s: t's mask, repeated for
- * count elements; the slot's rest (its size class rounding) none. */
+ * count elements; the slot's rest (its size class rounding) none. Only
+ * the span's owner writes them (loads and stores, no read-modify-write
+ * needed); a marker may read the same words for other objects meanwhile. */
 static void set_heap_bits(struct mspan *s, uintptr_t obj,
                           const struct gort_type *t, size_t count) {
   size_t words = s->elemsize / sizeof(void *);
@@ -280,8 +315,10 @@ static void set_heap_bits(struct mspan *s, uintptr_t obj,
     uint64_t slot = ((uint64_t)1 << words) - 1;
     uint64_t bits =
         (uint64_t)(t->ptrmask[0] & ((1u << (t->size / sizeof(void *))) - 1));
-    uint64_t *word = &s->heap_bits[first0 / 64];
-    *word = (*word & ~(slot << (first0 % 64))) | bits << (first0 % 64);
+    _Atomic(uint64_t) *word = &s->heap_bits[first0 / 64];
+    gort__atomic_store_relaxed(
+        word, (gort__atomic_load_relaxed(word) & ~(slot << (first0 % 64))) |
+                  bits << (first0 % 64));
     return;
   }
   size_t per_elem = t->size / sizeof(void *);
@@ -289,11 +326,12 @@ static void set_heap_bits(struct mspan *s, uintptr_t obj,
   uintptr_t first = (obj - s->base) / sizeof(void *);
   for (size_t w = 0, e = 0; w < words; w++, e = e + 1 == per_elem ? 0 : e + 1) {
     uint64_t bit = (uint64_t)1 << ((first + w) % 64);
-    uint64_t *word = &s->heap_bits[(first + w) / 64];
+    _Atomic(uint64_t) *word = &s->heap_bits[(first + w) / 64];
+    uint64_t old = gort__atomic_load_relaxed(word);
     if (w < data_words && (t->ptrmask[e / 8] >> (e % 8) & 1))
-      *word |= bit;
+      gort__atomic_store_relaxed(word, old | bit);
     else
-      *word &= ~bit;
+      gort__atomic_store_relaxed(word, old & ~bit);
   }
 }
 
@@ -309,7 +347,7 @@ static void *mallocgc_typed_in(struct mcache *c, const struct gort_type *t,
     struct mspan *s = c->alloc[spanclass];
     set_heap_bits(s, obj, t, count);
     uint32_t idx = gort__object_index(s, obj);
-    s->precise_bits[idx / 64] |= (uint64_t)1 << (idx % 64);
+    gort__set_slot_precise(s, idx);
     publish(s);
     v = (void *)obj;
   } else {
@@ -327,7 +365,7 @@ static void *mallocgc_typed_in(struct mcache *c, const struct gort_type *t,
        * fresh span starts with none set: only precise objects set theirs. */
       s = c->alloc[spanclass];
       uint32_t idx = gort__object_index(s, obj);
-      s->precise_bits[idx / 64] |= (uint64_t)1 << (idx % 64);
+      gort__set_slot_precise(s, idx);
     }
     *(const struct gort_type **)obj = t;
     publish(s);

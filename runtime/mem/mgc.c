@@ -2,58 +2,98 @@
  * mgc.c - the garbage collector's cycle (Go's mgc.go).
  *
  * The design, in the order a cycle runs (Go's mgc.go essay is numbered
- * the same way; this is where gort's collector follows it and where it
- * does not yet):
+ * the same way). gort's collector is Go's: concurrent tri-colour
+ * mark-sweep with the hybrid write barrier; GORT_GC=stw (or
+ * GORT_DEBUG=gcstoptheworld=1) keeps the stop-the-world collector for
+ * programs that store pointers without the barrier.
  *
- *  1. Sweep termination. Every span must be swept before a mark begins
- *     (a mark bit must mean "found live in this cycle"). The collector's
- *     goroutine first sweeps whatever the last cycle left, with the world
- *     running (mgcsweep.c: sweep_finish), then stops the world. Under
- *     GORT_DEBUG=gcverify=1 the heap is checked here (mgcverify.c).
+ *  1. Sweep termination (world stopped). Every span must be swept before
+ *     a mark begins (a mark bit must mean "found live in this cycle"):
+ *     the collector's goroutine sweeps what the last cycle left with the
+ *     world running (mgcsweep.c: sweep_finish), then stops the world and
+ *     sets the phase to GC_MARK, turns the write barrier on (from here
+ *     every new object is black: malloc.c), shades each P's tiny block,
+ *     sets the assist ratio (mgcassist.c) and the workers' shares
+ *     (mgcworker.c), and starts the world again. O(P) work.
  *
- *  2. Mark (phase GC_MARK). Roots are scanned: the stacks of all other
- *     goroutines (parked or preempted, their registers saved on their
- *     stacks), the program's globals, the ranges the runtime and the
- *     program registered, the referents of finalizable objects. Marked
- *     objects that may hold pointers are drained from a gray stack
- *     (mgcmark.c). Go marks concurrently here, with the write barrier on
- *     and new objects allocated black; gort still marks with the world
- *     stopped: the phase variable, the barrier flag and the allocation
- *     colour exist so the concurrent collector only has to turn them on
- *     (the issue after "Memory for users").
+ *  2. Mark (phase GC_MARK, world running). The collector's goroutine
+ *     scans the program's globals, the ranges the runtime and the program
+ *     registered, the referents of finalizable objects, then every
+ *     goroutine's stack, one at a time, each at a safe point (mgcroots.c:
+ *     held still by its status's scan bit, or scanning itself at its
+ *     preemption point). The mark workers (25% of the Ps, plus idle Ps)
+ *     and allocating goroutines (assists) drain the grey objects
+ *     (mgcwork.c, mgcmark.c). Stores the program and the runtime make
+ *     meanwhile go through the barrier (mbarrier.c). When the workers run
+ *     dry the collector stops the world and flushes every P's barrier
+ *     buffer and work; if that found grey objects, the world restarts and
+ *     the mark goes on (Go's gcMarkDone).
  *
- *  3. Mark termination (phase GC_MARKTERMINATION). Finalizable objects no
- *     one reaches are queued for their finalizers and kept one more cycle;
- *     the heap is verified (gcverify); every P's cached spans are given
- *     back; the sweep generation moves on (all spans become unswept at
- *     once, untouched); the pacer takes the marked bytes as the new live
- *     heap and sets the next goal and trigger (mgcpacer.c).
+ *  3. Mark termination (phase GC_MARKTERMINATION, world still stopped).
+ *     Finalizable objects no one reaches are queued for their finalizers
+ *     and kept one more cycle (their referents are marked already: this
+ *     scans only them); checkmark and the heap verifier run if asked;
+ *     every P's cached spans are given back; the sweep generation moves
+ *     on (all spans become unswept at once); the barrier goes off; the
+ *     pacer takes the marked bytes as the new live heap. O(P) work plus
+ *     the unreachable finalizable objects: nothing here grows with the
+ *     heap or the number of goroutines.
  *
- *  4. Sweep (phase GC_OFF again). The world restarts. Spans are swept
- *     lazily by allocating goroutines and by the background sweeper
- *     (mgcsweep.c); none is swept with the world stopped.
+ *  4. Sweep (phase GC_OFF). The world restarts. Spans are swept lazily by
+ *     allocating goroutines and by the background sweeper (mgcsweep.c).
  *
- * Cycles are run by one system goroutine, the collector's own: the
- * goroutine that asks for a cycle must itself be scanned with its
- * registers saved (on wasm: its locals in its Asyncify buffer), so it
- * parks until the mark is over (docs/WASM-NOTES.md, "The collector and
- * memory": "a running goroutine must reach a safe point, and park, before
- * its stack is scanned"). A cycle starts when
- *   - an allocation takes the heap past the pacer's trigger (that
- *     goroutine waits for the mark, as Go's gcStart makes it do the
- *     stop-the-world; others allocate on until the world stops);
+ * Why each stack is scanned once, never again at the end (Go's proposal
+ * "Eliminate STW stack re-scanning", issue 17503). The hybrid barrier
+ * shades the old value of every overwritten heap slot (deletion, Yuasa)
+ * and the new value (insertion, Dijkstra). A goroutine's stack is grey
+ * until scanned and black after. While it is grey, anything it holds
+ * was either reachable from the heap when the mark began and is shaded
+ * when the last heap path to it is cut (deletion half), or was allocated
+ * during the mark (black). Once it is black, it can only get a pointer
+ * from a black or grey object or a new one: loading from the heap finds
+ * objects the mark will reach or has shaded, and whatever it stores goes
+ * through the barrier (insertion half, needed while other stacks are
+ * still grey). So the stacks need no second look, and no stop of the
+ * world scans one.
+ *
+ * What conservative scanning of C stacks changes in that argument:
+ *   - The barrier is the program's: C has no compiler to insert it. A
+ *     store into scanned memory without gort_store_ptr breaks the
+ *     argument (docs/API.md, "Memory: the write barrier");
+ *     GORT_DEBUG=gccheckmark=1 finds most such stores.
+ *   - A stack's words are read without types. A stale pointer to
+ *     garbage in a dead slot only keeps that garbage one more cycle. But
+ *     a slot written after the stack's scan (a deeper call's locals) is
+ *     not seen in this cycle: that is fine, because a pointer can only
+ *     get there by the routes above (a load, a new object, a value passed
+ *     from another goroutine through a channel, whose copies go through
+ *     the barrier: chan.c).
+ *   - A goroutine in a blocking call keeps running C code while its
+ *     stack is scanned (the scan bit holds it only from returning): its
+ *     registers are not seen. The rule for blocking calls is Go's for
+ *     cgo: what the call uses stays reachable from the caller's frame.
+ *   - Registers: a suspended goroutine's are on its stack (native
+ *     switches push the callee-saved ones; a signal-preempted goroutine
+ *     saves all) or in its Asyncify buffer on wasm: scanned with it.
+ *
+ * Cycles are run by one system goroutine, the collector's own. A cycle
+ * starts when
+ *   - an allocation takes the heap past the pacer's trigger (the
+ *     allocating goroutine goes on: the mark runs beside it, and it pays
+ *     in assists; under GORT_GC=stw it waits for the mark);
  *   - gort_gc asks (it waits for a whole new cycle and then sweeps the
  *     heap itself, as runtime.GC does);
  *   - sysmon finds no cycle for 2 minutes (Go's forcegcperiod), unless
  *     GOGC is off.
- * Each stop-the-world is timed into MemStats (PauseNs, PauseTotalNs) and
- * GORT_DEBUG=gctrace=1 prints Go's line per cycle.
+ * Each stop-the-world is timed into MemStats (PauseNs sums a cycle's
+ * two, as Go's does) and GORT_DEBUG=gctrace=1 prints Go's line per cycle.
  *
  * Invariants: one cycle at a time (the collector's goroutine runs them in
  * turn); at most one stop-the-world at a time (world_lock, shared with
  * gort_set_maxprocs, gort_read_memstats and gort_heap_snapshot: Go's
- * worldsema); phase is
- * GC_OFF whenever the world runs.
+ * worldsema); in the concurrent collector the barrier is on exactly
+ * while the phase is not GC_OFF (never in the stop-the-world one), and
+ * both change only with the world stopped.
  * Locking: work.lock (a leaf) guards the request state; it is never held
  * across parking or the cycle.
  */
@@ -140,10 +180,13 @@ static void fmt_ms(char *buf, size_t len, int64_t ns) {
 
 struct cycle_times {
   uint32_t n;
-  int64_t start;          /* nanotime: the cycle begins (sweeping) */
-  int64_t stw1, stw1_end; /* sweep termination, world stopped */
-  int64_t stw2, end;      /* mark termination, world stopped */
-  int64_t mark_cpu;       /* the collector's own marking beside the world */
+  int64_t start;            /* nanotime: the cycle begins (sweeping) */
+  int64_t stw1, stw1_end;   /* sweep termination, world stopped */
+  int64_t stw2, end;        /* mark termination, world stopped */
+  int64_t mark_cpu;         /* the collector's own root and stack scanning */
+  int64_t assist_cpu;       /* allocating goroutines' assists */
+  int64_t bg_cpu, idle_cpu; /* the mark workers: dedicated and fractional;
+                               idle */
   int32_t procs;
   uint64_t heap_start, heap_end_mark, heap_marked, goal;
   uint64_t stack_bytes, globals_bytes;
@@ -151,25 +194,29 @@ struct cycle_times {
 };
 
 static void print_gctrace(const struct cycle_times *t) {
-  char a[24], b[24], c[24], ca[24], cb[24], cc[24];
+  char a[24], b[24], c[24], ca[24], cas[24], cb[24], ci[24], cc[24];
   fmt_ms(a, sizeof a, t->stw1_end - t->stw1);
   fmt_ms(b, sizeof b, t->stw2 - t->stw1_end);
   fmt_ms(c, sizeof c, t->end - t->stw2);
   fmt_ms(ca, sizeof ca, (t->stw1_end - t->stw1) * t->procs);
-  fmt_ms(cb, sizeof cb, t->mark_cpu);
+  fmt_ms(cas, sizeof cas, t->assist_cpu);
+  /* Background: the workers' dedicated and fractional time and the
+   * collector's own root and stack scanning (Go's bg workers do both). */
+  fmt_ms(cb, sizeof cb, t->mark_cpu + t->bg_cpu);
+  fmt_ms(ci, sizeof ci, t->idle_cpu);
   fmt_ms(cc, sizeof cc, (t->end - t->stw2) * t->procs);
   int64_t since = t->start - gort__sched.start_ns;
   char line[512];
   /* Go's line: the cpu figures are STW sweep termination, then assist /
    * background / idle marking, then STW mark termination. */
   snprintf(line, sizeof line,
-           "gc %u @%lld.%03llds %d%%: %s+%s+%s ms clock, %s+0/%s/0+%s ms "
+           "gc %u @%lld.%03llds %d%%: %s+%s+%s ms clock, %s+%s/%s/%s+%s ms "
            "cpu, %llu->%llu->%llu MB, %llu MB goal, %llu MB stacks, %llu MB "
            "globals, %d P%s\n",
            t->n, (long long)(since / 1000000000),
            (long long)(since / 1000000 % 1000),
-           (int)(gort__mstats_gc_cpu_fraction() * 100), a, b, c, ca, cb, cc,
-           (unsigned long long)(t->heap_start >> 20),
+           (int)(gort__mstats_gc_cpu_fraction() * 100), a, b, c, ca, cas, cb,
+           ci, cc, (unsigned long long)(t->heap_start >> 20),
            (unsigned long long)(t->heap_end_mark >> 20),
            (unsigned long long)(t->heap_marked >> 20),
            (unsigned long long)(t->goal == UINT64_MAX ? 0 : t->goal >> 20),
@@ -247,38 +294,26 @@ static uint64_t take_black_bytes(void) {
   return n;
 }
 
-/* Drain beside the world until no grey object is left anywhere a marker
- * can see, in slices, yielding when asked to (the collector is one
- * goroutine among the program's: sysmon's time slice applies). */
-static void drain_concurrently(void) {
-  struct g *self = gort__getg();
-  for (;;) {
-    if (gort__gc_drain(my_gcw(), 64 * 1024))
-      return;
-    if (gort__atomic_load_relaxed(&self->preempt)) {
-      gort__atomic_store_relaxed(&self->preempt, 0);
-      gort_yield();
-    }
-  }
-}
-
-/* 2. The concurrent mark: roots, stacks one at a time, the drain; then
- * stop the world and look for what the write barriers buffered: the
- * mark is over only when nothing is grey with the world stopped (Go's
- * gcMarkDone; its ragged barrier is our stop of the world, which costs
- * one flush per P). Returns with the world stopped. */
+/* 2. The concurrent mark: roots and stacks here, the draining by the
+ * mark workers (mgcworker.c) and assists; then stop the world and look
+ * for what the write barriers buffered: the mark is over only when
+ * nothing is grey with the world stopped (Go's gcMarkDone; its ragged
+ * barrier is our stop of the world, which costs one flush per P).
+ * Returns with the world stopped. */
 static void concurrent_mark(struct cycle_times *t) {
   int64_t begin = gort__os_nanotime();
   gort__gc_mark_globals(my_gcw());
   t->globals_bytes = gort__gc_scanned_root_bytes();
   gort__gc_mark_runtime_objects(my_gcw());
   gort__fin_mark_roots(my_gcw());
+  gort__gcw_dispose(my_gcw()); /* for the workers on every P */
   uint64_t before_stacks = gort__gc_scanned_root_bytes();
   gort__gc_scan_stacks(gort__gc_scan_gen());
   t->stack_bytes = gort__gc_scanned_root_bytes() - before_stacks;
+  gort__gcw_dispose(my_gcw());
+  t->mark_cpu += gort__os_nanotime() - begin;
   for (;;) {
-    drain_concurrently();
-    t->mark_cpu += gort__os_nanotime() - begin;
+    gort__gc_workers_wait_dry();
     gort__world_lock();
     t->stw2 = gort__os_nanotime();
     gort__stop_the_world();
@@ -287,7 +322,6 @@ static void concurrent_mark(struct cycle_times *t) {
       return;
     gort__start_the_world(t->procs);
     gort__world_unlock();
-    begin = gort__os_nanotime();
   }
 }
 
@@ -320,7 +354,17 @@ static void mark_termination(struct cycle_times *t) {
   for (int32_t i = 0; i < gort__sched.allp_cap; i++)
     gort__mcache_release(gort__sched.allp[i]);
   gort__sweep_flip();
+  if (t->concurrent)
+    gort__gcpacer_mark_ended(t->heap_end_mark, t->goal);
   gort__gcpacer_end_mark(t->heap_marked, t->stack_bytes, t->globals_bytes);
+  gort__gc_assist_end();
+  t->assist_cpu = (int64_t)gort__gc_assist_take_ns();
+  if (t->concurrent) {
+    uint64_t bg, idle;
+    gort__gc_workers_end(&bg, &idle);
+    t->bg_cpu = (int64_t)bg;
+    t->idle_cpu = (int64_t)idle;
+  }
   gort__wb_set(false);
   set_phase(GC_OFF);
   t->end = gort__os_nanotime();
@@ -333,11 +377,20 @@ static void run_cycle(uint32_t n, enum gc_trigger_kind kind) {
   t.heap_start = gort__gc_heap_live();
   t.goal = gort__gc_heap_goal();
 
+  if (t.concurrent)
+    gort__gc_workers_ensure(gort_maxprocs());
   sweep_termination(&t);
   if (t.concurrent) {
+    /* The scan work expected: the heap as it is now (what the last
+     * mark found live, plus what was allocated since, pointer-free or
+     * not: Go counts only its scannable part, which it knows exactly)
+     * plus the stacks and globals the last mark scanned. */
+    gort__gc_assist_begin(gort__gc_heap_live() + gort__gc_scan_extra(),
+                          gort__gc_heap_live(), t.goal);
     gort__wb_set(true);
     mark_tiny_blocks();
     t.stw1_end = gort__os_nanotime();
+    gort__gc_workers_begin(t.procs, t.stw1_end);
     gort__gc_event(GORT_GC_EV_MARK, n, gort__gc_heap_live(), t.goal);
     gort__start_the_world(t.procs);
     gort__world_unlock();
@@ -357,10 +410,11 @@ static void run_cycle(uint32_t n, enum gc_trigger_kind kind) {
   uint64_t pause = (uint64_t)(t.stw1_end - t.stw1) + (uint64_t)(t.end - t.stw2);
   if (!t.concurrent)
     pause = (uint64_t)(t.end - t.stw1);
-  gort__mstats_record_cycle(pause, unix_now_ns(), t.forced,
-                            pause * (uint64_t)t.procs +
-                                (uint64_t)(t.concurrent ? t.mark_cpu : 0) +
-                                (uint64_t)(t.stw1 - t.start));
+  gort__mstats_record_cycle(
+      pause, unix_now_ns(), t.forced,
+      pause * (uint64_t)t.procs +
+          (uint64_t)(t.concurrent ? t.mark_cpu + t.bg_cpu + t.idle_cpu : 0) +
+          (uint64_t)t.assist_cpu + (uint64_t)(t.stw1 - t.start));
   gort__gc_event(GORT_GC_EV_SWEEP, n, gort__gc_heap_live(),
                  gort__gc_heap_goal());
   gort__start_the_world(t.procs);
@@ -474,6 +528,15 @@ static void request_and_wait(enum gc_trigger_kind kind) {
   if (worker != NULL)
     gort__goready(worker);
   wait_cycle_locked(target);
+}
+
+void gort__gc_wait_mark_end(void) {
+  gort__lock(&work.lock);
+  if (!work.running) {
+    gort__unlock(&work.lock);
+    return;
+  }
+  wait_cycle_locked(work.cycles_done + 1);
 }
 
 void gort__gc_start(enum gc_trigger_kind kind) {

@@ -3,8 +3,14 @@
  *
  *   mgc.c       the cycle: its design essay, the phase state machine, the
  *               collector's goroutine, stop-the-world phases, gctrace
- *   mgcmark.c   marking: the gray stack, conservative and precise scans
- *   mgcroots.c  roots: goroutine stacks, globals, registered ranges
+ *   mbarrier.c  the write barrier and its per-P buffer (mbarrier.h)
+ *   mgcwork.c   grey objects in work buffers (mgcwork.h)
+ *   mgcmark.c   marking: shading, conservative and precise scans, drain
+ *   mgcroots.c  roots: goroutine stacks (one at a time during the mark),
+ *               globals, registered ranges
+ *   mgcworker.c the background mark workers (dedicated, fractional, idle)
+ *   mgcassist.c mark assists by allocating goroutines
+ *   mgccheckmark.c  checkmark (GORT_DEBUG=gccheckmark=1)
  *   mgcsweep.c  sweeping: sweep generations, lazy and background sweeping
  *   mgcpacer.c  when the next cycle starts (mgcpacer.h)
  *   mgcverify.c the heap verifier (GORT_DEBUG=gcverify=1)
@@ -26,13 +32,12 @@ struct mspan;
 
 /* ---- the cycle (mgc.c) ------------------------------------------------- */
 
-/* The collector's phase (Go's gcphase): only the cycle moves it. Today the
- * mark runs with the world stopped, so mutators only ever see GC_OFF; the
- * concurrent collector will run them during GC_MARK, with the write
- * barrier on and new objects allocated black. */
+/* The collector's phase (Go's gcphase): only the cycle moves it, with the
+ * world stopped. Mutators run during GC_MARK (the concurrent collector),
+ * with the write barrier on and new objects allocated black. */
 enum gc_phase { GC_OFF = 0, GC_MARK, GC_MARKTERMINATION };
 enum gc_phase gort__gc_phase(void);
-/* The write barrier is on (Go's writeBarrier.enabled): never today. */
+/* The write barrier is on (Go's writeBarrier.enabled): mbarrier.h. */
 bool gort__gc_write_barrier_on(void);
 
 enum gc_trigger_kind { GC_TRIGGER_HEAP, GC_TRIGGER_TIME, GC_TRIGGER_FORCED };
@@ -41,6 +46,10 @@ enum gc_trigger_kind { GC_TRIGGER_HEAP, GC_TRIGGER_TIME, GC_TRIGGER_FORCED };
  * gcStart makes it do the stop-the-world). A no-op where waiting is not
  * allowed (runtime locks held, no goroutine). */
 void gort__gc_start(enum gc_trigger_kind kind);
+
+/* Park the calling goroutine until the cycle in progress (if any) has
+ * ended its mark (an assist that cannot pay: mgcassist.c). */
+void gort__gc_wait_mark_end(void);
 
 /* For sysmon: when no cycle ran for 2 minutes (and GOGC is not off),
  * asks for one and returns the collector's parked goroutine for the
@@ -75,10 +84,44 @@ void gort__gc_mark_range(const void *lo, const void *hi, struct gcwork *gcw);
 bool gort__gc_is_marked(const void *p);
 void gort__gc_scan_object(const void *p, struct gcwork *gcw);
 /* Scan grey objects from gcw, then from the full list, until none is
- * left (true) or budget bytes were scanned (false; budget < 0: none). */
+ * left (true) or budget bytes were scanned or the calling goroutine was
+ * asked to yield (false; budget < 0: no budget, no early stop). */
 bool gort__gc_drain(struct gcwork *gcw, int64_t budget);
 /* Bytes of root ranges scanned since mark_begin. */
 uint64_t gort__gc_scanned_root_bytes(void);
+
+/* ---- assists (mgcassist.c) -------------------------------------------- */
+
+/* A mark begins (world stopped): the assist ratio from the scan work
+ * expected and the bytes left before the goal. It ends: no assists. */
+void gort__gc_assist_begin(uint64_t scan_expected, uint64_t heap_live,
+                           uint64_t goal);
+void gort__gc_assist_end(void);
+/* The calling goroutine allocated bytes during the mark: pay for them. */
+void gort__gc_assist_alloc(uint64_t bytes);
+/* The collector's own marking banks what it scanned, for assists. */
+void gort__gc_bg_credit_add(uint64_t scanned);
+/* Time spent in assists since the last call (gctrace, CPU accounting). */
+uint64_t gort__gc_assist_take_ns(void);
+
+/* ---- background mark workers (mgcworker.c) ----------------------------- */
+
+/* For the scheduler: a mark worker to run on pp now (NULL: none), for
+ * its share of the time, or because it has nothing else to run. */
+struct p;
+struct g *gort__gc_find_worker(struct p *pp);
+struct g *gort__gc_idle_worker(struct p *pp);
+/* For the cycle: at least procs workers exist (before the first stop of
+ * the world: it makes goroutines); the mark begins (world stopped: the
+ * dedicated and fractional shares for procs Ps); it ends (their times);
+ * park until the workers ran dry with nothing left in the global lists. */
+void gort__gc_workers_ensure(int32_t procs);
+void gort__gc_workers_begin(int32_t procs, int64_t now);
+void gort__gc_workers_end(uint64_t *background_ns, uint64_t *idle_ns);
+void gort__gc_workers_wait_dry(void);
+/* A marker other than a worker (an assist) stopped: wake the collector
+ * if the workers are done and nothing is left in the global lists. */
+void gort__gc_workers_poke(void);
 
 /* ---- checkmark (mgccheckmark.c), world stopped ------------------------- */
 

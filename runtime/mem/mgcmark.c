@@ -156,6 +156,11 @@ bool gort__gc_drain(struct gcwork *gcw, int64_t budget) {
   uintptr_t fifo[PREFETCH_AHEAD];
   unsigned head = 0, n = 0;
   uint64_t start = gcw->bytes_scanned;
+  /* A budgeted drain runs beside the world: it stops early when its
+   * goroutine is asked to yield (a stop of the world, a time slice over:
+   * Go's gcDrainN checks gp.preempt the same way). */
+  struct g *self = budget >= 0 ? gort__getg() : NULL;
+  unsigned since_check = 0;
   for (;;) {
     uintptr_t obj;
     while (n < PREFETCH_AHEAD && gort__gcw_tryget(gcw, &obj)) {
@@ -171,7 +176,13 @@ bool gort__gc_drain(struct gcwork *gcw, int64_t budget) {
     if (__builtin_expect(gort__gc_checkmarking, 0))
       gort__gc_checkmark_scanning(obj, s);
     scan_object(obj, s, gcw);
-    if (budget >= 0 && (int64_t)(gcw->bytes_scanned - start) >= budget) {
+    bool asked = false;
+    if (self != NULL && ++since_check == 64) {
+      since_check = 0;
+      asked = gort__atomic_load_relaxed(&self->preempt) != 0;
+    }
+    if (budget >= 0 &&
+        ((int64_t)(gcw->bytes_scanned - start) >= budget || asked)) {
       for (; n > 0; n--, head = (head + 1) % PREFETCH_AHEAD)
         gort__gcw_put(gcw, fifo[head]); /* what the FIFO holds goes back */
       return false;

@@ -23,7 +23,8 @@
 enum {
   HEAP_MINIMUM = 4 << 20,     /* Go's defaultHeapMinimum, at GOGC=100 */
   LIMIT_HEADROOM_PERCENT = 3, /* memoryLimitHeapGoalHeadroomPercent */
-  TRIGGER_PERCENT = 95,       /* of the way from marked to goal */
+  TRIGGER_MAX_PERCENT = 95,   /* of the way from marked to goal: Go's */
+  TRIGGER_MIN_PERCENT = 70,   /* triggerRatio bounds */
 };
 
 static struct mutex pacer_lock = GORT_LOCK_INITIALIZER(LOCK_RANK_PACER);
@@ -35,7 +36,12 @@ static struct {
   uint64_t non_heap;        /* runtime memory outside the heap */
   _Atomic(uint64_t) goal, trigger;
   _Atomic(uint64_t) heap_live;
-} pacer = {.percent = 100, .limit = INT64_MAX};
+  /* Where between marked and goal the next cycle starts (percent of the
+   * way): 95 for the stop-the-world collector; the concurrent one moves it
+   * by feedback (gort__gcpacer_mark_ended). */
+  uint32_t trigger_percent;
+} pacer = {
+    .percent = 100, .limit = INT64_MAX, .trigger_percent = TRIGGER_MAX_PERCENT};
 
 /* ---- the goal -------------------------------------------------------------
  */
@@ -72,7 +78,8 @@ static void recompute_locked(void) {
     goal = floor;
   uint64_t trigger = UINT64_MAX;
   if (goal != UINT64_MAX)
-    trigger = pacer.marked + (goal - pacer.marked) / 100 * TRIGGER_PERCENT;
+    trigger =
+        pacer.marked + (goal - pacer.marked) / 100 * pacer.trigger_percent;
   gort__atomic_store_relaxed(&pacer.goal, goal);
   gort__atomic_store_relaxed(&pacer.trigger, trigger);
 }
@@ -157,6 +164,24 @@ void gort__gcpacer_end_mark(uint64_t heap_marked, uint64_t stack_bytes,
   pacer.scan_extra = stack_bytes + globals_bytes;
   gort__atomic_store_relaxed(&pacer.heap_live, heap_marked);
   recompute_locked();
+  gort__unlock(&pacer_lock);
+}
+
+void gort__gcpacer_mark_ended(uint64_t heap_at_end, uint64_t goal) {
+  if (goal == UINT64_MAX)
+    return;
+  gort__lock(&pacer_lock);
+  uint64_t runway = goal > pacer.marked ? goal - pacer.marked : 0;
+  if (heap_at_end > goal) {
+    /* The mark ended past the goal: start earlier. */
+    pacer.trigger_percent = pacer.trigger_percent >= TRIGGER_MIN_PERCENT + 5
+                                ? pacer.trigger_percent - 5
+                                : TRIGGER_MIN_PERCENT;
+  } else if (goal - heap_at_end > runway / 4 &&
+             pacer.trigger_percent < TRIGGER_MAX_PERCENT) {
+    /* A quarter of the runway unused: start later. */
+    pacer.trigger_percent++;
+  }
   gort__unlock(&pacer_lock);
 }
 

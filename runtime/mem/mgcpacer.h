@@ -10,10 +10,13 @@
  *   goal       = min(goal_gogc, goal_limit), never below marked + 1/16
  *                (a stop-the-world collector cannot run back to back: the
  *                stand-in for Go's 50% GC CPU limiter)
- *   trigger    = marked + (goal - marked) * 95%: a stop-the-world cycle
- *                needs no runway; the concurrent collector will compute
- *                one from its scan rate as Go's trigger() does, within
- *                the same [70%, 95%] bounds.
+ *   trigger    = marked + (goal - marked) * p%: p = 95 for the
+ *                stop-the-world collector, which needs no runway; the
+ *                concurrent one moves p within Go's [70%, 95%] bounds by
+ *                feedback: 5 points earlier after a mark that ended past
+ *                its goal, 1 later after one that left a quarter of the
+ *                runway unused (Go computes it from its cons/mark
+ *                estimate; assists keep the heap near the goal meanwhile).
  *
  * heap_live counts the bytes of objects allocated since the last mark
  * plus what it found live, at span granularity as Go's heapLive does: a
@@ -51,6 +54,10 @@ bool gort__gc_heap_live_add(int64_t delta);
  * trigger are recomputed (stacks and globals: the bytes scanned). */
 void gort__gcpacer_end_mark(uint64_t heap_marked, uint64_t stack_bytes,
                             uint64_t globals_bytes);
+
+/* A concurrent mark ended with heap_at_end bytes live for goal goal:
+ * move the trigger (call before end_mark). */
+void gort__gcpacer_mark_ended(uint64_t heap_at_end, uint64_t goal);
 
 /* Memory the runtime holds outside the heap's spans, for the limit
  * (stacks, metadata); set by whoever knows (mstats). */

@@ -99,6 +99,8 @@ const char *const gort__waitreason_names[WAIT_COUNT] = {
     [WAIT_GC_SWEEP_WAIT] = "GC sweep wait",
     [WAIT_GC_SCAVENGE_WAIT] = "GC scavenge wait",
     [WAIT_FINALIZER] = "finalizer wait",
+    [WAIT_GC_WORKER] = "GC worker (idle)",
+    [WAIT_GC_MARK_DONE] = "GC mark wait",
 };
 
 struct mutex gort__allglock = GORT_LOCK_INITIALIZER(LOCK_RANK_ALLG);
@@ -707,6 +709,10 @@ top:
   struct p *pp = gort__loadmp(mp);
   if (gort__atomic_load_relaxed(&pp->timer0_when) != 0)
     gort__checktimers(pp, gort__os_nanotime());
+  /* A mark in progress: this P's share of the background marking first
+   * (Go's schedule asks findRunnableGCWorker before its queues). */
+  if ((gp = gort__gc_find_worker(pp)) != NULL)
+    return gp;
   /* Every 61st tick, and when a slice ended in a park, look at the global
    * queue first, so a pair of Gs readying each other through runnext
    * cannot starve it (proc.go). A slice that ended also sends runnext to
@@ -751,6 +757,9 @@ top:
     if ((gp = stealwork(mp)) != NULL)
       return gp;
   }
+  /* Nothing to run: mark, if a mark wants it (Go's idle mark workers). */
+  if ((gp = gort__gc_idle_worker(pp)) != NULL)
+    return gp;
   /* Nothing: give the P back. */
   gort__lock(&gort__sched.lock);
   if (gort__atomic_load_seq_cst(&gort__sched.gcwaiting)) {

@@ -79,6 +79,8 @@ enum waitreason {
   WAIT_GC_SWEEP_WAIT,    /* the background sweeper, nothing to sweep */
   WAIT_GC_SCAVENGE_WAIT, /* the scavenger, nothing to release */
   WAIT_FINALIZER,        /* the finalizer goroutine, queue empty (mfinal.c) */
+  WAIT_GC_WORKER,        /* a mark worker, in its pool (mgcworker.c) */
+  WAIT_GC_MARK_DONE,     /* the collector, while the workers mark */
   WAIT_COUNT
 };
 
@@ -249,6 +251,7 @@ struct p {
    * the write barrier's buffer (mem/mgcwork.h, mem/mbarrier.h). */
   struct gcwork gcw;
   struct wbbuf wbbuf;
+  int64_t gc_fractional_ns; /* this mark's fractional worker time (owner) */
 };
 
 /* A queue of Gs linked through schedlink (Go's gQueue). */

@@ -7,9 +7,9 @@
  *   X(name, exit_code, "text the output must contain", where, "ENV=value")
  *
  * where is ALL (native and wasm), NATIVE, or DEBUG (builds at
- * GORT_DEBUG_LEVEL >= 2 only: debug/assert.h); the last field is the
- * environment settings for the run, separated by spaces ("" for none),
- * e.g. "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1".
+ * GORT_DEBUG_LEVEL >= 2 only: debug/assert.h); the last field is an
+ * the environment settings for the run, separated by spaces ("" for none),
+ * e.g. "GORT_GC=concurrent GORT_DEBUG=gctrace=1".
  * CMakeLists.txt reads this file line by line with a regular expression
  * and registers each case as a CTest test (which the node:test files of
  * tests/node/ list through ctest), so keep one entry per line in exactly
@@ -380,6 +380,21 @@ X(errors_every_code_has_message, 0, "", ALL, "")
 /* The workload table and `gort list --json` (test-workloads.c). */
 X(workloads_table_invariants, 0, "", ALL, "")
 X(workloads_json_escapes_anything, 0, "", ALL, "")
+
+/* ---- the concurrent collector's parts (issue 12; test-gccore.c) ------- */
+X(gcwork_buffers, 0, "", ALL, "")
+X(crash_checkmark_missing_barrier, 2, "checkmark found unmarked object: missing write barrier?", ALL, "")
+X(gc_checkmark_quiet_with_barrier, 0, "", ALL, "")
+X(gc_concurrent_cycles, 0, " ms cpu, ", ALL, "GORT_GC=concurrent GORT_DEBUG=gctrace=1,gccheckmark=1")
+
+/* ---- the write barrier's public calls (issue 12; test-wbapi.c): each as
+ * its plain counterpart, with and without a mark running, and what only
+ * they hold kept across concurrent cycles (checkmark on in each case). */
+X(wb_store_semantics, 0, "", ALL, "GORT_GC=concurrent")
+X(wb_copy_semantics, 0, "", ALL, "GORT_GC=concurrent")
+X(wb_keeps_alive, 0, "", ALL, "GORT_GC=concurrent")
+X(wb_keeps_alive_stw, 0, "", ALL, "GORT_GC=stw")
+X(crash_gc_bad_env, 2, "malformed GORT_GC: want concurrent or stw", ALL, "GORT_GC=fast")
 
 /* ---- the runtime's own stores through the write barrier (issue 12;
  * tests/native/test-gcstores.c): each case runs with handles in C memory
