@@ -314,7 +314,6 @@ static void consumer(uintptr_t w) {
   }
 }
 
-
 static void buffered_producer_or_consumer(uintptr_t w) {
   if (w < PRODUCERS)
     producer(w);
@@ -452,8 +451,7 @@ static void chan_direct_round(void) {
     direct[p][0] = gort_chan_make(sizeof(struct item *), 0);
     direct[p][1] = gort_chan_make(sizeof(struct item *), 2);
     direct[p][2] = gort_chan_make(sizeof(struct item *), 0);
-    CHECK(direct[p][0] != NULL && direct[p][1] != NULL &&
-          direct[p][2] != NULL);
+    CHECK(direct[p][0] != NULL && direct[p][1] != NULL && direct[p][2] != NULL);
   }
   run_team(direct_sender_or_receiver, 2 * PAIRS);
   for (int p = 0; p < PAIRS; p++) {
@@ -668,8 +666,8 @@ static void xsync_worker(uintptr_t w) {
     struct holder *h = gort_alloc(sizeof *h);
     wait_mark(false);
     struct item *arg = item_new();
-    gort_errgroup *g = gort_errgroup_with_context(gort_ctx_background(),
-                                                  &h->ctx);
+    gort_errgroup *g =
+        gort_errgroup_with_context(gort_ctx_background(), &h->ctx);
     CHECK(g != NULL && h->ctx != NULL);
     catch_mark();
     CHECK_EQ(gort_errgroup_go(g, task_check, arg), 0);
