@@ -408,6 +408,8 @@ static void direct_receiver(uintptr_t p) {
     if (got < DIRECT_ITEMS && parked_sender_turn(got)) {
       catch_own_scan();
       CHECK(gort_chan_recv(direct[p][2], &it)); /* Go's recvDirect */
+      gort_yield(); /* the sender runs now and drops its copy, likely
+                       before the mark's walk reaches its stack */
       held[nheld++] = it;
       drop(&it);
       if (nheld == HOLD)
