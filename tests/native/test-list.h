@@ -395,3 +395,12 @@ X(wb_copy_semantics, 0, "", ALL, "GORT_GC=concurrent")
 X(wb_keeps_alive, 0, "", ALL, "GORT_GC=concurrent")
 X(wb_keeps_alive_stw, 0, "", ALL, "GORT_GC=stw")
 X(crash_gc_bad_env, 2, "malformed GORT_GC: want concurrent or stw", ALL, "GORT_GC=fast")
+
+/* ---- the runtime's own stores through the write barrier (issue 12;
+ * tests/native/test-gcstores.c): each case runs with handles in C memory
+ * and in the GC heap, under the concurrent collector with checkmark. ---- */
+X(gcstores_chan_buffered, 0, "", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1")
+X(gcstores_chan_direct, 0, "", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1")
+X(gcstores_ctx, 0, "", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1")
+X(gcstores_timers, 0, "", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1")
+X(gcstores_xsync, 0, "", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1")
