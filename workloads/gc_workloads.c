@@ -26,6 +26,10 @@
  *
  * The sinks and gc_pause's root are globals, which the collector scans;
  * binary_trees' trees live in locals (the goroutine's stack is scanned).
+ * Every store of a pointer into a node or a global goes through the write
+ * barrier (GORT_STORE; gort.h "Memory: the write barrier"), where Go's
+ * compiler puts a barrier check on each of the twin's pointer stores into
+ * the heap or a global; the integer fields and locals need nothing.
  */
 #include <stdio.h>
 
@@ -59,7 +63,7 @@ void gort_workload_alloc_small(int64_t n, struct workload_result *r) {
   for (int64_t i = 0; i < n; i++) {
     struct small *p = gort_alloc_noscan(sizeof *p);
     p->a = i;
-    small_sink = p;
+    GORT_STORE(small_sink, p);
   }
   r->wall_ns = gort_nanotime() - t0;
   struct gc_out g;
@@ -90,8 +94,8 @@ static struct bt_node *bt_bottom_up(int depth) {
     right = bt_bottom_up(depth - 1);
   }
   struct bt_node *t = gort_alloc_typed(&bt_type, 1);
-  t->left = left;
-  t->right = right;
+  GORT_STORE(t->left, left);
+  GORT_STORE(t->right, right);
   return t;
 }
 
@@ -186,8 +190,8 @@ static struct gc_node *gc_build(int64_t i, int64_t n) {
     return NULL;
   struct gc_node *t = gort_alloc_typed(&gc_node_type, 1);
   t->v[0] = i;
-  t->left = gc_build(2 * i + 1, n);
-  t->right = gc_build(2 * i + 2, n);
+  GORT_STORE(t->left, gc_build(2 * i + 1, n));
+  GORT_STORE(t->right, gc_build(2 * i + 2, n));
   return t;
 }
 
@@ -205,7 +209,7 @@ void gort_workload_gc_pause(int64_t n, struct workload_result *r) {
   r->n = n;
   int64_t allocs = gc_pause_allocs(n);
   int64_t t0 = gort_nanotime();
-  gc_root = gc_build(0, n);
+  GORT_STORE(gc_root, gc_build(0, n));
   gort_gc();
   if (gc_watch_start() != 0) {
     r->error = "out of memory";
@@ -215,7 +219,7 @@ void gort_workload_gc_pause(int64_t n, struct workload_result *r) {
   for (int64_t i = 0; i < allocs; i++) {
     struct gc_node *p = gort_alloc_typed(&gc_node_type, 1);
     p->v[0] = i;
-    gc_sink = p;
+    GORT_STORE(gc_sink, p);
   }
   int64_t el = gort_nanotime() - t1;
   struct gc_out g;

@@ -27,6 +27,15 @@
  * debug/handle.h); gort_chan_free then checks and marks it freed as for
  * a calloc'd one and leaves the memory to the collector.
  *
+ * The write barrier (chan.h, ptrelems): every element copy and clear goes
+ * through elem_copy / gort__chan_elem_clear, never a bare memcpy: into the
+ * buffer (Go's typedmemmove in chansend), out of it and clearing the slot
+ * (typedmemmove then typedmemclr in chanrecv: the clear also keeps a stale
+ * copy from holding its object), straight between two goroutines' frames
+ * (sendDirect, recvDirect: the concurrent mark may already have scanned
+ * the receiver's stack, not yet the sender's), and the zero value a
+ * closed channel gives (typedmemclr).
+ *
  * Invariants: see chan.h. Locking: c->lock for everything; the partner is
  * readied after the unlock.
  */
@@ -36,6 +45,7 @@
 
 #include "chan/chan.h"
 #include "debug/print.h"
+#include "mem/mbarrier.h"
 #include "sched/mp.h"
 
 enum { MAX_ELEM_SIZE = 1 << 16 }; /* Go's limit */
@@ -127,6 +137,7 @@ gort_chan *gort__chan_make_in(size_t elem_size, size_t cap, bool scan,
   c->dataqsiz = cap;
   c->buf = (unsigned char *)(c + 1);
   c->gcheap = gc;
+  c->ptrelems = scan && elem_size >= sizeof(void *);
   atomic_init(&c->magic, gort__hk_chan.live);
   c->scanned = pointers && !gc;
   if (c->scanned)
@@ -193,10 +204,27 @@ static unsigned char *slot(struct hchan *c, size_t i) {
   return c->buf + i * c->elemsize;
 }
 
+/* One element from src to dst (chan.h, ptrelems: the barrier). */
+static void elem_copy(struct hchan *c, void *dst, const void *src) {
+  if (c->ptrelems)
+    gort__wb_copy(dst, src, c->elemsize);
+  else
+    memcpy(dst, src, c->elemsize);
+}
+
+void gort__chan_elem_clear(struct hchan *c, void *elem) {
+  if (elem == NULL || c->elemsize == 0)
+    return;
+  if (c->ptrelems)
+    gort__wb_clear(elem, c->elemsize);
+  else
+    memset(elem, 0, c->elemsize);
+}
+
 void gort__chan_buf_put_locked(struct hchan *c, const void *elem) {
   GORT_ASSERT_LOCKED(&c->lock);
   if (c->elemsize)
-    memcpy(slot(c, c->sendx), elem, c->elemsize);
+    elem_copy(c, slot(c, c->sendx), elem);
   if (++c->sendx == c->dataqsiz)
     c->sendx = 0;
   c->qcount++;
@@ -206,9 +234,8 @@ void gort__chan_buf_take_locked(struct hchan *c, void *elem) {
   GORT_ASSERT_LOCKED(&c->lock);
   unsigned char *p = slot(c, c->recvx);
   if (elem && c->elemsize)
-    memcpy(elem, p, c->elemsize);
-  if (c->elemsize)
-    memset(p, 0, c->elemsize);
+    elem_copy(c, elem, p);
+  gort__chan_elem_clear(c, p);
   if (++c->recvx == c->dataqsiz)
     c->recvx = 0;
   c->qcount--;
@@ -220,7 +247,7 @@ void gort__chan_send_locked(struct hchan *c, struct sudog *sg,
   /* sg is a waiting receiver; the buffer is empty (else it would not
    * wait), so the value goes straight to it. */
   if (sg->elem && c->elemsize)
-    memcpy(sg->elem, elem, c->elemsize);
+    elem_copy(c, sg->elem, elem); /* Go's sendDirect */
   sg->success = true;
   sg->g->param = sg;
 }
@@ -230,15 +257,15 @@ void gort__chan_recv_locked(struct hchan *c, struct sudog *sg, void *elem) {
   if (c->dataqsiz == 0) {
     /* Unbuffered: straight from the sender. */
     if (elem && c->elemsize)
-      memcpy(elem, sg->elem, c->elemsize);
+      elem_copy(c, elem, sg->elem); /* Go's recvDirect */
   } else {
     /* Full buffer: take the head, put the sender's value at the tail
      * (which is the same slot, as the buffer is full). */
     unsigned char *p = slot(c, c->recvx);
     if (elem && c->elemsize)
-      memcpy(elem, p, c->elemsize);
+      elem_copy(c, elem, p);
     if (c->elemsize)
-      memcpy(p, sg->elem, c->elemsize);
+      elem_copy(c, p, sg->elem);
     if (++c->recvx == c->dataqsiz)
       c->recvx = 0;
     c->sendx = c->recvx;
@@ -318,8 +345,7 @@ static bool chanrecv(struct hchan *c, void *elem, bool block, bool *ok,
   gort__lock(&c->lock);
   if (c->closed && c->qcount == 0) {
     gort__unlock(&c->lock);
-    if (elem && c->elemsize)
-      memset(elem, 0, c->elemsize);
+    gort__chan_elem_clear(c, elem);
     *ok = false;
     return true;
   }
@@ -485,8 +511,7 @@ static void closechan(struct hchan *c) {
   struct g *list = NULL;
   struct sudog *sg;
   while ((sg = gort__waitq_dequeue(&c->recvq)) != NULL) {
-    if (sg->elem && c->elemsize)
-      memset(sg->elem, 0, c->elemsize);
+    gort__chan_elem_clear(c, sg->elem);
     sg->success = false;
     sg->g->param = sg;
     sg->g->schedlink = list;

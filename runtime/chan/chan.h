@@ -14,10 +14,20 @@
  *   - gcheap: hchan and buffer are one GC object (debug/handle.h), scanned
  *     iff its elements can hold a pointer, and never a registered root
  *     (scanned is false); else one calloc'd block.
+ *   - ptrelems: an element can hold a pointer (at least pointer-sized,
+ *     not made noscan). Then every copy of an element into memory the
+ *     collector scans (a buffer slot, a receiver's variable, which may be
+ *     a scanned stack or a GC object) goes through the write barrier
+ *     (mem/mbarrier.h): copies with gort__wb_copy, clears with
+ *     gort__wb_clear, as Go's chan.go does with typedmemmove and
+ *     typedmemclr into the buffer and typeBitsBulkBarrier in sendDirect
+ *     and recvDirect (a stack already scanned gets a value from one not
+ *     yet scanned, or the other way round). Elements are untyped bytes:
+ *     the barrier shades every aligned word, as the collector scans them.
  *
  * Locking: lock guards every field and the sudogs queued on the channel,
  * except magic (atomic) and elemsize, dataqsiz, owned, scanned,
- * gcheap (immutable).
+ * gcheap, ptrelems (immutable).
  * As in Go, a partner is readied only after the lock is released (the
  * transfer functions below leave that to their callers).
  */
@@ -51,7 +61,8 @@ struct hchan {
    * pointer (buffered, at least pointer-sized, not made noscan). */
   bool scanned;
   struct gc_root root;
-  bool gcheap; /* a GC object (see Invariants) */
+  bool gcheap;   /* a GC object (see Invariants) */
+  bool ptrelems; /* elements may hold a pointer: copies use the barrier */
 };
 
 void gort__waitq_enqueue(struct waitq *q, struct sudog *sg);
@@ -70,6 +81,9 @@ void gort__chan_recv_locked(struct hchan *c, struct sudog *sg, void *elem);
  * taken slot is zeroed, elem may be NULL to drop the value. */
 void gort__chan_buf_put_locked(struct hchan *c, const void *elem);
 void gort__chan_buf_take_locked(struct hchan *c, void *elem);
+/* Zero a receiver's variable (a receive on a closed channel), through
+ * the barrier when the elements may hold pointers. */
+void gort__chan_elem_clear(struct hchan *c, void *elem);
 
 /* gort_chan_make for the runtime's own channels: scan false when the
  * elements never hold a pointer (a timer's times: the buffer is neither

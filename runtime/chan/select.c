@@ -86,8 +86,7 @@ static int try_case(gort_select_case *cs, struct g **wake) {
       return 1;
     }
     if (c->closed) {
-      if (cs->elem && c->elemsize)
-        memset(cs->elem, 0, c->elemsize);
+      gort__chan_elem_clear(c, cs->elem); /* through the barrier */
       cs->ok = false;
       return 1;
     }

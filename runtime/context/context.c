@@ -84,6 +84,17 @@
  * the constructor until the context is freed (Go's heap keeps them while
  * the context is reachable; here, while it is referenced).
  *
+ * The write barrier (mem/mbarrier.h): a GC context is a GC object whose
+ * pointer fields are Go's heap fields (parent, the children list and its
+ * sibling links, the cancel worklist, a value, an AfterFunc argument, the
+ * deadline timer's argument, Done), so every store of one goes through
+ * set_ptr (gort__wb_store), including those into a context just made
+ * (new objects are black: what they get must be shaded). Done is atomic:
+ * its new channel is shaded before the store (the old value is NULL). A
+ * C-memory context's fields are plain stores (the collector never scans
+ * them); its held words are stored before their root is registered, and
+ * the registration shades them during a mark.
+ *
  * Misuse (issue 10): every entry point checks the handle's magic
  * (debug/handle.h), so a context used or released after its last release
  * dies with "gort: use of freed context" while the runtime still holds its
@@ -99,6 +110,7 @@
 #include "context/context.h"
 #include "debug/handle.h"
 #include "debug/print.h"
+#include "mem/mbarrier.h"
 #include "sched/mp.h"
 #include "time/when.h"
 
@@ -121,6 +133,16 @@ static struct ctx *ctxof(gort_ctx *h, const char *call) {
 
 static bool counted(const struct ctx *c) {
   return c->kind != CTX_BACKGROUND && c->kind != CTX_TODO;
+}
+
+/* *slot = p, where slot is a pointer field of a context of owner's tree
+ * (one kind throughout: see Design): through the barrier in the GC
+ * heap. */
+static void set_ptr(const struct ctx *owner, void *slot, const void *p) {
+  if (owner->gcheap)
+    gort__wb_store(slot, p);
+  else
+    *(const void **)slot = p;
 }
 
 /* ---- references --------------------------------------------------------- */
@@ -161,11 +183,11 @@ static void ctx_release(struct ctx *c) {
 
 static void link_child_locked(struct ctx *p, struct ctx *c) {
   GORT_ASSERT_LOCKED(&p->mu);
-  c->sib_prev = NULL;
-  c->sib_next = p->children;
+  set_ptr(c, &c->sib_prev, NULL);
+  set_ptr(c, &c->sib_next, p->children);
   if (p->children)
-    p->children->sib_prev = c;
-  p->children = c;
+    set_ptr(c, &p->children->sib_prev, c);
+  set_ptr(c, &p->children, c);
   c->linked = true;
 }
 
@@ -174,12 +196,13 @@ static void unlink_child_locked(struct ctx *p, struct ctx *c) {
   if (!c->linked)
     return;
   if (c->sib_prev)
-    c->sib_prev->sib_next = c->sib_next;
+    set_ptr(c, &c->sib_prev->sib_next, c->sib_next);
   else
-    p->children = c->sib_next;
+    set_ptr(c, &p->children, c->sib_next);
   if (c->sib_next)
-    c->sib_next->sib_prev = c->sib_prev;
-  c->sib_prev = c->sib_next = NULL;
+    set_ptr(c, &c->sib_next->sib_prev, c->sib_prev);
+  set_ptr(c, &c->sib_prev, NULL);
+  set_ptr(c, &c->sib_next, NULL);
   c->linked = false;
 }
 
@@ -271,14 +294,15 @@ static void cancel_one(struct ctx *x, int32_t err, int32_t cause,
   else
     gort__chan_close_owned((gort_chan *)d);
   struct ctx *ch = x->children;
-  x->children = NULL;
+  set_ptr(x, &x->children, NULL);
   while (ch != NULL) {
     struct ctx *next = ch->sib_next;
-    ch->sib_prev = ch->sib_next = NULL;
+    set_ptr(ch, &ch->sib_prev, NULL);
+    set_ptr(ch, &ch->sib_next, NULL);
     ch->linked = false;
     if (try_retain(ch)) {
-      ch->work_next = *work;
-      *work = ch;
+      set_ptr(ch, &ch->work_next, *work);
+      *work = ch; /* the canceller's frame */
     }
     ch = next;
   }
@@ -300,7 +324,7 @@ static void cancel(struct ctx *c, int32_t err, int32_t cause, bool remove) {
   while (work != NULL) {
     struct ctx *x = work;
     work = x->work_next;
-    x->work_next = NULL;
+    set_ptr(x, &x->work_next, NULL);
     cancel_one(x, err, cause, &work);
     ctx_release(x);
   }
@@ -378,16 +402,16 @@ static struct ctx *newctx(gort_ctx *h, uint8_t kind, const char *call) {
   atomic_init(&c->magic, gort__hk_ctx.live);
   c->kind = kind;
   ctx_retain(parent);
-  c->parent = parent;
+  set_ptr(c, &c->parent, parent);
   if (kind == CTX_DETACHED)
     return c; /* values only: no deadline, no cancelable ancestor */
   c->deadline = parent->deadline;
   if (kind == CTX_CANCEL || kind == CTX_TIMER)
-    c->cancel_anc = c;
+    set_ptr(c, &c->cancel_anc, c);
   else
-    c->cancel_anc = parent->cancel_anc;
+    set_ptr(c, &c->cancel_anc, parent->cancel_anc);
   if (kind != CTX_VALUE)
-    c->link_parent = parent->cancel_anc;
+    set_ptr(c, &c->link_parent, parent->cancel_anc);
   return c;
 }
 
@@ -423,7 +447,7 @@ gort_ctx *gort_ctx_with_deadline_cause(gort_ctx *parent, int64_t deadline,
   c->deadline = deadline;
   c->deadline_cause = cause;
   c->timer.f = timer_fired;
-  c->timer.arg = c;
+  set_ptr(c, &c->timer.arg, c);
   c->timer.when = deadline;
   /* checktimers must not touch the timer after f: c may be freed by then. */
   c->timer.self_freeing = true;
@@ -461,8 +485,8 @@ gort_ctx *gort_ctx_with_value(gort_ctx *parent, const void *key, void *val) {
   struct ctx *c = newctx(parent, CTX_VALUE, "gort_ctx_with_value");
   if (c == NULL)
     return NULL;
-  c->held.value.v.key = key;
-  c->held.value.v.val = val;
+  set_ptr(c, &c->held.value.v.key, key);
+  set_ptr(c, &c->held.value.v.val, val);
   if (!c->gcheap)
     gort__gc_held_add(&c->held.value);
   return (gort_ctx *)c;
@@ -514,6 +538,8 @@ gort_chan *gort_ctx_done(gort_ctx *h) {
   gort__lock(&c->mu);
   d = gort__atomic_load_relaxed(&c->done);
   if (d == NULL) {
+    if (c->gcheap)
+      gort__wb_shade(n); /* the barrier's insertion half (old: NULL) */
     gort__atomic_store_release(&c->done, n);
     d = n;
     n = NULL;
@@ -563,7 +589,7 @@ gort_ctx_afterfunc *gort_ctx_after_func(gort_ctx *h, gort_func fn, void *arg) {
   if (c == NULL)
     return NULL;
   c->fn = fn;
-  c->held.afterfunc.v.arg = arg;
+  set_ptr(c, &c->held.afterfunc.v.arg, arg);
   if (!c->gcheap)
     gort__gc_held_add(&c->held.afterfunc); /* before anyone can run it */
   propagate_cancel(c);

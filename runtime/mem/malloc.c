@@ -236,7 +236,7 @@ static void *alloc_large(struct mcache *c, size_t size, bool noscan,
     gort__throw("out of memory");
   set_freeindex(s, 1); /* the layout is the page heap's (mheap.c) */
   s->alloc_count = 1;
-  s->precise_bits[0] = precise;
+  gort__atomic_store_relaxed(&s->precise_bits[0], precise ? 1u : 0u);
   /* A scanned object is scanned to the end of its span, past what was
    * asked for: zero that tail too, or a conservative scan would follow
    * the old contents (fuzz_heap found a large object pointing at free
@@ -301,7 +301,9 @@ void *gort__mallocgc(size_t size, bool noscan) {
 }
 
 /* Write the heap bits of the slot at obj in s: t's mask, repeated for
- * count elements; the slot's rest (its size class rounding) none. */
+ * count elements; the slot's rest (its size class rounding) none. Only
+ * the span's owner writes them (loads and stores, no read-modify-write
+ * needed); a marker may read the same words for other objects meanwhile. */
 static void set_heap_bits(struct mspan *s, uintptr_t obj,
                           const struct gort_type *t, size_t count) {
   size_t words = s->elemsize / sizeof(void *);
@@ -313,8 +315,10 @@ static void set_heap_bits(struct mspan *s, uintptr_t obj,
     uint64_t slot = ((uint64_t)1 << words) - 1;
     uint64_t bits =
         (uint64_t)(t->ptrmask[0] & ((1u << (t->size / sizeof(void *))) - 1));
-    uint64_t *word = &s->heap_bits[first0 / 64];
-    *word = (*word & ~(slot << (first0 % 64))) | bits << (first0 % 64);
+    _Atomic(uint64_t) *word = &s->heap_bits[first0 / 64];
+    gort__atomic_store_relaxed(
+        word, (gort__atomic_load_relaxed(word) & ~(slot << (first0 % 64))) |
+                  bits << (first0 % 64));
     return;
   }
   size_t per_elem = t->size / sizeof(void *);
@@ -322,11 +326,12 @@ static void set_heap_bits(struct mspan *s, uintptr_t obj,
   uintptr_t first = (obj - s->base) / sizeof(void *);
   for (size_t w = 0, e = 0; w < words; w++, e = e + 1 == per_elem ? 0 : e + 1) {
     uint64_t bit = (uint64_t)1 << ((first + w) % 64);
-    uint64_t *word = &s->heap_bits[(first + w) / 64];
+    _Atomic(uint64_t) *word = &s->heap_bits[(first + w) / 64];
+    uint64_t old = gort__atomic_load_relaxed(word);
     if (w < data_words && (t->ptrmask[e / 8] >> (e % 8) & 1))
-      *word |= bit;
+      gort__atomic_store_relaxed(word, old | bit);
     else
-      *word &= ~bit;
+      gort__atomic_store_relaxed(word, old & ~bit);
   }
 }
 
@@ -342,7 +347,7 @@ static void *mallocgc_typed_in(struct mcache *c, const struct gort_type *t,
     struct mspan *s = c->alloc[spanclass];
     set_heap_bits(s, obj, t, count);
     uint32_t idx = gort__object_index(s, obj);
-    s->precise_bits[idx / 64] |= (uint64_t)1 << (idx % 64);
+    gort__set_slot_precise(s, idx);
     publish(s);
     v = (void *)obj;
   } else {
@@ -360,7 +365,7 @@ static void *mallocgc_typed_in(struct mcache *c, const struct gort_type *t,
        * fresh span starts with none set: only precise objects set theirs. */
       s = c->alloc[spanclass];
       uint32_t idx = gort__object_index(s, obj);
-      s->precise_bits[idx / 64] |= (uint64_t)1 << (idx % 64);
+      gort__set_slot_precise(s, idx);
     }
     *(const struct gort_type **)obj = t;
     publish(s);

@@ -99,8 +99,18 @@ struct gort_type;
 enum { MALLOC_HEADER = 8, HEAP_BITS_MAX = 512 };
 void *gort__mallocgc_typed(const struct gort_type *t, size_t count);
 
+/* Mark slot idx precise (its owner, before the object is published): a
+ * load and a store, no read-modify-write needed; markers read the word
+ * for other slots meanwhile. */
+static inline void gort__set_slot_precise(struct mspan *s, uint32_t idx) {
+  _Atomic(uint64_t) *w = &s->precise_bits[idx / 64];
+  gort__atomic_store_relaxed(w, gort__atomic_load_relaxed(w) |
+                                    (uint64_t)1 << (idx % 64));
+}
+
 static inline bool gort__slot_precise(const struct mspan *s, uint32_t idx) {
-  return s->precise_bits[idx / 64] >> (idx % 64) & 1;
+  return gort__atomic_load_relaxed(&s->precise_bits[idx / 64]) >> (idx % 64) &
+         1;
 }
 
 /* A precise object of s whose type is in its header (not heap bits). */
@@ -111,7 +121,7 @@ static inline bool gort__span_has_headers(const struct mspan *s) {
 /* Does the word at address a (in small-object span s) hold a pointer? */
 static inline bool gort__heap_bit(const struct mspan *s, uintptr_t a) {
   uintptr_t w = (a - s->base) / sizeof(void *);
-  return s->heap_bits[w / 64] >> (w % 64) & 1;
+  return gort__atomic_load_relaxed(&s->heap_bits[w / 64]) >> (w % 64) & 1;
 }
 
 /* The header type of precise object obj (its base) in a span with

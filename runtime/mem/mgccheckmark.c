@@ -115,5 +115,8 @@ void gort__gc_checkmark(void) {
   gort__gc_drain(&gcw, -1);
   gort__gcw_dispose(&gcw);
   gort__gc_checkmarking = false;
+  /* source is a global, which the next mark scans: an object's address
+   * left in it would keep that object one cycle more. */
+  source.object = 0;
   gort__mheap_each_span(free_bits, NULL);
 }

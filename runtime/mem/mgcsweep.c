@@ -159,7 +159,9 @@ enum sweep_outcome gort__sweep_span(struct mspan *s) {
   if (!large) {
     memcpy(s->alloc_bits, marks, sizeof s->alloc_bits);
     for (size_t i = 0; i < MAX_SPAN_OBJECTS / 64; i++)
-      s->precise_bits[i] &= marks[i]; /* freed slots: no type */
+      gort__atomic_store_relaxed(
+          &s->precise_bits[i], gort__atomic_load_relaxed(&s->precise_bits[i]) &
+                                   marks[i]); /* freed slots: no type */
     gort__atomic_store_relaxed(&s->freeindex, 0);
     gort__atomic_store_relaxed(&s->freeindex_for_scan, 0);
     s->alloc_cache = ~s->alloc_bits[0];

@@ -96,7 +96,7 @@ static void span_dispose(struct mspan *s) {
 /* ---- the page -> span map ------------------------------------------------ */
 
 static struct heap_arena *arena_of(uintptr_t addr) {
-  _Atomic(struct heap_arena *) *arenas = gort__mheap.arenas;
+  _Atomic(struct heap_arena *) *arenas = gort__arena_map();
   uintptr_t i = addr >> ARENA_SHIFT;
   if (arenas == NULL || i >= ARENA_COUNT)
     return NULL;
@@ -243,13 +243,15 @@ static bool span_needs_zero(struct mspan *s) {
 static bool heap_init_locked(void) {
   GORT_ASSERT_LOCKED(&gort__mheap.lock);
   struct mheap *h = &gort__mheap;
-  if (h->arenas != NULL)
+  if (gort__arena_map() != NULL)
     return true;
   /* calloc: natively a fresh zero mapping (32 MiB of address space,
    * touched only where arenas exist); on wasm 4 KiB. */
-  h->arenas = calloc(ARENA_COUNT, sizeof *h->arenas);
-  if (h->arenas == NULL)
+  _Atomic(struct heap_arena *) *map =
+      calloc(ARENA_COUNT, sizeof(_Atomic(struct heap_arena *)));
+  if (map == NULL)
     return false;
+  gort__atomic_store_release(&h->arenas, map);
   for (int i = 0; i < FREE_LISTS; i++)
     gort__span_list_init(&h->free[i]);
   gort__span_list_init(&h->free_large);
@@ -310,7 +312,7 @@ static bool grow(uintptr_t npages) {
       at--;
     }
     h->arena_list[at] = idx;
-    gort__atomic_store_release(&h->arenas[idx], metas[i]);
+    gort__atomic_store_release(&gort__arena_map()[idx], metas[i]);
   }
   free(metas);
   h->arenas_mapped += n;
@@ -344,7 +346,7 @@ static void walk_spans(void (*fn)(struct mspan *s, void *arg), void *arg,
   for (uintptr_t i = 0; i < h->arena_list_len; i++) {
     uintptr_t base = h->arena_list[i] << ARENA_SHIFT;
     struct heap_arena *meta =
-        gort__atomic_load_relaxed(&h->arenas[h->arena_list[i]]);
+        gort__atomic_load_relaxed(&gort__arena_map()[h->arena_list[i]]);
     uintptr_t page = next > base ? (next - base) >> GORT_PAGE_SHIFT : 0;
     while (page < PAGES_PER_ARENA) {
       struct mspan *s = gort__atomic_load_relaxed(&meta->spans[page]);
@@ -433,7 +435,8 @@ static void lay_out(struct mspan *s, uint8_t spanclass) {
   gort__atomic_store_relaxed(&s->freeindex, 0);
   gort__atomic_store_relaxed(&s->freeindex_for_scan, 0);
   memset(s->alloc_bits, 0, sizeof s->alloc_bits);
-  memset(s->precise_bits, 0, sizeof s->precise_bits);
+  for (size_t i = 0; i < MAX_SPAN_OBJECTS / 64; i++)
+    gort__atomic_store_relaxed(&s->precise_bits[i], 0);
   gort__mark_bits_clear(s);
 }
 
@@ -550,7 +553,7 @@ uintptr_t gort__mheap_scavenge(uintptr_t max_bytes) {
   max_bytes &= ~(grain - 1);
   gort__lock(&h->lock);
   uintptr_t top;
-  struct mspan *s = h->arenas ? scavenge_candidate(grain, &top) : NULL;
+  struct mspan *s = gort__arena_map() ? scavenge_candidate(grain, &top) : NULL;
   if (s == NULL) {
     gort__unlock(&h->lock);
     return 0;
@@ -602,7 +605,7 @@ const char *gort__mheap_check_released(void) {
   struct mheap *h = &gort__mheap;
   struct released_check c = {0};
   gort__lock(&h->lock);
-  if (h->arenas != NULL)
+  if (gort__arena_map() != NULL)
     walk_spans(check_span, &c, true);
   if (c.broken == NULL && c.free_pages != h->pages_free)
     c.broken = "the free spans' pages do not add up to pages_free";

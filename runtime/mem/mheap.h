@@ -96,12 +96,12 @@ struct mspan {
   /* Scan spans only: slot i holds a precise object (gort_alloc_typed).
    * Set by the allocating P before the object is published, cleared by
    * the sweep for freed slots; read by the marker for allocated slots. */
-  uint64_t precise_bits[MAX_SPAN_OBJECTS / 64];
+  _Atomic(uint64_t) precise_bits[MAX_SPAN_OBJECTS / 64];
   /* Spans of objects up to HEAP_BITS_MAX bytes (one page): bit w says
    * word w of the span holds a pointer, for the words of precise slots
    * (Go 1.22's heap bits in the span; larger precise objects carry their
    * type in a header word instead). Written with precise_bits. */
-  uint64_t heap_bits[GORT_PAGE_SIZE / sizeof(void *) / 64];
+  _Atomic(uint64_t) heap_bits[GORT_PAGE_SIZE / sizeof(void *) / 64];
   /* Free spans: how many of its pages are released (heap lock); 0 while
    * in use. */
   uintptr_t npages_released;
@@ -161,7 +161,9 @@ static inline struct mspan *gort__span_list_pop(struct span_list *l) {
 
 struct mheap {
   struct mutex lock;
-  _Atomic(struct heap_arena *) *arenas; /* [ARENA_COUNT], reserved lazily */
+  /* [ARENA_COUNT], reserved lazily: set once under the lock, read
+   * without it (gort__arena_map). */
+  _Atomic(struct heap_arena *) *_Atomic arenas;
   uintptr_t *arena_list; /* indices of the mapped arenas, in order */
   uintptr_t arena_list_len, arena_list_cap;
   struct span_list free[FREE_LISTS];
@@ -249,11 +251,16 @@ static inline uintptr_t gort__span_limit(const struct mspan *s) {
   return s->base + s->npages * GORT_PAGE_SIZE;
 }
 
+/* The arena map, NULL before the first arena. */
+static inline _Atomic(struct heap_arena *) *gort__arena_map(void) {
+  return gort__atomic_load_acquire(&gort__mheap.arenas);
+}
+
 /* The in-use span containing p, or NULL if p is not in one (inline: the
  * marker asks it of every word it scans). */
 static inline struct mspan *gort__span_of(const void *p) {
   uintptr_t addr = (uintptr_t)p;
-  _Atomic(struct heap_arena *) *arenas = gort__mheap.arenas;
+  _Atomic(struct heap_arena *) *arenas = gort__arena_map();
   uintptr_t i = addr >> ARENA_SHIFT;
   if (arenas == NULL || i >= ARENA_COUNT)
     return NULL;

@@ -31,6 +31,17 @@
  * Such a timer holds its AfterFunc argument in its own scanned memory,
  * not as a registered root (which would keep it reachable for ever).
  *
+ * The write barrier (mem/mbarrier.h): the concurrent mark scans each P's
+ * heap array once, so a timer that enters a heap afterwards (added,
+ * re-armed, a ticker re-queued, moved to another P) is shaded as it goes
+ * in, and one taken out is shaded too (the deletion half: it may still
+ * be reachable only from where the mark has not looked yet), as Go 1.23+
+ * writes p.timers with barriers (its timers live in heap objects). The
+ * pointer fields of a GC timer (its channel, its argument, the
+ * AfterFunc's argument) are stored with gort__wb_store, even right after
+ * the allocation (new objects are black). Moving entries inside one heap
+ * needs nothing: the set of timers it holds does not change.
+ *
  * Invariants and locking: see timer.h. A P's timerslock is a leaf: timer
  * functions run and sleepers are woken after it is released (two
  * timerslocks are held together only by timers_move, during a
@@ -43,6 +54,7 @@
 #include "chan/chan.h"
 #include "debug/handle.h"
 #include "debug/print.h"
+#include "mem/mbarrier.h"
 #include "mem/mgc.h"
 #include "netpoll/netpoll.h"
 #include "os/os.h"
@@ -104,6 +116,7 @@ static void heap_push(struct p *pp, struct timer *t) {
     pp->timers = n;
     pp->timerscap = ncap;
   }
+  gort__wb_shade(t); /* the heap may have been scanned already */
   gort__atomic_store_release(&t->pp, pp);
   heap_set(pp, pp->ntimers++, t);
   siftup(pp, t->idx);
@@ -111,6 +124,7 @@ static void heap_push(struct p *pp, struct timer *t) {
 }
 
 static void heap_remove(struct p *pp, struct timer *t) {
+  gort__wb_shade(t); /* the deletion half: the heap may not be scanned yet */
   int32_t i = t->idx;
   int32_t last = --pp->ntimers;
   if (i != last) {
@@ -400,15 +414,17 @@ static struct gort_timer *timer_make(int64_t ns, int64_t period, bool chan,
     return NULL;
   gt->gcheap = gc;
   if (chan) {
-    if ((gt->c = gort__chan_make_in(sizeof(int64_t), 1, false, gc)) == NULL) {
+    gort_chan *c = gort__chan_make_in(sizeof(int64_t), 1, false, gc);
+    if (c == NULL) {
       free(gt); /* calloc'd: a GC allocation does not fail */
       return NULL;
     }
+    gort__wb_store(&gt->c, c);
     gort__chan_set_owned(gt->c, true);
   }
   gort__lock_init(&gt->t.mu, LOCK_RANK_TIMER);
   atomic_init(&gt->magic, gort__hk_timer.live);
-  gt->t.arg = gt;
+  gort__wb_store(&gt->t.arg, gt);
   gt->t.f = chan ? send_time : go_func;
   gt->t.period = period;
   gt->t.when = gort__when(ns); /* ns <= 0: now; too far: never */
@@ -429,7 +445,7 @@ gort_timer *gort_after_func(int64_t ns, gort_func fn, void *arg) {
   if (gt == NULL)
     return NULL;
   gt->fn = fn;
-  gt->fnarg.v.arg = arg;
+  gort__wb_store(&gt->fnarg.v.arg, arg); /* GC timer: its own memory */
   if (!gt->gcheap)
     gort__gc_held_add(&gt->fnarg); /* before the timer can fire */
   gort__addtimer(&gt->t);

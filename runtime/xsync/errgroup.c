@@ -17,7 +17,10 @@
  * A Go blocked on the limit holds fn and arg in its own frame. WithContext's
  * context, when it is a GC object (gort_set_gc_handles), is a root from
  * the group's making to its free; the limit's channel is always made in
- * C memory.
+ * C memory. Stores into a registered root all happen before it is
+ * registered (its registration shades them during a mark); the context
+ * handed back in *ctx goes through the write barrier (mem/mbarrier.h:
+ * the caller's variable may be a GC object's field).
  *
  * Invariants:
  *   - When limited, the tokens in sem are the tasks started and not ended.
@@ -40,6 +43,7 @@
 #include "debug/handle.h"
 #include "debug/print.h"
 #include "gort.h"
+#include "mem/mbarrier.h"
 #include "mem/mgc.h"
 #include "sched/lock.h"
 #include "sched/mp.h"
@@ -94,7 +98,7 @@ gort_errgroup *gort_errgroup_with_context(gort_ctx *parent, gort_ctx **ctx) {
   if (g->ctx_rooted)
     gort__gc_held_add(&g->held);
   if (ctx)
-    *ctx = g->held.v.ctx;
+    gort__wb_store(ctx, g->held.v.ctx);
   return g;
 }
 

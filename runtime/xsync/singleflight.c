@@ -21,6 +21,11 @@
  * dropped: the argument while a DoChan leader's goroutine has not yet
  * started, the result while the waiters it woke have not yet read it. A
  * DoChan result then waits in its channel, whose buffer is a root too.
+ * fn writes its result into a variable of the leader's frame, never into
+ * the root itself (a plain store there, after the root was scanned, would
+ * hide the result from the concurrent mark); the leader stores it into
+ * the root through the write barrier (mem/mbarrier.h), and so it does
+ * into the caller's *val, which may be a GC object's field.
  *
  * Invariants: a call is in the table from its leader's insert until its fn
  * returned (or Forget); dups and chans change only while it is there.
@@ -42,6 +47,7 @@
 #include "debug/handle.h"
 #include "debug/print.h"
 #include "gort.h"
+#include "mem/mbarrier.h"
 #include "mem/mgc.h"
 #include "sched/lock.h"
 #include "sched/mp.h"
@@ -208,7 +214,9 @@ static void call_release(struct call *c) {
 /* singleflight.go's doCall: run fn, publish, release the waiters. */
 static void docall(struct call *c) {
   struct gort_singleflight *g = c->group;
-  c->err = c->fn(c->held.v.arg, &c->held.v.val);
+  void *val = NULL; /* fn's store: into this frame (see Memory) */
+  c->err = c->fn(c->held.v.arg, &val);
+  gort__wb_store(&c->held.v.val, val);
   gort__lock(&g->mu);
   remove_locked(g, c->hash, c->key, c);
   gort_singleflight_result r = {c->held.v.val, c->err, c->dups > 0};
@@ -236,7 +244,7 @@ int gort_singleflight_do(gort_singleflight *g, const char *key,
     gort__unlock(&g->mu);
     gort_waitgroup_wait(&c->wg);
     if (val)
-      *val = c->held.v.val;
+      gort__wb_store(val, c->held.v.val);
     if (shared)
       *shared = true;
     int err = c->err;
@@ -249,7 +257,7 @@ int gort_singleflight_do(gort_singleflight *g, const char *key,
     return GORT_ENOMEM;
   docall(c);
   if (val)
-    *val = c->held.v.val;
+    gort__wb_store(val, c->held.v.val);
   if (shared) {
     /* dups no longer changes: the call left the table in docall. */
     gort__lock(&g->mu);

@@ -137,7 +137,7 @@ static int make(enum kind k, size_t payload, uint32_t seed) {
   for (size_t i = 0; i < payload; i++)
     bytes[i] = pattern(seed, i);
   if (k == K_PRECISE)
-    o->decoy = (uintptr_t)gort_alloc(64); /* nothing keeps it */
+    o->decoy = (uintptr_t)gort_alloc(64); /* nothing keeps it: no pointer */
   struct shadow *s = &objs[nobjs];
   *s = (struct shadow){~(uintptr_t)o, k, size, payload, {-1, -1, -1, -1}, seed};
   return nobjs++;
@@ -184,8 +184,8 @@ static void *volatile garbage_sink;
 
 static void burst(unsigned n) {
   for (unsigned i = 0; i < n * 64; i++)
-    garbage_sink = gort_alloc(48 + (i % 7) * 16);
-  garbage_sink = NULL;
+    GORT_STORE(garbage_sink, gort_alloc(48 + (i % 7) * 16));
+  GORT_STORE(garbage_sink, NULL);
 }
 
 /* ---- after an input: what was kept -------------------------------------- */
@@ -248,7 +248,7 @@ static void run_ops(void *arg) {
       size_t payload = payload_sizes[(b >> 2) % 16];
       int i = make(k, payload, (uint32_t)(a << 8 | b) + (uint32_t)op_index);
       if (i >= 0) {
-        slots[sa] = addr_of(i);
+        GORT_STORE(slots[sa], addr_of(i));
         slot_obj[sa] = i;
       }
       break;
@@ -258,7 +258,7 @@ static void run_ops(void *arg) {
       if (from >= 0 && objs[from].kind != K_NOSCAN) {
         int f = (op >> 4) % NFIELD;
         objs[from].field[f] = slot_obj[sb];
-        addr_of(from)->field[f] = slots[sb];
+        GORT_STORE(addr_of(from)->field[f], slots[sb]);
       }
       break;
     }
@@ -267,16 +267,16 @@ static void run_ops(void *arg) {
       if (from >= 0 && objs[from].kind != K_NOSCAN) {
         int f = b % NFIELD;
         objs[from].field[f] = -1;
-        addr_of(from)->field[f] = NULL;
+        GORT_STORE(addr_of(from)->field[f], NULL);
       }
       break;
     }
     case 4: /* drop a slot: what only it reached dies */
-      slots[sa] = NULL;
+      GORT_STORE(slots[sa], NULL);
       slot_obj[sa] = -1;
       break;
     case 5: /* move */
-      slots[sb] = slots[sa];
+      GORT_STORE(slots[sb], slots[sa]);
       slot_obj[sb] = slot_obj[sa];
       break;
     case 6:
@@ -295,14 +295,15 @@ static void run_ops(void *arg) {
   gort_gc();
   check_all();
   for (int k = 0; k < NSLOT; k++)
-    slots[k] = NULL;
+    GORT_STORE(slots[k], NULL);
   gort_waitgroup_done(&in->done);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   gort__debug.gcverify = 1;
+  gort__debug.gccheckmark = 1; /* a concurrent mark missed nothing */
   for (int k = 0; k < NSLOT; k++) {
-    slots[k] = NULL;
+    GORT_STORE(slots[k], NULL);
     slot_obj[k] = -1;
   }
   nobjs = 0;

@@ -30,26 +30,26 @@ static uintptr_t via_ptr, via_num, via_noscan, via_conservative, garbage;
 
 static void make_kinds(void *arg) {
   size_t count = (size_t)(uintptr_t)arg;
-  holder = gort_alloc_typed(&pair_type, count);
+  GORT_STORE(holder, gort_alloc_typed(&pair_type, count));
   CHECK(holder != NULL);
   CHECK(((uintptr_t)holder & 7) == 0);
   for (size_t i = 0; i < count; i++)
     CHECK(holder[i].ptr == NULL && holder[i].num == 0);
   void *a = gort_alloc(48), *b = gort_alloc(48);
-  holder[count - 2].ptr = a;            /* kept: a pointer word */
+  GORT_STORE(holder[count - 2].ptr, a); /* kept: a pointer word */
   holder[count - 1].num = (uintptr_t)b; /* freed: the mask says not a pointer */
   via_ptr = hide(a);
   via_num = hide(b);
   /* A conservative object keeps whatever any word points at. */
   void **cons = gort_alloc(4 * sizeof(void *));
-  cons[3] = gort_alloc(100);
+  GORT_STORE(cons[3], gort_alloc(100));
   via_conservative = hide(cons[3]);
-  holder[0].ptr = cons;
+  GORT_STORE(holder[0].ptr, cons);
   /* A pointer-free object keeps nothing. */
   void **noscan = gort_alloc_noscan(4 * sizeof(void *));
-  noscan[1] = gort_alloc(200);
+  noscan[1] = gort_alloc(200); /* never scanned: a plain store */
   via_noscan = hide(noscan[1]);
-  holder[1].ptr = noscan;
+  GORT_STORE(holder[1].ptr, noscan);
   garbage = hide(gort_alloc(64));
 }
 
@@ -70,7 +70,7 @@ TEST_IMPL(gc_alloc_kinds) {
     CHECK(!is_live(via_noscan));
     CHECK(!is_live(garbage));
   }
-  holder = NULL;
+  GORT_STORE(holder, NULL);
   return 0;
 }
 
@@ -88,7 +88,7 @@ static void make_rooted(void *arg) {
    * arena's start, 16 MiB, a number the program's data holds as an
    * integer, which a conservative scan takes for a pointer. */
   for (int i = 0; i < 3; i++)
-    c_block[5] = gort_alloc(32);
+    GORT_STORE(c_block[5], gort_alloc(32));
   rooted = hide(c_block[5]);
 }
 

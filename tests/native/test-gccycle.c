@@ -25,9 +25,9 @@ TEST_IMPL(gc_paced_garbage) {
   gort_read_memstats(&before);
   uint64_t n = STRESS(4000000, 400000);
   for (uint64_t i = 0; i < n; i++) {
-    gc_sink = gort_alloc_noscan(32);
+    GORT_STORE(gc_sink, gort_alloc_noscan(32));
     if (i % 1000 == 0)
-      gc_sink = gort_alloc(40000); /* a large object now and then */
+      GORT_STORE(gc_sink, gort_alloc(40000)); /* a large object now and then */
   }
   gort_read_memstats(&after);
   /* n * 32 bytes were made (128 MB at full size); the heap is paced. */
@@ -57,8 +57,8 @@ static struct node *make_tree(int depth, uint64_t *next_id) {
   n->id = (*next_id)++;
   n->sum = n->id * 2654435761u;
   if (depth > 0) {
-    n->left = make_tree(depth - 1, next_id);
-    n->right = make_tree(depth - 1, next_id);
+    GORT_STORE(n->left, make_tree(depth - 1, next_id));
+    GORT_STORE(n->right, make_tree(depth - 1, next_id));
   }
   return n;
 }
@@ -67,7 +67,8 @@ static struct node *volatile live_tree;
 
 TEST_IMPL(gc_pacer_table) {
   uint64_t id = 0;
-  live_tree = make_tree(15, &id); /* 65535 nodes of 48 bytes: ~3 MiB */
+  /* 65535 nodes of 48 bytes: ~3 MiB */
+  GORT_STORE(live_tree, make_tree(15, &id));
   static const struct { int percent; } rows[] = {{50}, {100}, {400}, {0}, {-1}};
   for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
     int p = rows[r].percent;
@@ -111,7 +112,7 @@ TEST_IMPL(gc_pacer_table) {
   CHECK_EQ(gort_set_memory_limit(-1), (int64_t)(marked + (4 << 20)));
   gort_set_memory_limit(INT64_MAX);
   CHECK_EQ(gort__gc_heap_goal(), gogc_goal);
-  live_tree = NULL;
+  GORT_STORE(live_tree, NULL);
   return 0;
 }
 
@@ -144,11 +145,11 @@ TEST_IMPL(gc_memstats_walk) {
         size += 40000;
       void *p = i % 3 ? gort_alloc(size) : gort_alloc_noscan(size);
       if (i % 2)
-        keep_mix[i] = p;
+        GORT_STORE(keep_mix[i], p);
     }
     gort_gc(); /* everything swept: the bits are the truth */
     for (int i = 0; i < 3000; i += 4)
-      keep_mix[i | 1] = NULL;
+      GORT_STORE(keep_mix[i | 1], NULL);
   }
   gort_memstats m;
   gort_read_memstats(&m);
@@ -258,7 +259,7 @@ static struct gnode *new_node(uint64_t id) {
   struct gnode *n = gort_alloc_typed(&gnode_type, 1);
   n->id = id;
   size_t len = payload_len(id);
-  n->payload = gort_alloc_noscan(len);
+  GORT_STORE(n->payload, gort_alloc_noscan(len));
   for (size_t i = 0; i < len; i++)
     n->payload[i] = (unsigned char)(id >> (i % 8) * 8) ^ (unsigned char)i;
   n->check = checksum(id, n->payload, len);
@@ -301,7 +302,7 @@ static void visit(const struct gnode *n, int depth) {
 static void graph_worker(void *arg) {
   uintptr_t w = (uintptr_t)arg;
   struct gnode **slots = gort_alloc_typed(&slots_type, GRAPH_SLOTS);
-  graph_roots[w] = slots;
+  GORT_STORE(graph_roots[w], slots);
   uint64_t seed = 0x12345 + w * 77, id = (uint64_t)w << 40;
   /* At least this many steps, and on until the forced cycles are done. */
   int steps = STRESS(40000, 6000);
@@ -313,15 +314,16 @@ static void graph_worker(void *arg) {
     case 0:
     case 1:
     case 2: /* a new node in a slot; the old one may die */
-      slots[a] = new_node(id++);
+      GORT_STORE(slots[a], new_node(id++));
       break;
     case 3:
     case 4: /* an edge between two slots' nodes */
       if (slots[a] && slots[b])
-        slots[a]->edge[r >> 50 & 1 ? 1 : (r >> 51 & 1) * 2] = slots[b];
+        GORT_STORE(slots[a]->edge[r >> 50 & 1 ? 1 : (r >> 51 & 1) * 2],
+                   slots[b]);
       break;
     case 5: /* drop a slot: its subgraph may die */
-      slots[a] = NULL;
+      GORT_STORE(slots[a], NULL);
       break;
     default: /* check what a slot reaches */
       visit(slots[a], 4);
@@ -376,7 +378,7 @@ TEST_IMPL(gc_random_graphs) {
   CHECK(atomic_load(&graph_checked) > 0);
   /* Every graph dropped: the heap comes back near where it began. */
   for (int w = 0; w < GRAPH_WORKERS; w++)
-    graph_roots[w] = NULL;
+    GORT_STORE(graph_roots[w], NULL);
   gort_gc();
   gort_gc();
   gort_read_memstats(&end);
@@ -401,7 +403,8 @@ static void *volatile snap_keep[200];
 
 TEST_IMPL(gc_heap_snapshot) {
   for (int i = 0; i < 200; i++)
-    snap_keep[i] = i < 199 ? gort_alloc_noscan(1000) : gort_alloc(100000);
+    GORT_STORE(snap_keep[i],
+               i < 199 ? gort_alloc_noscan(1000) : gort_alloc(100000));
   gort_gc();
   CHECK(gort_heap_snapshot(NULL, 0) > 0);
   size_t cap = 1 << 14;

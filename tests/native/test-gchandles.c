@@ -259,12 +259,12 @@ static const uint64_t MAGIC_VALUE = 0x5eed5eed5eed5eedull;
 
 static void make_kept_chans(void *arg) {
   (void)arg;
-  global_box = gort_alloc(sizeof *global_box);
-  global_box->c = gort_chan_make(sizeof(uint64_t *), 4);
+  GORT_STORE(global_box, gort_alloc(sizeof *global_box));
+  GORT_STORE(global_box->c, gort_chan_make(sizeof(uint64_t *), 4));
   uint64_t *v = gort_alloc_noscan(sizeof *v); /* only in the buffer */
   *v = MAGIC_VALUE;
   gort_chan_send(global_box->c, &v);
-  global_chan = gort_chan_make(sizeof(int), 2);
+  GORT_STORE(global_chan, gort_chan_make(sizeof(int), 2));
   int x = 7;
   gort_chan_send(global_chan, &x);
 }
@@ -310,7 +310,7 @@ static void make_kept_timers(void *arg) {
 
 TEST_IMPL(gchandles_timer_kept) {
   gort_set_gc_handles(true);
-  func_result = gort_chan_make(sizeof(uint64_t), 1);
+  GORT_STORE(func_result, gort_chan_make(sizeof(uint64_t), 1));
   run_in_goroutine(make_kept_timers, NULL);
   collect_and_churn();
   CHECK(in_gc_heap((void *)~hidden_func_arg));
@@ -337,13 +337,13 @@ static void tree_func(void *arg) {
 
 static void make_tree(void *arg) {
   (void)arg;
-  tree_root = gort_ctx_with_cancel(gort_ctx_background());
+  GORT_STORE(tree_root, gort_ctx_with_cancel(gort_ctx_background()));
   for (int i = 0; i < TREE_CHILDREN; i++) {
     gort_ctx *v = gort_ctx_with_value(tree_root, &ctx_key, NULL);
     gort_ctx *c =
         i % 2 ? gort_ctx_with_cancel(v) : gort_ctx_with_timeout(v, HOUR);
     CHECK(in_gc_heap(c));
-    tree_done[i] = gort_ctx_done(c);
+    GORT_STORE(tree_done[i], gort_ctx_done(c));
     CHECK(gort_ctx_after_func(c, tree_func, NULL) != NULL);
   }
 }
@@ -374,9 +374,9 @@ static void make_group(void *arg) {
   (void)arg;
   gort_ctx *root = gort_ctx_with_cancel(gort_ctx_background());
   gort_ctx *ctx = NULL;
-  kept_group = gort_errgroup_with_context(root, &ctx);
+  GORT_STORE(kept_group, gort_errgroup_with_context(root, &ctx));
   CHECK(kept_group != NULL && in_gc_heap(ctx));
-  kept_group_done = gort_ctx_done(ctx);
+  GORT_STORE(kept_group_done, gort_ctx_done(ctx));
 }
 
 static int fail_task(void *arg) {

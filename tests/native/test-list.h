@@ -387,6 +387,24 @@ X(crash_checkmark_missing_barrier, 2, "checkmark found unmarked object: missing 
 X(gc_checkmark_quiet_with_barrier, 0, "", ALL, "")
 X(gc_concurrent_cycles, 0, " ms cpu, ", ALL, "GORT_GC=concurrent GORT_DEBUG=gctrace=1,gccheckmark=1")
 
+/* ---- the write barrier's public calls (issue 12; test-wbapi.c): each as
+ * its plain counterpart, with and without a mark running, and what only
+ * they hold kept across concurrent cycles (checkmark on in each case). */
+X(wb_store_semantics, 0, "", ALL, "GORT_GC=concurrent")
+X(wb_copy_semantics, 0, "", ALL, "GORT_GC=concurrent")
+X(wb_keeps_alive, 0, "", ALL, "GORT_GC=concurrent")
+X(wb_keeps_alive_stw, 0, "", ALL, "GORT_GC=stw")
+X(crash_gc_bad_env, 2, "malformed GORT_GC: want concurrent or stw", ALL, "GORT_GC=fast")
+
+/* ---- the runtime's own stores through the write barrier (issue 12;
+ * tests/native/test-gcstores.c): each case runs with handles in C memory
+ * and in the GC heap, under the concurrent collector with checkmark. ---- */
+X(gcstores_chan_buffered, 0, "", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1")
+X(gcstores_chan_direct, 0, "", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1")
+X(gcstores_ctx, 0, "", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1")
+X(gcstores_timers, 0, "", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1")
+X(gcstores_xsync, 0, "", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1")
+
 /* ---- the concurrent collector's torture test (issue 12;
  * tests/native/test-gctorture.c): random graphs mutated through the
  * barrier on every P beside back-to-back collections with checkmark;

@@ -68,7 +68,7 @@ static void make_peak(void *arg) {
    * array), so that a collection meanwhile keeps the whole peak. */
   void **blocks = gort_alloc(n * sizeof *blocks);
   for (size_t i = 0; i < n; i++) {
-    blocks[i] = gort_alloc_noscan(MIB);
+    GORT_STORE(blocks[i], gort_alloc_noscan(MIB));
     memset(blocks[i], 0x5a, MIB); /* resident now */
     if (pk->hidden != NULL)
       pk->hidden[i] = ~(uintptr_t)blocks[i]; /* not a pointer */
@@ -235,7 +235,7 @@ static uint32_t next_rand(void) {
 
 /* The free span holding addr (heap lock held), or NULL. */
 static struct mspan *free_span_at_locked(uintptr_t addr) {
-  struct heap_arena *a = gort__mheap.arenas[addr >> ARENA_SHIFT];
+  struct heap_arena *a = gort__arena_map()[addr >> ARENA_SHIFT];
   struct mspan *s = atomic_load_explicit(
       &a->spans[(addr & (ARENA_BYTES - 1)) >> GORT_PAGE_SHIFT],
       memory_order_relaxed);
