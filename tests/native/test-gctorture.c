@@ -46,15 +46,14 @@
  * generation (mem/mgc.h, sched/runtime2.h) to act in their window.
  *
  * The cases: gctorture_p2 and _p4 (GOMAXPROCS 2 and 4, the concurrent
- * collector and checkmark), gctorture_nocheckmark (without checkmark,
- * whose own state pins an object: the tight bound on what stays at the
- * end), gctorture_stw (the stop-the-world collector), and
- * crash_gctorture_no_deletion_barrier / _insertion_ (GORT_DEBUG=wbbroken=1|2):
- * the same torture must die with "missing write barrier?" before a generous
- * bound of cycles, else the case fails. GORT_TORTURE_SECONDS sets the duration
- * (1.5 s by default) and GORT_TORTURE_PROCS GOMAXPROCS
- * (tests/stress/gc-torture.sh runs minutes over GOMAXPROCS 1..4 and the
- * builds).
+ * collector and checkmark), gctorture_nocheckmark (the concurrent
+ * collector as programs run it), gctorture_stw (the stop-the-world collector),
+ * and crash_gctorture_no_deletion_barrier / _insertion_
+ * (GORT_DEBUG=wbbroken=1|2): the same torture must die with "missing write
+ * barrier?" before a generous bound of cycles, else the case fails.
+ * GORT_TORTURE_SECONDS sets the duration (1.5 s by default) and
+ * GORT_TORTURE_PROCS GOMAXPROCS (tests/stress/gc-torture.sh runs minutes over
+ * GOMAXPROCS 1..4 and the builds).
  *
  * Invariants: a world is touched only by the worker holding it (or by
  * the main goroutine's helpers before the workers start and after they
@@ -774,17 +773,9 @@ static int torture_run(int procs, bool broken) {
    * whole data segment is scanned, read-only constants included, and
    * heap addresses are small integers (0x1555500): a few constants pin
    * dropped subgraphs (seen: up to 0.3% of the objects made; allowed:
-   * 1%). And checkmark keeps the address of the object it scanned last in
-   * a global of its own (mgccheckmark.c's source.object), which the next
-   * mark scans as a root: that object and what it reaches stay, and the
-   * next checkmark pass, following them, pins one of them again. It can
-   * be any dropped subgraph, at most a world: WORLD_NODES_MAX nodes plus
-   * what a turn adds, each with a payload. gctorture_nocheckmark keeps
-   * the tight bound. */
+   * 1%). */
   long long made_objects = (long long)made * 2; /* a node and its payload */
   long long bound = sizeof(void *) >= 8 ? 64 : 64 + made_objects / 100;
-  if (gort__debug.gccheckmark)
-    bound += 2 * (WORLD_NODES_MAX + OPS_PER_TURN);
   printf("gctorture: %lld objects left of %lld made (bound %lld)\n", extra,
          made_objects, bound);
   CHECK(extra <= bound);
