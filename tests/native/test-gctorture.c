@@ -771,11 +771,13 @@ static int torture_run(int procs, bool broken) {
    * node is alive and heap addresses look like no integer the program
    * keeps: a few objects at most (64). On a 32-bit target (wasm32) the
    * whole data segment is scanned, read-only constants included, and
-   * heap addresses are small integers (0x1555500): a few constants pin
-   * dropped subgraphs (seen: up to 0.3% of the objects made; allowed:
-   * 1%). */
+   * heap addresses are small integers (0x1555500): a few constants each
+   * pin a dropped subgraph, at most a world's worth (WORLD_NODES_MAX
+   * nodes and what a turn adds, with their payloads); seen: up to 1,240
+   * objects; allowed: two worlds' worth. */
   long long made_objects = (long long)made * 2; /* a node and its payload */
-  long long bound = sizeof(void *) >= 8 ? 64 : 64 + made_objects / 100;
+  long long world_objects = 2 * (WORLD_NODES_MAX + OPS_PER_TURN);
+  long long bound = sizeof(void *) >= 8 ? 64 : 64 + 2 * world_objects;
   printf("gctorture: %lld objects left of %lld made (bound %lld)\n", extra,
          made_objects, bound);
   CHECK(extra <= bound);
