@@ -4,9 +4,9 @@
 # given, GOMAXPROCS 1..4 with GORT_GC=concurrent and checkmark, SECONDS
 # each (GORT_TORTURE_SECONDS), then the two mutation cases (either half of
 # the write barrier removed), which must die with "missing write
-# barrier?". Runs one at a time (a run keeps every P busy). Prints one
-# line per run and a summary "runs N, failed F, hung H"; exits 1 if any
-# run failed or hung.
+# barrier?" or the collector's "unmarked object". Runs one at a time (a
+# run keeps every P busy). Prints one line per run and a summary "runs N,
+# failed F, hung H"; exits 1 if any run failed or hung.
 #
 #   tests/stress/gc-torture.sh [SECONDS] [ROUNDS] [BUILD_DIR...]
 #   e.g. tests/stress/gc-torture.sh 300 1 build build-asan build-tsan
@@ -68,7 +68,7 @@ one() {
   if [ "$want" -eq 0 ]; then
     grep -q "^ok $name" "$out" || ok=0
   else
-    grep -q "missing write barrier?" "$out" || ok=0
+    grep -q -E "missing write barrier\?|unmarked object" "$out" || ok=0
   fi
   local line
   line=$(grep -m1 "^gctorture: GOMAXPROCS" "$out")
