@@ -70,6 +70,7 @@
 #include <string.h>
 
 #include "debug/debugvars.h"
+#include "debug/print.h"
 #include "mem/malloc.h"
 #include "mem/mgc.h"
 #include "sched/runtime2.h"
@@ -164,13 +165,14 @@ static _Noreturn void fail(const struct node *n, const char *where,
                            const char *what, uint64_t want_id) {
   fprintf(stderr,
           "gctorture: node %p reached through %s: %s (magic %#llx id %#llx, "
-          "want id %#llx) after %llu cycles: a reachable object was freed "
-          "and reused (missing write barrier?)\n",
+          "want id %#llx) after %llu cycles\n",
           (const void *)n, where, what, (unsigned long long)n->magic,
           (unsigned long long)n->id, (unsigned long long)want_id,
           (unsigned long long)atomic_load(&torture.cycles));
   fflush(NULL);
-  gort_exit(2);
+  /* A broken runtime invariant: the runtime's own way of dying. */
+  gort__throw("gctorture: a reachable object was freed (missing write "
+              "barrier?)");
 }
 
 /* ---- nodes --------------------------------------------------------------- */

@@ -3,8 +3,8 @@
 # (tests/native/test-gctorture.c) as a soak: for each build directory
 # given, GOMAXPROCS 1..4 with GORT_GC=concurrent and checkmark, SECONDS
 # each (GORT_TORTURE_SECONDS), then the two mutation cases (either half of
-# the write barrier removed), which must die with "missing write
-# barrier?" or the collector's "unmarked object". Runs one at a time (a
+# the write barrier removed), which must die with a fatal error (the
+# test's node check or the collector's checks). Runs one at a time (a
 # run keeps every P busy). Prints one line per run and a summary "runs N,
 # failed F, hung H"; exits 1 if any run failed or hung.
 #
@@ -68,11 +68,11 @@ one() {
   if [ "$want" -eq 0 ]; then
     grep -q "^ok $name" "$out" || ok=0
   else
-    grep -q -E "missing write barrier\?|unmarked object" "$out" || ok=0
+    grep -q "fatal error: " "$out" || ok=0
   fi
   local line
   line=$(grep -m1 "^gctorture: GOMAXPROCS" "$out")
-  [ "$want" -ne 0 ] && line=$(grep -m1 -E "^gctorture: node|^runtime: checkmark" "$out" | cut -c1-160)
+  [ "$want" -ne 0 ] && line=$(grep -m1 -E "^gctorture: node|^runtime: (checkmark|gcverify)" "$out" | cut -c1-160)
   if [ $ok -eq 1 ]; then
     echo "run $n ($build $name $*): ok in $((SECONDS - t0))s: $line"
     rm -f "$out"
