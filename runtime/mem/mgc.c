@@ -302,6 +302,9 @@ static uint64_t take_black_bytes(void) {
   return n;
 }
 
+/* Scan work a mark-termination stop may do itself (about 30 µs). */
+enum { TERMINATION_DRAIN_BYTES = 64 * 1024 };
+
 /* 2. The concurrent mark: roots and stacks here, the draining by the
  * mark workers (mgcworker.c) and assists; then stop the world and look
  * for what the write barriers buffered: the mark is over only when
@@ -326,8 +329,13 @@ static void concurrent_mark(struct cycle_times *t) {
     t->stw2 = gort__os_nanotime();
     gort__stop_the_world();
     flush_all_ps();
-    if (gort__gcw_global_empty())
+    /* What the last flush found is usually a few objects (barrier
+     * buffers not yet full): drain them here, up to a fixed budget, so
+     * the pause stays bounded whatever the heap; more than that, and the
+     * mark goes on beside the world. */
+    if (gort__gc_drain(my_gcw(), TERMINATION_DRAIN_BYTES))
       return;
+    gort__gcw_dispose(my_gcw());
     gort__start_the_world(t->procs);
     gort__world_unlock();
     /* A stop that found more to mark is a pause too (Go counts it). */
