@@ -13,6 +13,7 @@
  */
 #include <string.h>
 
+#include "arch/procyield.h"
 #include "debug/debugvars.h"
 #include "mem/mbarrier.h"
 #include "mem/mgc.h"
@@ -20,18 +21,39 @@
 #include "sched/runtime2.h"
 
 _Atomic(uint32_t) gort__wb_enabled;
+/* Shading without a P (shade_without_p below). */
+static _Atomic(uint32_t) nop_open;     /* shading without a P allowed */
+static _Atomic(uint32_t) nop_inflight; /* shaders between check and end */
 
 void gort__wb_set(bool on) {
   gort__atomic_store_relaxed(&gort__wb_enabled, on ? 1u : 0u);
+  if (on)
+    gort__atomic_store_seq_cst(&nop_open, 1);
 }
 
 /* Shading without a P (a blocking call, a thread of the program's own):
- * a gcwork of the call's own, handed to the global lists at once. */
+ * a gcwork of the call's own, handed to the global lists at once. Such a
+ * thread is not stopped with the world, so it must not shade once mark
+ * termination has begun (the marks are final then, and the sweep's flip
+ * follows): the cycle closes this path first and waits for shades in
+ * flight (a Dekker handshake on two seq_cst words: a shader that counts
+ * itself in after the close sees it closed). */
+
 static void shade_without_p(const uintptr_t *words, uint32_t n) {
-  struct gcwork w = {0};
-  for (uint32_t i = 0; i < n; i++)
-    gort__gc_shade(words[i], &w);
-  gort__gcw_dispose(&w);
+  gort__atomic_add_seq_cst(&nop_inflight, 1);
+  if (gort__atomic_load_seq_cst(&nop_open)) {
+    struct gcwork w = {0};
+    for (uint32_t i = 0; i < n; i++)
+      gort__gc_shade(words[i], &w);
+    gort__gcw_dispose(&w);
+  }
+  gort__atomic_sub_seq_cst(&nop_inflight, 1);
+}
+
+void gort__wb_close_without_p(void) {
+  gort__atomic_store_seq_cst(&nop_open, 0);
+  while (gort__atomic_load_seq_cst(&nop_inflight) != 0)
+    gort__procyield(16);
 }
 
 static struct p *current_p(void) {
@@ -138,9 +160,13 @@ void gort__wb_shade_object_referents(const void *p) {
     gort__gc_scan_object(p, &pp->gcw);
     return;
   }
-  struct gcwork w = {0};
-  gort__gc_scan_object(p, &w);
-  gort__gcw_dispose(&w);
+  gort__atomic_add_seq_cst(&nop_inflight, 1);
+  if (gort__atomic_load_seq_cst(&nop_open)) {
+    struct gcwork w = {0};
+    gort__gc_scan_object(p, &w);
+    gort__gcw_dispose(&w);
+  }
+  gort__atomic_sub_seq_cst(&nop_inflight, 1);
 }
 
 GORT_API void gort_copy_ptrs(void *dst, const void *src, size_t n) {

@@ -60,6 +60,10 @@ static inline bool gort__wb_on(void) {
 
 /* The cycle turns it on and off, with the world stopped. */
 void gort__wb_set(bool on);
+/* Mark termination begins (world stopped): threads without a P, which
+ * the stop of the world does not stop, shade no more; returns once none
+ * is shading. */
+void gort__wb_close_without_p(void);
 
 /* *(void **)slot = ptr, with the barrier (the runtime's own code is never
  * preempted by a signal, so its check may be inlined). */

@@ -328,6 +328,7 @@ static void concurrent_mark(struct cycle_times *t) {
     gort__world_lock();
     t->stw2 = gort__os_nanotime();
     gort__stop_the_world();
+    gort__wb_close_without_p();
     flush_all_ps();
     /* What the last flush found is usually a few objects (barrier
      * buffers not yet full): drain them here, up to a fixed budget, so
@@ -336,6 +337,7 @@ static void concurrent_mark(struct cycle_times *t) {
     if (gort__gc_drain(my_gcw(), TERMINATION_DRAIN_BYTES))
       return;
     gort__gcw_dispose(my_gcw());
+    gort__wb_set(true); /* reopens shading without a P */
     gort__start_the_world(t->procs);
     gort__world_unlock();
     /* A stop that found more to mark is a pause too (Go counts it). */
