@@ -17,7 +17,6 @@
 #include "mem/mbarrier.h"
 #include "mem/mgc.h"
 #include "mem/mgcwork.h"
-#include "sched/lock.h"
 #include "sched/runtime2.h"
 
 _Atomic(uint32_t) gort__wb_enabled;
@@ -27,16 +26,12 @@ void gort__wb_set(bool on) {
 }
 
 /* Shading without a P (a blocking call, a thread of the program's own):
- * one shared gcwork under a leaf lock, handed to the full list at once. */
-static struct mutex nop_lock = GORT_LOCK_INITIALIZER(LOCK_RANK_NONE);
-static struct gcwork nop_gcw; /* (nop_lock) */
-
+ * a gcwork of the call's own, handed to the global lists at once. */
 static void shade_without_p(const uintptr_t *words, uint32_t n) {
-  gort__lock(&nop_lock);
+  struct gcwork w = {0};
   for (uint32_t i = 0; i < n; i++)
-    gort__gc_shade(words[i], &nop_gcw);
-  gort__gcw_dispose(&nop_gcw);
-  gort__unlock(&nop_lock);
+    gort__gc_shade(words[i], &w);
+  gort__gcw_dispose(&w);
 }
 
 static struct p *current_p(void) {
@@ -136,10 +131,9 @@ void gort__wb_shade_object_referents(const void *p) {
     gort__gc_scan_object(p, &pp->gcw);
     return;
   }
-  gort__lock(&nop_lock);
-  gort__gc_scan_object(p, &nop_gcw);
-  gort__gcw_dispose(&nop_gcw);
-  gort__unlock(&nop_lock);
+  struct gcwork w = {0};
+  gort__gc_scan_object(p, &w);
+  gort__gcw_dispose(&w);
 }
 
 GORT_API void gort_copy_ptrs(void *dst, const void *src, size_t n) {

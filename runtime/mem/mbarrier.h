@@ -30,8 +30,9 @@
  * Locking: a P's wbbuf is its owner's; the runtime's code never parks or
  * is preempted inside a barrier, so a goroutine keeps its P throughout.
  * Without a P (a blocking call, a thread of its own) the words are shaded
- * at once into a locked gcwork. Every call here may run with any runtime
- * lock held (the barrier's own locks are leaves).
+ * at once into a gcwork of the call's own, handed to the global lists. Every
+ * call here may run with any runtime lock held (the barrier's own locks are
+ * leaves).
  */
 #ifndef GORT_MEM_MBARRIER_H
 #define GORT_MEM_MBARRIER_H

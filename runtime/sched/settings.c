@@ -276,9 +276,6 @@ GORT_API void gort_options_init(gort_options *opts) {
       bad_gchandles(opts, v);
     opts->gc_handles = true;
   }
-  /* Until the runtime's own stores and the tests all go through the
-   * barrier, the stop-the-world collector stays the default. */
-  opts->gc_stop_the_world = true;
   if ((v = env("GORT_GC")) != NULL) {
     if (strcmp(v, "stw") != 0 && strcmp(v, "concurrent") != 0)
       bad_gc(opts, v);
