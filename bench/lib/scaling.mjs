@@ -237,15 +237,19 @@ function checksTable(s) {
   return renderMarkdown(['issue 12 check', ...s.sizes.map((n) => fmtInt(n))], rows);
 }
 
+// An error on one line for a note: its first two lines (a fatal message's
+// runtime line and what it says), the goroutine dump left out.
+const firstLines = (e) => String(e).split('\n').map((l) => l.trim()).filter(Boolean).slice(0, 2).join(' / ');
+
 // The report of a gc-scaling document (doc.scaling: summarizeScaling's),
 // with the header lines the caller gives (when, where, how).
 export function renderScaling(doc, header) {
   const s = doc.scaling;
   const notes = [];
   for (const id of s.missing) notes.push(`${label(id)} is not built or has no gc_pause: not run.`);
-  for (const c of s.cells) if (c.status === 'failed') notes.push(`${label(c.impl)} at ${fmtInt(c.n)} failed: ${c.error}`);
-  const legend = 'Max pause: the longest stop of the world of a run\'s GC window (gc.pause_max_ns; for gort and Go a cycle\'s '
-    + 'two stops summed, for Boehm its whole stopped mark), median of the runs with their min–max; p50 pause, GC cycles, '
+  for (const c of s.cells) if (c.status === 'failed') notes.push(`${label(c.impl)} at ${fmtInt(c.n)} failed: ${firstLines(c.error)}`);
+  const legend = 'Max pause: the longest of the per-cycle pauses in a run\'s GC window (gc.pause_max_ns; gort and Go: every stop '
+    + 'of the world of a cycle, summed; Boehm: its whole stopped mark), median of the runs with their min–max; p50 pause, GC cycles, '
     + 'wall (the whole run: build of the live tree, a full GC, the allocations) and peak RSS (wasm: its fixed memory, not shown) '
     + `are medians too. The growth is the median max pause at ${fmtInt(s.sizes[s.sizes.length - 1])} live objects over `
     + `that at ${fmtInt(s.sizes[0])}; its target (gort only) is scaling_max_growth in bench/targets.json.`;
