@@ -217,7 +217,7 @@ static void *volatile arena_full_keep[1000];
 
 TEST_IMPL(crash_fault_arena_full) {
   for (int i = 0; i < 1000; i++) {
-    arena_full_keep[i] = gort__mallocgc(1 << 20, true); /* 1 MiB each */
+    GORT_STORE(arena_full_keep[i], gort__mallocgc(1 << 20, true)); /* 1 MiB */
     CHECK(arena_full_keep[i] != NULL);
   }
   return 1; /* not reached: 64 MiB (4 on wasm) hold at most 64 */

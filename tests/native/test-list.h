@@ -408,3 +408,20 @@ X(gcstores_chan_direct, 0, "", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1
 X(gcstores_ctx, 0, "", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1")
 X(gcstores_timers, 0, "", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1")
 X(gcstores_xsync, 0, "", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1")
+
+/* ---- the concurrent collector's torture test (issue 12;
+ * tests/native/test-gctorture.c): random graphs mutated through the
+ * barrier on every P beside back-to-back collections with checkmark;
+ * GORT_TORTURE_SECONDS for longer (tests/stress/gc-torture.sh). The
+ * crash_ cases remove one half of the barrier: the torture must die
+ * with a fatal error (without the deletion half: its node check's "a
+ * reachable object was freed", or at GORT_DEBUG_LEVEL=3 often gcverify's
+ * "points at a free slot"; without the insertion half: checkmark's "found
+ * unmarked object" or gcverify's "points at an unmarked object"). ---- */
+X(gctorture_p2, 0, "", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1")
+X(gctorture_p4, 0, "", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1")
+X(gctorture_nocheckmark, 0, "", ALL, "GORT_GC=concurrent")
+X(gctorture_stw, 0, "", ALL, "GORT_GC=stw")
+X(crash_gctorture_no_deletion_barrier, 2, "fatal error: ", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1,wbbroken=1")
+X(crash_gctorture_no_insertion_barrier, 2, "unmarked object", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1,wbbroken=2")
+X(gctorture_bad_seconds, 1, "gctorture: bad GORT_TORTURE_SECONDS=1.5s (seconds > 0)", ALL, "GORT_TORTURE_SECONDS=1.5s")

@@ -245,7 +245,7 @@ TEST_IMPL(mem_malloc_many) {
   struct gort__malloc_totals before, after;
   gort__malloc_totals(&before);
   for (int i = 0; i < N; i++) {
-    objs[i] = gort__mallocgc(32, i % 2);
+    GORT_STORE(objs[i], gort__mallocgc(32, i % 2));
     CHECK(objs[i] != NULL);
     CHECK(objs[i][0] == 0 && objs[i][3] == 0);
     objs[i][0] = (uint64_t)i;
@@ -274,7 +274,7 @@ TEST_IMPL(mem_malloc_tiny) {
   gort__malloc_totals(&before);
   for (int i = 0; i < N; i++) {
     size_t size = 1 + (size_t)(i % 15);
-    objs[i] = gort__mallocgc(size, true);
+    GORT_STORE(objs[i], gort__mallocgc(size, true));
     lens[i] = size;
     CHECK(objs[i] != NULL);
     CHECK(all_zero(objs[i], size));
@@ -342,7 +342,7 @@ static void mallocer(void *p) {
   CHECK(mine != NULL);
   for (int i = 0; i < M; i++) {
     size_t size = 8 + (size_t)((i * 37 + id) % 500);
-    mine[i] = gort__mallocgc(size, i % 3 == 0);
+    GORT_STORE(mine[i], gort__mallocgc(size, i % 3 == 0));
     CHECK(mine[i] != NULL);
     CHECK(mine[i][0] == 0);
     mine[i][0] = (uint64_t)id << 32 | (uint64_t)i;
@@ -404,26 +404,27 @@ TEST_IMPL(mem_gc_mark_sweep) {
   for (int i = 0; i < CHAIN; i++) {
     struct node *n = gort__mallocgc(sizeof *n, false);
     n->id = (uint64_t)i;
-    n->next = head;
+    GORT_STORE(n->next, head);
     head = n;
     for (int k = 0; k < GARBAGE / CHAIN; k++) {
-      garbage[i * (GARBAGE / CHAIN) + k] = gort__mallocgc(sizeof *n, false);
+      GORT_STORE(garbage[i * (GARBAGE / CHAIN) + k],
+                 gort__mallocgc(sizeof *n, false));
       garbage[i * (GARBAGE / CHAIN) + k]->id = 0xdead;
     }
   }
-  gc_roots[0] = head;
+  GORT_STORE(gc_roots[0], head);
   /* A cycle reachable from nothing, and a large object reachable only
    * through an interior pointer. */
   struct node *a = gort__mallocgc(sizeof *a, false);
   struct node *b = gort__mallocgc(sizeof *b, false);
-  a->next = b;
-  b->next = a;
+  GORT_STORE(a->next, b);
+  GORT_STORE(b->next, a);
   char *big = gort__mallocgc(100000, false);
-  gc_roots[1] = big + 50000;
+  GORT_STORE(gc_roots[1], big + 50000);
   /* A noscan object is not scanned: what it points to is garbage. */
   struct node **box = gort__mallocgc(sizeof(void *), true);
-  *box = gort__mallocgc(sizeof(struct node), false);
-  gc_roots[2] = box;
+  GORT_STORE(*box, gort__mallocgc(sizeof(struct node), false));
+  GORT_STORE(gc_roots[2], box);
   struct node *boxed = *box;
 
   struct gort__sweep_result r = collect_now();
@@ -481,7 +482,7 @@ static __attribute__((noinline)) struct node *build_chain(uint64_t tag) {
   for (int i = 0; i < HOLD_LEN; i++) {
     struct node *n = gort__mallocgc(sizeof *n, false);
     n->id = tag * 1000 + (uint64_t)i;
-    n->next = head;
+    GORT_STORE(n->next, head);
     head = n;
     gort__mallocgc(48, false); /* garbage */
   }
@@ -543,8 +544,8 @@ TEST_IMPL(mem_gc_global_roots) {
   for (int i = 0; i < 500; i++) {
     struct node *n = gort__mallocgc(sizeof *n, false);
     n->id = (uint64_t)i;
-    n->next = global_chain;
-    global_chain = n;
+    GORT_STORE(n->next, global_chain);
+    GORT_STORE(global_chain, n);
     gort__mallocgc(sizeof *n, false); /* garbage: referenced nowhere */
   }
   gort__gc_mark_begin();
@@ -560,7 +561,7 @@ TEST_IMPL(mem_gc_global_roots) {
   }
   CHECK_EQ(n, 500);
   /* Cleared, the chain goes too. */
-  global_chain = NULL;
+  GORT_STORE(global_chain, NULL);
   gort__gc_mark_begin();
   gort__gc_mark_globals(&test_gcw);
   test_drain();
@@ -593,7 +594,7 @@ static __attribute__((noinline)) struct node *make_chain(uint64_t tag) {
     struct node *n = gort__mallocgc(sizeof *n, false);
     CHECK(n->next == NULL && n->id == 0); /* reused slots come zeroed */
     n->id = tag * 1000 + (uint64_t)i;
-    n->next = head;
+    GORT_STORE(n->next, head);
     head = n;
     gort__mallocgc(64 + (size_t)i, false); /* garbage */
     if (i % 8 == 0)
