@@ -28,6 +28,7 @@ import {
 } from '../../bench/lib/figures.mjs';
 import { IMPLS, listWorkloads } from '../../bench/lib/impls.mjs';
 import { replaceSection, BEGIN, END } from '../../bench/lib/outputs.mjs';
+import { parseOptions, UsageError } from '../../bench/lib/options.mjs';
 import { makePlan } from '../../bench/lib/plan.mjs';
 import {
   growthByImpl, planScaling, SCALING_BEGIN, SCALING_END, scalingChecks,
@@ -246,5 +247,8 @@ describe('bench runner', () => {
     assert.deepEqual(full.cells.map((c) => `${c.impl}@${c.n}`).slice(0, 4), ['gort@250000', 'go@250000', 'boehm@250000', 'gort@1000000']);
     const quick = planScaling(lists, { quick: true, runs: 1, runsGiven: false, warmup: 0 });
     assert.deepEqual([quick.runs, quick.warmup, quick.sizes], [1, 0, GC_SCALING.quick_sizes]);
+    assert.throws(() => parseOptions(['--gc-scaling', 'yield']), UsageError, 'the scaling mode runs gc_pause only');
+    const o = parseOptions(['--gc-scaling', '--quick']);
+    assert.deepEqual([o.docs, path.basename(o.out)], [false, 'gc-scaling-quick.json'], 'quick: no docs, its own file');
   });
 });
