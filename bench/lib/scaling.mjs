@@ -15,8 +15,8 @@
 //
 // --quick runs GC_SCALING.quick_sizes once without warm-up (proves the
 // mode works; tests/node/bench.test.mjs). The mode writes
-// bench/results/gc-scaling.json (quick: gc-scaling-quick.json; --out) and
-// the section between SCALING_BEGIN and SCALING_END of
+// bench/results/gc-scaling.json (quick:
+// bench/results/gc-scaling-quick.json; --out) and the section between SCALING_BEGIN and SCALING_END of
 // docs/PERFORMANCE.md (never when quick, nor with --no-docs). Pure parts
 // (plan, summary, checks, rendering) take plain data so the tests can
 // feed them figures.
