@@ -41,9 +41,16 @@ static struct p *current_p(void) {
 
 void gort__wbbuf_flush(struct p *pp) {
   struct wbbuf *b = &pp->wbbuf;
+  if (b->n == 0)
+    return;
   for (uint32_t i = 0; i < b->n; i++)
     gort__gc_shade(b->words[i], &pp->gcw);
   b->n = 0;
+  /* What the barrier found goes to the global lists at once: a P's own
+   * gcwork is invisible to the workers' "dry" test, and grey objects
+   * kept there cost the mark's end a stop of the world each time it
+   * looks (mgcworker.c). */
+  gort__gcw_dispose(&pp->gcw);
 }
 
 /* Record up to two words (0 for none) for shading. */

@@ -133,6 +133,12 @@ static struct {
   uint32_t cycles_done;      /* (lock) */
   uint32_t waiters;          /* parked on done_sema (lock) */
   _Atomic uint32_t done_sema;
+  /* Marks begun, and whether the running cycle's has (lock); allocating
+   * goroutines past the trigger wait on start_sema for the next one. */
+  uint32_t marks_started;
+  bool marked_this_cycle;
+  uint32_t start_waiters; /* (lock) */
+  _Atomic uint32_t start_sema;
   _Atomic(uint32_t) phase;      /* enum gc_phase */
   _Atomic(int64_t) last_end_ns; /* nanotime at the last cycle's end */
 } work = {.lock = GORT_LOCK_INITIALIZER(LOCK_RANK_GC_WORK)};
@@ -296,6 +302,9 @@ static uint64_t take_black_bytes(void) {
   return n;
 }
 
+/* Scan work a mark-termination stop may do itself (about 30 µs). */
+enum { TERMINATION_DRAIN_BYTES = 64 * 1024 };
+
 /* 2. The concurrent mark: roots and stacks here, the draining by the
  * mark workers (mgcworker.c) and assists; then stop the world and look
  * for what the write barriers buffered: the mark is over only when
@@ -320,8 +329,13 @@ static void concurrent_mark(struct cycle_times *t) {
     t->stw2 = gort__os_nanotime();
     gort__stop_the_world();
     flush_all_ps();
-    if (gort__gcw_global_empty())
+    /* What the last flush found is usually a few objects (barrier
+     * buffers not yet full): drain them here, up to a fixed budget, so
+     * the pause stays bounded whatever the heap; more than that, and the
+     * mark goes on beside the world. */
+    if (gort__gc_drain(my_gcw(), TERMINATION_DRAIN_BYTES))
       return;
+    gort__gcw_dispose(my_gcw());
     gort__start_the_world(t->procs);
     gort__world_unlock();
     /* A stop that found more to mark is a pause too (Go counts it). */
@@ -375,6 +389,8 @@ static void mark_termination(struct cycle_times *t) {
   t->end = gort__os_nanotime();
 }
 
+static void mark_started(void);
+
 static void run_cycle(uint32_t n, enum gc_trigger_kind kind) {
   struct cycle_times t = {
       .n = n, .forced = kind == GC_TRIGGER_FORCED, .concurrent = concurrent()};
@@ -399,6 +415,7 @@ static void run_cycle(uint32_t n, enum gc_trigger_kind kind) {
     gort__gc_event(GORT_GC_EV_MARK, n, gort__gc_heap_live(), t.goal);
     gort__start_the_world(t.procs);
     gort__world_unlock();
+    mark_started();
     concurrent_mark(&t);
   } else {
     t.stw1_end = gort__os_nanotime();
@@ -454,6 +471,7 @@ static void gc_worker(void *arg) {
     }
     work.requested = false;
     work.running = true;
+    work.marked_this_cycle = false;
     enum gc_trigger_kind kind = work.kind;
     uint32_t n = work.cycles_done + 1;
     gort__unlock(&work.lock);
@@ -511,20 +529,59 @@ static void ensure_worker_locked(void) {
 }
 
 /* Run a cycle (a new one if forced) and wait for its mark to end. */
+/* The heap passed the trigger (concurrent collector): wait until a mark
+ * is under way, then allocate on and pay in assists. Go's gcStart does
+ * the sweep termination on the allocating goroutine and every other
+ * allocating goroutine past the trigger waits for it (work.startSema):
+ * without that, the program allocates freely between the trigger and
+ * the mark's start, unpaced (10 ms on a loaded machine was 13 MB here).
+ * (work.lock held; released here.) */
+static void wait_mark_start_locked(void) {
+  GORT_ASSERT_LOCKED(&work.lock);
+  if (work.running && work.marked_this_cycle && gort__gc_phase() == GC_MARK) {
+    gort__unlock(&work.lock); /* marking now: assists pace us */
+    return;
+  }
+  /* The next mark to begin: the running cycle's if it has not marked
+   * yet, else a requested one. */
+  uint32_t target = work.marks_started + 1;
+  struct g *worker = NULL;
+  if (!(work.running && !work.marked_this_cycle))
+    worker = request_locked(GC_TRIGGER_HEAP);
+  while ((int32_t)(work.marks_started - target) < 0) {
+    work.start_waiters++;
+    gort__unlock(&work.lock);
+    if (worker != NULL) {
+      gort__goready(worker);
+      worker = NULL;
+    }
+    gort__semacquire(&work.start_sema, false, WAIT_GC);
+    gort__lock(&work.lock);
+  }
+  gort__unlock(&work.lock);
+}
+
+/* The mark has begun (world running again): wake who waited for it. */
+static void mark_started(void) {
+  gort__lock(&work.lock);
+  work.marks_started++;
+  work.marked_this_cycle = true;
+  uint32_t waiters = work.start_waiters;
+  work.start_waiters = 0;
+  gort__unlock(&work.lock);
+  while (waiters-- > 0)
+    gort__semrelease(&work.start_sema, false);
+}
+
 static void request_and_wait(enum gc_trigger_kind kind) {
   gort__lock(&work.lock);
   ensure_worker_locked();
-  if (kind == GC_TRIGGER_HEAP && (work.running || work.requested)) {
-    gort__unlock(&work.lock); /* one is coming: allocate on */
+  if (kind == GC_TRIGGER_HEAP && concurrent()) {
+    wait_mark_start_locked();
     return;
   }
-  if (kind == GC_TRIGGER_HEAP && concurrent()) {
-    /* The collector marks beside us: allocate on (Go's gcStart returns
-     * once the mark has begun). */
-    struct g *worker = request_locked(kind);
-    gort__unlock(&work.lock);
-    if (worker != NULL)
-      gort__goready(worker);
+  if (kind == GC_TRIGGER_HEAP && (work.running || work.requested)) {
+    gort__unlock(&work.lock); /* one is coming: allocate on */
     return;
   }
   /* runtime.GC wants a cycle that starts after the call: if one is

@@ -90,7 +90,9 @@ void gort__gc_assist_alloc(uint64_t bytes) {
   gort__wbbuf_flush(pp); /* what this P's barriers found is work too */
   uint64_t before = pp->gcw.bytes_scanned;
   bool dry = gort__gc_drain(&pp->gcw, work);
-  gort__gc_workers_poke(); /* it may have taken the last grey objects */
+  if (!dry)
+    gort__gcw_dispose(&pp->gcw); /* what is left, for the workers */
+  gort__gc_workers_poke();       /* it may have taken the last grey objects */
   int64_t done = (int64_t)(pp->gcw.bytes_scanned - before);
   gort__atomic_add_relaxed(&assist_bytes_scanned, (uint64_t)done);
   gort__atomic_add_relaxed(&assist_ns, (uint64_t)(gort__os_nanotime() - start));

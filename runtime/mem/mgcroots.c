@@ -139,8 +139,10 @@ void gort__gc_scan_self(struct g *gp) {
   uint32_t gen = gort__gc_scan_gen();
   if (scanned(gp, gen))
     return;
-  if (!gp->no_heap_pointers)
+  if (!gp->no_heap_pointers) {
     mark_goroutine(gp, my_gcw());
+    gort__gcw_dispose(my_gcw()); /* for the workers */
+  }
   gort__atomic_store_release(&gp->gcscan_gen, gen);
 }
 

@@ -144,6 +144,8 @@ static bool run(struct worker *w) {
     if (w->mode == MODE_IDLE && other_work(my_p()))
       break;
   }
+  /* What this P still holds, for the other workers and the dry test. */
+  gort__gcw_dispose(&my_p()->gcw);
   int64_t spent = gort__os_nanotime() - started;
   if (w->mode == MODE_IDLE)
     gort__atomic_add_relaxed(&idle_ns, (uint64_t)spent);
