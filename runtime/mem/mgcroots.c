@@ -64,6 +64,9 @@
 #include "sched/runtime2.h"
 #include "time/timer.h"
 
+/* gp is held still: by its scan bit, by the stopped world, or it is the
+ * caller at its preemption point. Its stack and context are made only
+ * once it runs (proc.c, prepare_run), so they are complete here. */
 static void mark_goroutine(struct g *gp, struct gcwork *gcw) {
   gort__gc_mark_range(&gp->arg, &gp->arg + 1, gcw);
   if (gp->stack.lo == 0)

@@ -826,11 +826,13 @@ static void make_first_frame(struct m *mp, struct g *gp) {
 
 /* Make gp the M's current G, about to run (the switch is the caller's). */
 static void prepare_run(struct m *mp, struct g *gp, bool inherit_time) {
+  /* Running first: the collector scans a runnable G's stack and context
+   * (holding it by its scan bit), so they are made only once it is ours. */
+  gort__casgstatus(gp, G_RUNNABLE, G_RUNNING);
   if (gp->stack.lo == 0)
     make_first_frame(mp, gp);
   if (!inherit_time)
     gort__atomic_add_relaxed(&gort__loadmp(mp)->schedtick, 1);
-  gort__casgstatus(gp, G_RUNNABLE, G_RUNNING);
   /* A fresh slice starts unpreempted; an inherited one keeps a request
    * sysmon made while this M was between goroutines. */
   uint32_t pending =

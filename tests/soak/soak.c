@@ -526,7 +526,8 @@ static struct node *make_list(int n, uint64_t seed) {
   for (int i = 0; i < n; i++) {
     struct node *x = gort__mallocgc(sizeof *x, false);
     ENSURE(x != NULL);
-    x->next = head;
+    GORT_STORE(x->next,
+               head); /* the write barrier: the collector is concurrent */
     x->value = seed + (uint64_t)i;
     head = x;
     (void)gort__mallocgc(48, true); /* garbage beside it */
