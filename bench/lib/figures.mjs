@@ -20,7 +20,7 @@ export const FALLBACK_FIGURE = { name: 'ns_per_op', field: 'ns_per_op', scale: 1
 // The figure of a workload: { name, field, scale, unit, better } (figure:
 // the table's entry's, null for the fallback) plus the workload's target
 // fields from targets.json (max_ratio, max_value, max_rss_ratio,
-// wasm_max_ratio).
+// wasm_max_ratio, wasm_max_value, scaling_max_growth).
 export function figureOf(targets, workload, figure = null) {
   const fig = figure || FALLBACK_FIGURE;
   for (const k of ['name', 'field', 'unit']) {
@@ -56,6 +56,25 @@ export function withinTarget(fig, ratio, gortValue, rssRatio = null) {
   const okValue = fig.max_value == null || (gortValue != null && gortValue <= fig.max_value);
   const okRss = fig.max_rss_ratio == null || (rssRatio != null && rssRatio <= fig.max_rss_ratio);
   return okRatio && okValue && okRss ? 'yes' : 'no';
+}
+
+// The parts of the target a within 'no' missed, as text for the table:
+// ['gort/Go > 1.0', '> 1000 µs'] (empty when within or unknown).
+export function missedChecks(fig, ratio, gortValue, rssRatio = null) {
+  if (withinTarget(fig, ratio, gortValue, rssRatio) !== 'no') return [];
+  const unit = fig.unit.split(' ')[0];
+  const out = [];
+  if (fig.max_ratio != null && !(ratio <= fig.max_ratio)) out.push(`gort/Go > ${fig.max_ratio.toFixed(1)}`);
+  if (fig.max_value != null && !(gortValue != null && gortValue <= fig.max_value)) out.push(`> ${fig.max_value} ${unit}`);
+  if (fig.max_rss_ratio != null && !(rssRatio != null && rssRatio <= fig.max_rss_ratio)) out.push(`RSS > ${fig.max_rss_ratio.toFixed(1)}`);
+  return out;
+}
+
+// wasm's own bound on its headline figure (wasm_max_value: gc_pause's
+// 1 ms on wasm): "yes" / "no" / null (no such target or no figure).
+export function wasmValueWithin(fig, wasmValue) {
+  if (fig.wasm_max_value == null || wasmValue == null) return null;
+  return wasmValue <= fig.wasm_max_value ? 'yes' : 'no';
 }
 
 export function wasmWithin(fig, wasmRatio) {

@@ -17,6 +17,13 @@ export const USAGE = `usage: node bench/run.mjs [WORKLOAD...] [options]     (npm
   --procs N      GORT_MAXPROCS = GOMAXPROCS = --procs (default: CPU count)
   --quick        1 run, no warm-up, tiny N: proves the runner works
                  (writes bench/results/quick.json, never the docs)
+  --gc-scaling   instead of the suite: gc_pause at 250,000, 1,000,000 and
+                 4,000,000 live objects for gort, Go, Boehm and wasm (3 runs
+                 after 1 warm-up by default, ~10 min), max / p50 pause and
+                 wall per size, the max pause's growth and issue 12's checks;
+                 writes bench/results/gc-scaling.json and its section of
+                 docs/PERFORMANCE.md (with --quick: tiny sizes, once,
+                 gc-scaling-quick.json, never the docs)
   --out FILE     results JSON (default bench/results/latest.json)
   --no-docs      do not rewrite the numbers section of docs/PERFORMANCE.md
   --docs         rewrite it even for a subset
@@ -37,7 +44,7 @@ export function parseOptions(argv) {
   const o = {
     workloads: [], runs: DEFAULT_RUNS, runsGiven: false, warmup: DEFAULT_WARMUP,
     procs: os.availableParallelism?.() ?? os.cpus().length,
-    quick: false, out: null, docs: null, build: true, buildGort: true, help: false,
+    quick: false, gcScaling: false, out: null, docs: null, build: true, buildGort: true, help: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].startsWith('--') ? argv[i].split(/=(.*)/s) : [argv[i]];
@@ -47,6 +54,7 @@ export function parseOptions(argv) {
       case '--warmup': o.warmup = positiveInt(flag, value(), 0); break;
       case '--procs': o.procs = positiveInt(flag, value(), 1); break;
       case '--quick': o.quick = true; break;
+      case '--gc-scaling': o.gcScaling = true; break;
       case '--out': {
         const file = value();
         if (!file) throw new UsageError('--out needs a file name');
@@ -71,8 +79,19 @@ export const RESULTS_DIR = path.join(REPO, 'bench/results');
 // The defaults that depend on other options: --quick is one run without
 // warm-up and never writes the docs or latest.json; a subset writes
 // subset.json and not the docs (unless --docs); the whole suite writes
-// latest.json and the docs.
+// latest.json and the docs. --gc-scaling takes no workload (or gc_pause)
+// and writes gc-scaling.json and its docs section unless quick.
 function applyDefaults(o) {
+  if (o.gcScaling) {
+    if (o.workloads.some((w) => w !== 'gc_pause')) {
+      throw new UsageError(`--gc-scaling runs gc_pause only, not ${o.workloads.filter((w) => w !== 'gc_pause').join(', ')}`);
+    }
+    o.workloads = [];
+    if (o.quick) { o.warmup = 0; o.docs = false; }
+    o.docs ??= true;
+    o.out ??= path.join(RESULTS_DIR, o.quick ? 'gc-scaling-quick.json' : 'gc-scaling.json');
+    return o;
+  }
   const subset = o.workloads.length > 0;
   if (o.quick) {
     if (!o.runsGiven) o.runs = 1;

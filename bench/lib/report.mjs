@@ -6,7 +6,7 @@
 import { procsMismatches } from './results.mjs';
 import { renderTable } from './table.mjs';
 
-function duration(s) {
+export function duration(s) {
   if (s == null) return '?';
   const m = Math.floor(s / 60);
   const sec = Math.round(s % 60);
@@ -14,7 +14,7 @@ function duration(s) {
   return sec ? `${m} min ${sec} s` : `${m} min`;
 }
 
-function machineLine(m, v) {
+export function machineLine(m, v) {
   const gib = (m.mem_total_bytes / 2 ** 30).toFixed(1);
   const parts = [`${m.cpu_model}, ${m.cores} cores, ${m.kernel}, ${gib} GiB`,
     `gcc ${v.gcc}`, v.go, `emcc ${v.emcc}`, `node ${v.node}`,
@@ -28,6 +28,7 @@ function methodLine(doc) {
     : `${o.runs} measured runs after ${o.warmup} warm-up per implementation, `;
   return `Method: ${when}interleaved (gort, Go, peers, wasm in each round); `
     + `GORT_MAXPROCS = GOMAXPROCS = --procs = ${o.procs}; medians. `
+    + (doc.env && Object.keys(doc.env).length ? `Environment: ${Object.entries(doc.env).map(([k, v]) => `${k}=${v}`).join(' ')}. ` : '')
     + `Took ${duration(doc.duration_s)}: builds ${duration(doc.build_s)}, runs estimated at ${duration(doc.plan.est_s)}; `
     + `budget ${duration(doc.plan.budget_s)}. `
     + loadText(doc);
@@ -36,7 +37,7 @@ function methodLine(doc) {
 // The 1-minute load average when the runs started (the end one includes
 // the bench itself). Above half the cores, other processes were busy and
 // shared the CPUs with the runs.
-function loadText(doc) {
+export function loadText(doc) {
   const [a, b] = [doc.load.start[0], doc.load.end[0]];
   const busy = a > doc.machine.cores / 2;
   return `Load average ${a} at the start (${b} at the end)${busy ? ': other processes were busy, expect noise' : ''}.`;
@@ -55,7 +56,8 @@ function notes(doc) {
 }
 
 const LEGEND = 'gort/Go = gort cost / Go cost of the headline figure (medians), so lower is better: '
-  + 'for a throughput (round trips/s) it is Go / gort. wasm/native = wasm ns/op / native gort ns/op. '
+  + 'for a throughput (round trips/s) it is Go / gort. within names what a miss missed. '
+  + 'wasm/native = wasm ns/op / native gort ns/op; wasm target: that ratio\'s bound, or for gc_pause wasm\'s own median max pause against 1 ms. '
   + 'min–max: the spread of the measured runs. RSS: median peak RSS (VmHWM). '
   + '"missing (gort)": gort has no such workload yet (its Go figures are still measured).';
 

@@ -1,11 +1,12 @@
 // bench/lib/results.mjs - turns the raw runs of one workload into its
 // result: per implementation the status, N, medians and min-max of the
 // headline figure and of ns_per_op, the median peak RSS; then the gort/Go
-// ratio, the peak-RSS ratio, the wasm/native ratio, the verdicts against the targets, and
-// notes on anything that makes a figure not comparable.
+// ratio, the peak-RSS ratio, the wasm/native ratio, wasm's own headline
+// figure, the verdicts against the targets (and which part a miss
+// missed), and notes on anything that makes a figure not comparable.
 
 import {
-  costRatio, figureOf, headline, wasmWithin, withinTarget,
+  costRatio, figureOf, headline, missedChecks, wasmValueWithin, wasmWithin, withinTarget,
 } from './figures.mjs';
 import { median, summarize } from './stats.mjs';
 
@@ -61,12 +62,14 @@ export function summarizeWorkload(w, records, targets) {
   const rssRatio = comparable && gort.rss_peak_bytes > 0 && go.rss_peak_bytes > 0
     ? gort.rss_peak_bytes / go.rss_peak_bytes : null;
   const wasmRatio = isOk(wasm) && isOk(gort) ? costRatio({ better: 'lower' }, wasm.ns_per_op?.median, gort.ns_per_op?.median) : null;
+  const wasmValue = isOk(wasm) ? wasm.figure?.median ?? null : null;
   return {
     name: w.name,
     figure: { name: fig.name, field: fig.field, unit: fig.unit, better: fig.better },
     target: {
       max_ratio: fig.max_ratio ?? null, max_value: fig.max_value ?? null,
       max_rss_ratio: fig.max_rss_ratio ?? null, wasm_max_ratio: fig.wasm_max_ratio ?? null,
+      wasm_max_value: fig.wasm_max_value ?? null,
     },
     runs: w.runs,
     warmup: w.warmup,
@@ -74,8 +77,11 @@ export function summarizeWorkload(w, records, targets) {
     ratio,
     rss_ratio: rssRatio,
     within: withinTarget(fig, ratio, gort?.figure?.median, rssRatio),
+    missed: missedChecks(fig, ratio, gort?.figure?.median, rssRatio),
     wasm_ratio: wasmRatio,
     wasm_within: wasmWithin(fig, wasmRatio),
+    wasm_value: wasmValue,
+    wasm_value_within: wasmValueWithin(fig, wasmValue),
     notes: comparabilityNotes(impls, fig),
   };
 }

@@ -42,3 +42,16 @@ export const WASM_FACTOR = 4;
 export const WASM_START_MS = 700;
 export const WASM_SMALL_N_SCALE = 0.1; // a wasm run at its WASM_N size
 export const UNKNOWN_MS = 2000;
+
+// `--gc-scaling` (bench/lib/scaling.mjs, issue 12): gc_pause at these live
+// heaps (objects), for these implementations, with these measured runs by
+// default (about 10 minutes on the 2-core VM, wasm's 4,000,000 the longest;
+// the mode is its own command, outside the suite's budget). quick_sizes:
+// --quick's, enough allocation for GC cycles at each.
+export const GC_SCALING = {
+  workload: 'gc_pause',
+  sizes: [250_000, 1_000_000, 4_000_000],
+  quick_sizes: [20_000, 40_000, 80_000],
+  impls: ['gort', 'go', 'boehm', 'wasm'],
+  runs: 3,
+};

@@ -60,9 +60,22 @@ function wasmCell(r) {
   return `${fmtNum(s.ns_per_op?.median)}${n}`;
 }
 
+// wasm's targets: its ratio to native ("≤ 3 NO") and/or a bound on its
+// own headline figure ("1,234 ≤ 1000 µs NO": gc_pause's max pause).
 function wasmTargetCell(r) {
-  if (r.target.wasm_max_ratio == null) return DASH;
-  return `≤ ${r.target.wasm_max_ratio} ${fmtVerdict(r.wasm_within)}`;
+  const parts = [];
+  if (r.target.wasm_max_ratio != null) parts.push(`≤ ${r.target.wasm_max_ratio} ${fmtVerdict(r.wasm_within)}`);
+  if (r.target.wasm_max_value != null) {
+    const unit = r.figure.unit.split(' ')[0];
+    parts.push(`${fmtNum(r.wasm_value)} ≤ ${r.target.wasm_max_value} ${unit} ${fmtVerdict(r.wasm_value_within)}`);
+  }
+  return parts.length ? parts.join('; ') : DASH;
+}
+
+// "yes", "NO (> 1000 µs)" naming what a miss missed, or "—".
+function withinCell(r) {
+  const v = fmtVerdict(r.within);
+  return r.missed?.length ? `${v} (${r.missed.join(', ')})` : v;
 }
 
 function nCell(r) {
@@ -84,7 +97,7 @@ const COLUMNS = [
   ['Go min–max', (r) => spreadCell(r.impls.go)],
   ['gort/Go', (r) => fmtRatio(r.ratio)],
   ['target', (r) => targetText({ ...r.target, unit: r.figure.unit }) || DASH],
-  ['within', (r) => fmtVerdict(r.within)],
+  ['within', withinCell],
   ['RSS MiB gort / Go', rssCell],
   ['peers (same figure)', peersCell],
   ['wasm ns/op', wasmCell],
@@ -92,7 +105,7 @@ const COLUMNS = [
   ['wasm target', wasmTargetCell],
 ];
 
-function renderMarkdown(header, rows) {
+export function renderMarkdown(header, rows) {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');

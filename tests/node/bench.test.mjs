@@ -5,7 +5,9 @@
 // results file and without touching docs/PERFORMANCE.md or
 // bench/results/latest.json; then the shape of its JSON and table. Plus
 // the runner's pure parts: ratios, targets, budget fitting, the docs
-// section. The runner's build step (bench/lib/build.mjs) builds the Go twin
+// section. And one `--gc-scaling --quick` run (gc_pause at three tiny live
+// heaps on gort, Go, Boehm and wasm) with the scaling mode's pure parts
+// (growth, issue 12's checks) fed made-up figures. The runner's build step (bench/lib/build.mjs) builds the Go twin
 // and the peers first, as its own test: on a machine's first run it
 // installs Go, libgc-dev and libmimalloc-dev (as root) and compiles Go's
 // standard library, minutes on a loaded machine, which is not what the
@@ -21,11 +23,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { buildAll } from '../../bench/lib/build.mjs';
-import { costRatio, figureOf as figureOfTable, loadTargets, withinTarget } from '../../bench/lib/figures.mjs';
+import {
+  costRatio, figureOf as figureOfTable, loadTargets, missedChecks, wasmValueWithin, withinTarget,
+} from '../../bench/lib/figures.mjs';
 import { IMPLS, listWorkloads } from '../../bench/lib/impls.mjs';
 import { replaceSection, BEGIN, END } from '../../bench/lib/outputs.mjs';
+import { parseOptions, UsageError } from '../../bench/lib/options.mjs';
 import { makePlan } from '../../bench/lib/plan.mjs';
-import { MIN_RUNS } from '../../bench/lib/suite.mjs';
+import {
+  growthByImpl, planScaling, SCALING_BEGIN, SCALING_END, scalingChecks,
+} from '../../bench/lib/scaling.mjs';
+import { GC_SCALING, MIN_RUNS } from '../../bench/lib/suite.mjs';
 import { readWorkloadTable } from '../../bench/lib/workloads.mjs';
 import { REPO } from './lib/ctest.mjs';
 
@@ -119,6 +127,12 @@ describe('bench runner', () => {
     const gc = figureOf(targets, 'gc_pause');
     assert.equal(withinTarget(gc, 0.5, 1500), 'no', 'gc_pause: 1 ms absolute bound');
     assert.equal(withinTarget(gc, 0.5, 800), 'yes');
+    assert.deepEqual(missedChecks(gc, 0.5, 1500), ['> 1000 µs'], 'the miss names the 1 ms bound');
+    assert.deepEqual(missedChecks(gc, 2, 800), ['gort/Go > 1.0'], 'the miss names the ratio to Go');
+    assert.deepEqual(missedChecks(gc, 0.5, 800), []);
+    assert.equal(wasmValueWithin(gc, 1200), 'no', 'gc_pause on wasm: 1 ms absolute bound');
+    assert.equal(wasmValueWithin(gc, 900), 'yes');
+    assert.equal(wasmValueWithin(figureOf(targets, 'pingpong'), 5), null, 'no wasm bound');
     assert.equal(withinTarget(figureOf(targets, 'yield'), 3, 10), null, 'no target');
     const bt = figureOf(targets, 'binary_trees');
     assert.equal(withinTarget(bt, 0.9, 1000, 1.1), 'yes');
@@ -157,5 +171,84 @@ describe('bench runner', () => {
     const text = `# T\nbefore\n${BEGIN}\nold\n${END}\nafter\n`;
     assert.equal(replaceSection(text, 'new'), `# T\nbefore\n${BEGIN}\nnew\n${END}\nafter\n`);
     assert.match(replaceSection('# T\n', 'x'), new RegExp(`${BEGIN}\\nx\\n${END}\\n$`));
+    const both = `${text}${SCALING_BEGIN}\nold scaling\n${SCALING_END}\n`;
+    const scaled = replaceSection(both, 'new scaling', SCALING_BEGIN, SCALING_END);
+    assert.equal(scaled, `${text}${SCALING_BEGIN}\nnew scaling\n${SCALING_END}\n`, 'the gc-scaling section leaves the numbers alone');
+  });
+
+  test('--gc-scaling --quick: gc_pause at three sizes on gort, Go, Boehm, wasm', { timeout: 300_000 }, () => {
+    const before = [...GUARDED, 'bench/results/gc-scaling.json'].map(snapshot);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gort-bench-scaling-'));
+    const out = path.join(dir, 'scaling.json');
+    const r = spawnSync(process.execPath, [path.join(REPO, 'bench/run.mjs'), '--gc-scaling', '--quick', '--no-build', '--out', out],
+      { cwd: REPO, encoding: 'utf8', timeout: 280_000 });
+    assert.equal(r.status, 0, `bench/run.mjs --gc-scaling failed:\n${r.stderr}\n${r.stdout}`);
+    assert.deepEqual([...GUARDED, 'bench/results/gc-scaling.json'].map(snapshot), before, 'a quick run writes no docs and no results of record');
+    const doc = JSON.parse(fs.readFileSync(out, 'utf8'));
+    fs.rmSync(dir, { recursive: true, force: true });
+    const s = doc.scaling;
+    assert.equal(doc.quick, true);
+    assert.deepEqual(s.sizes, GC_SCALING.quick_sizes);
+    const wasmBuilt = (listWorkloads(IMPLS.wasm) || []).includes('gc_pause');
+    assert.deepEqual(s.impls, ['gort', 'go', 'boehm', ...(wasmBuilt ? ['wasm'] : [])]);
+    assert.equal(s.cells.length, s.sizes.length * s.impls.length, 'every size of every implementation');
+    for (const c of s.cells) {
+      const what = `${c.impl} at ${c.n}`;
+      assert.equal(c.status, 'ok', `${what}: ${c.error ?? ''}`);
+      assert.equal(c.runs.length, 1, `${what}: one run, no warm-up`);
+      assert.equal(c.runs[0].json.n, c.n, `${what}: ran at its size`);
+      assert.ok(c.num_gc > 0, `${what}: no GC cycle in the window`);
+      assert.ok(c.pause_max_us.median > 0 && c.pause_p50_us.median <= c.pause_max_us.median, `${what}: pauses ${JSON.stringify(c.pause_max_us)}`);
+      assert.ok(c.wall_ms.median > 0, `${what}: no wall`);
+    }
+    for (const id of s.impls) assert.ok(s.growth[id] > 0, `${id}: no growth ratio`);
+    const kinds = s.checks.map((c) => c.check);
+    assert.equal(kinds.filter((k) => k === 'gort_max_pause_us').length, s.sizes.length);
+    assert.equal(kinds.filter((k) => k === 'gort_over_go').length, s.sizes.length);
+    assert.equal(kinds.filter((k) => k === 'gort_growth').length, 1);
+    assert.ok(s.checks.every((c) => ['yes', 'no'].includes(c.within) || (c.check === 'wasm_max_pause_us' && !wasmBuilt)), JSON.stringify(s.checks));
+    const tables = doc.report.split('\n').filter((l) => l.startsWith('|'));
+    assert.match(tables[0], /\| implementation .*\| max pause µs @ 20,000 .*\| 80,000 \/ 20,000 .*\| target/);
+    assert.match(doc.report, /\| gort +\|.*\| ≤ 2\.0 (met|NOT MET)/);
+    assert.ok(r.stdout.includes(doc.report), 'the run prints the report it wrote');
+  });
+
+  test('gc-scaling: growth is largest over smallest, checked against the targets', () => {
+    const targets = loadTargets();
+    const gc = figureOfTable(targets, 'gc_pause');
+    assert.equal(gc.scaling_max_growth, 2, 'issue 12: 4M at most 2x 250k');
+    const sizes = [250_000, 1_000_000, 4_000_000];
+    const cell = (impl, n, maxUs) => ({ impl, n, status: 'ok', pause_max_us: { median: maxUs } });
+    const cells = [
+      cell('gort', sizes[0], 400), cell('gort', sizes[1], 500), cell('gort', sizes[2], 900),
+      cell('go', sizes[0], 300), cell('go', sizes[1], 600), cell('go', sizes[2], 1000),
+      cell('wasm', sizes[0], 800), { impl: 'wasm', n: sizes[1], status: 'failed' }, cell('wasm', sizes[2], 1100),
+    ];
+    const growth = growthByImpl(cells, sizes, ['gort', 'go', 'wasm']);
+    assert.equal(growth.gort, 2.25);
+    assert.ok(Math.abs(growth.go - 10 / 3) < 1e-9);
+    const checks = scalingChecks(gc, cells, sizes, growth);
+    const find = (check, n) => checks.find((c) => c.check === check && c.n === n);
+    assert.equal(find('gort_growth', null).within, 'no', '2.25x is more than 2x');
+    assert.equal(scalingChecks(gc, cells, sizes, { gort: 1.9 }).find((c) => c.check === 'gort_growth').within, 'yes');
+    assert.equal(find('gort_max_pause_us', sizes[2]).within, 'yes');
+    assert.equal(find('gort_over_go', sizes[0]).within, 'no', '400 µs against Go\'s 300');
+    assert.equal(find('gort_over_go', sizes[1]).within, 'yes');
+    assert.equal(find('wasm_max_pause_us', sizes[1]).within, null, 'a failed cell has no verdict');
+    assert.equal(find('wasm_max_pause_us', sizes[2]).within, 'no');
+  });
+
+  test('gc-scaling plan: every size of every built implementation; quick is once at the tiny sizes', () => {
+    const lists = { gort: ['gc_pause'], go: ['gc_pause'], boehm: ['gc_pause'], wasm: null };
+    const full = planScaling(lists, { quick: false, runs: 5, runsGiven: false, warmup: 1 });
+    assert.deepEqual(full.sizes, GC_SCALING.sizes);
+    assert.deepEqual(full.missing, ['wasm']);
+    assert.equal(full.runs, GC_SCALING.runs, 'its own default runs');
+    assert.deepEqual(full.cells.map((c) => `${c.impl}@${c.n}`).slice(0, 4), ['gort@250000', 'go@250000', 'boehm@250000', 'gort@1000000']);
+    const quick = planScaling(lists, { quick: true, runs: 1, runsGiven: false, warmup: 0 });
+    assert.deepEqual([quick.runs, quick.warmup, quick.sizes], [1, 0, GC_SCALING.quick_sizes]);
+    assert.throws(() => parseOptions(['--gc-scaling', 'yield']), UsageError, 'the scaling mode runs gc_pause only');
+    const o = parseOptions(['--gc-scaling', '--quick']);
+    assert.deepEqual([o.docs, path.basename(o.out)], [false, 'gc-scaling-quick.json'], 'quick: no docs, its own file');
   });
 });
