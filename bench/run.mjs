@@ -50,6 +50,19 @@ const log = (m) => console.error(m);
 const ENV_KEYS = ['GORT_GC', 'GORT_DEBUG', 'GOGC', 'GODEBUG'];
 const settingsEnv = () => Object.fromEntries(ENV_KEYS.filter((k) => process.env[k] != null).map((k) => [k, process.env[k]]));
 
+// The fields every results file starts with: what ran, when, for how long.
+function runHeader(schema, argv, started, finished, build_s, quick) {
+  return {
+    schema,
+    command: commandLine(argv),
+    started_at: started.toISOString(),
+    finished_at: finished.toISOString(),
+    duration_s: Math.round((finished - started) / 100) / 10,
+    build_s: Math.round(build_s * 10) / 10,
+    quick,
+  };
+}
+
 function commandLine(argv) {
   const via = process.env.npm_lifecycle_event === 'bench';
   const args = argv.join(' ');
@@ -117,13 +130,7 @@ async function gcScaling(opts, argv, started) {
   const scaling = summarizeScaling(plan, runScaling(plan, { procs: opts.procs, log }), loadTargets());
   const finished = new Date();
   const doc = {
-    schema: 'gort-bench-gc-scaling/1',
-    command: commandLine(argv),
-    started_at: started.toISOString(),
-    finished_at: finished.toISOString(),
-    duration_s: Math.round((finished - started) / 100) / 10,
-    build_s: Math.round(build_s * 10) / 10,
-    quick: opts.quick,
+    ...runHeader('gort-bench-gc-scaling/1', argv, started, finished, build_s, opts.quick),
     options: { runs: plan.runs, warmup: plan.warmup, procs: opts.procs },
     env: settingsEnv(),
     ...where,
@@ -162,13 +169,7 @@ async function bench(argv) {
   const workloads = measure(plan, opts);
   const finished = new Date();
   publish({
-    schema: 'gort-bench/1',
-    command: commandLine(argv),
-    started_at: started.toISOString(),
-    finished_at: finished.toISOString(),
-    duration_s: Math.round((finished - started) / 100) / 10,
-    build_s: Math.round(build_s * 10) / 10,
-    quick: opts.quick,
+    ...runHeader('gort-bench/1', argv, started, finished, build_s, opts.quick),
     options: { runs: opts.runs, warmup: opts.warmup, procs: opts.procs, workloads: opts.workloads },
     env: settingsEnv(),
     ...where,

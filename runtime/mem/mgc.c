@@ -462,6 +462,17 @@ static bool park_unlock(struct g *gp, void *arg) {
   return true;
 }
 
+/* Wake every goroutine counted in *waiters, parked on sema (work.lock
+ * held; released here, before the wake-ups). */
+static void wake_all_unlock(uint32_t *waiters, _Atomic uint32_t *sema) {
+  GORT_ASSERT_LOCKED(&work.lock);
+  uint32_t n = *waiters;
+  *waiters = 0;
+  gort__unlock(&work.lock);
+  while (n-- > 0)
+    gort__semrelease(sema, false);
+}
+
 static void gc_worker(void *arg) {
   (void)arg;
   for (;;) {
@@ -483,11 +494,7 @@ static void gc_worker(void *arg) {
     gort__lock(&work.lock);
     work.running = false;
     work.cycles_done = n;
-    uint32_t waiters = work.waiters;
-    work.waiters = 0;
-    gort__unlock(&work.lock);
-    while (waiters-- > 0)
-      gort__semrelease(&work.done_sema, false);
+    wake_all_unlock(&work.waiters, &work.done_sema);
   }
 }
 
@@ -568,11 +575,7 @@ static void mark_started(void) {
   gort__lock(&work.lock);
   work.marks_started++;
   work.marked_this_cycle = true;
-  uint32_t waiters = work.start_waiters;
-  work.start_waiters = 0;
-  gort__unlock(&work.lock);
-  while (waiters-- > 0)
-    gort__semrelease(&work.start_sema, false);
+  wake_all_unlock(&work.start_waiters, &work.start_sema);
 }
 
 static void request_and_wait(enum gc_trigger_kind kind) {
