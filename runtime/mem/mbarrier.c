@@ -38,7 +38,6 @@ void gort__wb_set(bool on) {
  * follows): the cycle closes this path first and waits for shades in
  * flight (a Dekker handshake on two seq_cst words: a shader that counts
  * itself in after the close sees it closed). */
-
 static void shade_without_p(const uintptr_t *words, uint32_t n) {
   gort__atomic_add_seq_cst(&nop_inflight, 1);
   if (gort__atomic_load_seq_cst(&nop_open)) {
