@@ -26,8 +26,9 @@
  *     (mgcwork.c, mgcmark.c). Stores the program and the runtime make
  *     meanwhile go through the barrier (mbarrier.c). When the workers run
  *     dry the collector stops the world and flushes every P's barrier
- *     buffer and work; if that found grey objects, the world restarts and
- *     the mark goes on (Go's gcMarkDone).
+ *     buffer and work, and drains what that found up to
+ *     TERMINATION_DRAIN_BYTES of scanning; more, and the world restarts
+ *     and the mark goes on (Go's gcMarkDone).
  *
  *  3. Mark termination (phase GC_MARKTERMINATION, world still stopped).
  *     Finalizable objects no one reaches are queued for their finalizers
@@ -246,8 +247,7 @@ static uint64_t unix_now_ns(void) {
 /* The gcwork of the P the caller runs on (re-read after every yield). */
 static struct gcwork *my_gcw(void) { return &gort__loadmp(gort__getm())->gcw; }
 
-/* The concurrent collector, unless GORT_GC=stw or gcstoptheworld=1. */
-static bool concurrent(void) {
+bool gort__gc_concurrent(void) {
   return !gort__settings.gc_stop_the_world && !gort__debug.gcstoptheworld;
 }
 
@@ -394,8 +394,9 @@ static void mark_termination(struct cycle_times *t) {
 static void mark_started(void);
 
 static void run_cycle(uint32_t n, enum gc_trigger_kind kind) {
-  struct cycle_times t = {
-      .n = n, .forced = kind == GC_TRIGGER_FORCED, .concurrent = concurrent()};
+  struct cycle_times t = {.n = n,
+                          .forced = kind == GC_TRIGGER_FORCED,
+                          .concurrent = gort__gc_concurrent()};
   t.start = gort__os_nanotime();
   t.heap_start = gort__gc_heap_live();
   t.goal = gort__gc_heap_goal();
@@ -581,7 +582,7 @@ static void mark_started(void) {
 static void request_and_wait(enum gc_trigger_kind kind) {
   gort__lock(&work.lock);
   ensure_worker_locked();
-  if (kind == GC_TRIGGER_HEAP && concurrent()) {
+  if (kind == GC_TRIGGER_HEAP && gort__gc_concurrent()) {
     wait_mark_start_locked();
     return;
   }

@@ -37,6 +37,9 @@ struct mspan;
  * with the write barrier on and new objects allocated black. */
 enum gc_phase { GC_OFF = 0, GC_MARK, GC_MARKTERMINATION };
 enum gc_phase gort__gc_phase(void);
+/* The concurrent collector, unless GORT_GC=stw or gcstoptheworld=1 (the
+ * settings, read once at start). */
+bool gort__gc_concurrent(void);
 /* The write barrier is on (Go's writeBarrier.enabled): mbarrier.h. */
 bool gort__gc_write_barrier_on(void);
 

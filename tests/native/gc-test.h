@@ -1,18 +1,21 @@
 /*
  * gc-test.h - helpers shared by the collector's test files
- * (test-gcapi.c, test-gcfinal.c, test-gcroots.c, test-gchandles.c).
+ * (test-gcapi.c, test-gcfinal.c, test-gcroots.c, test-gchandles.c,
+ * test-gcstores.c, test-wbapi.c).
  *
  * Scanning is conservative: a test that checks an object died must never
  * hold its address itself. So addresses are kept complemented (hide,
  * unhide: a complement is not a pointer), objects are made in goroutines
  * that exit before the collection (run_in_goroutine: a dead goroutine's
  * stack is not scanned), and liveness is asked in such a goroutine too
- * (is_live).
+ * (is_live). gc_loop runs collections back to back beside a case.
  *
  * Invariants: none. Locking: none (each call waits for its goroutine).
  */
 #ifndef GORT_TESTS_GC_TEST_H
 #define GORT_TESTS_GC_TEST_H
+
+#include <stdatomic.h>
 
 #include "mem/malloc.h"
 #include "sched/stack.h"
@@ -61,6 +64,40 @@ static inline bool is_live(uintptr_t hidden) {
   struct liveness q = {hidden, false};
   run_in_goroutine(ask_live, &q);
   return q.live;
+}
+
+/* Collections back to back in a goroutine of their own until stopped:
+ * cycles counts them; between two, pause_ns of sleep (0: a yield). */
+struct gc_loop {
+  atomic_int stop, cycles;
+  int64_t pause_ns;
+  gort_waitgroup done;
+};
+
+static inline void gc_loop_body(void *p) {
+  struct gc_loop *l = p;
+  while (!atomic_load(&l->stop)) {
+    gort_gc();
+    atomic_fetch_add(&l->cycles, 1);
+    if (l->pause_ns > 0)
+      gort_sleep(l->pause_ns);
+    else
+      gort_yield();
+  }
+  gort_waitgroup_done(&l->done);
+}
+
+static inline void gc_loop_start(struct gc_loop *l, int64_t pause_ns) {
+  atomic_store(&l->stop, 0);
+  atomic_store(&l->cycles, 0);
+  l->pause_ns = pause_ns;
+  gort_waitgroup_add(&l->done, 1);
+  CHECK_EQ(gort_go(gc_loop_body, l), 0);
+}
+
+static inline void gc_loop_stop(struct gc_loop *l) {
+  atomic_store(&l->stop, 1);
+  gort_waitgroup_wait(&l->done);
 }
 
 #endif

@@ -27,10 +27,8 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include "debug/debugvars.h"
 #include "gc-test.h"
 #include "mem/mgc.h"
-#include "sched/settings.h"
 
 enum { LINKS = 16, ATTEMPTS = 20, COLLECTIONS = 3 };
 static const int64_t HOUR = 3600LL * 1000 * 1000 * 1000;
@@ -170,9 +168,7 @@ enum { SLOW_BUILD = 1 };
 enum { SLOW_BUILD = 0 };
 #endif
 static bool attempts_may_all_spoil(void) {
-  bool concurrent =
-      !gort__settings.gc_stop_the_world && !gort__debug.gcstoptheworld;
-  return SLOW_BUILD && concurrent;
+  return SLOW_BUILD && gort__gc_concurrent();
 }
 
 static void collect(void) {

@@ -38,13 +38,11 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include "debug/debugvars.h"
 #include "debug/handle.h"
 #include "gc-test.h"
 #include "mem/mbarrier.h"
 #include "mem/mgc.h"
 #include "sched/runtime2.h"
-#include "sched/settings.h"
 
 enum { MIN_CYCLES = 10 };
 
@@ -94,44 +92,18 @@ static void drop(void *slot) { *(void *volatile *)slot = NULL; }
 
 /* ---- the collector beside the workers --------------------------------- */
 
-static atomic_int collector_stop, cycles;
-static gort_waitgroup collector_wg = GORT_WAITGROUP_INIT;
-
-static void collector(void *arg) {
-  (void)arg;
-  while (!atomic_load(&collector_stop)) {
-    gort_gc();
-    atomic_fetch_add(&cycles, 1);
-    /* A breath between cycles: the workers make their objects while no
-     * mark runs (white when the next one starts). */
-    gort_sleep(500000);
-  }
-  gort_waitgroup_done(&collector_wg);
-}
-
-static void collector_start(void) {
-  atomic_store(&collector_stop, 0);
-  atomic_store(&cycles, 0);
-  gort_waitgroup_add(&collector_wg, 1);
-  CHECK_EQ(gort_go(collector, NULL), 0);
-}
-
-static void collector_end(void) {
-  atomic_store(&collector_stop, 1);
-  gort_waitgroup_wait(&collector_wg);
-}
-
-static bool concurrent_gc(void) {
-  return !gort__settings.gc_stop_the_world && !gort__debug.gcstoptheworld;
-}
+/* A breath between cycles: the workers make their objects while no mark
+ * runs (white when the next one starts). */
+enum { COLLECTOR_PAUSE_NS = 500000 };
+static struct gc_loop collector = {.done = GORT_WAITGROUP_INIT};
 
 /* Wait (a bounded while) until the collection running now, if any, is
  * over and its sweep done (the collector sweeps the heap in gort_gc):
  * an object a mark missed is free by then, and soon reused. */
 static void wait_cycle(void) {
-  int c0 = atomic_load(&cycles);
-  for (long i = 0; i < 1000000 && atomic_load(&cycles) <= c0; i++) {
-    if (atomic_load(&collector_stop))
+  int c0 = atomic_load(&collector.cycles);
+  for (long i = 0; i < 1000000 && atomic_load(&collector.cycles) <= c0; i++) {
+    if (atomic_load(&collector.stop))
       return;
     gort_yield();
   }
@@ -139,10 +111,10 @@ static void wait_cycle(void) {
 
 /* Wait (a bounded while) until a mark runs (on) or none does. */
 static void wait_mark(bool on) {
-  if (!concurrent_gc())
+  if (!gort__gc_concurrent())
     return;
   for (int i = 0; i < 20000 && gort__wb_on() != on; i++) {
-    if (atomic_load(&collector_stop))
+    if (atomic_load(&collector.stop))
       return;
     gort_yield();
   }
@@ -200,13 +172,13 @@ static bool scanned_this_mark(struct g *gp) {
  * program's stores that follow land where a store that skipped the
  * barrier loses its object. Nothing fails if the window is missed. */
 static void catch_mark_after(struct g *other) {
-  if (!concurrent_gc())
+  if (!gort__gc_concurrent())
     return;
   wait_mark(true); /* yielding: the collector needs a P to start it */
   int64_t give_up = gort_nanotime() + 5000000;
   while (!scanned_this_mark(atomic_load(&ballast_first)) ||
          (other != NULL && !scanned_this_mark(other)))
-    if (gort_nanotime() > give_up || atomic_load(&collector_stop))
+    if (gort_nanotime() > give_up || atomic_load(&collector.stop))
       return;
 }
 
@@ -216,12 +188,12 @@ static void catch_mark(void) { catch_mark_after(NULL); }
  * goroutine's own stack has been scanned: from here on what it is handed
  * must be shaded by whoever hands it over. */
 static void catch_own_scan(void) {
-  if (!concurrent_gc())
+  if (!gort__gc_concurrent())
     return;
   wait_mark(true);
   int64_t give_up = gort_nanotime() + 5000000;
   while (!scanned_this_mark(gort__getg()))
-    if (gort_nanotime() > give_up || atomic_load(&collector_stop))
+    if (gort_nanotime() > give_up || atomic_load(&collector.stop))
       return;
 }
 
@@ -236,11 +208,11 @@ static void run_case(void (*round)(void)) {
   ballast_start();
   for (int gc_handles = 0; gc_handles < 2; gc_handles++) {
     gort_set_gc_handles(gc_handles != 0);
-    collector_start();
+    gc_loop_start(&collector, COLLECTOR_PAUSE_NS);
     do
       round();
-    while (atomic_load(&cycles) < MIN_CYCLES);
-    collector_end();
+    while (atomic_load(&collector.cycles) < MIN_CYCLES);
+    gc_loop_stop(&collector);
   }
   ballast_end();
   gort_set_gc_handles(false);

@@ -74,7 +74,6 @@
 #include "mem/malloc.h"
 #include "mem/mgc.h"
 #include "sched/runtime2.h"
-#include "sched/settings.h"
 #include "sched/stack.h"
 #include "test.h"
 
@@ -447,11 +446,6 @@ static bool my_stack_scanned(void) {
 
 static bool marking(void) { return gort__gc_phase() == GC_MARK; }
 
-/* The concurrent collector runs (not GORT_GC=stw or gcstoptheworld=1). */
-static bool concurrent_gc(void) {
-  return !gort__settings.gc_stop_the_world && !gort__debug.gcstoptheworld;
-}
-
 /* The deletion half. While no mark runs, HOLD_PARENTS root slots' nodes
  * (the parents) are taken out of w into locals. Once a mark has scanned
  * this goroutine's stack (the parents are grey, and perhaps not scanned
@@ -745,7 +739,7 @@ static int torture_run(int procs, bool broken) {
   printf("gctorture: GOMAXPROCS %d, %s collector, %llu cycles, %llu ops, "
          "%llu nodes made, %llu checks; held across a mark %llu (%llu after "
          "the stack scan), planted %llu (%llu before the stack scan)\n",
-         procs, concurrent_gc() ? "concurrent" : "stop-the-world",
+         procs, gort__gc_concurrent() ? "concurrent" : "stop-the-world",
          (unsigned long long)atomic_load(&torture.cycles),
          (unsigned long long)atomic_load(&torture.ops),
          (unsigned long long)made,
@@ -797,7 +791,7 @@ TEST_IMPL(gctorture_nocheckmark) { return torture_run(2, false); }
 /* The mutations: the same torture with half the barrier gone must die
  * ("missing write barrier?" from checkmark or from a node check). */
 static int broken_run(int half) {
-  if (gort__debug.wbbroken != half || !concurrent_gc()) {
+  if (gort__debug.wbbroken != half || !gort__gc_concurrent()) {
     fprintf(stderr,
             "gctorture: this case needs GORT_GC=concurrent and "
             "GORT_DEBUG=wbbroken=%d\n",

@@ -28,28 +28,11 @@
 #include "debug/debugvars.h"
 #include "gc-test.h"
 #include "mem/mbarrier.h"
-#include "sched/settings.h"
-
-/* Is the collector the concurrent one (mgc.c's own test)? */
-static bool concurrent_collector(void) {
-  return !gort__settings.gc_stop_the_world && !gort__debug.gcstoptheworld;
-}
+#include "mem/mgc.h"
 
 /* ---- the collector beside the case ----------------------------------- */
 
-static atomic_int collector_stop;
-static atomic_int collector_cycles;
-static gort_waitgroup collector_done = GORT_WAITGROUP_INIT;
-
-static void collector(void *arg) {
-  (void)arg;
-  while (!atomic_load(&collector_stop)) {
-    gort_gc();
-    atomic_fetch_add(&collector_cycles, 1);
-    gort_yield();
-  }
-  gort_waitgroup_done(&collector_done);
-}
+static struct gc_loop collector = {.done = GORT_WAITGROUP_INIT};
 
 /* Checkmark after every concurrent mark (GORT_DEBUG=gccheckmark=1): a
  * store that escaped the barrier dies there, even one that freed nothing.
@@ -68,15 +51,7 @@ static void collector_start(void) {
     gort__debug.gccheckmark = 1;
   if (gort_maxprocs() < 2)
     gort_set_maxprocs(2); /* the case and the mark side by side */
-  atomic_store(&collector_stop, 0);
-  atomic_store(&collector_cycles, 0);
-  gort_waitgroup_add(&collector_done, 1);
-  CHECK_EQ(gort_go(collector, NULL), 0);
-}
-
-static void collector_stop_and_wait(void) {
-  atomic_store(&collector_stop, 1);
-  gort_waitgroup_wait(&collector_done);
+  gc_loop_start(&collector, 0);
 }
 
 /* Operations that began with the barrier on: at least this many under
@@ -87,13 +62,13 @@ enum { MIN_ROUNDS = STRESS(2000, 400), MAX_ROUNDS = 20000000 };
 static bool enough(long rounds, long marked) {
   if (rounds < MIN_ROUNDS)
     return false;
-  if (!concurrent_collector())
+  if (!gort__gc_concurrent())
     return rounds >= MIN_ROUNDS;
   return marked >= WANT_MARKED || rounds >= MAX_ROUNDS;
 }
 
 static void check_marked(long marked) {
-  if (concurrent_collector())
+  if (gort__gc_concurrent())
     CHECK(marked >= WANT_MARKED);
   else
     CHECK_EQ(marked, 0); /* the stop-the-world collector: never on */
@@ -171,7 +146,7 @@ TEST_IMPL(wb_store_semantics) {
     if (rounds % 64 == 0)
       gort_yield();
   }
-  collector_stop_and_wait();
+  gc_loop_stop(&collector);
   check_marked(marked);
   /* What the range and the global hold is intact after all those cycles
    * (each cons points at a node whose next is a node). */
@@ -278,7 +253,7 @@ TEST_IMPL(wb_copy_semantics) {
     if (rounds % 64 == 0)
       gort_yield();
   }
-  collector_stop_and_wait();
+  gc_loop_stop(&collector);
   check_marked(marked);
   gort_keepalive(gc_buf);
   free(ref);
@@ -352,7 +327,7 @@ static void keep_worker(void *arg) {
   struct item **range = worker_ranges[w];
   uint64_t seed = 0xabcdef + w * 1000003, id = (uint64_t)w << 40;
   int steps = STRESS(30000, 4000);
-  for (int i = 0; i < steps || !atomic_load(&collector_stop); i++) {
+  for (int i = 0; i < steps || !atomic_load(&collector.stop); i++) {
     if (gort__wb_on())
       atomic_fetch_add(&keep_marked, 1);
     uint64_t r = rng_next(&seed);
@@ -471,11 +446,11 @@ static int keeps_alive(void) {
    * (concurrent) enough of their operations began during a mark. */
   for (long waited = 0;
        waited < 600000 &&
-       (atomic_load(&collector_cycles) < STRESS(20, 8) ||
-        (concurrent_collector() && atomic_load(&keep_marked) < WANT_MARKED));
+       (atomic_load(&collector.cycles) < STRESS(20, 8) ||
+        (gort__gc_concurrent() && atomic_load(&keep_marked) < WANT_MARKED));
        waited++)
     gort_sleep(100000);
-  collector_stop_and_wait();
+  gc_loop_stop(&collector);
   gort_waitgroup_wait(&keep_wg);
   check_marked(atomic_load(&keep_marked));
   CHECK(atomic_load(&items_checked) > 0);
