@@ -38,15 +38,27 @@ void gort__wb_set(bool on) {
  * follows): the cycle closes this path first and waits for shades in
  * flight (a Dekker handshake on two seq_cst words: a shader that counts
  * itself in after the close sees it closed). */
-static void shade_without_p(const uintptr_t *words, uint32_t n) {
+static bool enter_without_p(void) {
   gort__atomic_add_seq_cst(&nop_inflight, 1);
-  if (gort__atomic_load_seq_cst(&nop_open)) {
-    struct gcwork w = {0};
-    for (uint32_t i = 0; i < n; i++)
-      gort__gc_shade(words[i], &w);
-    gort__gcw_dispose(&w);
-  }
+  if (gort__atomic_load_seq_cst(&nop_open))
+    return true;
   gort__atomic_sub_seq_cst(&nop_inflight, 1);
+  return false;
+}
+
+/* After a true enter_without_p: hand w's work over and count out. */
+static void leave_without_p(struct gcwork *w) {
+  gort__gcw_dispose(w);
+  gort__atomic_sub_seq_cst(&nop_inflight, 1);
+}
+
+static void shade_without_p(const uintptr_t *words, uint32_t n) {
+  if (!enter_without_p())
+    return;
+  struct gcwork w = {0};
+  for (uint32_t i = 0; i < n; i++)
+    gort__gc_shade(words[i], &w);
+  leave_without_p(&w);
 }
 
 void gort__wb_close_without_p(void) {
@@ -159,13 +171,11 @@ void gort__wb_shade_object_referents(const void *p) {
     gort__gc_scan_object(p, &pp->gcw);
     return;
   }
-  gort__atomic_add_seq_cst(&nop_inflight, 1);
-  if (gort__atomic_load_seq_cst(&nop_open)) {
-    struct gcwork w = {0};
-    gort__gc_scan_object(p, &w);
-    gort__gcw_dispose(&w);
-  }
-  gort__atomic_sub_seq_cst(&nop_inflight, 1);
+  if (!enter_without_p())
+    return;
+  struct gcwork w = {0};
+  gort__gc_scan_object(p, &w);
+  leave_without_p(&w);
 }
 
 GORT_API void gort_copy_ptrs(void *dst, const void *src, size_t n) {
