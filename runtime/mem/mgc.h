@@ -125,6 +125,12 @@ void gort__gc_workers_wait_dry(void);
 /* A marker other than a worker (an assist) stopped: wake the collector
  * if the workers are done and nothing is left in the global lists. */
 void gort__gc_workers_poke(void);
+/* An assist drains from here to leave: counted with the running workers,
+ * so the collector does not take the global lists' emptiness for the end
+ * of the mark while the assist holds a buffer it took from them (Go's
+ * assists leave work.nwait the same way). Leaving pokes. */
+void gort__gc_assist_drain_enter(void);
+void gort__gc_assist_drain_leave(void);
 
 /* ---- checkmark (mgccheckmark.c), world stopped ------------------------- */
 
