@@ -88,7 +88,11 @@ bool gort__gc_is_marked(const void *p);
 void gort__gc_scan_object(const void *p, struct gcwork *gcw);
 /* Scan grey objects from gcw, then from the full list, until none is
  * left (true) or budget bytes were scanned or the calling goroutine was
- * asked to yield (false; budget < 0: no budget, no early stop). */
+ * asked to yield (false; budget < 0: no budget, no early stop). A large
+ * object is scanned GC_OBLET_BYTES at a time, each part a work item, and
+ * the request to yield is looked at after every 64 objects or oblet's
+ * worth of bytes (Go's maxObletBytes). */
+enum { GC_OBLET_BYTES = 128 * 1024 };
 bool gort__gc_drain(struct gcwork *gcw, int64_t budget);
 /* Bytes of root ranges scanned since mark_begin. */
 uint64_t gort__gc_scanned_root_bytes(void);

@@ -430,3 +430,8 @@ X(gctorture_bad_seconds, 1, "gctorture: bad GORT_TORTURE_SECONDS=1.5s (seconds >
  * run yet (issue 12, pauses; tests/native/test-stwlatency.c): every
  * woken M sleeps 40 ms first, and no pause may reach 20 ms. ---- */
 X(stw_handed_p_not_waited, 0, "", NATIVE, "GORT_MAXPROCS=4 GORT_DEBUG=mwakedelay=40000")
+
+/* ---- large objects are scanned an oblet (128 KB) at a time, and a
+ * drain asked to yield stops within one (issue 12, pauses;
+ * tests/native/test-gccore.c) ---- */
+X(gc_large_object_oblets, 0, "", ALL, "GORT_GC=concurrent")
