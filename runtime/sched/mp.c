@@ -558,6 +558,10 @@ static void stop_handed_ps_locked(void) {
   }
 }
 
+/* How long a stop of the world looks for the last Ps to stop before it
+ * sleeps on sched.stopnote (yielding the CPU between looks). */
+enum { STOP_SPIN_NS = 50 * 1000 };
+
 void gort__stop_the_world(void) {
   struct m *mp = gort__getm();
   gort__lock(&gort__sched.lock);
@@ -588,7 +592,13 @@ void gort__stop_the_world(void) {
   gort__unlock(&gort__sched.lock);
   if (wait) {
     /* Running Ms stop at their next safe point; ask again now and then
-     * (async preemption natively, the preempt flag everywhere). */
+     * (async preemption natively, the preempt flag everywhere). Look
+     * without sleeping first: a P usually stops within tens of µs, and
+     * waking from a futex costs as much again. */
+    int64_t spin_until = gort__os_nanotime() + STOP_SPIN_NS;
+    while (!gort__notetsleep(&gort__sched.stopnote, 0) &&
+           gort__os_nanotime() < spin_until)
+      gort__os_yield();
     while (!gort__notetsleep(&gort__sched.stopnote, 100 * 1000))
       preemptall();
     gort__noteclear(&gort__sched.stopnote);
