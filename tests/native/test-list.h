@@ -435,3 +435,7 @@ X(stw_handed_p_not_waited, 0, "", NATIVE, "GORT_MAXPROCS=4 GORT_DEBUG=mwakedelay
  * drain asked to yield stops within one (issue 12, pauses;
  * tests/native/test-gccore.c) ---- */
 X(gc_large_object_oblets, 0, "", ALL, "GORT_GC=concurrent")
+
+/* ---- on one P, collections back to back leave the other goroutines
+ * their turns (issue 12; tests/native/test-gccycle.c) ---- */
+X(gc_back_to_back_fair_one_p, 0, "", ALL, "GORT_MAXPROCS=1")
