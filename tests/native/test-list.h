@@ -425,3 +425,11 @@ X(gctorture_stw, 0, "", ALL, "GORT_GC=stw")
 X(crash_gctorture_no_deletion_barrier, 2, "fatal error: ", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1,wbbroken=1")
 X(crash_gctorture_no_insertion_barrier, 2, "unmarked object", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1,wbbroken=2")
 X(gctorture_bad_seconds, 1, "gctorture: bad GORT_TORTURE_SECONDS=1.5s (seconds > 0)", ALL, "GORT_TORTURE_SECONDS=1.5s")
+
+/* ---- the live scheduler sample (issue 13; tests/native/test-sample.c):
+ * sysmon publishes every 1 ms here; the torn-copy case is the writer
+ * itself, with sysmon's sampling off. ---- */
+X(sample_busy_run, 0, "", ALL, "GORT_DEBUG=schedsample=1")
+X(sample_handoff, 0, "", ALL, "GORT_DEBUG=schedsample=1")
+X(sample_off, 0, "", ALL, "GORT_DEBUG=schedsample=0")
+X(sample_seqlock_torn, 0, "", NATIVE, "GORT_DEBUG=schedsample=0")
