@@ -59,7 +59,6 @@ static char layout[2048];
 /* Exported (the CLI lists it in EXPORTED_FUNCTIONS), so visible. */
 GORT_API const char *gort_wasm_sched_sample_layout(void);
 
-
 EMSCRIPTEN_KEEPALIVE const char *gort_wasm_sched_sample_layout(void) {
   if (layout[0] != '\0')
     return layout;
