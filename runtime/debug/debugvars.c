@@ -34,6 +34,7 @@ static const struct {
     {"gccheckmark", NULL, &gort__debug.gccheckmark},
     {"gcstoptheworld", NULL, &gort__debug.gcstoptheworld},
     {"wbbroken", NULL, &gort__debug.wbbroken},
+    {"mwakedelay", &gort__debug.mwakedelay, NULL},
     /* Fault injection, threads/stacks/arenas (os/os_fault.c). */
     {"failthreadcreate", &gort__debug.failthreadcreate, NULL},
     {"failstackalloc", &gort__debug.failstackalloc, NULL},

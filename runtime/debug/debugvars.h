@@ -19,6 +19,9 @@
  *   wbbroken=1|2       tests only: the write barrier drops its deletion
  *                      (1) or its insertion (2) half, so the collector's
  *                      torture test can show that it fails without it
+ *   mwakedelay=US      tests only: an M woken with a P sleeps US
+ *                      microseconds before it takes the P, as on a busy
+ *                      machine whose OS is slow to run it (sched/mp.c)
  *
  * Fault injection (threads, stacks, arenas; os/os_fault.c): every request
  * of the kind after the first N fails as if the OS had refused it.
@@ -56,6 +59,7 @@ struct gort_debugvars {
   int32_t gccheckmark;
   int32_t gcstoptheworld;
   int32_t wbbroken;
+  int64_t mwakedelay; /* µs; 0 = off */
   /* Fault injection, threads/stacks/arenas: -1 = off. */
   int64_t failthreadcreate;
   int64_t failstackalloc;
