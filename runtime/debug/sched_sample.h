@@ -1,9 +1,9 @@
 /*
  * sched_sample.h - the live scheduler sample (gort_sched_sample in gort.h):
- * one writer (sysmon) publishes it through a seqlock in a static area that
- * any thread reads without a lock, the web page's main thread included
- * (straight from wasm memory: wasm/sched_sample_wasm.c describes the
- * layout to it).
+ * sysmon publishes it (one writer at a time, see sched_sample.c) through a
+ * seqlock in a static area that any thread reads without a lock, the web
+ * page's main thread included (straight from wasm memory:
+ * wasm/sched_sample_wasm.c describes the layout to it).
  */
 #ifndef GORT_DEBUG_SCHED_SAMPLE_H
 #define GORT_DEBUG_SCHED_SAMPLE_H

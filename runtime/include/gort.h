@@ -235,18 +235,17 @@ struct gort_sched_stats {
 /* gort_sched_stats fills *out; 0, or GORT_EINVAL for a NULL out. */
 GORT_API int gort_sched_stats(struct gort_sched_stats *out);
 
-/* A live sample of the scheduler, published by sysmon every 10 ms (Go has
- * no such thing; its schedtrace line prints the same counts). Unlike
- * gort_sched_stats every field of one sample comes from the same moment,
- * as far as a moment exists without stopping the world: the sample is
- * copied out whole (a seqlock), never half old and half new. The per-P
- * lengths are racy reads of each queue's head and tail, each within
- * [0, 256] but taken one P after another. Counters (steals, handoffs,
- * switches) only grow: the difference of two samples over the difference
- * of their time_ns is a rate. GORT_DEBUG=schedsample=MS sets the period
- * (0: off). The layout is fixed (checked at compile time): the web page
- * reads it straight from wasm memory (docs/ARCHITECTURE.md, "The live
- * sample"). */
+/* A live sample of the scheduler, published by sysmon every 10 ms and once
+ * more as main returns (Go has no such thing; its schedtrace line prints
+ * the same counts). Unlike gort_sched_stats, a sample is one pass over the
+ * scheduler copied out whole (a seqlock): never half of one sample and
+ * half of the next. Nothing is stopped to take it, so the per-P lengths
+ * are racy reads of each ring's head and tail, one P after another, each
+ * within [0, 256]. Counters (steals, handoffs, switches) only grow: the
+ * difference of two samples over the difference of their time_ns is a
+ * rate. GORT_DEBUG=schedsample=MS sets the period (0: off). The layout is
+ * fixed (checked at compile time): the web page reads it straight from
+ * wasm memory (docs/ARCHITECTURE.md, "The live sample"). */
 struct gort_sched_sample {
   uint64_t seq;             /* samples published so far (1 = the first) */
   int64_t time_ns;          /* since gort_main began */
@@ -263,9 +262,10 @@ struct gort_sched_sample {
   uint64_t steals;     /* Gs moved by work stealing, since start */
   uint64_t handoffs;   /* Ps sysmon took from a blocked call, handed on */
   uint64_t switches;   /* goroutines switched to, on every P, since start */
-  int32_t
-      local_runq[GORT_STATS_MAX_PROCS];  /* Gs in each P's ring (no runnext) */
-  uint8_t runnext[GORT_STATS_MAX_PROCS]; /* 1: the P's runnext holds a G */
+  /* Gs in each P's ring (runnext not counted), and 1 where its runnext
+   * holds a G; the first nprocs entries, the rest 0. */
+  int32_t local_runq[GORT_STATS_MAX_PROCS];
+  uint8_t runnext[GORT_STATS_MAX_PROCS];
 };
 
 /* gort_sched_sample copies the latest sample into *out without taking a
