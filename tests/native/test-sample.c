@@ -159,7 +159,7 @@ static _Atomic int blocked_done;
 
 static void blocking_call(void *p) {
   gort_syscall_enter();
-  struct timespec ts = {0, 100 * 1000 * 1000};
+  struct timespec ts = {0, 300 * 1000 * 1000}; /* as gmp_syscall_handoff */
   nanosleep(&ts, NULL);
   gort_syscall_exit();
   atomic_store(&blocked_done, 1);
