@@ -13,6 +13,7 @@
 #include "os/os.h"
 
 struct gort_debugvars gort__debug = {
+    .schedsample = 10,
     /* Fault injection, threads/stacks/arenas: off. */
     .failthreadcreate = -1,
     .failstackalloc = -1,
@@ -26,6 +27,7 @@ static const struct {
 } vars[] = {
     {"schedtrace", &gort__debug.schedtrace, NULL},
     {"scheddetail", NULL, &gort__debug.scheddetail},
+    {"schedsample", &gort__debug.schedsample, NULL},
     {"asyncpreemptoff", NULL, &gort__debug.asyncpreemptoff},
     {"gctrace", NULL, &gort__debug.gctrace},
     {"gcverify", NULL, &gort__debug.gcverify},

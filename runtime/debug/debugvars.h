@@ -5,6 +5,8 @@
  *
  *   schedtrace=MS      print a SCHED line every MS milliseconds (sysmon)
  *   scheddetail=1      with schedtrace: one line per P and M as well
+ *   schedsample=MS     publish a live scheduler sample every MS ms
+ *                      (default 10; 0 = off; debug/sched_sample.c)
  *   asyncpreemptoff=1  no signal-based preemption (cooperative only)
  *   gctrace=1          a line per collection on stderr (Go's format)
  *   gcverify=1         check the heap at each phase boundary (slow;
@@ -49,6 +51,7 @@
 struct gort_debugvars {
   int64_t schedtrace; /* ms; 0 = off */
   int32_t scheddetail;
+  int64_t schedsample; /* ms; 0 = off; default 10 */
   int32_t asyncpreemptoff;
   int32_t gctrace;
   int32_t traceback_crash; /* GORT_TRACEBACK=crash (Go's GOTRACEBACK) */

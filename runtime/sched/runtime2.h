@@ -242,6 +242,10 @@ struct p {
   struct gstack stackcache[STACK_CACHE_SIZE];
   int32_t stackcachecnt;
   uint64_t steals; /* Gs this P stole (owner; read racily for stats) */
+  /* Goroutines switched to on this P, runnext's included (owner writes,
+   * with a relaxed load and store: no other writer; the sampler reads it
+   * relaxed under allplock, debug/sched_stats.c). Kept when the P dies. */
+  _Atomic uint64_t switches;
   /* Timers (time/time.c): a 4-ary min-heap by when. */
   struct mutex timerslock;
   struct timer **timers;       /* (timerslock) */
@@ -301,6 +305,7 @@ struct schedt {
   _Atomic uint64_t steals;         /* Gs moved by stealing, in all */
   _Atomic uint64_t async_preempts; /* goroutines stopped by a signal */
   _Atomic uint64_t stw_handed_ps;  /* Ps a stop took back from waking Ms */
+  _Atomic uint64_t handoffs;       /* Ps sysmon's retake handed on */
   int64_t start_ns;                /* when gort_main began (set once) */
   _Atomic uint64_t thread_create_failures;
   /* Timers: how many are queued on all Ps, and the one idle M that sleeps

@@ -439,3 +439,11 @@ X(gc_large_object_oblets, 0, "", ALL, "GORT_GC=concurrent")
 /* ---- on one P, collections back to back leave the other goroutines
  * their turns (issue 12; tests/native/test-gccycle.c) ---- */
 X(gc_back_to_back_fair_one_p, 0, "", ALL, "GORT_MAXPROCS=1")
+
+/* ---- the live scheduler sample (issue 13; tests/native/test-sample.c):
+ * sysmon publishes every 1 ms here; the torn-copy case is the writer
+ * itself, with sysmon's sampling off. ---- */
+X(sample_busy_run, 0, "", ALL, "GORT_DEBUG=schedsample=1")
+X(sample_handoff, 0, "", ALL, "GORT_DEBUG=schedsample=1")
+X(sample_off, 0, "", ALL, "GORT_DEBUG=schedsample=0")
+X(sample_seqlock_torn, 0, "", NATIVE, "GORT_DEBUG=schedsample=0")
