@@ -184,9 +184,9 @@ function declaredInPackageJson(name) {
 
 function npmArgs(missingNpm) {
   const undeclared = missingNpm.filter((n) => !declaredInPackageJson(n));
-  if (undeclared.length === 0) return ['install', '--no-audit', '--no-fund'];
+  if (undeclared.length === 0) return ['install', '--no-audit', '--no-fund', '--no-package-lock'];
   const specs = undeclared.map((n) => (n === 'playwright-core' ? `${n}@${PLAYWRIGHT_CORE_VERSION}` : n));
-  return ['install', '--no-save', '--no-audit', '--no-fund', ...specs];
+  return ['install', '--no-save', '--no-audit', '--no-fund', '--no-package-lock', ...specs];
 }
 
 export function commandsFor(missing) {
