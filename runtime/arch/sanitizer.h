@@ -64,6 +64,10 @@ static inline void gort__asan_finish_switch(void *save, const void **bottom,
  * longer or not at all, and such words never point into the GC heap). */
 #define GORT_NO_SANITIZE_SCAN __attribute__((no_sanitize("address", "thread")))
 
+/* For a read that races on purpose with plain stores and only feeds a
+ * display (the heap map's per-span counts, mem/mheapmap.c). */
+#define GORT_NO_SANITIZE_RACY __attribute__((no_sanitize("thread")))
+
 #if defined(__SANITIZE_THREAD__)
 #define GORT_TSAN 1
 #elif defined(__has_feature)

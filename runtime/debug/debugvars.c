@@ -28,6 +28,7 @@ static const struct {
     {"schedtrace", &gort__debug.schedtrace, NULL},
     {"scheddetail", NULL, &gort__debug.scheddetail},
     {"schedsample", &gort__debug.schedsample, NULL},
+    {"heapmap", &gort__debug.heapmap, NULL},
     {"asyncpreemptoff", NULL, &gort__debug.asyncpreemptoff},
     {"gctrace", NULL, &gort__debug.gctrace},
     {"gcverify", NULL, &gort__debug.gcverify},

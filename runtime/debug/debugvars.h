@@ -6,7 +6,10 @@
  *   schedtrace=MS      print a SCHED line every MS milliseconds (sysmon)
  *   scheddetail=1      with schedtrace: one line per P and M as well
  *   schedsample=MS     publish a live scheduler sample every MS ms
- *                      (default 10; 0 = off; debug/sched_sample.c)
+ *                      (default 10; 0 = off; debug/sched_sample.c),
+ *                      and the live GC sample with it (mem/mgcsample.c)
+ *   heapmap=MS         publish the heap map every MS ms (default 0 = off;
+ *                      mem/mheapmap.c; the web page asks for 250)
  *   asyncpreemptoff=1  no signal-based preemption (cooperative only)
  *   gctrace=1          a line per collection on stderr (Go's format)
  *   gcverify=1         check the heap at each phase boundary (slow;
@@ -52,6 +55,7 @@ struct gort_debugvars {
   int64_t schedtrace; /* ms; 0 = off */
   int32_t scheddetail;
   int64_t schedsample; /* ms; 0 = off; default 10 */
+  int64_t heapmap;     /* ms; 0 = off (the default) */
   int32_t asyncpreemptoff;
   int32_t gctrace;
   int32_t traceback_crash; /* GORT_TRACEBACK=crash (Go's GOTRACEBACK) */

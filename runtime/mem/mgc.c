@@ -110,6 +110,7 @@
 #include "mem/mfinal.h"
 #include "mem/mgc.h"
 #include "mem/mgcpacer.h"
+#include "mem/mgcsample.h"
 #include "mem/mgcwork.h"
 #include "mem/mheap.h"
 #include "mem/mstats.h"
@@ -438,6 +439,10 @@ static void run_cycle(uint32_t n, enum gc_trigger_kind kind) {
       pause * (uint64_t)t.procs +
           (uint64_t)(t.concurrent ? t.mark_cpu + t.bg_cpu + t.idle_cpu : 0) +
           (uint64_t)t.assist_cpu + (uint64_t)(t.stw1 - t.start));
+  /* The page's GC timeline (mgcsample.c): what only this cycle knows. */
+  gort__gc_sample_cycle_end(n, pause, t.heap_marked, (uint64_t)t.assist_cpu,
+                            (uint64_t)(t.mark_cpu + t.bg_cpu),
+                            (uint64_t)t.idle_cpu);
   gort__gc_event(GORT_GC_EV_SWEEP, n, gort__gc_heap_live(),
                  gort__gc_heap_goal());
   gort__start_the_world(t.procs);

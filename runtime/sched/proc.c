@@ -68,7 +68,9 @@
 #include "debug/traceback.h"
 #include "mem/mgc.h"
 #include "mem/mgcpacer.h"
+#include "mem/mgcsample.h"
 #include "mem/mheap.h"
+#include "mem/mheapmap.h"
 #include "netpoll/netpoll.h"
 #include "os/os.h"
 #include "sched/mp.h"
@@ -907,8 +909,12 @@ static void runmain(void *arg) {
   int rc = a->fn(a->argc, a->argv);
   /* The run's last moments, for the page's plots (sysmon's next sample
    * would come after the exit). */
-  if (gort__debug.schedsample > 0)
+  if (gort__debug.schedsample > 0) {
     gort__sched_sample_publish();
+    gort__gc_sample_publish();
+  }
+  if (gort__debug.heapmap > 0)
+    gort__heapmap_publish();
   gort__os_exit(rc);
 }
 

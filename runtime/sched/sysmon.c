@@ -8,6 +8,8 @@
  *   - prints the schedtrace line when GORT_DEBUG=schedtrace=MS asks;
  *   - publishes the live scheduler sample every 10 ms (GORT_DEBUG
  *     schedsample=MS; debug/sched_sample.c): the web page's plots;
+ *     the live GC sample with it (mem/mgcsample.c), and the heap map
+ *     every GORT_DEBUG heapmap ms (off by default; mem/mheapmap.c);
  *   - once a second returns long-unused pooled stacks to the OS;
  *   - polls the network when nobody has for 10 ms;
  *   - starts a collection when none ran for 2 minutes (Go's forcegc).
@@ -26,6 +28,8 @@
 #include "debug/sched_sample.h"
 #include "debug/sched_stats.h"
 #include "mem/mgc.h"
+#include "mem/mgcsample.h"
+#include "mem/mheapmap.h"
 #include "netpoll/netpoll.h"
 #include "os/os.h"
 #include "sched/mp.h"
@@ -110,7 +114,7 @@ void gort__sysmon(struct m *mp) {
   int64_t delay_us = SYSMON_MIN_US;
   uint32_t idle = 0;
   int64_t last_trace = gort__os_nanotime(), last_scavenge = last_trace;
-  int64_t last_sample = last_trace;
+  int64_t last_sample = last_trace, last_heapmap = last_trace;
   for (;;) {
     if (idle == 0)
       delay_us = SYSMON_MIN_US;
@@ -165,6 +169,12 @@ void gort__sysmon(struct m *mp) {
         now - last_sample >= gort__debug.schedsample * 1000000) {
       last_sample = now;
       gort__sched_sample_publish();
+      gort__gc_sample_publish();
+    }
+    if (gort__debug.heapmap > 0 &&
+        now - last_heapmap >= gort__debug.heapmap * 1000000) {
+      last_heapmap = now;
+      gort__heapmap_publish();
     }
   }
 }

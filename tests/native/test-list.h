@@ -447,3 +447,11 @@ X(sample_busy_run, 0, "", ALL, "GORT_DEBUG=schedsample=1")
 X(sample_handoff, 0, "", ALL, "GORT_DEBUG=schedsample=1")
 X(sample_off, 0, "", ALL, "GORT_DEBUG=schedsample=0")
 X(sample_seqlock_torn, 0, "", NATIVE, "GORT_DEBUG=schedsample=0")
+
+/* ---- the live GC sample and heap map (issue 13;
+ * tests/native/test-gcsample.c): sysmon's sampling is off, so the
+ * tests' own calls are the only writers. ---- */
+X(gc_sample_cycles, 0, "", ALL, "GORT_DEBUG=schedsample=0")
+X(heapmap_tiles, 0, "", ALL, "GORT_DEBUG=schedsample=0")
+X(gc_sample_seqlock_torn, 0, "", NATIVE, "GORT_DEBUG=schedsample=0")
+X(gc_sample_cost, 0, "", ALL, "GORT_DEBUG=schedsample=0")
