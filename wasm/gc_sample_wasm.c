@@ -85,6 +85,7 @@ static const struct field header_fields[] = {
     F(struct heapmap_header, page_size, "u32", 1),
     F(struct heapmap_header, marking, "u32", 1),
     F(struct heapmap_header, check, "u32", 1),
+    F(struct heapmap_header, walk_ns, "u32", 1),
     F(struct heapmap_header, class_size, "u32", GORT_NUM_SIZE_CLASSES),
     {NULL, 0, NULL, 0},
 };

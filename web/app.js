@@ -48,6 +48,17 @@ try {
   ui.liveNote.textContent = `No live plots: ${err.message}. uPlot comes from npm: run \`npm install\` (or \`npm run demo\`).`;
 }
 
+let gc = null;
+try {
+  const { createGc } = await import('./gc.js');
+  gc = createGc({
+    timeline: $('plot-gc-timeline'), heap: $('plot-gc-heap'), cycles: $('plot-gc-cycles'),
+    map: $('heapmap'), heapNote: $('heap-note'), tip: $('heap-tip'),
+  });
+} catch (err) {
+  $('gc-note').textContent = `No GC panels: ${err.message}.`;
+}
+
 // ---- page-thread heartbeat: proves the page stays responsive during a run ----
 window.__ticks = 0;
 let lastTick = performance.now();
@@ -96,7 +107,7 @@ export function runGort(args, { onLine, onSampler } = {}) {
     const stdout = [];
     const stderr = [];
     const done = (fn, value) => {
-      if (onSampler) live?.stop();
+      if (onSampler) { live?.stop(); gc?.stop(); }
       worker.terminate();
       if (current && current.worker === worker) current = null;
       fn(value);
@@ -224,6 +235,12 @@ async function onRun(ev) {
       }
       ui.liveNote.textContent = `${workload}: sampled by sysmon every 10 ms, read by this page 20 times a second.`;
       live.start(msg.buffer, msg.layout);
+      if (gc && msg.gcLayout) {
+        $('gc-note').textContent = `${workload}: cycles sampled by sysmon every 10 ms, the heap map every 250 ms; this page reads them without a call into wasm.`;
+        gc.start(msg.buffer, msg.gcLayout);
+      } else if (gc) {
+        $('gc-note').textContent = `No GC panels for this run: ${msg.gcError || 'the build has no gort_wasm_gc_sample_layout'}`;
+      }
     };
     const { code, stdout } = await runGort(args, { onLine: (l, s) => appendLog(l, s), onSampler });
     run.ms = performance.now() - t0;

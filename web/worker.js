@@ -15,9 +15,12 @@
 //    {type:'exit', code} or {type:'error', kind:'missing'|'abort'|'crash', message}.
 //    Before main runs, once: {type:'sampler', buffer: the wasm memory's
 //    SharedArrayBuffer, layout: the live scheduler sample's layout (JSON
-//    from the export gort_wasm_sched_sample_layout)}; the page reads the
-//    samples from that memory itself (web/sample.js). A build without the
-//    export sends {type:'sampler', error}.
+//    from the export gort_wasm_sched_sample_layout), gcLayout: the GC
+//    sample's and heap map's (gort_wasm_gc_sample_layout) or gcError}; the
+//    page reads the samples from that memory itself (web/sample.js,
+//    web/gcsample.js). A build without the export sends {type:'sampler', error}.
+//  - The run's GORT_DEBUG is heapmap=250: sysmon publishes the heap map
+//    4 times a second (off unless asked).
 
 'use strict';
 
@@ -48,17 +51,28 @@ self.onmessage = (e) => {
         // On this worker's own thread, before main starts on a pthread:
         // the page thread never calls into wasm.
         try {
-          const ptr = mod._gort_wasm_sched_sample_layout();
-          let end = ptr;
-          while (mod.HEAPU8[end] !== 0) end++;
-          const layout = JSON.parse(new TextDecoder().decode(mod.HEAPU8.slice(ptr, end)));
-          postMessage({ type: 'sampler', buffer: mod.HEAPU8.buffer, layout });
+          const readJson = (ptr) => {
+            let end = ptr;
+            while (mod.HEAPU8[end] !== 0) end++;
+            return JSON.parse(new TextDecoder().decode(mod.HEAPU8.slice(ptr, end)));
+          };
+          const layout = readJson(mod._gort_wasm_sched_sample_layout());
+          const msg = { type: 'sampler', buffer: mod.HEAPU8.buffer, layout };
+          try {
+            msg.gcLayout = readJson(mod._gort_wasm_gc_sample_layout());
+          } catch (err) {
+            msg.gcError = String(err && err.message || err);
+          }
+          postMessage(msg);
         } catch (err) {
           postMessage({ type: 'sampler', error: String(err && err.message || err) });
         }
       },
     };
     started = createGort(Object.assign(mod, {
+      // The heap map is off by default (it walks the heap under its lock):
+      // the page asks for one every 250 ms (GORT_DEBUG heapmap=MS).
+      preRun: [() => { if (mod.ENV) mod.ENV.GORT_DEBUG = 'heapmap=250'; }],
       arguments: args,
       mainScriptUrlOrBlob: script,
       locateFile: (name) => distUrl + name,

@@ -30,7 +30,7 @@ struct heapmap_span {
   uint8_t swept;           /* swept since the last mark */
   uint16_t objects;        /* slots */
   uint16_t allocated;      /* slots in use (racy: see mheapmap.c) */
-  uint16_t marked;         /* slots the mark in progress has reached */
+  uint16_t marked; /* slots the mark in progress has reached (0 outside one) */
   uint16_t pad;
 };
 
@@ -44,7 +44,7 @@ struct heapmap_header {
   uint32_t page_size;
   uint32_t marking; /* a mark was in progress when the walk began */
   uint32_t check;   /* gort__heapmap_checksum */
-  uint32_t pad;
+  uint32_t walk_ns; /* how long the walk held the heap's lock */
   uint32_t class_size[GORT_NUM_SIZE_CLASSES]; /* bytes per object */
 };
 
@@ -53,16 +53,18 @@ struct heapmap {
   struct heapmap_span spans[HEAPMAP_SPANS];
 };
 
+/* The area's words are 64-bit: half the atomic stores of 32-bit ones,
+ * which on wasm are each a sequentially consistent store. */
 enum {
-  HEAPMAP_HEADER_WORDS = sizeof(struct heapmap_header) / 4,
-  HEAPMAP_SPAN_WORDS = sizeof(struct heapmap_span) / 4,
-  HEAPMAP_WORDS = sizeof(struct heapmap) / 4,
+  HEAPMAP_HEADER_WORDS = sizeof(struct heapmap_header) / 8,
+  HEAPMAP_SPAN_WORDS = sizeof(struct heapmap_span) / 8,
+  HEAPMAP_WORDS = sizeof(struct heapmap) / 8,
 };
 
 struct heapmap_area {
   _Atomic uint32_t seq; /* even: the words hold a whole map */
   uint32_t pad;
-  _Atomic uint32_t words[HEAPMAP_WORDS];
+  _Atomic uint64_t words[HEAPMAP_WORDS];
 };
 
 extern struct heapmap_area gort__heapmap_area;

@@ -1,5 +1,5 @@
 // tests/browser/page.test.mjs — the demo page in headless Chromium: isolation, a spawn run, a responsive page,
-// the live scheduler plots during skynet.
+// the live scheduler plots during skynet, the GC panels after binary_trees.
 //
 // Rules:
 //  - Runs on the real wasm build in web/dist (gort.js, gort.wasm, gort.worker.js).
@@ -317,6 +317,84 @@ test('live plots: skynet fills the run-queue plot for every P, steals show, no l
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(overflow <= 0, `the page is ${overflow} px wider than a 390 px screen`);
     await page.screenshot({ path: path.join(ARTIFACTS, 'live-skynet-phone.png'), fullPage: true });
+    assert.deepEqual(problems, []);
+  } finally {
+    await page.close();
+  }
+});
+
+// Issue 13: after binary_trees the GC timeline shows at least one cycle
+// with its pause, and the heap map its spans, in use and free (one span
+// class: see below); the page thread
+// (which reads both from wasm memory and draws them) never works 50 ms at a
+// stretch.
+test('GC panels: binary_trees shows cycles with their pauses and a heap map of its spans, no long task', async () => {
+  const url = await serve();
+  const { page, problems } = await openPage(url, { init: watchLongTasks });
+  try {
+    await page.setViewportSize({ width: 1100, height: 900 });
+    await page.waitForSelector('html[data-ready="true"]', { timeout: RUN_TIMEOUT_MS });
+    await page.selectOption('#workload', 'binary_trees');
+    await page.fill('#n', '16');
+    await page.fill('#procs', '2');
+    let t0 = 0;
+    let t1 = 0;
+    const tasks = await traceMainThread(page, async () => {
+      t0 = await page.evaluate(() => performance.now());
+      await page.click('#run');
+      await page.waitForSelector('#result[data-state="done"], #result[data-state="error"]', { timeout: RUN_TIMEOUT_MS });
+      t1 = await page.evaluate(() => performance.now());
+    });
+    const run = await page.evaluate(() => window.__lastRun);
+    assert.equal(run.ok, true, `run failed: ${run.error}\n${await page.textContent('#log')}\n${problems.join('\n')}`);
+    await page.waitForTimeout(500); // the last frames drawn
+
+    const gc = await page.evaluate(() => window.__gc);
+    assert.ok(gc.samples >= 2, `only ${gc.samples} GC samples in a ${Math.round(run.ms)} ms run`);
+    assert.ok(gc.cycles.length >= 1, `no finished GC cycle seen (num_gc ${gc.last?.num_gc})`);
+    const c = gc.cycles[gc.cycles.length - 1];
+    assert.ok(c.pause_ns > 0, `cycle ${c.n} has no pause: ${JSON.stringify(c)}`);
+    assert.ok(c.sweep_term > 0 && c.mark >= c.sweep_term && c.mark_term >= c.mark && c.sweep >= c.mark_term,
+      `cycle ${c.n}'s phases out of order: ${JSON.stringify(c)}`);
+    assert.ok(c.pause_ns <= c.sweep - c.sweep_term, `cycle ${c.n}'s pause is longer than its stops: ${JSON.stringify(c)}`);
+    assert.ok(gc.last.num_gc >= gc.cycles.length, `num_gc ${gc.last.num_gc} < ${gc.cycles.length} cycles seen`);
+    assert.ok(gc.maps >= 1, 'no heap map read');
+    // binary_trees allocates one type of node (16 bytes, two pointers: one
+    // scanned span class, WORKLOADS.md) and nothing else in the GC heap, so
+    // its map holds that class and free spans; several classes, large and
+    // noscan spans are the native/wasm C test heapmap_tiles' (test-gcsample.c).
+    assert.ok(gc.classes >= 1 && gc.kinds.scanned > 0, `the heap map shows no scanned span class: ${JSON.stringify(gc.kinds)}`);
+    assert.ok((gc.kinds.free || 0) + (gc.kinds.released || 0) > 0, `the heap map shows no free span: ${JSON.stringify(gc.kinds)}`);
+    assert.equal(await page.locator('#gc .uplot').count(), 3);
+    const box = await page.locator('#heapmap canvas').boundingBox();
+    assert.ok(box && box.width > 100 && box.height > 0, `heap map canvas ${JSON.stringify(box)}`);
+    // Hovering a used cell names its span.
+    assert.ok(gc.lastMap.nspans > 0);
+    await page.hover('#heapmap canvas', { position: { x: 1, y: 1 } });
+    const tip = await page.textContent('#heap-tip');
+    assert.match(tip, /arena 0, page 0: (span class \d+|large object|free span)/);
+
+    assert.ok(tasks.length > gc.samples, `the trace holds ${tasks.length} page-thread tasks for ${gc.samples} samples`);
+    const worked = tasks.filter((t) => t.cpuMs > 50);
+    assert.deepEqual(worked, [], 'page-thread tasks with over 50 ms of CPU time during the run');
+    const long = (await page.evaluate(() => window.__longtasks)).filter((e) => e.start + e.duration >= t0 && e.start <= t1);
+    for (const e of long.filter((x) => x.duration > 50)) {
+      const match = tasks.find((t) => Math.abs(t.wallMs - e.duration) <= 3 && t.cpuMs <= 50);
+      assert.ok(match, `a ${e.duration} ms long task with no traced task of that length under 50 ms of CPU: ${JSON.stringify(tasks.filter((t) => t.wallMs > 40))}`);
+    }
+
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    fs.writeFileSync(path.join(ARTIFACTS, 'gc-binary-trees.json'), JSON.stringify({
+      samples: gc.samples, cycles: gc.cycles.length, maxPauseNs: gc.maxPauseNs, maps: gc.maps, classes: gc.classes,
+      kinds: gc.kinds, runMs: run.ms, tasks: tasks.length, maxCpuMs: Math.max(...tasks.map((t) => t.cpuMs)), longTasks: long,
+      loadavg: os.loadavg(),
+    }, null, 2));
+    await page.locator('#gc').screenshot({ path: path.join(ARTIFACTS, 'gc-binary-trees.png') });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(300);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow} px wider than a 390 px screen`);
+    await page.locator('#gc').screenshot({ path: path.join(ARTIFACTS, 'gc-binary-trees-phone.png') });
     assert.deepEqual(problems, []);
   } finally {
     await page.close();

@@ -310,10 +310,11 @@ TEST_IMPL(gc_sample_cost) {
   static struct heapmap m;
   CHECK(gort__heapmap_copy(&m, NULL));
   printf("gc sample: %lld ns per write; heap map: %lld ns per write, "
-         "%u spans (%lld ns per span)\n",
+         "%u spans (%lld ns per span), heap lock held %u ns\n",
          (long long)((t1 - t0) / N), (long long)((t2 - t1) / (N / 10)),
          m.h.nspans,
-         (long long)((t2 - t1) / (N / 10) / (m.h.nspans ? m.h.nspans : 1)));
+         (long long)((t2 - t1) / (N / 10) / (m.h.nspans ? m.h.nspans : 1)),
+         m.h.walk_ns);
   CHECK(m.h.nspans > 0);
   return 0;
 }
