@@ -9,14 +9,12 @@
  *
  * Writer (sysmon every period; the main goroutine once more as it ends,
  * so the last moments of a run are seen; tests from a thread of their
- * own): seq even -> odd by CAS (relaxed; a writer that finds it odd or
- * loses the CAS leaves: the other's sample is as fresh); release fence;
- * read the scheduler; words (relaxed); seq <- seq + 1 (even, release).
+ * own) and readers follow debug/seqlock.h: seq odd by CAS (a writer that
+ * finds it odd or loses the CAS leaves: the other's sample is as fresh),
+ * the scheduler read, the words stored with release, seq even again;
+ * readers copy with acquire loads between two equal even reads of seq.
  * Reading inside the odd window keeps samples in the order of their
  * seq, so counters never run backwards from one to the next.
- * Reader: s0 <- seq (acquire), odd: again; words (relaxed); acquire
- * fence; s1 <- seq (relaxed); s0 != s1: again. The fences make a reader
- * that saw any word of a newer write also see that write's odd seq.
  *
  * Invariants:
  *   - seq is even outside a write; an even seq s names the sample whose
@@ -35,10 +33,10 @@
  */
 #include <string.h>
 
-#include "arch/procyield.h"
 #include "atomic/atomic.h"
 #include "debug/sched_sample.h"
 #include "debug/sched_stats.h"
+#include "debug/seqlock.h"
 
 /* The layout the page reads: fixed, and 8-aligned so 64-bit fields are. */
 _Static_assert(sizeof(struct gort_sched_sample) % 8 == 0,
@@ -51,55 +49,35 @@ _Static_assert(offsetof(struct sched_sample_area, words) == 8,
 _Alignas(8) struct sched_sample_area gort__sched_sample_area;
 
 uint32_t gort__sched_sample_checksum(const struct gort_sched_sample *s) {
-  uint32_t w[SCHED_SAMPLE_WORDS];
-  memcpy(w, s, sizeof w);
-  w[offsetof(struct gort_sched_sample, check) / 4] = 0;
-  uint32_t h = 2166136261u;
-  for (size_t i = 0; i < SCHED_SAMPLE_WORDS; i++)
-    h = (h ^ w[i]) * 16777619u;
-  return h;
+  return gort__seqlock_checksum(s, SCHED_SAMPLE_WORDS,
+                                offsetof(struct gort_sched_sample, check) / 4);
 }
 
 void gort__sched_sample_publish(void) {
   struct sched_sample_area *a = &gort__sched_sample_area;
-  uint32_t q = gort__atomic_load_relaxed(&a->seq);
-  if ((q & 1) != 0 || !gort__atomic_cas_strong_relaxed(&a->seq, &q, q + 1))
+  uint32_t q;
+  if (!gort__seqlock_write_begin(&a->seq, &q))
     return; /* another writer is in: its sample is as fresh as ours */
-  gort__atomic_fence_release();
   struct gort_sched_sample s;
   gort__sched_read(&s);
   s.seq = (q + 2) / 2;
   s.check = gort__sched_sample_checksum(&s);
-  uint32_t w[SCHED_SAMPLE_WORDS];
-  memcpy(w, &s, sizeof w);
-  for (size_t i = 0; i < SCHED_SAMPLE_WORDS; i++)
-    gort__atomic_store_relaxed(&a->words[i], w[i]);
-  /* Release: the words are stored before a reader can see seq even. */
-  gort__atomic_store_release(&a->seq, q + 2);
+  gort__seqlock_write_words(a->words, &s, SCHED_SAMPLE_WORDS);
+  gort__seqlock_write_end(&a->seq, q);
 }
 
 bool gort__sched_sample_copy(struct gort_sched_sample *out, uint32_t *retries) {
   struct sched_sample_area *a = &gort__sched_sample_area;
-  uint32_t w[SCHED_SAMPLE_WORDS];
+  struct gort_sched_sample s;
   uint32_t tries = 0;
-  for (;; tries++) {
-    uint32_t s0 = gort__atomic_load_acquire(&a->seq);
-    if (s0 & 1) {
-      gort__procyield(10); /* a write takes well under a microsecond */
-      continue;
-    }
-    for (size_t i = 0; i < SCHED_SAMPLE_WORDS; i++)
-      w[i] = gort__atomic_load_relaxed(&a->words[i]);
-    gort__atomic_fence_acquire();
-    if (gort__atomic_load_relaxed(&a->seq) != s0)
-      continue;
-    if (retries != NULL)
-      *retries += tries;
-    if (s0 == 0)
-      return false;
-    memcpy(out, w, sizeof w);
-    return true;
-  }
+  uint32_t seq =
+      gort__seqlock_read(&a->seq, a->words, &s, SCHED_SAMPLE_WORDS, &tries);
+  if (retries != NULL)
+    *retries += tries;
+  if (seq == 0)
+    return false;
+  *out = s;
+  return true;
 }
 
 int gort_sched_sample(struct gort_sched_sample *out) {

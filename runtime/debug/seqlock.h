@@ -1,9 +1,21 @@
 /*
- * seqlock.h - the seqlock of the live samples (debug/sched_sample.c has
- * the protocol and its C11 reasoning, after Boehm's "Can seqlocks get
- * along with programming language memory models?"), as inline helpers for
- * the areas that copy whole structs as 32-bit words: the GC sample
- * (mem/mgcsample.c) and the heap map (mem/mheapmap.c).
+ * seqlock.h - the seqlock of the live samples, as inline helpers for the
+ * areas that copy whole structs as 32-bit words: the scheduler sample
+ * (debug/sched_sample.c), the GC sample (mem/mgcsample.c); the heap map
+ * (mem/mheapmap.c) follows the same steps with 64-bit words.
+ *
+ * Writer: seq even -> odd by CAS (acquire: it synchronizes with the last
+ * writer's release of seq, so state a writer keeps for the next one, as
+ * mgcsample.c's table, is handed over; a writer that finds it odd or
+ * loses the CAS leaves); the data words with release stores; seq <- seq +
+ * 2 (release). Reader: s0 <- seq (acquire), odd: again; the data words
+ * with acquire loads; s1 <- seq (relaxed); s0 != s1: again. A reader that
+ * loads any word of a newer write synchronizes with that release store,
+ * so its second look at seq sees the odd value (or later) and the copy is
+ * thrown away. This is the fence-free form of Boehm's ("Can seqlocks get
+ * along with programming language memory models?", 2012): the same on
+ * x86 (plain moves), ldar/stlr on arm64, and ThreadSanitizer, which does
+ * not model fences (GCC refuses atomic_thread_fence under it), checks it.
  *
  * Invariants: seq is even outside a write and odd inside one; one writer
  * at a time, the one whose CAS made it odd; every word is an atomic, so a
@@ -24,24 +36,22 @@
 #include "atomic/atomic.h"
 
 /* Make seq odd; false (and nothing to undo) when another writer is in.
- * *q gets the even value it had. */
+ * *q gets the even value it had. On success, everything the last writer
+ * did before its write_end is visible. */
 static inline bool gort__seqlock_write_begin(_Atomic uint32_t *seq,
                                              uint32_t *q) {
   *q = gort__atomic_load_relaxed(seq);
-  if ((*q & 1) != 0 || !gort__atomic_cas_strong_relaxed(seq, q, *q + 1))
-    return false;
-  gort__atomic_fence_release();
-  return true;
+  return (*q & 1) == 0 && gort__atomic_cas_strong_acquire(seq, q, *q + 1);
 }
 
-/* Store n words of src into the area's words, relaxed. */
+/* Store n words of src into the area's words (release: see above). */
 static inline void gort__seqlock_write_words(_Atomic uint32_t *dst,
                                              const void *src, size_t n) {
   const unsigned char *p = src;
   for (size_t i = 0; i < n; i++) {
     uint32_t w;
     memcpy(&w, p + 4 * i, 4);
-    gort__atomic_store_relaxed(&dst[i], w);
+    gort__atomic_store_release(&dst[i], w);
   }
 }
 
@@ -66,10 +76,9 @@ static inline uint32_t gort__seqlock_read(_Atomic uint32_t *seq,
       continue;
     }
     for (size_t i = 0; i < n; i++) {
-      uint32_t w = gort__atomic_load_relaxed(&src[i]);
+      uint32_t w = gort__atomic_load_acquire(&src[i]);
       memcpy(p + 4 * i, &w, 4);
     }
-    gort__atomic_fence_acquire();
     if (gort__atomic_load_relaxed(seq) == s0)
       return s0;
     if (tries != NULL)

@@ -17,9 +17,10 @@
  *   - The writer's table (cycles, last_event) changes only inside the
  *     seqlock's odd window, so only by the one writer in it.
  *   - A done slot is readable when its n, read before and after the
- *     fields (acquire load, then acquire fence and a second load), is the
- *     cycle wanted: the collector zeroes n, fences, stores the fields,
- *     then stores n with release.
+ *     fields, is the cycle wanted: the collector zeroes n, stores the
+ *     fields, then stores n, and the reader loads n, the fields, n again,
+ *     as the seqlock does (debug/seqlock.h: release stores, acquire loads,
+ *     so a reader that sees a new field sees n changed).
  *   - A cycle whose events fell out of the ring (256 events: more than
  *     50 cycles between two samples) shows 0 for the phases it missed.
  * Locking: the event ring's lock (a leaf) for the copy; nothing else.
@@ -57,9 +58,8 @@ void gort__gc_sample_cycle_end(uint32_t n, uint64_t pause_ns,
                              idle_ns};
   __typeof__(done[0]) *d = &done[n % GC_SAMPLE_CYCLES];
   gort__atomic_store_relaxed(&d->n, 0);
-  gort__atomic_fence_release();
   for (int i = 0; i < DONE_FIELDS; i++)
-    gort__atomic_store_relaxed(&d->f[i], v[i]);
+    gort__atomic_store_release(&d->f[i], v[i]);
   gort__atomic_store_release(&d->n, n);
 }
 
@@ -68,8 +68,7 @@ static bool done_read(uint32_t n, uint64_t v[DONE_FIELDS]) {
   if (gort__atomic_load_acquire(&d->n) != n)
     return false;
   for (int i = 0; i < DONE_FIELDS; i++)
-    v[i] = gort__atomic_load_relaxed(&d->f[i]);
-  gort__atomic_fence_acquire();
+    v[i] = gort__atomic_load_acquire(&d->f[i]);
   return gort__atomic_load_relaxed(&d->n) == n;
 }
 

@@ -120,7 +120,7 @@ static void store_words(size_t at, const void *src, size_t nbytes) {
   for (size_t i = 0; i < nbytes / 8; i++) {
     uint64_t v;
     memcpy(&v, p + 8 * i, 8);
-    gort__atomic_store_relaxed(&gort__heapmap_area.words[at + i], v);
+    gort__atomic_store_release(&gort__heapmap_area.words[at + i], v);
   }
 }
 
@@ -167,12 +167,11 @@ bool gort__heapmap_copy(struct heapmap *out, uint32_t *retries) {
       continue;
     }
     for (size_t i = 0; i < HEAPMAP_HEADER_WORDS; i++)
-      w[i] = gort__atomic_load_relaxed(&a->words[i]);
+      w[i] = gort__atomic_load_acquire(&a->words[i]);
     size_t n = out->h.nspans < HEAPMAP_SPANS ? out->h.nspans : HEAPMAP_SPANS;
     for (size_t i = HEAPMAP_HEADER_WORDS;
          i < HEAPMAP_HEADER_WORDS + n * HEAPMAP_SPAN_WORDS; i++)
-      w[i] = gort__atomic_load_relaxed(&a->words[i]);
-    gort__atomic_fence_acquire();
+      w[i] = gort__atomic_load_acquire(&a->words[i]);
     if (gort__atomic_load_relaxed(&a->seq) == s0)
       return s0 != 0;
     if (retries != NULL)
