@@ -8,7 +8,8 @@
 //  - Debian's Chromium driven by playwright-core, headless, fresh temp profile;
 //    the server from web/server.mjs on 127.0.0.1 and a free port. Browser,
 //    server and profile are torn down in after().
-//  - Screenshots go to tests/browser/artifacts/ (ignored by git), one per view.
+//  - Screenshots go to the artifacts folder beside this file (ignored by git),
+//    one per view.
 //  - Run: node --test tests/browser/    (setup: node scripts/setup.mjs --browser --wasm)
 
 import { test, before, after } from 'node:test';
