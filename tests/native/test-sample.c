@@ -203,19 +203,37 @@ TEST_IMPL(sample_off) {
 
 struct hammer {
   _Atomic int writing;
-  int writes;
+  _Atomic int readers_done; /* readers that saw two samples */
+  int writes;               /* at least; then as many as it took */
 };
 
 struct reader {
   struct hammer *h;
   uint64_t copies, distinct, retries;
   int bad_check, backwards;
+  bool enough;
 };
 
+/* At least h->writes writes, and on until both readers have seen two
+ * samples (a reader starved by a writer that is nearly always inside
+ * its window, as under ASan), within cap_ns. */
 static void *writer_main(void *p) {
   struct hammer *h = p;
-  for (int i = 0; i < h->writes; i++)
+  struct timespec t0, t;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  int i = 0;
+  for (;; i++) {
+    if (i >= h->writes) {
+      if (atomic_load(&h->readers_done) >= 2)
+        break;
+      clock_gettime(CLOCK_MONOTONIC, &t);
+      if ((t.tv_sec - t0.tv_sec) * 1000000000ll + (t.tv_nsec - t0.tv_nsec) >
+          cap_ns)
+        break;
+    }
     gort__sched_sample_publish();
+  }
+  h->writes = i;
   atomic_store(&h->writing, 0);
   return NULL;
 }
@@ -236,6 +254,10 @@ static void *reader_main(void *p) {
     if (s.seq != last)
       r->distinct++;
     last = s.seq;
+    if (!r->enough && r->distinct >= 2) {
+      r->enough = true;
+      atomic_fetch_add(&r->h->readers_done, 1);
+    }
   }
   r->retries = retries;
   return NULL;
@@ -255,6 +277,7 @@ TEST_IMPL(sample_seqlock_torn) {
 
   struct hammer h = {.writes = STRESS(300000, 30000)};
   atomic_init(&h.writing, 1);
+  atomic_init(&h.readers_done, 0);
   struct reader r[2] = {{.h = &h}, {.h = &h}};
   pthread_t w, rd[2];
   for (int i = 0; i < 2; i++)
