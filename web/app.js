@@ -1,7 +1,7 @@
 // web/app.js — the demo page's logic: pick a workload, run it on the wasm build, show the result.
 //
 // Rules:
-//  - Plain ES module; its one dependency is uPlot, for the plots (live.js).
+//  - Plain ES module; its one dependency is uPlot, for the plots (live.js, gc.js).
 //    The page thread never runs wasm: every
 //    gort invocation (`list`, `run W --n N --json`) gets its own dedicated
 //    worker (worker.js), which loads dist/gort.js (the gort CLI built with
@@ -19,11 +19,13 @@
 //  - Live plots (web/live.js): the worker hands over the wasm memory and the
 //    sample layout ('sampler' message) before main runs; the plots read the
 //    samples from that memory until the run ends. `gort list` runs get no plots.
-//    live.js (and uPlot) is imported dynamically: without it (no `npm install`)
-//    the page still runs workloads and says why it has no plots.
+//    The GC panels (web/gc.js) read the GC sample and heap map the same way
+//    (the 'sampler' message's gcLayout). live.js and gc.js (and uPlot) are
+//    imported dynamically, after the isolation status is drawn: without them
+//    (no `npm install`) the page still runs workloads and says why it has no plots.
 //  - Test hooks: window.__ticks (page-thread setInterval counter),
 //    window.__lastRun ({ok, json, result, ticks, maxGapMs, ...}),
-//    window.__live (web/live.js),
+//    window.__live (web/live.js), window.__gc (web/gc.js),
 //    #result[data-state] = idle | running | done | error | stopped.
 
 // The workload table from `gort list --json`: name -> entry (docs/WORKLOADS.md).
@@ -40,18 +42,28 @@ const ui = {
   liveNote: $('live-note'),
 };
 
+// ---- status ----
+const isolated = globalThis.crossOriginIsolated === true;
+const hasSAB = typeof SharedArrayBuffer === 'function';
+ui.coi.textContent = `crossOriginIsolated: ${isolated}`;
+ui.coi.className = isolated ? 'ok' : 'bad';
+ui.sab.textContent = `SharedArrayBuffer: ${hasSAB ? 'yes' : 'no'}`;
+ui.sab.className = hasSAB ? 'ok' : 'bad';
+
+// The plots' modules (uPlot), loaded side by side after the status line
+// is drawn (the page's first lines do not wait for them).
 let live = null;
+let gc = null;
+const [liveMod, gcMod] = await Promise.allSettled([import('./live.js'), import('./gc.js')]);
 try {
-  const { createLive } = await import('./live.js');
-  live = createLive({ runq: $('plot-runq'), gs: $('plot-gs'), ms: $('plot-ms'), rates: $('plot-rates') });
+  if (liveMod.status === 'rejected') throw liveMod.reason;
+  live = liveMod.value.createLive({ runq: $('plot-runq'), gs: $('plot-gs'), ms: $('plot-ms'), rates: $('plot-rates') });
 } catch (err) {
   ui.liveNote.textContent = `No live plots: ${err.message}. uPlot comes from npm: run \`npm install\` (or \`npm run demo\`).`;
 }
-
-let gc = null;
 try {
-  const { createGc } = await import('./gc.js');
-  gc = createGc({
+  if (gcMod.status === 'rejected') throw gcMod.reason;
+  gc = gcMod.value.createGc({
     timeline: $('plot-gc-timeline'), heap: $('plot-gc-heap'), cycles: $('plot-gc-cycles'),
     map: $('heapmap'), heapNote: $('heap-note'), tip: $('heap-tip'),
   });
@@ -75,14 +87,6 @@ function drawHeartbeat() {
   requestAnimationFrame(drawHeartbeat);
 }
 requestAnimationFrame(drawHeartbeat);
-
-// ---- status ----
-const isolated = globalThis.crossOriginIsolated === true;
-const hasSAB = typeof SharedArrayBuffer === 'function';
-ui.coi.textContent = `crossOriginIsolated: ${isolated}`;
-ui.coi.className = isolated ? 'ok' : 'bad';
-ui.sab.textContent = `SharedArrayBuffer: ${hasSAB ? 'yes' : 'no'}`;
-ui.sab.className = hasSAB ? 'ok' : 'bad';
 
 function showError(text) {
   ui.error.textContent = text;
