@@ -255,6 +255,44 @@ async function traceMainThread(page, fn) {
   return mains.map(tasksOf).reduce((a, b) => (b.length > a.length ? b : a));
 }
 
+// Picks workload, n and procs, runs it under a trace of the page thread and
+// waits for the result; returns the run, the traced tasks and the run's
+// window in the page's clock.
+async function runTraced(page, problems, { workload, n, procs }) {
+  await page.setViewportSize({ width: 1100, height: 900 });
+  await page.waitForSelector('html[data-ready="true"]', { timeout: RUN_TIMEOUT_MS });
+  await page.selectOption('#workload', workload);
+  await page.fill('#n', String(n));
+  await page.fill('#procs', String(procs));
+  let t0 = 0;
+  let t1 = 0;
+  const tasks = await traceMainThread(page, async () => {
+    t0 = await page.evaluate(() => performance.now());
+    await page.click('#run');
+    await page.waitForSelector('#result[data-state="done"], #result[data-state="error"]', { timeout: RUN_TIMEOUT_MS });
+    t1 = await page.evaluate(() => performance.now());
+  });
+  const run = await page.evaluate(() => window.__lastRun);
+  assert.equal(run.ok, true, `run failed: ${run.error}\n${await page.textContent('#log')}\n${problems.join('\n')}`);
+  return { run, tasks, t0, t1 };
+}
+
+// The page thread never worked for more than 50 ms at a stretch, and every
+// long task the observer saw during the run is one of the trace's tasks
+// whose thread was waiting for a core (CPU time under 50 ms) on a machine
+// the workload's own threads keep busy. Returns the run's long tasks.
+async function checkPageThread(page, { tasks, t0, t1 }, samples) {
+  assert.ok(tasks.length > samples, `the trace holds ${tasks.length} page-thread tasks for ${samples} samples`);
+  const worked = tasks.filter((t) => t.cpuMs > 50);
+  assert.deepEqual(worked, [], 'page-thread tasks with over 50 ms of CPU time during the run');
+  const long = (await page.evaluate(() => window.__longtasks)).filter((e) => e.start + e.duration >= t0 && e.start <= t1);
+  for (const e of long.filter((x) => x.duration > 50)) {
+    const match = tasks.find((t) => Math.abs(t.wallMs - e.duration) <= 3 && t.cpuMs <= 50);
+    assert.ok(match, `a ${e.duration} ms long task with no traced task of that length under 50 ms of CPU: ${JSON.stringify(tasks.filter((t) => t.wallMs > 40))}`);
+  }
+  return long;
+}
+
 // Issue 13: during skynet the run-queue plot has samples for every P and a
 // non-zero steal rate, and the page thread, which reads the samples from
 // wasm memory and draws them, never blocks for more than 50 ms.
@@ -262,21 +300,8 @@ test('live plots: skynet fills the run-queue plot for every P, steals show, no l
   const url = await serve();
   const { page, problems } = await openPage(url, { init: watchLongTasks });
   try {
-    await page.setViewportSize({ width: 1100, height: 900 });
-    await page.waitForSelector('html[data-ready="true"]', { timeout: RUN_TIMEOUT_MS });
-    await page.selectOption('#workload', 'skynet');
-    await page.fill('#n', '1000000');
-    await page.fill('#procs', '2');
-    let t0 = 0;
-    let t1 = 0;
-    const tasks = await traceMainThread(page, async () => {
-      t0 = await page.evaluate(() => performance.now());
-      await page.click('#run');
-      await page.waitForSelector('#result[data-state="done"], #result[data-state="error"]', { timeout: RUN_TIMEOUT_MS });
-      t1 = await page.evaluate(() => performance.now());
-    });
-    const run = await page.evaluate(() => window.__lastRun);
-    assert.equal(run.ok, true, `run failed: ${run.error}\n${await page.textContent('#log')}\n${problems.join('\n')}`);
+    const traced = await runTraced(page, problems, { workload: 'skynet', n: 1000000, procs: 2 });
+    const { run, tasks } = traced;
     await page.waitForTimeout(300); // the last frames drawn
 
     const live = await page.evaluate(() => window.__live);
@@ -291,18 +316,7 @@ test('live plots: skynet fills the run-queue plot for every P, steals show, no l
     const legend = await page.$$eval('#plot-runq .u-legend .u-label', (ls) => ls.map((l) => l.textContent));
     for (const want of ['P0', 'P1', 'global']) assert.ok(legend.includes(want), `run-queue legend lacks ${want}: ${legend}`);
 
-    // The page thread never worked for more than 50 ms at a stretch, and
-    // every long task the observer saw during the run is one of the trace's
-    // tasks whose thread was waiting for a core (CPU time under 50 ms) on a
-    // machine the workload's own threads keep busy.
-    assert.ok(tasks.length > live.samples, `the trace holds ${tasks.length} page-thread tasks for ${live.samples} samples`);
-    const worked = tasks.filter((t) => t.cpuMs > 50);
-    assert.deepEqual(worked, [], 'page-thread tasks with over 50 ms of CPU time during the run');
-    const long = (await page.evaluate(() => window.__longtasks)).filter((e) => e.start + e.duration >= t0 && e.start <= t1);
-    for (const e of long.filter((x) => x.duration > 50)) {
-      const match = tasks.find((t) => Math.abs(t.wallMs - e.duration) <= 3 && t.cpuMs <= 50);
-      assert.ok(match, `a ${e.duration} ms long task with no traced task of that length under 50 ms of CPU: ${JSON.stringify(tasks.filter((t) => t.wallMs > 40))}`);
-    }
+    const long = await checkPageThread(page, traced, live.samples);
     const maxCpu = Math.max(...tasks.map((t) => t.cpuMs));
     const maxWall = Math.max(...tasks.map((t) => t.wallMs));
 
@@ -333,21 +347,8 @@ test('GC panels: binary_trees shows cycles with their pauses and a heap map of i
   const url = await serve();
   const { page, problems } = await openPage(url, { init: watchLongTasks });
   try {
-    await page.setViewportSize({ width: 1100, height: 900 });
-    await page.waitForSelector('html[data-ready="true"]', { timeout: RUN_TIMEOUT_MS });
-    await page.selectOption('#workload', 'binary_trees');
-    await page.fill('#n', '16');
-    await page.fill('#procs', '2');
-    let t0 = 0;
-    let t1 = 0;
-    const tasks = await traceMainThread(page, async () => {
-      t0 = await page.evaluate(() => performance.now());
-      await page.click('#run');
-      await page.waitForSelector('#result[data-state="done"], #result[data-state="error"]', { timeout: RUN_TIMEOUT_MS });
-      t1 = await page.evaluate(() => performance.now());
-    });
-    const run = await page.evaluate(() => window.__lastRun);
-    assert.equal(run.ok, true, `run failed: ${run.error}\n${await page.textContent('#log')}\n${problems.join('\n')}`);
+    const traced = await runTraced(page, problems, { workload: 'binary_trees', n: 16, procs: 2 });
+    const { run, tasks } = traced;
     await page.waitForTimeout(500); // the last frames drawn
 
     const gc = await page.evaluate(() => window.__gc);
@@ -375,14 +376,7 @@ test('GC panels: binary_trees shows cycles with their pauses and a heap map of i
     const tip = await page.textContent('#heap-tip');
     assert.match(tip, /arena 0, page 0: (span class \d+|large object|free span)/);
 
-    assert.ok(tasks.length > gc.samples, `the trace holds ${tasks.length} page-thread tasks for ${gc.samples} samples`);
-    const worked = tasks.filter((t) => t.cpuMs > 50);
-    assert.deepEqual(worked, [], 'page-thread tasks with over 50 ms of CPU time during the run');
-    const long = (await page.evaluate(() => window.__longtasks)).filter((e) => e.start + e.duration >= t0 && e.start <= t1);
-    for (const e of long.filter((x) => x.duration > 50)) {
-      const match = tasks.find((t) => Math.abs(t.wallMs - e.duration) <= 3 && t.cpuMs <= 50);
-      assert.ok(match, `a ${e.duration} ms long task with no traced task of that length under 50 ms of CPU: ${JSON.stringify(tasks.filter((t) => t.wallMs > 40))}`);
-    }
+    const long = await checkPageThread(page, traced, gc.samples);
 
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     fs.writeFileSync(path.join(ARTIFACTS, 'gc-binary-trees.json'), JSON.stringify({
