@@ -318,3 +318,57 @@ TEST_IMPL(gc_sample_cost) {
   CHECK(m.h.nspans > 0);
   return 0;
 }
+
+/* ---- heapmap_mark_progress: a map taken during a mark says so and
+ * counts marked objects; the map stays whole while the mark runs. A
+ * thread of the test's publishes maps while the main goroutine collects
+ * over a heap large enough for the mark to take a while. ---------------- */
+
+struct watcher {
+  _Atomic int done;
+  struct heapmap *map;
+  int maps, marking, with_marks, bad;
+};
+
+static void *watch_marks(void *p) {
+  struct watcher *w = p;
+  int64_t start = now_ns();
+  while (w->with_marks == 0 && now_ns() - start < 30000000000ll) {
+    gort__heapmap_publish();
+    if (!gort__heapmap_copy(w->map, NULL))
+      continue;
+    w->maps++;
+    if (w->map->h.check != gort__heapmap_checksum(w->map))
+      w->bad++;
+    if (!w->map->h.marking)
+      continue;
+    w->marking++;
+    for (uint32_t i = 0; i < w->map->h.nspans; i++)
+      if (w->map->spans[i].marked > 0) {
+        w->with_marks++;
+        break;
+      }
+  }
+  atomic_store(&w->done, 1);
+  return NULL;
+}
+
+TEST_IMPL(heapmap_mark_progress) {
+  fill_heap(8);
+  static struct heapmap m;
+  struct watcher w = {.map = &m};
+  atomic_init(&w.done, 0);
+  pthread_t t;
+  CHECK_EQ(pthread_create(&t, NULL, watch_marks, &w), 0);
+  while (!atomic_load(&w.done)) {
+    fill_heap(1);
+    gort_gc();
+  }
+  gort_syscall_enter();
+  pthread_join(t, NULL);
+  gort_syscall_exit();
+  printf("%d maps, %d during a mark, bad %d\n", w.maps, w.marking, w.bad);
+  CHECK_EQ(w.bad, 0);
+  CHECK(w.with_marks >= 1); /* a mark in progress shows its marks */
+  return 0;
+}
