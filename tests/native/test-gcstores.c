@@ -36,6 +36,7 @@
  * own synchronisation only.
  */
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "debug/handle.h"
@@ -682,5 +683,152 @@ static void xsync_round(void) {
 
 TEST_IMPL(gcstores_xsync) {
   run_case(xsync_round);
+  return 0;
+}
+
+/* ---- gcstores_recv_direct_window, gcstores_send_direct_window: one copy
+ * straight between two goroutines, aimed at its window every round ------
+ *
+ * gcstores_chan_direct mixes its direct copies with buffered ones and
+ * keeps what it receives in the receiver's frame (which checkmark follows
+ * but does not blame), so a missing barrier there shows only when the
+ * object is freed and reused in time. These two cases make every round
+ * the losing order for one copy (Go's recvDirect, sendDirect) and put
+ * the value into a black GC object (a box allocated during the mark), a
+ * strict source for checkmark: without the barrier, checkmark dies at the
+ * end of that mark ("missing write barrier?"). The order: the item is
+ * made while no mark runs (white); a mark starts and its walk begins with
+ * the ballast (made first), so the sender's stack, made later, is not yet
+ * scanned; the item goes from the sender's frame into the box; the sender
+ * drops its copy before the walk reaches it. A round whose order was
+ * missed (the sender already scanned) proves nothing and is not counted;
+ * the case asks for a few hit windows in all. */
+enum { WINDOW_PAIRS = 2, WINDOW_MIN_HITS = 3 };
+#define WINDOW_ROUNDS STRESS(48, 16)
+
+struct box {
+  struct item *it;
+};
+
+static gort_chan *window_chan[WINDOW_PAIRS];
+static struct g *_Atomic window_g[WINDOW_PAIRS]; /* the side that parks */
+static atomic_int windows_hit;
+
+/* Spin (bounded: 5 ms, yielding) until gp is parked; returns whether. */
+static bool wait_parked(struct g *_Atomic *who) {
+  int64_t give_up = gort_nanotime() + 5000000;
+  for (;;) {
+    struct g *gp = atomic_load(who);
+    if (gp != NULL && gort__readgstatus(gp) == G_WAITING)
+      return true;
+    if (gort_nanotime() > give_up || atomic_load(&collector.stop))
+      return false;
+    gort_yield();
+  }
+}
+
+/* The box's copy is checked once that cycle and its sweep are over. */
+static void box_check(struct box *b) {
+  wait_cycle();
+  item_check(b->it);
+}
+
+/* recvDirect: the sender parks with the item in its frame; the receiver,
+ * once the mark's walk is under way and the sender not yet scanned, takes
+ * it into a box allocated during the mark. */
+static void recv_window_sender(uintptr_t p) {
+  atomic_store(&window_g[p], gort__getg());
+  for (int r = 0; r < WINDOW_ROUNDS; r++) {
+    wait_mark(false);
+    struct item *it = item_new();
+    wait_mark(true);
+    gort_chan_send(window_chan[p], &it); /* parks until received */
+    drop(&it);
+  }
+  atomic_store(&window_g[p], NULL);
+}
+
+static void recv_window_receiver(uintptr_t p) {
+  for (int r = 0; r < WINDOW_ROUNDS; r++) {
+    catch_mark();
+    bool parked = wait_parked(&window_g[p]);
+    struct box *b = gort_alloc(sizeof *b); /* black if a mark runs */
+    bool hit = parked && gort__wb_on() &&
+               !scanned_this_mark(atomic_load(&window_g[p]));
+    CHECK(gort_chan_recv(window_chan[p], &b->it)); /* Go's recvDirect */
+    if (hit && gort__wb_on())
+      atomic_fetch_add(&windows_hit, 1);
+    box_check(b);
+    drop(&b);
+  }
+}
+
+/* sendDirect: the receiver parks with a box allocated during the mark as
+ * its destination; the sender, not yet scanned, hands it the item. */
+static void send_window_sender(uintptr_t p) {
+  for (int r = 0; r < WINDOW_ROUNDS; r++) {
+    wait_mark(false);
+    struct item *it = item_new();
+    catch_mark();
+    bool parked = wait_parked(&window_g[p]);
+    bool hit = parked && !scanned_this_mark(gort__getg());
+    gort_chan_send(window_chan[p], &it); /* Go's sendDirect */
+    drop(&it);
+    if (hit && gort__wb_on())
+      atomic_fetch_add(&windows_hit, 1);
+  }
+}
+
+static void send_window_receiver(uintptr_t p) {
+  atomic_store(&window_g[p], gort__getg());
+  for (int r = 0; r < WINDOW_ROUNDS; r++) {
+    wait_mark(true);
+    struct box *b = gort_alloc(sizeof *b);         /* black if a mark runs */
+    CHECK(gort_chan_recv(window_chan[p], &b->it)); /* parks */
+    box_check(b);
+    drop(&b);
+  }
+  atomic_store(&window_g[p], NULL);
+}
+
+static void (*window_sides[2])(uintptr_t);
+
+static void window_side(uintptr_t w) { window_sides[w % 2](w / 2); }
+
+static void window_case(void (*sender)(uintptr_t),
+                        void (*receiver)(uintptr_t)) {
+  if (gort_maxprocs() < 8)
+    gort_set_maxprocs(8);
+  window_sides[0] = sender;
+  window_sides[1] = receiver;
+  atomic_store(&windows_hit, 0);
+  ballast_start();
+  gc_loop_start(&collector, COLLECTOR_PAUSE_NS);
+  for (int p = 0; p < WINDOW_PAIRS; p++) {
+    window_chan[p] = gort_chan_make(sizeof(struct item *), 0);
+    CHECK(window_chan[p] != NULL);
+  }
+  run_team(window_side, 2 * WINDOW_PAIRS);
+  for (int p = 0; p < WINDOW_PAIRS; p++) {
+    gort_chan_free(window_chan[p]);
+    window_chan[p] = NULL;
+  }
+  gc_loop_stop(&collector);
+  ballast_end();
+  int hits = atomic_load(&windows_hit);
+  if (gort__gc_concurrent()) {
+    fprintf(stderr, "windows hit: %d of %d rounds\n", hits,
+            WINDOW_PAIRS * WINDOW_ROUNDS);
+    CHECK(hits >= WINDOW_MIN_HITS);
+  }
+}
+
+TEST_IMPL(gcstores_recv_direct_window) {
+  window_case(recv_window_sender, recv_window_receiver);
+  return 0;
+}
+
+TEST_IMPL(gcstores_send_direct_window) {
+  window_case(send_window_sender, send_window_receiver);
   return 0;
 }

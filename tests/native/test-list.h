@@ -425,3 +425,9 @@ X(gctorture_stw, 0, "", ALL, "GORT_GC=stw")
 X(crash_gctorture_no_deletion_barrier, 2, "fatal error: ", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1,wbbroken=1")
 X(crash_gctorture_no_insertion_barrier, 2, "unmarked object", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1,wbbroken=2")
 X(gctorture_bad_seconds, 1, "gctorture: bad GORT_TORTURE_SECONDS=1.5s (seconds > 0)", ALL, "GORT_TORTURE_SECONDS=1.5s")
+
+/* ---- a direct channel copy aimed at its losing window every round (issue
+ * 12; tests/native/test-gcstores.c): without recvDirect's or sendDirect's
+ * barrier, checkmark dies ("missing write barrier?"). ---- */
+X(gcstores_recv_direct_window, 0, "", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1")
+X(gcstores_send_direct_window, 0, "", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1")
