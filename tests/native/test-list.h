@@ -431,3 +431,7 @@ X(gctorture_bad_seconds, 1, "gctorture: bad GORT_TORTURE_SECONDS=1.5s (seconds >
  * barrier, checkmark dies ("missing write barrier?"). ---- */
 X(gcstores_recv_direct_window, 0, "", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1")
 X(gcstores_send_direct_window, 0, "", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1")
+
+/* ---- the heap during concurrent marks stays near the goal under a fast
+ * allocator (issue 12; tests/native/test-gccycle.c) ---- */
+X(gc_mark_heap_near_goal, 0, "", ALL, "GORT_GC=concurrent")
