@@ -30,7 +30,9 @@
  * sees; a window missed makes a round prove less, never fail. Each case
  * runs its workload with the runtime's handles in C memory and again in
  * the GC heap (gort_set_gc_handles), in rounds until enough collections
- * ran during it.
+ * ran during it. The two _window cases aim one direct copy (recvDirect,
+ * sendDirect) at its losing window every round instead, into a box a
+ * checkmark blames.
  *
  * Invariants: none beyond each case's. Locking: atomics and the runtime's
  * own synchronisation only.
@@ -702,9 +704,13 @@ TEST_IMPL(gcstores_xsync) {
  * scanned; the item goes from the sender's frame into the box; the sender
  * drops its copy before the walk reaches it. A round whose order was
  * missed (the sender already scanned) proves nothing and is not counted;
- * the case asks for a few hit windows in all. */
-enum { WINDOW_PAIRS = 2, WINDOW_MIN_HITS = 3 };
+ * the case asks for WINDOW_MIN_HITS hit windows in all. */
+enum { WINDOW_PAIRS = 2 };
 #define WINDOW_ROUNDS STRESS(48, 16)
+/* Rounds that hit their window: a quarter to a third natively and on
+ * wasm (measured); an eighth asked for, at least one. */
+#define WINDOW_MIN_HITS                                                        \
+  (WINDOW_PAIRS * WINDOW_ROUNDS / 8 > 0 ? WINDOW_PAIRS * WINDOW_ROUNDS / 8 : 1)
 
 struct box {
   struct item *it;
