@@ -3,7 +3,8 @@
 //
 // Usage:  node scripts/setup.mjs [--wasm] [--browser] [--bench] [--arm64] [--fuzz] [--check] [--quiet]
 //   always:     cmake, gcc/g++/make (build-essential)
-//   --wasm:     emscripten + binaryen (emcc --version must work with NODE_PATH=/usr/share/nodejs)
+//   --wasm:     emscripten + binaryen (emcc --version must work with NODE_PATH=/usr/share/nodejs),
+//               and npm uplot (the page's plots, served from node_modules)
 //   --browser:  chromium (/usr/bin/chromium) + npm playwright-core in the repo's node_modules
 //   --bench:    golang-go, libgc-dev, libmimalloc-dev, hyperfine
 //   --arm64:    gcc-aarch64-linux-gnu, qemu-user (the emulated arm64 tests)
@@ -120,6 +121,7 @@ export const REQUIREMENTS = [
   { name: 'emscripten (emcc)', group: 'wasm', apt: 'emscripten', ok: emccWorks },
   { name: 'acorn for emcc', group: 'wasm', apt: 'node-acorn', ok: () => exists(path.join(EMSDK_NODE_PATH, 'acorn')) },
   { name: 'binaryen (wasm-opt)', group: 'wasm', apt: 'binaryen', ok: () => onPath('wasm-opt') },
+  { name: 'uplot (the page\'s plots)', group: 'wasm', npm: 'uplot', ok: () => npmPackageInstalled('uplot') },
   { name: 'chromium', group: 'browser', apt: 'chromium', ok: () => isExecutable(CHROMIUM) },
   { name: 'playwright-core', group: 'browser', npm: 'playwright-core', ok: () => npmPackageInstalled('playwright-core') },
   { name: 'go', group: 'bench', apt: 'golang-go', ok: () => onPath('go') },
@@ -182,9 +184,9 @@ function declaredInPackageJson(name) {
 
 function npmArgs(missingNpm) {
   const undeclared = missingNpm.filter((n) => !declaredInPackageJson(n));
-  if (undeclared.length === 0) return ['install', '--no-audit', '--no-fund'];
+  if (undeclared.length === 0) return ['install', '--no-audit', '--no-fund', '--no-package-lock'];
   const specs = undeclared.map((n) => (n === 'playwright-core' ? `${n}@${PLAYWRIGHT_CORE_VERSION}` : n));
-  return ['install', '--no-save', '--no-audit', '--no-fund', ...specs];
+  return ['install', '--no-save', '--no-audit', '--no-fund', '--no-package-lock', ...specs];
 }
 
 export function commandsFor(missing) {

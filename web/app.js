@@ -1,7 +1,8 @@
 // web/app.js — the demo page's logic: pick a workload, run it on the wasm build, show the result.
 //
 // Rules:
-//  - Plain ES module, no dependencies. The page thread never runs wasm: every
+//  - Plain ES module; its one dependency is uPlot, for the plots (live.js).
+//    The page thread never runs wasm: every
 //    gort invocation (`list`, `run W --n N --json`) gets its own dedicated
 //    worker (worker.js), which loads dist/gort.js (the gort CLI built with
 //    Emscripten, -pthread -sPROXY_TO_PTHREAD -sMODULARIZE, factory createGort)
@@ -15,8 +16,14 @@
 //    disabled, with the table's reason.
 //  - The threaded build needs cross-origin isolation (SharedArrayBuffer);
 //    without it, or without web/dist/gort.js, the page says so and Run stays off.
+//  - Live plots (web/live.js): the worker hands over the wasm memory and the
+//    sample layout ('sampler' message) before main runs; the plots read the
+//    samples from that memory until the run ends. `gort list` runs get no plots.
+//    live.js (and uPlot) is imported dynamically: without it (no `npm install`)
+//    the page still runs workloads and says why it has no plots.
 //  - Test hooks: window.__ticks (page-thread setInterval counter),
 //    window.__lastRun ({ok, json, result, ticks, maxGapMs, ...}),
+//    window.__live (web/live.js),
 //    #result[data-state] = idle | running | done | error | stopped.
 
 // The workload table from `gort list --json`: name -> entry (docs/WORKLOADS.md).
@@ -30,7 +37,16 @@ const ui = {
   coi: $('coi'), sab: $('sab'), heartbeat: $('heartbeat'), error: $('error'),
   form: $('controls'), workload: $('workload'), n: $('n'), procs: $('procs'), run: $('run'), stop: $('stop'),
   state: $('state'), result: $('result'), raw: $('raw'), rows: $('rows'), log: $('log'),
+  liveNote: $('live-note'),
 };
+
+let live = null;
+try {
+  const { createLive } = await import('./live.js');
+  live = createLive({ runq: $('plot-runq'), gs: $('plot-gs'), ms: $('plot-ms'), rates: $('plot-rates') });
+} catch (err) {
+  ui.liveNote.textContent = `No live plots: ${err.message}. uPlot comes from npm: run \`npm install\` (or \`npm run demo\`).`;
+}
 
 // ---- page-thread heartbeat: proves the page stays responsive during a run ----
 window.__ticks = 0;
@@ -74,12 +90,13 @@ let current = null; // { worker, reject }
 
 // Runs `gort ...args` in a fresh worker. Resolves {code, stdout, stderr};
 // rejects with an Error whose .kind is 'missing' | 'abort' | 'crash' | 'stopped'.
-export function runGort(args, { onLine } = {}) {
+export function runGort(args, { onLine, onSampler } = {}) {
   return new Promise((resolve, reject) => {
     const worker = new Worker(WORKER_URL, { name: `gort ${args.join(' ')}` });
     const stdout = [];
     const stderr = [];
     const done = (fn, value) => {
+      if (onSampler) live?.stop();
       worker.terminate();
       if (current && current.worker === worker) current = null;
       fn(value);
@@ -96,6 +113,7 @@ export function runGort(args, { onLine } = {}) {
       switch (data.type) {
         case 'stdout': stdout.push(data.line); onLine?.(data.line, 'stdout'); break;
         case 'stderr': stderr.push(data.line); onLine?.(data.line, 'stderr'); break;
+        case 'sampler': onSampler?.(data); break;
         case 'exit': done(resolve, { code: data.code, stdout, stderr }); break;
         case 'error': fail(data.kind, data.message); break;
       }
@@ -198,7 +216,16 @@ async function onRun(ev) {
   const run = { ok: false, args, json: null, result: null, ticks: 0, maxGapMs: 0, ms: 0 };
   window.__lastRun = run;
   try {
-    const { code, stdout } = await runGort(args, { onLine: (l, s) => appendLog(l, s) });
+    const onSampler = (msg) => {
+      if (!live) return;
+      if (msg.error) {
+        ui.liveNote.textContent = `No live plots for this run: ${msg.error}`;
+        return;
+      }
+      ui.liveNote.textContent = `${workload}: sampled by sysmon every 10 ms, read by this page 20 times a second.`;
+      live.start(msg.buffer, msg.layout);
+    };
+    const { code, stdout } = await runGort(args, { onLine: (l, s) => appendLog(l, s), onSampler });
     run.ms = performance.now() - t0;
     run.ticks = window.__ticks - ticks0;
     run.maxGapMs = maxGap;

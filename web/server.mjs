@@ -12,6 +12,9 @@
 //    Emscripten pthreads need for SharedArrayBuffer, plus Cache-Control:
 //    no-store and X-Content-Type-Options: nosniff.
 //  - GET and HEAD only.
+//  - Mounts: /vendor/uplot/ serves node_modules/uplot/dist/ (the page's
+//    charting library, installed by `npm install`; no CDN), with the same
+//    checks, the mount's folder standing for the root.
 //
 // CLI:   node web/server.mjs [--port N] [--root DIR]    (PORT env; default 8080;
 //        --port 0 picks a free port). Prints "gort demo: http://127.0.0.1:PORT/".
@@ -27,6 +30,17 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export const HOST = '127.0.0.1';
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_ROOT = path.dirname(fileURLToPath(import.meta.url));
+const REPO_ROOT = path.resolve(DEFAULT_ROOT, '..');
+
+// URL prefix (segments) -> folder served there instead of the root.
+export const MOUNTS = [
+  { prefix: ['vendor', 'uplot'], dir: path.join(REPO_ROOT, 'node_modules', 'uplot', 'dist') },
+];
+
+function mountFor(segments) {
+  return MOUNTS.find((m) => m.prefix.length <= segments.length
+    && m.prefix.every((s, i) => segments[i] === s));
+}
 
 export const MIME = {
   '.html': 'text/html; charset=utf-8',
@@ -108,25 +122,34 @@ function makeHandler(root, realRoot) {
       }
       const parsed = parseTarget(req.url);
       if (parsed.status) return sendError(res, parsed.status, parsed.text);
-      const { segments, trailingSlash } = parsed;
+      let { segments } = parsed;
+      const { trailingSlash } = parsed;
+      let base = root;
+      let realBase = realRoot;
+      const mount = mountFor(segments);
+      if (mount) {
+        base = mount.dir;
+        try { realBase = await fsp.realpath(base); } catch { return sendError(res, 404, 'Not Found'); }
+        segments = segments.slice(mount.prefix.length);
+      }
 
-      let file = path.resolve(root, ...segments);
-      if (!isInside(file, root)) return sendError(res, 403, 'Forbidden');
+      let file = path.resolve(base, ...segments);
+      if (!isInside(file, base)) return sendError(res, 403, 'Forbidden');
 
       let real;
       try { real = await fsp.realpath(file); } catch { return sendError(res, 404, 'Not Found'); }
-      if (!isInside(real, realRoot)) return sendError(res, 403, 'Forbidden');
+      if (!isInside(real, realBase)) return sendError(res, 403, 'Forbidden');
 
       let st = await fsp.stat(real);
       if (st.isDirectory()) {
-        if (!trailingSlash && segments.length > 0) {
+        if (!trailingSlash && parsed.segments.length > 0) {
           // rebuilt from the checked segments, so it always stays on this origin
-          const loc = '/' + segments.map(encodeURIComponent).join('/') + '/';
+          const loc = '/' + parsed.segments.map(encodeURIComponent).join('/') + '/';
           return sendError(res, 301, 'Moved Permanently', { Location: loc });
         }
         file = path.join(real, 'index.html');
         try { real = await fsp.realpath(file); } catch { return sendError(res, 404, 'Not Found'); }
-        if (!isInside(real, realRoot)) return sendError(res, 403, 'Forbidden');
+        if (!isInside(real, realBase)) return sendError(res, 403, 'Forbidden');
         st = await fsp.stat(real);
       }
       if (!st.isFile()) return sendError(res, 404, 'Not Found');

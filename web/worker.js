@@ -13,6 +13,11 @@
 //  - Protocol. In: {args: string[], distUrl: absolute URL of web/dist/ ending
 //    in '/'}. Out: {type:'stdout'|'stderr', line}, then exactly one of
 //    {type:'exit', code} or {type:'error', kind:'missing'|'abort'|'crash', message}.
+//    Before main runs, once: {type:'sampler', buffer: the wasm memory's
+//    SharedArrayBuffer, layout: the live scheduler sample's layout (JSON
+//    from the export gort_wasm_sched_sample_layout)}; the page reads the
+//    samples from that memory itself (web/sample.js). A build without the
+//    export sends {type:'sampler', error}.
 
 'use strict';
 
@@ -38,7 +43,22 @@ self.onmessage = (e) => {
   }
   let started;
   try {
-    started = createGort({
+    const mod = {
+      onRuntimeInitialized() {
+        // On this worker's own thread, before main starts on a pthread:
+        // the page thread never calls into wasm.
+        try {
+          const ptr = mod._gort_wasm_sched_sample_layout();
+          let end = ptr;
+          while (mod.HEAPU8[end] !== 0) end++;
+          const layout = JSON.parse(new TextDecoder().decode(mod.HEAPU8.slice(ptr, end)));
+          postMessage({ type: 'sampler', buffer: mod.HEAPU8.buffer, layout });
+        } catch (err) {
+          postMessage({ type: 'sampler', error: String(err && err.message || err) });
+        }
+      },
+    };
+    started = createGort(Object.assign(mod, {
       arguments: args,
       mainScriptUrlOrBlob: script,
       locateFile: (name) => distUrl + name,
@@ -46,7 +66,7 @@ self.onmessage = (e) => {
       printErr: (line) => postMessage({ type: 'stderr', line }),
       onExit: (code) => finish({ type: 'exit', code }),
       onAbort: (what) => finish({ type: 'error', kind: 'abort', message: `aborted: ${what}` }),
-    });
+    }));
   } catch (err) {
     finish({ type: 'error', kind: 'crash', message: String(err && err.stack || err) });
     return;

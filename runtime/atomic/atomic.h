@@ -116,6 +116,13 @@
  */
 
 #define gort__atomic_fence_seq_cst() atomic_thread_fence(GORT__MO(seq_cst))
+/* A seqlock's two fences (Boehm, "Can seqlocks get along with programming
+ * language memory models?", 2012): the writer's release fence after it
+ * makes the sequence odd keeps its data stores after that store; the
+ * reader's acquire fence after its data loads keeps them before its
+ * second look at the sequence (debug/sched_sample.c). */
+#define gort__atomic_fence_release() atomic_thread_fence(GORT__MO(release))
+#define gort__atomic_fence_acquire() atomic_thread_fence(GORT__MO(acquire))
 /* Orders this thread against a signal handler running on it only. */
 #define gort__atomic_signal_fence_seq_cst()                                    \
   atomic_signal_fence(GORT__MO(seq_cst))

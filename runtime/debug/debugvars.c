@@ -13,6 +13,7 @@
 #include "os/os.h"
 
 struct gort_debugvars gort__debug = {
+    .schedsample = 10,
     /* Fault injection, threads/stacks/arenas: off. */
     .failthreadcreate = -1,
     .failstackalloc = -1,
@@ -26,12 +27,14 @@ static const struct {
 } vars[] = {
     {"schedtrace", &gort__debug.schedtrace, NULL},
     {"scheddetail", NULL, &gort__debug.scheddetail},
+    {"schedsample", &gort__debug.schedsample, NULL},
     {"asyncpreemptoff", NULL, &gort__debug.asyncpreemptoff},
     {"gctrace", NULL, &gort__debug.gctrace},
     {"gcverify", NULL, &gort__debug.gcverify},
     {"gccheckmark", NULL, &gort__debug.gccheckmark},
     {"gcstoptheworld", NULL, &gort__debug.gcstoptheworld},
     {"wbbroken", NULL, &gort__debug.wbbroken},
+    {"mwakedelay", &gort__debug.mwakedelay, NULL},
     /* Fault injection, threads/stacks/arenas (os/os_fault.c). */
     {"failthreadcreate", &gort__debug.failthreadcreate, NULL},
     {"failstackalloc", &gort__debug.failstackalloc, NULL},

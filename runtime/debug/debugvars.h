@@ -5,6 +5,8 @@
  *
  *   schedtrace=MS      print a SCHED line every MS milliseconds (sysmon)
  *   scheddetail=1      with schedtrace: one line per P and M as well
+ *   schedsample=MS     publish a live scheduler sample every MS ms
+ *                      (default 10; 0 = off; debug/sched_sample.c)
  *   asyncpreemptoff=1  no signal-based preemption (cooperative only)
  *   gctrace=1          a line per collection on stderr (Go's format)
  *   gcverify=1         check the heap at each phase boundary (slow;
@@ -17,6 +19,9 @@
  *   wbbroken=1|2       tests only: the write barrier drops its deletion
  *                      (1) or its insertion (2) half, so the collector's
  *                      torture test can show that it fails without it
+ *   mwakedelay=US      tests only: an M woken with a P sleeps US
+ *                      microseconds before it takes the P, as on a busy
+ *                      machine whose OS is slow to run it (sched/mp.c)
  *
  * Fault injection (threads, stacks, arenas; os/os_fault.c): every request
  * of the kind after the first N fails as if the OS had refused it.
@@ -46,6 +51,7 @@
 struct gort_debugvars {
   int64_t schedtrace; /* ms; 0 = off */
   int32_t scheddetail;
+  int64_t schedsample; /* ms; 0 = off; default 10 */
   int32_t asyncpreemptoff;
   int32_t gctrace;
   int32_t traceback_crash; /* GORT_TRACEBACK=crash (Go's GOTRACEBACK) */
@@ -53,6 +59,7 @@ struct gort_debugvars {
   int32_t gccheckmark;
   int32_t gcstoptheworld;
   int32_t wbbroken;
+  int64_t mwakedelay; /* µs; 0 = off */
   /* Fault injection, threads/stacks/arenas: -1 = off. */
   int64_t failthreadcreate;
   int64_t failstackalloc;

@@ -1,5 +1,7 @@
 /*
- * sched_stats.c - snapshots of the scheduler for people and the web page.
+ * sched_stats.c - snapshots of the scheduler for people and the web page:
+ * one reader of the scheduler's counts (gort__sched_read), which both
+ * gort_sched_stats and the live sampler (debug/sched_sample.c) use.
  *
  * The SCHED line has Go's shape (proc.go schedtrace):
  *   SCHED 1004ms: gomaxprocs=2 idleprocs=0 threads=5 spinningthreads=0
@@ -9,8 +11,9 @@
  *
  * Invariants: reads only; every field is read atomically or racily-but-
  * harmlessly (a count may be one off from another). No allocation.
- * Locking: allplock for the per-P lengths, sched.lock for the M counts;
- * both are leaves here, so sysmon can call it at any moment.
+ * Locking: allplock for the per-P lengths, sched.lock for the M counts
+ * (three loads); both are leaves here, so sysmon can call it at any
+ * moment.
  */
 #include "atomic/atomic.h"
 #include <string.h>
@@ -26,20 +29,26 @@ static int32_t local_len(struct p *pp) {
          (gort__atomic_load_relaxed(&pp->runnext) != NULL);
 }
 
-int gort_sched_stats(struct gort_sched_stats *out) {
-  if (out == NULL)
-    return GORT_EINVAL;
+void gort__sched_read(struct gort_sched_sample *out) {
   memset(out, 0, sizeof *out);
   struct schedt *s = &gort__sched;
-  out->uptime_ns = gort__os_nanotime() - s->start_ns;
+  out->time_ns = gort__os_nanotime() - s->start_ns;
+  uint64_t switches = 0;
   gort__lock(&s->allplock);
   out->gomaxprocs = gort__atomic_load_seq_cst(&s->gomaxprocs);
   int32_t n = out->gomaxprocs < GORT_STATS_MAX_PROCS ? out->gomaxprocs
                                                      : GORT_STATS_MAX_PROCS;
-  for (int32_t i = 0; i < n; i++)
-    out->local_runq[i] = local_len(s->allp[i]);
+  for (int32_t i = 0; i < n; i++) {
+    /* Racy against the owner and thieves: each length is some moment's. */
+    out->local_runq[i] = (int32_t)gort__runqlen(s->allp[i]);
+    out->runnext[i] = gort__atomic_load_relaxed(&s->allp[i]->runnext) != NULL;
+  }
+  /* Every P ever made, those beyond GOMAXPROCS too: the sum only grows. */
+  for (int32_t i = 0; i < s->allp_cap; i++)
+    switches += gort__atomic_load_relaxed(&s->allp[i]->switches);
   gort__unlock(&s->allplock);
-  out->nprocs_reported = n;
+  out->nprocs = n;
+  out->switches = switches;
   out->idle_procs = gort__atomic_load_seq_cst(&s->npidle);
   gort__lock(&s->lock);
   out->threads = s->mcount;
@@ -48,12 +57,35 @@ int gort_sched_stats(struct gort_sched_stats *out) {
   gort__unlock(&s->lock);
   out->spinning_threads = gort__atomic_load_seq_cst(&s->nmspinning);
   out->goroutines = gort__atomic_load_seq_cst(&s->ngoroutines);
-  out->goroutines_peak = gort__atomic_load_seq_cst(&s->goroutines_peak);
   out->global_runq = gort__atomic_load_seq_cst(&s->runqsize);
   out->steals = gort__atomic_load_seq_cst(&s->steals);
+  out->handoffs = gort__atomic_load_seq_cst(&s->handoffs);
+}
+
+int gort_sched_stats(struct gort_sched_stats *out) {
+  if (out == NULL)
+    return GORT_EINVAL;
+  struct gort_sched_sample smp;
+  gort__sched_read(&smp);
+  memset(out, 0, sizeof *out);
+  out->uptime_ns = smp.time_ns;
+  out->gomaxprocs = smp.gomaxprocs;
+  out->idle_procs = smp.idle_procs;
+  out->threads = smp.threads;
+  out->idle_threads = smp.idle_threads;
+  out->spinning_threads = smp.spinning_threads;
+  out->running_threads = smp.running_threads;
+  out->goroutines = smp.goroutines;
+  out->goroutines_peak =
+      gort__atomic_load_seq_cst(&gort__sched.goroutines_peak);
+  out->global_runq = smp.global_runq;
+  out->steals = smp.steals;
   out->thread_create_failures =
-      gort__atomic_load_seq_cst(&s->thread_create_failures);
-  out->async_preempts = gort__atomic_load_seq_cst(&s->async_preempts);
+      gort__atomic_load_seq_cst(&gort__sched.thread_create_failures);
+  out->async_preempts = gort__atomic_load_seq_cst(&gort__sched.async_preempts);
+  out->nprocs_reported = smp.nprocs;
+  for (int32_t i = 0; i < smp.nprocs; i++)
+    out->local_runq[i] = smp.local_runq[i] + smp.runnext[i];
   return 0;
 }
 

@@ -8,6 +8,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "gort.h"
+
+/* Read the scheduler's counts into *out (seq and check left 0): the one
+ * reader behind gort_sched_stats and the live sample. Takes allplock, then
+ * sched.lock for three loads; neither may be held by the caller. */
+void gort__sched_read(struct gort_sched_sample *out);
+
 /* Print one SCHED line (Go's schedtrace), with per-P and per-M lines when
  * detail is set. Called by sysmon. */
 void gort__schedtrace(bool detail);

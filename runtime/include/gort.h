@@ -235,6 +235,46 @@ struct gort_sched_stats {
 /* gort_sched_stats fills *out; 0, or GORT_EINVAL for a NULL out. */
 GORT_API int gort_sched_stats(struct gort_sched_stats *out);
 
+/* A live sample of the scheduler, published by sysmon every 10 ms and once
+ * more as main returns (Go has no such thing; its schedtrace line prints
+ * the same counts). Unlike gort_sched_stats, a sample is one pass over the
+ * scheduler copied out whole (a seqlock): never half of one sample and
+ * half of the next. Nothing is stopped to take it, so the per-P lengths
+ * are racy reads of each ring's head and tail, one P after another, each
+ * within [0, 256]. Counters (steals, handoffs, switches) only grow: the
+ * difference of two samples over the difference of their time_ns is a
+ * rate. GORT_DEBUG=schedsample=MS sets the period (0: off). The layout is
+ * fixed (checked at compile time): the web page reads it straight from
+ * wasm memory (docs/ARCHITECTURE.md, "The live sample"). */
+struct gort_sched_sample {
+  uint64_t seq;             /* samples published so far (1 = the first) */
+  int64_t time_ns;          /* since gort_main began */
+  int32_t gomaxprocs;       /* Ps */
+  int32_t nprocs;           /* entries filled below: min(gomaxprocs, 64) */
+  int32_t idle_procs;       /* Ps on the idle list */
+  int32_t threads;          /* Ms made, sysmon included */
+  int32_t running_threads;  /* Ms running goroutines or the scheduler */
+  int32_t spinning_threads; /* Ms looking for work to steal */
+  int32_t idle_threads;     /* Ms parked without work */
+  uint32_t check;           /* a checksum of every other word (tests) */
+  int64_t goroutines;  /* live goroutines (the runtime's own not counted) */
+  int64_t global_runq; /* Gs on the global run queue */
+  uint64_t steals;     /* Gs moved by work stealing, since start */
+  uint64_t handoffs;   /* Ps sysmon took from a blocked call, handed on */
+  uint64_t switches;   /* goroutines switched to, on every P, since start */
+  /* Gs in each P's ring (runnext not counted), and 1 where its runnext
+   * holds a G; the first nprocs entries, the rest 0. */
+  int32_t local_runq[GORT_STATS_MAX_PROCS];
+  uint8_t runnext[GORT_STATS_MAX_PROCS];
+};
+
+/* gort_sched_sample copies the latest sample into *out without taking a
+ * lock (it retries while sysmon writes). 0; GORT_EAGAIN when no sample
+ * exists yet (the first comes 10 ms after start) or sampling is off;
+ * GORT_EINVAL for a NULL out. Callable from any thread, a goroutine's or
+ * not, while gort runs. */
+GORT_API int gort_sched_sample(struct gort_sched_sample *out);
+
 /* ---- channels and select (Go's chan.go, select.go) -------------------- */
 
 /* A channel of fixed-size elements, copied in and out by value. The typed

@@ -66,13 +66,19 @@ static struct mcache *my_cache(void) {
  * running goroutine with a P dies with gort__must_getg's words naming the
  * call. */
 static struct mcache *cache_for_call(const char *call) {
-  struct g *gp = gort__getg();
-  struct p *pp = gp != NULL && !gp->is_g0 ? p_of(gp) : NULL;
-  if (__builtin_expect(pp == NULL || gort__readgstatus(gp) != G_RUNNING, 0)) {
-    gort__must_getg(call); /* dies */
-    gort__throw("runtime: malloc without a P");
+  /* A goroutine is running on this M (curg, not g0) and holds its P: the
+   * P is dropped before a goroutine stops running (a blocking call, a
+   * park), so the two say "a running goroutine with a P". */
+  struct m *mp = gort__getm();
+  struct g *gp = mp != NULL ? gort__loadcurg(mp) : NULL;
+  struct p *pp = gp != NULL ? gort__loadmp(mp) : NULL;
+  if (__builtin_expect(pp == NULL || pp->mcache == NULL, 0)) {
+    gort__must_getg(call); /* dies if not a goroutine */
+    if (pp == NULL)
+      gort__throw("runtime: malloc without a P");
+    return cache_of(pp);
   }
-  return cache_of(pp);
+  return pp->mcache;
 }
 
 /* ---- slots of a span ---------------------------------------------------- */
@@ -131,6 +137,34 @@ static void publish(struct mspan *s) {
                              gort__atomic_load_relaxed(&s->freeindex));
 }
 
+/* Zero a slot: the smallest size classes with stores the compiler
+ * inlines (most objects are small, and a call to memset costs as much
+ * as the rest of the allocation), the others with memset. */
+static inline void zero_slot(uintptr_t v, uintptr_t size) {
+  switch (size) {
+  case 8:
+    memset((void *)v, 0, 8);
+    break;
+  case 16:
+    memset((void *)v, 0, 16);
+    break;
+  case 24:
+    memset((void *)v, 0, 24);
+    break;
+  case 32:
+    memset((void *)v, 0, 32);
+    break;
+  case 48:
+    memset((void *)v, 0, 48);
+    break;
+  case 64:
+    memset((void *)v, 0, 64);
+    break;
+  default:
+    memset((void *)v, 0, size);
+  }
+}
+
 /* An object of s's class, or 0 when s is full; published unless the
  * caller has more to write first (a typed object). */
 static uintptr_t take_slot(struct mcache *c, struct mspan *s,
@@ -141,7 +175,7 @@ static uintptr_t take_slot(struct mcache *c, struct mspan *s,
   s->alloc_count++;
   uintptr_t v = s->base + idx * s->elemsize;
   if (s->needzero)
-    memset((void *)v, 0, s->elemsize);
+    zero_slot(v, s->elemsize);
   if (__builtin_expect(gort__wb_on(), 0))
     mark_new_object(c, s, idx);
   if (publish_now)

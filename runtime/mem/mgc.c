@@ -119,7 +119,6 @@
 #include "sched/runq.h"
 #include "sched/runtime2.h"
 #include "sched/settings.h"
-#include "sync/sema.h"
 
 /* Go's forcegcperiod: 2 minutes (tests shorten it). */
 _Atomic(int64_t) gort__gc_force_period_ns = (int64_t)120 * 1000 * 1000 * 1000;
@@ -132,14 +131,12 @@ static struct {
   bool running;              /* a cycle is in progress (lock) */
   enum gc_trigger_kind kind; /* of the requested cycle (lock) */
   uint32_t cycles_done;      /* (lock) */
-  uint32_t waiters;          /* parked on done_sema (lock) */
-  _Atomic uint32_t done_sema;
+  struct g *done_waiters;    /* parked until a cycle ends (lock) */
   /* Marks begun, and whether the running cycle's has (lock); allocating
-   * goroutines past the trigger wait on start_sema for the next one. */
+   * goroutines past the trigger wait in start_waiters for the next one. */
   uint32_t marks_started;
   bool marked_this_cycle;
-  uint32_t start_waiters; /* (lock) */
-  _Atomic uint32_t start_sema;
+  struct g *start_waiters;      /* (lock) */
   _Atomic(uint32_t) phase;      /* enum gc_phase */
   _Atomic(int64_t) last_end_ns; /* nanotime at the last cycle's end */
 } work = {.lock = GORT_LOCK_INITIALIZER(LOCK_RANK_GC_WORK)};
@@ -463,15 +460,36 @@ static bool park_unlock(struct g *gp, void *arg) {
   return true;
 }
 
-/* Wake every goroutine counted in *waiters, parked on sema (work.lock
- * held; released here, before the wake-ups). */
-static void wake_all_unlock(uint32_t *waiters, _Atomic uint32_t *sema) {
+/* Waiting for the collector, and waking its waiters: goroutines park in
+ * a list (linked through schedlink, work.lock) and are made runnable at
+ * the tail of the collector's queue, not in its runnext (Go's
+ * work.sweepWaiters, readied with injectglist). The collector itself is
+ * readied into runnext by whoever asks for a cycle (it runs next, as
+ * Go's gcStart runs on the asking goroutine). Were both in runnext, a
+ * goroutine running collections back to back and the collector would
+ * hand the P to each other inheriting one time slice, and on one P every
+ * other goroutine would wait for the slice's end. */
+static void park_in_list_unlock(struct g **list, enum waitreason why) {
   GORT_ASSERT_LOCKED(&work.lock);
-  uint32_t n = *waiters;
-  *waiters = 0;
+  struct g *self = gort__getg();
+  self->schedlink = *list;
+  *list = self;
+  gort__gopark(park_unlock, &work.lock, why);
+}
+
+/* Wake every goroutine in *list (work.lock held; released here, before
+ * the wake-ups). */
+static void wake_all_unlock(struct g **list) {
+  GORT_ASSERT_LOCKED(&work.lock);
+  struct g *gp = *list;
+  *list = NULL;
   gort__unlock(&work.lock);
-  while (n-- > 0)
-    gort__semrelease(sema, false);
+  while (gp != NULL) {
+    struct g *next = gp->schedlink;
+    gp->schedlink = NULL;
+    gort__ready(gp, false);
+    gp = next;
+  }
 }
 
 static void gc_worker(void *arg) {
@@ -495,7 +513,7 @@ static void gc_worker(void *arg) {
     gort__lock(&work.lock);
     work.running = false;
     work.cycles_done = n;
-    wake_all_unlock(&work.waiters, &work.done_sema);
+    wake_all_unlock(&work.done_waiters);
   }
 }
 
@@ -518,9 +536,7 @@ static struct g *request_locked(enum gc_trigger_kind kind) {
 static void wait_cycle_locked(uint32_t target) {
   GORT_ASSERT_LOCKED(&work.lock);
   while ((int32_t)(work.cycles_done - target) < 0) {
-    work.waiters++;
-    gort__unlock(&work.lock);
-    gort__semacquire(&work.done_sema, false, WAIT_GC);
+    park_in_list_unlock(&work.done_waiters, WAIT_GC);
     gort__lock(&work.lock);
   }
   gort__unlock(&work.lock);
@@ -558,14 +574,13 @@ static void wait_mark_start_locked(void) {
   struct g *worker = NULL;
   if (!(work.running && !work.marked_this_cycle))
     worker = request_locked(GC_TRIGGER_HEAP);
-  while ((int32_t)(work.marks_started - target) < 0) {
-    work.start_waiters++;
+  if (worker != NULL) {
     gort__unlock(&work.lock);
-    if (worker != NULL) {
-      gort__goready(worker);
-      worker = NULL;
-    }
-    gort__semacquire(&work.start_sema, false, WAIT_GC);
+    gort__goready(worker);
+    gort__lock(&work.lock);
+  }
+  while ((int32_t)(work.marks_started - target) < 0) {
+    park_in_list_unlock(&work.start_waiters, WAIT_GC);
     gort__lock(&work.lock);
   }
   gort__unlock(&work.lock);
@@ -576,7 +591,7 @@ static void mark_started(void) {
   gort__lock(&work.lock);
   work.marks_started++;
   work.marked_this_cycle = true;
-  wake_all_unlock(&work.start_waiters, &work.start_sema);
+  wake_all_unlock(&work.start_waiters);
 }
 
 static void request_and_wait(enum gc_trigger_kind kind) {

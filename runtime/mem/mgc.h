@@ -88,7 +88,11 @@ bool gort__gc_is_marked(const void *p);
 void gort__gc_scan_object(const void *p, struct gcwork *gcw);
 /* Scan grey objects from gcw, then from the full list, until none is
  * left (true) or budget bytes were scanned or the calling goroutine was
- * asked to yield (false; budget < 0: no budget, no early stop). */
+ * asked to yield (false; budget < 0: no budget, no early stop). A large
+ * object is scanned GC_OBLET_BYTES at a time, each part a work item, and
+ * the request to yield is looked at after every 64 objects or oblet's
+ * worth of bytes (Go's maxObletBytes). */
+enum { GC_OBLET_BYTES = 128 * 1024 };
 bool gort__gc_drain(struct gcwork *gcw, int64_t budget);
 /* Bytes of root ranges scanned since mark_begin. */
 uint64_t gort__gc_scanned_root_bytes(void);
@@ -125,6 +129,12 @@ void gort__gc_workers_wait_dry(void);
 /* A marker other than a worker (an assist) stopped: wake the collector
  * if the workers are done and nothing is left in the global lists. */
 void gort__gc_workers_poke(void);
+/* An assist drains from here to leave: counted with the running workers,
+ * so the collector does not take the global lists' emptiness for the end
+ * of the mark while the assist holds a buffer it took from them (Go's
+ * assists leave work.nwait the same way). Leaving pokes. */
+void gort__gc_assist_drain_enter(void);
+void gort__gc_assist_drain_leave(void);
 
 /* ---- checkmark (mgccheckmark.c), world stopped ------------------------- */
 

@@ -87,12 +87,13 @@ void gort__gc_assist_alloc(uint64_t bytes) {
   if (pp == NULL || gp == NULL || gp->is_g0)
     return;
   int64_t start = gort__os_nanotime();
+  gort__gc_assist_drain_enter();
   gort__wbbuf_flush(pp); /* what this P's barriers found is work too */
   uint64_t before = pp->gcw.bytes_scanned;
   bool dry = gort__gc_drain(&pp->gcw, work);
   if (!dry)
     gort__gcw_dispose(&pp->gcw); /* what is left, for the workers */
-  gort__gc_workers_poke();       /* it may have taken the last grey objects */
+  gort__gc_assist_drain_leave(); /* it may have taken the last grey objects */
   int64_t done = (int64_t)(pp->gcw.bytes_scanned - before);
   gort__atomic_add_relaxed(&assist_bytes_scanned, (uint64_t)done);
   gort__atomic_add_relaxed(&assist_ns, (uint64_t)(gort__os_nanotime() - start));

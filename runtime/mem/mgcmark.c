@@ -26,6 +26,13 @@
  *   - reading an object while its owner writes it only makes the scan
  *     see an older or newer word: either was shaded by the barrier.
  *
+ * Large objects are scanned in oblets of GC_OBLET_BYTES (Go's
+ * maxObletBytes, mgcmark.go): the first scan of an object larger than
+ * that queues the start of each further oblet as a work item of its own,
+ * so no one scan takes longer than an oblet (about 100 µs), a drain looks
+ * for a preemption request between them, and other markers share the
+ * object. A work item past the base of a large span is such an oblet.
+ *
  * Checkmark (GORT_DEBUG=gccheckmark=1, mgccheckmark.c) reuses the scan
  * with its own bits: while it runs (world stopped) shading checks instead
  * of marks.
@@ -107,19 +114,24 @@ void gort__gc_mark_range(const void *lo, const void *hi, struct gcwork *gcw) {
   scan_range((uintptr_t)lo, (uintptr_t)hi, gcw);
 }
 
-/* A precise object: its header names its type; the mask, repeated for
- * each element up to the end of the slot, says which words to follow
- * (Go's scanobject with the type's pointer bitmap). */
+/* The words in [lo, hi) of a precise object: its header names its type;
+ * the mask, repeated for each element up to the end of the slot, says
+ * which words to follow (Go's scanobject with the type's pointer bitmap).
+ * [lo, hi) is the whole object or one of its oblets. */
 GORT_NO_SANITIZE_SCAN
 static void scan_precise(uintptr_t obj, uintptr_t end, const gort_type *t,
-                         struct gcwork *gcw) {
+                         uintptr_t lo, uintptr_t hi, struct gcwork *gcw) {
   size_t words = t->size / sizeof(uintptr_t);
-  uintptr_t a = obj + MALLOC_HEADER;
-  while (a + t->size <= end) {
-    for (size_t w = 0; w < words; w++)
-      if (t->ptrmask[w / 8] >> (w % 8) & 1)
-        mark_word(((const any_word *)a)[w], a + w * sizeof(uintptr_t), gcw);
-    a += t->size;
+  uintptr_t first = obj + MALLOC_HEADER;
+  uintptr_t a = first;
+  if (lo > first)
+    a += (lo - first) / t->size * t->size; /* the element holding lo */
+  for (; a < hi && a + t->size <= end; a += t->size) {
+    for (size_t w = 0; w < words; w++) {
+      uintptr_t at = a + w * sizeof(uintptr_t);
+      if (at >= lo && at < hi && (t->ptrmask[w / 8] >> (w % 8) & 1))
+        mark_word(*(const any_word *)at, at, gcw);
+    }
   }
 }
 
@@ -132,16 +144,26 @@ static void scan_heap_bits(uintptr_t obj, const struct mspan *s,
       mark_word(*(const any_word *)a, a, gcw);
 }
 
-/* The words of object obj (its base, in span s) that may be pointers. */
+/* The words that may be pointers of the object at obj in span s: a whole
+ * object from its base, or one oblet of a large object (obj inside it). */
 GORT_NO_SANITIZE_SCAN
 static void scan_object(uintptr_t obj, struct mspan *s, struct gcwork *gcw) {
   if (s->spanclass & 1)
     return; /* pointer-free */
-  gcw->bytes_scanned += s->elemsize;
-  if (!gort__slot_precise(s, gort__object_index(s, obj)))
-    scan_range(obj, obj + s->elemsize, gcw); /* conservative */
+  uintptr_t base = obj, end = obj + s->elemsize, hi = end;
+  if (s->elemsize > GC_OBLET_BYTES) { /* one object per span */
+    base = s->base;
+    end = base + s->elemsize;
+    if (obj == base)
+      for (uintptr_t o = base + GC_OBLET_BYTES; o < end; o += GC_OBLET_BYTES)
+        gort__gcw_put(gcw, o);
+    hi = end - obj > GC_OBLET_BYTES ? obj + GC_OBLET_BYTES : end;
+  }
+  gcw->bytes_scanned += hi - obj;
+  if (!gort__slot_precise(s, gort__object_index(s, base)))
+    scan_range(obj, hi, gcw); /* conservative */
   else if (gort__span_has_headers(s))
-    scan_precise(obj, obj + s->elemsize, *(const gort_type *const *)obj, gcw);
+    scan_precise(base, end, *(const gort_type *const *)base, obj, hi, gcw);
   else
     scan_heap_bits(obj, s, gcw);
 }
@@ -161,6 +183,7 @@ bool gort__gc_drain(struct gcwork *gcw, int64_t budget) {
    * Go's gcDrainN checks gp.preempt the same way). */
   struct g *self = budget >= 0 ? gort__getg() : NULL;
   unsigned since_check = 0;
+  uint64_t checked_at = start;
   for (;;) {
     uintptr_t obj;
     while (n < PREFETCH_AHEAD && gort__gcw_tryget(gcw, &obj)) {
@@ -174,11 +197,14 @@ bool gort__gc_drain(struct gcwork *gcw, int64_t budget) {
     n--;
     struct mspan *s = gort__span_of((const void *)obj);
     if (__builtin_expect(gort__gc_checkmarking, 0))
-      gort__gc_checkmark_scanning(obj, s);
+      gort__gc_checkmark_scanning(s->elemsize > GC_OBLET_BYTES ? s->base : obj,
+                                  s);
     scan_object(obj, s, gcw);
     bool asked = false;
-    if (self != NULL && ++since_check == 64) {
+    if (self != NULL && (++since_check == 64 ||
+                         gcw->bytes_scanned - checked_at >= GC_OBLET_BYTES)) {
       since_check = 0;
+      checked_at = gcw->bytes_scanned;
       asked = gort__atomic_load_relaxed(&self->preempt) != 0;
     }
     if (budget >= 0 &&

@@ -63,7 +63,7 @@ static struct worker *pool;  /* (pool_lock) */
 static int32_t workers_made; /* (pool_lock) */
 static _Atomic(uint32_t) on; /* workers may run: the mark's phase */
 static _Atomic(int32_t) dedicated_needed;
-static _Atomic(int32_t) running;
+static _Atomic(int32_t) running; /* markers draining: workers and assists */
 static _Atomic(int64_t) mark_start_ns;
 static _Atomic(uint64_t) fractional_goal_ppm; /* per P, of its time */
 static _Atomic(uint64_t) bg_ns, idle_ns;
@@ -184,6 +184,15 @@ void gort__gc_workers_poke(void) {
   if (gort__atomic_load_relaxed(&collector_waiting) && looks_done() &&
       gort__atomic_cas_strong_seq_cst(&collector_waiting, &one, 0))
     gort__semrelease(&dry_sema, false);
+}
+
+void gort__gc_assist_drain_enter(void) {
+  gort__atomic_add_seq_cst(&running, 1);
+}
+
+void gort__gc_assist_drain_leave(void) {
+  gort__atomic_sub_seq_cst(&running, 1);
+  gort__gc_workers_poke();
 }
 
 /* ---- the scheduler's side ------------------------------------------------ */

@@ -26,6 +26,12 @@
  *   - A P taken off the idle list for a new M is on no list and counted by
  *     no stop-the-world: whoever holds it gives it to an M, puts it back
  *     (queue empty) or stops it for a waiting stop-the-world.
+ *   - A P given to an M (m->nextp) belongs to whoever takes it out of
+ *     nextp first, with an exchange or a CAS: the M when it wakes, or a
+ *     stop-the-world, which stops it there instead of waiting for the
+ *     OS to run the M (on a busy machine that wait was most of the
+ *     longest GC pauses: milliseconds). An M that wakes to an empty
+ *     nextp parks again.
  *   - No G is left on the queue of a P without an M, not even when a
  *     thread is refused.
  *
@@ -39,6 +45,7 @@
 #include <stdlib.h>
 
 #include "arch/sanitizer.h"
+#include "debug/debugvars.h"
 #include "debug/print.h"
 #include "mem/malloc.h"
 #include "mem/mheap.h"
@@ -108,6 +115,26 @@ void gort__mremove_locked(struct m *mp) {
   gort__throw("runtime: mremove: M is not idle");
 }
 
+/* Give pp to mp, a parked or new M; its wake-up follows. */
+void gort__hand_p(struct m *mp, struct p *pp) {
+  gort__atomic_store_release(&mp->nextp, pp);
+}
+
+/* The P given to mp, or NULL if a stop-the-world took it back first. An
+ * M that lost its P this way stops spinning: nothing it was woken to
+ * look for is left to it (start_the_world wakes Ms for whatever is
+ * queued). */
+static struct p *take_nextp(struct m *mp) {
+  if (gort__debug.mwakedelay > 0)
+    gort__os_usleep(gort__debug.mwakedelay);
+  struct p *pp = gort__atomic_exchange_acq_rel(&mp->nextp, NULL);
+  if (pp == NULL && mp->spinning) {
+    mp->spinning = false;
+    gort__atomic_sub_seq_cst(&gort__sched.nmspinning, 1);
+  }
+  return pp;
+}
+
 /* timedstopm parks like stopm, but only until the earliest timer: this M
  * is the timer sleeper. Woken by startm it continues like stopm; woken by
  * its timeout it takes an idle P (if any) to run the due timers. */
@@ -143,8 +170,12 @@ void gort__timedstopm(struct m *mp, int64_t until) {
   if (gort__sched.timer_sleeper == mp)
     gort__sched.timer_sleeper = NULL;
   gort__unlock(&gort__sched.lock);
-  gort__acquirep(mp, mp->nextp);
-  mp->nextp = NULL;
+  struct p *pp = take_nextp(mp);
+  if (pp == NULL) {
+    gort__stopm(mp); /* a stop-the-world took it */
+    return;
+  }
+  gort__acquirep(mp, pp);
 }
 
 /* ---- P ownership -------------------------------------------------------- */
@@ -224,7 +255,7 @@ static struct m *allocm(struct p *pp, bool spinning, void (*fn)(struct m *)) {
     gort__mcommoninit_locked(mp);
     gort__unlock(&gort__sched.lock);
   }
-  mp->nextp = pp;
+  gort__hand_p(mp, pp);
   mp->spinning = spinning;
   mp->mstartfn = fn;
   return mp;
@@ -272,16 +303,20 @@ static _Noreturn void newosproc_failed(int rc) {
  * stop-the-world is waiting, pp stops for it); the spinning count is
  * given back. */
 static void newm_failed(struct m *mp, struct p *pp, bool spinning) {
+  /* Unless a stop-the-world took pp back from mp already. */
+  bool have_p =
+      mp == NULL || gort__atomic_exchange_acq_rel(&mp->nextp, NULL) != NULL;
   gort__lock(&gort__sched.lock);
   gort__sched.mcount--;
   if (mp) {
-    mp->nextp = NULL;
     mp->spinning = false;
     mp->mstartfn = NULL;
     mp->schedlink = munstarted;
     munstarted = mp;
   }
-  if (gort__atomic_load_seq_cst(&gort__sched.gcwaiting)) {
+  if (!have_p) {
+    /* Stopped already, its queue kept for procresize. */
+  } else if (gort__atomic_load_seq_cst(&gort__sched.gcwaiting)) {
     /* A stop-the-world counts on every P it did not find idle, running
      * or in a call: pp was in our hands, so stop it here (as handoffp
      * does); its queue stays for procresize. */
@@ -353,8 +388,11 @@ static void mstart(void *arg) {
     mp->mstartfn(mp);
     return;
   }
-  gort__acquirep(mp, mp->nextp);
-  mp->nextp = NULL;
+  struct p *pp = take_nextp(mp);
+  if (pp == NULL)
+    gort__stopm(mp); /* a stop-the-world took it */
+  else
+    gort__acquirep(mp, pp);
   gort__schedule(mp);
 }
 
@@ -378,13 +416,19 @@ void gort__stopm(struct m *mp) {
     gort__throw("runtime: stopm holding p");
   if (mp->spinning)
     gort__throw("runtime: stopm spinning");
-  gort__lock(&gort__sched.lock);
-  mput_locked(mp);
-  gort__unlock(&gort__sched.lock);
-  gort__notesleep(&mp->park);
-  gort__noteclear(&mp->park);
-  gort__acquirep(mp, mp->nextp);
-  mp->nextp = NULL;
+  for (;;) {
+    gort__lock(&gort__sched.lock);
+    mput_locked(mp);
+    gort__unlock(&gort__sched.lock);
+    gort__notesleep(&mp->park);
+    gort__noteclear(&mp->park);
+    struct p *pp = take_nextp(mp);
+    if (pp != NULL) {
+      gort__acquirep(mp, pp);
+      return;
+    }
+    /* A stop-the-world took the P we were woken for: park again. */
+  }
 }
 
 void gort__startm(struct p *pp, bool spinning) {
@@ -408,10 +452,10 @@ void gort__startm(struct p *pp, bool spinning) {
   gort__unlock(&gort__sched.lock);
   if (nmp->spinning)
     gort__throw("runtime: startm: m is spinning");
-  if (nmp->nextp)
+  if (gort__atomic_load_relaxed(&nmp->nextp) != NULL)
     gort__throw("runtime: startm: m has p");
   nmp->spinning = spinning;
-  nmp->nextp = pp;
+  gort__hand_p(nmp, pp);
   gort__notewakeup(&nmp->park);
 }
 
@@ -498,6 +542,26 @@ static void preemptall(void) {
   }
 }
 
+/* Ps given to Ms that have not taken them yet (woken, or a new thread
+ * not yet running): stop them where they are instead of waiting for the
+ * OS to run those Ms. A P handed over after this is stopped by its M. */
+static void stop_handed_ps_locked(void) {
+  GORT_ASSERT_LOCKED(&gort__sched.lock);
+  for (struct m *mp = gort__sched.allm; mp != NULL; mp = mp->alllink) {
+    struct p *pp = gort__atomic_load_acquire(&mp->nextp);
+    if (pp != NULL &&
+        gort__atomic_cas_strong_seq_cst(&mp->nextp, &pp, (struct p *)NULL)) {
+      gort__atomic_store_seq_cst(&pp->status, P_GCSTOP);
+      gort__sched.stopwait--;
+      gort__atomic_add_relaxed(&gort__sched.stw_handed_ps, 1);
+    }
+  }
+}
+
+/* How long a stop of the world looks for the last Ps to stop before it
+ * sleeps on sched.stopnote (yielding the CPU between looks). */
+enum { STOP_SPIN_NS = 50 * 1000 };
+
 void gort__stop_the_world(void) {
   struct m *mp = gort__getm();
   gort__lock(&gort__sched.lock);
@@ -523,11 +587,18 @@ void gort__stop_the_world(void) {
     gort__atomic_store_seq_cst(&pp->status, P_GCSTOP);
     gort__sched.stopwait--;
   }
+  stop_handed_ps_locked();
   bool wait = gort__sched.stopwait > 0;
   gort__unlock(&gort__sched.lock);
   if (wait) {
     /* Running Ms stop at their next safe point; ask again now and then
-     * (async preemption natively, the preempt flag everywhere). */
+     * (async preemption natively, the preempt flag everywhere). Look
+     * without sleeping first: a P usually stops within tens of µs, and
+     * waking from a futex costs as much again. */
+    int64_t spin_until = gort__os_nanotime() + STOP_SPIN_NS;
+    while (!gort__notetsleep(&gort__sched.stopnote, 0) &&
+           gort__os_nanotime() < spin_until)
+      gort__os_yield();
     while (!gort__notetsleep(&gort__sched.stopnote, 100 * 1000))
       preemptall();
     gort__noteclear(&gort__sched.stopnote);

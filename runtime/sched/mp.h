@@ -20,6 +20,8 @@ void gort__stopm(struct m *mp);
 void gort__timedstopm(struct m *mp, int64_t until);
 void gort__mremove_locked(struct m *mp);
 void gort__startm(struct p *pp, bool spinning);
+/* Give pp to mp (parked, or a thread being made); its wake-up follows. */
+void gort__hand_p(struct m *mp, struct p *pp);
 void gort__handoffp(struct p *pp);
 void gort__gcstopm(struct m *mp);
 void gort__stop_the_world(void);

@@ -64,6 +64,7 @@
 #include "debug/debugvars.h"
 #include "debug/handle.h"
 #include "debug/print.h"
+#include "debug/sched_sample.h"
 #include "debug/traceback.h"
 #include "mem/mgc.h"
 #include "mem/mgcpacer.h"
@@ -831,12 +832,15 @@ static void prepare_run(struct m *mp, struct g *gp, bool inherit_time) {
   gort__casgstatus(gp, G_RUNNABLE, G_RUNNING);
   if (gp->stack.lo == 0)
     make_first_frame(mp, gp);
+  struct p *pp = gort__loadmp(mp);
   if (!inherit_time)
-    gort__atomic_add_relaxed(&gort__loadmp(mp)->schedtick, 1);
+    gort__atomic_add_relaxed(&pp->schedtick, 1);
+  /* Only this P's M writes switches: a load and a store, no locked add. */
+  gort__atomic_store_relaxed(&pp->switches,
+                             gort__atomic_load_relaxed(&pp->switches) + 1);
   /* A fresh slice starts unpreempted; an inherited one keeps a request
    * sysmon made while this M was between goroutines. */
-  uint32_t pending =
-      gort__atomic_exchange_relaxed(&gort__loadmp(mp)->preempt, 0);
+  uint32_t pending = gort__atomic_exchange_relaxed(&pp->preempt, 0);
   gort__atomic_store_relaxed(&gp->preempt, inherit_time ? pending : 0);
   gort__atomic_store_relaxed(&gp->m, mp);
   gort__setcurg(mp, gp);
@@ -901,6 +905,10 @@ struct mainargs {
 static void runmain(void *arg) {
   struct mainargs *a = arg;
   int rc = a->fn(a->argc, a->argv);
+  /* The run's last moments, for the page's plots (sysmon's next sample
+   * would come after the exit). */
+  if (gort__debug.schedsample > 0)
+    gort__sched_sample_publish();
   gort__os_exit(rc);
 }
 

@@ -162,8 +162,11 @@ struct m {
   struct g g0;              /* the M's own thread stack, running schedule() */
   _Atomic(struct g *) curg; /* the G running user code, or NULL (owner) */
   _Atomic(struct p *) p;    /* attached P, or NULL (owner) */
-  struct p *nextp;          /* P to take when woken (set by the waker) */
-  struct p *oldp;           /* P held before a syscall (owner) */
+  /* P to take when woken: set by the waker, taken by this M with an
+   * exchange, or taken back by a stop-the-world that gets there first
+   * (mp.c: hand_p, take_nextp, stop_handed_ps_locked). */
+  _Atomic(struct p *) nextp;
+  struct p *oldp; /* P held before a syscall (owner) */
   int64_t id;
   uintptr_t thread; /* OS thread handle, for signals */
   bool spinning;    /* looking for work; counted in sched.nmspinning */
@@ -239,6 +242,10 @@ struct p {
   struct gstack stackcache[STACK_CACHE_SIZE];
   int32_t stackcachecnt;
   uint64_t steals; /* Gs this P stole (owner; read racily for stats) */
+  /* Goroutines switched to on this P, runnext's included (owner writes,
+   * with a relaxed load and store: no other writer; the sampler reads it
+   * relaxed under allplock, debug/sched_stats.c). Kept when the P dies. */
+  _Atomic uint64_t switches;
   /* Timers (time/time.c): a 4-ary min-heap by when. */
   struct mutex timerslock;
   struct timer **timers;       /* (timerslock) */
@@ -297,6 +304,8 @@ struct schedt {
   struct note stopnote;
   _Atomic uint64_t steals;         /* Gs moved by stealing, in all */
   _Atomic uint64_t async_preempts; /* goroutines stopped by a signal */
+  _Atomic uint64_t stw_handed_ps;  /* Ps a stop took back from waking Ms */
+  _Atomic uint64_t handoffs;       /* Ps sysmon's retake handed on */
   int64_t start_ns;                /* when gort_main began (set once) */
   _Atomic uint64_t thread_create_failures;
   /* Timers: how many are queued on all Ps, and the one idle M that sleeps

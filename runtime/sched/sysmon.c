@@ -6,6 +6,8 @@
  *   - asks goroutines that have run for more than 10 ms to yield
  *     (preemptone: the preempt flag, and a signal natively);
  *   - prints the schedtrace line when GORT_DEBUG=schedtrace=MS asks;
+ *   - publishes the live scheduler sample every 10 ms (GORT_DEBUG
+ *     schedsample=MS; debug/sched_sample.c): the web page's plots;
  *   - once a second returns long-unused pooled stacks to the OS;
  *   - polls the network when nobody has for 10 ms;
  *   - starts a collection when none ran for 2 minutes (Go's forcegc).
@@ -21,6 +23,7 @@
 #include "atomic/atomic.h"
 
 #include "debug/debugvars.h"
+#include "debug/sched_sample.h"
 #include "debug/sched_stats.h"
 #include "mem/mgc.h"
 #include "netpoll/netpoll.h"
@@ -78,6 +81,7 @@ static uint32_t retake(int64_t now) {
     uint32_t expect = P_SYSCALL;
     if (gort__atomic_cas_strong_seq_cst(&pp->status, &expect, P_IDLE)) {
       n++;
+      gort__atomic_add_relaxed(&gort__sched.handoffs, 1);
       gort__atomic_add_relaxed(&pp->syscalltick, 1);
       gort__handoffp(pp);
     }
@@ -106,6 +110,7 @@ void gort__sysmon(struct m *mp) {
   int64_t delay_us = SYSMON_MIN_US;
   uint32_t idle = 0;
   int64_t last_trace = gort__os_nanotime(), last_scavenge = last_trace;
+  int64_t last_sample = last_trace;
   for (;;) {
     if (idle == 0)
       delay_us = SYSMON_MIN_US;
@@ -155,6 +160,11 @@ void gort__sysmon(struct m *mp) {
         now - last_trace >= gort__debug.schedtrace * 1000000) {
       last_trace = now;
       gort__schedtrace(gort__debug.scheddetail != 0);
+    }
+    if (gort__debug.schedsample > 0 &&
+        now - last_sample >= gort__debug.schedsample * 1000000) {
+      last_sample = now;
+      gort__sched_sample_publish();
     }
   }
 }

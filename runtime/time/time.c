@@ -151,7 +151,7 @@ static void wake_for_timer(int64_t when) {
     if (pp) {
       gort__mremove_locked(sleeper);
       gort__sched.timer_sleeper = NULL;
-      sleeper->nextp = pp;
+      gort__hand_p(sleeper, pp);
       gort__unlock(&gort__sched.lock);
       gort__notewakeup(&sleeper->park);
       return;

@@ -1,4 +1,5 @@
-// tests/browser/page.test.mjs — the demo page in headless Chromium: isolation, a spawn run, a responsive page.
+// tests/browser/page.test.mjs — the demo page in headless Chromium: isolation, a spawn run, a responsive page,
+// the live scheduler plots during skynet.
 //
 // Rules:
 //  - Runs on the real wasm build in web/dist (gort.js, gort.wasm, gort.worker.js).
@@ -7,6 +8,8 @@
 //  - Debian's Chromium driven by playwright-core, headless, fresh temp profile;
 //    the server from web/server.mjs on 127.0.0.1 and a free port. Browser,
 //    server and profile are torn down in after().
+//  - Screenshots go to the artifacts folder beside this file (ignored by git),
+//    one per view.
 //  - Run: node --test tests/browser/    (setup: node scripts/setup.mjs --browser --wasm)
 
 import { test, before, after } from 'node:test';
@@ -29,6 +32,7 @@ const CHROMIUM_ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 const RUN_TIMEOUT_MS = 60_000;
+const ARTIFACTS = path.join(REPO, 'tests', 'browser', 'artifacts');
 
 let chromium;
 let context;
@@ -72,8 +76,9 @@ async function serve(root = WEB) {
   return url;
 }
 
-async function openPage(url) {
+async function openPage(url, { init } = {}) {
   const page = await context.newPage();
+  if (init) await page.addInitScript(init);
   const problems = [];
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
@@ -174,7 +179,7 @@ test('without a wasm build the page says how to build it', async () => {
   // a copy of web/ without dist/, in a temp tree
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gort-web-nodist-'));
   try {
-    for (const f of ['index.html', 'app.js', 'worker.js', 'style.css']) fs.copyFileSync(path.join(WEB, f), path.join(tmp, f));
+    for (const f of ['index.html', 'app.js', 'worker.js', 'style.css', 'live.js', 'sample.js']) fs.copyFileSync(path.join(WEB, f), path.join(tmp, f));
     const url = await serve(tmp);
     const { page } = await openPage(url);
     try {
@@ -191,7 +196,8 @@ test('without a wasm build the page says how to build it', async () => {
 
 test('without cross-origin isolation the page says why it cannot run', async () => {
   // the same page from a bare server that sends no COOP/COEP headers
-  const files = { '/': 'index.html', '/index.html': 'index.html', '/app.js': 'app.js', '/worker.js': 'worker.js', '/style.css': 'style.css' };
+  const files = { '/': 'index.html', '/index.html': 'index.html', '/app.js': 'app.js', '/worker.js': 'worker.js', '/style.css': 'style.css',
+    '/live.js': 'live.js', '/sample.js': 'sample.js' };
   const types = { html: 'text/html', js: 'text/javascript', css: 'text/css' };
   const bare = http.createServer((req, res) => {
     const f = files[req.url];
@@ -208,6 +214,111 @@ test('without cross-origin isolation the page says why it cannot run', async () 
     assert.match(await page.textContent('#coi'), /crossOriginIsolated: false/);
     assert.match(await page.textContent('#error'), /not cross-origin isolated/);
     assert.equal(await page.isDisabled('#run'), true);
+  } finally {
+    await page.close();
+  }
+});
+
+// Long tasks on the page thread, from before the page's own scripts run.
+function watchLongTasks() {
+  window.__longtasks = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) window.__longtasks.push({ start: e.startTime, duration: e.duration });
+  }).observe({ type: 'longtask', buffered: true });
+}
+
+// Chromium's trace of the page's main thread while fn runs: each task's wall
+// time and the CPU time the thread spent on it (what tells a page that works
+// for 50 ms from one whose thread waited 50 ms for a core on a loaded machine).
+async function traceMainThread(page, fn) {
+  const cdp = await page.context().newCDPSession(page);
+  const events = [];
+  cdp.on('Tracing.dataCollected', (e) => events.push(...e.value));
+  const complete = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
+  await cdp.send('Tracing.start', {
+    traceConfig: { includedCategories: ['toplevel', 'disabled-by-default-devtools.timeline'] },
+    transferMode: 'ReportEvents',
+  });
+  try {
+    await fn();
+  } finally {
+    await cdp.send('Tracing.end');
+    await complete;
+    await cdp.detach();
+  }
+  // The page's renderer main thread: of the CrRendererMain threads traced
+  // (other renderers may be), the one that ran the most tasks.
+  const mains = events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+  assert.ok(mains.length, 'the trace has no CrRendererMain thread');
+  const tasksOf = (m) => events.filter((e) => e.pid === m.pid && e.tid === m.tid && e.ph === 'X' && e.name === 'RunTask')
+    .map((e) => ({ wallMs: e.dur / 1000, cpuMs: (e.tdur ?? e.dur) / 1000 }));
+  return mains.map(tasksOf).reduce((a, b) => (b.length > a.length ? b : a));
+}
+
+// Issue 13: during skynet the run-queue plot has samples for every P and a
+// non-zero steal rate, and the page thread, which reads the samples from
+// wasm memory and draws them, never blocks for more than 50 ms.
+test('live plots: skynet fills the run-queue plot for every P, steals show, no long task', async () => {
+  const url = await serve();
+  const { page, problems } = await openPage(url, { init: watchLongTasks });
+  try {
+    await page.setViewportSize({ width: 1100, height: 900 });
+    await page.waitForSelector('html[data-ready="true"]', { timeout: RUN_TIMEOUT_MS });
+    await page.selectOption('#workload', 'skynet');
+    await page.fill('#n', '1000000');
+    await page.fill('#procs', '2');
+    let t0 = 0;
+    let t1 = 0;
+    const tasks = await traceMainThread(page, async () => {
+      t0 = await page.evaluate(() => performance.now());
+      await page.click('#run');
+      await page.waitForSelector('#result[data-state="done"], #result[data-state="error"]', { timeout: RUN_TIMEOUT_MS });
+      t1 = await page.evaluate(() => performance.now());
+    });
+    const run = await page.evaluate(() => window.__lastRun);
+    assert.equal(run.ok, true, `run failed: ${run.error}\n${await page.textContent('#log')}\n${problems.join('\n')}`);
+    await page.waitForTimeout(300); // the last frames drawn
+
+    const live = await page.evaluate(() => window.__live);
+    assert.equal(live.nprocs, 2, 'one series per P (procs 2)');
+    assert.ok(live.samples >= 5, `only ${live.samples} samples in a ${Math.round(run.ms)} ms run`);
+    assert.deepEqual(live.perP.map((n) => n === live.samples), [true, true], `every P has every sample: ${live.perP}`);
+    assert.ok(live.maxRate.steals > 0, `no steal seen: ${JSON.stringify(live.maxRate)}`);
+    assert.ok(live.maxRate.switches > 0, `no switch seen: ${JSON.stringify(live.maxRate)}`);
+    assert.equal(live.last.gomaxprocs, 2);
+    // The charts drew: one uPlot per plot, the run-queue one with P0, P1 and the global queue.
+    assert.equal(await page.locator('#live .uplot').count(), 4);
+    const legend = await page.$$eval('#plot-runq .u-legend .u-label', (ls) => ls.map((l) => l.textContent));
+    for (const want of ['P0', 'P1', 'global']) assert.ok(legend.includes(want), `run-queue legend lacks ${want}: ${legend}`);
+
+    // The page thread never worked for more than 50 ms at a stretch, and
+    // every long task the observer saw during the run is one of the trace's
+    // tasks whose thread was waiting for a core (CPU time under 50 ms) on a
+    // machine the workload's own threads keep busy.
+    assert.ok(tasks.length > live.samples, `the trace holds ${tasks.length} page-thread tasks for ${live.samples} samples`);
+    const worked = tasks.filter((t) => t.cpuMs > 50);
+    assert.deepEqual(worked, [], 'page-thread tasks with over 50 ms of CPU time during the run');
+    const long = (await page.evaluate(() => window.__longtasks)).filter((e) => e.start + e.duration >= t0 && e.start <= t1);
+    for (const e of long.filter((x) => x.duration > 50)) {
+      const match = tasks.find((t) => Math.abs(t.wallMs - e.duration) <= 3 && t.cpuMs <= 50);
+      assert.ok(match, `a ${e.duration} ms long task with no traced task of that length under 50 ms of CPU: ${JSON.stringify(tasks.filter((t) => t.wallMs > 40))}`);
+    }
+    const maxCpu = Math.max(...tasks.map((t) => t.cpuMs));
+    const maxWall = Math.max(...tasks.map((t) => t.wallMs));
+
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    fs.writeFileSync(path.join(ARTIFACTS, 'live-skynet.json'), JSON.stringify({
+      samples: live.samples, maxRate: live.maxRate, runMs: run.ms, tasks: tasks.length, maxCpuMs: maxCpu, maxWallMs: maxWall,
+      longTasks: long, loadavg: os.loadavg(),
+    }, null, 2));
+    await page.screenshot({ path: path.join(ARTIFACTS, 'live-skynet.png'), fullPage: true });
+    // A phone's width: one column, nothing wider than the screen.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(300);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow} px wider than a 390 px screen`);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'live-skynet-phone.png'), fullPage: true });
+    assert.deepEqual(problems, []);
   } finally {
     await page.close();
   }

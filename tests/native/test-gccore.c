@@ -151,3 +151,51 @@ TEST_IMPL(gc_concurrent_cycles) {
   CHECK(after.num_gc > before.num_gc);
   return 0;
 }
+
+/* ---- gc_large_object_oblets: a large object is scanned an oblet at a
+ * time, and a drain asked to yield stops after one oblet ---------------- */
+
+struct kid {
+  uint64_t v;
+};
+static void **oblet_big; /* global: the big object stays reachable */
+
+TEST_IMPL(gc_large_object_oblets) {
+  enum { BIG = 1 << 20, WORDS = BIG / sizeof(void *), KIDS = 17 };
+  gort_set_maxprocs(1);
+  struct gort__sweep_result r;
+  gort__gc_sweep(&r);          /* every span swept: a mark may begin */
+  oblet_big = gort_alloc(BIG); /* conservative: every word is looked at */
+  static struct kid *kids[KIDS];
+  for (int i = 0; i < KIDS; i++) {
+    kids[i] = gort_alloc(sizeof *kids[i]);
+    kids[i]->v = (uint64_t)i;
+    /* One per 64 KB, the last in the object's last word. */
+    size_t at = i < KIDS - 1 ? (size_t)i * (WORDS / (KIDS - 1)) : WORDS - 1;
+    oblet_big[at] = kids[i];
+  }
+  gort__gc_mark_begin();
+  struct gcwork w = {0};
+  gort__gc_shade((uintptr_t)oblet_big, &w);
+  struct g *self = gort__getg();
+  atomic_store(&self->preempt, 1); /* as a stop of the world asks */
+  uint64_t before = w.bytes_scanned;
+  CHECK(!gort__gc_drain(&w, INT64_MAX / 2));
+  atomic_store(&self->preempt, 0);
+  CHECK_EQ(w.bytes_scanned - before, GC_OBLET_BYTES);
+  CHECK(gort__gc_is_marked(kids[0]) && gort__gc_is_marked(kids[1]));
+  CHECK(!gort__gc_is_marked(kids[KIDS - 1])); /* its oblet is queued */
+  CHECK(gort__gc_drain(&w, -1));
+  /* The whole object once, and the kids (pointerful: scanned too). */
+  CHECK(w.bytes_scanned - before >= BIG);
+  CHECK(w.bytes_scanned - before <= BIG + KIDS * 16);
+  for (int i = 0; i < KIDS; i++)
+    CHECK(gort__gc_is_marked(kids[i]));
+  gort__gcw_dispose(&w);
+  /* Everything else the roots reach, then a sweep: nothing lost. */
+  mark_roots_and_drain();
+  gort__gc_sweep(&r);
+  for (int i = 0; i < KIDS; i++)
+    CHECK_EQ(kids[i]->v, (uint64_t)i);
+  return 0;
+}

@@ -29,6 +29,7 @@
 
 #include "gc-test.h"
 #include "mem/mgc.h"
+#include "mem/mstats.h"
 
 enum { LINKS = 16, ATTEMPTS = 20, COLLECTIONS = 3 };
 static const int64_t HOUR = 3600LL * 1000 * 1000 * 1000;
@@ -233,6 +234,18 @@ TEST_IMPL(gcroots_timer) {
 
 /* ---- attempts: a word held until a goroutine runs ---------------------- */
 
+/* When a taker started: the collections completed by then, plus one (0:
+ * not yet). The collector wakes gort_gc's caller behind goroutines made
+ * runnable before the call (mgc.c), so a taker may run before its
+ * attempt looks; what counts is whether it started before the attempt's
+ * first collection had ended (first_end completed collections). */
+static _Atomic uint32_t first_end;
+static uint32_t started_now(void) { return gort__mstats_num_gc() + 1; }
+static bool started_early(_Atomic uint32_t *started) {
+  uint32_t s = atomic_load(started);
+  return s != 0 && s - 1 < atomic_load(&first_end);
+}
+
 /* One attempt of a case that needs its goroutine not to have run: set up
  * in a goroutine (make), collect, ask whether the taker ran early (ran),
  * then let it run and wait for it (finish). Returns whether the attempt
@@ -257,6 +270,7 @@ static int run_attempts(const struct attempt *a, const struct record *rec) {
      * often in a sanitizer build), so only the first collection is asked
      * to end before the taker runs. A missing root fails in finish, or
      * leaves no clean attempt. */
+    first_end = gort__mstats_num_gc() + 1;
     gort_gc();
     if (!a->ran() && held == base + a->held_roots)
       clean++;
@@ -275,24 +289,25 @@ static int run_attempts(const struct attempt *a, const struct record *rec) {
 /* ---- gcroots_goroutine_arg: a goroutine not yet started ---------------- */
 
 static struct record garg_rec;
-static _Atomic bool garg_started, garg_ok;
+static _Atomic uint32_t garg_started;
+static _Atomic bool garg_ok;
 static gort_waitgroup garg_done = GORT_WAITGROUP_INIT;
 
 static void garg_body(void *arg) {
-  atomic_store(&garg_started, true);
+  atomic_store(&garg_started, started_now());
   atomic_store(&garg_ok, chain_intact(arg, &garg_rec));
   gort_waitgroup_done(&garg_done);
 }
 
 static void garg_make(void *p) {
   (void)p;
-  atomic_store(&garg_started, false);
+  atomic_store(&garg_started, 0);
   atomic_store(&garg_ok, false);
   gort_waitgroup_add(&garg_done, 1);
   CHECK_EQ(gort_go(garg_body, make_chain(&garg_rec, 2)), 0);
 }
 
-static bool garg_ran(void) { return atomic_load(&garg_started); }
+static bool garg_ran(void) { return started_early(&garg_started); }
 
 static void garg_finish(void) {
   gort_waitgroup_wait(&garg_done);
@@ -310,24 +325,25 @@ TEST_IMPL(gcroots_goroutine_arg) {
 
 static struct record eg_rec;
 static gort_errgroup *eg;
-static _Atomic bool eg_started, eg_ok;
+static _Atomic uint32_t eg_started;
+static _Atomic bool eg_ok;
 
 static int eg_task(void *arg) {
-  atomic_store(&eg_started, true);
+  atomic_store(&eg_started, started_now());
   atomic_store(&eg_ok, chain_intact(arg, &eg_rec));
   return 0;
 }
 
 static void eg_make(void *p) {
   (void)p;
-  atomic_store(&eg_started, false);
+  atomic_store(&eg_started, 0);
   atomic_store(&eg_ok, false);
   eg = gort_errgroup_new();
   CHECK(eg != NULL);
   CHECK_EQ(gort_errgroup_go(eg, eg_task, make_chain(&eg_rec, 3)), 0);
 }
 
-static bool eg_ran(void) { return atomic_load(&eg_started); }
+static bool eg_ran(void) { return started_early(&eg_started); }
 
 static void eg_finish(void) {
   CHECK_EQ(gort_errgroup_wait(eg), 0);
@@ -346,10 +362,11 @@ TEST_IMPL(gcroots_errgroup) {
 static struct record sfa_rec;
 static gort_singleflight *sfa_group;
 static gort_chan *sfa_result;
-static _Atomic bool sfa_started, sfa_ok;
+static _Atomic uint32_t sfa_started;
+static _Atomic bool sfa_ok;
 
 static int sfa_fn(void *arg, void **val) {
-  atomic_store(&sfa_started, true);
+  atomic_store(&sfa_started, started_now());
   atomic_store(&sfa_ok, chain_intact(arg, &sfa_rec));
   *val = NULL;
   return 0;
@@ -357,14 +374,14 @@ static int sfa_fn(void *arg, void **val) {
 
 static void sfa_make(void *p) {
   (void)p;
-  atomic_store(&sfa_started, false);
+  atomic_store(&sfa_started, 0);
   atomic_store(&sfa_ok, false);
   sfa_result = gort_singleflight_do_chan(sfa_group, "key", sfa_fn,
                                          make_chain(&sfa_rec, 4));
   CHECK(sfa_result != NULL);
 }
 
-static bool sfa_ran(void) { return atomic_load(&sfa_started); }
+static bool sfa_ran(void) { return started_early(&sfa_started); }
 
 static void sfa_finish(void) {
   gort_singleflight_result r;
@@ -389,7 +406,8 @@ TEST_IMPL(gcroots_singleflight_arg) {
 static struct record sfr_rec;
 static gort_singleflight *sfr_group;
 static gort_chan *sfr_gate;
-static _Atomic bool sfr_leading, sfr_joining, sfr_returned, sfr_shared, sfr_ok;
+static _Atomic bool sfr_leading, sfr_joining, sfr_shared, sfr_ok;
+static _Atomic uint32_t sfr_returned;
 static gort_waitgroup sfr_leader_done = GORT_WAITGROUP_INIT;
 static gort_waitgroup sfr_waiter_done = GORT_WAITGROUP_INIT;
 
@@ -422,7 +440,7 @@ static void sfr_waiter(void *p) {
   CHECK_EQ(
       gort_singleflight_do(sfr_group, "key", sfr_other, NULL, &val, &shared),
       0);
-  atomic_store(&sfr_returned, true);
+  atomic_store(&sfr_returned, started_now());
   atomic_store(&sfr_shared, shared);
   atomic_store(&sfr_ok, chain_intact(val, &sfr_rec));
   gort_waitgroup_done(&sfr_waiter_done);
@@ -437,7 +455,7 @@ TEST_IMPL(gcroots_singleflight_result) {
     size_t base = gort__gc_roots_registered();
     atomic_store(&sfr_leading, false);
     atomic_store(&sfr_joining, false);
-    atomic_store(&sfr_returned, false);
+    atomic_store(&sfr_returned, 0);
     atomic_store(&sfr_shared, false);
     atomic_store(&sfr_ok, false);
     gort_waitgroup_add(&sfr_leader_done, 1);
@@ -455,8 +473,9 @@ TEST_IMPL(gcroots_singleflight_result) {
      * goroutine is woken last: first in line, ahead of the waiter. */
     gort_chan_send(sfr_gate, NULL);
     gort_waitgroup_wait(&sfr_leader_done);
+    first_end = gort__mstats_num_gc() + 1;
     gort_gc(); /* the first collection must end before the waiter runs */
-    bool early = atomic_load(&sfr_returned);
+    bool early = started_early(&sfr_returned);
     for (int k = 1; k < COLLECTIONS; k++)
       gort_gc();
     gort_waitgroup_wait(&sfr_waiter_done);

@@ -426,6 +426,28 @@ X(crash_gctorture_no_deletion_barrier, 2, "fatal error: ", ALL, "GORT_GC=concurr
 X(crash_gctorture_no_insertion_barrier, 2, "unmarked object", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1,wbbroken=2")
 X(gctorture_bad_seconds, 1, "gctorture: bad GORT_TORTURE_SECONDS=1.5s (seconds > 0)", ALL, "GORT_TORTURE_SECONDS=1.5s")
 
+/* ---- a stop of the world takes back the Ps of woken Ms the OS has not
+ * run yet (issue 12, pauses; tests/native/test-stwlatency.c): every
+ * woken M sleeps 40 ms first, and no pause may reach 20 ms. ---- */
+X(stw_handed_p_not_waited, 0, "", NATIVE, "GORT_MAXPROCS=4 GORT_DEBUG=mwakedelay=40000")
+
+/* ---- large objects are scanned an oblet (128 KB) at a time, and a
+ * drain asked to yield stops within one (issue 12, pauses;
+ * tests/native/test-gccore.c) ---- */
+X(gc_large_object_oblets, 0, "", ALL, "GORT_GC=concurrent")
+
+/* ---- on one P, collections back to back leave the other goroutines
+ * their turns (issue 12; tests/native/test-gccycle.c) ---- */
+X(gc_back_to_back_fair_one_p, 0, "", ALL, "GORT_MAXPROCS=1")
+
+/* ---- the live scheduler sample (issue 13; tests/native/test-sample.c):
+ * sysmon publishes every 1 ms here; the torn-copy case is the writer
+ * itself, with sysmon's sampling off. ---- */
+X(sample_busy_run, 0, "", ALL, "GORT_DEBUG=schedsample=1")
+X(sample_handoff, 0, "", ALL, "GORT_DEBUG=schedsample=1")
+X(sample_off, 0, "", ALL, "GORT_DEBUG=schedsample=0")
+X(sample_seqlock_torn, 0, "", NATIVE, "GORT_DEBUG=schedsample=0")
+
 /* ---- a direct channel copy aimed at its losing window every round (issue
  * 12; tests/native/test-gcstores.c): without recvDirect's or sendDirect's
  * barrier, checkmark dies ("missing write barrier?"). ---- */

@@ -242,6 +242,27 @@ test('path traversal, encodings, backslashes, absolute paths, NUL and symlinks n
   }
 });
 
+// /vendor/uplot/ is node_modules/uplot/dist/ (the page's charting library),
+// whatever the root; nothing else of node_modules or the repository is.
+test('the uPlot mount serves node_modules/uplot/dist and nothing beside it', async () => {
+  const dist = path.join(REPO, 'node_modules', 'uplot', 'dist');
+  assert.ok(fs.existsSync(path.join(dist, 'uPlot.esm.js')), 'uplot is not installed: run `npm install`');
+  const js = await raw('/vendor/uplot/uPlot.esm.js');
+  assert.equal(js.status, 200);
+  assert.match(js.headers['content-type'], /^text\/javascript/);
+  assertIsolation(js, 'uPlot.esm.js');
+  assert.equal(js.body.length, fs.statSync(path.join(dist, 'uPlot.esm.js')).size);
+  assert.equal((await raw('/vendor/uplot/uPlot.min.css')).status, 200);
+  for (const t of ['/vendor/uplot/../package.json', '/vendor/uplot/%2e%2e/package.json', '/vendor/uplot/..%2fpackage.json',
+    '/vendor/uplot/../../../package.json', '/vendor/uplot/..\\package.json']) {
+    const res = await raw(t);
+    assert.ok([400, 403, 404].includes(res.status), `${t}: ${res.status}`);
+    assert.ok(!res.body.toString().includes('"name": "uplot"'), `${t} leaked uplot's package.json`);
+  }
+  assert.equal((await raw('/vendor/playwright-core/index.js')).status, 404);
+  assert.equal((await raw('/vendor/uplot/missing.js')).status, 404);
+});
+
 test('parseTarget rejects what it must before touching the file system', () => {
   assert.equal(parseTarget('/a/../b').status, 403);
   assert.equal(parseTarget('/a%2fb').status, 400);
