@@ -5,9 +5,9 @@
  * What wasm lacks and what stands in for it (docs/WASM-NOTES.md):
  *   - no mmap/mprotect worth using: reservations come from the C heap and
  *     never shrink (the heap's arenas are carved from bigger chunks: see
- *     "aligned reservations"); decommit releases nothing (and says so: the
- * heap's released count stays 0); there are no guard pages, so goroutine stacks
- * rely on canaries checked at every switch;
+ *     "aligned reservations"); decommit releases nothing (and says so:
+ *     the heap's released count stays 0); there are no guard pages, so
+ *     goroutine stacks rely on canaries checked at every switch;
  *   - no signals reach workers: no fault handler, no async preemption;
  *   - futexes are Emscripten's (Atomics.wait in workers);
  *   - a thread that used fibers must reset the Fibers trampoline state

@@ -535,7 +535,7 @@ TEST_IMPL(gc_back_to_back_fair_one_p) {
 }
 
 /* ---- gc_mark_heap_near_goal: a fast allocator's heap during marks ------- *
- * Goroutines on every P allocate as fast as they can beside a live tree,
+ * Two goroutines allocate as fast as they can beside a live tree,
  * for a dozen concurrent cycles, and sample the heap during each mark
  * (the same mark before and after the reading: mgc.c moves the goal only
  * at mark termination). The assists (mgcassist.c) must hold the heap near
