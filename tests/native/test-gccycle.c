@@ -8,9 +8,11 @@
  * test-list.h) and give the rest back.
  */
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "mem/malloc.h"
+#include "mem/mbarrier.h"
 #include "mem/mgc.h"
 #include "mem/mgcpacer.h"
 #include "sched/mp.h"
@@ -529,5 +531,89 @@ TEST_IMPL(gc_back_to_back_fair_one_p) {
             CYCLES);
     return 1;
   }
+  return 0;
+}
+
+/* ---- gc_mark_heap_near_goal: a fast allocator's heap during marks ------- *
+ * Two goroutines allocate as fast as they can beside a live tree,
+ * for a dozen concurrent cycles, and sample the heap during each mark
+ * (the same mark before and after the reading: mgc.c moves the goal only
+ * at mark termination). The assists (mgcassist.c) must hold the heap near
+ * the mark's goal: no sample more than an eighth of the goal (plus 64 KB
+ * per P: spans cached, allocation between a span's taking and its
+ * assist) past it. */
+
+enum { NEAR_GOAL_DEPTH = 15, NEAR_GOAL_ALLOCATORS = 2, NEAR_GOAL_CYCLES = 12 };
+
+static struct node *near_goal_tree;
+static _Atomic(uint64_t) near_goal_worst_ppm, near_goal_samples, near_goal_over;
+static atomic_int near_goal_stop;
+
+struct near_goal_reading {
+  uint64_t live, goal;
+};
+
+/* A reading taken within one mark, else false. */
+static bool read_in_mark(struct near_goal_reading *r) {
+  uint32_t gen = gort__gc_scan_gen();
+  if (!gort__wb_on())
+    return false;
+  r->goal = gort__gc_heap_goal();
+  r->live = gort__gc_heap_live();
+  return gort__wb_on() && gort__gc_scan_gen() == gen && r->goal != UINT64_MAX;
+}
+
+static void near_goal_allocator(void *arg) {
+  gort_waitgroup *wg = arg;
+  void *volatile sink = NULL;
+  for (uint64_t i = 0; !atomic_load(&near_goal_stop); i++) {
+    struct node *n = gort_alloc_typed(&node_type, 1);
+    n->id = i;
+    sink = n;
+    struct near_goal_reading r;
+    if (i % 64 == 0 && read_in_mark(&r)) {
+      gort__atomic_add_relaxed(&near_goal_samples, 1);
+      uint64_t slack = (uint64_t)gort_maxprocs() * (64 << 10);
+      if (r.live > r.goal + r.goal / 8 + slack)
+        gort__atomic_add_relaxed(&near_goal_over, 1);
+      uint64_t ppm = r.live / (r.goal / 1000000 + 1);
+      uint64_t worst = gort__atomic_load_relaxed(&near_goal_worst_ppm);
+      while (ppm > worst &&
+             !gort__atomic_cas_weak_relaxed(&near_goal_worst_ppm, &worst, ppm))
+        ;
+    }
+  }
+  (void)sink;
+  gort_waitgroup_done(wg);
+}
+
+TEST_IMPL(gc_mark_heap_near_goal) {
+  uint64_t next_id = 0;
+  GORT_STORE(near_goal_tree, make_tree(NEAR_GOAL_DEPTH, &next_id));
+  gort_gc();
+  gort_memstats before, now;
+  gort_read_memstats(&before);
+  gort_waitgroup wg = GORT_WAITGROUP_INIT;
+  gort_waitgroup_add(&wg, NEAR_GOAL_ALLOCATORS);
+  for (int i = 0; i < NEAR_GOAL_ALLOCATORS; i++)
+    CHECK_EQ(gort_go(near_goal_allocator, &wg), 0);
+  do {
+    gort_sleep(5 * 1000 * 1000);
+    gort_read_memstats(&now);
+  } while (now.num_gc < before.num_gc + NEAR_GOAL_CYCLES);
+  atomic_store(&near_goal_stop, 1);
+  gort_waitgroup_wait(&wg);
+  uint64_t worst = gort__atomic_load_relaxed(&near_goal_worst_ppm);
+  uint64_t samples = gort__atomic_load_relaxed(&near_goal_samples);
+  uint64_t over = gort__atomic_load_relaxed(&near_goal_over);
+  fprintf(stderr,
+          "%llu samples in marks, %llu over the bound, worst heap/goal "
+          "%.4f\n",
+          (unsigned long long)samples, (unsigned long long)over,
+          (double)worst / 1e6);
+  CHECK(gort__gc_concurrent());
+  CHECK(samples > 0);
+  CHECK_EQ(over, 0);
+  CHECK_EQ(near_goal_tree->id, 0);
   return 0;
 }

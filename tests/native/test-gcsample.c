@@ -1,9 +1,10 @@
 /*
  * test-gcsample.c - the live GC sample and heap map (issue 13;
  * mem/mgcsample.c, mem/mheapmap.c): what they publish agrees with what
- * the collector did, the map's records tile the heap without overlap,
- * no torn copy gets through either seqlock while writers hammer them and
- * goroutines allocate, and what one write costs.
+ * the collector did, the map's records tile the heap without overlap, a
+ * map taken during a mark counts marked objects, no torn copy gets through
+ * either seqlock while writers hammer them and goroutines allocate, and what
+ * one write costs.
  *
  * Timing: the cost case prints its figures and asserts none; nothing
  * else depends on time.

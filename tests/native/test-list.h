@@ -448,6 +448,16 @@ X(sample_handoff, 0, "", ALL, "GORT_DEBUG=schedsample=1")
 X(sample_off, 0, "", ALL, "GORT_DEBUG=schedsample=0")
 X(sample_seqlock_torn, 0, "", NATIVE, "GORT_DEBUG=schedsample=0")
 
+/* ---- a direct channel copy aimed at its losing window every round (issue
+ * 12; tests/native/test-gcstores.c): without recvDirect's or sendDirect's
+ * barrier, checkmark dies ("missing write barrier?"). ---- */
+X(gcstores_recv_direct_window, 0, "", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1")
+X(gcstores_send_direct_window, 0, "", ALL, "GORT_GC=concurrent GORT_DEBUG=gccheckmark=1")
+
+/* ---- the heap during concurrent marks stays near the goal under a fast
+ * allocator (issue 12; tests/native/test-gccycle.c) ---- */
+X(gc_mark_heap_near_goal, 0, "", ALL, "GORT_GC=concurrent")
+
 /* ---- the live GC sample and heap map (issue 13;
  * tests/native/test-gcsample.c): sysmon's sampling is off, so the
  * tests' own calls are the only writers. ---- */
