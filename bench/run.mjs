@@ -21,7 +21,9 @@
 // record and outputs, into its own file and docs section.
 //
 // Exit status: 0 when every run worked (targets missed or not), 1 when a
-// run failed or the suite could not run, 2 on a usage error.
+// run failed or the suite could not run, 2 on a usage error. Go's js/wasm
+// port is a yardstick, not a thing under test: its failures (it runs out
+// of memory holding a million goroutines) are reported, not an exit 1.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -177,7 +179,7 @@ async function bench(argv) {
     plan: { est_s: plan.est_s, budget_s: plan.budget_s, lowered: plan.lowered },
     workloads,
   }, opts);
-  const failed = workloads.some((w) => Object.values(w.impls).some((s) => s.status === 'failed'));
+  const failed = workloads.some((w) => Object.entries(w.impls).some(([id, s]) => id !== 'go-wasm' && s.status === 'failed'));
   return failed ? 1 : 0;
 }
 

@@ -20,7 +20,7 @@ export const FALLBACK_FIGURE = { name: 'ns_per_op', field: 'ns_per_op', scale: 1
 // The figure of a workload: { name, field, scale, unit, better } (figure:
 // the table's entry's, null for the fallback) plus the workload's target
 // fields from targets.json (max_ratio, max_value, max_rss_ratio,
-// wasm_max_ratio, wasm_max_value, scaling_max_growth).
+// wasm_max_ratio, wasm_max_value, go_wasm_max_ratio, scaling_max_growth).
 export function figureOf(targets, workload, figure = null) {
   const fig = figure || FALLBACK_FIGURE;
   for (const k of ['name', 'field', 'unit']) {
@@ -80,6 +80,13 @@ export function wasmValueWithin(fig, wasmValue) {
 export function wasmWithin(fig, wasmRatio) {
   if (fig.wasm_max_ratio == null || wasmRatio == null) return null;
   return wasmRatio <= fig.wasm_max_ratio ? 'yes' : 'no';
+}
+
+// gort-wasm / Go js/wasm (ns_per_op) against go_wasm_max_ratio: "yes" /
+// "no" / null (no such target or no ratio).
+export function goWasmWithin(fig, goWasmRatio) {
+  if (fig.go_wasm_max_ratio == null || goWasmRatio == null) return null;
+  return goWasmRatio <= fig.go_wasm_max_ratio ? 'yes' : 'no';
 }
 
 // The target as text: "≤ 0.8", "≤ 1.0 and ≤ 1000 µs max pause".

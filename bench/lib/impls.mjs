@@ -5,6 +5,10 @@
 //   go        build/bench/gort-go (the Go twin, bench/go/build.sh)
 //   wasm      gort.js in the wasm flavour's directory (build-wasm/) under
 //             Node via wasm/run-node.cjs
+//   go-wasm   build/bench/gort-go.wasm, the Go twin built for Go's own
+//             js/wasm port (bench/go/build.sh), under Node via
+//             bench/go/run-wasm.cjs with Go's wasm_exec.js
+//             (gowasm.mjs); not built when Go ships none
 //   boehm, mimalloc, glibc   the C peers (bench/peers) in build/bench/
 // The flavours' directories come from CMakePresets.json (scripts/
 // presets.mjs); build/bench/ is the bench's own output folder
@@ -15,6 +19,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildDir } from '../../scripts/presets.mjs';
+import { wasmExecJs } from './gowasm.mjs';
 import { REPO } from '../../scripts/setup.mjs';
 
 const at = (rel) => path.join(REPO, rel);
@@ -35,6 +40,20 @@ export const IMPLS = {
     file: at(WASM_JS),
     command: (args) => [process.execPath, [at('wasm/run-node.cjs'), at(WASM_JS), ...args]],
   },
+  'go-wasm': {
+    id: 'go-wasm',
+    label: 'Go js/wasm',
+    file: at('build/bench/gort-go.wasm'),
+    needs: wasmExecJs,
+    // Go's js/wasm runtime dies at start-up ("newosproc: not implemented")
+    // when GOMAXPROCS > 1 is in its environment; --procs still sets it.
+    env: (procs) => {
+      const env = procsEnv(procs);
+      delete env.GOMAXPROCS;
+      return env;
+    },
+    command: (args) => [process.execPath, [at('bench/go/run-wasm.cjs'), wasmExecJs(), at('build/bench/gort-go.wasm'), ...args]],
+  },
   boehm: native('boehm', 'Boehm', 'build/bench/peer-boehm'),
   mimalloc: native('mimalloc', 'mimalloc', 'build/bench/peer-mimalloc'),
   glibc: native('glibc', 'glibc', 'build/bench/peer-glibc'),
@@ -45,9 +64,10 @@ export function procsEnv(procs) {
 }
 
 // The workloads an implementation has (`list`), or null when it is not
-// built or does not answer.
+// built (or lacks what it needs to run: impl.needs() is null) or does not
+// answer.
 export function listWorkloads(impl) {
-  if (!fs.existsSync(impl.file)) return null;
+  if (!fs.existsSync(impl.file) || (impl.needs && !impl.needs())) return null;
   const [cmd, argv] = impl.command(['list']);
   const r = spawnSync(cmd, argv, { encoding: 'utf8', timeout: 60_000 });
   if (r.status !== 0) return null;
@@ -65,11 +85,18 @@ function tail(text, max = 400) {
   return t.length > max ? `…${t.slice(-max)}` : t;
 }
 
+// What a failed run printed: a Go crash's first line ("fatal error: out of
+// memory") rather than the end of its goroutine dump, else the tail.
+function failure(text) {
+  const line = (text || '').split('\n').find((l) => /^(fatal error|panic): /.test(l));
+  return line ? line.trim() : tail(text);
+}
+
 // Why a finished run is not usable, or null when it is.
 function problem(r, json, workload, n) {
   if (r.error?.code === 'ETIMEDOUT' || r.signal === 'SIGKILL') return 'timed out';
   if (r.error) return r.error.message;
-  if (r.status !== 0) return `exit ${r.status ?? r.signal}: ${tail(r.stderr) || 'no message'}`;
+  if (r.status !== 0) return `exit ${r.status ?? r.signal}: ${failure(r.stderr) || 'no message'}`;
   if (!json) return `no JSON line on stdout: ${tail(r.stdout)}`;
   if (json.workload !== workload) return `JSON names workload ${json.workload}`;
   if (n != null && json.n !== n) return `JSON says n=${json.n}, asked ${n}`;
@@ -95,7 +122,7 @@ export function runOnce(impl, workload, { n = null, procs, timeoutMs }) {
   const build = buildStamp(impl);
   const t0 = process.hrtime.bigint();
   const r = spawnSync(cmd, argv, {
-    encoding: 'utf8', env: procsEnv(procs), timeout: timeoutMs, killSignal: 'SIGKILL',
+    encoding: 'utf8', env: impl.env ? impl.env(procs) : procsEnv(procs), timeout: timeoutMs, killSignal: 'SIGKILL',
     maxBuffer: 16 << 20,
   });
   const elapsed_ms = Number(process.hrtime.bigint() - t0) / 1e6;

@@ -1,6 +1,6 @@
 // bench/lib/plan.mjs - what a bench invocation will run: for each chosen
-// workload the implementations that have it (gort, Go, its C peers, wasm)
-// with their N, the runs, and an estimate of the time it takes. When the
+// workload the implementations that have it (gort, Go, its C peers, wasm,
+// Go's js/wasm port) with their N (both wasm ones at the table's wasm n), the runs, and an estimate of the time it takes. When the
 // estimate does not fit the budget (15 minutes for the whole suite) and
 // --runs was not given, the slowest workloads get fewer runs, never fewer
 // than MIN_RUNS.
@@ -13,11 +13,12 @@
 import fs from 'node:fs';
 import { median } from './stats.mjs';
 import {
-  BUDGET_S, BUILD_RESERVE_S, EST_MS, GORT_FACTOR, MIN_RUNS, PEERS,
+  BUDGET_S, BUILD_RESERVE_S, EST_MS, GO_WASM_FACTOR, GO_WASM_START_MS, GORT_FACTOR, MIN_RUNS, PEERS,
   UNKNOWN_MS, WASM_FACTOR, WASM_SMALL_N_SCALE, WASM_START_MS,
 } from './suite.mjs';
 
-const QUICK_EST_MS = { wasm: WASM_START_MS, other: 100 };
+const QUICK_EST_MS = { wasm: WASM_START_MS, 'go-wasm': GO_WASM_START_MS, other: 100 };
+const WASM_IDS = ['wasm', 'go-wasm'];
 
 // One implementation of one workload: { id, n (null: its default), why }.
 // info: the workload's entry in the table, or null (a workload gort does
@@ -25,12 +26,12 @@ const QUICK_EST_MS = { wasm: WASM_START_MS, other: 100 };
 function implEntry(id, info, quick) {
   if (quick) return { id, n: info?.quick_n ?? null, why: null };
   const wasm = info?.wasm;
-  if (id === 'wasm' && wasm?.runs && wasm.n !== info.default_n) return { id, n: wasm.n, why: wasm.why };
+  if (WASM_IDS.includes(id) && wasm?.runs && wasm.n !== info.default_n) return { id, n: wasm.n, why: wasm.why };
   return { id, n: null, why: null };
 }
 
 function candidates(name, info) {
-  return ['gort', 'go', ...(PEERS[name] || []), ...(info?.wasm?.runs === false ? [] : ['wasm'])];
+  return ['gort', 'go', ...(PEERS[name] || []), ...(info?.wasm?.runs === false ? [] : WASM_IDS)];
 }
 
 // lists: { impl id: [workload names] or null (not built) }.
@@ -60,13 +61,17 @@ export function historyFrom(file) {
 function estimateMs(name, impl, history, quick) {
   const seen = history(name, impl.id, impl.n);
   if (seen != null) return seen;
-  if (quick) return impl.id === 'wasm' ? QUICK_EST_MS.wasm : QUICK_EST_MS.other;
+  if (quick) return QUICK_EST_MS[impl.id] ?? QUICK_EST_MS.other;
   const go = EST_MS.go[name] ?? UNKNOWN_MS;
   if (impl.id === 'go') return go;
   if (impl.id === 'gort') return go * GORT_FACTOR;
   if (impl.id === 'wasm') {
     const native = history(name, 'gort', null) ?? go * GORT_FACTOR;
     return WASM_START_MS + WASM_FACTOR * native * (impl.n != null ? WASM_SMALL_N_SCALE : 1);
+  }
+  if (impl.id === 'go-wasm') {
+    const native = history(name, 'go', null) ?? go;
+    return GO_WASM_START_MS + GO_WASM_FACTOR * native * (impl.n != null ? WASM_SMALL_N_SCALE : 1);
   }
   return EST_MS[impl.id]?.[name] ?? UNKNOWN_MS;
 }

@@ -1,10 +1,11 @@
 // bench/lib/report.mjs - the human-readable report of a bench run (one
-// Markdown block): when, where and how it ran, the table, and the notes
-// that qualify its figures. Printed to stdout and put between the markers
+// Markdown block): when, where and how it ran, the main table, the wasm
+// table (gort's wasm build against Go's js/wasm port), and the notes that
+// qualify their figures. Printed to stdout and put between the markers
 // of docs/PERFORMANCE.md.
 
 import { procsMismatches } from './results.mjs';
-import { renderTable } from './table.mjs';
+import { renderTable, renderWasmTable } from './table.mjs';
 
 export function duration(s) {
   if (s == null) return '?';
@@ -26,7 +27,7 @@ function methodLine(doc) {
   const o = doc.options;
   const when = doc.quick ? 'QUICK run (tiny N, one run, no warm-up): proves the runner works, not a measurement; '
     : `${o.runs} measured runs after ${o.warmup} warm-up per implementation, `;
-  return `Method: ${when}interleaved (gort, Go, peers, wasm in each round); `
+  return `Method: ${when}interleaved (gort, Go, peers, wasm, Go js/wasm in each round); `
     + `GORT_MAXPROCS = GOMAXPROCS = --procs = ${o.procs}; medians. `
     + (doc.env && Object.keys(doc.env).length ? `Environment: ${Object.entries(doc.env).map(([k, v]) => `${k}=${v}`).join(' ')}. ` : '')
     + `Took ${duration(doc.duration_s)}: builds ${duration(doc.build_s)}, runs estimated at ${duration(doc.plan.est_s)}; `
@@ -61,6 +62,12 @@ const LEGEND = 'gort/Go = gort cost / Go cost of the headline figure (medians), 
   + 'min–max: the spread of the measured runs. RSS: median peak RSS (VmHWM). '
   + '"missing (gort)": gort has no such workload yet (its Go figures are still measured).';
 
+const WASM_LEGEND = 'Both under Node, one process per run, at the same n (the workload table\'s wasm n): '
+  + 'wasm is gort\'s Emscripten build (wasm/run-node.cjs), Go js/wasm the Go twin built with GOOS=js GOARCH=wasm '
+  + '(bench/go/run-wasm.cjs with Go\'s wasm_exec.js; its goroutines share one thread whatever GOMAXPROCS says). '
+  + 'gort-wasm / Go js/wasm = wasm ns/op / Go js/wasm ns/op (medians), so lower is better; '
+  + 'target: issue 15\'s bound on that ratio. n/a: the workload does not run on wasm.';
+
 export function renderReport(doc) {
   const header = [
     `${doc.finished_at.slice(0, 16).replace('T', ' ')} UTC · commit ${doc.git.commit}${doc.git.dirty ? ' (uncommitted changes)' : ''} · \`${doc.command}\``,
@@ -70,6 +77,8 @@ export function renderReport(doc) {
     methodLine(doc),
   ];
   const table = renderTable(doc.workloads, { defaultRuns: doc.options.runs });
+  const wasmTable = renderWasmTable(doc.workloads);
+  const wasm = wasmTable ? ['', 'gort\'s wasm build against Go\'s js/wasm port:', '', wasmTable, '', WASM_LEGEND] : [];
   const ns = notes(doc);
-  return [...header, '', table, '', LEGEND, ...(ns.length ? ['', 'Notes:', '', ...ns.map((n) => `- ${n}`)] : [])].join('\n');
+  return [...header, '', table, '', LEGEND, ...wasm, ...(ns.length ? ['', 'Notes:', '', ...ns.map((n) => `- ${n}`)] : [])].join('\n');
 }

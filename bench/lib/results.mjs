@@ -1,12 +1,13 @@
 // bench/lib/results.mjs - turns the raw runs of one workload into its
 // result: per implementation the status, N, medians and min-max of the
 // headline figure and of ns_per_op, the median peak RSS; then the gort/Go
-// ratio, the peak-RSS ratio, the wasm/native ratio, wasm's own headline
-// figure, the verdicts against the targets (and which part a miss
+// ratio, the peak-RSS ratio, the wasm/native ratio, the ratio of gort's
+// wasm build to Go's js/wasm port (ns_per_op, at the same n only), wasm's
+// own headline figure, the verdicts against the targets (and which part a miss
 // missed), and notes on anything that makes a figure not comparable.
 
 import {
-  costRatio, figureOf, headline, missedChecks, wasmValueWithin, wasmWithin, withinTarget,
+  costRatio, figureOf, goWasmWithin, headline, missedChecks, wasmValueWithin, wasmWithin, withinTarget,
 } from './figures.mjs';
 import { median, summarize } from './stats.mjs';
 
@@ -47,7 +48,18 @@ function comparabilityNotes(impls, fig) {
   if (isOk(impls.gort) && isOk(go) && impls.gort.n !== go.n) {
     notes.push(`gort ran n=${impls.gort.n}, Go n=${go.n}: no ratio`);
   }
+  const goWasm = impls['go-wasm'];
+  if (isOk(impls.wasm) && isOk(goWasm) && impls.wasm.n !== goWasm.n) {
+    notes.push(`wasm ran n=${impls.wasm.n}, Go js/wasm n=${goWasm.n}: no ratio`);
+  }
   return notes;
+}
+
+// A workload the table says cannot run on wasm is run on neither wasm
+// implementation (plan.mjs); the note gives the table's reason.
+function wasmSkipNotes(info) {
+  if (info?.wasm?.runs !== false) return [];
+  return [`not run on wasm (gort's build or Go js/wasm): ${info.wasm.why || 'the workload table says so'}`];
 }
 
 // w: a planned workload (its figure from w.info, the table's entry); records: { impl id: [runs] }.
@@ -63,13 +75,16 @@ export function summarizeWorkload(w, records, targets) {
     ? gort.rss_peak_bytes / go.rss_peak_bytes : null;
   const wasmRatio = isOk(wasm) && isOk(gort) ? costRatio({ better: 'lower' }, wasm.ns_per_op?.median, gort.ns_per_op?.median) : null;
   const wasmValue = isOk(wasm) ? wasm.figure?.median ?? null : null;
+  const goWasm = impls['go-wasm'];
+  const goWasmRatio = isOk(wasm) && isOk(goWasm) && wasm.n === goWasm.n
+    ? costRatio({ better: 'lower' }, wasm.ns_per_op?.median, goWasm.ns_per_op?.median) : null;
   return {
     name: w.name,
     figure: { name: fig.name, field: fig.field, unit: fig.unit, better: fig.better },
     target: {
       max_ratio: fig.max_ratio ?? null, max_value: fig.max_value ?? null,
       max_rss_ratio: fig.max_rss_ratio ?? null, wasm_max_ratio: fig.wasm_max_ratio ?? null,
-      wasm_max_value: fig.wasm_max_value ?? null,
+      wasm_max_value: fig.wasm_max_value ?? null, go_wasm_max_ratio: fig.go_wasm_max_ratio ?? null,
     },
     runs: w.runs,
     warmup: w.warmup,
@@ -82,7 +97,9 @@ export function summarizeWorkload(w, records, targets) {
     wasm_within: wasmWithin(fig, wasmRatio),
     wasm_value: wasmValue,
     wasm_value_within: wasmValueWithin(fig, wasmValue),
-    notes: comparabilityNotes(impls, fig),
+    go_wasm_ratio: goWasmRatio,
+    go_wasm_within: goWasmWithin(fig, goWasmRatio),
+    notes: [...comparabilityNotes(impls, fig), ...wasmSkipNotes(w.info)],
   };
 }
 

@@ -41,6 +41,11 @@ export const GORT_FACTOR = 2;
 export const WASM_FACTOR = 4;
 export const WASM_START_MS = 700;
 export const WASM_SMALL_N_SCALE = 0.1; // a wasm run at its WASM_N size
+// Go's js/wasm port (go-wasm): GO_WASM_FACTOR times the Go twin per op
+// (pingpong ~1,100 ns against ~250 native, issue 15) plus Node's start-up
+// and the compile of its 3 MB module; at wasm's n when that is smaller.
+export const GO_WASM_FACTOR = 5;
+export const GO_WASM_START_MS = 400;
 export const UNKNOWN_MS = 2000;
 
 // `--gc-scaling` (bench/lib/scaling.mjs, issue 12): gc_pause at these live

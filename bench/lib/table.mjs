@@ -1,5 +1,7 @@
-// bench/lib/table.mjs - renders workload results as one Markdown table
-// (padded, so it reads as well in a terminal as in docs/PERFORMANCE.md).
+// bench/lib/table.mjs - renders workload results as Markdown tables
+// (padded, so they read as well in a terminal as in docs/PERFORMANCE.md):
+// the main one (gort against Go, its peers and its own wasm build) and the
+// wasm one (gort's wasm build against Go's js/wasm port, both under Node).
 
 import { IMPLS } from './impls.mjs';
 import { targetText } from './figures.mjs';
@@ -41,7 +43,7 @@ function rssCell(r) {
 }
 
 function peersCell(r) {
-  const peers = Object.keys(r.impls).filter((id) => !['gort', 'go', 'wasm'].includes(id));
+  const peers = Object.keys(r.impls).filter((id) => !['gort', 'go', 'wasm', 'go-wasm'].includes(id));
   if (!peers.length) return DASH;
   return peers.map((id) => {
     const s = r.impls[id];
@@ -51,13 +53,20 @@ function peersCell(r) {
   }).join('; ');
 }
 
-function wasmCell(r) {
-  const s = r.impls.wasm;
+// A wasm implementation's ns/op (id: wasm or go-wasm); withN: name a
+// smaller n than native's.
+function wasmCell(r, id = 'wasm', withN = true) {
+  const s = r.impls[id];
   if (!s) return 'n/a'; // not planned: the table says it does not run on wasm
-  if (!s || s.status === 'missing') return 'missing';
+  if (s.status === 'missing') return 'missing';
   if (s.status === 'failed') return 'failed';
-  const n = s.why_n ? ` (n=${fmtInt(s.n)})` : '';
+  const n = withN && s.why_n ? ` (n=${fmtInt(s.n)})` : '';
   return `${fmtNum(s.ns_per_op?.median)}${n}`;
+}
+
+function nsSpreadCell(s) {
+  if (s?.status !== 'ok' || !s.ns_per_op) return DASH;
+  return `${fmtNum(s.ns_per_op.min)}–${fmtNum(s.ns_per_op.max)}`;
 }
 
 // wasm's targets: its ratio to native ("≤ 3 NO") and/or a bound on its
@@ -100,9 +109,34 @@ const COLUMNS = [
   ['within', withinCell],
   ['RSS MiB gort / Go', rssCell],
   ['peers (same figure)', peersCell],
-  ['wasm ns/op', wasmCell],
+  ['wasm ns/op', (r) => wasmCell(r)],
   ['wasm/native', (r) => fmtRatio(r.wasm_ratio)],
   ['wasm target', wasmTargetCell],
+];
+
+// The wasm table's n: the wasm runs' (both run at the table's wasm n).
+function wasmNCell(r) {
+  const { wasm } = r.impls;
+  const goWasm = r.impls['go-wasm'];
+  return fmtInt(wasm?.n ?? goWasm?.n ?? null);
+}
+
+function goWasmTargetCell(r) {
+  const max = r.target.go_wasm_max_ratio;
+  if (max == null) return DASH;
+  const verdict = { yes: 'met', no: 'NOT MET' }[r.go_wasm_within] ?? DASH;
+  return `≤ ${max.toFixed(1)} ${verdict}`;
+}
+
+const WASM_COLUMNS = [
+  ['workload', (r) => r.name],
+  ['n', wasmNCell],
+  ['wasm ns/op', (r) => wasmCell(r, 'wasm', false)],
+  ['wasm min–max', (r) => nsSpreadCell(r.impls.wasm)],
+  ['Go js/wasm ns/op', (r) => wasmCell(r, 'go-wasm', false)],
+  ['Go js/wasm min–max', (r) => nsSpreadCell(r.impls['go-wasm'])],
+  ['gort-wasm / Go js/wasm', (r) => fmtRatio(r.go_wasm_ratio)],
+  ['target', goWasmTargetCell],
 ];
 
 export function renderMarkdown(header, rows) {
@@ -111,9 +145,18 @@ export function renderMarkdown(header, rows) {
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
-// results: summarized workloads; opts: { defaultRuns }.
-export function renderTable(results, opts) {
-  const header = COLUMNS.map(([h]) => h);
-  const rows = results.map((r) => COLUMNS.map(([, cell]) => cell(r, opts)));
+function render(columns, results, opts) {
+  const header = columns.map(([h]) => h);
+  const rows = results.map((r) => columns.map(([, cell]) => cell(r, opts)));
   return renderMarkdown(header, rows);
+}
+
+// results: summarized workloads; opts: { defaultRuns }.
+export const renderTable = (results, opts) => render(COLUMNS, results, opts);
+
+// Every workload (n/a where neither wasm implementation was planned: the
+// notes say why), or null when no workload was planned on either.
+export function renderWasmTable(results) {
+  if (!results.some((r) => r.impls.wasm || r.impls['go-wasm'])) return null;
+  return render(WASM_COLUMNS, results, {});
 }

@@ -7,7 +7,9 @@
 // the runner's pure parts: ratios, targets, budget fitting, the docs
 // section. And one `--gc-scaling --quick` run (gc_pause at three tiny live
 // heaps on gort, Go, Boehm and wasm) with the scaling mode's pure parts
-// (growth, issue 12's checks) fed made-up figures. The runner's build step (bench/lib/build.mjs) builds the Go twin
+// (growth, issue 12's checks) fed made-up figures. Go's js/wasm port
+// (go-wasm) runs in the quick run beside gort's wasm build, into the
+// report's second table, whenever Go ships its wasm_exec.js. The runner's build step (bench/lib/build.mjs) builds the Go twin
 // and the peers first, as its own test: on a machine's first run it
 // installs Go, libgc-dev and libmimalloc-dev (as root) and compiles Go's
 // standard library, minutes on a loaded machine, which is not what the
@@ -24,9 +26,9 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { buildAll } from '../../bench/lib/build.mjs';
 import {
-  costRatio, figureOf as figureOfTable, loadTargets, missedChecks, wasmValueWithin, withinTarget,
+  costRatio, figureOf as figureOfTable, goWasmWithin, loadTargets, missedChecks, wasmValueWithin, withinTarget,
 } from '../../bench/lib/figures.mjs';
-import { IMPLS, listWorkloads } from '../../bench/lib/impls.mjs';
+import { IMPLS, listWorkloads, procsEnv } from '../../bench/lib/impls.mjs';
 import { replaceSection, BEGIN, END } from '../../bench/lib/outputs.mjs';
 import { parseOptions, UsageError } from '../../bench/lib/options.mjs';
 import { makePlan } from '../../bench/lib/plan.mjs';
@@ -48,13 +50,14 @@ function snapshot(rel) {
 describe('bench runner', () => {
   test('build step: installs what is missing, builds the Go twin and the C peers', { timeout: 1_200_000 }, async () => {
     await buildAll((m) => process.stderr.write(`${m}\n`), { gort: false });
-    for (const id of ['go', 'boehm', 'mimalloc', 'glibc']) assert.ok(fs.existsSync(IMPLS[id].file), `${IMPLS[id].file} not built`);
+    for (const id of ['go', 'go-wasm', 'boehm', 'mimalloc', 'glibc']) assert.ok(fs.existsSync(IMPLS[id].file), `${IMPLS[id].file} not built`);
   });
 
   test('--quick: every gort workload, one Go-only, one with peers', { timeout: 300_000 }, () => {
     const gortHas = listWorkloads(IMPLS.gort) || [];
     assert.ok(gortHas.length, 'build/gort list names no workload: is gort built?');
     const wasmHas = listWorkloads(IMPLS.wasm) || [];
+    const goWasmHas = listWorkloads(IMPLS['go-wasm']) || [];
     const table = readWorkloadTable(IMPLS.gort);
     const targets = loadTargets();
     const goOnly = Object.keys(targets.workloads).find((w) => !gortHas.includes(w) && w !== PEER_WORKLOAD);
@@ -99,6 +102,20 @@ describe('bench runner', () => {
         assert.equal(wasm.status, 'ok', `${w.name}: wasm ${wasm.error ?? ''}`);
         assert.ok(w.wasm_ratio > 0, `${w.name}: no wasm/native ratio`);
       }
+      const goWasm = w.impls['go-wasm'];
+      if (table.get(w.name)?.wasm.runs === false) {
+        assert.equal(goWasm, undefined, `${w.name}: not run on wasm, so not on Go js/wasm either`);
+        assert.ok(w.notes.some((n) => n.startsWith('not run on wasm')), `${w.name}: no note says why it is not run on wasm`);
+      } else if (goWasmHas.includes(w.name)) {
+        assert.equal(goWasm.status, 'ok', `${w.name}: Go js/wasm ${goWasm.error ?? ''}`);
+        assert.equal(goWasm.n, go.n, `${w.name}: Go js/wasm runs the quick n`);
+        assert.deepEqual(goWasm.result, go.result, `${w.name}: Go js/wasm computes what Go computes`);
+        if (wasm?.status === 'ok') {
+          assert.equal(wasm.n, goWasm.n, `${w.name}: both wasm implementations at the same n`);
+          assert.ok(w.go_wasm_ratio > 0, `${w.name}: no gort-wasm / Go js/wasm ratio`);
+          if (w.target.go_wasm_max_ratio != null) assert.ok(['yes', 'no'].includes(w.go_wasm_within), `${w.name}: no verdict`);
+        }
+      }
     }
     const peers = doc.workloads.find((w) => w.name === PEER_WORKLOAD).impls;
     for (const id of ['mimalloc', 'glibc']) {
@@ -106,9 +123,18 @@ describe('bench runner', () => {
       assert.ok(peers[id].figure.median > 0);
     }
 
-    const lines = doc.report.split('\n').filter((l) => l.startsWith('|'));
+    const tables = doc.report.split(/\n\s*\n/).filter((t) => t.startsWith('|')).map((t) => t.split('\n'));
+    const [lines, wasmLines] = tables;
     assert.match(lines[0], /\| workload .*\| gort .*\| Go .*\| gort\/Go .*\| target .*\| wasm\/native/);
     assert.equal(lines.length, 2 + names.length, 'header, rule and one row per workload');
+    if (wasmHas.length || goWasmHas.length) {
+      assert.equal(tables.length, 2, 'the main table and the wasm one');
+      assert.match(wasmLines[0], /\| workload .*\| wasm ns\/op .*\| Go js\/wasm ns\/op .*\| gort-wasm \/ Go js\/wasm .*\| target/);
+      assert.equal(wasmLines.length, 2 + names.length, 'the wasm table: one row per workload too');
+      if (wasmHas.includes('pingpong') && goWasmHas.includes('pingpong')) {
+        assert.match(doc.report, /\n\| pingpong +\|.*\| ≤ 0\.5 (met|NOT MET) +\|/);
+      }
+    }
     if (goOnly) assert.match(doc.report, new RegExp(`\\| ${goOnly} .*missing \\(gort\\)`));
     assert.ok(r.stdout.includes(doc.report), 'the run prints the report it wrote');
   });
@@ -140,6 +166,24 @@ describe('bench runner', () => {
     assert.equal(withinTarget(bt, 0.9, 1000, null), 'no', 'no RSS ratio: not shown within');
   });
 
+  test('Go js/wasm: issue 15\'s targets, and no GOMAXPROCS in its environment', () => {
+    const targets = loadTargets();
+    const fig = (name) => figureOfTable(targets, name);
+    assert.equal(fig('skynet').go_wasm_max_ratio, 0.3);
+    assert.equal(fig('pingpong').go_wasm_max_ratio, 0.5);
+    assert.equal(fig('yield').go_wasm_max_ratio, 1.0);
+    assert.equal(fig('tcp_echo').go_wasm_max_ratio, undefined, 'tcp_echo does not run on wasm');
+    assert.equal(goWasmWithin(fig('skynet'), 0.29), 'yes');
+    assert.equal(goWasmWithin(fig('skynet'), 0.31), 'no');
+    assert.equal(goWasmWithin(fig('pingpong'), null), null, 'no ratio, no verdict');
+    assert.equal(goWasmWithin(fig('tcp_echo'), 0.1), null, 'no target, no verdict');
+    // Go's js/wasm runtime dies at start-up with GOMAXPROCS > 1 set.
+    const env = IMPLS['go-wasm'].env(2);
+    assert.equal(env.GOMAXPROCS, undefined);
+    assert.equal(env.GORT_MAXPROCS, '2');
+    assert.equal(procsEnv(2).GOMAXPROCS, '2', 'the others keep it');
+  });
+
   test('the plan lowers runs of the slowest workloads to fit the budget, not below 3', () => {
     const lists = { gort: ['a', 'b'], go: ['a', 'b'], wasm: [] };
     const slow = () => 60_000; // one minute per run
@@ -148,11 +192,11 @@ describe('bench runner', () => {
     assert.deepEqual(plan.lowered.sort(), ['a', 'b']);
     const given = makePlan(['a'], lists, { runs: 5, warmup: 1, runsGiven: true, quick: false }, slow);
     assert.equal(given.workloads[0].runs, 5, '--runs is kept');
-    assert.deepEqual(given.workloads[0].missing, ['wasm']);
+    assert.deepEqual(given.workloads[0].missing, ['wasm', 'go-wasm']);
   });
 
   test('the plan takes sizes and wasm support from the workload table', () => {
-    const lists = { gort: ['a', 'b'], go: ['a', 'b'], wasm: ['a', 'b'] };
+    const lists = { gort: ['a', 'b'], go: ['a', 'b'], wasm: ['a', 'b'], 'go-wasm': ['a', 'b'] };
     const table = new Map([
       ['a', { name: 'a', default_n: 100, quick_n: 3, wasm: { runs: true, n: 10, why: 'too big' } }],
       ['b', { name: 'b', default_n: 100, quick_n: 5, wasm: { runs: false, n: null, why: 'no network' } }],
@@ -160,11 +204,13 @@ describe('bench runner', () => {
     const none = () => null;
     const full = makePlan(['a', 'b'], lists, { runs: 3, warmup: 0, runsGiven: true, quick: false }, none, table);
     const [a, b] = full.workloads;
-    assert.deepEqual(a.impls.map((i) => [i.id, i.n, i.why]), [['gort', null, null], ['go', null, null], ['wasm', 10, 'too big']]);
-    assert.deepEqual(b.impls.map((i) => i.id), ['gort', 'go'], 'b does not run on wasm: not planned there');
+    assert.deepEqual(a.impls.map((i) => [i.id, i.n, i.why]),
+      [['gort', null, null], ['go', null, null], ['wasm', 10, 'too big'], ['go-wasm', 10, 'too big']],
+      'Go js/wasm runs at wasm\'s n');
+    assert.deepEqual(b.impls.map((i) => i.id), ['gort', 'go'], 'b does not run on wasm: not planned there, nor on Go js/wasm');
     assert.deepEqual(b.missing, []);
     const quick = makePlan(['a', 'b'], lists, { runs: 1, warmup: 0, runsGiven: false, quick: true }, none, table);
-    assert.deepEqual(quick.workloads.map((w) => w.impls.map((i) => i.n)), [[3, 3, 3], [5, 5]]);
+    assert.deepEqual(quick.workloads.map((w) => w.impls.map((i) => i.n)), [[3, 3, 3, 3], [5, 5]]);
   });
 
   test('the docs section is replaced between its markers only', () => {
