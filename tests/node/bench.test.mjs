@@ -9,8 +9,9 @@
 // heaps on gort, Go, Boehm and wasm) with the scaling mode's pure parts
 // (growth, issue 12's checks) fed made-up figures. Go's js/wasm port
 // (go-wasm) runs in the quick run beside gort's wasm build, into the
-// report's second table, whenever Go ships its wasm_exec.js. The runner's build step (bench/lib/build.mjs) builds the Go twin
-// and the peers first, as its own test: on a machine's first run it
+// report's second table, whenever the toolchain has Go's wasm_exec.js. The
+// runner's build step (bench/lib/build.mjs) builds the Go twin (native
+// and js/wasm) and the peers first, as its own test: on a machine's first run it
 // installs Go, libgc-dev and libmimalloc-dev (as root) and compiles Go's
 // standard library, minutes on a loaded machine, which is not what the
 // quick run's time limit is about; the quick run then uses --no-build.
