@@ -1,7 +1,8 @@
 // bench/lib/plan.mjs - what a bench invocation will run: for each chosen
 // workload the implementations that have it (gort, Go, its C peers, wasm,
-// Go's js/wasm port) with their N (both wasm ones at the table's wasm n), the runs, and an estimate of the time it takes. When the
-// estimate does not fit the budget (15 minutes for the whole suite) and
+// Go's js/wasm port) with their N (both wasm ones at the table's wasm n),
+// the runs, and an estimate of the time it takes. When the estimate does
+// not fit the budget (15 minutes for the whole suite) and
 // --runs was not given, the slowest workloads get fewer runs, never fewer
 // than MIN_RUNS.
 //

@@ -40,7 +40,8 @@ function comparabilityNotes(impls, fig) {
     }
     if (!isOk(s)) continue;
     if (s.figure == null && id !== 'wasm') notes.push(`${id}: its JSON has no ${fig.field}`);
-    if (s.why_n) notes.push(`${id} runs at n=${s.n}: ${s.why_n}`);
+    if (s.why_n && id === 'go-wasm') notes.push(`Go js/wasm runs at wasm's n=${s.n}, the same work`);
+    else if (s.why_n) notes.push(`${id} runs at n=${s.n}: ${s.why_n}`);
     if (isOk(go) && id !== 'go' && s.n === go.n && JSON.stringify(s.result) !== JSON.stringify(go.result)) {
       notes.push(`${id}'s result ${JSON.stringify(s.result)} differs from Go's ${JSON.stringify(go.result)}`);
     }

@@ -33,6 +33,7 @@ import { IMPLS, listWorkloads, procsEnv } from '../../bench/lib/impls.mjs';
 import { replaceSection, BEGIN, END } from '../../bench/lib/outputs.mjs';
 import { parseOptions, UsageError } from '../../bench/lib/options.mjs';
 import { makePlan } from '../../bench/lib/plan.mjs';
+import { summarizeWorkload } from '../../bench/lib/results.mjs';
 import {
   growthByImpl, planScaling, SCALING_BEGIN, SCALING_END, scalingChecks,
 } from '../../bench/lib/scaling.mjs';
@@ -183,6 +184,28 @@ describe('bench runner', () => {
     assert.equal(env.GOMAXPROCS, undefined);
     assert.equal(env.GORT_MAXPROCS, '2');
     assert.equal(procsEnv(2).GOMAXPROCS, '2', 'the others keep it');
+  });
+
+  test('gort-wasm / Go js/wasm: ns/op medians at the same n, or no ratio', () => {
+    const targets = loadTargets();
+    const run = (ns, n) => ({ ok: true, warmup: false, build: 'b', json: { n, ns_per_op: ns, wall_ms: 1, result: 7 } });
+    const w = (wasmN, goWasmN) => ({
+      name: 'skynet', info: null, runs: 3, warmup: 0, missing: [],
+      impls: [{ id: 'wasm', n: wasmN, why: 'small memory' }, { id: 'go-wasm', n: goWasmN, why: 'small memory' }],
+    });
+    const records = (wasmN, goWasmN) => ({
+      wasm: [run(100, wasmN), run(300, wasmN), run(200, wasmN)],
+      'go-wasm': [run(1000, goWasmN), run(500, goWasmN), run(900, goWasmN)],
+    });
+    const same = summarizeWorkload(w(10, 10), records(10, 10), targets);
+    assert.equal(same.go_wasm_ratio, 200 / 900, 'median over median');
+    assert.equal(same.go_wasm_within, 'yes', 'skynet: ≤ 0.3');
+    assert.ok(same.notes.includes('Go js/wasm runs at wasm\'s n=10, the same work'), same.notes.join('; '));
+    assert.ok(!same.notes.some((n) => n.includes('go-wasm runs at') && n.includes('small memory')), 'wasm\'s reason is not Go\'s');
+    const other = summarizeWorkload(w(10, 20), records(10, 20), targets);
+    assert.equal(other.go_wasm_ratio, null);
+    assert.equal(other.go_wasm_within, null);
+    assert.ok(other.notes.includes('wasm ran n=10, Go js/wasm n=20: no ratio'), other.notes.join('; '));
   });
 
   test('the plan lowers runs of the slowest workloads to fit the budget, not below 3', () => {
