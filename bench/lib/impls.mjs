@@ -94,6 +94,7 @@ function failure(text) {
 
 // Why a finished run is not usable, or null when it is.
 function problem(r, json, workload, n) {
+  if (r.error?.code === 'ENOBUFS') return `killed: over 16 MiB of output: ${failure(r.stderr)}`;
   if (r.error?.code === 'ETIMEDOUT' || r.signal === 'SIGKILL') return 'timed out';
   if (r.error) return r.error.message;
   if (r.status !== 0) return `exit ${r.status ?? r.signal}: ${failure(r.stderr) || 'no message'}`;

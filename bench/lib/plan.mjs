@@ -14,7 +14,7 @@
 import fs from 'node:fs';
 import { median } from './stats.mjs';
 import {
-  BUDGET_S, BUILD_RESERVE_S, EST_MS, GO_WASM_FACTOR, GO_WASM_START_MS, GORT_FACTOR, MIN_RUNS, PEERS,
+  BUDGET_S, BUILD_RESERVE_S, EST_MS, GO_WASM_FACTOR, GO_WASM_SKIP, GO_WASM_START_MS, GORT_FACTOR, MIN_RUNS, PEERS,
   UNKNOWN_MS, WASM_FACTOR, WASM_SMALL_N_SCALE, WASM_START_MS,
 } from './suite.mjs';
 
@@ -35,15 +35,18 @@ function candidates(name, info) {
   return ['gort', 'go', ...(PEERS[name] || []), ...(info?.wasm?.runs === false ? [] : WASM_IDS)];
 }
 
-// lists: { impl id: [workload names] or null (not built) }.
+// lists: { impl id: [workload names] or null (not built) }. skipped: the
+// implementations known to fail it at this size, with why (GO_WASM_SKIP).
 function planWorkload(name, info, lists, quick) {
   const impls = [];
   const missing = [];
+  const skipped = [];
   for (const id of candidates(name, info)) {
-    if (lists[id]?.includes(name)) impls.push(implEntry(id, info, quick));
+    if (id === 'go-wasm' && !quick && GO_WASM_SKIP[name]) skipped.push({ id, why: GO_WASM_SKIP[name] });
+    else if (lists[id]?.includes(name)) impls.push(implEntry(id, info, quick));
     else missing.push(id);
   }
-  return { name, info, impls, missing };
+  return { name, info, impls, missing, skipped };
 }
 
 // history(name, id, n): median process time of the earlier runs of

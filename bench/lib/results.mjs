@@ -69,6 +69,7 @@ export function summarizeWorkload(w, records, targets) {
   const impls = {};
   for (const impl of w.impls) impls[impl.id] = summarizeImpl(impl, records[impl.id] || [], fig);
   for (const id of w.missing) impls[id] = { status: 'missing' };
+  for (const s of w.skipped || []) impls[s.id] = { status: 'skipped', why: s.why };
   const { gort, go, wasm } = impls;
   const comparable = isOk(gort) && isOk(go) && gort.n === go.n;
   const ratio = comparable ? costRatio(fig, gort.figure?.median, go.figure?.median) : null;
@@ -100,7 +101,10 @@ export function summarizeWorkload(w, records, targets) {
     wasm_value_within: wasmValueWithin(fig, wasmValue),
     go_wasm_ratio: goWasmRatio,
     go_wasm_within: goWasmWithin(fig, goWasmRatio),
-    notes: [...comparabilityNotes(impls, fig), ...wasmSkipNotes(w.info)],
+    notes: [
+      ...comparabilityNotes(impls, fig), ...wasmSkipNotes(w.info),
+      ...(w.skipped || []).map((s) => `${s.id} not run: ${s.why}`),
+    ],
   };
 }
 

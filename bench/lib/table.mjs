@@ -60,6 +60,7 @@ function wasmCell(r, id = 'wasm', withN = true) {
   if (!s) return 'n/a'; // not planned: the table says it does not run on wasm
   if (s.status === 'missing') return 'missing';
   if (s.status === 'failed') return 'failed';
+  if (s.status === 'skipped') return 'skipped';
   const n = withN && s.why_n ? ` (n=${fmtInt(s.n)})` : '';
   return `${fmtNum(s.ns_per_op?.median)}${n}`;
 }

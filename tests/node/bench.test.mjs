@@ -37,7 +37,7 @@ import { summarizeWorkload } from '../../bench/lib/results.mjs';
 import {
   growthByImpl, planScaling, SCALING_BEGIN, SCALING_END, scalingChecks,
 } from '../../bench/lib/scaling.mjs';
-import { GC_SCALING, MIN_RUNS } from '../../bench/lib/suite.mjs';
+import { GC_SCALING, GO_WASM_SKIP, MIN_RUNS } from '../../bench/lib/suite.mjs';
 import { readWorkloadTable } from '../../bench/lib/workloads.mjs';
 import { REPO } from './lib/ctest.mjs';
 
@@ -235,6 +235,18 @@ describe('bench runner', () => {
     assert.deepEqual(b.missing, []);
     const quick = makePlan(['a', 'b'], lists, { runs: 1, warmup: 0, runsGiven: false, quick: true }, none, table);
     assert.deepEqual(quick.workloads.map((w) => w.impls.map((i) => i.n)), [[3, 3, 3, 3], [5, 5]]);
+    // A workload Go js/wasm is known to fail at full size is skipped there,
+    // with its reason, and still run by --quick.
+    const [skip] = Object.keys(GO_WASM_SKIP);
+    const all = { gort: [skip], go: [skip], wasm: [skip], 'go-wasm': [skip] };
+    const fullSkip = makePlan([skip], all, { runs: 3, warmup: 0, runsGiven: true, quick: false }, none, null).workloads[0];
+    assert.deepEqual(fullSkip.impls.map((i) => i.id), ['gort', 'go', 'wasm']);
+    assert.deepEqual(fullSkip.skipped, [{ id: 'go-wasm', why: GO_WASM_SKIP[skip] }]);
+    const result = summarizeWorkload(fullSkip, { gort: [], go: [], wasm: [] }, loadTargets());
+    assert.equal(result.impls['go-wasm'].status, 'skipped');
+    assert.ok(result.notes.includes(`go-wasm not run: ${GO_WASM_SKIP[skip]}`), result.notes.join('; '));
+    const quickSkip = makePlan([skip], all, { runs: 1, warmup: 0, runsGiven: false, quick: true }, none, null).workloads[0];
+    assert.ok(quickSkip.impls.some((i) => i.id === 'go-wasm'), '--quick runs it');
   });
 
   test('the docs section is replaced between its markers only', () => {

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { IMPLS } from '../../bench/lib/impls.mjs';
 import { loadTargets } from '../../bench/lib/figures.mjs';
-import { EST_MS, PEERS } from '../../bench/lib/suite.mjs';
+import { EST_MS, GO_WASM_SKIP, PEERS } from '../../bench/lib/suite.mjs';
 import { parseWorkloadTable } from '../../bench/lib/workloads.mjs';
 import { REPO } from './lib/ctest.mjs';
 
@@ -136,7 +136,7 @@ describe('the workload table (gort list --json)', () => {
   test('the bench\'s own tables name only listed workloads', () => {
     const names = new Set(native().keys());
     const keyed = [['PEERS', PEERS], ...Object.entries(EST_MS).map(([id, t]) => [`EST_MS.${id}`, t]),
-      ['targets.json', loadTargets().workloads]];
+      ['GO_WASM_SKIP', GO_WASM_SKIP], ['targets.json', loadTargets().workloads]];
     for (const [what, t] of keyed) {
       for (const k of Object.keys(t)) assert.ok(names.has(k), `${what} names ${k}, which gort list does not`);
     }
