@@ -84,7 +84,11 @@ function chooseWorkloads(asked, lists) {
 function listAll() {
   const lists = Object.fromEntries(Object.values(IMPLS).map((i) => [i.id, listWorkloads(i)]));
   if (!lists.go) throw new Error(`the Go twin (${IMPLS.go.file}) is not built: run bench/go/build.sh`);
-  for (const [id, l] of Object.entries(lists)) if (!l) log(`bench: ${id} (${IMPLS[id].file}) is not built; its rows say missing`);
+  for (const [id, l] of Object.entries(lists)) {
+    if (l) continue;
+    const why = IMPLS[id].needs && !IMPLS[id].needs() ? `cannot run (${IMPLS[id].label} needs Go's wasm_exec.js: not found)` : 'is not built';
+    log(`bench: ${id} (${IMPLS[id].file}) ${why}; its rows say missing`);
+  }
   return lists;
 }
 
