@@ -126,13 +126,11 @@ void gort__gc_workers_ensure(int32_t procs);
 void gort__gc_workers_begin(int32_t procs, int64_t now);
 void gort__gc_workers_end(uint64_t *background_ns, uint64_t *idle_ns);
 void gort__gc_workers_wait_dry(void);
-/* A marker other than a worker (an assist) stopped: wake the collector
- * if the workers are done and nothing is left in the global lists. */
-void gort__gc_workers_poke(void);
 /* An assist drains from here to leave: counted with the running workers,
  * so the collector does not take the global lists' emptiness for the end
  * of the mark while the assist holds a buffer it took from them (Go's
- * assists leave work.nwait the same way). Leaving pokes. */
+ * assists leave work.nwait the same way). Leaving wakes the collector if
+ * no marker is left and nothing is in the global lists. */
 void gort__gc_assist_drain_enter(void);
 void gort__gc_assist_drain_leave(void);
 

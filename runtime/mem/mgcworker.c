@@ -164,6 +164,8 @@ static bool looks_done(void) {
   return gort__atomic_load_seq_cst(&running) == 0 && gort__gcw_global_empty();
 }
 
+static void workers_poke(void);
+
 static void worker_main(void *arg) {
   struct worker *w = arg;
   w->g = gort__getg();
@@ -175,11 +177,13 @@ static void worker_main(void *arg) {
      * an idle P may take it (Go's enlistWorker). */
     if (!dry)
       gort__wakep();
-    gort__gc_workers_poke();
+    workers_poke();
   }
 }
 
-void gort__gc_workers_poke(void) {
+/* A marker stopped: wake the collector if no marker is left and nothing
+ * is in the global lists. */
+static void workers_poke(void) {
   uint32_t one = 1;
   if (gort__atomic_load_relaxed(&collector_waiting) && looks_done() &&
       gort__atomic_cas_strong_seq_cst(&collector_waiting, &one, 0))
@@ -192,7 +196,7 @@ void gort__gc_assist_drain_enter(void) {
 
 void gort__gc_assist_drain_leave(void) {
   gort__atomic_sub_seq_cst(&running, 1);
-  gort__gc_workers_poke();
+  workers_poke();
 }
 
 /* ---- the scheduler's side ------------------------------------------------ */
