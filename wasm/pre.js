@@ -1,5 +1,5 @@
 // gort wasm glue: --pre-js for every gort wasm executable (see
-// wasm/emscripten.cmake and docs/WASM-BUILD.md). Two jobs.
+// wasm/emscripten.cmake and docs/WASM-BUILD.md). Three jobs.
 //
 // First job: under Node only, and only in the instance that loads the
 // program (not in pthread workers), it reads the .wasm file that sits beside
@@ -46,6 +46,27 @@
   var file = typeof Module['locateFile'] == 'function' ?
              Module['locateFile'](name, dir) : dir + name;
   Module['wasmBinary'] = require('fs').readFileSync(file);
+})();
+
+// Third job, in pthread workers: keep the raw __set_stack_limits export
+// for the context switch (runtime/arch/wasm/context_wasm.c). With
+// STACK_OVERFLOW_CHECK=2 Binaryen adds that export after the link, and it
+// alone sets the limits every move of the C stack pointer is checked
+// against; the switch must set them for each goroutine's stack. C cannot
+// name it, so each thread puts it into one slot of its function table and
+// calls it from there, with no JS on the switch. Module['asm'] holds
+// Asyncify's JS wrappers of the exports, which a table cannot hold, so we
+// keep the instance's own function as the instance is made (worker.js
+// instantiates through Module['instantiateWasm'], before any post-js runs).
+(function gortKeepStackLimitsSetter() {
+  var instantiate = Module['instantiateWasm'];
+  if (typeof instantiate != 'function') return;
+  Module['instantiateWasm'] = function (info, receiveInstance) {
+    return instantiate(info, function (instance, module) {
+      Module['gortSetStackLimits'] = instance.exports['__set_stack_limits'];
+      return receiveInstance(instance, module);
+    });
+  };
 })();
 
 // Second job: let a PROXY_TO_PTHREAD main() use fibers.

@@ -8,16 +8,20 @@
  *   arm64/context_arm64.S + .c       AArch64 AAPCS64, callee-saved only
  *   ucontext/context_ucontext.c      portable fallback (a syscall per
  *                                    switch: sigprocmask)
- *   wasm/context_wasm.c              Emscripten fibers (Asyncify)
+ *   wasm/context_wasm.c              Binaryen's Asyncify, driven from a
+ *                                    loop at the bottom of each thread
  *
  * Functions a backend defines:
  *
- *   void gort__context_init_current(struct gort_context *c,
- *                                   void *scratch, size_t scratch_size)
- *       Make c describe the calling thread's own stack, so that it can be
- *       switched away from and back to. scratch is backend-owned memory for
- *       the lifetime of c (wasm: the Asyncify buffer of the thread's stack);
- *       native backends ignore it.
+ *   void gort__context_start_current(struct gort_context *c, void *scratch,
+ *                                    size_t scratch_size,
+ *                                    void (*fn)(void *), void *arg)
+ *       Make c describe the calling thread's own stack and run fn(arg) on
+ *       it; code running there may switch away from c and back. Returns
+ *       when fn returns. scratch is backend-owned memory for the lifetime
+ *       of c (wasm: the buffer of the thread's saved Asyncify data);
+ *       native backends ignore it. (On wasm fn must run inside the call:
+ *       the switch needs its loop at the bottom of the thread's stack.)
  *
  *   void gort__context_make(struct gort_context *c, void *stack_lo,
  *                           size_t stack_size, void *scratch,
@@ -76,8 +80,9 @@
 
 #include "context_types.h" /* struct gort_context for this backend */
 
-void gort__context_init_current(struct gort_context *c, void *scratch,
-                                size_t scratch_size);
+void gort__context_start_current(struct gort_context *c, void *scratch,
+                                 size_t scratch_size, void (*fn)(void *),
+                                 void *arg);
 void gort__context_make(struct gort_context *c, void *stack_lo,
                         size_t stack_size, void *scratch, size_t scratch_size,
                         void (*entry)(void *), void *arg);

@@ -243,14 +243,15 @@ static void gswitch(struct g *from, struct g *to, bool from_dies) {
     finish_direct_switch();
 }
 
-/* The calling thread's stack becomes mp's g0. */
-void gort__mstart_context(struct m *mp) {
+/* The calling thread's stack becomes mp's g0, which runs fn(arg); returns
+ * when fn does. */
+void gort__mstart_context(struct m *mp, void (*fn)(void *), void *arg) {
   size_t scratch = gort__context_scratch_size ? G0_SCRATCH_SIZE : 0;
   void *buf = scratch ? gort__os_reserve(scratch, OS_REQ_OTHER) : NULL;
   if (scratch && buf == NULL)
     gort__throw_oom(scratch, "the scheduler's switch buffer");
-  gort__context_init_current(&mp->g0.ctx, buf, scratch);
   mp->g0.tsan_fiber = gort__tsan_fiber_current();
+  gort__context_start_current(&mp->g0.ctx, buf, scratch, fn, arg);
 }
 
 /* mcall switches from the current G to g0, which runs fn(gp) and then
@@ -902,7 +903,10 @@ struct mainargs {
   int (*fn)(int, char **);
   int argc;
   char **argv;
+  int procs;
 };
+
+static void m0_main(void *arg);
 
 static void runmain(void *arg) {
   struct mainargs *a = arg;
@@ -942,12 +946,18 @@ _Noreturn void gort_main_opts(int (*main_fn)(int argc, char **argv), int argc,
 
   gort__settls(&m0);
   m0.thread = gort__os_thread_self();
-  gort__mstart_context(&m0);
-  gort__procinit(&m0, procs);
-
   static struct mainargs args;
-  args = (struct mainargs){main_fn, argc, argv};
-  struct g *gp = newproc(runmain, &args, gort__loadmp(&m0), false);
+  args = (struct mainargs){main_fn, argc, argv, procs};
+  gort__mstart_context(&m0, m0_main, &args);
+  gort__throw("runtime: m0's scheduler returned");
+}
+
+/* The rest of the start-up, on m0's g0. */
+static void m0_main(void *arg) {
+  struct mainargs *a = arg;
+  gort__procinit(&m0, a->procs);
+
+  struct g *gp = newproc(runmain, a, gort__loadmp(&m0), false);
   if (gp == NULL)
     gort__throw_oom(sizeof *gp, "the main goroutine");
   gp->is_main = true;

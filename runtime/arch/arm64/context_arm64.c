@@ -16,11 +16,13 @@ void gort__context_start(void);
 const char gort__context_backend[] = "arm64";
 const size_t gort__context_scratch_size = 0;
 
-void gort__context_init_current(struct gort_context *c, void *scratch,
-                                size_t scratch_size) {
+void gort__context_start_current(struct gort_context *c, void *scratch,
+                                 size_t scratch_size, void (*fn)(void *),
+                                 void *arg) {
   (void)scratch;
   (void)scratch_size;
   c->sp = 0;
+  fn(arg);
 }
 
 void gort__context_make(struct gort_context *c, void *stack_lo,

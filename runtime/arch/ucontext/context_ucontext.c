@@ -25,11 +25,13 @@ static void ucontext_start(unsigned int e_hi, unsigned int e_lo,
   abort(); /* entry must not return */
 }
 
-void gort__context_init_current(struct gort_context *c, void *scratch,
-                                size_t scratch_size) {
+void gort__context_start_current(struct gort_context *c, void *scratch,
+                                 size_t scratch_size, void (*fn)(void *),
+                                 void *arg) {
   (void)scratch;
   (void)scratch_size;
   getcontext(&c->uc);
+  fn(arg);
 }
 
 void gort__context_make(struct gort_context *c, void *stack_lo,
