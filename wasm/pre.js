@@ -21,8 +21,12 @@
 // - A caller that already supplied wasmBinary, instantiateWasm or a
 //   locateFile: their choice wins (locateFile is honoured for the name).
 //
-// Second job, in every instance: let a PROXY_TO_PTHREAD main() use fibers
-// (details below, at the code).
+// Second job, in every instance: main's exit on its pthread, and let a
+// PROXY_TO_PTHREAD main() use Emscripten's fibers (details below, at the
+// code).
+//
+// Third job, in pthread workers: keep the raw __set_stack_limits export for
+// the goroutine switch (below, at the code).
 //
 // This code runs inside the MODULARIZE factory, where `Module` is the object
 // passed to the factory.
@@ -77,7 +81,9 @@
 // __call_main, which takes the unwind for a return: it posts an exit with a
 // garbage status and calls into wasm in the middle of the unwind, and the
 // next rewind of main's context dies in dynCall_ii ("RuntimeError:
-// unreachable"). Checked here with tests/wasm-spike. Our replacement does
+// unreachable"). Checked here with tests/wasm-spike. (gort's own switch
+// never unwinds main's frames: its loop runs above them, in gort_main;
+// the spike's fibers do.) Our replacement does
 // the same job but, when main comes back because it is unwinding (Asyncify
 // state not Normal), returns at once so the unwind can finish; the rewind
 // later re-enters through here and resumes main, and main's real return

@@ -10,9 +10,9 @@
  *     goroutine stacks rely on canaries checked at every switch;
  *   - no signals reach workers: no fault handler, no async preemption;
  *   - futexes are Emscripten's (Atomics.wait in workers);
- *   - a thread that used fibers must reset the Fibers trampoline state
- *     that a previous thread on the same pool worker left behind;
- *   - a thread that used fibers leaves only through emscripten_force_exit.
+ *   - the program ends through emscripten_force_exit, from any thread;
+ *     a thread gort made ends with pthread_exit (tests/node/
+ *     wasm-exit.test.mjs: never by returning into worker.js).
  *
  * Invariants: thread creation and stack and arena reservations ask
  * gort__os_fault_injected first (os_fault.c) and fail as the OS would.
@@ -160,19 +160,7 @@ void gort__os_futex_wake(uint32_t *addr, int n) {
   emscripten_futex_wake(addr, n);
 }
 
-int gort__os_thread_init(void) {
-  /* A previous pthread on this pool worker may have left the fiber
-   * trampoline marked as running; its next swap would then hang. */
-  /* clang-format off */
-  EM_ASM({
-    if (typeof Fibers !== 'undefined') {
-      Fibers.trampolineRunning = false;
-      Fibers.nextFiber = 0;
-    }
-  });
-  /* clang-format on */
-  return 0;
-}
+int gort__os_thread_init(void) { return 0; }
 
 void gort__os_yield(void) { sched_yield(); }
 
@@ -220,8 +208,9 @@ static void *thread_main(void *p) {
   struct thread_start ts = *(struct thread_start *)p;
   free(p);
   ts.fn(ts.arg);
-  /* A thread that used fibers must end with pthread_exit
-   * (docs/WASM-NOTES.md, "Fibers"). */
+  /* Not a return into worker.js, which would touch the thread's stack
+   * and struct after the program's exit may have freed them (pre.js, the
+   * end of gortCallMain). */
   pthread_exit(NULL);
 }
 

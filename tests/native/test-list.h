@@ -466,3 +466,8 @@ X(heapmap_tiles, 0, "", ALL, "GORT_DEBUG=schedsample=0")
 X(gc_sample_seqlock_torn, 0, "", NATIVE, "GORT_DEBUG=schedsample=0")
 X(gc_sample_cost, 0, "", ALL, "GORT_DEBUG=schedsample=0")
 X(heapmap_mark_progress, 0, "", ALL, "GORT_DEBUG=schedsample=0 GORT_MAXPROCS=2")
+
+/* ---- a goroutine resumes on another thread (on wasm: another worker)
+ * with its locals and the new thread's thread-locals (issue 15;
+ * tests/native/test-sched.c) ---- */
+X(sched_goroutine_migrates, 0, "", ALL, "GORT_MAXPROCS=2")

@@ -124,8 +124,8 @@ static void check_limits_placeholder(uintptr_t base, uintptr_t limit) {
   (void)base; /* no STACK_OVERFLOW_CHECK=2 in this build: nothing to set */
   (void)limit;
 }
-static void (*volatile set_check_limits)(uintptr_t, uintptr_t) =
-    check_limits_placeholder;
+static void (*volatile set_check_limits)(uintptr_t,
+                                         uintptr_t) = check_limits_placeholder;
 
 /* Limits first: stackRestore's own move of the stack pointer is checked. */
 static void enter_stack(uintptr_t sp, uintptr_t base, uintptr_t limit) {
@@ -151,7 +151,8 @@ static void thread_setup(void) {
     gort__throw("runtime: wasm switch: no raw __set_stack_limits (pre.js)");
 }
 
-/* ---- the switch ----------------------------------------------------------- */
+/* ---- the switch -----------------------------------------------------------
+ */
 
 /* Called through switch_fn only (see Invariants). Uninstrumented: it runs
  * to its end both when it starts an unwind and when a rewind calls it
@@ -181,7 +182,8 @@ void gort__context_switch(struct gort_context *from, struct gort_context *to) {
   switch_fn(from, to);
 }
 
-/* ---- the loop at the bottom ----------------------------------------------- */
+/* ---- the loop at the bottom -----------------------------------------------
+ */
 
 static _Noreturn void saved_too_big(const char *what, size_t n, size_t cap) {
   gort__print_str("runtime: a switch saved ");
@@ -211,8 +213,8 @@ static void keep_unwound(struct switch_state *s, struct gort_context *from) {
  * switches to, until c's function returns. Uninstrumented (it calls
  * stop_unwind and start_rewind), and never inlined into anything above
  * it: its callers are below it on the stack. */
-static __attribute__((noinline)) void
-switch_loop(struct gort_context *c, char *region) {
+static __attribute__((noinline)) void switch_loop(struct gort_context *c,
+                                                  char *region) {
   struct switch_state *s = &sw;
   s->loop_limit = (uintptr_t)region + WASM_RED_ZONE;
   s->loop_sp = (uintptr_t)region + LOOP_STACK_SIZE;
