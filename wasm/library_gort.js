@@ -18,6 +18,15 @@ mergeInto(LibraryManager.library, {
     requested = requested >>> 0;
     var base = _emscripten_stack_get_base() >>> 0;
     var end = _emscripten_stack_get_end() >>> 0;
+    if (base == 0 && end == 0) {
+      // A thread that has no stack bounds at all is no goroutine: it is a
+      // pthread that a worker began while the program was exiting, after
+      // the exiting thread had freed its pthread struct (its bounds read
+      // zero; seen when an overflow ends the program while an M starts).
+      // Reporting would overflow again at once; leave the thread the way
+      // pthread_exit does.
+      throw 'unwind';
+    }
     err('runtime: goroutine stack exceeds ' + (base - end) +
         '-byte limit (stack pointer would move to 0x' +
         requested.toString(16) + ', stack=[0x' + end.toString(16) + ', 0x' +
