@@ -154,14 +154,24 @@ static void thread_setup(void) {
 /* ---- the switch -----------------------------------------------------------
  */
 
+static _Noreturn void not_instrumented(const char *what) {
+  gort__print_str("runtime: wasm switch: ");
+  gort__print_str(what);
+  gort__print_str(" (a function on the switch's call chain is not "
+                  "instrumented by Asyncify: ASYNCIFY_REMOVE?)\n");
+  gort__throw("wasm switch: call chain not instrumented");
+}
+
 /* Called through switch_fn only (see Invariants). Uninstrumented: it runs
  * to its end both when it starts an unwind and when a rewind calls it
  * again. */
 static void context_switch(struct gort_context *from, struct gort_context *to) {
   struct switch_state *s = &sw;
   if (s->resuming != NULL) {
-    if (s->resuming != from)
-      gort__throw("runtime: wasm switch: rewound into the wrong context");
+    /* Every frame took its own bytes back: a frame left uninstrumented
+     * (a wrong ASYNCIFY_REMOVE list) would leave some, or take others'. */
+    if (s->resuming != from || s->data.cur != from->saved)
+      not_instrumented("a rewind did not come back as it was saved");
     s->resuming = NULL;
     asyncify_stop_rewind();
     return;
@@ -180,6 +190,10 @@ static void (*volatile switch_fn)(struct gort_context *,
 
 void gort__context_switch(struct gort_context *from, struct gort_context *to) {
   switch_fn(from, to);
+  /* Instrumented, this line runs only once from has been resumed; left
+   * uninstrumented, it would run on in the middle of the unwind. */
+  if (sw.to != NULL)
+    not_instrumented("the switch's caller ran on while unwinding");
 }
 
 /* ---- the loop at the bottom -----------------------------------------------
