@@ -1,8 +1,8 @@
 /*
  * context_wasm.c - the context backend for Emscripten: a switch driven
  * from inside the module with Binaryen's Asyncify, after the shape of
- * ruby.wasm's fibers (ruby/ruby wasm/fiber.c and wasm/runtime.c: a loop at
- * the bottom of the stack that stops unwinds and starts rewinds) and
+ * ruby.wasm's fibers (ruby's wasm/fiber.c and ruby's wasm/runtime.c: a
+ * loop at the bottom of the stack that stops unwinds and starts rewinds) and
  * Binaryen's Asyncify documentation (WebAssembly/binaryen
  * src/passes/Asyncify.cpp, its head comment: the asyncify.* imports, the
  * data layout, which functions it leaves uninstrumented).
