@@ -115,8 +115,6 @@ static _Thread_local struct m *tls_m;
 static struct m m0;
 static _Atomic int runtime_started;
 
-enum { G0_SCRATCH_SIZE = 64 * 1024 };
-
 /* ---- current M and G ---------------------------------------------------- */
 
 __attribute__((noinline)) struct m *gort__getm(void) { return tls_m; }
@@ -246,12 +244,8 @@ static void gswitch(struct g *from, struct g *to, bool from_dies) {
 /* The calling thread's stack becomes mp's g0, which runs fn(arg); returns
  * when fn does. */
 void gort__mstart_context(struct m *mp, void (*fn)(void *), void *arg) {
-  size_t scratch = gort__context_scratch_size ? G0_SCRATCH_SIZE : 0;
-  void *buf = scratch ? gort__os_reserve(scratch, OS_REQ_OTHER) : NULL;
-  if (scratch && buf == NULL)
-    gort__throw_oom(scratch, "the scheduler's switch buffer");
   mp->g0.tsan_fiber = gort__tsan_fiber_current();
-  gort__context_start_current(&mp->g0.ctx, buf, scratch, fn, arg);
+  gort__context_start_current(&mp->g0.ctx, fn, arg);
 }
 
 /* mcall switches from the current G to g0, which runs fn(gp) and then
@@ -822,8 +816,7 @@ static void make_first_frame(struct m *mp, struct g *gp) {
   gort__stackalloc(gort__loadmp(mp), &gp->stack); /* or dies: out of memory */
   /* The lowest 16 bytes hold the canary of an unguarded stack. */
   gort__context_make(&gp->ctx, (void *)(gp->stack.lo + 16),
-                     gp->stack.hi - gp->stack.lo - 16, gp->stack.scratch,
-                     gp->stack.scratch_size, goentry, gp);
+                     gp->stack.hi - gp->stack.lo - 16, goentry, gp);
   gp->asan_fake = NULL;
   gp->tsan_fiber = gort__tsan_fiber_create();
 }

@@ -573,7 +573,7 @@ static void pick_neighbours(int *upper, int *lower) {
     for (int l = 0; l < CLASH_G; l++) {
       uintptr_t tu = atomic_load(&clash.top[u]),
                 tl = atomic_load(&clash.top[l]);
-      if (tu > tl && tu - tl > stack && tu - tl <= stack + 64 * 1024 &&
+      if (tu > tl && tu - tl >= stack && tu - tl <= stack + 64 * 1024 &&
           tu - tl < CLASH_FRAME - CLASH_TOUCH) {
         *upper = u;
         *lower = l;

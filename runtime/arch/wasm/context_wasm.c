@@ -25,7 +25,10 @@
  *      unwind; every frame up to switch_loop saves itself and returns.
  *   2. switch_loop stops the unwind, notes from's stack pointer, moves onto
  *      its own small stack, checks the unwind buffer's canary and copies
- *      the bytes used into from's own buffer (from->saved).
+ *      the bytes used into from's own buffer (from->saved), which is as
+ *      large as the most its context ever saved: grown (doubled, from the
+ *      C heap) when a switch saves more, kept with the context when its g
+ *      is reused, never freed.
  *   3. It sets the stack pointer and both sets of stack-check limits to
  *      to's, and calls to->entry(to->arg): the first time that starts it;
  *      afterwards it starts a rewind from to->saved first, so the call
@@ -51,8 +54,8 @@
  *     inliner (which runs before Asyncify) cannot fold it into gswitch.
  *   - An unwind never overruns the thread's unwind buffer unnoticed: the
  *     buffer's end is a canary that switch_loop checks after every unwind,
- *     Asyncify's own end is set past the canary, and a saved state larger
- *     than the context's own buffer is a fatal error, not a short copy.
+ *     and Asyncify's own end is set past the canary; a context's own
+ *     buffer grows to what it saved before the copy.
  *   - A context's stack limit is WASM_RED_ZONE above its stack's end: a
  *     leaf frame kept below an unmoved stack pointer (LLVM's red zone)
  *     still lies inside the stack.
@@ -64,15 +67,13 @@
 #include <emscripten.h>
 #include <emscripten/stack.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arch/context.h"
 #include "debug/print.h"
 
 const char gort__context_backend[] = "wasm-asyncify";
-
-/* Each goroutine's own buffer for its saved Asyncify data. */
-const size_t gort__context_scratch_size = 16 * 1024;
 
 /* Binaryen's Asyncify API, imported so that its pass turns the calls into
  * direct calls to the functions it makes (Asyncify.cpp, head comment). */
@@ -98,7 +99,8 @@ struct asyncify_data {
 
 enum {
   WASM_RED_ZONE = 128,          /* LLVM's WebAssemblyFrameLowering.h */
-  UNWIND_BUF_SIZE = 128 * 1024, /* per thread; g0 saves up to 64 KiB */
+  UNWIND_BUF_SIZE = 128 * 1024, /* per thread: the most a switch saves */
+  SAVED_MIN = 256,              /* a context's first buffer */
   LOOP_STACK_SIZE = 32 * 1024,  /* what switch_loop's calls run on */
   CANARY_SIZE = 16,
 };
@@ -210,6 +212,25 @@ static _Noreturn void saved_too_big(const char *what, size_t n, size_t cap) {
   gort__fatal("stack overflow");
 }
 
+/* A buffer of at least n bytes for c's saved state. c is still running
+ * as far as the collector knows (its status changes only after the
+ * switch), so nobody scans the old buffer while it is replaced. */
+static void grow_saved(struct gort_context *c, size_t n) {
+  size_t cap = c->saved_cap ? c->saved_cap : SAVED_MIN;
+  while (cap < n)
+    cap *= 2;
+  char *p = malloc(cap);
+  if (p == NULL) {
+    gort__print_str("runtime: cannot grow a goroutine's switch buffer to ");
+    gort__print_uint(cap);
+    gort__print_str(" bytes\n");
+    gort__fatal("out of memory");
+  }
+  free(c->saved);
+  c->saved = p;
+  c->saved_cap = cap;
+}
+
 /* On the loop stack: keep what the unwind left in the thread's buffer. */
 static void keep_unwound(struct switch_state *s, struct gort_context *from) {
   uint64_t canary;
@@ -218,7 +239,7 @@ static void keep_unwound(struct switch_state *s, struct gort_context *from) {
   if (canary != CANARY || n > UNWIND_BUF_SIZE)
     saved_too_big("the thread's unwind buffer", n, UNWIND_BUF_SIZE);
   if (n > from->saved_cap)
-    saved_too_big("the context's buffer", n, from->saved_cap);
+    grow_saved(from, n);
   memcpy(from->saved, s->unwind_buf, n);
   from->saved_len = n;
 }
@@ -265,8 +286,7 @@ static __attribute__((noinline)) void switch_loop(struct gort_context *c,
   }
 }
 
-void gort__context_start_current(struct gort_context *c, void *scratch,
-                                 size_t scratch_size, void (*fn)(void *),
+void gort__context_start_current(struct gort_context *c, void (*fn)(void *),
                                  void *arg) {
   /* The loop's stack and the thread's unwind buffer, at the bottom of
    * the thread's stack for as long as it runs. */
@@ -278,15 +298,12 @@ void gort__context_start_current(struct gort_context *c, void *scratch,
       .started = true,
       .stack_base = (uintptr_t)emscripten_stack_get_base(),
       .stack_limit = (uintptr_t)emscripten_stack_get_end(),
-      .saved = scratch,
-      .saved_cap = scratch_size,
   };
   switch_loop(c, region);
 }
 
 void gort__context_make(struct gort_context *c, void *stack_lo,
-                        size_t stack_size, void *scratch, size_t scratch_size,
-                        void (*entry)(void *), void *arg) {
+                        size_t stack_size, void (*entry)(void *), void *arg) {
   uintptr_t top = ((uintptr_t)stack_lo + stack_size) & ~(uintptr_t)15;
   *c = (struct gort_context){
       .entry = entry,
@@ -295,8 +312,8 @@ void gort__context_make(struct gort_context *c, void *stack_lo,
       .sp = top,
       .stack_base = top,
       .stack_limit = (uintptr_t)stack_lo + WASM_RED_ZONE,
-      .saved = scratch,
-      .saved_cap = scratch_size,
+      .saved = c->saved, /* a reused g keeps its buffer */
+      .saved_cap = c->saved_cap,
   };
 }
 
@@ -310,9 +327,8 @@ const void *gort__context_saved_regs(const struct gort_context *c,
   return c;
 }
 
-void *gort__context_saved_scratch_end(const struct gort_context *c,
-                                      void *scratch) {
-  if (c->saved != scratch)
-    return NULL;
-  return c->saved + c->saved_len;
+const void *gort__context_saved_data(const struct gort_context *c,
+                                     size_t *size) {
+  *size = c->saved_len;
+  return c->saved;
 }
