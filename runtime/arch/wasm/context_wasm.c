@@ -48,10 +48,11 @@
  * instance); from then on set_check_limits calls it with no JS.
  *
  * Invariants:
- *   - gort__context_switch and switch_loop are the only callers of the
+ *   - context_switch and switch_loop are the only callers of the
  *     asyncify.* imports, so Binaryen leaves exactly them uninstrumented;
- *     the switch is called through a function pointer so that Binaryen's
- *     inliner (which runs before Asyncify) cannot fold it into gswitch.
+ *     context_switch is called through a function pointer so that
+ *     Binaryen's inliner (which runs before Asyncify) cannot fold it into
+ *     gswitch.
  *   - An unwind never overruns the thread's unwind buffer unnoticed: the
  *     buffer's end is a canary that switch_loop checks after every unwind,
  *     and Asyncify's own end is set past the canary; a context's own
@@ -120,7 +121,7 @@ struct switch_state {
 };
 static _Thread_local struct switch_state sw;
 
-/* ---- the stack-check limits --------------------------------------------- */
+/* ---- the stack-check limits ------------------------------------------ */
 
 static void check_limits_placeholder(uintptr_t base, uintptr_t limit) {
   (void)base; /* no STACK_OVERFLOW_CHECK=2 in this build: nothing to set */
@@ -153,8 +154,7 @@ static void thread_setup(void) {
     gort__throw("runtime: wasm switch: no raw __set_stack_limits (pre.js)");
 }
 
-/* ---- the switch -----------------------------------------------------------
- */
+/* ---- the switch ------------------------------------------------------- */
 
 static _Noreturn void not_instrumented(const char *what) {
   gort__print_str("runtime: wasm switch: ");
@@ -198,8 +198,7 @@ void gort__context_switch(struct gort_context *from, struct gort_context *to) {
     not_instrumented("the switch's caller ran on while unwinding");
 }
 
-/* ---- the loop at the bottom -----------------------------------------------
- */
+/* ---- the loop at the bottom ------------------------------------------ */
 
 static _Noreturn void saved_too_big(const char *what, size_t n, size_t cap) {
   gort__print_str("runtime: a switch saved ");
