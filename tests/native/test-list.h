@@ -468,6 +468,11 @@ X(gc_sample_seqlock_torn, 0, "", NATIVE, "GORT_DEBUG=schedsample=0")
 X(gc_sample_cost, 0, "", ALL, "GORT_DEBUG=schedsample=0")
 X(heapmap_mark_progress, 0, "", ALL, "GORT_DEBUG=schedsample=0 GORT_MAXPROCS=2")
 
+/* ---- GORT_DEBUG=stackdepth=1 measures how deep goroutines go (issue
+ * 15, sizing wasm stacks; tests/native/test-stackdepth.c) ---- */
+X(stack_depth_measured, 0, "", ALL, "GORT_DEBUG=stackdepth=1")
+X(stack_depth_off, 0, "", ALL, "")
+
 /* ---- a goroutine resumes on another thread (on wasm: another worker)
  * with its locals and the new thread's thread-locals (issue 15;
  * tests/native/test-sched.c) ---- */
