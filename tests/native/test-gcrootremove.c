@@ -1,7 +1,9 @@
 /*
- * test-gcrootremove.c - removing a root range during a mark shades what
- * it held (mem/mgcroots.c, gort__gc_root_remove: the deletion half of the
- * barrier for memory that stops being a root).
+ * test-gcrootremove.c - removing a root during a mark shades what it held:
+ * a root range (mem/mgcroots.c, gort__gc_root_remove: the deletion half
+ * of the barrier for memory that stops being a root), and a GC timer
+ * taken out of its P's timer heap, which the mark scans as a root
+ * (time.c, heap_remove; the second case, at the end).
  *
  * Why it matters: the mark scans every root range before any stack, but a
  * goroutine made during the mark counts as scanned from its start (its
@@ -35,6 +37,9 @@
 #include "mem/mbarrier.h"
 
 enum { ROUNDS = 60, PAYLOAD_WORDS = 6 };
+/* A timer armed just before gort_gc fires this much later: after the
+ * stop, while the root walk reads the big range (about 20 ms here). */
+enum { TIMER_DELAY_NS = 3 * 1000 * 1000 };
 /* The zeros the root walk reads before (about half the time) it reaches
  * the small range: tens of milliseconds of scanning. */
 #define BIG_ROOT_BYTES ((size_t)STRESS(64, 16) << 20)
@@ -135,6 +140,91 @@ TEST_IMPL(gcroots_removal_shades) {
   CHECK_EQ(gort_gc_remove_root(big), 0);
   free(big);
   printf("gcroots_removal_shades: %d of %d rounds took the object white\n",
+         hits, ROUNDS);
+  CHECK(hits >= 1);
+  return 0;
+}
+
+/* ---- gctimers_removal_shades: a GC timer taken out of its P's heap
+ * during the mark is shaded (time.c, heap_remove) -------------------------
+ *
+ * A timer made with GC handles is reachable from its P's timer heap while
+ * queued, and the mark scans the heaps after the root ranges. The timer
+ * here is reachable from nothing else (the box that names it is C memory
+ * the collector does not scan), and fires while the big range keeps the
+ * root walk busy: the firing takes it out of the heap, and its AfterFunc
+ * goroutine, made then and so black, loads it from the box and holds it.
+ * Only heap_remove's shade keeps it allocated. */
+
+struct timer_round {
+  int n;
+  gort_timer *_Atomic *box; /* malloc'd: not a root */
+  atomic_int cycle_done;
+  bool taken_white;
+  bool alive;
+  gort_waitgroup done;
+};
+
+static void timer_fired(void *arg) {
+  struct timer_round *r = arg;
+  /* The arming goroutine stores the handle once after_func returns,
+   * which may be after the timer fired. */
+  gort_timer *volatile t;
+  while ((t = atomic_load(r->box)) == NULL)
+    gort_yield();
+  atomic_store(r->box, NULL);
+  r->taken_white = gort__wb_on() && !marked((const void *)t);
+  while (!atomic_load(&r->cycle_done))
+    gort_yield();
+  r->alive = gort__find_object((const void *)t, NULL) != NULL;
+  gort_keepalive((const void *)t);
+  gort_waitgroup_done(&r->done);
+}
+
+static void timer_collect(void *arg) {
+  struct timer_round *r = arg;
+  gort_gc();
+  atomic_store(&r->cycle_done, 1);
+  gort_waitgroup_done(&r->done);
+}
+
+/* In a goroutine that ends at once: no live frame keeps the timer. */
+static void arm_timer(void *arg) {
+  struct timer_round *r = arg;
+  gort_set_gc_handles(true);
+  gort_timer *t = gort_after_func(TIMER_DELAY_NS, timer_fired, r);
+  gort_set_gc_handles(false);
+  CHECK(t != NULL);
+  atomic_store(r->box, t);
+}
+
+TEST_IMPL(gctimers_removal_shades) {
+  CHECK(gort_maxprocs() >= 2);
+  void *big = calloc(1, BIG_ROOT_BYTES);
+  CHECK(big != NULL);
+  CHECK_EQ(gort_gc_add_root(big, BIG_ROOT_BYTES), 0);
+  int hits = 0;
+  for (int n = 0; n < ROUNDS; n++) {
+    struct timer_round r = {.n = n, .done = GORT_WAITGROUP_INIT};
+    r.box = calloc(1, sizeof *r.box);
+    CHECK(r.box != NULL);
+    gort_waitgroup_add(&r.done, 2);
+    run_in_goroutine(arm_timer, &r);
+    CHECK_EQ(gort_go(timer_collect, &r), 0);
+    gort_waitgroup_wait(&r.done);
+    if (!r.alive)
+      fprintf(stderr,
+              "round %d: the timer was freed while a goroutine "
+              "held it (taken %s)\n",
+              n, r.taken_white ? "unmarked" : "marked");
+    CHECK(r.alive);
+    if (r.taken_white)
+      hits++;
+    free(r.box);
+  }
+  CHECK_EQ(gort_gc_remove_root(big), 0);
+  free(big);
+  printf("gctimers_removal_shades: %d of %d rounds took the timer white\n",
          hits, ROUNDS);
   CHECK(hits >= 1);
   return 0;

@@ -487,3 +487,4 @@ X(gcroots_parked_saved_state, 0, "", ALL, "")
  * tests/native/test-gcrootremove.c): without gort__gc_root_remove's
  * shade, a round that takes the object white finds it freed. ---- */
 X(gcroots_removal_shades, 0, "", ALL, "GORT_GC=concurrent GORT_MAXPROCS=2")
+X(gctimers_removal_shades, 0, "", ALL, "GORT_GC=concurrent GORT_MAXPROCS=2")
