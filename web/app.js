@@ -22,8 +22,11 @@
 //    proposes its page_n from the table (a size that finishes in seconds on wasm),
 //    else the field's default; a workload that does not run on wasm is listed
 //    disabled, with the table's reason.
-//  - The threaded build needs cross-origin isolation (SharedArrayBuffer);
-//    without it, or without web/dist/gort.js, the page says so and Run stays off.
+//  - The threaded build (dist/gort.js) needs cross-origin isolation
+//    (SharedArrayBuffer). Without it the page shows a banner (#noiso,
+//    html[data-build="single-threaded"]) and runs the single-threaded build
+//    (dist/gort-st.js: one thread, Procs fixed at 1, no live plots).
+//    Without the build it needs, the page says so and Run stays off.
 //  - Live plots (web/live.js): the worker hands over the wasm memory and the
 //    sample layout ('sampler' message) before main runs; the plots read the
 //    samples from that memory until the run ends. `gort list` runs get no plots.
@@ -57,6 +60,10 @@ const ui = {
 // ---- status ----
 const isolated = globalThis.crossOriginIsolated === true;
 const hasSAB = typeof SharedArrayBuffer === 'function';
+// Which build runs: the threaded one (dist/gort.js) needs SharedArrayBuffer;
+// without it, the single-threaded one (dist/gort-st.js: one thread,
+// GOMAXPROCS 1, memory not shared with the page, so no live plots).
+const BUILD = isolated && hasSAB ? 'gort' : 'gort-st';
 ui.coi.textContent = `crossOriginIsolated: ${isolated}`;
 ui.coi.className = isolated ? 'ok' : 'bad';
 ui.sab.textContent = `SharedArrayBuffer: ${hasSAB ? 'yes' : 'no'}`;
@@ -153,7 +160,7 @@ function runWorker(workerUrl, name, msg, { onLine, onSampler } = {}) {
 
 // Runs `gort ...args` on the wasm build.
 export function runGort(args, hooks) {
-  return runWorker(WORKER_URL, `gort ${args.join(' ')}`, { args, distUrl: DIST_URL }, hooks);
+  return runWorker(WORKER_URL, `gort ${args.join(' ')}`, { args, distUrl: DIST_URL, build: BUILD }, hooks);
 }
 
 // Runs `gort-go ...args`, the Go twin, on Go's own js/wasm port.
@@ -172,7 +179,7 @@ function resultOf({ code, stdout }, who) {
 
 async function buildPresent() {
   try {
-    const res = await fetch(DIST_URL + 'gort.js', { method: 'HEAD', cache: 'no-store' });
+    const res = await fetch(`${DIST_URL}${BUILD}.js`, { method: 'HEAD', cache: 'no-store' });
     return res.ok;
   } catch {
     return false;
@@ -380,7 +387,7 @@ async function checkGo() {
 }
 
 function missingText() {
-  return 'The wasm build is missing (web/dist/gort.js): run `npm run demo` to build it and serve this page.';
+  return `The wasm build is missing (web/dist/${BUILD}.js): run \`npm run demo\` to build it and serve this page.`;
 }
 
 async function init() {
@@ -389,11 +396,18 @@ async function init() {
   ui.workload.addEventListener('change', proposeN);
   checkGo();
 
-  if (!isolated || !hasSAB) {
-    showError('This page is not cross-origin isolated, so SharedArrayBuffer is unavailable and the threaded wasm build cannot run. '
-      + 'Serve it with `node web/server.mjs` (or `npm run demo`), which sends the COOP/COEP headers, and open it via http://127.0.0.1.');
-    setState('error', 'not isolated');
-    return;
+  if (BUILD === 'gort-st') {
+    // A host without COOP/COEP: the single-threaded build, one M on one
+    // thread (in this page's worker), GOMAXPROCS 1.
+    const banner = $('noiso');
+    banner.hidden = false;
+    document.documentElement.dataset.build = 'single-threaded';
+    ui.procs.value = '1';
+    ui.procs.disabled = true;
+    ui.procs.title = 'one thread: GOMAXPROCS is 1 in the single-threaded build';
+    const why = 'in the single-threaded build: without cross-origin isolation its memory cannot be shared with this page, and it has no sysmon to sample it.';
+    ui.liveNote.textContent = `No live plots ${why}`;
+    $('gc-note').textContent = `No GC panels ${why}`;
   }
   if (!(await buildPresent())) {
     showError(missingText());

@@ -19,7 +19,6 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../../web/server.mjs';
 import { IMPLS } from '../../bench/lib/impls.mjs';
@@ -198,26 +197,39 @@ test('without a wasm build the page says how to build it', async () => {
   }
 });
 
-test('without cross-origin isolation the page says why it cannot run', async () => {
-  // the same page from a bare server that sends no COOP/COEP headers
-  const files = { '/': 'index.html', '/index.html': 'index.html', '/app.js': 'app.js', '/worker.js': 'worker.js', '/style.css': 'style.css',
-    '/live.js': 'live.js', '/sample.js': 'sample.js' };
-  const types = { html: 'text/html', js: 'text/javascript', css: 'text/css' };
-  const bare = http.createServer((req, res) => {
-    const f = files[req.url];
-    if (!f) { res.writeHead(404); res.end(); return; }
-    res.writeHead(200, { 'Content-Type': types[f.split('.').pop()] });
-    res.end(fs.readFileSync(path.join(WEB, f)));
-  });
-  await new Promise((r) => bare.listen(0, '127.0.0.1', r));
-  servers.push(bare);
-  const { page } = await openPage(`http://127.0.0.1:${bare.address().port}/`);
+// Issue 13: a host that cannot send COOP/COEP (the server with isolation
+// off): the page shows its banner and runs the single-threaded build
+// (web/dist/gort-st.js: one thread, GOMAXPROCS 1) to the end of spawn.
+test('without cross-origin isolation the page shows the banner and the single-threaded build runs spawn', async () => {
+  assert.ok(fs.existsSync(path.join(DIST, 'gort-st.js')) && fs.existsSync(path.join(DIST, 'gort-st.wasm')),
+    'the single-threaded build is missing in web/dist (gort-st.js, gort-st.wasm): run `node scripts/build.mjs` (its wasm-st flavour)');
+  const { server, url } = await startServer({ port: 0, root: WEB, isolation: false });
+  servers.push(server);
+  const { page, problems } = await openPage(url);
   try {
-    await page.waitForSelector('#result[data-state="error"]', { timeout: 15_000 });
     assert.equal(await page.evaluate(() => globalThis.crossOriginIsolated), false);
     assert.match(await page.textContent('#coi'), /crossOriginIsolated: false/);
-    assert.match(await page.textContent('#error'), /not cross-origin isolated/);
-    assert.equal(await page.isDisabled('#run'), true);
+    await page.waitForSelector('html[data-ready="true"]', { timeout: RUN_TIMEOUT_MS });
+    assert.equal(await page.isVisible('#noiso'), true, 'the banner shows');
+    assert.match(await page.textContent('#noiso'), /not cross-origin isolated.*single-threaded build/is);
+    assert.equal(await page.getAttribute('html', 'data-build'), 'single-threaded');
+    assert.equal(await page.isDisabled('#procs'), true);
+    assert.equal(await page.inputValue('#procs'), '1');
+    await page.selectOption('#workload', 'spawn');
+    await page.fill('#n', '100000');
+    await page.click('#run');
+    await page.waitForSelector('#result[data-state="done"], #result[data-state="error"]', { timeout: RUN_TIMEOUT_MS });
+    const run = await page.evaluate(() => window.__lastRun);
+    assert.equal(run.ok, true, `run failed: ${run.error}\n${await page.textContent('#log')}\n${problems.join('\n')}`);
+    assert.equal(run.result.workload, 'spawn');
+    assert.equal(run.result.result, 100000);
+    assert.equal(run.result.procs, 1);
+    assert.equal(run.result.sched.threads, 1, 'one thread: the single-threaded build ran');
+    // The run was in the worker: the page thread kept ticking.
+    assert.ok(run.ticks >= 1, `page thread ticked ${run.ticks} times`);
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'no-isolation-spawn.png'), fullPage: false });
+    assert.deepEqual(problems, []);
   } finally {
     await page.close();
   }
