@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startServer, parseTarget } from '../../web/server.mjs';
 
@@ -399,4 +399,17 @@ test('isolation: false sends no COOP/COEP', async () => {
     s2.closeAllConnections?.();
     await new Promise((r) => s2.close(r));
   }
+});
+
+// Without Go on PATH the status names the package to install.
+test('/go/status.json without Go says to install golang-go', () => {
+  const code = `import { goWasmStatus } from ${JSON.stringify(path.join(REPO, 'web/server.mjs'))};
+    console.log(JSON.stringify(goWasmStatus({ execJs: null, wasm: '/nonexistent/gort-go.wasm' })));`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
+    encoding: 'utf8', env: { ...process.env, PATH: path.join(tmp, 'no-such-bin') },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const st = JSON.parse(r.stdout);
+  assert.equal(st.ready, false);
+  assert.match(st.why, /Go is not installed: .*apt-get install -y golang-go/);
 });
