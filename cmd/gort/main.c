@@ -203,12 +203,16 @@ static int run_main(int argc, char **argv) {
     printf("{\"workload\":\"%s\",\"n\":%lld,\"procs\":%d,\"wall_ms\":%.3f,"
            "\"ns_per_op\":%.3f,\"result\":%lld,\"rss_peak_bytes\":%llu,"
            "\"stack_bytes\":%zu,\"sched\":{\"steals\":%llu,"
-           "\"goroutines_peak\":%lld,\"threads\":%d}%s%s,\"gogc\":%d}\n",
+           "\"goroutines_peak\":%lld,\"threads\":%d}%s%s,\"gogc\":%d",
            opts.w->name, (long long)r.n, procs, wall_ms, ns_per_op,
            (long long)r.result, (unsigned long long)gort_rss_peak_bytes(),
            gort_stack_size(), (unsigned long long)st.steals,
            (long long)st.goroutines_peak, st.threads, r.extra[0] ? "," : "",
            r.extra, opts.gogc);
+    size_t deepest = gort_stack_deepest_bytes();
+    if (deepest != 0)
+      printf(",\"stack_deepest_bytes\":%zu", deepest);
+    printf("}\n");
   } else {
     printf("%s: n=%lld procs=%d wall=%.3f ms %.1f ns/op result=%lld\n",
            opts.w->name, (long long)r.n, procs, wall_ms, ns_per_op,

@@ -35,6 +35,7 @@ static const struct {
     {"gccheckmark", NULL, &gort__debug.gccheckmark},
     {"gcstoptheworld", NULL, &gort__debug.gcstoptheworld},
     {"wbbroken", NULL, &gort__debug.wbbroken},
+    {"stackdepth", NULL, &gort__debug.stackdepth},
     {"mwakedelay", &gort__debug.mwakedelay, NULL},
     /* Fault injection, threads/stacks/arenas (os/os_fault.c). */
     {"failthreadcreate", &gort__debug.failthreadcreate, NULL},

@@ -22,6 +22,9 @@
  *   wbbroken=1|2       tests only: the write barrier drops its deletion
  *                      (1) or its insertion (2) half, so the collector's
  *                      torture test can show that it fails without it
+ *   stackdepth=1       paint every goroutine stack when it is handed out
+ *                      and measure how deep it went when it is freed
+ *                      (sched/stackdepth.c; gort_stack_deepest_bytes)
  *   mwakedelay=US      tests only: an M woken with a P sleeps US
  *                      microseconds before it takes the P, as on a busy
  *                      machine whose OS is slow to run it (sched/mp.c)
@@ -63,6 +66,7 @@ struct gort_debugvars {
   int32_t gccheckmark;
   int32_t gcstoptheworld;
   int32_t wbbroken;
+  int32_t stackdepth;
   int64_t mwakedelay; /* µs; 0 = off */
   /* Fault injection, threads/stacks/arenas: -1 = off. */
   int64_t failthreadcreate;

@@ -192,6 +192,12 @@ GORT_API uint64_t gort_rss_peak_bytes(void);
 /* gort_stack_size returns the usable size of goroutine stacks in bytes. */
 GORT_API size_t gort_stack_size(void);
 
+/* gort_stack_deepest_bytes: with GORT_DEBUG=stackdepth=1, the most bytes
+ * of its stack any goroutine has written, counting goroutines that ended
+ * and the caller (a lower bound: bytes a frame reserved but never wrote
+ * do not count); 0 without it. For choosing GORT_STACK_SIZE. */
+GORT_API size_t gort_stack_deepest_bytes(void);
+
 /* ---- Ps, blocking calls, scheduler statistics ------------------------- */
 
 /* gort_maxprocs returns GOMAXPROCS, the number of Ps. */

@@ -193,9 +193,11 @@ void gort__stackalloc(struct p *pp, struct gstack *s) {
     s->committed = true;
   }
   write_canaries(s);
+  gort__stackdepth_paint(s);
 }
 
 void gort__stackfree(struct p *pp, struct gstack *s) {
+  gort__stackdepth_measure(s);
   if (pp->stackcachecnt == STACK_CACHE_SIZE)
     spill(pp, STACK_CACHE_SIZE / 2);
   pp->stackcache[pp->stackcachecnt++] = *s;

@@ -25,6 +25,10 @@ size_t gort__stack_usable_size(void);
  * "fatal error: out of memory"). */
 void gort__stackalloc(struct p *pp, struct gstack *s);
 void gort__stackfree(struct p *pp, struct gstack *s);
+/* GORT_DEBUG=stackdepth=1 (stackdepth.c): paint a stack handed out,
+ * measure how deep its goroutine went when it is given back. */
+void gort__stackdepth_paint(const struct gstack *s);
+void gort__stackdepth_measure(const struct gstack *s);
 /* Decommit pooled stacks unused since the last call (sysmon, ~1/s). */
 void gort__stack_scavenge(void);
 /* Bytes of goroutine stacks in use (handed to goroutines or cached by

@@ -428,7 +428,8 @@ X(gctorture_bad_seconds, 1, "gctorture: bad GORT_TORTURE_SECONDS=1.5s (seconds >
 
 /* ---- a stop of the world takes back the Ps of woken Ms the OS has not
  * run yet (issue 12, pauses; tests/native/test-stwlatency.c): every
- * woken M sleeps 40 ms first, and no pause may reach 20 ms. ---- */
+ * woken M sleeps 40 ms first, and one of three rounds of 20 collections
+ * must have no pause of 20 ms. ---- */
 X(stw_handed_p_not_waited, 0, "", NATIVE, "GORT_MAXPROCS=4 GORT_DEBUG=mwakedelay=40000")
 
 /* ---- large objects are scanned an oblet (128 KB) at a time, and a
@@ -466,3 +467,8 @@ X(heapmap_tiles, 0, "", ALL, "GORT_DEBUG=schedsample=0")
 X(gc_sample_seqlock_torn, 0, "", NATIVE, "GORT_DEBUG=schedsample=0")
 X(gc_sample_cost, 0, "", ALL, "GORT_DEBUG=schedsample=0")
 X(heapmap_mark_progress, 0, "", ALL, "GORT_DEBUG=schedsample=0 GORT_MAXPROCS=2")
+
+/* ---- GORT_DEBUG=stackdepth=1 measures how deep goroutines go (issue
+ * 15, sizing wasm stacks; tests/native/test-stackdepth.c) ---- */
+X(stack_depth_measured, 0, "", ALL, "GORT_DEBUG=stackdepth=1")
+X(stack_depth_off, 0, "", ALL, "")

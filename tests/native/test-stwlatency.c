@@ -12,18 +12,21 @@
  * goroutines that keep parking and waking keep Ms in that delay while
  * collections run back to back, and every pause must stay far below the
  * delay. The case also checks that stops did take Ps back (the path ran)
- * and that the program's work all got done (no P or M was lost).
+ * and that the program's work all got done (no P or M was lost). The
+ * OS alone can stall a stop now and then on a loaded machine, so a round
+ * with a long pause is retried, up to ROUNDS rounds.
  *
  * Invariants: the pingers share nothing but channels and an atomic stop
  * flag. Locking: none.
  */
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "gc-test.h"
 #include "sched/runtime2.h"
 
-enum { PAIRS = 4, CYCLES = 20 };
+enum { PAIRS = 4, CYCLES = 20, ROUNDS = 3 };
 /* mwakedelay in the test list: 40 ms. A pause as long as half of it
  * means a stop waited for a delayed M. */
 static const uint64_t MAX_PAUSE_NS = 20 * 1000 * 1000;
@@ -61,6 +64,26 @@ static void pinger(void *arg) {
   gort_waitgroup_done(&pingers);
 }
 
+/* One round of CYCLES collections: the longest pause of the round. */
+static uint64_t round_worst_pause(void) {
+  gort_memstats before, after;
+  gort_read_memstats(&before);
+  for (int i = 0; i < CYCLES; i++) {
+    gort_gc();
+    gort_sleep(2 * 1000 * 1000); /* let the pingers wake Ms again */
+  }
+  gort_read_memstats(&after);
+  if (after.num_gc < before.num_gc + CYCLES)
+    return UINT64_MAX;
+  uint64_t worst = 0;
+  for (uint32_t k = before.num_gc + 1; k <= after.num_gc; k++) {
+    uint64_t pause = after.pause_ns[(k + 255) % 256];
+    if (pause > worst)
+      worst = pause;
+  }
+  return worst;
+}
+
 TEST_IMPL(stw_handed_p_not_waited) {
   CHECK(gort_maxprocs() >= 2);
   static struct pair pairs[PAIRS];
@@ -72,30 +95,34 @@ TEST_IMPL(stw_handed_p_not_waited) {
     CHECK_EQ(gort_go(ponger, &pairs[i]), 0);
     CHECK_EQ(gort_go(pinger, &pairs[i]), 0);
   }
-  gort_memstats before;
-  gort_read_memstats(&before);
   uint64_t taken_before = atomic_load(&gort__sched.stw_handed_ps);
-  for (int i = 0; i < CYCLES; i++) {
-    gort_gc();
-    gort_sleep(2 * 1000 * 1000); /* let the pingers wake Ms again */
+  /* A stop that waits for a delayed M pauses about the delay, in every
+   * round (removing the fix failed each round: 80 ms pauses). The OS can
+   * also stall a stop that long now and then on a loaded machine (seen:
+   * one 97 ms pause under TSan at a load of 20): so a long pause fails
+   * the case only if it comes back in each of ROUNDS rounds. */
+  bool good_round = false;
+  for (int r = 0; r < ROUNDS && !good_round; r++) {
+    uint64_t worst = round_worst_pause();
+    CHECK(worst != UINT64_MAX); /* every gort_gc ran a cycle */
+    if (worst < MAX_PAUSE_NS)
+      good_round = true;
+    else
+      fprintf(stderr, "round %d: a pause of %llu ns\n", r + 1,
+              (unsigned long long)worst);
   }
-  gort_memstats after;
-  gort_read_memstats(&after);
   atomic_store(&stop, 1);
   gort_waitgroup_wait(&pingers);
   for (int i = 0; i < PAIRS; i++) {
     gort_chan_free(pairs[i].ping);
     gort_chan_free(pairs[i].pong);
   }
-
-  CHECK(after.num_gc >= before.num_gc + CYCLES);
-  for (uint32_t k = before.num_gc + 1; k <= after.num_gc; k++) {
-    uint64_t pause = after.pause_ns[(k + 255) % 256];
-    if (pause >= MAX_PAUSE_NS) {
-      fprintf(stderr, "cycle %u paused %llu ns: a stop waited for a woken M\n",
-              k, (unsigned long long)pause);
-      return 1;
-    }
+  if (!good_round) {
+    fprintf(stderr,
+            "every round paused %llu ns or more: a stop waited for "
+            "a woken M\n",
+            (unsigned long long)MAX_PAUSE_NS);
+    return 1;
   }
   CHECK(atomic_load(&gort__sched.stw_handed_ps) > taken_before);
   CHECK(atomic_load(&rounds) > 0);
