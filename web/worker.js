@@ -14,8 +14,8 @@
 //    given mainScriptUrlOrBlob (what each pthread worker importScripts) and
 //    locateFile (where gort.wasm and gort.worker.js live).
 //  - Protocol. In: {args: string[], distUrl: absolute URL of web/dist/ ending
-//    in '/', build: 'gort' (default) | 'gort-st'}. Out: {type:'stdout'|'stderr', line}, then exactly one of
-//    {type:'exit', code} or {type:'error', kind:'missing'|'abort'|'crash', message}.
+//    in '/', build: 'gort' (default) | 'gort-st'}. Out: {type:'stdout'|'stderr',
+//    line}, then exactly one of {type:'exit', code} or {type:'error', kind:'missing'|'abort'|'crash', message}.
 //    Before main runs, once: {type:'sampler', buffer: the wasm memory's
 //    SharedArrayBuffer, layout: the live scheduler sample's layout (JSON
 //    from the export gort_wasm_sched_sample_layout), gcLayout: the GC
