@@ -6,13 +6,11 @@
 #   gort_wasm_link_options(prog)                   # EXPORT_NAME create_prog
 #   gort_wasm_link_options(prog EXPORT_NAME createProg POOL_SIZE 6)
 #
-# gort_wasm_link_options(<target> [EXPORT_NAME <js name>] [POOL_SIZE <n>]
-#                        [NO_POST_JS])
+# gort_wasm_link_options(<target> [EXPORT_NAME <js name>] [POOL_SIZE <n>])
 # (gort_wasm_nothreads_link_options, at the end: the single-threaded build)
 # sets the compile and link flags of one wasm executable, makes it relink
 # when the glue changes, makes the link find Debian's acorn (NODE_PATH), and
-# makes CTest run it through wasm/run-node.cjs. NO_POST_JS leaves out
-# wasm/post.js; it exists only for the negative test in tests/wasm-spike.
+# makes CTest run it through wasm/run-node.cjs.
 # The goroutine stack check (-sSTACK_OVERFLOW_CHECK=2 and
 # wasm/library_gort.js) is not set here: it comes with the gort target
 # (INTERFACE link options, CMakeLists.txt) to every program that links it.
@@ -20,12 +18,12 @@
 # Why each flag: docs/WASM-BUILD.md (checked on this 3.1.6, not from docs).
 # In short: pthreads with a fixed pool (the pool cannot grow while a thread
 # blocks; STRICT=2 makes pthread_create fail with EAGAIN instead of
-# deadlocking), Asyncify for emscripten fibers (goroutine stacks), main on a
+# deadlocking), Asyncify for the goroutine switch, main on a
 # pthread (PROXY_TO_PTHREAD: the browser's main thread must never block),
 # fixed shared memory (growable shared memory makes JS views slow/stale),
 # MODULARIZE so one output serves Node (require) and the page (<script>),
-# and the pre/post js that make 3.1.6 load under Node 20 and let fibers
-# migrate between workers.
+# and the pre/post js that make 3.1.6 load under Node 20, keep the stack
+# check's limit setter for the switch and exit without deadlock.
 #
 # Cache variables:
 #   GORT_WASM_MEMORY      bytes of wasm memory, fixed (default 1 GiB)
@@ -61,7 +59,7 @@ set(GORT_WASM_NODE_PATH "${_gort_default_node_path}" CACHE PATH
 find_program(GORT_NODE NAMES node nodejs)
 
 function(gort_wasm_link_options target)
-  cmake_parse_arguments(ARG "NO_POST_JS" "EXPORT_NAME;POOL_SIZE" "" ${ARGN})
+  cmake_parse_arguments(ARG "" "EXPORT_NAME;POOL_SIZE" "" ${ARGN})
   if(NOT EMSCRIPTEN)
     message(FATAL_ERROR "gort_wasm_link_options(${target}): not an Emscripten "
                         "build (configure with emcmake cmake)")
@@ -77,10 +75,8 @@ function(gort_wasm_link_options target)
   # -pthread also at compile time: atomics, bulk memory and real TLS.
   target_compile_options(${target} PRIVATE -pthread ${GORT_WASM_OPT})
 
-  set(_js "SHELL:--pre-js \"${GORT_WASM_DIR}/pre.js\"")
-  if(NOT ARG_NO_POST_JS)
-    list(APPEND _js "SHELL:--post-js \"${GORT_WASM_DIR}/post.js\"")
-  endif()
+  set(_js "SHELL:--pre-js \"${GORT_WASM_DIR}/pre.js\""
+          "SHELL:--post-js \"${GORT_WASM_DIR}/post.js\"")
 
   # The "SHELL:" prefix keeps CMake from de-duplicating the repeated -s.
   target_link_options(${target} PRIVATE

@@ -1,8 +1,8 @@
 // library_gort.js - JS library functions gort's wasm build overrides.
 //
 // __handle_stack_overflow: with -sSTACK_OVERFLOW_CHECK=2 every change of
-// the C stack pointer is checked against the limits that
-// emscripten_fiber_swap sets for the running fiber (the goroutine's stack).
+// the C stack pointer is checked against the limits that the switch sets
+// for the running context (the goroutine's stack; runtime/arch/wasm).
 // wasm has no guard pages, so this check is how a runaway recursion in a
 // goroutine is caught before it writes over a neighbour's stack. Emscripten's
 // own handler aborts with a generic message; ours reports it the way gort's
@@ -18,6 +18,15 @@ mergeInto(LibraryManager.library, {
     requested = requested >>> 0;
     var base = _emscripten_stack_get_base() >>> 0;
     var end = _emscripten_stack_get_end() >>> 0;
+    if (base == 0 && end == 0) {
+      // A thread that has no stack bounds at all is no goroutine: it is a
+      // pthread that a worker began while the program was exiting, after
+      // the exiting thread had freed its pthread struct (its bounds read
+      // zero; seen when an overflow ends the program while an M starts).
+      // Reporting would overflow again at once; leave the thread the way
+      // pthread_exit does.
+      throw 'unwind';
+    }
     err('runtime: goroutine stack exceeds ' + (base - end) +
         '-byte limit (stack pointer would move to 0x' +
         requested.toString(16) + ', stack=[0x' + end.toString(16) + ', 0x' +
@@ -25,4 +34,14 @@ mergeInto(LibraryManager.library, {
     err('fatal error: stack overflow');
     _emscripten_force_exit(2);
   },
+
+  // The switch (runtime/arch/wasm/context_wasm.c) imports Binaryen's
+  // Asyncify API from module "asyncify"; the Asyncify pass replaces those
+  // imports with the functions it makes, so the program never imports
+  // them. These names only satisfy emcc's check for undefined symbols,
+  // which runs before that pass; reaching one means the pass did not run.
+  start_unwind: function() { abort('asyncify.start_unwind not replaced'); },
+  stop_unwind: function() { abort('asyncify.stop_unwind not replaced'); },
+  start_rewind: function() { abort('asyncify.start_rewind not replaced'); },
+  stop_rewind: function() { abort('asyncify.stop_rewind not replaced'); },
 });

@@ -1,5 +1,5 @@
 // gort wasm glue: --pre-js for every gort wasm executable (see
-// wasm/emscripten.cmake and docs/WASM-BUILD.md). Two jobs.
+// wasm/emscripten.cmake and docs/WASM-BUILD.md). Three jobs.
 //
 // First job: under Node only, and only in the instance that loads the
 // program (not in pthread workers), it reads the .wasm file that sits beside
@@ -21,8 +21,12 @@
 // - A caller that already supplied wasmBinary, instantiateWasm or a
 //   locateFile: their choice wins (locateFile is honoured for the name).
 //
-// Second job, in every instance: let a PROXY_TO_PTHREAD main() use fibers
-// (details below, at the code).
+// Second job, in every instance: main's exit on its pthread, and let a
+// PROXY_TO_PTHREAD main() use Emscripten's fibers (details below, at the
+// code).
+//
+// Third job, in pthread workers: keep the raw __set_stack_limits export for
+// the goroutine switch (below, at the code).
 //
 // This code runs inside the MODULARIZE factory, where `Module` is the object
 // passed to the factory.
@@ -48,6 +52,27 @@
   Module['wasmBinary'] = require('fs').readFileSync(file);
 })();
 
+// Third job, in pthread workers: keep the raw __set_stack_limits export
+// for the context switch (runtime/arch/wasm/context_wasm.c). With
+// STACK_OVERFLOW_CHECK=2 Binaryen adds that export after the link, and it
+// alone sets the limits every move of the C stack pointer is checked
+// against; the switch must set them for each goroutine's stack. C cannot
+// name it, so each thread puts it into one slot of its function table and
+// calls it from there, with no JS on the switch. Module['asm'] holds
+// Asyncify's JS wrappers of the exports, which a table cannot hold, so we
+// keep the instance's own function as the instance is made (worker.js
+// instantiates through Module['instantiateWasm'], before any post-js runs).
+(function gortKeepStackLimitsSetter() {
+  var instantiate = Module['instantiateWasm'];
+  if (typeof instantiate != 'function') return;
+  Module['instantiateWasm'] = function (info, receiveInstance) {
+    return instantiate(info, function (instance, module) {
+      Module['gortSetStackLimits'] = instance.exports['__set_stack_limits'];
+      return receiveInstance(instance, module);
+    });
+  };
+})();
+
 // Second job: let a PROXY_TO_PTHREAD main() use fibers.
 // With PROXY_TO_PTHREAD, 3.1.6 runs main from the JS import __call_main,
 // which calls the wasm export main and then, unless the runtime is kept
@@ -56,7 +81,9 @@
 // __call_main, which takes the unwind for a return: it posts an exit with a
 // garbage status and calls into wasm in the middle of the unwind, and the
 // next rewind of main's context dies in dynCall_ii ("RuntimeError:
-// unreachable"). Checked here with tests/wasm-spike. Our replacement does
+// unreachable"). Checked here with tests/wasm-spike. (gort's own switch
+// never unwinds main's frames: its loop runs above them, in gort_main;
+// the spike's fibers do.) Our replacement does
 // the same job but, when main comes back because it is unwinding (Asyncify
 // state not Normal), returns at once so the unwind can finish; the rewind
 // later re-enters through here and resumes main, and main's real return

@@ -8,23 +8,26 @@
  *   arm64/context_arm64.S + .c       AArch64 AAPCS64, callee-saved only
  *   ucontext/context_ucontext.c      portable fallback (a syscall per
  *                                    switch: sigprocmask)
- *   wasm/context_wasm.c              Emscripten fibers (Asyncify)
+ *   wasm/context_wasm.c              Binaryen's Asyncify, driven from a
+ *                                    loop at the bottom of each thread
  *
  * Functions a backend defines:
  *
- *   void gort__context_init_current(struct gort_context *c,
- *                                   void *scratch, size_t scratch_size)
- *       Make c describe the calling thread's own stack, so that it can be
- *       switched away from and back to. scratch is backend-owned memory for
- *       the lifetime of c (wasm: the Asyncify buffer of the thread's stack);
- *       native backends ignore it.
+ *   void gort__context_start_current(struct gort_context *c,
+ *                                    void (*fn)(void *), void *arg)
+ *       Make c describe the calling thread's own stack and run fn(arg) on
+ *       it; code running there may switch away from c and back. Returns
+ *       when fn returns. (On wasm fn must run inside the call: the switch
+ *       needs its loop at the bottom of the thread's stack.)
  *
  *   void gort__context_make(struct gort_context *c, void *stack_lo,
- *                           size_t stack_size, void *scratch,
- *                           size_t scratch_size, void (*entry)(void *),
+ *                           size_t stack_size, void (*entry)(void *),
  *                           void *arg)
  *       Prepare c so that the first switch to it runs entry(arg) on the
  *       stack [stack_lo, stack_lo + stack_size). entry must never return.
+ *       c is zero or was made before (a goroutine's g is reused): memory
+ *       the backend keeps in c (wasm: the buffer of its saved state) is
+ *       kept and reused, and is never freed.
  *
  *   void gort__context_switch(struct gort_context *from,
  *                             struct gort_context *to)
@@ -42,19 +45,15 @@
  *       callee-saved registers, for the collector to scan (ucontext keeps
  *       them in c; the assembly backends push them above sp: size 0).
  *
- *   void *gort__context_saved_scratch_end(const struct gort_context *c,
- *                                         void *scratch)
- *       For a suspended context: the end of what it saved in its scratch
- *       memory (wasm: the Asyncify data, from scratch up), so that the
- *       collector scans only that and not stale bytes beyond it; NULL
- *       when the backend keeps nothing there.
+ *   const void *gort__context_saved_data(const struct gort_context *c,
+ *                                        size_t *size)
+ *       For a suspended context: the memory outside its stack that holds
+ *       state of its call chain, exactly the bytes its switch saved, for
+ *       the collector to scan (wasm: its Asyncify data, the wasm locals of
+ *       its frames); size 0 natively.
  *
  *   const char gort__context_backend[]
  *       The backend's name, for diagnostics.
- *
- *   const size_t gort__context_scratch_size
- *       Bytes of scratch memory each context needs beside its stack (wasm:
- *       the Asyncify buffer); 0 natively.
  *
  * Invariants:
  *   - Only callee-saved state is kept; a switch is an ordinary call for the
@@ -76,19 +75,17 @@
 
 #include "context_types.h" /* struct gort_context for this backend */
 
-void gort__context_init_current(struct gort_context *c, void *scratch,
-                                size_t scratch_size);
+void gort__context_start_current(struct gort_context *c, void (*fn)(void *),
+                                 void *arg);
 void gort__context_make(struct gort_context *c, void *stack_lo,
-                        size_t stack_size, void *scratch, size_t scratch_size,
-                        void (*entry)(void *), void *arg);
+                        size_t stack_size, void (*entry)(void *), void *arg);
 void gort__context_switch(struct gort_context *from, struct gort_context *to);
 void *gort__context_saved_sp(const struct gort_context *c);
 const void *gort__context_saved_regs(const struct gort_context *c,
                                      size_t *size);
-void *gort__context_saved_scratch_end(const struct gort_context *c,
-                                      void *scratch);
+const void *gort__context_saved_data(const struct gort_context *c,
+                                     size_t *size);
 
 extern const char gort__context_backend[];
-extern const size_t gort__context_scratch_size;
 
 #endif /* GORT_ARCH_CONTEXT_H */

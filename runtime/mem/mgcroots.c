@@ -8,17 +8,16 @@
  * signal-preempted goroutine's whole register file is saved there too.
  * Where the backend cannot tell the saved sp (ucontext: registers in the
  * context itself) the whole stack and the context are scanned; on wasm
- * the goroutine's wasm locals live in its Asyncify buffer (the stack's
- * scratch memory), of which only the part its switch saved is scanned
- * (the rest is stale). The runtime's own goroutines that hold no GC
- * pointer (the collector's, the sweepers': gort__go_system with
- * holds_heap_pointers false) are not scanned: span bases left in their
- * frames would keep those spans' first objects. A goroutine that never ran
- * has only its argument (g->arg, scanned until it exits). A goroutine in
- * a blocking call keeps running: its whole stack is scanned. A value in
- * flight through a channel is always in memory its goroutine's stack
- * reaches: a parked sender's sudog points at the value in the sender's
- * frame (or the program's memory), a parked receiver's at its
+ * the goroutine's wasm locals live in its saved Asyncify data, outside
+ * the stack (gort__context_saved_data: exactly what its switch saved). The
+ * runtime's own goroutines that hold no GC pointer (the collector's, the
+ * sweepers': gort__go_system with holds_heap_pointers false) are not scanned:
+ * span bases left in their frames would keep those spans' first objects. A
+ * goroutine that never ran has only its argument (g->arg, scanned until it
+ * exits). A goroutine in a blocking call keeps running: its whole stack is
+ * scanned. A value in flight through a channel is always in memory its
+ * goroutine's stack reaches: a parked sender's sudog points at the value in the
+ * sender's frame (or the program's memory), a parked receiver's at its
  * destination (Go's sudog.elem, which also points into stacks).
  *
  * Globals: the program's data and bss (os.h's data ranges).
@@ -81,14 +80,10 @@ static void mark_goroutine(struct g *gp, struct gcwork *gcw) {
   size_t regs_size;
   const char *regs = gort__context_saved_regs(&gp->ctx, &regs_size);
   gort__gc_mark_range(regs, regs + regs_size, gcw);
-  if (gp->stack.scratch) {
-    /* Only what the switch saved there: the rest is stale. */
-    char *end = gort__context_saved_scratch_end(&gp->ctx, gp->stack.scratch);
-    char *limit = (char *)gp->stack.scratch + gp->stack.scratch_size;
-    if (end == NULL || end > limit)
-      end = limit;
-    gort__gc_mark_range(gp->stack.scratch, end, gcw);
-  }
+  size_t saved_size;
+  const char *saved = gort__context_saved_data(&gp->ctx, &saved_size);
+  if (saved_size > 0)
+    gort__gc_mark_range(saved, saved + saved_size, gcw);
 }
 
 void gort__gc_mark_goroutines(struct gcwork *gcw) {

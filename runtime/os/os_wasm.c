@@ -13,9 +13,9 @@
  *     goroutine stacks rely on canaries checked at every switch;
  *   - no signals reach workers: no fault handler, no async preemption;
  *   - futexes are Emscripten's (Atomics.wait in workers), or none;
- *   - a thread that used fibers must reset the Fibers trampoline state
- *     that a previous thread on the same pool worker left behind;
- *   - a thread that used fibers leaves only through emscripten_force_exit.
+ *   - the program ends through emscripten_force_exit, from any thread;
+ *     a thread gort made ends with pthread_exit (os_wasm_threads.c;
+ *     tests/node/wasm-exit.test.mjs: never by returning into worker.js).
  *
  * Invariants: thread creation and stack and arena reservations ask
  * gort__os_fault_injected first (os_fault.c) and fail as the OS would.
@@ -150,19 +150,7 @@ size_t gort__os_page_size(void) { return WASM_PAGE; }
 
 size_t gort__os_default_stack_size(void) { return 32 * 1024; }
 
-int gort__os_thread_init(void) {
-  /* A previous pthread on this pool worker may have left the fiber
-   * trampoline marked as running; its next swap would then hang. */
-  /* clang-format off */
-  EM_ASM({
-    if (typeof Fibers !== 'undefined') {
-      Fibers.trampolineRunning = false;
-      Fibers.nextFiber = 0;
-    }
-  });
-  /* clang-format on */
-  return 0;
-}
+int gort__os_thread_init(void) { return 0; }
 
 void gort__os_yield(void) { sched_yield(); }
 

@@ -9,8 +9,9 @@
  * it); a futex is Emscripten's (Atomics.wait in a worker).
  *
  * Invariants: thread creation asks gort__os_fault_injected first
- * (os_fault.c) and fails as the OS would. A thread that used fibers ends
- * with pthread_exit (docs/WASM-NOTES.md, "Fibers").
+ * (os_fault.c) and fails as the OS would. A thread gort made ends with
+ * pthread_exit, never by returning into worker.js
+ * (tests/node/wasm-exit.test.mjs).
  *
  * Locking: none.
  */
@@ -44,8 +45,9 @@ static void *thread_main(void *p) {
   struct thread_start ts = *(struct thread_start *)p;
   free(p);
   ts.fn(ts.arg);
-  /* A thread that used fibers must end with pthread_exit
-   * (docs/WASM-NOTES.md, "Fibers"). */
+  /* Not a return into worker.js, which would touch the thread's stack
+   * and struct after the program's exit may have freed them (pre.js, the
+   * end of gortCallMain). */
   pthread_exit(NULL);
 }
 

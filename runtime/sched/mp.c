@@ -371,6 +371,8 @@ static void startm_new(struct p *pp, bool spinning) {
   newm_failed(mp, pp, spinning);
 }
 
+static void mstart_g0(void *arg);
+
 static void mstart(void *arg) {
   struct m *mp = arg;
   gort__settls(mp);
@@ -383,7 +385,12 @@ static void mstart(void *arg) {
     gort__throw("out of memory");
   }
   mp->thread = gort__os_thread_self();
-  gort__mstart_context(mp);
+  gort__mstart_context(mp, mstart_g0, mp);
+}
+
+/* mstart, continued on the M's g0. */
+static void mstart_g0(void *arg) {
+  struct m *mp = arg;
   if (mp->mstartfn) {
     mp->mstartfn(mp);
     return;

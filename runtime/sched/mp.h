@@ -34,7 +34,7 @@ void gort__procinit(struct m *m0, int32_t nprocs);
 
 /* proc.c */
 void gort__settls(struct m *mp);
-void gort__mstart_context(struct m *mp);
+void gort__mstart_context(struct m *mp, void (*fn)(void *), void *arg);
 _Noreturn void gort__schedule(struct m *mp);
 void gort__checkdead_locked(void);
 void gort__mcall(void (*fn)(struct g *));

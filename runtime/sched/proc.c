@@ -115,8 +115,6 @@ static _Thread_local struct m *tls_m;
 static struct m m0;
 static _Atomic int runtime_started;
 
-enum { G0_SCRATCH_SIZE = 64 * 1024 };
-
 /* ---- current M and G ---------------------------------------------------- */
 
 __attribute__((noinline)) struct m *gort__getm(void) { return tls_m; }
@@ -243,14 +241,11 @@ static void gswitch(struct g *from, struct g *to, bool from_dies) {
     finish_direct_switch();
 }
 
-/* The calling thread's stack becomes mp's g0. */
-void gort__mstart_context(struct m *mp) {
-  size_t scratch = gort__context_scratch_size ? G0_SCRATCH_SIZE : 0;
-  void *buf = scratch ? gort__os_reserve(scratch, OS_REQ_OTHER) : NULL;
-  if (scratch && buf == NULL)
-    gort__throw_oom(scratch, "the scheduler's switch buffer");
-  gort__context_init_current(&mp->g0.ctx, buf, scratch);
+/* The calling thread's stack becomes mp's g0, which runs fn(arg); returns
+ * when fn does. */
+void gort__mstart_context(struct m *mp, void (*fn)(void *), void *arg) {
   mp->g0.tsan_fiber = gort__tsan_fiber_current();
+  gort__context_start_current(&mp->g0.ctx, fn, arg);
 }
 
 /* mcall switches from the current G to g0, which runs fn(gp) and then
@@ -821,8 +816,7 @@ static void make_first_frame(struct m *mp, struct g *gp) {
   gort__stackalloc(gort__loadmp(mp), &gp->stack); /* or dies: out of memory */
   /* The lowest 16 bytes hold the canary of an unguarded stack. */
   gort__context_make(&gp->ctx, (void *)(gp->stack.lo + 16),
-                     gp->stack.hi - gp->stack.lo - 16, gp->stack.scratch,
-                     gp->stack.scratch_size, goentry, gp);
+                     gp->stack.hi - gp->stack.lo - 16, goentry, gp);
   gp->asan_fake = NULL;
   gp->tsan_fiber = gort__tsan_fiber_create();
 }
@@ -902,7 +896,10 @@ struct mainargs {
   int (*fn)(int, char **);
   int argc;
   char **argv;
+  int procs;
 };
+
+static void m0_main(void *arg);
 
 static void runmain(void *arg) {
   struct mainargs *a = arg;
@@ -942,12 +939,18 @@ _Noreturn void gort_main_opts(int (*main_fn)(int argc, char **argv), int argc,
 
   gort__settls(&m0);
   m0.thread = gort__os_thread_self();
-  gort__mstart_context(&m0);
-  gort__procinit(&m0, procs);
-
   static struct mainargs args;
-  args = (struct mainargs){main_fn, argc, argv};
-  struct g *gp = newproc(runmain, &args, gort__loadmp(&m0), false);
+  args = (struct mainargs){main_fn, argc, argv, procs};
+  gort__mstart_context(&m0, m0_main, &args);
+  gort__throw("runtime: m0's scheduler returned");
+}
+
+/* The rest of the start-up, on m0's g0. */
+static void m0_main(void *arg) {
+  struct mainargs *a = arg;
+  gort__procinit(&m0, a->procs);
+
+  struct g *gp = newproc(runmain, a, gort__loadmp(&m0), false);
   if (gp == NULL)
     gort__throw_oom(sizeof *gp, "the main goroutine");
   gp->is_main = true;

@@ -88,12 +88,9 @@ extern const char *const gort__waitreason_names[WAIT_COUNT];
 
 /* A goroutine stack: [lo, hi) is usable. Below lo lies a guard region
  * when guarded; otherwise the lowest word of [lo, hi) is a canary, checked
- * at every switch. scratch is the backend's per-stack buffer (wasm: the
- * Asyncify buffer, itself ending in a canary); NULL natively. */
+ * at every switch. */
 struct gstack {
   uintptr_t lo, hi;
-  void *scratch;
-  size_t scratch_size;
   bool guarded;
   bool committed; /* its top page is known to be backed by memory */
 };

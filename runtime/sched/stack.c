@@ -1,17 +1,16 @@
 /*
  * stack.c - the goroutine stack pool.
  *
- * A slot is [guard][usable stack][scratch]. Slots are carved from chunks of
+ * A slot is [guard][usable stack]. Slots are carved from chunks of
  * STACKS_PER_CHUNK reserved with gort__os_reserve (lazily committed: a new
  * goroutine costs only the pages its calls touch). The guard is made with
  * gort__os_guard; on Linux >= 6.13 that is MADV_GUARD_INSTALL, which adds no
  * memory mapping, so a million guarded stacks stay far below
  * vm.max_map_count. Where no guard can be had (wasm; old kernels past the
- * mprotect budget) the lowest word of the stack and the last word of the
- * scratch buffer hold canaries, checked every time the goroutine switches
- * out (gort__stack_check), which also checks that the stack pointer is
- * inside the stack (a frame that jumped the guard). A frame larger than
- * the guard is caught as it is made only if probed: see
+ * mprotect budget) the lowest word of the stack holds a canary, checked
+ * every time the goroutine switches out (gort__stack_check), which also checks
+ * that the stack pointer is inside the stack (a frame that jumped the guard). A
+ * frame larger than the guard is caught as it is made only if probed: see
  * cmake/GortStackClash.cmake and docs/API.md, "Stack overflow".
  *
  * A stack handed out has its top page committed with one
@@ -86,23 +85,16 @@ void gort__stack_init(void) {
   guard_size = strcmp(gort__os_guard_kind(), "none") == 0
                    ? 0
                    : round_up(NATIVE_GUARD_SIZE, page);
-  slot_size =
-      guard_size + stack_usable + round_up(gort__context_scratch_size, page);
+  slot_size = guard_size + stack_usable;
 }
 
 size_t gort__stack_usable_size(void) { return stack_usable; }
 
 static uint64_t canary_for(uintptr_t where) { return CANARY_SEED ^ where; }
 
-static uint64_t *scratch_canary(const struct gstack *s) {
-  return (uint64_t *)((char *)s->scratch + s->scratch_size);
-}
-
 static void write_canaries(struct gstack *s) {
   if (!s->guarded)
     *(uint64_t *)s->lo = canary_for(s->lo);
-  if (s->scratch)
-    *scratch_canary(s) = canary_for((uintptr_t)scratch_canary(s));
 }
 
 /* Carve a new chunk into the pool; pool.lock must be held. False, with
@@ -124,18 +116,12 @@ static bool grow_pool_locked(void) {
     pool.items = items;
     pool.cap = ncap;
   }
-  size_t scratch = gort__context_scratch_size;
   for (int i = 0; i < STACKS_PER_CHUNK; i++) {
     char *slot = chunk + (size_t)i * slot_size;
     struct gstack s = {0};
     s.guarded = guard_size > 0 && gort__os_guard(slot, guard_size) == 0;
     s.lo = (uintptr_t)(slot + guard_size);
     s.hi = s.lo + stack_usable;
-    if (scratch > 0) {
-      /* The scratch buffer gives up its last word to the canary. */
-      s.scratch = (void *)s.hi;
-      s.scratch_size = round_up(scratch, gort__os_page_size()) - 8;
-    }
     pool.items[pool.len++] = s;
   }
   pool.total += STACKS_PER_CHUNK;
@@ -253,10 +239,6 @@ void gort__stack_check(struct g *gp) {
     gort__stack_overflow(gp, "stack pointer outside the stack at a switch", 0);
   if (!s->guarded && *(const uint64_t *)s->lo != canary_for(s->lo))
     gort__stack_overflow(gp, "canary at the stack's end was overwritten", 0);
-  if (s->scratch &&
-      *scratch_canary(s) != canary_for((uintptr_t)scratch_canary(s)))
-    gort__stack_overflow(gp, "canary after the switch buffer was overwritten",
-                         0);
 }
 
 bool gort__stack_in_guard(const struct g *gp, uintptr_t addr) {

@@ -472,3 +472,13 @@ X(heapmap_mark_progress, 0, "", ALL, "GORT_DEBUG=schedsample=0 GORT_MAXPROCS=2")
  * 15, sizing wasm stacks; tests/native/test-stackdepth.c) ---- */
 X(stack_depth_measured, 0, "", ALL, "GORT_DEBUG=stackdepth=1")
 X(stack_depth_off, 0, "", ALL, "")
+
+/* ---- a goroutine resumes on another thread (on wasm: another worker)
+ * with its locals and the new thread's thread-locals (issue 15;
+ * tests/native/test-sched.c) ---- */
+X(sched_goroutine_migrates, 0, "", ALL, "GORT_MAXPROCS=2")
+
+/* ---- what a parked goroutine keeps beside its stack: nothing natively,
+ * its right-sized Asyncify data on wasm (issue 15;
+ * tests/native/test-gcroots.c) ---- */
+X(gcroots_parked_saved_state, 0, "", ALL, "")

@@ -573,7 +573,7 @@ static void pick_neighbours(int *upper, int *lower) {
     for (int l = 0; l < CLASH_G; l++) {
       uintptr_t tu = atomic_load(&clash.top[u]),
                 tl = atomic_load(&clash.top[l]);
-      if (tu > tl && tu - tl > stack && tu - tl <= stack + 64 * 1024 &&
+      if (tu > tl && tu - tl >= stack && tu - tl <= stack + 64 * 1024 &&
           tu - tl < CLASH_FRAME - CLASH_TOUCH) {
         *upper = u;
         *lower = l;
@@ -620,4 +620,99 @@ TEST_IMPL(crash_stack_jump_then_switch) {
   gort_chan_send(clash.role[upper], &role);
   gort_waitgroup_wait(&clash.attacked); /* the program dies here if caught */
   return 1;
+}
+
+/* ---- sched_goroutine_migrates: a goroutine moves between threads -------
+ *
+ * On wasm every M is a worker with its own wasm instance: a goroutine
+ * parked on one resumes on another from its saved Asyncify state alone
+ * (runtime/arch/wasm/context_wasm.c). It must find its locals (wasm
+ * locals and C stack) intact and, through a call, the new thread's
+ * thread-locals. The mover starts two spinners (queued on its own P),
+ * which keep both Ps busy, and spends a few milliseconds at a time in a
+ * blocking call (gort_syscall_enter): sysmon hands its P, with the work
+ * queued there, to another M, and on its way out the mover finds no idle
+ * P and queues itself. It counts the moves it saw. */
+
+enum { MIGRATE_MOVES = 20, MIGRATE_ROUNDS = 2000 };
+
+static _Thread_local uintptr_t migrate_tls_self;
+
+/* Called through volatile pointers, so that neither the thread-local's
+ * address nor pthread_self() (declared const by glibc) is kept across a
+ * switch (arch/context.h). */
+static uintptr_t migrate_thread(void) { return (uintptr_t)pthread_self(); }
+static int migrate_tls_is_this_thread(void) {
+  if (migrate_tls_self == 0)
+    migrate_tls_self = (uintptr_t)pthread_self();
+  return migrate_tls_self == (uintptr_t)pthread_self();
+}
+static uintptr_t (*volatile thread_now)(void) = migrate_thread;
+static int (*volatile tls_is_this_thread)(void) = migrate_tls_is_this_thread;
+
+struct migrate_arg {
+  _Atomic int stop;
+  int moves;
+  int rounds;
+  gort_waitgroup wg;
+};
+
+static void migrate_spin(void *p) {
+  struct migrate_arg *a = p;
+  while (!atomic_load(&a->stop))
+    gort_yield();
+  gort_waitgroup_done(&a->wg);
+}
+
+static void migrate_mover(void *p) {
+  struct migrate_arg *a = p;
+  volatile uint64_t on_stack[64]; /* in linear memory: the C stack */
+  uint64_t x = 0x9e3779b97f4a7c15ull, y = 7, z = 0; /* in wasm locals */
+  for (int i = 0; i < 64; i++)
+    on_stack[i] = x * (uint64_t)(i + 1);
+  CHECK(gort_go(migrate_spin, a) == 0);
+  CHECK(gort_go(migrate_spin, a) == 0);
+  uintptr_t here = thread_now();
+  int round = 0;
+  while (a->moves < MIGRATE_MOVES && round < MIGRATE_ROUNDS) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    y += x >> 60;
+    z ^= x;
+    gort_syscall_enter();
+    int64_t t0 = gort_nanotime();
+    while (gort_nanotime() - t0 < 5000000)
+      ;
+    gort_syscall_exit();
+    gort_yield();
+    round++;
+    uintptr_t now = thread_now();
+    if (now != here) {
+      a->moves++;
+      here = now;
+    }
+    CHECK(tls_is_this_thread());
+  }
+  /* Replay the arithmetic: the locals must have come through every move. */
+  uint64_t x2 = 0x9e3779b97f4a7c15ull, y2 = 7, z2 = 0;
+  for (int i = 0; i < round; i++) {
+    x2 = x2 * 6364136223846793005ull + 1442695040888963407ull;
+    y2 += x2 >> 60;
+    z2 ^= x2;
+  }
+  CHECK(x == x2 && y == y2 && z == z2);
+  for (int i = 0; i < 64; i++)
+    CHECK(on_stack[i] == 0x9e3779b97f4a7c15ull * (uint64_t)(i + 1));
+  a->rounds = round;
+  atomic_store(&a->stop, 1);
+  gort_waitgroup_done(&a->wg);
+}
+
+TEST_IMPL(sched_goroutine_migrates) {
+  static struct migrate_arg a = {.wg = GORT_WAITGROUP_INIT};
+  gort_waitgroup_add(&a.wg, 3);
+  CHECK(gort_go(migrate_mover, &a) == 0);
+  gort_waitgroup_wait(&a.wg);
+  printf("moves %d in %d rounds\n", a.moves, a.rounds);
+  CHECK(a.moves >= MIGRATE_MOVES);
+  return 0;
 }

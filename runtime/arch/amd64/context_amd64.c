@@ -15,20 +15,15 @@
 void gort__context_start(void);
 
 const char gort__context_backend[] = "amd64";
-const size_t gort__context_scratch_size = 0;
 
-void gort__context_init_current(struct gort_context *c, void *scratch,
-                                size_t scratch_size) {
-  (void)scratch;
-  (void)scratch_size;
+void gort__context_start_current(struct gort_context *c, void (*fn)(void *),
+                                 void *arg) {
   c->sp = 0;
+  fn(arg);
 }
 
 void gort__context_make(struct gort_context *c, void *stack_lo,
-                        size_t stack_size, void *scratch, size_t scratch_size,
-                        void (*entry)(void *), void *arg) {
-  (void)scratch;
-  (void)scratch_size;
+                        size_t stack_size, void (*entry)(void *), void *arg) {
   uintptr_t top = ((uintptr_t)stack_lo + stack_size) & ~(uintptr_t)15;
   uintptr_t *sp = (uintptr_t *)top;
   *--sp = (uintptr_t)gort__context_start;
@@ -49,9 +44,9 @@ const void *gort__context_saved_regs(const struct gort_context *c,
   return c;
 }
 
-void *gort__context_saved_scratch_end(const struct gort_context *c,
-                                      void *scratch) {
+const void *gort__context_saved_data(const struct gort_context *c,
+                                     size_t *size) {
   (void)c;
-  (void)scratch;
-  return NULL; /* no scratch memory natively */
+  *size = 0; /* nothing outside the stack natively */
+  return NULL;
 }

@@ -14,7 +14,6 @@
 #include "arch/context.h"
 
 const char gort__context_backend[] = "ucontext";
-const size_t gort__context_scratch_size = 0;
 
 static void ucontext_start(unsigned int e_hi, unsigned int e_lo,
                            unsigned int a_hi, unsigned int a_lo) {
@@ -25,18 +24,14 @@ static void ucontext_start(unsigned int e_hi, unsigned int e_lo,
   abort(); /* entry must not return */
 }
 
-void gort__context_init_current(struct gort_context *c, void *scratch,
-                                size_t scratch_size) {
-  (void)scratch;
-  (void)scratch_size;
+void gort__context_start_current(struct gort_context *c, void (*fn)(void *),
+                                 void *arg) {
   getcontext(&c->uc);
+  fn(arg);
 }
 
 void gort__context_make(struct gort_context *c, void *stack_lo,
-                        size_t stack_size, void *scratch, size_t scratch_size,
-                        void (*entry)(void *), void *arg) {
-  (void)scratch;
-  (void)scratch_size;
+                        size_t stack_size, void (*entry)(void *), void *arg) {
   uint64_t e = (uint64_t)(uintptr_t)entry, a = (uint64_t)(uintptr_t)arg;
   getcontext(&c->uc);
   c->uc.uc_stack.ss_sp = stack_lo;
@@ -96,9 +91,9 @@ const void *gort__context_saved_regs(const struct gort_context *c,
 }
 #endif
 
-void *gort__context_saved_scratch_end(const struct gort_context *c,
-                                      void *scratch) {
+const void *gort__context_saved_data(const struct gort_context *c,
+                                     size_t *size) {
   (void)c;
-  (void)scratch;
-  return NULL; /* no scratch memory natively */
+  *size = 0; /* nothing outside the stack natively */
+  return NULL;
 }

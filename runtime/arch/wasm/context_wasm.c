@@ -1,75 +1,333 @@
 /*
- * context_wasm.c - the context backend for Emscripten: every goroutine is a
- * fiber (Asyncify unwinds the wasm call stack into the fiber's buffer and
- * rewinds it on resume), and an M's own thread stack is the fiber made by
- * emscripten_fiber_init_from_current_context.
+ * context_wasm.c - the context backend for Emscripten: a switch driven
+ * from inside the module with Binaryen's Asyncify, after the shape of
+ * ruby.wasm's fibers (ruby's wasm/fiber.c and ruby's wasm/runtime.c: a
+ * loop at the bottom of the stack that stops unwinds and starts rewinds) and
+ * Binaryen's Asyncify documentation (WebAssembly/binaryen
+ * src/passes/Asyncify.cpp, its head comment: the asyncify.* imports, the
+ * data layout, which functions it leaves uninstrumented).
+ *
+ * A wasm call stack cannot be switched; it can only be unwound (every
+ * instrumented frame saves its locals and where it stood into a buffer and
+ * returns) and rewound (the bottom function is called again and every frame
+ * restores itself and goes back into the call it was in). So every thread
+ * runs switch_loop at the bottom of its wasm stack:
+ *
+ *   thread's wasm stack        (docs/WASM-NOTES.md, "The switch", draws it)
+ *     ... main / pthread start
+ *     switch_loop             uninstrumented: calls stop_unwind, start_rewind
+ *       entry(arg)            the running context: g0's function, or goentry
+ *         ... frames ...      instrumented
+ *           gort__context_switch(from, to)   uninstrumented: start_unwind
+ *
+ *   1. gort__context_switch records (from, to) in the thread's switch
+ *      state, points Asyncify at the thread's unwind buffer and starts an
+ *      unwind; every frame up to switch_loop saves itself and returns.
+ *   2. switch_loop stops the unwind, notes from's stack pointer, moves onto
+ *      its own small stack, checks the unwind buffer's canary and copies
+ *      the bytes used into from's own buffer (from->saved), which is as
+ *      large as the most its context ever saved: grown (doubled, from the
+ *      C heap) when a switch saves more, kept with the context when its g
+ *      is reused, never freed.
+ *   3. It sets the stack pointer and both sets of stack-check limits to
+ *      to's, and calls to->entry(to->arg): the first time that starts it;
+ *      afterwards it starts a rewind from to->saved first, so the call
+ *      rebuilds to's frames down to its gort__context_switch, which sees
+ *      the rewind, stops it and returns into to's code.
+ *
+ * No JS runs on a switch, and nothing saved names a worker (Asyncify's
+ * data is call indexes and locals; the entry is a function pointer, the
+ * same table index in every instance), so a context parked on one worker
+ * resumes on any other.
+ *
+ * Stack-check limits. Emscripten's STACK_OVERFLOW_CHECK=2 makes Binaryen
+ * check every move of __stack_pointer against two globals it adds after
+ * the link, which only its exported __set_stack_limits sets. No C code can
+ * name it, so each thread, once, puts that export into the slot of
+ * check_limits_placeholder in its own function table (tables are per
+ * instance); from then on set_check_limits calls it with no JS.
  *
  * Invariants:
- *   - A fiber may be resumed on any worker: wasm/post.js gives every export
- *     the same Asyncify call-stack id in every worker (docs/WASM-NOTES.md,
- *     "Migration between workers").
- *   - The scratch memory passed in is the Asyncify buffer; its size bounds
- *     how deep a goroutine can be when it switches.
- *   - A goroutine's C stack pointer never goes below stack_lo +
- *     WASM_RED_ZONE, and nothing is stored below stack_lo by a frame:
- *     every move of the stack pointer is checked against the fiber's
- *     limit (STACK_OVERFLOW_CHECK=2, which Emscripten's linker inserts in
- *     every function of the module, whatever flags it was compiled with),
- *     and the limit sits WASM_RED_ZONE above the stack's end, so that a
- *     leaf function's frame kept below an unmoved stack pointer still lies
- *     inside the stack.
+ *   - context_switch and switch_loop are the only callers of the
+ *     asyncify.* imports, so Binaryen leaves exactly them uninstrumented;
+ *     context_switch is called through a function pointer so that
+ *     Binaryen's inliner (which runs before Asyncify) cannot fold it into
+ *     gswitch.
+ *   - An unwind never overruns the thread's unwind buffer unnoticed: the
+ *     buffer's end is a canary that switch_loop checks after every unwind,
+ *     and Asyncify's own end is set past the canary; a context's own
+ *     buffer grows to what it saved before the copy.
+ *   - A context's stack limit is WASM_RED_ZONE above its stack's end: a
+ *     leaf frame kept below an unmoved stack pointer (LLVM's red zone)
+ *     still lies inside the stack.
+ *   - No code here runs JS except thread_setup, once per thread.
  *
- * Locking: none (see context.h).
+ * Locking: none. The switch state is thread-local; a context is touched
+ * only by the thread that switches from or to it (arch/context.h).
  */
-#include <emscripten/fiber.h>
+#include <emscripten.h>
+#include <emscripten/stack.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "arch/context.h"
+#include "debug/print.h"
 
-const char gort__context_backend[] = "wasm-fiber";
+const char gort__context_backend[] = "wasm-asyncify";
 
-/* The Asyncify buffer of each goroutine: it holds the wasm locals of every
- * frame on the goroutine's call chain while it is switched out. */
-const size_t gort__context_scratch_size = 16 * 1024;
+/* Binaryen's Asyncify API, imported so that its pass turns the calls into
+ * direct calls to the functions it makes (Asyncify.cpp, head comment). */
+__attribute__((import_module("asyncify"), import_name("start_unwind"))) void
+asyncify_start_unwind(void *data);
+__attribute__((import_module("asyncify"), import_name("stop_unwind"))) void
+asyncify_stop_unwind(void);
+__attribute__((import_module("asyncify"), import_name("start_rewind"))) void
+asyncify_start_rewind(void *data);
+__attribute__((import_module("asyncify"), import_name("stop_rewind"))) void
+asyncify_stop_rewind(void);
 
-void gort__context_init_current(struct gort_context *c, void *scratch,
-                                size_t scratch_size) {
-  emscripten_fiber_init_from_current_context(&c->fiber, scratch, scratch_size);
+/* Emscripten's own stack-pointer accessors (compiler-rt stack_ops.S). */
+uintptr_t stackSave(void);
+void stackRestore(uintptr_t sp);
+
+/* Asyncify's data header: where the next byte goes, and its end (checked
+ * only when an unwind or rewind starts or stops). */
+struct asyncify_data {
+  char *cur;
+  char *end;
+};
+
+enum {
+  WASM_RED_ZONE = 128,          /* LLVM's WebAssemblyFrameLowering.h */
+  UNWIND_BUF_SIZE = 128 * 1024, /* per thread: the most a switch saves */
+  SAVED_MIN = 256,              /* a context's first buffer */
+  LOOP_STACK_SIZE = 32 * 1024,  /* what switch_loop's calls run on */
+  CANARY_SIZE = 16,
+};
+
+static const uint64_t CANARY = 0x6a09e667f3bcc908ull;
+
+/* The thread's switch state. Read afresh after every switch (never
+ * through an address kept across one: a context may come back on another
+ * thread). */
+struct switch_state {
+  struct gort_context *from; /* set by a switch that is unwinding */
+  struct gort_context *to;
+  struct gort_context *resuming; /* being rewound: its switch stops it */
+  struct asyncify_data data;
+  char *unwind_buf; /* UNWIND_BUF_SIZE bytes, then the canary */
+  uintptr_t loop_sp, loop_limit;
+};
+static _Thread_local struct switch_state sw;
+
+/* ---- the stack-check limits ------------------------------------------ */
+
+static void check_limits_placeholder(uintptr_t base, uintptr_t limit) {
+  (void)base; /* no STACK_OVERFLOW_CHECK=2 in this build: nothing to set */
+  (void)limit;
+}
+static void (*volatile set_check_limits)(uintptr_t,
+                                         uintptr_t) = check_limits_placeholder;
+
+/* Limits first: stackRestore's own move of the stack pointer is checked. */
+static void enter_stack(uintptr_t sp, uintptr_t base, uintptr_t limit) {
+  emscripten_stack_set_limits((void *)base, (void *)limit);
+  set_check_limits(base, limit);
+  stackRestore(sp);
 }
 
-/* LLVM lets a wasm leaf function keep a frame of up to 128 bytes below the
- * stack pointer without moving it (LLVM's WebAssemblyFrameLowering.h,
- * RedZoneSize), and the stack check only sees moves: a leaf called with
- * the stack pointer at the limit would store up to 128 bytes below it,
- * on a guardless target into the memory below the stack (the neighbouring
- * slot's Asyncify buffer). So the limit given to the fiber is that much
- * above the stack's end. */
-enum { WASM_RED_ZONE = 128 };
-
-void gort__context_make(struct gort_context *c, void *stack_lo,
-                        size_t stack_size, void *scratch, size_t scratch_size,
-                        void (*entry)(void *), void *arg) {
-  emscripten_fiber_init(&c->fiber, entry, arg, (char *)stack_lo + WASM_RED_ZONE,
-                        stack_size - WASM_RED_ZONE, scratch, scratch_size);
+/* Install the raw __set_stack_limits export (wasm/pre.js keeps it: the
+ * exports in Module['asm'] are Asyncify's JS wrappers, which a table
+ * cannot hold) in check_limits_placeholder's slot of this thread's table. */
+static void thread_setup(void) {
+  /* clang-format off */
+  int rc = EM_ASM_INT({
+    if (!Module['asm']['__set_stack_limits']) return 0;
+    var f = Module['gortSetStackLimits'];
+    if (!f) return -1;
+    Module['asm']['__indirect_function_table'].set($0, f);
+    return 1;
+  }, (int)(uintptr_t)check_limits_placeholder);
+  /* clang-format on */
+  if (rc < 0)
+    gort__throw("runtime: wasm switch: no raw __set_stack_limits (pre.js)");
 }
+
+/* ---- the switch ------------------------------------------------------- */
+
+static _Noreturn void not_instrumented(const char *what) {
+  gort__print_str("runtime: wasm switch: ");
+  gort__print_str(what);
+  gort__print_str(" (a function on the switch's call chain is not "
+                  "instrumented by Asyncify: ASYNCIFY_REMOVE?)\n");
+  gort__throw("wasm switch: call chain not instrumented");
+}
+
+/* Called through switch_fn only (see Invariants). Uninstrumented: it runs
+ * to its end both when it starts an unwind and when a rewind calls it
+ * again. */
+static void context_switch(struct gort_context *from, struct gort_context *to) {
+  struct switch_state *s = &sw;
+  if (s->resuming != NULL) {
+    /* Every frame took its own bytes back: a frame left uninstrumented
+     * (a wrong ASYNCIFY_REMOVE list) would leave some, or take others'. */
+    if (s->resuming != from || s->data.cur != from->saved)
+      not_instrumented("a rewind did not come back as it was saved");
+    s->resuming = NULL;
+    asyncify_stop_rewind();
+    return;
+  }
+  s->from = from;
+  s->to = to;
+  s->data.cur = s->unwind_buf;
+  /* Past the canary: Asyncify would trap without a word at the end; the
+   * canary check after the unwind reports an overrun clearly. */
+  s->data.end = s->unwind_buf + UNWIND_BUF_SIZE + CANARY_SIZE;
+  asyncify_start_unwind(&s->data);
+}
+
+static void (*volatile switch_fn)(struct gort_context *,
+                                  struct gort_context *) = context_switch;
 
 void gort__context_switch(struct gort_context *from, struct gort_context *to) {
-  emscripten_fiber_swap(&from->fiber, &to->fiber);
+  switch_fn(from, to);
+  /* Instrumented, this line runs only once from has been resumed; left
+   * uninstrumented, it would run on in the middle of the unwind. */
+  if (sw.to != NULL)
+    not_instrumented("the switch's caller ran on while unwinding");
+}
+
+/* ---- the loop at the bottom ------------------------------------------ */
+
+static _Noreturn void saved_too_big(const char *what, size_t n, size_t cap) {
+  gort__print_str("runtime: a switch saved ");
+  gort__print_uint(n);
+  gort__print_str(" bytes of call-chain state; ");
+  gort__print_str(what);
+  gort__print_str(" holds ");
+  gort__print_uint(cap);
+  gort__print_str("\n");
+  gort__fatal("stack overflow");
+}
+
+/* A buffer of at least n bytes for c's saved state. c is still running
+ * as far as the collector knows (its status changes only after the
+ * switch), so nobody scans the old buffer while it is replaced. */
+static void grow_saved(struct gort_context *c, size_t n) {
+  size_t cap = c->saved_cap ? c->saved_cap : SAVED_MIN;
+  while (cap < n)
+    cap *= 2;
+  char *p = malloc(cap);
+  if (p == NULL) {
+    gort__print_str("runtime: cannot grow a goroutine's switch buffer to ");
+    gort__print_uint(cap);
+    gort__print_str(" bytes\n");
+    gort__fatal("out of memory");
+  }
+  free(c->saved);
+  c->saved = p;
+  c->saved_cap = cap;
+}
+
+/* On the loop stack: keep what the unwind left in the thread's buffer. */
+static void keep_unwound(struct switch_state *s, struct gort_context *from) {
+  uint64_t canary;
+  memcpy(&canary, s->unwind_buf + UNWIND_BUF_SIZE, sizeof canary);
+  size_t n = (size_t)(s->data.cur - s->unwind_buf);
+  if (canary != CANARY || n > UNWIND_BUF_SIZE)
+    saved_too_big("the thread's unwind buffer", n, UNWIND_BUF_SIZE);
+  if (n > from->saved_cap)
+    grow_saved(from, n);
+  memcpy(from->saved, s->unwind_buf, n);
+  from->saved_len = n;
+}
+
+/* Runs c (the thread's own context) and every context this thread
+ * switches to, until c's function returns. Uninstrumented (it calls
+ * stop_unwind and start_rewind), and never inlined into anything above
+ * it: its callers are below it on the stack. */
+static __attribute__((noinline)) void switch_loop(struct gort_context *c,
+                                                  char *region) {
+  struct switch_state *s = &sw;
+  s->loop_limit = (uintptr_t)region + WASM_RED_ZONE;
+  s->loop_sp = (uintptr_t)region + LOOP_STACK_SIZE;
+  s->unwind_buf = region + LOOP_STACK_SIZE;
+  uint64_t canary = CANARY;
+  memcpy(s->unwind_buf + UNWIND_BUF_SIZE, &canary, sizeof canary);
+  s->from = s->to = s->resuming = NULL;
+
+  struct gort_context *cur = c;
+  for (;;) {
+    cur->entry(cur->arg);
+    s = &sw;
+    if (s->to == NULL) { /* the function returned */
+      if (cur != c)
+        gort__throw("runtime: wasm switch: a context's entry returned");
+      return;
+    }
+    asyncify_stop_unwind();
+    struct gort_context *from = s->from, *to = s->to;
+    s->from = s->to = NULL;
+    from->sp = stackSave();
+    enter_stack(s->loop_sp, s->loop_sp, s->loop_limit);
+    keep_unwound(s, from);
+    enter_stack(to->sp, to->stack_base, to->stack_limit);
+    if (to->started) {
+      s->resuming = to;
+      s->data.cur = to->saved + to->saved_len;
+      s->data.end = s->data.cur;
+      asyncify_start_rewind(&s->data);
+    } else {
+      to->started = true;
+    }
+    cur = to;
+  }
+}
+
+void gort__context_start_current(struct gort_context *c, void (*fn)(void *),
+                                 void *arg) {
+  /* The loop's stack and the thread's unwind buffer, at the bottom of
+   * the thread's stack for as long as it runs. */
+  _Alignas(16) char region[LOOP_STACK_SIZE + UNWIND_BUF_SIZE + CANARY_SIZE];
+  thread_setup();
+  *c = (struct gort_context){
+      .entry = fn,
+      .arg = arg,
+      .started = true,
+      .stack_base = (uintptr_t)emscripten_stack_get_base(),
+      .stack_limit = (uintptr_t)emscripten_stack_get_end(),
+  };
+  switch_loop(c, region);
+}
+
+void gort__context_make(struct gort_context *c, void *stack_lo,
+                        size_t stack_size, void (*entry)(void *), void *arg) {
+  uintptr_t top = ((uintptr_t)stack_lo + stack_size) & ~(uintptr_t)15;
+  *c = (struct gort_context){
+      .entry = entry,
+      .arg = arg,
+      .started = false,
+      .sp = top,
+      .stack_base = top,
+      .stack_limit = (uintptr_t)stack_lo + WASM_RED_ZONE,
+      .saved = c->saved, /* a reused g keeps its buffer */
+      .saved_cap = c->saved_cap,
+  };
 }
 
 void *gort__context_saved_sp(const struct gort_context *c) {
-  return c->fiber.stack_ptr; /* the wasm locals are in the scratch buffer */
+  return (void *)c->sp; /* the wasm locals are in c->saved */
 }
 
 const void *gort__context_saved_regs(const struct gort_context *c,
                                      size_t *size) {
-  *size = sizeof *c; /* the fiber record: no registers, scanned whole */
+  *size = 0; /* no registers: the locals are in the saved buffer */
   return c;
 }
 
-void *gort__context_saved_scratch_end(const struct gort_context *c,
-                                      void *scratch) {
-  /* Asyncify writes a suspended fiber's locals from the buffer's start up
-   * to its current position (emscripten/fiber.h, asyncify_data_t). */
-  void *end = c->fiber.asyncify_data.stack_ptr;
-  return (char *)end >= (char *)scratch ? end : NULL;
+const void *gort__context_saved_data(const struct gort_context *c,
+                                     size_t *size) {
+  *size = c->saved_len;
+  return c->saved;
 }

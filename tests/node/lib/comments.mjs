@@ -71,8 +71,9 @@ export const EXTERNAL_NAMES = new Set([
 // Whose file it is, said just before the name (at most three words
 // between, on the same line or at the end of the line before): "Go's
 // proc.go", "mimalloc's page.c", "LLVM's WebAssemblyFrameLowering.h",
+// "ruby's wasm/fiber.c",
 // "(mimalloc: include/mimalloc/atomic.h)".
-const OWNER = /\b(Go|golang|mimalloc|libuv|Lua|Redis|libdill|Emscripten|emscripten|glibc|Linux|musl|Boehm|bdwgc|LLVM|compiler-rt)(('s?|')\s+([\w-]+\s+){0,3}|\s*[:(]\s*([\w-]+\s+){0,3}|\s+)$/;
+const OWNER = /\b(Go|golang|mimalloc|libuv|Lua|Redis|libdill|Emscripten|emscripten|glibc|Linux|musl|Boehm|bdwgc|LLVM|compiler-rt|ruby|Binaryen)(('s?|')\s+([\w-]+\s+){0,3}|\s*[:(]\s*([\w-]+\s+){0,3}|\s+)$/;
 
 // Names of folders in Go's tree and system include paths.
 const FOREIGN_PREFIX = /^(src\/|runtime\/internal\/|runtime\/(metrics|pprof|trace)\b|internal\/|golang\.org\/|cmd\/compile\/|cmd\/link\/|sys\/|linux\/|asm\/|bits\/|emscripten\/|sanitizer\/|x\/sync\/|include\/mimalloc\/)/;
