@@ -1,7 +1,7 @@
 /*
  * os_wasm.c - os.h for Emscripten (wasm32), what the threaded build and the
- * single-threaded one share. Threads, futexes and sleeps are the build's
- * own: os_wasm_threads.c (pthreads on SharedArrayBuffer) or
+ * single-threaded one share. Threads, futexes, sleeps and the exit are the
+ * build's own: os_wasm_threads.c (pthreads on SharedArrayBuffer) or
  * os_wasm_nothreads.c (one thread, for pages without cross-origin
  * isolation); CMakeLists.txt links one of them beside this file.
  *
@@ -168,12 +168,6 @@ void gort__os_write_err(const char *s, size_t n) {
     s += w;
     n -= (size_t)w;
   }
-}
-
-_Noreturn void gort__os_exit(int code) {
-  fflush(NULL);
-  emscripten_force_exit(code);
-  __builtin_unreachable();
 }
 
 int gort__os_ncpu(void) {

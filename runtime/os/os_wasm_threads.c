@@ -15,10 +15,12 @@
  *
  * Locking: none.
  */
+#include <emscripten.h>
 #include <emscripten/threading.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #ifndef GORT_WASM_POOL_SIZE
@@ -88,3 +90,9 @@ void gort__os_usleep(int64_t us) {
 }
 
 int gort__os_max_threads(void) { return GORT_WASM_POOL_SIZE; }
+
+_Noreturn void gort__os_exit(int code) {
+  fflush(NULL);
+  emscripten_force_exit(code);
+  __builtin_unreachable();
+}
