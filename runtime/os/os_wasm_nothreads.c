@@ -20,9 +20,10 @@
  * deadlocks Go reports before its M parks; one that reaches here is a
  * runtime bug, and it dies saying so rather than spin for ever). The
  * sleep spins on the clock. The other way, Asyncify's emscripten_sleep,
- * would give the worker back to its event loop until the timer, but it
- * unwinds g0's whole wasm stack through the fiber machinery that
- * goroutine switches use (arch/wasm), which is being rebuilt; nothing in
+ * would give the worker back to its event loop until the timer, but its
+ * unwind of g0's wasm stack would reach the switch loop at the stack's
+ * bottom (arch/wasm/context_wasm.c), which takes every unwind for a
+ * goroutine switch; it would have to learn the difference. Nothing in
  * the worker needs its event loop during a run (the page stops a run by
  * terminating the worker), and the page's own thread is never this one.
  * The cost: a run that waits for timers keeps one core busy meanwhile.
