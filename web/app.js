@@ -36,7 +36,9 @@
 //    (no `npm install`) the page still runs workloads and says why it has no plots.
 //  - Test hooks: window.__ticks (page-thread setInterval counter),
 //    window.__lastRun ({ok, json, result, ticks, maxGapMs, go: {ok, json, result, error}, ...}),
-//    window.__goStatus ({ready, why}), #rows td[data-col],
+//    window.__goStatus ({ready, why}), #rows td[data-col] (heap, gcs, pause, gs:
+//    the JSON line's gc.heap_peak_bytes, gc.num_gc, gc.pause_max_ns,
+//    sched.goroutines_peak; never rss_peak_bytes, the wasm memory's size),
 //    window.__live (web/live.js), window.__gc (web/gc.js),
 //    #result[data-state] = idle | running | done | error | stopped.
 
@@ -237,6 +239,30 @@ function fmtGogc(g) {
   return g < 0 ? 'off' : String(g);
 }
 
+function fmtPause(ns) {
+  if (typeof ns !== 'number') return '—';
+  return ns >= 1e6 ? `${fmtNum(ns / 1e6, 1)} ms` : `${fmtNum(ns / 1e3, 0)} µs`;
+}
+
+// The run's memory and runtime figures that mean something on wasm, as
+// [col, text, title] cells. Not rss_peak_bytes: on wasm that is the size
+// of linear memory, fixed at start (wasm/, the build's INITIAL_MEMORY),
+// whatever the run did. A GC workload's "gc" object gives the heap's
+// high-water mark (HeapAlloc, and heap_live at each cycle's start), its
+// cycles and its longest stop-the-world pause; every run's "sched" object
+// the most goroutines alive at once. The others allocate nothing on the GC
+// heap and their line has no gc object: '—', saying so.
+function heapCells(r) {
+  const g = r.gc;
+  const none = 'not a GC workload: its JSON line has no "gc" object';
+  return [
+    ['heap', g ? fmtBytes(g.heap_peak_bytes) : '—', g ? `${fmtNum(g.heap_peak_bytes)} bytes (gc.heap_peak_bytes)` : none],
+    ['gcs', g ? fmtNum(g.num_gc) : '—', g ? 'GC cycles that ended during the run (gc.num_gc)' : none],
+    ['pause', g ? fmtPause(g.pause_max_ns) : '—', g ? `the longest cycle's stop-the-world pauses, summed (gc.pause_max_ns); p50 ${fmtPause(g.pause_p50_ns)}` : none],
+    ['gs', fmtNum(r.sched?.goroutines_peak), 'the most goroutines alive at once (sched.goroutines_peak)'],
+  ];
+}
+
 // One row per run: gort's figures, and Go's js/wasm port's beside them when
 // the run was compared (go: {result} or {error}); ratio = gort's ns/op
 // over Go's (under 1: gort took less time per op).
@@ -251,12 +277,17 @@ function addRow(r, ticks, go) {
     ['wall', fmtNum(r.wall_ms, 1)], ['nsop', fmtNum(r.ns_per_op, 1)],
     ['go-nsop', g ? fmtNum(g.ns_per_op, 1) : (go?.error ? 'failed' : '—')],
     ['ratio', ratio == null ? '—' : `${fmtNum(ratio, 2)}×`],
-    ['result', result], ['rss', fmtBytes(r.rss_peak_bytes)], ['ticks', fmtNum(ticks)],
+    ['result', result], ...heapCells(r), ['ticks', fmtNum(ticks)],
   ];
-  for (const [key, c] of cells) {
+  // Each cell carries its column's name (data-label): on a phone's width
+  // the table is one block per run, each cell saying what it is (style.css).
+  const labels = [...document.querySelectorAll('#table thead th')].map((th) => th.textContent);
+  for (const [i, [key, c, title]] of cells.entries()) {
     const td = document.createElement('td');
     td.dataset.col = key;
+    td.dataset.label = labels[i] ?? key;
     td.textContent = c;
+    if (title) td.title = title;
     if (key === 'go-nsop' && (g || go?.error)) td.title = go.json ?? go.error;
     tr.append(td);
   }

@@ -18,7 +18,9 @@
 //    of COLS cells; hovering a cell names its span (binary search by cell).
 //  - Charts are made once as the page loads, one per task (see live.js).
 //  - Test hook: window.__gc = { samples, cycles, maxPauseNs, maps, classes,
-//    kinds, last, lastMap }.
+//    kinds, spanClasses (the last map's: [{size_class, size, noscan,
+//    spans}]), classesSeen (every span class of every map read this run,
+//    'C' or 'C noscan'), last, lastMap }.
 
 import uPlot from './vendor/uplot/uPlot.esm.js';
 import { makeGcReader } from './gcsample.js';
@@ -81,7 +83,8 @@ export function createGc(els) {
   const cycles = new Map(); // n -> cycle
   let data = { timeline: [[], [], [], []], heap: [[], [], [], [], []], cycles: [[], [], [], [], []] };
   let map = null;
-  const stats = { samples: 0, cycles: [], maxPauseNs: 0, maps: 0, classes: 0, kinds: {}, last: null, lastMap: null };
+  const fresh = () => ({ samples: 0, cycles: [], maxPauseNs: 0, maps: 0, classes: 0, kinds: {}, spanClasses: [], classesSeen: [], last: null, lastMap: null });
+  const stats = fresh();
   window.__gc = stats;
 
   const drawPhases = (u) => {
@@ -255,14 +258,22 @@ export function createGc(els) {
   function addMap(m) {
     map = m;
     stats.maps++;
-    const classes = new Set(), kinds = {};
+    const classes = new Set(), kinds = {}, spanClasses = new Map();
     for (const s of m.spans) {
-      if (s.kind === 3 && s.size_class) classes.add(s.size_class);
+      if (s.kind === 3 && s.size_class) {
+        classes.add(s.size_class);
+        const key = `${s.size_class}${s.noscan ? ' noscan' : ''}`;
+        const c = spanClasses.get(key) ?? { size_class: s.size_class, size: m.class_size[s.size_class], noscan: !!s.noscan, spans: 0 };
+        c.spans++;
+        spanClasses.set(key, c);
+        if (!stats.classesSeen.includes(key)) stats.classesSeen.push(key);
+      }
       const k = s.kind !== 3 ? (s.kind === 1 ? 'free' : 'released') : s.size_class === 0 ? 'large' : s.noscan ? 'noscan' : 'scanned';
       kinds[k] = (kinds[k] || 0) + 1;
     }
     stats.classes = classes.size;
     stats.kinds = kinds;
+    stats.spanClasses = [...spanClasses.values()];
     stats.lastMap = { seq: m.seq, nspans: m.nspans, dropped: m.dropped, narenas: m.narenas, marking: m.marking };
     const used = m.spans.filter((s) => s.kind === 3).reduce((a, s) => a + s.npages, 0);
     els.heapNote.textContent = `${m.nspans} spans in ${m.narenas} arena${m.narenas === 1 ? '' : 's'} ` +
@@ -288,7 +299,7 @@ export function createGc(els) {
       cycles.clear();
       data = { timeline: [[], [], [], []], heap: [[], [], [], [], []], cycles: [[], [], [], [], []] };
       map = null;
-      Object.assign(stats, { samples: 0, cycles: [], maxPauseNs: 0, maps: 0, classes: 0, kinds: {}, last: null, lastMap: null });
+      Object.assign(stats, fresh());
       timer = setInterval(poll, POLL_MS);
       heapTimer = setInterval(pollHeap, HEAP_MS);
     },

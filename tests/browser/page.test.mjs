@@ -1,6 +1,6 @@
 // tests/browser/page.test.mjs — the demo page in headless Chromium: isolation, a spawn run, a responsive page,
-// the live scheduler plots during skynet, the GC panels after binary_trees, the comparison with Go's
-// js/wasm port (pingpong) and GOGC.
+// the live scheduler plots during skynet, the GC panels after binary_trees (and the results row's heap
+// figures), the comparison with Go's js/wasm port (pingpong) and GOGC.
 //
 // Rules:
 //  - Runs on the real wasm build in web/dist (gort.js, gort.wasm, gort.worker.js).
@@ -73,6 +73,19 @@ after(async () => {
   if (profileDir) fs.rmSync(profileDir, { recursive: true, force: true });
 });
 
+// The first row of the results table: {col: text} by each cell's data-col.
+function rowCells(page) {
+  return page.$$eval('#rows tr:first-child td', (tds) => Object.fromEntries(tds.map((td) => [td.dataset.col, td.textContent])));
+}
+const num = (t) => Number(t.replace(/[,×]/g, ''));
+
+// The page's byte figures: "123 B", "4.5 KiB", "6.7 MiB", "1.0 GiB".
+function parseBytes(text) {
+  const m = /^([\d.]+) (B|KiB|MiB|GiB)$/.exec(text);
+  assert.ok(m, `not a byte figure: ${text}`);
+  return Number(m[1]) * 1024 ** ['B', 'KiB', 'MiB', 'GiB'].indexOf(m[2]);
+}
+
 async function serve(root = WEB) {
   const { server, url } = await startServer({ port: 0, root });
   servers.push(server);
@@ -131,6 +144,13 @@ test('page is cross-origin isolated and a spawn run returns its JSON line withou
     assert.equal(result.result, 100000);
     assert.equal(typeof result.wall_ms, 'number');
     assert.deepEqual(run.result, result);
+    // The table row: no GC figures for a workload that has no gc object
+    // (and never the wasm memory's size), the goroutines peak from sched.
+    const row = await rowCells(page);
+    assert.equal(result.gc, undefined, 'spawn is not a GC workload');
+    assert.deepEqual([row.heap, row.gcs, row.pause], ['—', '—', '—'], `spawn's row: ${JSON.stringify(row)}`);
+    assert.equal(num(row.gs), result.sched.goroutines_peak, `Gs peak cell ${row.gs}`);
+    assert.ok(result.sched.goroutines_peak >= 2, `goroutines_peak ${result.sched.goroutines_peak}`);
 
     // responsiveness: the page's own interval kept firing during the run, with no long stall
     assert.ok(samples.at(-1).ticks > ticksBefore, 'window.__ticks did not advance during the run');
@@ -355,8 +375,8 @@ test('live plots: skynet fills the run-queue plot for every P, steals show, no l
 });
 
 // Issue 13: after binary_trees the GC timeline shows at least one cycle
-// with its pause, and the heap map its spans, in use and free (one span
-// class: see below); the page thread
+// with its pause, the heap map its spans, in use and free (one span
+// class: see below), and the results row the heap's own figures; the page thread
 // (which reads both from wasm memory and draws them) never works 50 ms at a
 // stretch.
 test('GC panels: binary_trees shows cycles with their pauses and a heap map of its spans, no long task', async () => {
@@ -377,13 +397,36 @@ test('GC panels: binary_trees shows cycles with their pauses and a heap map of i
     assert.ok(c.pause_ns <= c.sweep - c.sweep_term, `cycle ${c.n}'s pause is longer than its stops: ${JSON.stringify(c)}`);
     assert.ok(gc.last.num_gc >= gc.cycles.length, `num_gc ${gc.last.num_gc} < ${gc.cycles.length} cycles seen`);
     assert.ok(gc.maps >= 1, 'no heap map read');
-    // binary_trees allocates one type of node (16 bytes, two pointers: one
-    // scanned span class, WORKLOADS.md) and nothing else in the GC heap, so
-    // its map holds that class and free spans; several classes, large and
-    // noscan spans are the native/wasm C test heapmap_tiles' (test-gcsample.c).
-    assert.ok(gc.classes >= 1 && gc.kinds.scanned > 0, `the heap map shows no scanned span class: ${JSON.stringify(gc.kinds)}`);
+    // binary_trees allocates one type of node (two pointers: 16 bytes
+    // natively, 8 on wasm32; WORKLOADS.md) and nothing else in the GC heap
+    // (the runtime keeps its own structures, goroutine stacks and, unless
+    // GC handles are on, channels and timers outside it; each run is a
+    // fresh wasm instance), so every map of the run holds that one scanned
+    // class and free spans, and nothing more. Several classes, large and
+    // noscan spans are the C test heapmap_tiles' (test-gcsample.c).
+    const PTR = 4; // bytes in a wasm32 pointer
+    assert.deepEqual(gc.spanClasses.map((c) => [c.size, c.noscan]), [[2 * PTR, false]],
+      `the last map's span classes: ${JSON.stringify(gc.spanClasses)}`);
+    assert.equal(gc.classes, 1);
+    assert.deepEqual(gc.classesSeen, [String(gc.spanClasses[0].size_class)], `span classes over the run's ${gc.maps} maps`);
     assert.ok((gc.kinds.free || 0) + (gc.kinds.released || 0) > 0, `the heap map shows no free span: ${JSON.stringify(gc.kinds)}`);
     assert.equal(await page.locator('#gc .uplot').count(), 3);
+
+    // The results row: the heap's own figures from the JSON line's gc
+    // object, not rss_peak_bytes (on wasm, the linear memory's fixed size).
+    const g = run.result.gc;
+    const row = await rowCells(page);
+    assert.ok(g && g.heap_peak_bytes > 0, `no gc.heap_peak_bytes: ${run.json}`);
+    assert.ok(g.heap_peak_bytes < run.result.rss_peak_bytes / 4, `heap peak ${g.heap_peak_bytes} vs memory ${run.result.rss_peak_bytes}`);
+    const heapCell = parseBytes(row.heap);
+    assert.ok(Math.abs(heapCell - g.heap_peak_bytes) <= 0.051 * g.heap_peak_bytes, `heap peak cell ${row.heap} vs ${g.heap_peak_bytes}`);
+    assert.ok(Math.abs(heapCell - run.result.rss_peak_bytes) > run.result.rss_peak_bytes / 2, `the heap cell shows the memory size: ${row.heap}`);
+    assert.equal(num(row.gcs), g.num_gc, `GCs cell ${row.gcs}`);
+    assert.ok(g.num_gc >= gc.cycles.length, `num_gc ${g.num_gc} < the ${gc.cycles.length} cycles the page saw`);
+    const pauseUs = num(row.pause.replace(/ (µs|ms)$/, '')) * (row.pause.endsWith(' ms') ? 1000 : 1);
+    assert.ok(Math.abs(pauseUs - g.pause_max_ns / 1e3) <= Math.max(1, g.pause_max_ns / 1e3 * 0.051), `max pause cell ${row.pause} vs ${g.pause_max_ns} ns`);
+    assert.equal(num(row.gs), run.result.sched.goroutines_peak);
+    assert.match(await page.textContent('#raw'), /"heap_peak_bytes":/, 'the JSON line stays visible');
     const box = await page.locator('#heapmap canvas').boundingBox();
     assert.ok(box && box.width > 100 && box.height > 0, `heap map canvas ${JSON.stringify(box)}`);
     // Hovering a used cell names its span.
@@ -397,7 +440,7 @@ test('GC panels: binary_trees shows cycles with their pauses and a heap map of i
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     fs.writeFileSync(path.join(ARTIFACTS, 'gc-binary-trees.json'), JSON.stringify({
       samples: gc.samples, cycles: gc.cycles.length, maxPauseNs: gc.maxPauseNs, maps: gc.maps, classes: gc.classes,
-      kinds: gc.kinds, runMs: run.ms, tasks: tasks.length, maxCpuMs: Math.max(...tasks.map((t) => t.cpuMs)), longTasks: long,
+      spanClasses: gc.spanClasses, classesSeen: gc.classesSeen, kinds: gc.kinds, json: run.result, runMs: run.ms, tasks: tasks.length, maxCpuMs: Math.max(...tasks.map((t) => t.cpuMs)), longTasks: long,
       loadavg: os.loadavg(),
     }, null, 2));
     await page.locator('#gc').screenshot({ path: path.join(ARTIFACTS, 'gc-binary-trees.png') });
@@ -452,10 +495,9 @@ test('the Go js/wasm comparison shows both results for pingpong', async () => {
     assert.match(await page.textContent('#raw-go'), /"workload":\s*"pingpong"/);
 
     // One row, both figures and their ratio.
-    const row = await page.$$eval('#rows tr:first-child td', (tds) => Object.fromEntries(tds.map((td) => [td.dataset.col, td.textContent])));
+    const row = await rowCells(page);
     assert.equal(row.workload, 'pingpong');
     assert.equal(row.gogc, '50');
-    const num = (t) => Number(t.replace(/[,×]/g, ''));
     assert.ok(Math.abs(num(row.nsop) - run.result.ns_per_op) <= 0.06, `gort ns/op cell ${row.nsop} vs ${run.result.ns_per_op}`);
     assert.ok(Math.abs(num(row['go-nsop']) - run.go.result.ns_per_op) <= 0.06, `Go ns/op cell ${row['go-nsop']} vs ${run.go.result.ns_per_op}`);
     const ratio = run.result.ns_per_op / run.go.result.ns_per_op;
