@@ -17,6 +17,10 @@
 //  - The heap map: one cell per 8 KiB page, arenas one after another in rows
 //    of COLS cells; hovering a cell names its span (binary search by cell).
 //  - Charts are made once as the page loads, one per task (see live.js).
+//  - The map's cells are a whole number of device pixels (at least 2), as
+//    many CSS pixels as fit 128 across the map's box: on a phone's width a
+//    cell is 2 to 3 CSS pixels and the map never overflows the screen.
+//    Hovering (or tapping: pointer events) names the span.
 //  - Test hook: window.__gc = { samples, cycles, maxPauseNs, maps, classes,
 //    kinds, spanClasses (the last map's: [{size_class, size, noscan,
 //    spans}]), classesSeen (every span class of every map read this run,
@@ -181,8 +185,11 @@ export function createGc(els) {
     if (dirty.size) schedule();
   }
 
+  // A cell's side in CSS pixels: a whole number of device pixels, at
+  // least 2, so that COLS cells fit the box (a phone's box is ~310 px).
   function cellPx() {
-    return Math.max(3, Math.floor(width(els.map) / COLS));
+    const dpr = devicePixelRatio || 1;
+    return Math.max(2, Math.floor((els.map.clientWidth * dpr) / COLS)) / dpr;
   }
 
   function drawHeap() {
@@ -193,26 +200,28 @@ export function createGc(els) {
     // is one free span; it is drawn, but the map stops at the arena's end.
     const rows = Math.max(1, Math.ceil(cells / COLS));
     const dpr = devicePixelRatio || 1;
+    const dev = Math.round(px * dpr); // a cell in device pixels
     canvas.style.width = `${COLS * px}px`;
     canvas.style.height = `${rows * px}px`;
-    canvas.width = Math.round(COLS * px * dpr);
-    canvas.height = Math.round(rows * px * dpr);
+    canvas.width = COLS * dev;
+    canvas.height = rows * dev;
     const ctx = canvas.getContext('2d');
-    ctx.scale(dpr, dpr);
     for (const s of m.spans) {
       ctx.fillStyle = spanColor(s, m.marking);
       let c = s.cell, left = s.npages;
       while (left > 0) {
         const col = c % COLS, row = Math.floor(c / COLS);
         const run = Math.min(left, COLS - col);
-        ctx.fillRect(col * px, row * px, run * px - (px > 2 && run === left ? 1 : 0), px - (px > 2 ? 1 : 0));
+        // A one-device-pixel gap after a span's last cell and under each row, when cells are big enough.
+        const gap = dev > 2 ? Math.max(1, Math.round(dpr / 2)) : 0;
+        ctx.fillRect(col * dev, row * dev, run * dev - (run === left ? gap : 0), dev - gap);
         c += run;
         left -= run;
       }
     }
   }
 
-  canvas.addEventListener('mousemove', (ev) => {
+  const name = (ev) => {
     if (!map) return;
     const px = cellPx();
     const r = canvas.getBoundingClientRect();
@@ -226,8 +235,10 @@ export function createGc(els) {
     }
     const arena = Math.floor(cell / map.pages_per_arena), page = cell % map.pages_per_arena;
     els.tip.textContent = hit ? `arena ${arena}, page ${page}: ${describeSpan(hit, map)}` : `arena ${arena}, page ${page}: not in the heap`;
-  });
-  canvas.addEventListener('mouseleave', () => { els.tip.textContent = 'Hover a cell: its span.'; });
+  };
+  canvas.addEventListener('pointermove', name);
+  canvas.addEventListener('pointerdown', name);
+  canvas.addEventListener('pointerleave', (ev) => { if (ev.pointerType === 'mouse') els.tip.textContent = 'Hover or tap a cell: its span.'; });
 
   function addSample(s) {
     stats.samples++;

@@ -1,6 +1,6 @@
 // tests/browser/page.test.mjs — the demo page in headless Chromium: isolation, a spawn run, a responsive page,
 // the live scheduler plots during skynet, the GC panels after binary_trees (and the results row's heap
-// figures), the comparison with Go's js/wasm port (pingpong) and GOGC.
+// figures), the page on a phone's screen, the comparison with Go's js/wasm port (pingpong) and GOGC.
 //
 // Rules:
 //  - Runs on the real wasm build in web/dist (gort.js, gort.wasm, gort.worker.js).
@@ -452,6 +452,97 @@ test('GC panels: binary_trees shows cycles with their pauses and a heap map of i
     assert.deepEqual(problems, []);
   } finally {
     await page.close();
+  }
+});
+
+// Issue 13: readable on a phone. A phone's screen (390 x 844 CSS px, 3
+// device pixels each, a touch screen, mobile viewport rules: a page wider
+// than the screen would be zoomed out, so innerWidth would grow): after a
+// short binary_trees run (live plots, GC panels and a heap map drawn, a
+// row in the table) nothing is wider than the screen, every plot and the
+// heap map lie inside it, and tapping the map names a span.
+const PHONE = { width: 390, height: 844 };
+test('on a phone the page fits the screen: no sideways scroll, every plot inside it', async () => {
+  const url = await serve();
+  const phoneProfile = fs.mkdtempSync(path.join(os.tmpdir(), 'gort-chromium-phone-'));
+  const phone = await chromium.launchPersistentContext(phoneProfile, {
+    executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS,
+    viewport: PHONE, screen: PHONE, deviceScaleFactor: 3, isMobile: true, hasTouch: true,
+  });
+  try {
+    const page = phone.pages()[0] ?? await phone.newPage();
+    const problems = [];
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+    await page.goto(url);
+    await page.waitForSelector('html[data-ready="true"]', { timeout: RUN_TIMEOUT_MS });
+    await page.selectOption('#workload', 'binary_trees');
+    await page.fill('#n', '14');
+    await page.fill('#procs', '2');
+    await page.tap('#run');
+    await page.waitForSelector('#result[data-state="done"], #result[data-state="error"]', { timeout: RUN_TIMEOUT_MS });
+    const run = await page.evaluate(() => window.__lastRun);
+    assert.equal(run.ok, true, `run failed: ${run.error}\n${await page.textContent('#log')}\n${problems.join('\n')}`);
+    await page.waitForTimeout(500); // the last frames drawn
+    const gc = await page.evaluate(() => window.__gc);
+    assert.ok(gc.maps >= 1, 'no heap map read');
+
+    const fit = await page.evaluate(() => {
+      const box = (el) => { const r = el.getBoundingClientRect(); return { left: r.left, right: r.right, width: r.width, height: r.height }; };
+      return {
+        dpr: devicePixelRatio,
+        innerWidth,
+        scrollWidth: document.scrollingElement.scrollWidth,
+        plots: [...document.querySelectorAll('.plot')].map((el) => ({ id: el.id, box: box(el), charts: [...el.querySelectorAll('.uplot')].map(box) })),
+        heapmap: box(document.querySelector('#heapmap canvas')),
+        // Anything of the page whose right edge passes the screen, outside a
+        // box that scrolls sideways (the results table, the JSON lines).
+        wide: [...document.querySelectorAll('body *')].filter((el) => {
+          for (let p = el.parentElement; p; p = p.parentElement) if (['auto', 'scroll'].includes(getComputedStyle(p).overflowX)) return false;
+          return el.getBoundingClientRect().right > innerWidth + 0.5;
+        }).map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}.${el.className}`),
+      };
+    });
+    assert.equal(fit.dpr, 3);
+    assert.equal(fit.innerWidth, PHONE.width, 'the page was zoomed out to fit something wider than the screen');
+    assert.ok(fit.scrollWidth <= fit.innerWidth, `the page scrolls sideways: ${fit.scrollWidth} px on a ${fit.innerWidth} px screen`);
+    assert.deepEqual(fit.wide, [], 'elements wider than the screen');
+    assert.equal(fit.plots.length, 7, 'four live plots and three GC plots');
+    for (const p of fit.plots) {
+      assert.equal(p.charts.length, 1, `${p.id} has its chart`);
+      for (const b of [p.box, ...p.charts]) {
+        assert.ok(b.width > 200 && b.height > 100 && b.left >= 0 && b.right <= fit.innerWidth,
+          `${p.id} is not inside the ${fit.innerWidth} px screen: ${JSON.stringify(b)}`);
+      }
+    }
+    const hm = fit.heapmap;
+    assert.ok(hm.width > 200 && hm.height > 0 && hm.left >= 0 && hm.right <= fit.innerWidth, `heap map not inside the screen: ${JSON.stringify(hm)}`);
+    // The run's row: every figure inside the screen (no sideways scroll
+    // hides the heap's), each saying what it is.
+    const cells = await page.$$eval('#rows tr:first-child td', (tds) => tds.map((td) => {
+      const r = td.getBoundingClientRect();
+      return { col: td.dataset.col, label: td.dataset.label, text: td.textContent, left: r.left, right: r.right, height: r.height };
+    }));
+    const heads = await page.$$eval('#table thead th', (ths) => ths.map((th) => th.textContent));
+    assert.deepEqual(cells.map((c) => c.label), heads, 'one cell per column, labelled with its heading');
+    for (const c of cells) {
+      assert.ok(c.left >= 0 && c.right <= fit.innerWidth && c.height > 0, `cell ${c.col} (${c.text}) is not inside the screen: ${JSON.stringify(c)}`);
+      assert.ok(c.label, `cell ${c.col} has no label`);
+    }
+    const heapCell = cells.find((c) => c.col === 'heap');
+    assert.equal(heapCell.label, 'heap peak');
+    assert.equal(parseBytes(heapCell.text) > 0, true);
+    // A tap on the map's first cell names its span.
+    await page.locator('#heapmap canvas').tap({ position: { x: 1, y: 1 } });
+    assert.match(await page.textContent('#heap-tip'), /arena 0, page 0: (span class \d+|large object|free span)/);
+
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'phone-binary-trees.png'), fullPage: true });
+    fs.writeFileSync(path.join(ARTIFACTS, 'phone-binary-trees.json'), JSON.stringify({ fit, runMs: run.ms, maps: gc.maps }, null, 2));
+    assert.deepEqual(problems, []);
+  } finally {
+    await phone.close();
+    fs.rmSync(phoneProfile, { recursive: true, force: true });
   }
 });
 
