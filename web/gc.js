@@ -67,6 +67,15 @@ function spanColor(s, marking) {
   return marking ? `hsl(30 90% ${light}%)` : `hsl(${hue} 65% ${light}%)`;
 }
 
+// The classes of a map, for its note: ": 8 B scanned, 32 B noscan", the
+// most-used first, at most 4 named.
+function namedClasses(list) {
+  if (!list.length) return '';
+  const top = [...list].sort((a, b) => b.spans - a.spans);
+  const named = top.slice(0, 4).map((c) => `${fmtBytes(c.size)} ${c.noscan ? 'noscan' : 'scanned'}`).join(', ');
+  return `: ${named}${top.length > 4 ? ', …' : ''}`;
+}
+
 export function describeSpan(s, m) {
   const pages = `${s.npages} page${s.npages === 1 ? '' : 's'}`;
   if (s.kind !== 3) {
@@ -288,7 +297,7 @@ export function createGc(els) {
     stats.lastMap = { seq: m.seq, nspans: m.nspans, dropped: m.dropped, narenas: m.narenas, marking: m.marking };
     const used = m.spans.filter((s) => s.kind === 3).reduce((a, s) => a + s.npages, 0);
     els.heapNote.textContent = `${m.nspans} spans in ${m.narenas} arena${m.narenas === 1 ? '' : 's'} ` +
-      `(${fmtBytes(used * m.page_size)} in use, ${classes.size} span class${classes.size === 1 ? '' : 'es'}; the walk held the heap lock ${(m.walk_ns / 1e3).toFixed(0)} µs)` +
+      `(${fmtBytes(used * m.page_size)} in use, ${classes.size} span class${classes.size === 1 ? '' : 'es'}${namedClasses(stats.spanClasses)}; the walk held the heap lock ${(m.walk_ns / 1e3).toFixed(0)} µs)` +
       `${m.dropped ? `; ${m.dropped} more spans not drawn` : ''}${m.marking ? '; a mark was in progress: orange shows marked' : ''}.`;
     dirty.add('map');
     schedule();

@@ -409,6 +409,7 @@ test('GC panels: binary_trees shows cycles with their pauses and a heap map of i
       `the last map's span classes: ${JSON.stringify(gc.spanClasses)}`);
     assert.equal(gc.classes, 1);
     assert.deepEqual(gc.classesSeen, [String(gc.spanClasses[0].size_class)], `span classes over the run's ${gc.maps} maps`);
+    assert.ok((await page.textContent('#heap-note')).includes(`1 span class: ${2 * PTR} B scanned;`), 'the note names the class');
     assert.ok((gc.kinds.free || 0) + (gc.kinds.released || 0) > 0, `the heap map shows no free span: ${JSON.stringify(gc.kinds)}`);
     assert.equal(await page.locator('#gc .uplot').count(), 3);
 
