@@ -52,6 +52,7 @@ self.onmessage = (e) => {
         // the page thread never calls into wasm.
         try {
           const readJson = (ptr) => {
+            ptr >>>= 0; // an address: unsigned (memory is over 2 GiB)
             let end = ptr;
             while (mod.HEAPU8[end] !== 0) end++;
             return JSON.parse(new TextDecoder().decode(mod.HEAPU8.slice(ptr, end)));
