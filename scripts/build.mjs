@@ -6,14 +6,18 @@
 //
 //   node scripts/build.mjs            the flavours marked build: 'always':
 //                                     native (build/) and wasm (build-wasm/,
-//                                     copied to web/dist/)
+//                                     copied to web/dist/), and, when Go is
+//                                     installed, the Go twin for Go's js/wasm
+//                                     port (bench/go/build.sh:
+//                                     build/bench/gort-go.wasm, which the
+//                                     page runs beside gort's)
 //   node scripts/build.mjs --test     also those marked 'test' (ASan+UBSan,
 //                                     TSan, ucontext, the arm64 cross build
 //                                     run under qemu-user, every runtime
 //                                     check (GORT_DEBUG_LEVEL=3), the libFuzzer
 //                                     harnesses when clang is there, the
 //                                     wasm spike), and installs Chromium
-//                                     for the browser test
+//                                     and Go for the browser test
 //   node scripts/build.mjs --native   native flavours only (no wasm)
 //
 // Every build directory is configured once (`cmake --preset NAME`, through
@@ -66,6 +70,12 @@ try {
       continue;
     }
     buildFlavour(f);
+  }
+  // The page's comparison with Go's js/wasm port (web/server.mjs serves
+  // it); without Go the page says how to install it (the tests ensured it).
+  if (!nativeOnly) {
+    if (spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0) run('sh', ['bench/go/build.sh']);
+    else console.error('build: Go is not installed: the page runs without its Go js/wasm comparison (apt-get install -y golang-go)');
   }
   console.error('build: done');
 } catch (e) {

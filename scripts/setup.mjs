@@ -5,7 +5,9 @@
 //   always:     cmake, gcc/g++/make (build-essential)
 //   --wasm:     emscripten + binaryen (emcc --version must work with NODE_PATH=/usr/share/nodejs),
 //               and npm uplot (the page's plots, served from node_modules)
-//   --browser:  chromium (/usr/bin/chromium) + npm playwright-core in the repo's node_modules
+//   --browser:  chromium (/usr/bin/chromium) + npm playwright-core in the repo's node_modules,
+//               and golang-go (the page's comparison with Go's js/wasm port, which
+//               the browser test runs)
 //   --bench:    golang-go, libgc-dev, libmimalloc-dev, hyperfine
 //   --arm64:    gcc-aarch64-linux-gnu, qemu-user (the emulated arm64 tests)
 //   --fuzz:     clang and libclang-rt-dev (libFuzzer, tests/fuzz),
@@ -124,6 +126,7 @@ export const REQUIREMENTS = [
   { name: 'uplot (the page\'s plots)', group: 'wasm', npm: 'uplot', ok: () => npmPackageInstalled('uplot') },
   { name: 'chromium', group: 'browser', apt: 'chromium', ok: () => isExecutable(CHROMIUM) },
   { name: 'playwright-core', group: 'browser', npm: 'playwright-core', ok: () => npmPackageInstalled('playwright-core') },
+  { name: 'go (the page\'s Go js/wasm comparison)', group: 'browser', apt: 'golang-go', ok: () => onPath('go') },
   { name: 'go', group: 'bench', apt: 'golang-go', ok: () => onPath('go') },
   { name: 'libgc-dev (Boehm GC)', group: 'bench', apt: 'libgc-dev', ok: () => exists('/usr/include/gc.h') || exists('/usr/include/gc/gc.h') },
   { name: 'libmimalloc-dev', group: 'bench', apt: 'libmimalloc-dev', ok: () => exists('/usr/include/mimalloc.h') },

@@ -7,6 +7,7 @@
 #   gort_wasm_link_options(prog EXPORT_NAME createProg POOL_SIZE 6)
 #
 # gort_wasm_link_options(<target> [EXPORT_NAME <js name>] [POOL_SIZE <n>])
+# (gort_wasm_nothreads_link_options, at the end: the single-threaded build)
 # sets the compile and link flags of one wasm executable, makes it relink
 # when the glue changes, makes the link find Debian's acorn (NODE_PATH), and
 # makes CTest run it through wasm/run-node.cjs.
@@ -25,7 +26,7 @@
 # check's limit setter for the switch and exit without deadlock.
 #
 # Cache variables:
-#   GORT_WASM_MEMORY      bytes of wasm memory, fixed (default 1 GiB)
+#   GORT_WASM_MEMORY      bytes of wasm memory, fixed (default 4 GiB less 64 KiB)
 #   GORT_WASM_POOL_SIZE   pthread workers made at start-up (default 4; main
 #                         takes one of them)
 #   GORT_WASM_STACK_SIZE  C stack of main and of each pthread (default 1 MiB)
@@ -115,6 +116,54 @@ function(gort_wasm_link_options target)
 
   # The toolchain's default emulator is plain `node`, which would just load
   # the factory and exit 0 without running main: always use the launcher.
+  if(GORT_NODE)
+    set_property(TARGET ${target} PROPERTY CROSSCOMPILING_EMULATOR
+      "${GORT_NODE}" "${GORT_WASM_DIR}/run-node.cjs")
+  endif()
+endfunction()
+
+# gort_wasm_nothreads_link_options(<target> [EXPORT_NAME <js name>])
+# is the same for the single-threaded build (CMake option
+# GORT_WASM_THREADS=OFF, preset wasm-st): the page's fallback where the
+# host sends no COOP/COEP headers, so there is no SharedArrayBuffer and no
+# pthread. No -pthread, no pool, no PROXY_TO_PTHREAD: main runs on the
+# thread that loads the module (the page puts that in a Web Worker), and
+# the runtime's lone M never blocks in a futex (os_wasm_nothreads.c).
+# Memory is not shared, so it could grow; it stays fixed like the threaded
+# build's so that both report the same figures. Kept apart from
+# gort_wasm_link_options so that either can change alone.
+function(gort_wasm_nothreads_link_options target)
+  cmake_parse_arguments(ARG "" "EXPORT_NAME" "" ${ARGN})
+  if(NOT EMSCRIPTEN)
+    message(FATAL_ERROR "gort_wasm_nothreads_link_options(${target}): not an "
+                        "Emscripten build (configure with emcmake cmake)")
+  endif()
+  if(NOT ARG_EXPORT_NAME)
+    string(MAKE_C_IDENTIFIER "${target}" _id)
+    set(ARG_EXPORT_NAME "create_${_id}")
+  endif()
+  target_compile_options(${target} PRIVATE ${GORT_WASM_OPT})
+  target_link_options(${target} PRIVATE
+    ${GORT_WASM_OPT}
+    "SHELL:-s ASYNCIFY=1"
+    "SHELL:-s ASYNCIFY_STACK_SIZE=${GORT_WASM_ASYNCIFY_STACK_SIZE}"
+    "SHELL:-s INITIAL_MEMORY=${GORT_WASM_MEMORY}"
+    "SHELL:-s TOTAL_STACK=${GORT_WASM_STACK_SIZE}"
+    "SHELL:-s EXIT_RUNTIME=1"
+    "SHELL:-s MODULARIZE=1"
+    "SHELL:-s EXPORT_NAME=${ARG_EXPORT_NAME}"
+    "SHELL:-s ENVIRONMENT=web,worker,node"
+    "SHELL:-s NODEJS_CATCH_EXIT=0"
+    "SHELL:-s NODEJS_CATCH_REJECTION=0"
+    "SHELL:-s EXPORTED_RUNTIME_METHODS=ccall,cwrap"
+    "SHELL:--pre-js \"${GORT_WASM_DIR}/pre.js\""
+    "SHELL:--post-js \"${GORT_WASM_DIR}/post.js\"")
+  set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS
+    "${GORT_WASM_DIR}/pre.js" "${GORT_WASM_DIR}/post.js")
+  if(GORT_WASM_NODE_PATH)
+    set(_env "${CMAKE_COMMAND}" -E env "NODE_PATH=${GORT_WASM_NODE_PATH}")
+    set_property(TARGET ${target} PROPERTY C_LINKER_LAUNCHER ${_env})
+  endif()
   if(GORT_NODE)
     set_property(TARGET ${target} PROPERTY CROSSCOMPILING_EMULATOR
       "${GORT_NODE}" "${GORT_WASM_DIR}/run-node.cjs")

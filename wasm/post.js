@@ -3,8 +3,8 @@
 // MODULARIZE factory in every instance: the loading thread and each pthread
 // worker, which all load the same .js and instantiate the same .wasm.
 //
-// Its one job: no C stdio flush or atexit handlers on the loading thread
-// at exit.
+// Two jobs. First: no C stdio flush or atexit handlers on the loading
+// thread at exit.
 //    When a pthread calls exit(), 3.1.6 runs musl's exit in that thread
 //    (atexit handlers, stdio flush), then posts the exit to the loading
 //    thread, whose exitRuntime runs ___funcs_on_exit and ___stdio_exit
@@ -21,6 +21,14 @@
 //
 // The hook is a no-op in a program without PROXY_TO_PTHREAD (the names
 // are then absent from the output).
+//
+// Second: the raw __set_stack_limits export where no pthread worker.js
+// instantiates the module (pre.js's third job keeps it there, through
+// Module['instantiateWasm']): on the loading thread, which runs main in
+// the single-threaded build (preset wasm-st, docs/WASM-NOTES.md). The
+// instance's exports pass through Asyncify.instrumentWasmExports before
+// Module['asm'] holds their wrappers; the raw function is taken there.
+// Instantiation is asynchronous, so it happens after this file has run.
 (function gortPostJs() {
   if (typeof ENVIRONMENT_IS_PTHREAD != 'undefined' && !ENVIRONMENT_IS_PTHREAD &&
       typeof ___call_main == 'function') {
@@ -31,4 +39,18 @@
       ___funcs_on_exit = function () {};
     }
   }
+})();
+
+(function gortKeepStackLimitsSetterHere() {
+  if (typeof Asyncify != 'object' || !Asyncify ||
+      typeof Asyncify.instrumentWasmExports != 'function') {
+    return;
+  }
+  var instrument = Asyncify.instrumentWasmExports;
+  Asyncify.instrumentWasmExports = function (exports) {
+    if (!Module['gortSetStackLimits'] && exports['__set_stack_limits']) {
+      Module['gortSetStackLimits'] = exports['__set_stack_limits'];
+    }
+    return instrument.call(Asyncify, exports);
+  };
 })();

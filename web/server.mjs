@@ -10,22 +10,34 @@
 //  - Every response, errors included, carries the cross-origin isolation
 //    headers (COOP same-origin, COEP require-corp, CORP same-origin) that
 //    Emscripten pthreads need for SharedArrayBuffer, plus Cache-Control:
-//    no-store and X-Content-Type-Options: nosniff.
+//    no-store and X-Content-Type-Options: nosniff. `isolation: false`
+//    (CLI --no-isolation) leaves COOP and COEP out, as a host that cannot
+//    send them would: the page then runs its single-threaded build.
 //  - GET and HEAD only.
 //  - Mounts: /vendor/uplot/ serves node_modules/uplot/dist/ (the page's
 //    charting library, installed by `npm install`; no CDN), with the same
 //    checks, the mount's folder standing for the root.
+//  - Go's js/wasm port, for the page's comparison: /go/wasm_exec.js is Go's
+//    glue at its installed path ($GOROOT, bench/lib/gowasm.mjs; never a
+//    copy), /go/gort-go.wasm the Go twin built for it (bench/go/build.sh:
+//    build/bench/gort-go.wasm); two single files, nothing else of either
+//    folder. /go/status.json says whether both are there and, when not,
+//    what to run ({ready, why}). Both paths can be given (option goWasm).
 //
-// CLI:   node web/server.mjs [--port N] [--root DIR]    (PORT env; default 8080;
-//        --port 0 picks a free port). Prints "gort demo: http://127.0.0.1:PORT/".
+// CLI:   node web/server.mjs [--port N] [--root DIR] [--no-isolation]
+//        (PORT env; default 8080; --port 0 picks a free port).
+//        Prints "gort demo: http://127.0.0.1:PORT/".
 // API:   import { startServer } from './server.mjs';
-//        const { server, url } = await startServer({ port: 0, root });
+//        const { server, url } = await startServer({ port: 0, root,
+//          isolation: true, goWasm: { execJs, wasm } });
 
 import http from 'node:http';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { wasmExecJs } from '../bench/lib/gowasm.mjs';
 
 export const HOST = '127.0.0.1';
 export const DEFAULT_PORT = 8080;
@@ -36,6 +48,29 @@ const REPO_ROOT = path.resolve(DEFAULT_ROOT, '..');
 export const MOUNTS = [
   { prefix: ['vendor', 'uplot'], dir: path.join(REPO_ROOT, 'node_modules', 'uplot', 'dist') },
 ];
+
+// Go's js/wasm port: where its two files are by default. Go's glue is
+// asked for (`go env GOROOT`) at the first request that needs it.
+export const GO_WASM = path.join(REPO_ROOT, 'build', 'bench', 'gort-go.wasm');
+
+function goOnPath() {
+  return spawnSync('go', ['version'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
+}
+
+// {ready, why}: whether the page can run Go's js/wasm port, and if not
+// what to do about it.
+export function goWasmStatus({ execJs, wasm }) {
+  if (!execJs) {
+    if (!goOnPath()) {
+      return { ready: false, why: 'Go is not installed: `sudo apt-get install -y golang-go` (or `node scripts/setup.mjs --browser` as root), then `npm run demo`, which builds the Go twin for js/wasm.' };
+    }
+    return { ready: false, why: 'this Go ships no wasm_exec.js under $GOROOT/misc/wasm or $GOROOT/lib/wasm, the glue its js/wasm port needs.' };
+  }
+  if (!fs.existsSync(wasm)) {
+    return { ready: false, why: `the Go twin for js/wasm is not built (${path.relative(REPO_ROOT, wasm)}): run \`npm run demo\` or \`sh bench/go/build.sh\`.` };
+  }
+  return { ready: true, why: '' };
+}
 
 function mountFor(segments) {
   return MOUNTS.find((m) => m.prefix.length <= segments.length
@@ -71,11 +106,16 @@ const BASE_HEADERS = {
   'Cache-Control': 'no-store',
   'X-Content-Type-Options': 'nosniff',
 };
+const UNISOLATED_HEADERS = {
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'Cache-Control': 'no-store',
+  'X-Content-Type-Options': 'nosniff',
+};
 
 function sendError(res, status, text, extra = {}) {
   const body = `${status} ${text}\n`;
   res.writeHead(status, {
-    ...BASE_HEADERS,
+    ...res.baseHeaders,
     'Content-Type': 'text/plain; charset=utf-8',
     'Content-Length': Buffer.byteLength(body),
     ...extra,
@@ -114,8 +154,37 @@ function isInside(child, parent) {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
-function makeHandler(root, realRoot) {
+// Serves one file the server chose (not a path from the request).
+async function sendFile(req, res, file) {
+  let st;
+  try { st = await fsp.stat(file); } catch { return sendError(res, 404, 'Not Found'); }
+  if (!st.isFile()) return sendError(res, 404, 'Not Found');
+  const type = MIME[path.extname(file).toLowerCase()] || 'application/octet-stream';
+  res.writeHead(200, { ...res.baseHeaders, 'Content-Type': type, 'Content-Length': st.size });
+  if (req.method === 'HEAD') return res.end();
+  const stream = fs.createReadStream(file);
+  stream.on('error', () => res.destroy());
+  stream.pipe(res);
+}
+
+// The /go/ routes: exactly three names, each mapped to one file or answer.
+async function sendGo(req, res, name, goWasm) {
+  // A path given (null: Go's glue is absent) wins over the installed one.
+  const files = { execJs: 'execJs' in goWasm ? goWasm.execJs : wasmExecJs(), wasm: goWasm.wasm ?? GO_WASM };
+  if (name === 'status.json') {
+    const body = JSON.stringify(goWasmStatus(files)) + '\n';
+    res.writeHead(200, { ...res.baseHeaders, 'Content-Type': MIME['.json'], 'Content-Length': Buffer.byteLength(body) });
+    return res.end(req.method === 'HEAD' ? undefined : body);
+  }
+  if (name === 'wasm_exec.js' && files.execJs) return sendFile(req, res, files.execJs);
+  if (name === 'gort-go.wasm') return sendFile(req, res, files.wasm);
+  return sendError(res, 404, 'Not Found');
+}
+
+function makeHandler(root, realRoot, { isolation, goWasm }) {
+  const baseHeaders = isolation ? BASE_HEADERS : UNISOLATED_HEADERS;
   return async function handle(req, res) {
+    res.baseHeaders = baseHeaders;
     try {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         return sendError(res, 405, 'Method Not Allowed', { Allow: 'GET, HEAD' });
@@ -124,6 +193,7 @@ function makeHandler(root, realRoot) {
       if (parsed.status) return sendError(res, parsed.status, parsed.text);
       let { segments } = parsed;
       const { trailingSlash } = parsed;
+      if (segments.length === 2 && segments[0] === 'go') return await sendGo(req, res, segments[1], goWasm);
       let base = root;
       let realBase = realRoot;
       const mount = mountFor(segments);
@@ -155,7 +225,7 @@ function makeHandler(root, realRoot) {
       if (!st.isFile()) return sendError(res, 404, 'Not Found');
 
       const type = MIME[path.extname(real).toLowerCase()] || 'application/octet-stream';
-      res.writeHead(200, { ...BASE_HEADERS, 'Content-Type': type, 'Content-Length': st.size });
+      res.writeHead(200, { ...baseHeaders, 'Content-Type': type, 'Content-Length': st.size });
       if (req.method === 'HEAD') return res.end();
       const stream = fs.createReadStream(real);
       stream.on('error', () => res.destroy());
@@ -168,18 +238,20 @@ function makeHandler(root, realRoot) {
 }
 
 // Starts the server. Resolves to { server, url } once it listens.
-export async function startServer({ port = DEFAULT_PORT, root = DEFAULT_ROOT, host = HOST } = {}) {
+export async function startServer({
+  port = DEFAULT_PORT, root = DEFAULT_ROOT, host = HOST, isolation = true, goWasm = {},
+} = {}) {
   if (host !== '127.0.0.1') throw new Error('gort demo server binds 127.0.0.1 only');
   const absRoot = path.resolve(root);
   const realRoot = await fsp.realpath(absRoot);
   const st = await fsp.stat(realRoot);
   if (!st.isDirectory()) throw new Error(`root is not a folder: ${absRoot}`);
-  const server = http.createServer(makeHandler(absRoot, realRoot));
+  const server = http.createServer(makeHandler(absRoot, realRoot, { isolation, goWasm }));
   // Requests Node's parser rejects (NUL or spaces in the target, bad headers)
   // still get an answer with the isolation headers.
   server.on('clientError', (err, socket) => {
     if (!socket.writable || err.code === 'ECONNRESET') return socket.destroy();
-    const head = Object.entries(BASE_HEADERS).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+    const head = Object.entries(isolation ? BASE_HEADERS : UNISOLATED_HEADERS).map(([k, v]) => `${k}: ${v}\r\n`).join('');
     socket.end(`HTTP/1.1 400 Bad Request\r\n${head}Content-Type: text/plain; charset=utf-8\r\n`
       + 'Content-Length: 16\r\nConnection: close\r\n\r\n400 Bad Request\n');
   });
@@ -202,6 +274,7 @@ function parseArgs(argv) {
     };
     if (a === '--port' || a.startsWith('--port=')) out.port = val();
     else if (a === '--root' || a.startsWith('--root=')) out.root = val();
+    else if (a === '--no-isolation') out.isolation = false;
     else if (a === '-h' || a === '--help') out.help = true;
     else throw new Error(`unknown argument: ${a}`);
   }
@@ -215,7 +288,7 @@ async function main() {
     process.exit(2);
   }
   if (args.help) {
-    console.log('usage: node web/server.mjs [--port N] [--root DIR]   (env PORT; default 8080; 0 = any free port)');
+    console.log('usage: node web/server.mjs [--port N] [--root DIR] [--no-isolation]   (env PORT; default 8080; 0 = any free port)');
     return;
   }
   const portText = args.port ?? process.env.PORT ?? String(DEFAULT_PORT);
@@ -226,7 +299,7 @@ async function main() {
   }
   let started;
   try {
-    started = await startServer({ port, root: args.root ?? DEFAULT_ROOT });
+    started = await startServer({ port, root: args.root ?? DEFAULT_ROOT, isolation: args.isolation ?? true });
   } catch (e) {
     console.error(`server.mjs: ${e.code === 'EADDRINUSE' ? `port ${port} is in use (try --port 0)` : e.message}`);
     process.exit(1);

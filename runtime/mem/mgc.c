@@ -257,8 +257,10 @@ static void sweep_termination(struct cycle_times *t) {
   t->procs = gort_maxprocs();
   t->stw1 = gort__os_nanotime();
   gort__stop_the_world();
-  gort__gc_event(GORT_GC_EV_SWEEP_TERMINATION, t->n, gort__gc_heap_live(),
-                 t->goal);
+  /* The phase began when the stop did: its pause (from stw1) then lies
+   * inside the cycle's timeline, however long the stop took. */
+  gort__gc_event_at(GORT_GC_EV_SWEEP_TERMINATION, t->n, gort__gc_heap_live(),
+                    t->goal, t->stw1);
   if (GORT_DEBUG_LEVEL >= 3 || gort__debug.gcverify)
     gort__gc_verify_swept();
   gort__runq_verify();

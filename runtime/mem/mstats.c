@@ -200,11 +200,16 @@ GORT_API void gort_read_memstats(gort_memstats *m) {
 
 void gort__gc_event(uint32_t kind, uint32_t cycle, uint64_t heap_live,
                     uint64_t heap_goal) {
+  gort__gc_event_at(kind, cycle, heap_live, heap_goal, gort__os_nanotime());
+}
+
+void gort__gc_event_at(uint32_t kind, uint32_t cycle, uint64_t heap_live,
+                       uint64_t heap_goal, int64_t time_ns) {
   gort__lock(&stats.lock);
   uint64_t seq = ++stats.event_seq;
   stats.events[seq % EVENT_RING] = (gort_gc_event){
       .seq = seq,
-      .time_ns = gort__os_nanotime(),
+      .time_ns = time_ns,
       .cycle = cycle,
       .kind = kind,
       .heap_live = heap_live,

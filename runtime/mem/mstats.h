@@ -31,8 +31,12 @@ void gort__mstats_add_gc_cpu(uint64_t ns);
 uint32_t gort__mstats_num_gc(void);
 double gort__mstats_gc_cpu_fraction(void);
 
-/* The GC event ring (public shape in gort.h: gort_gc_event). */
+/* The GC event ring (public shape in gort.h: gort_gc_event), stamped
+ * now, or at time_ns (gort__os_nanotime's clock) for an event that began
+ * earlier than it could be recorded. */
 void gort__gc_event(uint32_t kind, uint32_t cycle, uint64_t heap_live,
                     uint64_t heap_goal);
+void gort__gc_event_at(uint32_t kind, uint32_t cycle, uint64_t heap_live,
+                       uint64_t heap_goal, int64_t time_ns);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * os.h - the contract between gort's core and the operating system.
  *
- * One file per OS implements it (os_linux.c, os_wasm.c; a new OS adds
+ * One file per OS implements it (os_linux.c, os_wasm.c with
+ * os_wasm_threads.c or os_wasm_nothreads.c; a new OS adds
  * its own); the build links exactly one. Nothing here knows about Gs, Ms or
  * Ps: the core calls down, and the OS file calls up only through the
  * functions declared at the end of this file and defined by the core

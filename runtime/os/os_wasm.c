@@ -1,6 +1,9 @@
 /*
- * os_wasm.c - os.h for Emscripten (wasm32 with pthreads on
- * SharedArrayBuffer).
+ * os_wasm.c - os.h for Emscripten (wasm32), what the threaded build and the
+ * single-threaded one share. Threads, futexes, sleeps and the exit are the
+ * build's own: os_wasm_threads.c (pthreads on SharedArrayBuffer) or
+ * os_wasm_nothreads.c (one thread, for pages without cross-origin
+ * isolation); CMakeLists.txt links one of them beside this file.
  *
  * What wasm lacks and what stands in for it (docs/WASM-NOTES.md):
  *   - no mmap/mprotect worth using: reservations come from the C heap and
@@ -9,10 +12,10 @@
  *     the heap's released count stays 0); there are no guard pages, so
  *     goroutine stacks rely on canaries checked at every switch;
  *   - no signals reach workers: no fault handler, no async preemption;
- *   - futexes are Emscripten's (Atomics.wait in workers);
+ *   - futexes are Emscripten's (Atomics.wait in workers), or none;
  *   - the program ends through emscripten_force_exit, from any thread;
- *     a thread gort made ends with pthread_exit (tests/node/
- *     wasm-exit.test.mjs: never by returning into worker.js).
+ *     a thread gort made ends with pthread_exit (os_wasm_threads.c;
+ *     tests/node/wasm-exit.test.mjs: never by returning into worker.js).
  *
  * Invariants: thread creation and stack and arena reservations ask
  * gort__os_fault_injected first (os_fault.c) and fail as the OS would.
@@ -32,10 +35,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#ifndef GORT_WASM_POOL_SIZE
-#define GORT_WASM_POOL_SIZE 4
-#endif
 
 #include "os/os.h"
 
@@ -158,15 +157,6 @@ size_t gort__os_min_stack_size(void) { return 2 * 1024; }
 
 size_t gort__os_system_stack_size(void) { return 32 * 1024; }
 
-void gort__os_futex_wait(uint32_t *addr, uint32_t val, int64_t ns) {
-  double ms = ns < 0 ? 1e300 : (double)ns / 1e6;
-  emscripten_futex_wait(addr, val, ms);
-}
-
-void gort__os_futex_wake(uint32_t *addr, int n) {
-  emscripten_futex_wake(addr, n);
-}
-
 int gort__os_thread_init(void) { return 0; }
 
 void gort__os_yield(void) { sched_yield(); }
@@ -187,12 +177,6 @@ void gort__os_write_err(const char *s, size_t n) {
   }
 }
 
-_Noreturn void gort__os_exit(int code) {
-  fflush(NULL);
-  emscripten_force_exit(code);
-  __builtin_unreachable();
-}
-
 int gort__os_ncpu(void) {
   int n = emscripten_num_logical_cores();
   return n > 0 ? n : 1;
@@ -204,60 +188,7 @@ uint64_t gort__os_rss_peak(void) {
   return (uint64_t)emscripten_get_heap_size();
 }
 
-/* ---- threads, and no signals ------------------------------------------- */
-
-struct thread_start {
-  void (*fn)(void *);
-  void *arg;
-};
-
-static void *thread_main(void *p) {
-  struct thread_start ts = *(struct thread_start *)p;
-  free(p);
-  ts.fn(ts.arg);
-  /* Not a return into worker.js, which would touch the thread's stack
-   * and struct after the program's exit may have freed them (pre.js, the
-   * end of gortCallMain). */
-  pthread_exit(NULL);
-}
-
-int gort__os_thread_create(void (*fn)(void *), void *arg, uintptr_t *handle) {
-  if (gort__os_fault_injected(OS_REQ_THREAD))
-    return -EAGAIN;
-  struct thread_start *ts = malloc(sizeof *ts);
-  if (ts == NULL)
-    return -ENOMEM;
-  ts->fn = fn;
-  ts->arg = arg;
-  pthread_attr_t attr;
-  pthread_attr_init(&attr);
-  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-  pthread_t t;
-  int rc = pthread_create(&t, &attr, thread_main, ts);
-  pthread_attr_destroy(&attr);
-  if (rc != 0) {
-    free(ts);
-    return -rc;
-  }
-  *handle = (uintptr_t)t;
-  return 0;
-}
-
-const char *gort__os_thread_limit_hint(void) {
-  /* PTHREAD_POOL_SIZE_STRICT=2: no workers beyond the pool. */
-  return "the pthread worker pool may be used up (GORT_WASM_POOL_SIZE)";
-}
-
-uintptr_t gort__os_thread_self(void) { return (uintptr_t)pthread_self(); }
-
-void gort__os_usleep(int64_t us) {
-  /* Not usleep(): Emscripten proxies it; a futex wait with a timeout is a
-   * plain Atomics.wait in this worker. */
-  uint32_t never = 0;
-  emscripten_futex_wait(&never, 0, (double)us / 1000.0);
-}
-
-int gort__os_max_threads(void) { return GORT_WASM_POOL_SIZE; }
+/* ---- no signals ---------------------------------------------------------- */
 
 bool gort__os_async_preempt_init(void) { return false; }
 

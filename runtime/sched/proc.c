@@ -957,7 +957,12 @@ static void m0_main(void *arg) {
   gp->is_main = true;
   gort__runqput(gort__loadmp(&m0), gp, true);
   gort__sched.main_started = true;
-  gort__newm_sys(gort__sysmon);
+  /* Where one thread is all there can be (wasm without SharedArrayBuffer:
+   * os_wasm_nothreads.c), M0 is it and there is no sysmon, as in Go's
+   * main (proc.go: no sysmon on wasm, which has no threads): no retake,
+   * no time-slice preemption requests, no live samples but the last. */
+  if (gort__os_max_threads() != 1)
+    gort__newm_sys(gort__sysmon);
   gort__schedule(&m0);
 }
 

@@ -1,10 +1,12 @@
 // tests/browser/page.test.mjs — the demo page in headless Chromium: isolation, a spawn run, a responsive page,
-// the live scheduler plots during skynet, the GC panels after binary_trees.
+// the live scheduler plots during skynet, the GC panels after binary_trees, the comparison with Go's
+// js/wasm port (pingpong) and GOGC.
 //
 // Rules:
 //  - Runs on the real wasm build in web/dist (gort.js, gort.wasm, gort.worker.js).
 //    If it is missing, or playwright-core / /usr/bin/chromium is missing, the
-//    tests FAIL with the command to run; nothing is skipped.
+//    tests FAIL with the command to run; nothing is skipped. So does the Go
+//    comparison's test without Go or build/bench/gort-go.wasm.
 //  - Debian's Chromium driven by playwright-core, headless, fresh temp profile;
 //    the server from web/server.mjs on 127.0.0.1 and a free port. Browser,
 //    server and profile are torn down in after().
@@ -17,11 +19,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../../web/server.mjs';
 import { IMPLS } from '../../bench/lib/impls.mjs';
 import { readWorkloadTable } from '../../bench/lib/workloads.mjs';
+import { wasmExecJs } from '../../bench/lib/gowasm.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const WEB = path.join(REPO, 'web');
@@ -33,6 +35,7 @@ const CHROMIUM_ARGS = [
 ];
 const RUN_TIMEOUT_MS = 60_000;
 const ARTIFACTS = path.join(REPO, 'tests', 'browser', 'artifacts');
+const GO_WASM = path.join(REPO, 'build', 'bench', 'gort-go.wasm');
 
 let chromium;
 let context;
@@ -194,26 +197,39 @@ test('without a wasm build the page says how to build it', async () => {
   }
 });
 
-test('without cross-origin isolation the page says why it cannot run', async () => {
-  // the same page from a bare server that sends no COOP/COEP headers
-  const files = { '/': 'index.html', '/index.html': 'index.html', '/app.js': 'app.js', '/worker.js': 'worker.js', '/style.css': 'style.css',
-    '/live.js': 'live.js', '/sample.js': 'sample.js' };
-  const types = { html: 'text/html', js: 'text/javascript', css: 'text/css' };
-  const bare = http.createServer((req, res) => {
-    const f = files[req.url];
-    if (!f) { res.writeHead(404); res.end(); return; }
-    res.writeHead(200, { 'Content-Type': types[f.split('.').pop()] });
-    res.end(fs.readFileSync(path.join(WEB, f)));
-  });
-  await new Promise((r) => bare.listen(0, '127.0.0.1', r));
-  servers.push(bare);
-  const { page } = await openPage(`http://127.0.0.1:${bare.address().port}/`);
+// Issue 13: a host that cannot send COOP/COEP (the server with isolation
+// off): the page shows its banner and runs the single-threaded build
+// (web/dist/gort-st.js: one thread, GOMAXPROCS 1) to the end of spawn.
+test('without cross-origin isolation the page shows the banner and the single-threaded build runs spawn', async () => {
+  assert.ok(fs.existsSync(path.join(DIST, 'gort-st.js')) && fs.existsSync(path.join(DIST, 'gort-st.wasm')),
+    'the single-threaded build is missing in web/dist (gort-st.js, gort-st.wasm): run `node scripts/build.mjs` (its wasm-st flavour)');
+  const { server, url } = await startServer({ port: 0, root: WEB, isolation: false });
+  servers.push(server);
+  const { page, problems } = await openPage(url);
   try {
-    await page.waitForSelector('#result[data-state="error"]', { timeout: 15_000 });
     assert.equal(await page.evaluate(() => globalThis.crossOriginIsolated), false);
     assert.match(await page.textContent('#coi'), /crossOriginIsolated: false/);
-    assert.match(await page.textContent('#error'), /not cross-origin isolated/);
-    assert.equal(await page.isDisabled('#run'), true);
+    await page.waitForSelector('html[data-ready="true"]', { timeout: RUN_TIMEOUT_MS });
+    assert.equal(await page.isVisible('#noiso'), true, 'the banner shows');
+    assert.match(await page.textContent('#noiso'), /not cross-origin isolated.*single-threaded build/is);
+    assert.equal(await page.getAttribute('html', 'data-build'), 'single-threaded');
+    assert.equal(await page.isDisabled('#procs'), true);
+    assert.equal(await page.inputValue('#procs'), '1');
+    await page.selectOption('#workload', 'spawn');
+    await page.fill('#n', '100000');
+    await page.click('#run');
+    await page.waitForSelector('#result[data-state="done"], #result[data-state="error"]', { timeout: RUN_TIMEOUT_MS });
+    const run = await page.evaluate(() => window.__lastRun);
+    assert.equal(run.ok, true, `run failed: ${run.error}\n${await page.textContent('#log')}\n${problems.join('\n')}`);
+    assert.equal(run.result.workload, 'spawn');
+    assert.equal(run.result.result, 100000);
+    assert.equal(run.result.procs, 1);
+    assert.equal(run.result.sched.threads, 1, 'one thread: the single-threaded build ran');
+    // The run was in the worker: the page thread kept ticking.
+    assert.ok(run.ticks >= 1, `page thread ticked ${run.ticks} times`);
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'no-isolation-spawn.png'), fullPage: false });
+    assert.deepEqual(problems, []);
   } finally {
     await page.close();
   }
@@ -390,6 +406,83 @@ test('GC panels: binary_trees shows cycles with their pauses and a heap map of i
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(overflow <= 0, `the page is ${overflow} px wider than a 390 px screen`);
     await page.locator('#gc').screenshot({ path: path.join(ARTIFACTS, 'gc-binary-trees-phone.png') });
+    assert.deepEqual(problems, []);
+  } finally {
+    await page.close();
+  }
+});
+
+// Issue 13: the same workload and N on gort's wasm build and on Go's own
+// js/wasm port (the Go twin, bench/go, in its own worker), both results in
+// one table row with their ratio. Go is part of the browser setup
+// (scripts/setup.mjs --browser installs golang-go; scripts/build.mjs
+// builds build/bench/gort-go.wasm): without it this test fails and says so.
+test('the Go js/wasm comparison shows both results for pingpong', async () => {
+  const execJs = wasmExecJs();
+  assert.ok(execJs, 'Go is not installed (or ships no wasm_exec.js): run `node scripts/setup.mjs --browser` as root '
+    + '(apt-get install -y golang-go), then `node scripts/build.mjs`');
+  assert.ok(fs.existsSync(GO_WASM), `${path.relative(REPO, GO_WASM)} is missing: run \`sh bench/go/build.sh\` (or \`node scripts/build.mjs\`)`);
+  const url = await serve();
+  const { page, problems } = await openPage(url);
+  try {
+    await page.waitForSelector('html[data-ready="true"]', { timeout: RUN_TIMEOUT_MS });
+    await page.waitForFunction(() => window.__goStatus !== undefined, null, { timeout: RUN_TIMEOUT_MS });
+    const st = await page.evaluate(() => window.__goStatus);
+    assert.equal(st.ready, true, `the page says Go's js/wasm port is not available: ${st.why}`);
+    assert.equal(await page.isDisabled('#go-compare'), false);
+    await page.selectOption('#workload', 'pingpong');
+    await page.fill('#n', '20000');
+    await page.fill('#procs', '1');
+    await page.fill('#gogc', '50');
+    await page.check('#go-compare');
+    await page.click('#run');
+    await page.waitForSelector('#result[data-state="done"], #result[data-state="error"]', { timeout: 2 * RUN_TIMEOUT_MS });
+    const run = await page.evaluate(() => window.__lastRun);
+    assert.equal(run.ok, true, `run failed: ${run.error}\n${await page.textContent('#log')}\n${problems.join('\n')}`);
+    assert.equal(run.go?.ok, true, `Go's run failed: ${run.go?.error}\n${await page.textContent('#log')}`);
+    assert.equal(run.result.workload, 'pingpong');
+    assert.equal(run.go.result.workload, 'pingpong');
+    assert.equal(run.result.n, 20000);
+    assert.equal(run.go.result.n, 20000);
+    // pingpong's result is the last value received: the same work on both.
+    assert.equal(run.go.result.result, run.result.result, 'gort and Go disagree on the result');
+    assert.ok(run.go.result.ns_per_op > 0 && run.result.ns_per_op > 0);
+    assert.equal(run.result.gogc, 50, 'gort ran with the page\'s GOGC');
+    assert.equal(run.go.result.gogc, 50, 'Go ran with the page\'s GOGC');
+    assert.match(await page.textContent('#raw-go'), /"workload":\s*"pingpong"/);
+
+    // One row, both figures and their ratio.
+    const row = await page.$$eval('#rows tr:first-child td', (tds) => Object.fromEntries(tds.map((td) => [td.dataset.col, td.textContent])));
+    assert.equal(row.workload, 'pingpong');
+    assert.equal(row.gogc, '50');
+    const num = (t) => Number(t.replace(/[,×]/g, ''));
+    assert.ok(Math.abs(num(row.nsop) - run.result.ns_per_op) <= 0.06, `gort ns/op cell ${row.nsop} vs ${run.result.ns_per_op}`);
+    assert.ok(Math.abs(num(row['go-nsop']) - run.go.result.ns_per_op) <= 0.06, `Go ns/op cell ${row['go-nsop']} vs ${run.go.result.ns_per_op}`);
+    const ratio = run.result.ns_per_op / run.go.result.ns_per_op;
+    assert.ok(Math.abs(num(row.ratio) - ratio) <= 0.006, `ratio cell ${row.ratio} vs ${ratio}`);
+    assert.ok(!row.result.includes('≠'), `results differ: ${row.result}`);
+
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    fs.writeFileSync(path.join(ARTIFACTS, 'go-compare-pingpong.json'), JSON.stringify({ gort: run.result, go: run.go.result, ratio }, null, 2));
+    await page.locator('#result').screenshot({ path: path.join(ARTIFACTS, 'go-compare-pingpong.png') });
+    assert.deepEqual(problems, []);
+  } finally {
+    await page.close();
+  }
+});
+
+// Without a Go wasm build the comparison box is off and the note says what
+// to run; gort's own runs are not affected.
+test('without Go\'s js/wasm build the page says how to get it', async () => {
+  const { server, url } = await startServer({ port: 0, root: WEB, goWasm: { wasm: path.join(os.tmpdir(), 'gort-no-such-go.wasm') } });
+  servers.push(server);
+  const { page, problems } = await openPage(url);
+  try {
+    await page.waitForSelector('html[data-ready="true"]', { timeout: RUN_TIMEOUT_MS });
+    await page.waitForFunction(() => window.__goStatus !== undefined, null, { timeout: RUN_TIMEOUT_MS });
+    assert.equal(await page.isDisabled('#go-compare'), true);
+    assert.match(await page.textContent('#go-note'), /not available: .*(bench\/go\/build\.sh|golang-go)/);
+    assert.equal(await page.isDisabled('#run'), false);
     assert.deepEqual(problems, []);
   } finally {
     await page.close();

@@ -482,3 +482,9 @@ X(sched_goroutine_migrates, 0, "", ALL, "GORT_MAXPROCS=2")
  * its right-sized Asyncify data on wasm (issue 15;
  * tests/native/test-gcroots.c) ---- */
 X(gcroots_parked_saved_state, 0, "", ALL, "")
+
+/* ---- removing a root range during a mark shades what it held (issue 12;
+ * tests/native/test-gcrootremove.c): without gort__gc_root_remove's
+ * shade, a round that takes the object white finds it freed. ---- */
+X(gcroots_removal_shades, 0, "", ALL, "GORT_GC=concurrent GORT_MAXPROCS=2")
+X(gctimers_removal_shades, 0, "", ALL, "GORT_GC=concurrent GORT_MAXPROCS=2")

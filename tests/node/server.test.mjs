@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startServer, parseTarget } from '../../web/server.mjs';
 
@@ -331,4 +331,85 @@ test('CLI: PORT env and --port N', async () => {
       await stopCli(child);
     }
   }
+});
+
+// The page's comparison with Go's js/wasm port: /go/ serves exactly Go's
+// glue and the Go twin's wasm (the paths the server was given) and a status;
+// nothing else of either folder.
+test('the /go/ routes serve Go\'s glue and the Go twin, and say when either is missing', async () => {
+  const goDir = path.join(tmp, 'goroot-misc-wasm');
+  fs.mkdirSync(goDir, { recursive: true });
+  const execJs = path.join(goDir, 'wasm_exec.js');
+  fs.writeFileSync(execJs, 'globalThis.Go = class {};');
+  fs.writeFileSync(path.join(goDir, 'other.js'), SECRET);
+  const wasm = path.join(tmp, 'gort-go.wasm');
+  const { server: s2 } = await startServer({ port: 0, root, goWasm: { execJs, wasm } });
+  const get = async (p) => {
+    const res = await fetch(`http://127.0.0.1:${s2.address().port}${p}`);
+    return { status: res.status, type: res.headers.get('content-type'), body: await res.text(), coep: res.headers.get('cross-origin-embedder-policy') };
+  };
+  try {
+    let st = JSON.parse((await get('/go/status.json')).body);
+    assert.equal(st.ready, false);
+    assert.match(st.why, /not built .*bench\/go\/build\.sh/);
+    assert.equal((await get('/go/gort-go.wasm')).status, 404);
+    fs.writeFileSync(wasm, Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
+    st = JSON.parse((await get('/go/status.json')).body);
+    assert.deepEqual(st, { ready: true, why: '' });
+    const js = await get('/go/wasm_exec.js');
+    assert.equal(js.status, 200);
+    assert.match(js.type, /^text\/javascript/);
+    assert.equal(js.body, 'globalThis.Go = class {};');
+    assert.equal(js.coep, 'require-corp');
+    const w = await get('/go/gort-go.wasm');
+    assert.equal(w.status, 200);
+    assert.equal(w.type, 'application/wasm');
+    for (const t of ['/go/other.js', '/go/../secret.txt', '/go/', '/go/x/wasm_exec.js']) {
+      const res = await get(t);
+      assert.ok([403, 404].includes(res.status), `${t}: ${res.status}`);
+      assert.ok(!res.body.includes(SECRET), `${t} leaked`);
+    }
+  } finally {
+    s2.closeAllConnections?.();
+    await new Promise((r) => s2.close(r));
+  }
+  const { server: s3 } = await startServer({ port: 0, root, goWasm: { execJs: null, wasm } });
+  try {
+    const res = await fetch(`http://127.0.0.1:${s3.address().port}/go/status.json`);
+    const st = await res.json();
+    assert.equal(st.ready, false);
+    assert.match(st.why, /golang-go|wasm_exec\.js/);
+  } finally {
+    s3.closeAllConnections?.();
+    await new Promise((r) => s3.close(r));
+  }
+});
+
+// A host that cannot send COOP/COEP: --no-isolation leaves them out.
+test('isolation: false sends no COOP/COEP', async () => {
+  const { server: s2 } = await startServer({ port: 0, root, isolation: false });
+  try {
+    for (const p of ['/index.html', '/missing']) {
+      const res = await fetch(`http://127.0.0.1:${s2.address().port}${p}`);
+      assert.equal(res.headers.get('cross-origin-opener-policy'), null, p);
+      assert.equal(res.headers.get('cross-origin-embedder-policy'), null, p);
+      assert.equal(res.headers.get('cache-control'), 'no-store', p);
+    }
+  } finally {
+    s2.closeAllConnections?.();
+    await new Promise((r) => s2.close(r));
+  }
+});
+
+// Without Go on PATH the status names the package to install.
+test('/go/status.json without Go says to install golang-go', () => {
+  const code = `import { goWasmStatus } from ${JSON.stringify(path.join(REPO, 'web/server.mjs'))};
+    console.log(JSON.stringify(goWasmStatus({ execJs: null, wasm: '/nonexistent/gort-go.wasm' })));`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
+    encoding: 'utf8', env: { ...process.env, PATH: path.join(tmp, 'no-such-bin') },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const st = JSON.parse(r.stdout);
+  assert.equal(st.ready, false);
+  assert.match(st.why, /Go is not installed: .*apt-get install -y golang-go/);
 });

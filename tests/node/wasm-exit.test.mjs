@@ -23,7 +23,7 @@
 // Cases: main returning without starting the runtime (`gort list`: the
 // page's first run) and main ending through gort_main (a workload run,
 // which exits from the main goroutine). Only gort's programs are watched:
-// every thread gort makes ends with pthread_exit (os_wasm.c), so in them
+// every thread gort makes ends with pthread_exit (os_wasm_threads.c), so in them
 // a normal return can only be main's.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
