@@ -52,8 +52,9 @@
  *                              natively (a guard's worth), 2 KiB on wasm.
  *   gort__os_system_stack_size()  the least a stack of the main goroutine
  *                              and of the runtime's own goroutines gets:
- *                              the default natively, 32 KiB on wasm (they
- *                              run arbitrary code: main, finalizers).
+ *                              0 natively (what every goroutine gets),
+ *                              32 KiB on wasm (they run arbitrary code:
+ *                              main, finalizers).
  *
  * Threads and waiting:
  *   gort__os_futex_wait(addr, val, ns)  sleep while *addr == val, at most ns

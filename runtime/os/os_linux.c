@@ -109,9 +109,9 @@ size_t gort__os_default_stack_size(void) { return 64 * 1024; }
 
 size_t gort__os_min_stack_size(void) { return 16 * 1024; }
 
-size_t gort__os_system_stack_size(void) {
-  return gort__os_default_stack_size();
-}
+/* No more than any goroutine gets: pages commit as touched, so every
+ * goroutine can have a large stack. */
+size_t gort__os_system_stack_size(void) { return 0; }
 
 static long read_max_map_count(void) {
   long v = 65530;

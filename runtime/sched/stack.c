@@ -43,17 +43,17 @@
  * System stacks. The main goroutine and the runtime's own goroutines
  * (collector, sweeper, scavenger, finalizers) get at least
  * gort__os_system_stack_size, from a second pool of its own (no per-P
- * cache: there are a few of them, made once). Natively that is the default
- * size and the second pool is never used. On wasm, where a goroutine costs
+ * cache: there are a few of them, made once). Natively that is 0 and the
+ * second pool is never used. On wasm, where a goroutine costs
  * its whole stack, ordinary goroutines get 3 KiB (the deepest any workload
  * or test goroutine went, measured with GORT_DEBUG=stackdepth=1, was
  * 2,768 bytes: select4; docs/PERFORMANCE.md, "Bytes per goroutine"), but
- * these need more: main runs the program's own code (workloads recurse:
- * binary_trees; printf alone takes over a KiB), finalizers run arbitrary
- * callbacks and the finalizer goroutine scrubs 8 KiB below itself
- * (gort__stack_scrub_below), and the collector's goroutines mark and
- * print (gctrace) from their own stacks. 32 KiB, the old default, costs
- * nothing for a handful of them.
+ * these get more: main runs the program's own code (the CLI's workloads
+ * run there, binary_trees recursing), finalizers run arbitrary callbacks
+ * and the finalizer goroutine scrubs 8 KiB below itself
+ * (gort__stack_scrub_below), and the collector's goroutines never end, so
+ * stackdepth.c (which measures a stack when it is freed) never measured
+ * them. 32 KiB, the old default, costs nothing for a handful of them.
  *
  * Invariants:
  *   - min <= stack_usable <= 1G (16M on 32-bit; rounded up to a page
