@@ -26,7 +26,7 @@
 # check's limit setter for the switch and exit without deadlock.
 #
 # Cache variables:
-#   GORT_WASM_MEMORY      bytes of wasm memory, fixed (default 1 GiB)
+#   GORT_WASM_MEMORY      bytes of wasm memory, fixed (default 4 GiB less 64 KiB)
 #   GORT_WASM_POOL_SIZE   pthread workers made at start-up (default 4; main
 #                         takes one of them)
 #   GORT_WASM_STACK_SIZE  C stack of main and of each pthread (default 1 MiB)
@@ -39,7 +39,12 @@ include_guard(GLOBAL)
 
 set(GORT_WASM_DIR "${CMAKE_CURRENT_LIST_DIR}")
 
-set(GORT_WASM_MEMORY "1073741824" CACHE STRING
+# The largest fixed memory wasm32 allows, less one 64 KiB page: exactly
+# 4 GiB aborts at start-up in Emscripten 3.1.6. A fixed size, not growth:
+# growable shared memory makes JS views slow and stale (docs/WASM-NOTES.md).
+# Node and Chromium reserve it and commit pages as they are touched; over
+# 2 GiB emcc makes the JS glue's pointers unsigned (CAN_ADDRESS_2GB).
+set(GORT_WASM_MEMORY "4294901760" CACHE STRING
     "Fixed wasm memory size in bytes (multiple of 64 KiB)")
 set(GORT_WASM_POOL_SIZE "4" CACHE STRING
     "Number of pthread workers created at start-up")

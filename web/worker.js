@@ -63,6 +63,7 @@ self.onmessage = (e) => {
             throw new Error('the wasm memory is not shared with the page (single-threaded build)');
           }
           const readJson = (ptr) => {
+            ptr >>>= 0; // an address: unsigned (memory is over 2 GiB)
             let end = ptr;
             while (mod.HEAPU8[end] !== 0) end++;
             return JSON.parse(new TextDecoder().decode(mod.HEAPU8.slice(ptr, end)));

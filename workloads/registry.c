@@ -35,13 +35,6 @@ static const struct workload_figure pause_max_us = {
 static const struct workload_figure rt_per_sec = {"rt_per_sec", "rt_per_sec", 1,
                                                   "round trips/s", true};
 
-/* wasm has a fixed 1 GiB memory and commits every goroutine's 32 KiB stack
- * plus its 16 KiB Asyncify buffer, so about 21,000 goroutines fit alive at
- * once: workloads that keep more alive run at 10,000 there. */
-#define WASM_GOROUTINES                                                        \
-  "more goroutines alive at once than fit in wasm's fixed 1 GiB (~21,000 "     \
-  "at 48 KiB each)"
-
 const struct workload gort_workloads[] = {
     {.name = "yield",
      .default_n = 1000000,
@@ -75,9 +68,7 @@ const struct workload gort_workloads[] = {
      .run = gort_workload_skynet,
      .kind = WORKLOAD_SCHED,
      .figure = &wall_ms,
-     .quick_n = 1000,
-     .wasm_n = 10000,
-     .wasm_n_why = WASM_GOROUTINES},
+     .quick_n = 1000},
     {.name = "pingpong",
      .default_n = 2000000,
      .max_n = WORKLOAD_MAX_N,
@@ -125,9 +116,7 @@ const struct workload gort_workloads[] = {
      .run = gort_workload_timers,
      .kind = WORKLOAD_SCHED,
      .figure = &late_p99_us,
-     .quick_n = 100,
-     .wasm_n = 10000,
-     .wasm_n_why = WASM_GOROUTINES},
+     .quick_n = 100},
     {.name = "mutex_contended",
      .default_n = 16000000,
      .max_n = WORKLOAD_MAX_N,
@@ -152,9 +141,7 @@ const struct workload gort_workloads[] = {
      .run = gort_workload_context_cancel,
      .kind = WORKLOAD_SCHED,
      .figure = &cancel_ms,
-     .quick_n = 100,
-     .wasm_n = 10000,
-     .wasm_n_why = WASM_GOROUTINES},
+     .quick_n = 100},
     {.name = "alloc_small",
      .default_n = 50000000,
      .max_n = WORKLOAD_MAX_N,

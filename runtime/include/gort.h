@@ -93,7 +93,9 @@ typedef void (*gort_func)(void *arg);
  * Environment (read once at start, like GODEBUG, before anything runs; a
  * malformed value is fatal at start with exit status 2):
  *   GORT_STACK_SIZE  usable bytes of each goroutine stack (default 64 KiB
- *                    natively, 32 KiB on wasm); rounded up to pages.
+ *                    natively, 3 KiB on wasm, where the main goroutine
+ *                    gets 32 KiB); rounded up to pages (to 16 bytes on
+ *                    wasm).
  *   GORT_MAXPROCS    number of Ps (default: the CPUs; 1..1024).
  *   GORT_DEBUG       schedtrace=MS, scheddetail=1, asyncpreemptoff=1.
  *                    Fault injection (threads, stacks, arenas): every
@@ -129,7 +131,7 @@ GORT_API _Noreturn void gort_main(int (*main_fn)(int argc, char **argv),
  * message, wherever it came from. */
 typedef struct gort_options {
   int maxprocs;           /* GORT_MAXPROCS: 1..1024 */
-  size_t stack_size;      /* GORT_STACK_SIZE: bytes, 16K..1G (16M on wasm) */
+  size_t stack_size;      /* GORT_STACK_SIZE: bytes, 16K..1G; wasm 2K..16M */
   int gogc;               /* GORT_GOGC: percent; negative: off */
   int64_t memory_limit;   /* GORT_MEMLIMIT: bytes >= 0; INT64_MAX: none */
   const char *netpoll;    /* GORT_NETPOLL: NULL or "" (the platform's),

@@ -46,8 +46,15 @@
  *   gort__os_page_size()       the page size.
  *   gort__os_default_stack_size()  usable bytes of a goroutine stack when
  *                              GORT_STACK_SIZE is not set: 64 KiB natively,
- *                              where pages commit lazily; 32 KiB on wasm,
+ *                              where pages commit lazily; 3 KiB on wasm,
  *                              where every byte is committed up front.
+ *   gort__os_min_stack_size()  the smallest GORT_STACK_SIZE: 16 KiB
+ *                              natively (a guard's worth), 2 KiB on wasm.
+ *   gort__os_system_stack_size()  the least a stack of the main goroutine
+ *                              and of the runtime's own goroutines gets:
+ *                              0 natively (what every goroutine gets),
+ *                              32 KiB on wasm (they run arbitrary code:
+ *                              main, finalizers).
  *
  * Threads and waiting:
  *   gort__os_futex_wait(addr, val, ns)  sleep while *addr == val, at most ns
@@ -133,6 +140,8 @@ int gort__os_guard(void *p, size_t n);
 const char *gort__os_guard_kind(void);
 size_t gort__os_page_size(void);
 size_t gort__os_default_stack_size(void);
+size_t gort__os_min_stack_size(void);
+size_t gort__os_system_stack_size(void);
 
 void gort__os_futex_wait(uint32_t *addr, uint32_t val, int64_t ns);
 void gort__os_futex_wake(uint32_t *addr, int n);

@@ -107,6 +107,12 @@ size_t gort__os_page_size(void) {
 
 size_t gort__os_default_stack_size(void) { return 64 * 1024; }
 
+size_t gort__os_min_stack_size(void) { return 16 * 1024; }
+
+/* No more than any goroutine gets: pages commit as touched, so every
+ * goroutine can have a large stack. */
+size_t gort__os_system_stack_size(void) { return 0; }
+
 static long read_max_map_count(void) {
   long v = 65530;
   FILE *f = fopen("/proc/sys/vm/max_map_count", "r");

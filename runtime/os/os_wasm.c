@@ -148,7 +148,14 @@ const char *gort__os_guard_kind(void) { return "none"; }
 
 size_t gort__os_page_size(void) { return WASM_PAGE; }
 
-size_t gort__os_default_stack_size(void) { return 32 * 1024; }
+/* Every byte of a wasm stack is committed, so a goroutine costs its whole
+ * stack: sizes chosen from GORT_DEBUG=stackdepth=1 measurements
+ * (docs/PERFORMANCE.md, "Bytes per goroutine"). */
+size_t gort__os_default_stack_size(void) { return 3 * 1024; }
+
+size_t gort__os_min_stack_size(void) { return 2 * 1024; }
+
+size_t gort__os_system_stack_size(void) { return 32 * 1024; }
 
 int gort__os_thread_init(void) { return 0; }
 

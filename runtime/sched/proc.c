@@ -813,7 +813,8 @@ top:
 }
 
 static void make_first_frame(struct m *mp, struct g *gp) {
-  gort__stackalloc(gort__loadmp(mp), &gp->stack); /* or dies: out of memory */
+  /* or dies: out of memory */
+  gort__stackalloc(gort__loadmp(mp), &gp->stack, gp->is_main || gp->is_system);
   /* The lowest 16 bytes hold the canary of an unguarded stack. */
   gort__context_make(&gp->ctx, (void *)(gp->stack.lo + 16),
                      gp->stack.hi - gp->stack.lo - 16, goentry, gp);

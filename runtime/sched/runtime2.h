@@ -93,6 +93,7 @@ struct gstack {
   uintptr_t lo, hi;
   bool guarded;
   bool committed; /* its top page is known to be backed by memory */
+  bool big;       /* from stack.c's system pool (main, runtime goroutines) */
 };
 
 struct m;

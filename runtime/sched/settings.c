@@ -34,19 +34,21 @@
 struct gort_settings gort__settings;
 
 enum { OPTIONS_INITIALIZED = 0x74726f67 }; /* "gort" */
-enum { MIN_STACK_SIZE = 16 * 1024 };
+/* The smallest GORT_STACK_SIZE is the OS layer's (gort__os_min_stack_size:
+ * 16K natively, where a smaller stack saves nothing that is committed;
+ * 2K on wasm, where every byte is). */
+#define MIN_STACK_SIZE gort__os_min_stack_size()
 
 /* The largest GORT_STACK_SIZE. Go's limit for one goroutine's stack is
  * 1 GB on 64-bit systems and 250 MB on 32-bit ones (maxstacksize, set in
  * proc.go's main). Here 1 GiB, and 16 MiB on 32-bit targets (wasm32): a
  * chunk of 16 slots is reserved at once and must fit the address space
- * with room to spare (on wasm, the fixed linear memory, 1 GiB by default:
- * 16 stacks of 16 MiB take a quarter of it). Bounding the value also keeps
- * every size stack.c computes from it from wrapping. */
+ * with room to spare (on wasm, the fixed linear memory, 4 GiB less 64 KiB
+ * by default: 16 stacks of 16 MiB take a sixteenth of it). Bounding the value
+ * also keeps every size stack.c computes from it from wrapping. */
 #define MAX_STACK_SIZE                                                         \
   (sizeof(void *) >= 8 ? (size_t)1 << 30 : (size_t)16 << 20)
-#define STACK_SIZE_RANGE                                                       \
-  (sizeof(void *) >= 8 ? "from 16K to 1G" : "from 16K to 16M")
+#define MAX_STACK_SIZE_TEXT (sizeof(void *) >= 8 ? "1G" : "16M")
 
 /* ---- the messages ----------------------------------------------------------
  * Each takes the options being read or checked (their traceback flag says
@@ -80,8 +82,10 @@ static _Noreturn void bad_stack_size(const gort_options *opts, const char *text,
     gort__print_str(text);
   else
     gort__print_uint(num);
-  gort__print_str("\": want a size ");
-  gort__print_str(STACK_SIZE_RANGE);
+  gort__print_str("\": want a size from ");
+  gort__print_uint(MIN_STACK_SIZE / 1024);
+  gort__print_str("K to ");
+  gort__print_str(MAX_STACK_SIZE_TEXT);
   gort__print_str(" (bytes, or a number followed by K, M or G)\n");
   die(opts, "runtime: bad GORT_STACK_SIZE");
 }

@@ -3,8 +3,9 @@
  * committed lazily by the OS as they are touched, pooled and reused.
  *
  * C cannot move stacks the way Go does, so a goroutine's stack never grows:
- * its size is GORT_STACK_SIZE (default 64 KiB natively, 32 KiB on wasm)
- * for every goroutine, and
+ * its size is GORT_STACK_SIZE (default 64 KiB natively, 3 KiB on wasm)
+ * for every goroutine (the main and the runtime's own goroutines get at
+ * least gort__os_system_stack_size: 32 KiB on wasm), and
  * overflow is caught instead (guard region natively, canaries on wasm or
  * when the OS runs out of guards). See docs/ARCHITECTURE.md, "Stacks".
  *
@@ -21,9 +22,10 @@
 
 void gort__stack_init(void);
 size_t gort__stack_usable_size(void);
-/* Fill *s with a stack for a new goroutine; out of memory is fatal (Go's
- * "fatal error: out of memory"). */
-void gort__stackalloc(struct p *pp, struct gstack *s);
+/* Fill *s with a stack for a new goroutine (system: the main goroutine or
+ * one of the runtime's own, which get at least gort__os_system_stack_size);
+ * out of memory is fatal (Go's "fatal error: out of memory"). */
+void gort__stackalloc(struct p *pp, struct gstack *s, bool system);
 void gort__stackfree(struct p *pp, struct gstack *s);
 /* GORT_DEBUG=stackdepth=1 (stackdepth.c): paint a stack handed out,
  * measure how deep its goroutine went when it is given back. */
@@ -44,12 +46,12 @@ void gort__stack_check(struct g *gp);
 _Noreturn void gort__stack_overflow(const struct g *gp, const char *why,
                                     uintptr_t guard_addr);
 /* Zero the 8 KiB of the calling goroutine's stack just below the caller's
- * frame: the region where the frames of calls it made lay. The collector
- * scans a parked stack conservatively from its saved sp up, and words a
- * later call's frames leave unwritten (padding, spill slots) keep stale
- * pointers from earlier calls: a goroutine that is about to park after
- * handling objects it dropped (the finalizer goroutine) calls this so that
- * they can be collected. */
+ * frame (less where its stack ends sooner): the region where the frames of
+ * calls it made lay. The collector scans a parked stack conservatively from its
+ * saved sp up, and words a later call's frames leave unwritten (padding, spill
+ * slots) keep stale pointers from earlier calls: a goroutine that is about to
+ * park after handling objects it dropped (the finalizer goroutine) calls this
+ * so that they can be collected. */
 void gort__stack_scrub_below(void);
 /* True when addr lies in the guard region below gp's stack. */
 bool gort__stack_in_guard(const struct g *gp, uintptr_t addr);

@@ -622,3 +622,29 @@ test('without Go\'s js/wasm build the page says how to get it', async () => {
     await page.close();
   }
 });
+
+// Issue 15: a million goroutines alive at once in the page's wasm build
+// (4 GiB less 64 KiB of memory, 3 KiB stacks): context_cancel parks
+// 1,000,000 goroutines on their contexts' Done channels, then cancels the
+// root, and every one of them must wake and end.
+test('a million goroutines alive at once: context_cancel at n = 1,000,000 runs to completion', async () => {
+  const url = await serve();
+  const { page, problems } = await openPage(url);
+  try {
+    await page.waitForSelector('html[data-ready="true"]', { timeout: RUN_TIMEOUT_MS });
+    await page.selectOption('#workload', 'context_cancel');
+    await page.fill('#n', '1000000');
+    await page.click('#run');
+    await page.waitForSelector('#result[data-state="done"], #result[data-state="error"]', { timeout: 4 * RUN_TIMEOUT_MS });
+    const run = await page.evaluate(() => window.__lastRun);
+    assert.equal(run.ok, true, `run failed: ${run.error}\n${await page.textContent('#log')}\n${problems.join('\n')}`);
+    const result = JSON.parse((await page.textContent('#raw')).trim());
+    assert.equal(result.workload, 'context_cancel');
+    assert.equal(result.n, 1000000);
+    assert.equal(result.result, 1000000, 'every goroutine woke and ended');
+    assert.ok(result.sched.goroutines_peak >= 1000000, `goroutines_peak ${result.sched.goroutines_peak}`);
+    assert.deepEqual(problems, []);
+  } finally {
+    await page.close();
+  }
+});

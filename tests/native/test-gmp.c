@@ -331,7 +331,7 @@ static void count_one(void *p) {
 
 TEST_IMPL(gmp_million_complete) {
   static struct task_set t;
-  const int n = STRESS(1000000, 100000);
+  const int n = ALIVE(1000000, 100000);
   gort_set_maxprocs(2);
   gort_waitgroup_add(&t.wg, n);
   for (int i = 0; i < n; i++)

@@ -20,13 +20,20 @@ trap 'rm -rf "$log"' EXIT
 # A run still alive after the time-out has its threads' stacks taken with
 # gdb (when gdb is there) into DIR/late-N.gdb and gets three more
 # time-outs: a loaded machine (nice 19 beside builds gets ~1% of a CPU)
-# can make a run that slow. If it then ends, it is counted as slow, not
-# hung; else its stacks are taken again (DIR/hang-N.gdb), then a SIGQUIT
-# (gort's goroutine dump, DIR/hang-N.err) and a SIGKILL. DIR is
-# GORT_LOOP_KEEP (default /tmp/gort-chan-loop), kept after the loop.
+# can make a run that slow. If it is still alive then, it is given further
+# time-outs one at a time for as long as its CPU time grows (a hang stops
+# using CPU: its Ms block), up to GORT_LOOP_CAP seconds in all (600). If it
+# ends meanwhile, it is counted as slow, not hung; else its stacks are
+# taken again (DIR/hang-N.gdb), then a SIGQUIT (gort's goroutine dump,
+# DIR/hang-N.err) and a SIGKILL. DIR is GORT_LOOP_KEEP (default
+# /tmp/gort-chan-loop), kept after the loop.
 keep=${GORT_LOOP_KEEP:-/tmp/gort-chan-loop}
 mkdir -p "$keep"
 limit=${GORT_LOOP_TIMEOUT:-10}
+# CPU time (user + system, clock ticks) of a live process, or nothing.
+cpu_ticks() {
+  awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null
+}
 stacks() {
   if command -v gdb >/dev/null; then
     gdb -p "$1" -batch -ex "thread apply all bt" >"$2" 2>&1
@@ -49,11 +56,32 @@ one() {
     timer=$!
     wait -n -p done_pid "$pid" "$timer"
     rc=$?
+    local waited=$((limit * 4)) cap=${GORT_LOOP_CAP:-600} before now
+    if [ "$done_pid" != "$pid" ]; then
+      # Still alive after four time-outs. A hang makes no progress: its
+      # Ms block (the issue-10 hang: every one in a futex wait), so it
+      # stops using CPU, while a run the OS starves (nice 19 beside a
+      # loaded machine) still gets some. So wait on, a time-out at a time,
+      # while the run's CPU time grows, up to GORT_LOOP_CAP seconds in all
+      # (default 600: a livelock that spins for ever is a hang too).
+      before=$(cpu_ticks "$pid")
+      while [ "$waited" -lt "$cap" ]; do
+        sleep "$limit" &
+        timer=$!
+        wait -n -p done_pid "$pid" "$timer"
+        rc=$?
+        waited=$((waited + limit))
+        [ "$done_pid" = "$pid" ] && break
+        now=$(cpu_ticks "$pid")
+        if [ -z "$now" ] || [ "$now" = "$before" ]; then break; fi
+        before=$now
+      done
+    fi
     if [ "$done_pid" = "$pid" ]; then
       kill "$timer" 2>/dev/null
       wait "$timer" 2>/dev/null
       echo "slow" >"$log/$i.slow"
-      echo "run $i (procs $procs): slow (ended after the time-out, rc=$rc)"
+      echo "run $i (procs $procs): slow (ended within $waited s, rc=$rc)"
     else
       rc=124
       stacks "$pid" "$keep/hang-$i.gdb"
