@@ -44,7 +44,21 @@ set(GORT_WASM_DIR "${CMAKE_CURRENT_LIST_DIR}")
 # growable shared memory makes JS views slow and stale (docs/WASM-NOTES.md).
 # Node and Chromium reserve it and commit pages as they are touched; over
 # 2 GiB emcc makes the JS glue's pointers unsigned (CAN_ADDRESS_2GB).
-set(GORT_WASM_MEMORY "4294901760" CACHE STRING
+set(_gort_wasm_memory_default "4294901760")
+# A build folder configured when the default was 1 GiB keeps that value in
+# its cache, and scripts/build.mjs configures a folder only once: move such
+# a folder to the new default (a size set by hand is kept: it is recorded
+# with the default it was set against).
+if(DEFINED CACHE{GORT_WASM_MEMORY} AND NOT DEFINED CACHE{_GORT_WASM_MEMORY_DEFAULT}
+   AND GORT_WASM_MEMORY STREQUAL "1073741824")
+  message(STATUS "gort: wasm memory moves from the old default 1 GiB to "
+                 "${_gort_wasm_memory_default} bytes")
+  set(GORT_WASM_MEMORY "${_gort_wasm_memory_default}" CACHE STRING
+      "Fixed wasm memory size in bytes (multiple of 64 KiB)" FORCE)
+endif()
+set(_GORT_WASM_MEMORY_DEFAULT "${_gort_wasm_memory_default}" CACHE INTERNAL
+    "the default GORT_WASM_MEMORY was last configured against")
+set(GORT_WASM_MEMORY "${_gort_wasm_memory_default}" CACHE STRING
     "Fixed wasm memory size in bytes (multiple of 64 KiB)")
 set(GORT_WASM_POOL_SIZE "4" CACHE STRING
     "Number of pthread workers created at start-up")
