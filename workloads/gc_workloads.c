@@ -7,7 +7,8 @@
  *               previous object is dead from the next store on. Window
  *               and timed part: the loop. result = sink->a + 1 = n.
  * binary_trees  the Benchmarks Game binary-trees, n = max depth (6..25),
- *               16-byte nodes {left, right} on one goroutine: stretch tree
+ *               two-pointer nodes {left, right} (16 bytes; 8 on wasm32)
+ *               on one goroutine: stretch tree
  *               n+1, a long-lived tree n, 2^(n-d+4) trees of each depth
  *               d = 4, 6, .. <= n, the long-lived tree's check; every
  *               check verified. Window and timed part: all of it. result
