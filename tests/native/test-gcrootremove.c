@@ -86,6 +86,38 @@ static bool marked(const void *p) {
   return gort__atomic_load_relaxed(&s->mark_bits[idx / 64]) >> (idx % 64) & 1;
 }
 
+/* The big range of zeros both cases register first. */
+static void *big_root_add(void) {
+  void *big = calloc(1, BIG_ROOT_BYTES);
+  CHECK(big != NULL);
+  CHECK_EQ(gort_gc_add_root(big, BIG_ROOT_BYTES), 0);
+  return big;
+}
+
+/* After a round: what it held must still be allocated; counts the round
+ * in *hits if it took its object unmarked. */
+static void round_done(const char *what, int n, bool alive, bool taken_white,
+                       int *hits) {
+  if (!alive)
+    fprintf(stderr,
+            "round %d: the %s was freed while a goroutine held it "
+            "(taken %s)\n",
+            n, what, taken_white ? "unmarked" : "marked");
+  CHECK(alive);
+  if (taken_white)
+    (*hits)++;
+}
+
+/* After the rounds: the big range goes, and at least one round must have
+ * hit its window. */
+static void rounds_done(const char *name, const char *what, void *big,
+                        int hits) {
+  CHECK_EQ(gort_gc_remove_root(big), 0);
+  free(big);
+  printf("%s: %d of %d rounds took the %s white\n", name, hits, ROUNDS, what);
+  CHECK(hits >= 1);
+}
+
 /* Made during the mark: its stack counts as scanned. */
 static void taker(void *arg) {
   struct round *r = arg;
@@ -106,9 +138,7 @@ static void taker(void *arg) {
 
 TEST_IMPL(gcroots_removal_shades) {
   CHECK(gort_maxprocs() >= 2);
-  void *big = calloc(1, BIG_ROOT_BYTES);
-  CHECK(big != NULL);
-  CHECK_EQ(gort_gc_add_root(big, BIG_ROOT_BYTES), 0);
+  void *big = big_root_add();
   int hits = 0;
   for (int n = 0; n < ROUNDS; n++) {
     struct round r = {.n = n, .done = GORT_WAITGROUP_INIT};
@@ -126,22 +156,11 @@ TEST_IMPL(gcroots_removal_shades) {
       gort_yield();
     CHECK_EQ(gort_go(taker, &r), 0);
     gort_waitgroup_wait(&r.done);
-    if (!r.alive)
-      fprintf(stderr,
-              "round %d: the object was freed while a goroutine "
-              "held it (taken %s)\n",
-              n, r.taken_white ? "unmarked" : "marked");
-    CHECK(r.alive);
+    round_done("object", n, r.alive, r.taken_white, &hits);
     CHECK(r.contents_ok);
-    if (r.taken_white)
-      hits++;
     free(r.root);
   }
-  CHECK_EQ(gort_gc_remove_root(big), 0);
-  free(big);
-  printf("gcroots_removal_shades: %d of %d rounds took the object white\n",
-         hits, ROUNDS);
-  CHECK(hits >= 1);
+  rounds_done("gcroots_removal_shades", "object", big, hits);
   return 0;
 }
 
@@ -200,9 +219,7 @@ static void arm_timer(void *arg) {
 
 TEST_IMPL(gctimers_removal_shades) {
   CHECK(gort_maxprocs() >= 2);
-  void *big = calloc(1, BIG_ROOT_BYTES);
-  CHECK(big != NULL);
-  CHECK_EQ(gort_gc_add_root(big, BIG_ROOT_BYTES), 0);
+  void *big = big_root_add();
   int hits = 0;
   for (int n = 0; n < ROUNDS; n++) {
     struct timer_round r = {.n = n, .done = GORT_WAITGROUP_INIT};
@@ -212,20 +229,9 @@ TEST_IMPL(gctimers_removal_shades) {
     run_in_goroutine(arm_timer, &r);
     CHECK_EQ(gort_go(timer_collect, &r), 0);
     gort_waitgroup_wait(&r.done);
-    if (!r.alive)
-      fprintf(stderr,
-              "round %d: the timer was freed while a goroutine "
-              "held it (taken %s)\n",
-              n, r.taken_white ? "unmarked" : "marked");
-    CHECK(r.alive);
-    if (r.taken_white)
-      hits++;
+    round_done("timer", n, r.alive, r.taken_white, &hits);
     free(r.box);
   }
-  CHECK_EQ(gort_gc_remove_root(big), 0);
-  free(big);
-  printf("gctimers_removal_shades: %d of %d rounds took the timer white\n",
-         hits, ROUNDS);
-  CHECK(hits >= 1);
+  rounds_done("gctimers_removal_shades", "timer", big, hits);
   return 0;
 }
