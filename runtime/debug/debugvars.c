@@ -14,6 +14,7 @@
 
 struct gort_debugvars gort__debug = {
     .schedsample = 10,
+    .lazywake = -1,
     /* Fault injection, threads/stacks/arenas: off. */
     .failthreadcreate = -1,
     .failstackalloc = -1,
@@ -36,6 +37,7 @@ static const struct {
     {"gcstoptheworld", NULL, &gort__debug.gcstoptheworld},
     {"wbbroken", NULL, &gort__debug.wbbroken},
     {"stackdepth", NULL, &gort__debug.stackdepth},
+    {"lazywake", NULL, &gort__debug.lazywake},
     {"mwakedelay", &gort__debug.mwakedelay, NULL},
     /* Fault injection, threads/stacks/arenas (os/os_fault.c). */
     {"failthreadcreate", &gort__debug.failthreadcreate, NULL},

@@ -25,6 +25,11 @@
  *   stackdepth=1       paint every goroutine stack when it is handed out
  *                      and measure how deep it went when it is freed
  *                      (sched/stackdepth.c; gort_stack_deepest_bytes)
+ *   lazywake=0|1       whether readying a G into an otherwise empty P
+ *                      may skip waking an idle M (sched/proc.c, "Lazy
+ *                      wake"); default: the platform's choice, on for
+ *                      threaded wasm (os/os.h gort__os_wake_is_costly),
+ *                      off natively, as Go
  *   mwakedelay=US      tests only: an M woken with a P sleeps US
  *                      microseconds before it takes the P, as on a busy
  *                      machine whose OS is slow to run it (sched/mp.c)
@@ -67,6 +72,7 @@ struct gort_debugvars {
   int32_t gcstoptheworld;
   int32_t wbbroken;
   int32_t stackdepth;
+  int32_t lazywake;   /* -1 = the platform's choice, 0 off, 1 on */
   int64_t mwakedelay; /* µs; 0 = off */
   /* Fault injection, threads/stacks/arenas: -1 = off. */
   int64_t failthreadcreate;

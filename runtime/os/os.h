@@ -61,6 +61,15 @@
  *                              nanoseconds (ns < 0: no limit). May return
  *                              spuriously.
  *   gort__os_futex_wake(addr, n)        wake up to n sleepers on addr.
+ *   gort__os_wake_is_costly()  true where waking a thread that sleeps in
+ *                              gort__os_futex_wait costs the waker far more
+ *                              than a native futex wake: wasm, where it is
+ *                              V8's Atomics.notify (tens to hundreds of µs
+ *                              when a worker waits, against a few µs
+ *                              natively: docs/WASM-NOTES.md). The scheduler
+ *                              then skips the wakes that cannot pay off
+ *                              (sched/proc.c, "Lazy wake"), as Go's
+ *                              osHasLowResTimer steers runqgrab.
  *   gort__os_thread_init()     per-thread set-up on every thread that runs
  *                              goroutines (signal stack; wasm fiber state).
  *                              0, or a negative errno when the signal stack
@@ -145,6 +154,7 @@ size_t gort__os_system_stack_size(void);
 
 void gort__os_futex_wait(uint32_t *addr, uint32_t val, int64_t ns);
 void gort__os_futex_wake(uint32_t *addr, int n);
+bool gort__os_wake_is_costly(void);
 int gort__os_thread_init(void);
 int gort__os_thread_create(void (*fn)(void *), void *arg, uintptr_t *handle);
 const char *gort__os_thread_limit_hint(void);

@@ -273,6 +273,8 @@ int gort__os_thread_create(void (*fn)(void *), void *arg, uintptr_t *handle) {
   return 0;
 }
 
+bool gort__os_wake_is_costly(void) { return false; }
+
 const char *gort__os_thread_limit_hint(void) {
   return "may need to increase max user processes (ulimit -u)";
 }

@@ -80,6 +80,8 @@ void gort__os_futex_wake(uint32_t *addr, int n) {
   (void)n;
 }
 
+bool gort__os_wake_is_costly(void) { return false; /* no one to wake */ }
+
 int gort__os_thread_create(void (*fn)(void *), void *arg, uintptr_t *handle) {
   (void)fn;
   (void)arg;

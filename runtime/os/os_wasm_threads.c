@@ -19,6 +19,7 @@
 #include <emscripten/threading.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,13 @@ void gort__os_futex_wait(uint32_t *addr, uint32_t val, int64_t ns) {
 void gort__os_futex_wake(uint32_t *addr, int n) {
   emscripten_futex_wake(addr, n);
 }
+
+/* Atomics.notify on an address a worker waits on takes V8's one
+ * process-wide futex mutex and signals the waiter's condition variable,
+ * and the woken worker takes that mutex again before it returns: measured
+ * here (Node 20, docs/WASM-NOTES.md) at tens of µs on a quiet machine and
+ * hundreds under load, against a few µs for a native futex wake. */
+bool gort__os_wake_is_costly(void) { return true; }
 
 struct thread_start {
   void (*fn)(void *);

@@ -38,6 +38,26 @@
  * and park_m. On wasm, where each context switch is an Asyncify unwind and
  * rewind of a whole stack, this nearly halves a blocking hand-off.
  *
+ * Lazy wake (gort's, where waking is costly). Go's ready() wakes an idle
+ * M (wakep) whenever there is an idle P and no spinning M, so that the
+ * readied G may run in parallel. When it goes into runnext of a P whose
+ * ring is empty, a thief may take it only after runqgrab's 3 µs back-off,
+ * and in a hand-off (pingpong, a chain of channel sends) the readier
+ * parks at once and runs it here: the woken M finds nothing, parks, and
+ * the next ready wakes it again. Natively that wake is a futex call of a
+ * few µs; on wasm it is Atomics.notify, tens to hundreds of µs on the
+ * readier's own path (docs/WASM-NOTES.md: most of what a second P cost
+ * pingpong there). So where gort__os_wake_is_costly() says so (or
+ * GORT_DEBUG=lazywake=1), such a ready only marks the P (wake_deferred),
+ * and the wake is settled later: at the P's next pick of a G, which
+ * wakes only if the queue still holds work after it (settle_wake), or
+ * by sysmon, when the readier kept running past one of its ticks
+ * without picking (sysmon.c). Any other ready (the ring not empty, an old
+ * runnext pushed to it, next=false) and gort_go wake as Go does. The
+ * same trade tokio makes for its LIFO slot, which wakes no worker either
+ * (tokio's multi_thread worker, schedule_local); Go's issue 32113 argues
+ * for skipping this wake in the send-then-receive case.
+ *
  * Deadlock. When an M parks it counts itself idle and calls checkdead():
  * if no M is left running Go code (sysmon does not count) and no timer or
  * poller could ever make a G runnable, every goroutine is blocked for good,
@@ -478,7 +498,23 @@ void gort__ready(struct g *gp, bool next) {
   if (pp == NULL)
     gort__throw("runtime: ready without a P");
   gort__runqput(pp, gp, next);
+  /* The ring is empty: gp is all this P holds (a displaced runnext went
+   * to the ring). Relaxed: sysmon reading it late only wakes later. */
+  if (next && gort__sched.lazy_wake && gort__runqlen(pp) == 0) {
+    gort__atomic_store_relaxed(&pp->wake_deferred, 1);
+    return;
+  }
   gort__wakep();
+}
+
+/* A ready of this P deferred its wake (lazy wake, above); the P has just
+ * picked its next G: wake now if the queue still holds work, else the
+ * wake was not needed. */
+static void settle_wake(struct p *pp) {
+  if (gort__atomic_load_relaxed(&pp->wake_deferred) &&
+      gort__atomic_exchange_relaxed(&pp->wake_deferred, 0) &&
+      !gort__runqempty(pp))
+    gort__wakep();
 }
 
 void gort__goready(struct g *gp) { gort__ready(gp, true); }
@@ -858,7 +894,10 @@ static struct g *runnable_here(struct m *mp, bool *inherit_time) {
   if (gort__atomic_load_relaxed(&pp->schedtick) % 61 == 0 &&
       gort__atomic_load_relaxed(&gort__sched.runqsize) > 0)
     return NULL;
-  return gort__runqget(pp, inherit_time);
+  struct g *gp = gort__runqget(pp, inherit_time);
+  if (gp != NULL)
+    settle_wake(pp);
+  return gp;
 }
 
 static void execute(struct m *mp, struct g *gp, bool inherit_time) {
@@ -887,6 +926,7 @@ _Noreturn void gort__schedule(struct m *mp) {
     struct g *gp = findrunnable(mp, &inherit_time);
     if (mp->spinning)
       resetspinning(mp);
+    settle_wake(gort__loadmp(mp));
     execute(mp, gp, inherit_time);
   }
 }
@@ -927,6 +967,8 @@ _Noreturn void gort_main_opts(int (*main_fn)(int argc, char **argv), int argc,
   gort__sched.start_ns = gort__os_nanotime();
   gort__atomic_store_seq_cst(&gort__sched.lastpoll, gort__sched.start_ns);
   gort__settings_init(opts); /* GORT_DEBUG, GORT_TRACEBACK applied here */
+  gort__sched.lazy_wake = gort__debug.lazywake >= 0 ? gort__debug.lazywake != 0
+                                                    : gort__os_wake_is_costly();
   int procs = gort__settings.maxprocs;
   gort__stack_init();
   gort__gcpacer_init();

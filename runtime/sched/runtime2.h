@@ -234,6 +234,13 @@ struct p {
   /* A G readied by the running G runs next, inheriting the time slice
    * (Go's runnext). Written by the owner, taken by CAS by anyone. */
   struct g *_Atomic runnext;
+  /* Lazy wake (proc.c): a G readied into runnext did not wake an idle M
+   * (1); the owner's next pick of a G settles it (0 again), or sysmon,
+   * if the owner has picked nothing since its last look (a readier that
+   * kept running), does the wake. Atomic: the owner and sysmon race for
+   * it with an exchange. */
+  _Atomic uint32_t wake_deferred;
+  uint64_t sysmon_wake_switches; /* switches when sysmon last saw it set */
   /* Free Gs and stacks cached on this P (owner). */
   struct g *gfree;
   int32_t gfreecnt;
@@ -296,6 +303,10 @@ struct schedt {
   struct m *allm;   /* list through alllink (sched.lock) */
   bool main_exited; /* main called gort_goexit (sched.lock) */
   bool main_started;
+  /* Lazy wake (proc.c): readying a G into an otherwise empty P wakes no
+   * idle M. The platform's choice (gort__os_wake_is_costly) unless
+   * GORT_DEBUG=lazywake says; set once before any other M exists. */
+  bool lazy_wake;
   /* Stop-the-world (Go's sched.gcwaiting, stopwait, stopnote). */
   _Atomic uint32_t gcwaiting;
   int32_t stopwait; /* Ps still to stop (sched.lock) */

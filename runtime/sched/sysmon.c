@@ -5,6 +5,9 @@
  *     one of its ticks, when there is other work (Go's retake);
  *   - asks goroutines that have run for more than 10 ms to yield
  *     (preemptone: the preempt flag, and a signal natively);
+ *   - does the wake a lazy ready deferred (proc.c, "Lazy wake") when the
+ *     readier kept running: the P still marks it and has picked no G
+ *     since sysmon's last look;
  *   - prints the schedtrace line when GORT_DEBUG=schedtrace=MS asks;
  *   - publishes the live scheduler sample every 10 ms (GORT_DEBUG
  *     schedsample=MS; debug/sched_sample.c): the web page's plots;
@@ -20,7 +23,8 @@
  * while it hands goroutines from the poller to the run queues.
  *
  * Locking: allplock while walking allp (a resize replaces it); the
- * sysmon_* fields of each P are sysmon's alone.
+ * sysmon_* fields of each P are sysmon's alone; a P's wake_deferred is
+ * taken with an exchange (its owner races for it).
  */
 #include "atomic/atomic.h"
 
@@ -44,13 +48,33 @@ enum {
   NETPOLL_NS = 10 * 1000 * 1000,
 };
 
+/* A ready deferred its wake and the P has switched to no G since our last
+ * look (switches unchanged): the readier keeps running, so wake an M now,
+ * which may steal the readied G as Go's woken M would have. Stored as
+ * switches + 1, so that 0 means "not seen". */
+static bool deferred_wake_due(struct p *pp) {
+  if (!gort__atomic_load_relaxed(&pp->wake_deferred)) {
+    pp->sysmon_wake_switches = 0;
+    return false;
+  }
+  uint64_t seen = gort__atomic_load_relaxed(&pp->switches) + 1;
+  if (pp->sysmon_wake_switches != seen) {
+    pp->sysmon_wake_switches = seen;
+    return false;
+  }
+  pp->sysmon_wake_switches = 0;
+  return gort__atomic_exchange_relaxed(&pp->wake_deferred, 0) != 0;
+}
+
 static uint32_t retake(int64_t now) {
-  uint32_t n = 0;
+  uint32_t n = 0, wakes = 0;
   gort__lock(&gort__sched.allplock);
   int32_t procs = gort__atomic_load_seq_cst(&gort__sched.gomaxprocs);
   for (int32_t i = 0; i < procs; i++) {
     struct p *pp = gort__sched.allp[i];
     uint32_t s = gort__atomic_load_acquire(&pp->status);
+    if (s == P_RUNNING && deferred_wake_due(pp))
+      wakes++;
     bool sysretake = false;
     if (s == P_RUNNING || s == P_SYSCALL) {
       /* The same G has been running since sysmon last looked, for more
@@ -92,7 +116,11 @@ static uint32_t retake(int64_t now) {
     gort__lock(&gort__sched.allplock);
   }
   gort__unlock(&gort__sched.allplock);
-  return n;
+  /* Outside allplock (startm takes sched.lock); wakep starts one spinning
+   * M at most, which then wakes the next if it finds work. */
+  if (wakes > 0)
+    gort__wakep();
+  return n + wakes;
 }
 
 /* sysmon is not counted for deadlock detection (sched.nmsys) except

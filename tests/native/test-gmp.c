@@ -1,7 +1,8 @@
 /*
  * test-gmp.c - the G-M-P scheduler (issue 4): stealing, fairness of the
  * global queue, preemption, blocking calls, GOMAXPROCS changes, schedtrace
- * and the fatal paths with many Ps.
+ * and the fatal paths with many Ps; the lazy wake's sysmon backstop
+ * (issue 15).
  *
  * Timing: nothing here asserts a duration. Where a test needs something
  * to happen "while" another thing runs, the other thing waits for it (with
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "debug/sched_stats.h"
+#include "sched/runtime2.h"
 
 #include "test.h"
 
@@ -465,3 +467,61 @@ TEST_IMPL(crash_sigquit_dump) {
 }
 
 TEST_IMPL(crash_bad_maxprocs) { return 1; /* GORT_MAXPROCS=0 dies first */ }
+
+/* ---- gmp_lazy_wake_readier_keeps_running (issue 15) --------------------
+ * Lazy wake (sched/proc.c): a ready into an otherwise empty P may skip
+ * waking an idle M, betting that the readier parks soon and runs the
+ * readied G itself. Here it does not: it spins without a safe point
+ * (asynchronous preemption off, test-list.h), so the readied G can only
+ * run on the other P. With lazywake=1 sysmon must do the deferred wake
+ * (without it this spins until the cap and fails); with lazywake=0 the
+ * ready wakes an M at once, as Go's does. The waiter is seen parked on
+ * the channel before the send, so the send readies it into runnext, and
+ * the send waits until no M spins and the other P is idle (the yields
+ * woke one), so that only a wake can bring an M to it. */
+
+static struct g *_Atomic lazy_waiter;
+static _Atomic int lazy_ran;
+
+static void lazy_wait(void *p) {
+  atomic_store(&lazy_waiter, gort__getg());
+  int64_t v = 0;
+  CHECK(gort_chan_recv(p, &v));
+  CHECK_EQ(v, 1);
+  atomic_store(&lazy_ran, 1);
+}
+
+static void readier_keeps_running(void) {
+  gort_chan *c = gort_chan_make(sizeof(int64_t), 0);
+  CHECK(c != NULL);
+  CHECK(gort_go(lazy_wait, c) == 0);
+  struct g *w;
+  while ((w = atomic_load(&lazy_waiter)) == NULL ||
+         gort__readgstatus(w) != G_WAITING)
+    gort_yield();
+  int64_t t0 = gort_nanotime();
+  while ((atomic_load(&gort__sched.nmspinning) != 0 ||
+          atomic_load(&gort__sched.npidle) != 1) &&
+         gort_nanotime() - t0 < 20 * 1000 * 1000 * 1000ll) {
+  }
+  CHECK_EQ(atomic_load(&gort__sched.npidle), 1);
+  int64_t v = 1;
+  gort_chan_send(c, &v); /* w goes to this P's runnext */
+  t0 = gort_nanotime();
+  while (!atomic_load(&lazy_ran) &&
+         gort_nanotime() - t0 < 20 * 1000 * 1000 * 1000ll) {
+  }
+  CHECK(atomic_load(&lazy_ran));
+}
+
+TEST_IMPL(gmp_lazy_wake_readier_keeps_running) {
+  CHECK(gort__sched.lazy_wake);
+  readier_keeps_running();
+  return 0;
+}
+
+TEST_IMPL(gmp_eager_wake_readier_keeps_running) {
+  CHECK(!gort__sched.lazy_wake);
+  readier_keeps_running();
+  return 0;
+}

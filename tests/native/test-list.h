@@ -488,3 +488,9 @@ X(gcroots_parked_saved_state, 0, "", ALL, "")
  * shade, a round that takes the object white finds it freed. ---- */
 X(gcroots_removal_shades, 0, "", ALL, "GORT_GC=concurrent GORT_MAXPROCS=2")
 X(gctimers_removal_shades, 0, "", ALL, "GORT_GC=concurrent GORT_MAXPROCS=2")
+
+/* ---- lazy wake (issue 15; tests/native/test-gmp.c): a ready that skipped
+ * its wake, then a readier that keeps running without a safe point: sysmon
+ * wakes an M for the readied G; and the same with Go's eager wake. ---- */
+X(gmp_lazy_wake_readier_keeps_running, 0, "", ALL, "GORT_DEBUG=asyncpreemptoff=1,lazywake=1 GORT_MAXPROCS=2")
+X(gmp_eager_wake_readier_keeps_running, 0, "", ALL, "GORT_DEBUG=asyncpreemptoff=1,lazywake=0 GORT_MAXPROCS=2")
