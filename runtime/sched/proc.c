@@ -35,8 +35,10 @@
  * G's goexit0 until nobody runs on its stack, so the arriving G runs it
  * first thing after the switch (m->after_fn). Until then the parked G is
  * in no queue and no waiter list can reach it, exactly as between mcall
- * and park_m. On wasm, where each context switch is an Asyncify unwind and
- * rewind of a whole stack, this nearly halves a blocking hand-off.
+ * and park_m. On wasm a switch to g0 costs as much as one to a G (an
+ * unwind of the leaving G's frames; g0 itself is never unwound:
+ * arch/context.h, gort__context_run_from_thread), so there the direct
+ * switch saves the scheduler loop's work rather than a switch.
  *
  * Deadlock. When an M parks it counts itself idle and calls checkdead():
  * if no M is left running Go code (sysmon does not count) and no timer or
