@@ -489,6 +489,11 @@ X(gcroots_parked_saved_state, 0, "", ALL, "")
 X(gcroots_removal_shades, 0, "", ALL, "GORT_GC=concurrent GORT_MAXPROCS=2")
 X(gctimers_removal_shades, 0, "", ALL, "GORT_GC=concurrent GORT_MAXPROCS=2")
 
+/* ---- an M's own stack (g0) is never unwound on wasm: a round trip
+ * through the scheduler is one unwind and one rewind (issue 15;
+ * tests/native/test-gcroots.c) ---- */
+X(sched_thread_context_never_saved, 0, "", ALL, "GORT_MAXPROCS=2")
+
 /* ---- lazy wake (issue 15; tests/native/test-gmp.c): a ready that skipped
  * its wake, then a readier that keeps running without a safe point: sysmon
  * wakes an M for the readied G; and the same with Go's eager wake. ---- */
