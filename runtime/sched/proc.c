@@ -529,7 +529,7 @@ void gort__ready(struct g *gp, bool next) {
  * picked its next G: wake now if the queue still holds work, else the
  * wake was not needed. */
 static void settle_wake(struct p *pp) {
-  if (gort__atomic_load_relaxed(&pp->wake_deferred) &&
+  if (gort__sched.lazy_wake && gort__atomic_load_relaxed(&pp->wake_deferred) &&
       gort__atomic_exchange_relaxed(&pp->wake_deferred, 0) &&
       !gort__runqempty(pp))
     gort__wakep();

@@ -234,13 +234,6 @@ struct p {
   /* A G readied by the running G runs next, inheriting the time slice
    * (Go's runnext). Written by the owner, taken by CAS by anyone. */
   struct g *_Atomic runnext;
-  /* Lazy wake (proc.c): a G readied into runnext did not wake an idle M
-   * (1); the owner's next pick of a G settles it (0 again), or sysmon,
-   * if the owner has picked nothing since its last look (a readier that
-   * kept running), does the wake. Atomic: the owner and sysmon race for
-   * it with an exchange. */
-  _Atomic uint32_t wake_deferred;
-  uint64_t sysmon_wake_switches; /* switches when sysmon last saw it set */
   /* Free Gs and stacks cached on this P (owner). */
   struct g *gfree;
   int32_t gfreecnt;
@@ -264,6 +257,13 @@ struct p {
   struct gcwork gcw;
   struct wbbuf wbbuf;
   int64_t gc_fractional_ns; /* this mark's fractional worker time (owner) */
+  /* Lazy wake (proc.c; at the end, off the lines the run queue uses): a G
+   * readied into runnext did not wake an idle M (1); the owner's next pick of a
+   * G settles it (0 again), or sysmon, if the owner has picked nothing since
+   * its last look (a readier that kept running), does the wake. Atomic: the
+   * owner and sysmon race for it with an exchange. */
+  _Atomic uint32_t wake_deferred;
+  uint64_t sysmon_wake_switches; /* switches when sysmon last saw it set */
 };
 
 /* A queue of Gs linked through schedlink (Go's gQueue). */

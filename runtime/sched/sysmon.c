@@ -54,7 +54,8 @@ enum {
  * switches + 1, so that 0 means "not seen". */
 static bool deferred_wake_due(struct p *pp) {
   if (!gort__atomic_load_relaxed(&pp->wake_deferred)) {
-    pp->sysmon_wake_switches = 0;
+    if (pp->sysmon_wake_switches != 0)
+      pp->sysmon_wake_switches = 0;
     return false;
   }
   uint64_t seen = gort__atomic_load_relaxed(&pp->switches) + 1;
@@ -73,7 +74,7 @@ static uint32_t retake(int64_t now) {
   for (int32_t i = 0; i < procs; i++) {
     struct p *pp = gort__sched.allp[i];
     uint32_t s = gort__atomic_load_acquire(&pp->status);
-    if (s == P_RUNNING && deferred_wake_due(pp))
+    if (gort__sched.lazy_wake && s == P_RUNNING && deferred_wake_due(pp))
       wakes++;
     bool sysretake = false;
     if (s == P_RUNNING || s == P_SYSCALL) {
