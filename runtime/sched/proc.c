@@ -518,7 +518,8 @@ void gort__ready(struct g *gp, bool next) {
   gort__runqput(pp, gp, next);
   /* The ring is empty: gp is all this P holds (a displaced runnext went
    * to the ring). Relaxed: sysmon reading it late only wakes later. */
-  if (next && gort__sched.lazy_wake && gort__runqlen(pp) == 0) {
+  if (__builtin_expect(gort__sched.lazy_wake, 0) && next &&
+      gort__runqlen(pp) == 0) {
     gort__atomic_store_relaxed(&pp->wake_deferred, 1);
     return;
   }
@@ -528,11 +529,17 @@ void gort__ready(struct g *gp, bool next) {
 /* A ready of this P deferred its wake (lazy wake, above); the P has just
  * picked its next G: wake now if the queue still holds work, else the
  * wake was not needed. */
-static void settle_wake(struct p *pp) {
-  if (gort__sched.lazy_wake && gort__atomic_load_relaxed(&pp->wake_deferred) &&
+static void settle_wake_slow(struct p *pp) {
+  if (gort__atomic_load_relaxed(&pp->wake_deferred) &&
       gort__atomic_exchange_relaxed(&pp->wake_deferred, 0) &&
       !gort__runqempty(pp))
     gort__wakep();
+}
+
+/* Off (natively): one load of a read-only setting and a branch. */
+static inline void settle_wake(struct p *pp) {
+  if (__builtin_expect(gort__sched.lazy_wake, 0))
+    settle_wake_slow(pp);
 }
 
 void gort__goready(struct g *gp) { gort__ready(gp, true); }
