@@ -11,11 +11,12 @@
 # (gort_wasm_nothreads_link_options, at the end: the single-threaded build)
 # sets the compile and link flags of one wasm executable, makes it relink
 # when the glue changes, makes the link find Debian's acorn (NODE_PATH), and
-# makes CTest run it through wasm/run-node.cjs. Asyncify leaves the
-# functions of wasm/asyncify-remove.txt uninstrumented; ASYNCIFY_ASSERTS
-# links with Binaryen's Asyncify asserts, so that a wrong entry there traps
-# ("RuntimeError: unreachable") instead of corrupting a stack (gort_tests
-# is built so; wasm/asyncify-asserts.cjs, docs/WASM-BUILD.md).
+# makes CTest run it through wasm/run-node.cjs. ASYNCIFY_ASSERTS links
+# with Binaryen's Asyncify asserts, so that a wrong entry in gort's
+# Asyncify remove list (wasm/asyncify-remove.txt, which the gort target
+# passes on: gort_wasm_asyncify_remove_file below) traps ("RuntimeError:
+# unreachable") instead of corrupting a stack (gort_tests is built so;
+# wasm/asyncify-asserts.cjs, docs/WASM-BUILD.md).
 # The goroutine stack check (-sSTACK_OVERFLOW_CHECK=2 and
 # wasm/library_gort.js) is not set here: it comes with the gort target
 # (INTERFACE link options, CMakeLists.txt) to every program that links it.
@@ -87,10 +88,16 @@ set(GORT_WASM_NODE_PATH "${_gort_default_node_path}" CACHE PATH
     "NODE_PATH for emcc (Debian's emscripten needs its acorn)")
 find_program(GORT_NODE NAMES node nodejs)
 
-# The Asyncify remove list (wasm/asyncify-remove.txt, read at configure
-# time) as emcc wants it: one name per line, comments gone. THREADS: with
-# the names under "[threads]". Sets <out> to the file written.
-function(_gort_wasm_asyncify_remove_file out threads)
+# gort_wasm_asyncify_remove_file(<out var> <threads>): gort's Asyncify
+# remove list (wasm/asyncify-remove.txt, read at configure time) as emcc
+# wants it, one name a line, comments gone, in the build folder; with the
+# names under "[threads]" when <threads> is true. Sets <out var> to the
+# file. The list is the runtime's, not the glue's: it holds because gort's
+# switch never has a JS frame on a goroutine's call chain, so the gort
+# target passes it to every program that links it (CMakeLists.txt). A
+# program that uses Emscripten's fibers unwinds through dynCall_* and must
+# not get it (tests/wasm-spike crashed with it).
+function(gort_wasm_asyncify_remove_file out threads)
   set(_src "${GORT_WASM_DIR}/asyncify-remove.txt")
   set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${_src}")
   file(STRINGS "${_src}" _lines)
@@ -116,18 +123,16 @@ function(_gort_wasm_asyncify_remove_file out threads)
   set(${out} "${_file}" PARENT_SCOPE)
 endfunction()
 
-# What both builds share: compile and link flags, the Asyncify list, the
-# pre/post js, NODE_PATH for the link, and the CTest launcher. THREADS:
-# the pthreads build; ASYNCIFY_ASSERTS: see gort_wasm_link_options.
-function(_gort_wasm_common_options target export_name threads asserts)
-  _gort_wasm_asyncify_remove_file(_remove ${threads})
+# What both builds share: compile and link flags, the pre/post js,
+# NODE_PATH for the link, and the CTest launcher. ASYNCIFY_ASSERTS: see
+# gort_wasm_link_options.
+function(_gort_wasm_common_options target export_name asserts)
   target_compile_options(${target} PRIVATE ${GORT_WASM_OPT})
   # The "SHELL:" prefix keeps CMake from de-duplicating the repeated -s.
   target_link_options(${target} PRIVATE
     ${GORT_WASM_OPT}
     "SHELL:-s ASYNCIFY=1"
     "SHELL:-s ASYNCIFY_STACK_SIZE=${GORT_WASM_ASYNCIFY_STACK_SIZE}"
-    "SHELL:-s ASYNCIFY_REMOVE=@${_remove}"
     "SHELL:-s INITIAL_MEMORY=${GORT_WASM_MEMORY}"
     "SHELL:-s TOTAL_STACK=${GORT_WASM_STACK_SIZE}"
     "SHELL:-s EXIT_RUNTIME=1"
@@ -140,7 +145,7 @@ function(_gort_wasm_common_options target export_name threads asserts)
     "SHELL:--pre-js \"${GORT_WASM_DIR}/pre.js\""
     "SHELL:--post-js \"${GORT_WASM_DIR}/post.js\"")
   set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS
-    "${GORT_WASM_DIR}/pre.js" "${GORT_WASM_DIR}/post.js" "${_remove}")
+    "${GORT_WASM_DIR}/pre.js" "${GORT_WASM_DIR}/post.js")
 
   if(asserts)
     # Binaryen's Asyncify asserts (emcc adds them only with ASSERTIONS,
@@ -185,7 +190,7 @@ function(gort_wasm_link_options target)
   if(NOT ARG_POOL_SIZE)
     set(ARG_POOL_SIZE "${GORT_WASM_POOL_SIZE}")
   endif()
-  _gort_wasm_common_options(${target} "${ARG_EXPORT_NAME}" TRUE
+  _gort_wasm_common_options(${target} "${ARG_EXPORT_NAME}"
                             "${ARG_ASYNCIFY_ASSERTS}")
   # -pthread also at compile time: atomics, bulk memory and real TLS.
   target_compile_options(${target} PRIVATE -pthread)
@@ -218,6 +223,6 @@ function(gort_wasm_nothreads_link_options target)
     string(MAKE_C_IDENTIFIER "${target}" _id)
     set(ARG_EXPORT_NAME "create_${_id}")
   endif()
-  _gort_wasm_common_options(${target} "${ARG_EXPORT_NAME}" FALSE
+  _gort_wasm_common_options(${target} "${ARG_EXPORT_NAME}"
                             "${ARG_ASYNCIFY_ASSERTS}")
 endfunction()
