@@ -9,7 +9,7 @@
  *   ucontext/context_ucontext.c      portable fallback (a syscall per
  *                                    switch: sigprocmask)
  *   wasm/context_wasm.c              Binaryen's Asyncify, driven from a
- *                                    loop at the bottom of each thread
+ *                                    loop on each thread's own stack
  *
  * Functions a backend defines:
  *
@@ -17,8 +17,8 @@
  *                                    void (*fn)(void *), void *arg)
  *       Make c describe the calling thread's own stack and run fn(arg) on
  *       it; code running there may switch away from c and back. Returns
- *       when fn returns. (On wasm fn must run inside the call: the switch
- *       needs its loop at the bottom of the thread's stack.)
+ *       when fn returns. (On wasm fn must run inside the call: it sets up
+ *       the thread's switch state.)
  *
  *   void gort__context_make(struct gort_context *c, void *stack_lo,
  *                           size_t stack_size, void (*entry)(void *),
@@ -33,6 +33,16 @@
  *                             struct gort_context *to)
  *       Save the running state into from and resume to. Returns when
  *       somebody switches back to from, possibly on another OS thread.
+ *
+ *   void gort__context_run_from_thread(struct gort_context *self,
+ *                                      struct gort_context *to)
+ *       gort__context_switch(self, to) where self is the thread's own
+ *       context (made by gort__context_start_current): the only way to
+ *       switch away from it. Returns when a context switches back to self,
+ *       on the same thread. Natively it is that switch; on wasm self is
+ *       never saved: the call runs to (and whatever it switches to) from a
+ *       loop above the thread's own frames, and returns when one switches
+ *       to self.
  *
  *   void *gort__context_saved_sp(const struct gort_context *c)
  *       For a suspended context: the lowest address of its stack it still
@@ -80,6 +90,8 @@ void gort__context_start_current(struct gort_context *c, void (*fn)(void *),
 void gort__context_make(struct gort_context *c, void *stack_lo,
                         size_t stack_size, void (*entry)(void *), void *arg);
 void gort__context_switch(struct gort_context *from, struct gort_context *to);
+void gort__context_run_from_thread(struct gort_context *self,
+                                   struct gort_context *to);
 void *gort__context_saved_sp(const struct gort_context *c);
 const void *gort__context_saved_regs(const struct gort_context *c,
                                      size_t *size);

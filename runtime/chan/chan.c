@@ -288,16 +288,20 @@ static _Noreturn void block_forever(uint32_t reason) {
   gort__throw("runtime: a goroutine blocked forever was woken");
 }
 
-/* chansend: Go's chansend. Returns whether the value was sent (always true
- * when block). */
-static bool chansend(struct hchan *c, const void *elem, bool block,
-                     const char *call) {
-  if (c == NULL) {
-    if (!block)
-      return false;
-    gort__must_getg(call);
-    block_forever(WAIT_CHAN_SEND_NIL);
-  }
+/* What a send or receive finds under the channel's lock. */
+enum chan_outcome {
+  CHAN_DONE,      /* sent or received; the lock is released */
+  CHAN_NOT_READY, /* non-blocking and nobody ready; the lock is released */
+  CHAN_MUST_PARK, /* blocking and nobody ready; the lock is still held */
+};
+
+/* Everything of a send but the park, out of line. On wasm every function
+ * that may reach a goroutine switch carries Asyncify's instrumentation
+ * even when it does not switch (docs/WASM-NOTES.md): kept apart, the
+ * common path (a waiting receiver, room in the buffer) is not
+ * instrumented, and only chansend's few lines around the park are. */
+static __attribute__((noinline)) enum chan_outcome
+send_nowait(struct hchan *c, const void *elem, bool block, const char *call) {
   gort__lock(&c->lock);
   if (c->closed) {
     gort__unlock(&c->lock);
@@ -309,17 +313,34 @@ static bool chansend(struct hchan *c, const void *elem, bool block,
     gort__unlock(&c->lock);
     need_m(call); /* goready runs on an M (g0 is fine: timers send) */
     gort__goready(sg->g);
-    return true;
+    return CHAN_DONE;
   }
   if (c->qcount < c->dataqsiz) {
     gort__chan_buf_put_locked(c, elem);
     gort__unlock(&c->lock);
-    return true;
+    return CHAN_DONE;
   }
   if (!block) {
     gort__unlock(&c->lock);
-    return false;
+    return CHAN_NOT_READY;
   }
+  return CHAN_MUST_PARK;
+}
+
+/* chansend: Go's chansend. Returns whether the value was sent (always true
+ * when block). Inlined into each public call: on wasm one frame less to
+ * unwind and rewind when it parks. */
+static inline __attribute__((always_inline)) bool
+chansend(struct hchan *c, const void *elem, bool block, const char *call) {
+  if (c == NULL) {
+    if (!block)
+      return false;
+    gort__must_getg(call);
+    block_forever(WAIT_CHAN_SEND_NIL);
+  }
+  enum chan_outcome r = send_nowait(c, elem, block, call);
+  if (r != CHAN_MUST_PARK)
+    return r == CHAN_DONE;
   struct g *gp = gort__must_getg(call);
   struct sudog mysg = {.g = gp, .elem = (void *)elem, .c = c};
   gp->param = NULL;
@@ -332,22 +353,16 @@ static bool chansend(struct hchan *c, const void *elem, bool block,
   return true;
 }
 
-/* chanrecv: Go's chanrecv. Returns whether a receive happened (always true
- * when block); *ok says whether it was a sent value (false: closed). */
-static bool chanrecv(struct hchan *c, void *elem, bool block, bool *ok,
-                     const char *call) {
-  if (c == NULL) {
-    if (!block)
-      return false;
-    gort__must_getg(call);
-    block_forever(WAIT_CHAN_RECEIVE_NIL);
-  }
+/* Everything of a receive but the park, out of line (see send_nowait). */
+static __attribute__((noinline)) enum chan_outcome
+recv_nowait(struct hchan *c, void *elem, bool block, bool *ok,
+            const char *call) {
   gort__lock(&c->lock);
   if (c->closed && c->qcount == 0) {
     gort__unlock(&c->lock);
     gort__chan_elem_clear(c, elem);
     *ok = false;
-    return true;
+    return CHAN_DONE;
   }
   struct sudog *sg = gort__waitq_dequeue(&c->sendq);
   if (sg) {
@@ -356,18 +371,35 @@ static bool chanrecv(struct hchan *c, void *elem, bool block, bool *ok,
     need_m(call);
     gort__goready(sg->g);
     *ok = true;
-    return true;
+    return CHAN_DONE;
   }
   if (c->qcount > 0) {
     gort__chan_buf_take_locked(c, elem);
     gort__unlock(&c->lock);
     *ok = true;
-    return true;
+    return CHAN_DONE;
   }
   if (!block) {
     gort__unlock(&c->lock);
-    return false;
+    return CHAN_NOT_READY;
   }
+  return CHAN_MUST_PARK;
+}
+
+/* chanrecv: Go's chanrecv. Returns whether a receive happened (always true
+ * when block); *ok says whether it was a sent value (false: closed).
+ * Inlined as chansend is. */
+static inline __attribute__((always_inline)) bool
+chanrecv(struct hchan *c, void *elem, bool block, bool *ok, const char *call) {
+  if (c == NULL) {
+    if (!block)
+      return false;
+    gort__must_getg(call);
+    block_forever(WAIT_CHAN_RECEIVE_NIL);
+  }
+  enum chan_outcome r = recv_nowait(c, elem, block, ok, call);
+  if (r != CHAN_MUST_PARK)
+    return r == CHAN_DONE;
   struct g *gp = gort__must_getg(call);
   struct sudog mysg = {.g = gp, .elem = elem, .c = c};
   gp->param = NULL;

@@ -66,6 +66,22 @@ static int cmp_chan(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
+/* Lock order: by address. A few channels (every select on the stack)
+ * by insertion, in line; more by qsort. */
+static void sort_by_address(struct hchan **locked, int n) {
+  if (n > STACK_CASES) {
+    qsort(locked, (size_t)n, sizeof *locked, cmp_chan);
+    return;
+  }
+  for (int i = 1; i < n; i++) {
+    struct hchan *c = locked[i];
+    int j = i;
+    for (; j > 0 && (uintptr_t)locked[j - 1] > (uintptr_t)c; j--)
+      locked[j] = locked[j - 1];
+    locked[j] = c;
+  }
+}
+
 /* Try case i now (all channels locked). Returns 1 when done (the caller
  * unlocks, then readies *wake if set), 0 when it cannot proceed. A send on
  * a closed channel is reported as -1. */
@@ -106,9 +122,15 @@ static int try_case(gort_select_case *cs, struct g **wake) {
   return 0;
 }
 
-static int selectgo(gort_select_case *cases, int n, bool block,
-                    uint16_t *pollorder, struct hchan **locked,
-                    struct sudog *sgs) {
+enum { MUST_PARK = -2, NO_CASES = -3 };
+
+/* Steps 1 and 2, out of line: on wasm they are not instrumented by
+ * Asyncify (only selectgo's park is; see chan.c's send_nowait). Returns
+ * the case taken, GORT_SELECT_DEFAULT, NO_CASES (nothing to poll, block
+ * set), or MUST_PARK with every channel of locked[0, *nlocked) locked. */
+static __attribute__((noinline)) int
+select_nowait(gort_select_case *cases, int n, bool block, uint16_t *pollorder,
+              int *npollp, struct hchan **locked, int *nlockedp) {
   /* 1. Orders. Nil channels and bad directions are left out. */
   int npoll = 0;
   for (int i = 0; i < n; i++) {
@@ -128,21 +150,19 @@ static int selectgo(gort_select_case *cases, int n, bool block,
     pollorder[j] = (uint16_t)i;
     npoll++;
   }
-  if (npoll == 0) {
-    if (!block)
-      return GORT_SELECT_DEFAULT;
-    gort__gopark(NULL, NULL, WAIT_SELECT_NO_CASES);
-    gort__throw("runtime: select with no cases was woken");
-  }
+  *npollp = npoll;
+  if (npoll == 0)
+    return block ? NO_CASES : GORT_SELECT_DEFAULT;
   int nlocked = 0;
   for (int k = 0; k < npoll; k++)
     locked[nlocked++] = (struct hchan *)cases[pollorder[k]].chan;
-  qsort(locked, (size_t)nlocked, sizeof *locked, cmp_chan);
+  sort_by_address(locked, nlocked);
   int w = 0;
   for (int k = 0; k < nlocked; k++)
     if (w == 0 || locked[w - 1] != locked[k])
       locked[w++] = locked[k];
   nlocked = w;
+  *nlockedp = nlocked;
 
   /* 2. Anything ready? */
   sellock(locked, nlocked);
@@ -163,6 +183,22 @@ static int selectgo(gort_select_case *cases, int n, bool block,
     selunlock(locked, nlocked);
     return GORT_SELECT_DEFAULT;
   }
+  return MUST_PARK;
+}
+
+/* Inlined into gort_select: on wasm one frame less to unwind and rewind
+ * when it parks. */
+static inline __attribute__((always_inline)) int
+selectgo(gort_select_case *cases, int n, bool block, uint16_t *pollorder,
+         struct hchan **locked, struct sudog *sgs) {
+  int npoll, nlocked;
+  int r = select_nowait(cases, n, block, pollorder, &npoll, locked, &nlocked);
+  if (r == NO_CASES) {
+    gort__gopark(NULL, NULL, WAIT_SELECT_NO_CASES);
+    gort__throw("runtime: select with no cases was woken");
+  }
+  if (r != MUST_PARK)
+    return r;
 
   /* 3. Wait on every case. */
   struct g *gp = gort__getg();

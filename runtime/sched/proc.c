@@ -35,8 +35,10 @@
  * G's goexit0 until nobody runs on its stack, so the arriving G runs it
  * first thing after the switch (m->after_fn). Until then the parked G is
  * in no queue and no waiter list can reach it, exactly as between mcall
- * and park_m. On wasm, where each context switch is an Asyncify unwind and
- * rewind of a whole stack, this nearly halves a blocking hand-off.
+ * and park_m. On wasm a switch to g0 costs as much as one to a G (an
+ * unwind of the leaving G's frames; g0 itself is never unwound:
+ * arch/context.h, gort__context_run_from_thread), so there the direct
+ * switch saves the scheduler loop's work rather than a switch.
  *
  * Deadlock. When an M parks it counts itself idle and calls checkdead():
  * if no M is left running Go code (sysmon does not count) and no timer or
@@ -235,7 +237,10 @@ static void gswitch(struct g *from, struct g *to, bool from_dies) {
                           (const void *)to->stack.lo,
                           to->stack.hi - to->stack.lo);
   gort__tsan_fiber_switch(to->tsan_fiber);
-  gort__context_switch(&from->ctx, &to->ctx);
+  if (from->is_g0)
+    gort__context_run_from_thread(&from->ctx, &to->ctx);
+  else
+    gort__context_switch(&from->ctx, &to->ctx);
   switched_in(from);
   if (!from->is_g0)
     finish_direct_switch();
@@ -386,25 +391,38 @@ static void end_slice_if_asked(struct m *mp, struct g *gp);
 static void prepare_run(struct m *mp, struct g *gp, bool inherit_time);
 static struct g *runnable_here(struct m *mp, bool *inherit_time);
 
-/* The current G parks or exits; fn(gp) finishes the job once gp is
- * switched out: on g0 (mcall), or, when this P has a G ready, on that G
- * after a direct switch (see the head of the file). Returns when gp runs
- * again (never if dying). */
-static void leave(void (*fn)(struct g *), bool dying) {
-  struct m *mp = gort__getm();
-  struct g *gp = gort__loadcurg(mp);
+/* leave's choice, out of line: the G this P runs next by a direct switch
+ * (made current, with fn left for it to run), or NULL: switch to g0. On
+ * wasm only leave's few lines around the switch carry Asyncify's
+ * instrumentation (docs/WASM-NOTES.md). */
+static __attribute__((noinline)) struct g *
+choose_direct(struct m *mp, struct g *gp, void (*fn)(struct g *)) {
   end_slice_if_asked(mp, gp);
   bool inherit_time;
   struct g *next = runnable_here(mp, &inherit_time);
-  if (next == NULL) {
-    mcall_impl(fn, dying);
-    return;
-  }
+  if (next == NULL)
+    return NULL;
   gort__stack_check(gp);
   prepare_run(mp, next, inherit_time);
   mp->after_fn = fn;
   mp->after_g = gp;
-  gswitch(gp, next, dying);
+  return next;
+}
+
+/* The current G parks or exits; fn(gp) finishes the job once gp is
+ * switched out: on g0 (mcall), or, when this P has a G ready, on that G
+ * after a direct switch (see the head of the file). Returns when gp runs
+ * again (never if dying). Inlined: one frame less to unwind and rewind
+ * on wasm. */
+static inline __attribute__((always_inline)) void leave(void (*fn)(struct g *),
+                                                        bool dying) {
+  struct m *mp = gort__getm();
+  struct g *gp = gort__loadcurg(mp);
+  struct g *next = choose_direct(mp, gp, fn);
+  if (next == NULL)
+    mcall_impl(fn, dying);
+  else
+    gswitch(gp, next, dying);
 }
 
 static void goexit1(void) {

@@ -847,3 +847,61 @@ TEST_IMPL(gcroots_parked_saved_state) {
   gort_chan_close(never);
   return 0;
 }
+
+/* ---- sched_thread_context_never_saved: an M's own stack (g0) is never
+ * unwound ------------------------------------------------------------
+ *
+ * On wasm a switch away from a goroutine unwinds its call chain into a
+ * buffer; a thread's own context, g0, is switched from only by
+ * gort__context_run_from_thread, which runs goroutines from a loop above
+ * g0's frames instead of unwinding them (runtime/arch/wasm/context_wasm.c),
+ * so a round trip through the scheduler is one unwind and one rewind, not
+ * two of each. Goroutines here go through g0 (gort_yield: Go's Gosched)
+ * and switch directly (a channel hand-off) many times on two Ps; then no
+ * M's g0 may hold saved state: natively none ever does, and on wasm one
+ * unwound even once would. */
+
+enum { THREAD_CTX_ROUNDS = 2000 };
+
+static void thread_ctx_ping(void *p) {
+  gort_chan **ch = p;
+  int64_t v = 0;
+  for (int i = 0; i < THREAD_CTX_ROUNDS; i++) {
+    gort_yield();
+    gort_chan_send(ch[0], &v);
+    gort_chan_recv(ch[1], &v);
+  }
+  gort_chan_close(ch[2]);
+}
+
+static void thread_ctx_pong(void *p) {
+  gort_chan **ch = p;
+  int64_t v;
+  for (int i = 0; i < THREAD_CTX_ROUNDS; i++) {
+    gort_chan_recv(ch[0], &v);
+    gort_yield();
+    gort_chan_send(ch[1], &v);
+  }
+}
+
+TEST_IMPL(sched_thread_context_never_saved) {
+  static gort_chan *ch[3];
+  for (int i = 0; i < 3; i++)
+    ch[i] = gort_chan_make(sizeof(int64_t), 0);
+  CHECK(gort_go(thread_ctx_ping, ch) == 0);
+  CHECK(gort_go(thread_ctx_pong, ch) == 0);
+  gort_chan_recv(ch[2], NULL); /* closed when the rounds are done */
+  int ms = 0, saved = 0;
+  gort__lock(&gort__sched.lock);
+  for (struct m *mp = gort__sched.allm; mp; mp = mp->alllink) {
+    size_t n;
+    (void)gort__context_saved_data(&mp->g0.ctx, &n);
+    saved += n != 0;
+    ms++;
+  }
+  gort__unlock(&gort__sched.lock);
+  printf("%s: %d Ms, %d with a saved g0\n", gort__context_backend, ms, saved);
+  CHECK(ms >= 1);
+  CHECK_EQ(saved, 0);
+  return 0;
+}

@@ -489,6 +489,11 @@ X(gcroots_parked_saved_state, 0, "", ALL, "")
 X(gcroots_removal_shades, 0, "", ALL, "GORT_GC=concurrent GORT_MAXPROCS=2")
 X(gctimers_removal_shades, 0, "", ALL, "GORT_GC=concurrent GORT_MAXPROCS=2")
 
+/* ---- an M's own stack (g0) is never unwound on wasm: a round trip
+ * through the scheduler is one unwind and one rewind (issue 15;
+ * tests/native/test-gcroots.c) ---- */
+X(sched_thread_context_never_saved, 0, "", ALL, "GORT_MAXPROCS=2")
+
 /* ---- the wasm build's Asyncify remove list is checked: a listed function
  * a switch unwinds through traps in gort_tests' asserts build (issue 15;
  * tests/native/test-asyncify.c). WASM: natively the sort just works. ---- */

@@ -20,6 +20,7 @@ struct gort_context {
   void (*entry)(void *); /* called to start it and, rewinding, to resume it */
   void *arg;
   bool started;          /* entered once: a switch to it rewinds */
+  bool is_thread;        /* a thread's own: run_from_thread's, never unwound */
   uintptr_t sp;          /* __stack_pointer while suspended */
   uintptr_t stack_base;  /* its stack's highest address */
   uintptr_t stack_limit; /* the lowest address the stack check allows */

@@ -2,38 +2,46 @@
  * context_wasm.c - the context backend for Emscripten: a switch driven
  * from inside the module with Binaryen's Asyncify, after the shape of
  * ruby.wasm's fibers (ruby's wasm/fiber.c and ruby's wasm/runtime.c: a
- * loop at the bottom of the stack that stops unwinds and starts rewinds) and
- * Binaryen's Asyncify documentation (WebAssembly/binaryen
- * src/passes/Asyncify.cpp, its head comment: the asyncify.* imports, the
- * data layout, which functions it leaves uninstrumented).
+ * loop that stops unwinds and starts rewinds) and Binaryen's Asyncify
+ * documentation (WebAssembly/binaryen src/passes/Asyncify.cpp, its head
+ * comment: the asyncify.* imports, the data layout, which functions it
+ * leaves uninstrumented).
  *
  * A wasm call stack cannot be switched; it can only be unwound (every
  * instrumented frame saves its locals and where it stood into a buffer and
  * returns) and rewound (the bottom function is called again and every frame
- * restores itself and goes back into the call it was in). So every thread
- * runs switch_loop at the bottom of its wasm stack:
+ * restores itself and goes back into the call it was in). A thread's own
+ * context (g0: its scheduler) is never unwound. It runs the contexts above
+ * it from a loop, called where it switches to one (run_from_thread):
  *
  *   thread's wasm stack        (docs/WASM-NOTES.md, "The switch", draws it)
- *     ... main / pthread start
- *     switch_loop             uninstrumented: calls stop_unwind, start_rewind
- *       entry(arg)            the running context: g0's function, or goentry
+ *     ... pthread start, the thread's own frames (g0: schedule, execute)
+ *     gort__context_run_from_thread(self, to)   uninstrumented: the loop
+ *       entry(arg)            the running context: goentry
  *         ... frames ...      instrumented
  *           gort__context_switch(from, to)   uninstrumented: start_unwind
  *
  *   1. gort__context_switch records (from, to) in the thread's switch
  *      state, points Asyncify at the thread's unwind buffer and starts an
- *      unwind; every frame up to switch_loop saves itself and returns.
- *   2. switch_loop stops the unwind, notes from's stack pointer, moves onto
- *      its own small stack, checks the unwind buffer's canary and copies
- *      the bytes used into from's own buffer (from->saved), which is as
- *      large as the most its context ever saved: grown (doubled, from the
- *      C heap) when a switch saves more, kept with the context when its g
- *      is reused, never freed.
- *   3. It sets the stack pointer and both sets of stack-check limits to
- *      to's, and calls to->entry(to->arg): the first time that starts it;
+ *      unwind; every frame up to the loop saves itself and returns.
+ *   2. The loop stops the unwind, notes from's stack pointer, checks the
+ *      unwind buffer's canary and copies the bytes used into from's own
+ *      buffer (from->saved), which is as large as the most its context ever
+ *      saved: grown (doubled, from the C heap) when a switch saves more,
+ *      kept with the context when its g is reused, never freed.
+ *   3. If to is the thread's own context, the loop sets the thread's stack
+ *      pointer and stack-check limits back and returns: the thread's
+ *      frames below it were never unwound, so nothing is rewound. Else it
+ *      sets the stack pointer and both sets of stack-check limits to to's
+ *      and calls to->entry(to->arg): the first time that starts it;
  *      afterwards it starts a rewind from to->saved first, so the call
  *      rebuilds to's frames down to its gort__context_switch, which sees
  *      the rewind, stops it and returns into to's code.
+ *
+ * So a switch between two goroutines is one unwind and one rewind, and a
+ * goroutine's round trip through its thread's scheduler (Go's mcall, then
+ * gogo) is the same: one unwind and one rewind, and ordinary calls and
+ * returns on the thread's side.
  *
  * No JS runs on a switch, and nothing saved names a worker (Asyncify's
  * data is call indexes and locals; the entry is a function pointer, the
@@ -48,18 +56,24 @@
  * instance); from then on set_check_limits calls it with no JS.
  *
  * Invariants:
- *   - context_switch and switch_loop are the only callers of the
- *     asyncify.* imports, so Binaryen leaves exactly them uninstrumented;
- *     context_switch is called through a function pointer so that
+ *   - A thread's own context is switched from only by
+ *     gort__context_run_from_thread and to only by gort__context_switch
+ *     from a context that loop runs; it never leaves its thread.
+ *   - context_switch and run_from_thread are the only callers of the
+ *     asyncify.* imports, so Binaryen leaves exactly them uninstrumented
+ *     (the loop is "bottom-most runtime": its callers are not instrumented
+ *     for it); context_switch is called through a function pointer so that
  *     Binaryen's inliner (which runs before Asyncify) cannot fold it into
  *     gswitch.
  *   - An unwind never overruns the thread's unwind buffer unnoticed: the
- *     buffer's end is a canary that switch_loop checks after every unwind,
+ *     buffer's end is a canary that the loop checks after every unwind,
  *     and Asyncify's own end is set past the canary; a context's own
  *     buffer grows to what it saved before the copy.
  *   - A context's stack limit is WASM_RED_ZONE above its stack's end: a
  *     leaf frame kept below an unmoved stack pointer (LLVM's red zone)
  *     still lies inside the stack.
+ *   - The loop runs nothing that moves the stack pointer while it is an
+ *     unwound context's: it goes back to the thread's stack first.
  *   - No code here runs JS except thread_setup, once per thread.
  *
  * Locking: none. The switch state is thread-local; a context is touched
@@ -102,7 +116,6 @@ enum {
   WASM_RED_ZONE = 128,          /* LLVM's WebAssemblyFrameLowering.h */
   UNWIND_BUF_SIZE = 128 * 1024, /* per thread: the most a switch saves */
   SAVED_MIN = 256,              /* a context's first buffer */
-  LOOP_STACK_SIZE = 32 * 1024,  /* what switch_loop's calls run on */
   CANARY_SIZE = 16,
 };
 
@@ -116,8 +129,8 @@ struct switch_state {
   struct gort_context *to;
   struct gort_context *resuming; /* being rewound: its switch stops it */
   struct asyncify_data data;
-  char *unwind_buf; /* UNWIND_BUF_SIZE bytes, then the canary */
-  uintptr_t loop_sp, loop_limit;
+  char *unwind_buf;                /* UNWIND_BUF_SIZE bytes, then the canary */
+  struct gort_context *thread_ctx; /* the thread's own: never unwound */
 };
 static _Thread_local struct switch_state sw;
 
@@ -178,6 +191,9 @@ static void context_switch(struct gort_context *from, struct gort_context *to) {
     asyncify_stop_rewind();
     return;
   }
+  if (from->is_thread)
+    gort__throw("runtime: wasm switch: from a thread's own context (use "
+                "gort__context_run_from_thread)");
   s->from = from;
   s->to = to;
   s->data.cur = s->unwind_buf;
@@ -198,7 +214,7 @@ void gort__context_switch(struct gort_context *from, struct gort_context *to) {
     not_instrumented("the switch's caller ran on while unwinding");
 }
 
-/* ---- the loop at the bottom ------------------------------------------ */
+/* ---- the loop ------------------------------------------------------- */
 
 static _Noreturn void saved_too_big(const char *what, size_t n, size_t cap) {
   gort__print_str("runtime: a switch saved ");
@@ -230,8 +246,16 @@ static void grow_saved(struct gort_context *c, size_t n) {
   c->saved_cap = cap;
 }
 
-/* On the loop stack: keep what the unwind left in the thread's buffer. */
-static void keep_unwound(struct switch_state *s, struct gort_context *from) {
+/* After an unwind stopped in the loop, on the thread's own stack: keep
+ * what the unwind left in the thread's buffer in from's, and say where to
+ * go next (NULL: back to the thread's own context). A function of its own,
+ * called afresh for every switch, so that V8 optimises it: the loop that
+ * calls it never returns while goroutines switch among themselves, and a
+ * running wasm function is never moved to optimised code. */
+static __attribute__((noinline)) struct gort_context *
+after_unwind(struct switch_state *s, struct gort_context *self) {
+  struct gort_context *from = s->from, *to = s->to;
+  s->from = s->to = NULL;
   uint64_t canary;
   memcpy(&canary, s->unwind_buf + UNWIND_BUF_SIZE, sizeof canary);
   size_t n = (size_t)(s->data.cur - s->unwind_buf);
@@ -241,64 +265,77 @@ static void keep_unwound(struct switch_state *s, struct gort_context *from) {
     grow_saved(from, n);
   memcpy(from->saved, s->unwind_buf, n);
   from->saved_len = n;
+  if (to == self)
+    return NULL;
+  if (to->is_thread)
+    gort__throw("runtime: wasm switch: to another thread's own context");
+  return to;
 }
 
-/* Runs c (the thread's own context) and every context this thread
- * switches to, until c's function returns. Uninstrumented (it calls
- * stop_unwind and start_rewind), and never inlined into anything above
- * it: its callers are below it on the stack. */
-static __attribute__((noinline)) void switch_loop(struct gort_context *c,
-                                                  char *region) {
-  struct switch_state *s = &sw;
-  s->loop_limit = (uintptr_t)region + WASM_RED_ZONE;
-  s->loop_sp = (uintptr_t)region + LOOP_STACK_SIZE;
-  s->unwind_buf = region + LOOP_STACK_SIZE;
-  uint64_t canary = CANARY;
-  memcpy(s->unwind_buf + UNWIND_BUF_SIZE, &canary, sizeof canary);
-  s->from = s->to = s->resuming = NULL;
-
-  struct gort_context *cur = c;
-  for (;;) {
-    cur->entry(cur->arg);
-    s = &sw;
-    if (s->to == NULL) { /* the function returned */
-      if (cur != c)
-        gort__throw("runtime: wasm switch: a context's entry returned");
-      return;
-    }
-    asyncify_stop_unwind();
-    struct gort_context *from = s->from, *to = s->to;
-    s->from = s->to = NULL;
-    from->sp = stackSave();
-    enter_stack(s->loop_sp, s->loop_sp, s->loop_limit);
-    keep_unwound(s, from);
-    enter_stack(to->sp, to->stack_base, to->stack_limit);
-    if (to->started) {
-      s->resuming = to;
-      s->data.cur = to->saved + to->saved_len;
-      s->data.end = s->data.cur;
-      asyncify_start_rewind(&s->data);
-    } else {
-      to->started = true;
-    }
-    cur = to;
+/* Before to's entry is called: its stack, and a rewind if it ran before. */
+static __attribute__((noinline)) bool enter_context(struct switch_state *s,
+                                                    struct gort_context *to) {
+  enter_stack(to->sp, to->stack_base, to->stack_limit);
+  if (!to->started) {
+    to->started = true;
+    return false;
   }
+  s->resuming = to;
+  s->data.cur = to->saved + to->saved_len;
+  s->data.end = s->data.cur;
+  return true;
+}
+
+/* The loop: runs to and every context it switches to, until one switches
+ * back to self. Uninstrumented (it calls stop_unwind and start_rewind), so
+ * its callers are not instrumented for it and are never unwound. */
+static __attribute__((noinline)) void run_from_thread(struct gort_context *self,
+                                                      struct gort_context *to) {
+  struct switch_state *s = &sw;
+  if (!self->is_thread || s->thread_ctx != self)
+    gort__throw("runtime: wasm switch: run from a context not the thread's");
+  self->sp = stackSave();
+  for (;;) {
+    if (enter_context(s, to))
+      asyncify_start_rewind(&s->data);
+    to->entry(to->arg);
+    if (s->to == NULL) /* the function returned */
+      gort__throw("runtime: wasm switch: a context's entry returned");
+    asyncify_stop_unwind();
+    s->from->sp = stackSave();
+    enter_stack(self->sp, self->stack_base, self->stack_limit);
+    to = after_unwind(s, self);
+    if (to == NULL)
+      return;
+  }
+}
+
+void gort__context_run_from_thread(struct gort_context *self,
+                                   struct gort_context *to) {
+  run_from_thread(self, to);
 }
 
 void gort__context_start_current(struct gort_context *c, void (*fn)(void *),
                                  void *arg) {
-  /* The loop's stack and the thread's unwind buffer, at the bottom of
-   * the thread's stack for as long as it runs. */
-  _Alignas(16) char region[LOOP_STACK_SIZE + UNWIND_BUF_SIZE + CANARY_SIZE];
+  /* The thread's unwind buffer, on its stack for as long as it runs. */
+  _Alignas(16) char unwind_buf[UNWIND_BUF_SIZE + CANARY_SIZE];
   thread_setup();
   *c = (struct gort_context){
-      .entry = fn,
-      .arg = arg,
       .started = true,
+      .is_thread = true,
       .stack_base = (uintptr_t)emscripten_stack_get_base(),
       .stack_limit = (uintptr_t)emscripten_stack_get_end(),
   };
-  switch_loop(c, region);
+  struct switch_state *s = &sw;
+  s->unwind_buf = unwind_buf;
+  uint64_t canary = CANARY;
+  memcpy(unwind_buf + UNWIND_BUF_SIZE, &canary, sizeof canary);
+  s->from = s->to = s->resuming = NULL;
+  s->thread_ctx = c;
+  fn(arg);
+  s = &sw;
+  s->thread_ctx = NULL;
+  s->unwind_buf = NULL;
 }
 
 void gort__context_make(struct gort_context *c, void *stack_lo,
