@@ -1,7 +1,8 @@
 /*
  * context_amd64.S - the x86-64 System V context switch.
  *
- * gort__context_switch(from, to): push the callee-saved registers on the
+ * gort__context_switch(from, to), also gort__context_run_from_thread
+ * (the thread's own context needs nothing else here): push the callee-saved registers on the
  * current stack, store rsp into from->sp, load to->sp, pop, return on the
  * other stack. Caller-saved registers are dead across a call, so nothing
  * else needs saving (the idea of Go's gogo/mcall in asm_amd64.s, reduced to
@@ -16,7 +17,14 @@
         .globl  gort__context_switch
         .type   gort__context_switch, @function
         .hidden gort__context_switch
+        /* The thread's own context is saved like any other here: one
+         * label, no C wrapper (under TSan a wrapper's entry would be
+         * counted on the target fiber and its exit on the thread's). */
+        .globl  gort__context_run_from_thread
+        .type   gort__context_run_from_thread, @function
+        .hidden gort__context_run_from_thread
 gort__context_switch:
+gort__context_run_from_thread:
         .cfi_startproc
         pushq   %rbp
         pushq   %rbx

@@ -50,9 +50,3 @@ const void *gort__context_saved_data(const struct gort_context *c,
   *size = 0; /* nothing outside the stack natively */
   return NULL;
 }
-
-/* The thread's own context is saved like any other here. */
-void gort__context_run_from_thread(struct gort_context *self,
-                                   struct gort_context *to) {
-  gort__context_switch(self, to);
-}

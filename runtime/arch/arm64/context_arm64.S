@@ -1,7 +1,8 @@
 /*
  * context_arm64.S - the AArch64 context switch.
  *
- * gort__context_switch(from = x0, to = x1): store the callee-saved set
+ * gort__context_switch(from = x0, to = x1), also
+ * gort__context_run_from_thread (nothing else for a thread's own): store the callee-saved set
  * (x19-x28, fp, lr, d8-d15) in a 160-byte frame on the current stack, save
  * sp into from->sp, load to->sp, restore the same frame and return through
  * the restored lr (Go's gogo in asm_arm64.s, reduced to AAPCS64's
@@ -14,8 +15,15 @@
         .globl  gort__context_switch
         .type   gort__context_switch, %function
         .hidden gort__context_switch
+        /* The thread's own context is saved like any other here: one
+         * label, no C wrapper (under TSan a wrapper's entry would be
+         * counted on the target fiber and its exit on the thread's). */
+        .globl  gort__context_run_from_thread
+        .type   gort__context_run_from_thread, %function
+        .hidden gort__context_run_from_thread
         .p2align 2
 gort__context_switch:
+gort__context_run_from_thread:
         sub     sp, sp, #160
         stp     x19, x20, [sp, #0]
         stp     x21, x22, [sp, #16]
