@@ -16,8 +16,8 @@
 // actually a place that needs neither instrumentation *nor* assertions"),
 // and there they fire on every switch: the function that calls
 // asyncify_start_unwind changes the state on purpose (in gort, functions
-// of runtime/arch/wasm/context_wasm.c: context_switch and run_from_thread
-// today). This
+// of runtime/arch/wasm/context_wasm.c: context_switch and
+// gort__context_run_from_thread today). This
 // script takes the checks out of exactly the functions that call one of
 // asyncify_{start,stop}_{unwind,rewind} (Binaryen's own definition of that
 // runtime, the same file's ModuleAnalyzer) and leaves them everywhere else.
