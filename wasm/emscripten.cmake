@@ -74,11 +74,12 @@ set(GORT_WASM_OPT "-O2" CACHE STRING
     "Optimisation flag for wasm compile and link")
 # Emscripten's own Asyncify buffer, used only by JS-driven unwinds
 # (emscripten_sleep and the other ASYNCIFY_IMPORTS): 3.1.6's
-# library_async.js mallocs it in handleSleep, at such an unwind. gort
-# never starts one (its switch, runtime/arch/wasm/context_wasm.c, unwinds
-# into a buffer of its own per thread), so it is never allocated and not
-# needed; the setting stays only so that a program that does sleep that
-# way gets a known size (emcc's default is 4 KiB).
+# src/library_async.js (in /usr/share/emscripten) mallocs it in
+# handleSleep, at such an unwind. gort never starts one (its switch,
+# runtime/arch/wasm/context_wasm.c, unwinds into a buffer of its own per
+# thread), so it is never allocated and not needed; the setting stays only
+# so that a program that does sleep that way gets a known size (emcc's
+# default is 4 KiB).
 set(GORT_WASM_ASYNCIFY_STACK_SIZE "65536" CACHE STRING
     "Emscripten's Asyncify buffer for emscripten_sleep-style unwinds (gort's switch brings its own)")
 if(EXISTS "/usr/share/nodejs/acorn")
