@@ -151,6 +151,10 @@ function(_gort_wasm_common_options target export_name asserts)
     "${GORT_WASM_DIR}/pre.js" "${GORT_WASM_DIR}/post.js")
 
   if(asserts)
+    if(NOT GORT_NODE)
+      message(FATAL_ERROR "${target}: ASYNCIFY_ASSERTS needs node (GORT_NODE) "
+                          "to run wasm/asyncify-asserts.cjs after the link")
+    endif()
     # Binaryen's Asyncify asserts (emcc adds them only with ASSERTIONS,
     # which changes much else), then wasm/asyncify-asserts.cjs takes them
     # out of the functions that drive Asyncify, where they would trap on
