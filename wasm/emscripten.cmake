@@ -6,11 +6,17 @@
 #   gort_wasm_link_options(prog)                   # EXPORT_NAME create_prog
 #   gort_wasm_link_options(prog EXPORT_NAME createProg POOL_SIZE 6)
 #
-# gort_wasm_link_options(<target> [EXPORT_NAME <js name>] [POOL_SIZE <n>])
+# gort_wasm_link_options(<target> [EXPORT_NAME <js name>] [POOL_SIZE <n>]
+#                        [ASYNCIFY_ASSERTS])
 # (gort_wasm_nothreads_link_options, at the end: the single-threaded build)
 # sets the compile and link flags of one wasm executable, makes it relink
 # when the glue changes, makes the link find Debian's acorn (NODE_PATH), and
-# makes CTest run it through wasm/run-node.cjs.
+# makes CTest run it through wasm/run-node.cjs. ASYNCIFY_ASSERTS links
+# with Binaryen's Asyncify asserts, so that a wrong entry in gort's
+# Asyncify remove list (wasm/asyncify-remove.txt, which the gort target
+# passes on: gort_wasm_asyncify_remove_file below) traps ("RuntimeError:
+# unreachable") instead of corrupting a stack (gort_tests is built so;
+# wasm/asyncify-asserts.cjs, docs/WASM-BUILD.md).
 # The goroutine stack check (-sSTACK_OVERFLOW_CHECK=2 and
 # wasm/library_gort.js) is not set here: it comes with the gort target
 # (INTERFACE link options, CMakeLists.txt) to every program that links it.
@@ -66,8 +72,16 @@ set(GORT_WASM_STACK_SIZE "1048576" CACHE STRING
     "C stack size in bytes of main and of each pthread")
 set(GORT_WASM_OPT "-O2" CACHE STRING
     "Optimisation flag for wasm compile and link")
+# Emscripten's own Asyncify buffer, used only by JS-driven unwinds
+# (emscripten_sleep and the other ASYNCIFY_IMPORTS): 3.1.6's
+# src/library_async.js (in /usr/share/emscripten) mallocs it in
+# handleSleep, at such an unwind. gort never starts one (its switch,
+# runtime/arch/wasm/context_wasm.c, unwinds into a buffer of its own per
+# thread), so it is never allocated and not needed; the setting stays only
+# so that a program that does sleep that way gets a known size (emcc's
+# default is 4 KiB).
 set(GORT_WASM_ASYNCIFY_STACK_SIZE "65536" CACHE STRING
-    "Asyncify buffer of emscripten_sleep-style unwinds (fibers have their own)")
+    "Emscripten's Asyncify buffer for emscripten_sleep-style unwinds (gort's switch brings its own)")
 if(EXISTS "/usr/share/nodejs/acorn")
   set(_gort_default_node_path "/usr/share/nodejs")
 else()
@@ -77,49 +91,83 @@ set(GORT_WASM_NODE_PATH "${_gort_default_node_path}" CACHE PATH
     "NODE_PATH for emcc (Debian's emscripten needs its acorn)")
 find_program(GORT_NODE NAMES node nodejs)
 
-function(gort_wasm_link_options target)
-  cmake_parse_arguments(ARG "" "EXPORT_NAME;POOL_SIZE" "" ${ARGN})
-  if(NOT EMSCRIPTEN)
-    message(FATAL_ERROR "gort_wasm_link_options(${target}): not an Emscripten "
-                        "build (configure with emcmake cmake)")
+# gort_wasm_asyncify_remove_file(<out var> <threads>): gort's Asyncify
+# remove list (wasm/asyncify-remove.txt, read at configure time) as emcc
+# wants it, one name a line, comments gone, in the build folder; with the
+# names under "[threads]" when <threads> is true. Sets <out var> to the
+# file. The list is the runtime's, not the glue's: it holds because gort's
+# switch never has a JS frame on a goroutine's call chain, so the gort
+# target passes it to every program that links it (CMakeLists.txt). A
+# program that uses Emscripten's fibers unwinds through dynCall_* and must
+# not get it (tests/wasm-spike crashed with it).
+function(gort_wasm_asyncify_remove_file out threads)
+  set(_src "${GORT_WASM_DIR}/asyncify-remove.txt")
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${_src}")
+  file(STRINGS "${_src}" _lines)
+  set(_names "")
+  set(_in_threads FALSE)
+  foreach(_line IN LISTS _lines)
+    string(REGEX REPLACE "#.*" "" _line "${_line}")
+    string(STRIP "${_line}" _line)
+    if(_line STREQUAL "")
+      continue()
+    elseif(_line STREQUAL "[threads]")
+      set(_in_threads TRUE)
+    elseif(NOT _in_threads OR threads)
+      string(APPEND _names "${_line}\n")
+    endif()
+  endforeach()
+  if(threads)
+    set(_file "${CMAKE_BINARY_DIR}/gort-asyncify-remove.txt")
+  else()
+    set(_file "${CMAKE_BINARY_DIR}/gort-asyncify-remove-nothreads.txt")
   endif()
-  if(NOT ARG_EXPORT_NAME)
-    string(MAKE_C_IDENTIFIER "${target}" _id)
-    set(ARG_EXPORT_NAME "create_${_id}")
-  endif()
-  if(NOT ARG_POOL_SIZE)
-    set(ARG_POOL_SIZE "${GORT_WASM_POOL_SIZE}")
-  endif()
+  file(CONFIGURE OUTPUT "${_file}" CONTENT "${_names}")
+  set(${out} "${_file}" PARENT_SCOPE)
+endfunction()
 
-  # -pthread also at compile time: atomics, bulk memory and real TLS.
-  target_compile_options(${target} PRIVATE -pthread ${GORT_WASM_OPT})
-
-  set(_js "SHELL:--pre-js \"${GORT_WASM_DIR}/pre.js\""
-          "SHELL:--post-js \"${GORT_WASM_DIR}/post.js\"")
-
+# What both builds share: compile and link flags, the pre/post js,
+# NODE_PATH for the link, and the CTest launcher. ASYNCIFY_ASSERTS: see
+# gort_wasm_link_options.
+function(_gort_wasm_common_options target export_name asserts)
+  target_compile_options(${target} PRIVATE ${GORT_WASM_OPT})
   # The "SHELL:" prefix keeps CMake from de-duplicating the repeated -s.
   target_link_options(${target} PRIVATE
     ${GORT_WASM_OPT}
-    -pthread
-    "SHELL:-s PTHREAD_POOL_SIZE=${ARG_POOL_SIZE}"
-    "SHELL:-s PTHREAD_POOL_SIZE_STRICT=2"
-    "SHELL:-s PROXY_TO_PTHREAD=1"
     "SHELL:-s ASYNCIFY=1"
     "SHELL:-s ASYNCIFY_STACK_SIZE=${GORT_WASM_ASYNCIFY_STACK_SIZE}"
     "SHELL:-s INITIAL_MEMORY=${GORT_WASM_MEMORY}"
     "SHELL:-s TOTAL_STACK=${GORT_WASM_STACK_SIZE}"
-    "SHELL:-s DEFAULT_PTHREAD_STACK_SIZE=${GORT_WASM_STACK_SIZE}"
     "SHELL:-s EXIT_RUNTIME=1"
     "SHELL:-s MODULARIZE=1"
-    "SHELL:-s EXPORT_NAME=${ARG_EXPORT_NAME}"
+    "SHELL:-s EXPORT_NAME=${export_name}"
     "SHELL:-s ENVIRONMENT=web,worker,node"
     "SHELL:-s NODEJS_CATCH_EXIT=0"
     "SHELL:-s NODEJS_CATCH_REJECTION=0"
     "SHELL:-s EXPORTED_RUNTIME_METHODS=ccall,cwrap"
-    ${_js})
-
+    "SHELL:--pre-js \"${GORT_WASM_DIR}/pre.js\""
+    "SHELL:--post-js \"${GORT_WASM_DIR}/post.js\"")
   set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS
     "${GORT_WASM_DIR}/pre.js" "${GORT_WASM_DIR}/post.js")
+
+  if(asserts)
+    if(NOT GORT_NODE)
+      message(FATAL_ERROR "${target}: ASYNCIFY_ASSERTS needs node (GORT_NODE) "
+                          "to run wasm/asyncify-asserts.cjs after the link")
+    endif()
+    # Binaryen's Asyncify asserts (emcc adds them only with ASSERTIONS,
+    # which changes much else), then wasm/asyncify-asserts.cjs takes them
+    # out of the functions that drive Asyncify, where they would trap on
+    # every switch.
+    target_link_options(${target} PRIVATE
+      "SHELL:-s BINARYEN_EXTRA_PASSES=pass-arg=asyncify-asserts")
+    set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS
+      "${GORT_WASM_DIR}/asyncify-asserts.cjs")
+    add_custom_command(TARGET ${target} POST_BUILD
+      COMMAND "${GORT_NODE}" "${GORT_WASM_DIR}/asyncify-asserts.cjs"
+              "$<TARGET_FILE_DIR:${target}>/$<TARGET_FILE_BASE_NAME:${target}>.wasm"
+      VERBATIM)
+  endif()
 
   # emcc's JS optimiser (run at link) needs acorn from NODE_PATH.
   if(GORT_WASM_NODE_PATH)
@@ -136,6 +184,31 @@ function(gort_wasm_link_options target)
   endif()
 endfunction()
 
+function(gort_wasm_link_options target)
+  cmake_parse_arguments(ARG "ASYNCIFY_ASSERTS" "EXPORT_NAME;POOL_SIZE" "" ${ARGN})
+  if(NOT EMSCRIPTEN)
+    message(FATAL_ERROR "gort_wasm_link_options(${target}): not an Emscripten "
+                        "build (configure with emcmake cmake)")
+  endif()
+  if(NOT ARG_EXPORT_NAME)
+    string(MAKE_C_IDENTIFIER "${target}" _id)
+    set(ARG_EXPORT_NAME "create_${_id}")
+  endif()
+  if(NOT ARG_POOL_SIZE)
+    set(ARG_POOL_SIZE "${GORT_WASM_POOL_SIZE}")
+  endif()
+  _gort_wasm_common_options(${target} "${ARG_EXPORT_NAME}"
+                            "${ARG_ASYNCIFY_ASSERTS}")
+  # -pthread also at compile time: atomics, bulk memory and real TLS.
+  target_compile_options(${target} PRIVATE -pthread)
+  target_link_options(${target} PRIVATE
+    -pthread
+    "SHELL:-s PTHREAD_POOL_SIZE=${ARG_POOL_SIZE}"
+    "SHELL:-s PTHREAD_POOL_SIZE_STRICT=2"
+    "SHELL:-s PROXY_TO_PTHREAD=1"
+    "SHELL:-s DEFAULT_PTHREAD_STACK_SIZE=${GORT_WASM_STACK_SIZE}")
+endfunction()
+
 # gort_wasm_nothreads_link_options(<target> [EXPORT_NAME <js name>])
 # is the same for the single-threaded build (CMake option
 # GORT_WASM_THREADS=OFF, preset wasm-st): the page's fallback where the
@@ -144,10 +217,11 @@ endfunction()
 # thread that loads the module (the page puts that in a Web Worker), and
 # the runtime's lone M never blocks in a futex (os_wasm_nothreads.c).
 # Memory is not shared, so it could grow; it stays fixed like the threaded
-# build's so that both report the same figures. Kept apart from
-# gort_wasm_link_options so that either can change alone.
+# build's so that both report the same figures. Everything else is
+# _gort_wasm_common_options, shared with the threaded build so that the
+# two cannot drift apart.
 function(gort_wasm_nothreads_link_options target)
-  cmake_parse_arguments(ARG "" "EXPORT_NAME" "" ${ARGN})
+  cmake_parse_arguments(ARG "ASYNCIFY_ASSERTS" "EXPORT_NAME" "" ${ARGN})
   if(NOT EMSCRIPTEN)
     message(FATAL_ERROR "gort_wasm_nothreads_link_options(${target}): not an "
                         "Emscripten build (configure with emcmake cmake)")
@@ -156,30 +230,6 @@ function(gort_wasm_nothreads_link_options target)
     string(MAKE_C_IDENTIFIER "${target}" _id)
     set(ARG_EXPORT_NAME "create_${_id}")
   endif()
-  target_compile_options(${target} PRIVATE ${GORT_WASM_OPT})
-  target_link_options(${target} PRIVATE
-    ${GORT_WASM_OPT}
-    "SHELL:-s ASYNCIFY=1"
-    "SHELL:-s ASYNCIFY_STACK_SIZE=${GORT_WASM_ASYNCIFY_STACK_SIZE}"
-    "SHELL:-s INITIAL_MEMORY=${GORT_WASM_MEMORY}"
-    "SHELL:-s TOTAL_STACK=${GORT_WASM_STACK_SIZE}"
-    "SHELL:-s EXIT_RUNTIME=1"
-    "SHELL:-s MODULARIZE=1"
-    "SHELL:-s EXPORT_NAME=${ARG_EXPORT_NAME}"
-    "SHELL:-s ENVIRONMENT=web,worker,node"
-    "SHELL:-s NODEJS_CATCH_EXIT=0"
-    "SHELL:-s NODEJS_CATCH_REJECTION=0"
-    "SHELL:-s EXPORTED_RUNTIME_METHODS=ccall,cwrap"
-    "SHELL:--pre-js \"${GORT_WASM_DIR}/pre.js\""
-    "SHELL:--post-js \"${GORT_WASM_DIR}/post.js\"")
-  set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS
-    "${GORT_WASM_DIR}/pre.js" "${GORT_WASM_DIR}/post.js")
-  if(GORT_WASM_NODE_PATH)
-    set(_env "${CMAKE_COMMAND}" -E env "NODE_PATH=${GORT_WASM_NODE_PATH}")
-    set_property(TARGET ${target} PROPERTY C_LINKER_LAUNCHER ${_env})
-  endif()
-  if(GORT_NODE)
-    set_property(TARGET ${target} PROPERTY CROSSCOMPILING_EMULATOR
-      "${GORT_NODE}" "${GORT_WASM_DIR}/run-node.cjs")
-  endif()
+  _gort_wasm_common_options(${target} "${ARG_EXPORT_NAME}"
+                            "${ARG_ASYNCIFY_ASSERTS}")
 endfunction()

@@ -43,6 +43,45 @@ function writeAll(fd, text) {
   }
 }
 
+// The names of wasm/asyncify-remove.txt (beside this file), as patterns:
+// the functions Asyncify leaves uninstrumented on purpose.
+let removedPatterns = null;
+function removedList() {
+  if (removedPatterns) return removedPatterns;
+  removedPatterns = [];
+  try {
+    const text = fs.readFileSync(path.join(__dirname, 'asyncify-remove.txt'),
+                                 'utf8');
+    for (let line of text.split('\n')) {
+      line = line.replace(/#.*/, '').trim();
+      if (!line || line.startsWith('[')) continue;
+      const re = line.replace(/[.+?^${}()|\\]/g, '\\$&').replace(/\*/g, '.*');
+      removedPatterns.push({ name: line, re: new RegExp('^' + re + '$') });
+    }
+  } catch (e) {
+    // No list beside the launcher: no hint.
+  }
+  return removedPatterns;
+}
+
+// A trap ("RuntimeError: unreachable") whose innermost wasm frame is a
+// function of wasm/asyncify-remove.txt is, in a build linked with Asyncify
+// asserts (gort_tests), that function seeing a switch start under it: it
+// must come off the list (or its caller must not park). Returns a line
+// saying so, or null.
+function removedFunctionHint(e) {
+  const stack = e && typeof e.stack === 'string' ? e.stack : '';
+  if (!/unreachable/.test(stack)) return null;
+  const m = /\n\s*at ([^\s(]+) \(wasm:\/\//.exec(stack);
+  if (!m) return null;
+  const hit = removedList().find((p) => p.re.test(m[1]));
+  if (!hit) return null;
+  return 'run-node: the trap is in ' + m[1] + ', which wasm/asyncify-remove.txt' +
+         ' (' + hit.name + ') leaves uninstrumented: a goroutine switched' +
+         ' under it (Asyncify asserts; docs/WASM-BUILD.md, "Narrowing' +
+         ' Asyncify")';
+}
+
 // Runs the program in this process. Returns a promise of
 // { code, crashed, message } that settles once the program has ended and
 // its workers have been told to terminate.
@@ -95,7 +134,11 @@ function runWasm(jsFile, args, opts) {
     // (this launcher: status 134 whatever the program's; node:test: a crash
     // of the test process), also for an error after the program had ended.
     function hookWorker(w) {
-      w.onerror = (e) => crash(e && e.message !== undefined ? e.message : e);
+      w.onerror = (e) => {
+        const hint = removedFunctionHint(e);
+        if (hint) errOut(hint);
+        crash(e && e.message !== undefined ? e.message : e);
+      };
     }
     function hookWorkers() {
       const pt = Module.PThread;

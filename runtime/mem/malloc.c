@@ -312,9 +312,14 @@ static void *after_trigger(struct mcache *c, void *v) {
   return v;
 }
 
-static void *mallocgc_in(struct mcache *c, size_t size, bool noscan) {
-  if (size == 0)
-    return &zerobase;
+/* The allocation itself, out of line from after_trigger: on wasm every
+ * function that may reach a goroutine switch carries Asyncify's
+ * instrumentation even when it does not switch (docs/WASM-BUILD.md,
+ * "Narrowing Asyncify"), and after_trigger may park (an assist, a GC
+ * start) or yield. Kept apart, only mallocgc_in's few lines around it
+ * are instrumented, not the allocation. */
+static __attribute__((noinline)) void *alloc_nowait(struct mcache *c,
+                                                    size_t size, bool noscan) {
   void *v;
   if (size > GORT_MAX_SMALL_SIZE) {
     v = alloc_large(c, size, noscan, false, NULL);
@@ -325,6 +330,13 @@ static void *mallocgc_in(struct mcache *c, size_t size, bool noscan) {
     v = (void *)alloc_small(
         c, gort__make_spanclass(gort__size_to_class(size), noscan), true);
   }
+  return v;
+}
+
+static void *mallocgc_in(struct mcache *c, size_t size, bool noscan) {
+  if (size == 0)
+    return &zerobase;
+  void *v = alloc_nowait(c, size, noscan);
   if (__builtin_expect(c->gc_due, 0))
     return after_trigger(c, v);
   return v;
@@ -369,8 +381,9 @@ static void set_heap_bits(struct mspan *s, uintptr_t obj,
   }
 }
 
-static void *mallocgc_typed_in(struct mcache *c, const struct gort_type *t,
-                               size_t count) {
+/* The typed allocation itself, out of line as alloc_nowait is. */
+static __attribute__((noinline)) void *
+alloc_typed_nowait(struct mcache *c, const struct gort_type *t, size_t count) {
   size_t data = count * t->size; /* checked by the caller */
   void *v;
   if (data <= HEAP_BITS_MAX) {
@@ -405,6 +418,12 @@ static void *mallocgc_typed_in(struct mcache *c, const struct gort_type *t,
     publish(s);
     v = (void *)(obj + MALLOC_HEADER);
   }
+  return v;
+}
+
+static void *mallocgc_typed_in(struct mcache *c, const struct gort_type *t,
+                               size_t count) {
+  void *v = alloc_typed_nowait(c, t, count);
   if (__builtin_expect(c->gc_due, 0))
     return after_trigger(c, v);
   return v;

@@ -6,7 +6,7 @@
  *
  *   X(name, exit_code, "text the output must contain", where, "ENV=value")
  *
- * where is ALL (native and wasm), NATIVE, or DEBUG (builds at
+ * where is ALL (native and wasm), NATIVE, WASM (wasm only), or DEBUG (builds at
  * GORT_DEBUG_LEVEL >= 2 only: debug/assert.h); the last field is
  * the environment settings for the run, separated by spaces ("" for none),
  * e.g. "GORT_GC=concurrent GORT_DEBUG=gctrace=1".
@@ -493,6 +493,11 @@ X(gctimers_removal_shades, 0, "", ALL, "GORT_GC=concurrent GORT_MAXPROCS=2")
  * through the scheduler is one unwind and one rewind (issue 15;
  * tests/native/test-gcroots.c) ---- */
 X(sched_thread_context_never_saved, 0, "", ALL, "GORT_MAXPROCS=2")
+
+/* ---- the wasm build's Asyncify remove list is checked: a listed function
+ * a switch unwinds through traps in gort_tests' asserts build (issue 15;
+ * tests/native/test-asyncify.c). WASM: natively the sort just works. ---- */
+X(asyncify_list_qsort_parks, 134, "which wasm/asyncify-remove.txt (sift) leaves uninstrumented", WASM, "")
 
 /* ---- lazy wake (issue 15; tests/native/test-gmp.c): a ready that skipped
  * its wake, then a readier that keeps running without a safe point: sysmon

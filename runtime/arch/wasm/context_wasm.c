@@ -12,7 +12,8 @@
  * returns) and rewound (the bottom function is called again and every frame
  * restores itself and goes back into the call it was in). A thread's own
  * context (g0: its scheduler) is never unwound. It runs the contexts above
- * it from a loop, called where it switches to one (run_from_thread):
+ * it from a loop, called where it switches to one
+ * (gort__context_run_from_thread):
  *
  *   thread's wasm stack        (docs/WASM-NOTES.md, "The switch", draws it)
  *     ... pthread start, the thread's own frames (g0: schedule, execute)
@@ -59,12 +60,13 @@
  *   - A thread's own context is switched from only by
  *     gort__context_run_from_thread and to only by gort__context_switch
  *     from a context that loop runs; it never leaves its thread.
- *   - context_switch and run_from_thread are the only callers of the
- *     asyncify.* imports, so Binaryen leaves exactly them uninstrumented
- *     (the loop is "bottom-most runtime": its callers are not instrumented
- *     for it); context_switch is called through a function pointer so that
- *     Binaryen's inliner (which runs before Asyncify) cannot fold it into
- *     gswitch.
+ *   - context_switch and gort__context_run_from_thread are the only
+ *     callers of the asyncify.* imports, so Binaryen leaves exactly them
+ *     uninstrumented (the loop is "bottom-most runtime": its callers are
+ *     not instrumented for it). Neither may be inlined by Binaryen (whose
+ *     inliner runs before Asyncify) into gswitch, which would then be left
+ *     uninstrumented too: context_switch is called through a function
+ *     pointer, and the loop holds a loop, which Binaryen never inlines.
  *   - An unwind never overruns the thread's unwind buffer unnoticed: the
  *     buffer's end is a canary that the loop checks after every unwind,
  *     and Asyncify's own end is set past the canary; a context's own
@@ -289,8 +291,8 @@ static __attribute__((noinline)) bool enter_context(struct switch_state *s,
 /* The loop: runs to and every context it switches to, until one switches
  * back to self. Uninstrumented (it calls stop_unwind and start_rewind), so
  * its callers are not instrumented for it and are never unwound. */
-static __attribute__((noinline)) void run_from_thread(struct gort_context *self,
-                                                      struct gort_context *to) {
+void gort__context_run_from_thread(struct gort_context *self,
+                                   struct gort_context *to) {
   struct switch_state *s = &sw;
   if (!self->is_thread || s->thread_ctx != self)
     gort__throw("runtime: wasm switch: run from a context not the thread's");
@@ -308,11 +310,6 @@ static __attribute__((noinline)) void run_from_thread(struct gort_context *self,
     if (to == NULL)
       return;
   }
-}
-
-void gort__context_run_from_thread(struct gort_context *self,
-                                   struct gort_context *to) {
-  run_from_thread(self, to);
 }
 
 void gort__context_start_current(struct gort_context *c, void (*fn)(void *),
