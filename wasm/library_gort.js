@@ -35,6 +35,20 @@ mergeInto(LibraryManager.library, {
     _emscripten_force_exit(2);
   },
 
+  // The switch's stack-check setter (runtime/arch/wasm/context_wasm.c,
+  // thread_setup): put the raw __set_stack_limits export that wasm/pre.js
+  // kept into table slot `index` of this thread's instance, so that C
+  // calls it through a function pointer with no JS. The index comes as a
+  // wasm argument, not through EM_ASM (whose 3.1.6 argument reader breaks
+  // for a C stack above 2 GiB).
+  gort_wasm_install_stack_limits: function(index) {
+    if (!Module['asm']['__set_stack_limits']) return 0;
+    var f = Module['gortSetStackLimits'];
+    if (!f) return -1;
+    Module['asm']['__indirect_function_table'].set(index >>> 0, f);
+    return 1;
+  },
+
   // The switch (runtime/arch/wasm/context_wasm.c) imports Binaryen's
   // Asyncify API from module "asyncify"; the Asyncify pass replaces those
   // imports with the functions it makes, so the program never imports

@@ -81,7 +81,6 @@
  * Locking: none. The switch state is thread-local; a context is touched
  * only by the thread that switches from or to it (arch/context.h).
  */
-#include <emscripten.h>
 #include <emscripten/stack.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -152,19 +151,23 @@ static void enter_stack(uintptr_t sp, uintptr_t base, uintptr_t limit) {
   stackRestore(sp);
 }
 
-/* Install the raw __set_stack_limits export (wasm/pre.js keeps it: the
- * exports in Module['asm'] are Asyncify's JS wrappers, which a table
- * cannot hold) in check_limits_placeholder's slot of this thread's table. */
+/* wasm/library_gort.js: puts the raw __set_stack_limits export (wasm/pre.js
+ * keeps it: the exports in Module['asm'] are Asyncify's JS wrappers, which
+ * a table cannot hold) into slot `index` of this thread's table. 1: done,
+ * 0: the build has no stack check, -1: pre.js did not keep the export.
+ * A JS library function, not EM_ASM: Emscripten 3.1.6 reads EM_ASM's
+ * arguments from the C stack with a signed shift, so a thread whose stack
+ * lies above 2 GiB (one started late in a run holding gigabytes) read its
+ * argument as undefined ("WebAssembly.Table.set(): Argument 0 must be
+ * convertible to a valid number"); an import's arguments are plain wasm
+ * values. */
+int gort_wasm_install_stack_limits(int index);
+
+/* Install the stack-check setter in check_limits_placeholder's slot of
+ * this thread's table. */
 static void thread_setup(void) {
-  /* clang-format off */
-  int rc = EM_ASM_INT({
-    if (!Module['asm']['__set_stack_limits']) return 0;
-    var f = Module['gortSetStackLimits'];
-    if (!f) return -1;
-    Module['asm']['__indirect_function_table'].set($0, f);
-    return 1;
-  }, (int)(uintptr_t)check_limits_placeholder);
-  /* clang-format on */
+  int rc =
+      gort_wasm_install_stack_limits((int)(uintptr_t)check_limits_placeholder);
   if (rc < 0)
     gort__throw("runtime: wasm switch: no raw __set_stack_limits (pre.js)");
 }
