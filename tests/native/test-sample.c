@@ -136,8 +136,13 @@ TEST_IMPL(sample_busy_run) {
     gort_yield();
   }
   gort_waitgroup_wait(&b.wg);
-  /* The next sample counts every task's switch (each ran at least once). */
-  struct gort_sched_sample last = sample_after(prev.seq);
+  /* A sample collected wholly after the wait counts every task's switch
+   * (each ran at least once). One published after the wait may have been
+   * collected during it (sysmon reads the counters, then publishes): so
+   * the one published after the first we see published after the wait. */
+  struct gort_sched_sample seen = sample_after(0); /* the latest */
+  struct gort_sched_sample next = sample_after(seen.seq);
+  struct gort_sched_sample last = sample_after(next.seq);
   check_sample(&last);
   check_order(&prev, &last);
   int64_t ntasks = (int64_t)SPAWNERS * tasks_per_spawner();
