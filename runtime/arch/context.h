@@ -89,7 +89,12 @@ void gort__context_start_current(struct gort_context *c, void (*fn)(void *),
                                  void *arg);
 void gort__context_make(struct gort_context *c, void *stack_lo,
                         size_t stack_size, void (*entry)(void *), void *arg);
+/* A backend may define the switch inline in its context_types.h (wasm:
+ * so that the frame that switches is the caller's own, one frame fewer to
+ * unwind and rewind); it then defines GORT_CONTEXT_SWITCH_INLINE. */
+#ifndef GORT_CONTEXT_SWITCH_INLINE
 void gort__context_switch(struct gort_context *from, struct gort_context *to);
+#endif
 void gort__context_run_from_thread(struct gort_context *self,
                                    struct gort_context *to);
 void *gort__context_saved_sp(const struct gort_context *c);

@@ -252,18 +252,34 @@ static void finish_direct_switch(void) {
   fn(prev);
 }
 
-static void gswitch(struct g *from, struct g *to, bool from_dies) {
+/* What a G does first whenever it runs again after a switch of its own.
+ * Out of line: on wasm every frame of a parked G is unwound and rewound
+ * with the wasm locals live at its possible switches, so the frames that
+ * switch are kept to the switch and this call. */
+static __attribute__((noinline)) void resumed(struct g *self) {
+  switched_in(self);
+  finish_direct_switch();
+}
+
+/* The running G (never g0) switches to g0 (mcall) or to a G of its P (a
+ * direct switch); returns when from runs again, possibly on another M. */
+static inline __attribute__((always_inline)) void
+gswitch_from_g(struct g *from, struct g *to, bool from_dies) {
   gort__asan_start_switch(from_dies ? NULL : &from->asan_fake,
                           (const void *)to->stack.lo,
                           to->stack.hi - to->stack.lo);
   gort__tsan_fiber_switch(to->tsan_fiber);
-  if (from->is_g0)
-    gort__context_run_from_thread(&from->ctx, &to->ctx);
-  else
-    gort__context_switch(&from->ctx, &to->ctx);
-  switched_in(from);
-  if (!from->is_g0)
-    finish_direct_switch();
+  gort__context_switch(&from->ctx, &to->ctx);
+  resumed(from);
+}
+
+/* g0 runs to; returns on g0's own thread once a G switches back to g0. */
+static void gswitch_from_g0(struct g *g0, struct g *to) {
+  gort__asan_start_switch(&g0->asan_fake, (const void *)to->stack.lo,
+                          to->stack.hi - to->stack.lo);
+  gort__tsan_fiber_switch(to->tsan_fiber);
+  gort__context_run_from_thread(&g0->ctx, &to->ctx);
+  switched_in(g0);
 }
 
 /* The calling thread's stack becomes mp's g0, which runs fn(arg); returns
@@ -273,15 +289,22 @@ void gort__mstart_context(struct m *mp, void (*fn)(void *), void *arg) {
   gort__context_start_current(&mp->g0.ctx, fn, arg);
 }
 
-/* mcall switches from the current G to g0, which runs fn(gp) and then
- * schedules. Returns (possibly on another M) when gp runs again. */
-static void mcall_impl(void (*fn)(struct g *), bool dying) {
-  struct m *mp = gort__getm();
-  struct g *gp = gort__loadcurg(mp);
+/* What mcall leaves for g0: fn(gp) to run once gp's context is saved. */
+static void set_mcall(struct m *mp, struct g *gp, void (*fn)(struct g *)) {
   gort__stack_check(gp);
   mp->mcall_fn = fn;
   mp->mcall_g = gp;
-  gswitch(gp, &mp->g0, dying);
+}
+
+/* mcall switches from the current G to g0, which runs fn(gp) and then
+ * schedules. Returns (possibly on another M) when gp runs again. Inlined
+ * into its few callers: one frame fewer to unwind and rewind on wasm. */
+static inline __attribute__((always_inline)) void
+mcall_impl(void (*fn)(struct g *), bool dying) {
+  struct m *mp = gort__getm();
+  struct g *gp = gort__loadcurg(mp);
+  set_mcall(mp, gp, fn);
+  gswitch_from_g(gp, &mp->g0, dying);
 }
 
 void gort__mcall(void (*fn)(struct g *)) { mcall_impl(fn, false); }
@@ -307,8 +330,7 @@ static void goexit1(void);
 /* The first frame of every goroutine. */
 static void goentry(void *arg) {
   struct g *gp = arg;
-  switched_in(gp);
-  finish_direct_switch();
+  resumed(gp);
   gp->fn(gp->arg);
   goexit1();
 }
@@ -411,17 +433,20 @@ static void end_slice_if_asked(struct m *mp, struct g *gp);
 static void prepare_run(struct m *mp, struct g *gp, bool inherit_time);
 static struct g *runnable_here(struct m *mp, bool *inherit_time);
 
-/* leave's choice, out of line: the G this P runs next by a direct switch
- * (made current, with fn left for it to run), or NULL: switch to g0. On
- * wasm only leave's few lines around the switch carry Asyncify's
+/* leave's choice, out of line: the G gp switches to. Another G of this
+ * P, made current, with fn left for it to run (a direct switch), or g0,
+ * with fn left as for mcall, when the scheduler loop must decide. On wasm
+ * only leave's few lines around the switch carry Asyncify's
  * instrumentation (docs/WASM-NOTES.md). */
 static __attribute__((noinline)) struct g *
-choose_direct(struct m *mp, struct g *gp, void (*fn)(struct g *)) {
+choose_next(struct m *mp, struct g *gp, void (*fn)(struct g *)) {
   end_slice_if_asked(mp, gp);
   bool inherit_time;
   struct g *next = runnable_here(mp, &inherit_time);
-  if (next == NULL)
-    return NULL;
+  if (next == NULL) {
+    set_mcall(mp, gp, fn);
+    return &mp->g0;
+  }
   gort__stack_check(gp);
   prepare_run(mp, next, inherit_time);
   mp->after_fn = fn;
@@ -432,20 +457,17 @@ choose_direct(struct m *mp, struct g *gp, void (*fn)(struct g *)) {
 /* The current G parks or exits; fn(gp) finishes the job once gp is
  * switched out: on g0 (mcall), or, when this P has a G ready, on that G
  * after a direct switch (see the head of the file). Returns when gp runs
- * again (never if dying). Inlined: one frame less to unwind and rewind
- * on wasm. */
+ * again (never if dying). Inlined, with one switch in it: one frame less
+ * to unwind and rewind on wasm, and few locals saved with it. */
 static inline __attribute__((always_inline)) void leave(void (*fn)(struct g *),
                                                         bool dying) {
   struct m *mp = gort__getm();
   struct g *gp = gort__loadcurg(mp);
-  struct g *next = choose_direct(mp, gp, fn);
-  if (next == NULL)
-    mcall_impl(fn, dying);
-  else
-    gswitch(gp, next, dying);
+  gswitch_from_g(gp, choose_next(mp, gp, fn), dying);
 }
 
-static void goexit1(void) {
+/* Out of line: goentry, the bottom frame of every goroutine, stays small. */
+static __attribute__((noinline)) void goexit1(void) {
   leave(goexit0, true); /* the next G frees our stack */
   gort__throw("runtime: a dead goroutine was resumed");
 }
@@ -927,7 +949,7 @@ static struct g *runnable_here(struct m *mp, bool *inherit_time) {
 
 static void execute(struct m *mp, struct g *gp, bool inherit_time) {
   prepare_run(mp, gp, inherit_time);
-  gswitch(&mp->g0, gp, false);
+  gswitch_from_g0(&mp->g0, gp);
   /* Back on g0 (g0 never changes thread, so mp is still ours), switched
    * to by mcall_g: gp itself, or a G gp or its successors switched to
    * directly. That G is ours until fn publishes it. */
@@ -943,17 +965,26 @@ static void execute(struct m *mp, struct g *gp, bool inherit_time) {
   fn(gp);
 }
 
+/* One round of the scheduler loop: find a G, run it, and come back once
+ * it (or a G it switched to directly) has mcall'd. A function of its own,
+ * called afresh each round: on wasm a running function is never replaced
+ * by its optimised code (V8 has no on-stack replacement for wasm), so a
+ * loop body inlined into the never-returning loop would run in the
+ * baseline tier for the whole run. */
+static __attribute__((noinline)) void schedule_round(struct m *mp) {
+  if (gort__loadmp(mp) == NULL)
+    gort__stopm(mp); /* e.g. back from a syscall that lost its P */
+  bool inherit_time;
+  struct g *gp = findrunnable(mp, &inherit_time);
+  if (mp->spinning)
+    resetspinning(mp);
+  settle_wake(gort__loadmp(mp));
+  execute(mp, gp, inherit_time);
+}
+
 _Noreturn void gort__schedule(struct m *mp) {
-  for (;;) {
-    if (gort__loadmp(mp) == NULL)
-      gort__stopm(mp); /* e.g. back from a syscall that lost its P */
-    bool inherit_time;
-    struct g *gp = findrunnable(mp, &inherit_time);
-    if (mp->spinning)
-      resetspinning(mp);
-    settle_wake(gort__loadmp(mp));
-    execute(mp, gp, inherit_time);
-  }
+  for (;;)
+    schedule_round(mp);
 }
 
 /* ---- start-up ----------------------------------------------------------- */

@@ -29,4 +29,19 @@ struct gort_context {
   size_t saved_cap;
 };
 
+/* The switch (context_wasm.c's context_switch) is called straight from
+ * the frame that switches: a call through this pointer, inlined, so that
+ * no frame of its own sits between the switching frame and the call that
+ * starts the unwind. Through a pointer, never a direct call, so that no
+ * inliner (LLVM's or Binaryen's, which runs before Asyncify) can merge the
+ * uninstrumented switch into an instrumented caller. */
+extern void (*volatile const gort__wasm_context_switch)(struct gort_context *,
+                                                        struct gort_context *);
+
+#define GORT_CONTEXT_SWITCH_INLINE 1
+static inline void gort__context_switch(struct gort_context *from,
+                                        struct gort_context *to) {
+  gort__wasm_context_switch(from, to);
+}
+
 #endif

@@ -19,10 +19,12 @@
  *     ... pthread start, the thread's own frames (g0: schedule, execute)
  *     gort__context_run_from_thread(self, to)   uninstrumented: the loop
  *       entry(arg)            the running context: goentry
- *         ... frames ...      instrumented
- *           gort__context_switch(from, to)   uninstrumented: start_unwind
+ *         ... frames ...      instrumented; the last one switches:
+ *           context_switch(from, to)   uninstrumented: start_unwind
  *
- *   1. gort__context_switch records (from, to) in the thread's switch
+ *   1. context_switch (gort__context_switch, inline in context_types.h,
+ *      calls it straight from the switching frame) records (from, to) in
+ *      the thread's switch
  *      state, points Asyncify at the thread's unwind buffer and starts an
  *      unwind; every frame up to the loop saves itself and returns.
  *   2. The loop stops the unwind, notes from's stack pointer, checks the
@@ -36,7 +38,7 @@
  *      sets the stack pointer and both sets of stack-check limits to to's
  *      and calls to->entry(to->arg): the first time that starts it;
  *      afterwards it starts a rewind from to->saved first, so the call
- *      rebuilds to's frames down to its gort__context_switch, which sees
+ *      rebuilds to's frames down to its context_switch, which sees
  *      the rewind, stops it and returns into to's code.
  *
  * So a switch between two goroutines is one unwind and one rewind, and a
@@ -58,15 +60,18 @@
  *
  * Invariants:
  *   - A thread's own context is switched from only by
- *     gort__context_run_from_thread and to only by gort__context_switch
- *     from a context that loop runs; it never leaves its thread.
+ *     gort__context_run_from_thread and to only by context_switch from a
+ *     context that loop runs; it never leaves its thread.
  *   - context_switch and gort__context_run_from_thread are the only
  *     callers of the asyncify.* imports, so Binaryen leaves exactly them
  *     uninstrumented (the loop is "bottom-most runtime": its callers are
  *     not instrumented for it). Neither may be inlined by Binaryen (whose
- *     inliner runs before Asyncify) into gswitch, which would then be left
- *     uninstrumented too: context_switch is called through a function
- *     pointer, and the loop holds a loop, which Binaryen never inlines.
+ *     inliner runs before Asyncify) into the frame that switches, which
+ *     would then be left uninstrumented too: context_switch is called
+ *     through a function pointer, and the loop holds a loop, which
+ *     Binaryen never inlines. A switching frame wrongly left
+ *     uninstrumented (ASYNCIFY_REMOVE) traps in the asserts build
+ *     (gort_tests) and fails the rewind's check below.
  *   - An unwind never overruns the thread's unwind buffer unnoticed: the
  *     buffer's end is a canary that the loop checks after every unwind,
  *     and Asyncify's own end is set past the canary; a context's own
@@ -182,9 +187,9 @@ static _Noreturn void not_instrumented(const char *what) {
   gort__throw("wasm switch: call chain not instrumented");
 }
 
-/* Called through switch_fn only (see Invariants). Uninstrumented: it runs
- * to its end both when it starts an unwind and when a rewind calls it
- * again. */
+/* Called through gort__wasm_context_switch only (see Invariants).
+ * Uninstrumented: it runs to its end both when it starts an unwind and
+ * when a rewind calls it again. */
 static void context_switch(struct gort_context *from, struct gort_context *to) {
   struct switch_state *s = &sw;
   if (s->resuming != NULL) {
@@ -208,16 +213,9 @@ static void context_switch(struct gort_context *from, struct gort_context *to) {
   asyncify_start_unwind(&s->data);
 }
 
-static void (*volatile switch_fn)(struct gort_context *,
-                                  struct gort_context *) = context_switch;
-
-void gort__context_switch(struct gort_context *from, struct gort_context *to) {
-  switch_fn(from, to);
-  /* Instrumented, this line runs only once from has been resumed; left
-   * uninstrumented, it would run on in the middle of the unwind. */
-  if (sw.to != NULL)
-    not_instrumented("the switch's caller ran on while unwinding");
-}
+/* Called inline by every frame that switches (context_types.h). */
+void (*volatile const gort__wasm_context_switch)(
+    struct gort_context *, struct gort_context *) = context_switch;
 
 /* ---- the loop ------------------------------------------------------- */
 
