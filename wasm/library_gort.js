@@ -11,13 +11,15 @@
 // (CMakeLists.txt); the limit is 144 bytes above the stack's end (the
 // canary's 16 and LLVM's 128-byte red zone: runtime/arch/wasm).
 mergeInto(LibraryManager.library, {
-  __handle_stack_overflow__deps: ['emscripten_stack_get_base',
-                                  'emscripten_stack_get_end',
+  __handle_stack_overflow__deps: ['gort_wasm_stack_check_base',
+                                  'gort_wasm_stack_check_end',
                                   'emscripten_force_exit'],
   __handle_stack_overflow: function(requested) {
     requested = requested >>> 0;
-    var base = _emscripten_stack_get_base() >>> 0;
-    var end = _emscripten_stack_get_end() >>> 0;
+    // The bounds the check enforced (the running goroutine's; the switch
+    // leaves Emscripten's own emscripten_stack_get_* at the thread's).
+    var base = _gort_wasm_stack_check_base() >>> 0;
+    var end = _gort_wasm_stack_check_end() >>> 0;
     if (base == 0 && end == 0) {
       // A thread that has no stack bounds at all is no goroutine: it is a
       // pthread that a worker began while the program was exiting, after

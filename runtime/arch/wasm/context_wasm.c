@@ -24,19 +24,21 @@
  *
  *   1. context_switch (gort__context_switch, inline in context_types.h,
  *      calls it straight from the switching frame) records (from, to) in
- *      the thread's switch
- *      state, points Asyncify at the thread's unwind buffer and starts an
- *      unwind; every frame up to the loop saves itself and returns.
- *   2. The loop stops the unwind, notes from's stack pointer, checks the
- *      unwind buffer's canary and copies the bytes used into from's own
- *      buffer (from->saved), which is as large as the most its context ever
+ *      the thread's switch state, points Asyncify at the thread's unwind
+ *      buffer and starts an unwind; every frame up to the loop saves
+ *      itself and returns.
+ *   2. The loop stops the unwind and notes from's stack pointer. It goes
+ *      back to the thread's stack (pointer and stack-check limits), except
+ *      on a plain switch to another goroutine, where it keeps working
+ *      below from's stack pointer (work_on_from). It checks the unwind
+ *      buffer's canary and copies the bytes used into from's own buffer
+ *      (from->saved), which is as large as the most its context ever
  *      saved: grown (doubled, from the C heap) when a switch saves more,
  *      kept with the context when its g is reused, never freed.
- *   3. If to is the thread's own context, the loop sets the thread's stack
- *      pointer and stack-check limits back and returns: the thread's
+ *   3. If to is the thread's own context, the loop returns: the thread's
  *      frames below it were never unwound, so nothing is rewound. Else it
- *      sets the stack pointer and both sets of stack-check limits to to's
- *      and calls to->entry(to->arg): the first time that starts it;
+ *      sets the stack pointer and the stack-check limits to to's and
+ *      calls to->entry(to->arg): the first time that starts it;
  *      afterwards it starts a rewind from to->saved first, so the call
  *      rebuilds to's frames down to its context_switch, which sees
  *      the rewind, stops it and returns into to's code.
@@ -57,6 +59,9 @@
  * name it, so each thread, once, puts that export into the slot of
  * check_limits_placeholder in its own function table (tables are per
  * instance); from then on set_check_limits calls it with no JS.
+ * Emscripten's own pair (emscripten_stack_set_limits) is left as the
+ * thread's: only its reports and its pthread exit's cookie check read it,
+ * and the overflow report asks gort_wasm_stack_check_base/end instead.
  *
  * Invariants:
  *   - A thread's own context is switched from only by
@@ -86,6 +91,7 @@
  * Locking: none. The switch state is thread-local; a context is touched
  * only by the thread that switches from or to it (arch/context.h).
  */
+#include <emscripten/emscripten.h>
 #include <emscripten/stack.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -107,9 +113,19 @@ asyncify_start_rewind(void *data);
 __attribute__((import_module("asyncify"), import_name("stop_rewind"))) void
 asyncify_stop_rewind(void);
 
-/* Emscripten's own stack-pointer accessors (compiler-rt stack_ops.S). */
-uintptr_t stackSave(void);
-void stackRestore(uintptr_t sp);
+/* The C stack pointer, read and set as Emscripten's stackSave and
+ * stackRestore do (compiler-rt's stack_ops.S) but inline, not in a call
+ * of their own. Only in functions with no frame on the C stack: an
+ * epilogue would set the stack pointer back. Binaryen's stack check
+ * (STACK_OVERFLOW_CHECK=2) checks this set as any other. */
+static inline uintptr_t get_stack_pointer(void) {
+  uintptr_t sp;
+  __asm__ volatile("global.get __stack_pointer\n\tlocal.set %0" : "=r"(sp));
+  return sp;
+}
+static inline void set_stack_pointer(uintptr_t sp) {
+  __asm__ volatile("local.get %0\n\tglobal.set __stack_pointer" : : "r"(sp));
+}
 
 /* Asyncify's data header: where the next byte goes, and its end (checked
  * only when an unwind or rewind starts or stops). */
@@ -123,6 +139,10 @@ enum {
   UNWIND_BUF_SIZE = 128 * 1024, /* per thread: the most a switch saves */
   SAVED_MIN = 256,              /* a context's first buffer */
   CANARY_SIZE = 16,
+  /* Room a leaving context's stack must have below where it stopped for
+   * the loop to keep its data there instead of going back to the
+   * thread's stack first (the copy and the checks need a few bytes). */
+  WORK_ROOM = 2048,
 };
 
 static const uint64_t CANARY = 0x6a09e667f3bcc908ull;
@@ -137,6 +157,7 @@ struct switch_state {
   struct asyncify_data data;
   char *unwind_buf;                /* UNWIND_BUF_SIZE bytes, then the canary */
   struct gort_context *thread_ctx; /* the thread's own: never unwound */
+  uintptr_t check_base, check_limit; /* what the stack check enforces */
 };
 static _Thread_local struct switch_state sw;
 
@@ -149,11 +170,28 @@ static void check_limits_placeholder(uintptr_t base, uintptr_t limit) {
 static void (*volatile set_check_limits)(uintptr_t,
                                          uintptr_t) = check_limits_placeholder;
 
-/* Limits first: stackRestore's own move of the stack pointer is checked. */
-static void enter_stack(uintptr_t sp, uintptr_t base, uintptr_t limit) {
-  emscripten_stack_set_limits((void *)base, (void *)limit);
+/* Limits first: the move of the stack pointer is checked. Emscripten's
+ * own limits (emscripten_stack_get_base/end) stay the thread's: its
+ * pthread exit checks the thread stack's cookie through them. */
+static inline void enter_stack(struct switch_state *s, uintptr_t sp,
+                               uintptr_t base, uintptr_t limit) {
+  s->check_base = base;
+  s->check_limit = limit;
   set_check_limits(base, limit);
-  stackRestore(sp);
+  set_stack_pointer(sp);
+}
+
+/* For wasm/library_gort.js's stack-overflow report: the bounds the check
+ * enforces on this thread now (those of the running context), or
+ * Emscripten's for a thread that runs no switch. Frameless: it is called
+ * with the stack pointer at the limit. */
+EMSCRIPTEN_KEEPALIVE uintptr_t gort_wasm_stack_check_base(void);
+EMSCRIPTEN_KEEPALIVE uintptr_t gort_wasm_stack_check_end(void);
+EMSCRIPTEN_KEEPALIVE uintptr_t gort_wasm_stack_check_base(void) {
+  return sw.thread_ctx ? sw.check_base : emscripten_stack_get_base();
+}
+EMSCRIPTEN_KEEPALIVE uintptr_t gort_wasm_stack_check_end(void) {
+  return sw.thread_ctx ? sw.check_limit : emscripten_stack_get_end();
 }
 
 /* wasm/library_gort.js: puts the raw __set_stack_limits export (wasm/pre.js
@@ -249,12 +287,13 @@ static void grow_saved(struct gort_context *c, size_t n) {
   c->saved_cap = cap;
 }
 
-/* After an unwind stopped in the loop, on the thread's own stack: keep
- * what the unwind left in the thread's buffer in from's, and say where to
- * go next (NULL: back to the thread's own context). A function of its own,
- * called afresh for every switch, so that V8 optimises it: the loop that
- * calls it never returns while goroutines switch among themselves, and a
- * running wasm function is never moved to optimised code. */
+/* After an unwind stopped in the loop: keep what the unwind left in the
+ * thread's buffer in from's, and say where to go next (NULL: back to the
+ * thread's own context). It runs on the thread's own stack, or on from's
+ * below where from stopped when work_on_from said so. A function of its
+ * own, called afresh for every switch, so that V8 optimises it: the loop
+ * that calls it never returns while goroutines switch among themselves,
+ * and a running wasm function is never moved to optimised code. */
 static __attribute__((noinline)) struct gort_context *
 after_unwind(struct switch_state *s, struct gort_context *self) {
   struct gort_context *from = s->from, *to = s->to;
@@ -275,10 +314,25 @@ after_unwind(struct switch_state *s, struct gort_context *self) {
   return to;
 }
 
+/* Whether the loop may do after_unwind's work on from's stack, below
+ * where from stopped (from's stack check still in force), instead of
+ * going back to the thread's stack first: one change of stack, and of
+ * stack-check limits, fewer per switch from a goroutine to a goroutine.
+ * Only for the plain case: no buffer to grow, nothing to report, room to
+ * spare. from is still ours there: whoever takes it next (its unlockf, or
+ * the next exit's stack free) runs only after the switch, on to or g0. */
+static inline bool work_on_from(struct switch_state *s,
+                                struct gort_context *self) {
+  struct gort_context *from = s->from;
+  return s->to != self && !s->to->is_thread &&
+         (size_t)(s->data.cur - s->unwind_buf) <= from->saved_cap &&
+         from->sp - from->stack_limit >= WORK_ROOM;
+}
+
 /* Before to's entry is called: its stack, and a rewind if it ran before. */
 static __attribute__((noinline)) bool enter_context(struct switch_state *s,
                                                     struct gort_context *to) {
-  enter_stack(to->sp, to->stack_base, to->stack_limit);
+  enter_stack(s, to->sp, to->stack_base, to->stack_limit);
   if (!to->started) {
     to->started = true;
     return false;
@@ -297,7 +351,7 @@ void gort__context_run_from_thread(struct gort_context *self,
   struct switch_state *s = &sw;
   if (!self->is_thread || s->thread_ctx != self)
     gort__throw("runtime: wasm switch: run from a context not the thread's");
-  self->sp = stackSave();
+  self->sp = get_stack_pointer();
   for (;;) {
     if (enter_context(s, to))
       asyncify_start_rewind(&s->data);
@@ -305,8 +359,9 @@ void gort__context_run_from_thread(struct gort_context *self,
     if (s->to == NULL) /* the function returned */
       gort__throw("runtime: wasm switch: a context's entry returned");
     asyncify_stop_unwind();
-    s->from->sp = stackSave();
-    enter_stack(self->sp, self->stack_base, self->stack_limit);
+    s->from->sp = get_stack_pointer();
+    if (!work_on_from(s, self))
+      enter_stack(s, self->sp, self->stack_base, self->stack_limit);
     to = after_unwind(s, self);
     if (to == NULL)
       return;
@@ -329,6 +384,8 @@ void gort__context_start_current(struct gort_context *c, void (*fn)(void *),
   uint64_t canary = CANARY;
   memcpy(unwind_buf + UNWIND_BUF_SIZE, &canary, sizeof canary);
   s->from = s->to = s->resuming = NULL;
+  s->check_base = c->stack_base;
+  s->check_limit = c->stack_limit;
   s->thread_ctx = c;
   fn(arg);
   s = &sw;
