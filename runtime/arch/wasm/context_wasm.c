@@ -287,15 +287,12 @@ static void grow_saved(struct gort_context *c, size_t n) {
   c->saved_cap = cap;
 }
 
-/* After an unwind stopped in the loop: keep what the unwind left in the
- * thread's buffer in from's, and say where to go next (NULL: back to the
- * thread's own context). It runs on the thread's own stack, or on from's
- * below where from stopped when work_on_from said so. A function of its
- * own, called afresh for every switch, so that V8 optimises it: the loop
- * that calls it never returns while goroutines switch among themselves,
- * and a running wasm function is never moved to optimised code. */
-static __attribute__((noinline)) struct gort_context *
-after_unwind(struct switch_state *s, struct gort_context *self) {
+/* After an unwind stopped: keep what the unwind left in the thread's
+ * buffer in from's, and say where to go next (NULL: back to the thread's
+ * own context). It runs on the thread's own stack, or on from's below
+ * where from stopped when work_on_from said so. */
+static inline struct gort_context *after_unwind(struct switch_state *s,
+                                                struct gort_context *self) {
   struct gort_context *from = s->from, *to = s->to;
   s->from = s->to = NULL;
   uint64_t canary;
@@ -330,8 +327,8 @@ static inline bool work_on_from(struct switch_state *s,
 }
 
 /* Before to's entry is called: its stack, and a rewind if it ran before. */
-static __attribute__((noinline)) bool enter_context(struct switch_state *s,
-                                                    struct gort_context *to) {
+static inline bool enter_context(struct switch_state *s,
+                                 struct gort_context *to) {
   enter_stack(s, to->sp, to->stack_base, to->stack_limit);
   if (!to->started) {
     to->started = true;
@@ -343,29 +340,42 @@ static __attribute__((noinline)) bool enter_context(struct switch_state *s,
   return true;
 }
 
+/* One turn of the loop: run to (start it, or rewind it) until it
+ * switches away, keep what it saved, and return the context to run next
+ * (NULL: self). Uninstrumented (it calls stop_unwind and start_rewind):
+ * the bottom of every goroutine's call chain on this thread. A function
+ * of its own, called afresh for every switch, so that V8 optimises it: a
+ * running wasm function is never moved to optimised code, and the loop
+ * never returns while goroutines switch among themselves. Frameless on
+ * the C stack (nothing here takes an address), so the stack pointer it
+ * sets is not set back by an epilogue. */
+static __attribute__((noinline)) struct gort_context *
+run_until_switch(struct switch_state *s, struct gort_context *self,
+                 struct gort_context *to) {
+  if (enter_context(s, to))
+    asyncify_start_rewind(&s->data);
+  to->entry(to->arg);
+  if (s->to == NULL) /* the function returned */
+    gort__throw("runtime: wasm switch: a context's entry returned");
+  asyncify_stop_unwind();
+  s->from->sp = get_stack_pointer();
+  if (!work_on_from(s, self))
+    enter_stack(s, self->sp, self->stack_base, self->stack_limit);
+  return after_unwind(s, self);
+}
+
 /* The loop: runs to and every context it switches to, until one switches
- * back to self. Uninstrumented (it calls stop_unwind and start_rewind), so
- * its callers are not instrumented for it and are never unwound. */
+ * back to self. Its callers are not instrumented for it and are never
+ * unwound: run_until_switch stops every unwind. */
 void gort__context_run_from_thread(struct gort_context *self,
                                    struct gort_context *to) {
   struct switch_state *s = &sw;
   if (!self->is_thread || s->thread_ctx != self)
     gort__throw("runtime: wasm switch: run from a context not the thread's");
   self->sp = get_stack_pointer();
-  for (;;) {
-    if (enter_context(s, to))
-      asyncify_start_rewind(&s->data);
-    to->entry(to->arg);
-    if (s->to == NULL) /* the function returned */
-      gort__throw("runtime: wasm switch: a context's entry returned");
-    asyncify_stop_unwind();
-    s->from->sp = get_stack_pointer();
-    if (!work_on_from(s, self))
-      enter_stack(s, self->sp, self->stack_base, self->stack_limit);
-    to = after_unwind(s, self);
-    if (to == NULL)
-      return;
-  }
+  do
+    to = run_until_switch(s, self, to);
+  while (to != NULL);
 }
 
 void gort__context_start_current(struct gort_context *c, void (*fn)(void *),
