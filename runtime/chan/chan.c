@@ -47,6 +47,7 @@
 #include "debug/print.h"
 #include "mem/mbarrier.h"
 #include "sched/mp.h"
+#include "sched/park.h"
 
 enum { MAX_ELEM_SIZE = 1 << 16 }; /* Go's limit */
 
@@ -346,7 +347,7 @@ chansend(struct hchan *c, const void *elem, bool block, const char *call) {
   gp->param = NULL;
   gp->waiting_on = c;
   gort__waitq_enqueue(&c->sendq, &mysg);
-  gort__gopark(gort__parkunlock, &c->lock, WAIT_CHAN_SEND);
+  gort__gopark_from(gp, gort__parkunlock, &c->lock, WAIT_CHAN_SEND);
   /* Woken by a receiver (success) or by close. */
   if (!mysg.success)
     gort__panic("send on closed channel");
@@ -405,7 +406,7 @@ chanrecv(struct hchan *c, void *elem, bool block, bool *ok, const char *call) {
   gp->param = NULL;
   gp->waiting_on = c;
   gort__waitq_enqueue(&c->recvq, &mysg);
-  gort__gopark(gort__parkunlock, &c->lock, WAIT_CHAN_RECEIVE);
+  gort__gopark_from(gp, gort__parkunlock, &c->lock, WAIT_CHAN_RECEIVE);
   *ok = mysg.success;
   return true;
 }

@@ -34,6 +34,7 @@
 #include "chan/chan.h"
 #include "debug/print.h"
 #include "sched/mp.h"
+#include "sched/park.h"
 
 enum { STACK_CASES = 16, MAX_CASES = 1 << 16 };
 
@@ -221,7 +222,7 @@ selectgo(gort_select_case *cases, int n, bool block, uint16_t *pollorder,
   }
   gp->waiting = list;
   struct selpark sp = {locked, nlocked};
-  gort__gopark(selparkcommit, &sp, WAIT_SELECT);
+  gort__gopark_from(gp, selparkcommit, &sp, WAIT_SELECT);
 
   /* 4. Woken: one case fired; dequeue the rest. */
   struct sudog *fired = gp->param;

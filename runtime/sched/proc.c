@@ -96,6 +96,7 @@
 #include "netpoll/netpoll.h"
 #include "os/os.h"
 #include "sched/mp.h"
+#include "sched/park.h"
 #include "sched/runq.h"
 #include "sched/settings.h"
 #include "sched/stack.h"
@@ -252,25 +253,12 @@ static void finish_direct_switch(void) {
   fn(prev);
 }
 
-/* What a G does first whenever it runs again after a switch of its own.
- * Out of line: on wasm every frame of a parked G is unwound and rewound
- * with the wasm locals live at its possible switches, so the frames that
- * switch are kept to the switch and this call. */
-static __attribute__((noinline)) void resumed(struct g *self) {
+/* Out of line (sched/park.h): on wasm every frame of a parked G is
+ * unwound and rewound with the wasm locals live at its possible switches,
+ * so the frames that switch keep to the switch and this call. */
+void gort__resumed(struct g *self) {
   switched_in(self);
   finish_direct_switch();
-}
-
-/* The running G (never g0) switches to g0 (mcall) or to a G of its P (a
- * direct switch); returns when from runs again, possibly on another M. */
-static inline __attribute__((always_inline)) void
-gswitch_from_g(struct g *from, struct g *to, bool from_dies) {
-  gort__asan_start_switch(from_dies ? NULL : &from->asan_fake,
-                          (const void *)to->stack.lo,
-                          to->stack.hi - to->stack.lo);
-  gort__tsan_fiber_switch(to->tsan_fiber);
-  gort__context_switch(&from->ctx, &to->ctx);
-  resumed(from);
 }
 
 /* g0 runs to; returns on g0's own thread once a G switches back to g0. */
@@ -304,7 +292,7 @@ mcall_impl(void (*fn)(struct g *), bool dying) {
   struct m *mp = gort__getm();
   struct g *gp = gort__loadcurg(mp);
   set_mcall(mp, gp, fn);
-  gswitch_from_g(gp, &mp->g0, dying);
+  gort__gswitch_from_g(gp, &mp->g0, dying);
 }
 
 void gort__mcall(void (*fn)(struct g *)) { mcall_impl(fn, false); }
@@ -330,7 +318,7 @@ static void goexit1(void);
 /* The first frame of every goroutine. */
 static void goentry(void *arg) {
   struct g *gp = arg;
-  resumed(gp);
+  gort__resumed(gp);
   gp->fn(gp->arg);
   goexit1();
 }
@@ -433,13 +421,14 @@ static void end_slice_if_asked(struct m *mp, struct g *gp);
 static void prepare_run(struct m *mp, struct g *gp, bool inherit_time);
 static struct g *runnable_here(struct m *mp, bool *inherit_time);
 
-/* leave's choice, out of line: the G gp switches to. Another G of this
- * P, made current, with fn left for it to run (a direct switch), or g0,
- * with fn left as for mcall, when the scheduler loop must decide. On wasm
- * only leave's few lines around the switch carry Asyncify's
- * instrumentation (docs/WASM-NOTES.md). */
-static __attribute__((noinline)) struct g *
-choose_next(struct m *mp, struct g *gp, void (*fn)(struct g *)) {
+/* The G gp switches to when it leaves: another G of this P, made
+ * current, with fn left for it to run (a direct switch), or g0, with fn
+ * left as for mcall, when the scheduler loop must decide. Always called
+ * out of line (goexit1, gort__park_choose): on wasm only the few lines
+ * around the switch carry Asyncify's instrumentation
+ * (docs/WASM-NOTES.md). */
+static struct g *choose_next(struct m *mp, struct g *gp,
+                             void (*fn)(struct g *)) {
   end_slice_if_asked(mp, gp);
   bool inherit_time;
   struct g *next = runnable_here(mp, &inherit_time);
@@ -454,16 +443,16 @@ choose_next(struct m *mp, struct g *gp, void (*fn)(struct g *)) {
   return next;
 }
 
-/* The current G parks or exits; fn(gp) finishes the job once gp is
+/* The current G leaves the CPU (goexit1; a park is the same through
+ * gort__park_choose and sched/park.h); fn(gp) finishes the job once gp is
  * switched out: on g0 (mcall), or, when this P has a G ready, on that G
  * after a direct switch (see the head of the file). Returns when gp runs
- * again (never if dying). Inlined, with one switch in it: one frame less
- * to unwind and rewind on wasm, and few locals saved with it. */
+ * again (never if dying). */
 static inline __attribute__((always_inline)) void leave(void (*fn)(struct g *),
                                                         bool dying) {
   struct m *mp = gort__getm();
   struct g *gp = gort__loadcurg(mp);
-  gswitch_from_g(gp, choose_next(mp, gp, fn), dying);
+  gort__gswitch_from_g(gp, choose_next(mp, gp, fn), dying);
 }
 
 /* Out of line: goentry, the bottom frame of every goroutine, stays small. */
@@ -515,13 +504,18 @@ static void end_slice_if_asked(struct m *mp, struct g *gp) {
     pp->slice_over = true;
 }
 
-void gort__gopark(bool (*unlockf)(struct g *, void *), void *lock,
-                  uint32_t reason) {
+struct g *gort__park_choose(struct g *gp, bool (*unlockf)(struct g *, void *),
+                            void *lock, uint32_t reason) {
   struct m *mp = gort__getm();
   mp->park_unlockf = unlockf;
   mp->park_lock = lock;
-  gort__loadcurg(mp)->waitreason = reason;
-  leave(park_m, false);
+  gp->waitreason = reason;
+  return choose_next(mp, gp, park_m);
+}
+
+void gort__gopark(bool (*unlockf)(struct g *, void *), void *lock,
+                  uint32_t reason) {
+  gort__gopark_from(gort__loadcurg(gort__getm()), unlockf, lock, reason);
 }
 
 bool gort__parkunlock(struct g *gp, void *lock) {
