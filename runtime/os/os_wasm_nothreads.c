@@ -28,13 +28,12 @@
  * terminating the worker), and the page's own thread is never this one.
  * The cost: a run that waits for timers keeps one core busy meanwhile.
  *
- * Exit. The program ends on this thread, usually from a goroutine, whose
- * stack limits (emscripten_stack_set_limits, arch/wasm) are then the
- * current ones; Emscripten's exit checks its stack cookie at the current
- * limit's end, where only the thread's own stack has one. So the exit puts
- * Emscripten's limits back to the thread's stack first (recorded before
- * main by a constructor); the limits every move of the stack pointer is
- * checked against are Binaryen's, set apart, and stay the goroutine's.
+ * Exit. The program ends on this thread, usually from a goroutine.
+ * Emscripten's exit checks its stack cookie at the end of its own stack
+ * limits (emscripten_stack_get_end), where only the thread's own stack has
+ * one; the switch (arch/wasm) leaves those limits as the thread's and sets
+ * only Binaryen's, which every move of the stack pointer is checked
+ * against, so the exit needs nothing put back.
  *
  * Invariants: no function here blocks without a deadline; none takes a
  * lock.
@@ -42,7 +41,6 @@
  * Locking: none (one thread).
  */
 #include <emscripten.h>
-#include <emscripten/stack.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -102,17 +100,8 @@ void gort__os_usleep(int64_t us) {
 
 int gort__os_max_threads(void) { return 1; }
 
-/* The thread's own C stack, as Emscripten set it up before main. */
-static void *main_stack_base, *main_stack_end;
-
-__attribute__((constructor)) static void record_main_stack(void) {
-  main_stack_base = (void *)emscripten_stack_get_base();
-  main_stack_end = (void *)emscripten_stack_get_end();
-}
-
 _Noreturn void gort__os_exit(int code) {
   fflush(NULL);
-  emscripten_stack_set_limits(main_stack_base, main_stack_end);
   emscripten_force_exit(code);
   __builtin_unreachable();
 }
