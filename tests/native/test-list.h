@@ -504,3 +504,8 @@ X(asyncify_list_qsort_parks, 134, "which wasm/asyncify-remove.txt (sift) leaves 
  * wakes an M for the readied G; and the same with Go's eager wake. ---- */
 X(gmp_lazy_wake_readier_keeps_running, 0, "", ALL, "GORT_DEBUG=asyncpreemptoff=1,lazywake=1 GORT_MAXPROCS=2")
 X(gmp_eager_wake_readier_keeps_running, 0, "", ALL, "GORT_DEBUG=asyncpreemptoff=1,lazywake=0 GORT_MAXPROCS=2")
+
+/* ---- parks with little stack left (issue 15; tests/native/test-sched.c):
+ * on wasm the switch then works on the thread's stack, not the leaving
+ * goroutine's (work_on_from); no false overflow, no frame changed ---- */
+X(sched_park_near_stack_end, 0, "", ALL, "GORT_MAXPROCS=2")

@@ -312,6 +312,93 @@ TEST_IMPL(sched_deep_stack_ok) {
   return 0;
 }
 
+/* ---- sched_park_near_stack_end: a park with little stack left --------- */
+
+/* Two goroutines recurse until their stack pointer is about 1 KiB
+ * (wasm's 3 KiB stacks) or 8 KiB (native, sanitizer frames) above their
+ * stack's end, then hand a value back and forth there, parking and
+ * resuming each time, and unwind, checking every frame. Deep enough that
+ * on wasm the switch's loop works on the thread's stack, not the leaving
+ * goroutine's (runtime/arch/wasm, work_on_from: it needs 2 KiB there);
+ * no park may end in a false "stack overflow" or come back with a frame
+ * changed. (With 640 bytes left instead, wasm's park itself overflows,
+ * cleanly: "goroutine stack exceeds 2928-byte limit".) */
+
+struct near_end {
+  gort_chan *in, *out;
+  uintptr_t low; /* the stack's lowest address, from the top and size */
+  size_t margin; /* stop recursing when this much is left */
+  bool answers;  /* the answering side: no send after its last receive */
+  int64_t last;  /* the last value received */
+  _Atomic int *sum;
+  gort_waitgroup *wg;
+};
+
+enum { NEAR_END_ROUNDS = 50 };
+
+static int near_end_bottom(struct near_end *a) {
+  int64_t v = 0;
+  for (int i = 0; i < NEAR_END_ROUNDS; i++) {
+    if (!gort_chan_recv(a->in, &v))
+      return -1;
+    a->last = ++v;
+    if (!(a->answers && i == NEAR_END_ROUNDS - 1))
+      gort_chan_send(a->out, &v);
+  }
+  return (int)(v & 0xff);
+}
+
+static int recurse_to_end(struct near_end *a, int depth, volatile char *prev) {
+  volatile char frame[96];
+  frame[0] = (char)depth;
+  frame[95] = prev ? prev[0] : 0;
+  int below;
+  if ((uintptr_t)frame - a->low <= a->margin)
+    below = near_end_bottom(a);
+  else
+    below = recurse_to_end(a, depth + 1, frame);
+  if (below < 0 || frame[0] != (char)depth || frame[95] != (prev ? prev[0] : 0))
+    return -1;
+  return below;
+}
+
+static void near_end_body(void *p) {
+  struct near_end *a = p;
+  volatile char top;
+  a->low = (uintptr_t)&top - gort_stack_size();
+  int r = recurse_to_end(a, 0, NULL);
+  atomic_fetch_add(a->sum, r < 0 ? -1000 : 1);
+  gort_waitgroup_done(a->wg);
+}
+
+TEST_IMPL(sched_park_near_stack_end) {
+  size_t size = gort_stack_size();
+  /* Left at the bottom (measured from an estimate of the stack's end
+   * that the frames above near_end_body's make low): what a channel park
+   * needs, and on wasm the 144 bytes of canary and red zone below the
+   * stack check's limit; under the 2 KiB the wasm switch works in. */
+  size_t margin = size < 16 * 1024 ? 1024 : 8 * 1024;
+  gort_chan *ab = gort_chan_make(sizeof(int64_t), 0);
+  gort_chan *ba = gort_chan_make(sizeof(int64_t), 0);
+  CHECK(ab != NULL && ba != NULL);
+  _Atomic int sum = 0;
+  gort_waitgroup wg = GORT_WAITGROUP_INIT;
+  gort_waitgroup_add(&wg, 2);
+  struct near_end a = {ab, ba, 0, margin, false, 0, &sum, &wg};
+  struct near_end b = {ba, ab, 0, margin, true, 0, &sum, &wg};
+  gort_go(near_end_body, &a);
+  gort_go(near_end_body, &b);
+  int64_t v = 0;
+  gort_chan_send(ab, &v); /* a starts the exchange; b answers */
+  gort_waitgroup_wait(&wg);
+  CHECK_EQ(a.last, 2 * NEAR_END_ROUNDS - 1);
+  CHECK_EQ(b.last, 2 * NEAR_END_ROUNDS);
+  CHECK_EQ(atomic_load(&sum), 2);
+  gort_chan_free(ab);
+  gort_chan_free(ba);
+  return 0;
+}
+
 /* ---- sched_waitgroup_many_waiters --------------------------------------- */
 
 struct waiter_arg {
