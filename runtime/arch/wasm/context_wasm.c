@@ -67,16 +67,15 @@
  *   - A thread's own context is switched from only by
  *     gort__context_run_from_thread and to only by context_switch from a
  *     context that loop runs; it never leaves its thread.
- *   - context_switch and gort__context_run_from_thread are the only
- *     callers of the asyncify.* imports, so Binaryen leaves exactly them
- *     uninstrumented (the loop is "bottom-most runtime": its callers are
- *     not instrumented for it). Neither may be inlined by Binaryen (whose
- *     inliner runs before Asyncify) into the frame that switches, which
- *     would then be left uninstrumented too: context_switch is called
- *     through a function pointer, and the loop holds a loop, which
- *     Binaryen never inlines. A switching frame wrongly left
- *     uninstrumented (ASYNCIFY_REMOVE) traps in the asserts build
- *     (gort_tests) and fails the rewind's check below.
+ *   - context_switch and run_until_switch (one turn of the loop) are the
+ *     only callers of the asyncify.* imports, so Binaryen leaves exactly
+ *     them uninstrumented (run_until_switch is "bottom-most runtime": its
+ *     caller, the loop, is not instrumented for it). context_switch must
+ *     not be inlined by Binaryen (whose inliner runs before Asyncify) into
+ *     the frame that switches, which would then be left uninstrumented
+ *     too: it is called through a function pointer. A switching frame
+ *     wrongly left uninstrumented (ASYNCIFY_REMOVE) traps in the asserts
+ *     build (gort_tests) and fails the rewind's check in context_switch.
  *   - An unwind never overruns the thread's unwind buffer unnoticed: the
  *     buffer's end is a canary that the loop checks after every unwind,
  *     and Asyncify's own end is set past the canary; a context's own
@@ -84,8 +83,11 @@
  *   - A context's stack limit is WASM_RED_ZONE above its stack's end: a
  *     leaf frame kept below an unmoved stack pointer (LLVM's red zone)
  *     still lies inside the stack.
- *   - The loop runs nothing that moves the stack pointer while it is an
- *     unwound context's: it goes back to the thread's stack first.
+ *   - What the loop runs on an unwound context's stack uses only the
+ *     room below where that context stopped (WORK_ROOM of it, under the
+ *     context's own stack check), and only before any other code can
+ *     take the context (work_on_from); otherwise the loop goes back to
+ *     the thread's stack first.
  *   - No code here runs JS except thread_setup, once per thread.
  *
  * Locking: none. The switch state is thread-local; a context is touched
