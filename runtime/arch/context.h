@@ -65,6 +65,12 @@
  *   const char gort__context_backend[]
  *       The backend's name, for diagnostics.
  *
+ *   const bool gort__context_switch_is_costly
+ *       Whether a switch costs far more than natively in assembly (wasm:
+ *       an Asyncify unwind and rewind of the whole call chain, hundreds of
+ *       ns): the scheduler's trade-offs that weigh a park against a spin
+ *       read it (sched/spin.c).
+ *
  * Invariants:
  *   - Only callee-saved state is kept; a switch is an ordinary call for the
  *     compiler, so caller-saved registers are dead across it.
@@ -81,6 +87,7 @@
 #ifndef GORT_ARCH_CONTEXT_H
 #define GORT_ARCH_CONTEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "context_types.h" /* struct gort_context for this backend */
@@ -104,5 +111,6 @@ const void *gort__context_saved_data(const struct gort_context *c,
                                      size_t *size);
 
 extern const char gort__context_backend[];
+extern const bool gort__context_switch_is_costly;
 
 #endif /* GORT_ARCH_CONTEXT_H */

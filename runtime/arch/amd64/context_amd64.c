@@ -15,6 +15,7 @@
 void gort__context_start(void);
 
 const char gort__context_backend[] = "amd64";
+const bool gort__context_switch_is_costly = false;
 
 void gort__context_start_current(struct gort_context *c, void (*fn)(void *),
                                  void *arg) {

@@ -14,6 +14,7 @@
 void gort__context_start(void);
 
 const char gort__context_backend[] = "arm64";
+const bool gort__context_switch_is_costly = false;
 
 void gort__context_start_current(struct gort_context *c, void (*fn)(void *),
                                  void *arg) {

@@ -14,6 +14,7 @@
 #include "arch/context.h"
 
 const char gort__context_backend[] = "ucontext";
+const bool gort__context_switch_is_costly = false;
 
 static void ucontext_start(unsigned int e_hi, unsigned int e_lo,
                            unsigned int a_hi, unsigned int a_lo) {

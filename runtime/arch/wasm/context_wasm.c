@@ -103,6 +103,9 @@
 #include "debug/print.h"
 
 const char gort__context_backend[] = "wasm-asyncify";
+/* An unwind and a rewind of the call chain: 65 ns bare, ~10 ns a frame
+ * more (docs/PERFORMANCE.md, issue 15). */
+const bool gort__context_switch_is_costly = true;
 
 /* Binaryen's Asyncify API, imported so that its pass turns the calls into
  * direct calls to the functions it makes (Asyncify.cpp, head comment). */
