@@ -102,6 +102,15 @@ void gort__context_make(struct gort_context *c, void *stack_lo,
 #ifndef GORT_CONTEXT_SWITCH_INLINE
 void gort__context_switch(struct gort_context *from, struct gort_context *to);
 #endif
+/* The attribute for the body of a loop that never returns while contexts
+ * switch (g0's scheduler loop, sched/proc.c). By default the body is
+ * inlined, one loop: a call per round would cost a mispredicted return
+ * after every switch (native yield on one P: 51 -> 62 ns). wasm's
+ * context_types.h makes it a call of its own, which V8 can optimise: it
+ * never moves a running function to optimised code. */
+#ifndef GORT_CONTEXT_LOOP_BODY
+#define GORT_CONTEXT_LOOP_BODY inline __attribute__((always_inline))
+#endif
 void gort__context_run_from_thread(struct gort_context *self,
                                    struct gort_context *to);
 void *gort__context_saved_sp(const struct gort_context *c);

@@ -960,12 +960,13 @@ static void execute(struct m *mp, struct g *gp, bool inherit_time) {
 }
 
 /* One round of the scheduler loop: find a G, run it, and come back once
- * it (or a G it switched to directly) has mcall'd. A function of its own,
- * called afresh each round: on wasm a running function is never replaced
- * by its optimised code (V8 has no on-stack replacement for wasm), so a
- * loop body inlined into the never-returning loop would run in the
- * baseline tier for the whole run. */
-static __attribute__((noinline)) void schedule_round(struct m *mp) {
+ * it (or a G it switched to directly) has mcall'd. On wasm a function of
+ * its own, called afresh each round: a running function is never
+ * replaced by its optimised code there (V8 has no on-stack replacement
+ * for wasm), so a loop body inlined into the never-returning loop would
+ * run in the baseline tier for the whole run. Natively inlined
+ * (GORT_CONTEXT_LOOP_BODY, arch/context.h). */
+static GORT_CONTEXT_LOOP_BODY void schedule_round(struct m *mp) {
   if (gort__loadmp(mp) == NULL)
     gort__stopm(mp); /* e.g. back from a syscall that lost its P */
   bool inherit_time;

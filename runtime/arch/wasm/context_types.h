@@ -39,6 +39,11 @@ extern void (*volatile const gort__wasm_context_switch)(struct gort_context *,
                                                         struct gort_context *);
 
 #define GORT_CONTEXT_SWITCH_INLINE 1
+
+/* A loop body that runs while contexts switch is a function of its own
+ * (arch/context.h, GORT_CONTEXT_LOOP_BODY): V8 runs a function that never
+ * returns in its baseline tier for good. */
+#define GORT_CONTEXT_LOOP_BODY __attribute__((noinline))
 static inline void gort__context_switch(struct gort_context *from,
                                         struct gort_context *to) {
   gort__wasm_context_switch(from, to);
