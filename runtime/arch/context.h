@@ -29,6 +29,21 @@
  *       the backend keeps in c (wasm: the buffer of its saved state) is
  *       kept and reused, and is never freed.
  *
+ *   void gort__context_make_body(struct gort_context *c, void *stack_lo,
+ *                                size_t stack_size,
+ *                                const struct gort_context_entry *how,
+ *                                void *self, void (*body)(void *),
+ *                                void *arg)
+ *       gort__context_make(c, stack_lo, stack_size, how->entry, self),
+ *       for an entry that runs how->start(self), then body(arg), then
+ *       switches away for good to the context how->finish(self) returns.
+ *       By default (below) exactly that. A backend where every frame under
+ *       a switch costs (wasm: each is unwound and rewound at every switch)
+ *       calls start and body itself, so that body's caller is its loop,
+ *       not entry, and when body returns goes to finish's context without
+ *       saving c (it is dead); it then defines GORT_CONTEXT_MAKE_BODY in
+ *       its context_types.h. start must not switch.
+ *
  *   void gort__context_switch(struct gort_context *from,
  *                             struct gort_context *to)
  *       Save the running state into from and resume to. Returns when
@@ -96,6 +111,30 @@ void gort__context_start_current(struct gort_context *c, void (*fn)(void *),
                                  void *arg);
 void gort__context_make(struct gort_context *c, void *stack_lo,
                         size_t stack_size, void (*entry)(void *), void *arg);
+
+/* A goroutine's start and end (gort__context_make_body): entry(self) runs
+ * start(self), body(arg), then switches to finish(self)'s context. */
+struct gort_context_entry {
+  void (*entry)(void *self);
+  void (*start)(void *self);
+  struct gort_context *(*finish)(void *self);
+};
+#ifdef GORT_CONTEXT_MAKE_BODY
+void gort__context_make_body(struct gort_context *c, void *stack_lo,
+                             size_t stack_size,
+                             const struct gort_context_entry *how, void *self,
+                             void (*body)(void *), void *arg);
+#else
+static inline void gort__context_make_body(struct gort_context *c,
+                                           void *stack_lo, size_t stack_size,
+                                           const struct gort_context_entry *how,
+                                           void *self, void (*body)(void *),
+                                           void *arg) {
+  (void)body; /* how->entry calls it */
+  (void)arg;
+  gort__context_make(c, stack_lo, stack_size, how->entry, self);
+}
+#endif
 /* A backend may define the switch inline in its context_types.h (wasm:
  * so that the frame that switches is the caller's own, one frame fewer to
  * unwind and rewind); it then defines GORT_CONTEXT_SWITCH_INLINE. */

@@ -315,13 +315,24 @@ static void allgadd(struct g *gp) {
 
 static void goexit1(void);
 
-/* The first frame of every goroutine. */
+/* The first frame of every goroutine: it starts, runs its function and
+ * exits. Where a switch unwinds every frame (wasm) the context backend
+ * does the same from its loop (gort__context_make_body), so that the
+ * goroutine's function is its bottom frame: goroutine_start, the function,
+ * then a switch to goroutine_finish's choice. */
+static void goroutine_start(void *arg) { gort__resumed(arg); }
+
+static struct gort_context *goroutine_finish(void *arg);
+
 static void goentry(void *arg) {
   struct g *gp = arg;
-  gort__resumed(gp);
+  goroutine_start(gp);
   gp->fn(gp->arg);
   goexit1();
 }
+
+static const struct gort_context_entry goroutine_entry = {
+    goentry, goroutine_start, goroutine_finish};
 
 static struct g *newproc(gort_func fn, void *arg, struct p *pp,
                          bool is_system) {
@@ -459,6 +470,20 @@ static inline __attribute__((always_inline)) void leave(void (*fn)(struct g *),
 static __attribute__((noinline)) void goexit1(void) {
   leave(goexit0, true); /* the next G frees our stack */
   gort__throw("runtime: a dead goroutine was resumed");
+}
+
+/* goexit1 for a backend that makes the switch itself: gp's function has
+ * returned into the backend's loop (goroutine_entry). */
+static struct gort_context *goroutine_finish(void *arg) {
+  struct g *gp = arg;
+  struct m *mp = gort__getm();
+  if (gort__loadcurg(mp) != gp)
+    gort__throw("runtime: a finished goroutine is not the current one");
+  struct g *next = choose_next(mp, gp, goexit0); /* next frees our stack */
+  gort__asan_start_switch(NULL, (const void *)next->stack.lo,
+                          next->stack.hi - next->stack.lo);
+  gort__tsan_fiber_switch(next->tsan_fiber);
+  return &next->ctx;
 }
 
 _Noreturn void gort_goexit(void) {
@@ -893,8 +918,9 @@ static void make_first_frame(struct m *mp, struct g *gp) {
   /* or dies: out of memory */
   gort__stackalloc(gort__loadmp(mp), &gp->stack, gp->is_main || gp->is_system);
   /* The lowest 16 bytes hold the canary of an unguarded stack. */
-  gort__context_make(&gp->ctx, (void *)(gp->stack.lo + 16),
-                     gp->stack.hi - gp->stack.lo - 16, goentry, gp);
+  gort__context_make_body(&gp->ctx, (void *)(gp->stack.lo + 16),
+                          gp->stack.hi - gp->stack.lo - 16, &goroutine_entry,
+                          gp, gp->fn, gp->arg);
   gp->asan_fake = NULL;
   gp->tsan_fiber = gort__tsan_fiber_create();
 }

@@ -16,9 +16,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct gort_context_entry;
+
 struct gort_context {
   void (*entry)(void *); /* called to start it and, rewinding, to resume it */
   void *arg;
+  /* Made by gort__context_make_body: the loop calls how->start(arg) once,
+   * then body(body_arg) (which it calls again to rewind, in entry's place),
+   * then how->finish(arg); else NULL. */
+  const struct gort_context_entry *how;
+  void (*body)(void *);
+  void *body_arg;
   bool started;          /* entered once: a switch to it rewinds */
   bool is_thread;        /* a thread's own: run_from_thread's, never unwound */
   uintptr_t sp;          /* __stack_pointer while suspended */
@@ -39,6 +47,10 @@ extern void (*volatile const gort__wasm_context_switch)(struct gort_context *,
                                                         struct gort_context *);
 
 #define GORT_CONTEXT_SWITCH_INLINE 1
+
+/* The loop calls a goroutine's body itself (gort__context_make_body): one
+ * frame fewer under every switch. */
+#define GORT_CONTEXT_MAKE_BODY 1
 
 /* A loop body that runs while contexts switch is a function of its own
  * (arch/context.h, GORT_CONTEXT_LOOP_BODY): V8 runs a function that never

@@ -18,7 +18,9 @@
  *   thread's wasm stack        (docs/WASM-NOTES.md, "The switch", draws it)
  *     ... pthread start, the thread's own frames (g0: schedule, execute)
  *     gort__context_run_from_thread(self, to)   uninstrumented: the loop
- *       entry(arg)            the running context: goentry
+ *       body(arg)             the running context's bottom frame: a
+ *                             goroutine's own function (make_body), or
+ *                             entry(arg) for a context made plainly
  *         ... frames ...      instrumented; the last one switches:
  *           context_switch(from, to)   uninstrumented: start_unwind
  *
@@ -345,6 +347,32 @@ static inline bool enter_context(struct switch_state *s,
   return true;
 }
 
+/* Calls to's code, to start it or (resuming: Asyncify is rewinding) to
+ * rewind it: its entry, or for a context made by gort__context_make_body
+ * its body, with its start before the first call. Returns when to
+ * switches away (s->to is set) or its entry returned (NULL both), or, when
+ * its body returned, the context its finish says to run next. */
+static inline struct gort_context *
+call_context(struct switch_state *s, struct gort_context *to, bool resuming) {
+  const struct gort_context_entry *how = to->how;
+  if (how == NULL) {
+    to->entry(to->arg);
+    return NULL;
+  }
+  if (!resuming) {
+    how->start(to->arg);
+    if (s->to != NULL)
+      gort__throw("runtime: wasm switch: a context's start switched");
+  }
+  to->body(to->body_arg);
+  if (s->to != NULL)
+    return NULL;
+  struct gort_context *next = how->finish(to->arg);
+  if (next == NULL || next == to)
+    gort__throw("runtime: wasm switch: a finished context's next is itself");
+  return next;
+}
+
 /* One turn of the loop: run to (start it, or rewind it) until it
  * switches away, keep what it saved, and return the context to run next
  * (NULL: self). Uninstrumented (it calls stop_unwind and start_rewind):
@@ -357,9 +385,20 @@ static inline bool enter_context(struct switch_state *s,
 static __attribute__((noinline)) struct gort_context *
 run_until_switch(struct switch_state *s, struct gort_context *self,
                  struct gort_context *to) {
-  if (enter_context(s, to))
+  bool resuming = enter_context(s, to);
+  if (resuming)
     asyncify_start_rewind(&s->data);
-  to->entry(to->arg);
+  struct gort_context *next = call_context(s, to, resuming);
+  if (next != NULL) {
+    /* to is finished: nothing of it to keep, no unwind to stop. */
+    if (next != self) {
+      if (next->is_thread)
+        gort__throw("runtime: wasm switch: to another thread's own context");
+      return next; /* the next turn goes to its stack */
+    }
+    enter_stack(s, self->sp, self->stack_base, self->stack_limit);
+    return NULL;
+  }
   if (s->to == NULL) /* the function returned */
     gort__throw("runtime: wasm switch: a context's entry returned");
   asyncify_stop_unwind();
@@ -421,6 +460,16 @@ void gort__context_make(struct gort_context *c, void *stack_lo,
       .saved = c->saved, /* a reused g keeps its buffer */
       .saved_cap = c->saved_cap,
   };
+}
+
+void gort__context_make_body(struct gort_context *c, void *stack_lo,
+                             size_t stack_size,
+                             const struct gort_context_entry *how, void *self,
+                             void (*body)(void *), void *arg) {
+  gort__context_make(c, stack_lo, stack_size, how->entry, self);
+  c->how = how;
+  c->body = body;
+  c->body_arg = arg;
 }
 
 void *gort__context_saved_sp(const struct gort_context *c) {
