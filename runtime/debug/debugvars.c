@@ -15,6 +15,7 @@
 struct gort_debugvars gort__debug = {
     .schedsample = 10,
     .lazywake = -1,
+    .gcverify = -1, /* unset: on only in a GORT_DEBUG_LEVEL=3 build */
     /* Fault injection, threads/stacks/arenas: off. */
     .failthreadcreate = -1,
     .failstackalloc = -1,

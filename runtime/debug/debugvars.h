@@ -13,7 +13,8 @@
  *   asyncpreemptoff=1  no signal-based preemption (cooperative only)
  *   gctrace=1          a line per collection on stderr (Go's format)
  *   gcverify=1         check the heap at each phase boundary (slow;
- *                      always on in a GORT_DEBUG_LEVEL=3 build)
+ *                      on by default in a GORT_DEBUG_LEVEL=3 build,
+ *                      where gcverify=0 turns it off)
  *   gccheckmark=1      after each concurrent mark, mark the heap again
  *                      from the roots with the world stopped and die on
  *                      any reachable object the mark left white (Go's)

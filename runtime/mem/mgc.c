@@ -249,6 +249,13 @@ bool gort__gc_concurrent(void) {
   return !gort__settings.gc_stop_the_world && !gort__debug.gcstoptheworld;
 }
 
+/* GORT_DEBUG=gcverify (mgcverify.c): asked for, or left unset in a
+ * GORT_DEBUG_LEVEL=3 build. */
+static bool verify_heap(void) {
+  return gort__debug.gcverify > 0 ||
+         (gort__debug.gcverify < 0 && GORT_DEBUG_LEVEL >= 3);
+}
+
 /* 1. Sweep termination: finish the last sweep, stop the world, begin the
  * mark. Returns with the world stopped. */
 static void sweep_termination(struct cycle_times *t) {
@@ -261,7 +268,7 @@ static void sweep_termination(struct cycle_times *t) {
    * inside the cycle's timeline, however long the stop took. */
   gort__gc_event_at(GORT_GC_EV_SWEEP_TERMINATION, t->n, gort__gc_heap_live(),
                     t->goal, t->stw1);
-  if (GORT_DEBUG_LEVEL >= 3 || gort__debug.gcverify)
+  if (verify_heap())
     gort__gc_verify_swept();
   gort__runq_verify();
   gort__gc_mark_begin();
@@ -369,7 +376,7 @@ static void mark_termination(struct cycle_times *t) {
   flush_all_ps();
   if (t->concurrent && gort__debug.gccheckmark)
     gort__gc_checkmark();
-  if (GORT_DEBUG_LEVEL >= 3 || gort__debug.gcverify)
+  if (verify_heap())
     gort__gc_verify_marked();
   t->heap_marked = gort__gcw_total_marked() + take_black_bytes();
   for (int32_t i = 0; i < gort__sched.allp_cap; i++)
