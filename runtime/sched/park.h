@@ -42,14 +42,22 @@ struct g *gort__park_choose(struct g *gp, bool (*unlockf)(struct g *, void *),
  * it left undone). */
 void gort__resumed(struct g *self);
 
+/* What the sanitizers must hear just before any switch to to: ASan the
+ * stack it goes to (asan_save is where the leaving stack's fake stack is
+ * kept, NULL when that stack never runs again), TSan the fiber. No-ops in
+ * a build without them. */
+static inline __attribute__((always_inline)) void
+gort__gswitch_announce(void **asan_save, const struct g *to) {
+  gort__asan_start_switch(asan_save, (const void *)to->stack.lo,
+                          to->stack.hi - to->stack.lo);
+  gort__tsan_fiber_switch(to->tsan_fiber);
+}
+
 /* The running G (never g0) switches to to: g0 (mcall) or a G of its P (a
  * direct switch); returns when from runs again, possibly on another M. */
 static inline __attribute__((always_inline)) void
 gort__gswitch_from_g(struct g *from, struct g *to, bool from_dies) {
-  gort__asan_start_switch(from_dies ? NULL : &from->asan_fake,
-                          (const void *)to->stack.lo,
-                          to->stack.hi - to->stack.lo);
-  gort__tsan_fiber_switch(to->tsan_fiber);
+  gort__gswitch_announce(from_dies ? NULL : &from->asan_fake, to);
   gort__context_switch(&from->ctx, &to->ctx);
   gort__resumed(from);
 }

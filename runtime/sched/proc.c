@@ -263,9 +263,7 @@ void gort__resumed(struct g *self) {
 
 /* g0 runs to; returns on g0's own thread once a G switches back to g0. */
 static void gswitch_from_g0(struct g *g0, struct g *to) {
-  gort__asan_start_switch(&g0->asan_fake, (const void *)to->stack.lo,
-                          to->stack.hi - to->stack.lo);
-  gort__tsan_fiber_switch(to->tsan_fiber);
+  gort__gswitch_announce(&g0->asan_fake, to);
   gort__context_run_from_thread(&g0->ctx, &to->ctx);
   switched_in(g0);
 }
@@ -480,9 +478,7 @@ static struct gort_context *goroutine_finish(void *arg) {
   if (gort__loadcurg(mp) != gp)
     gort__throw("runtime: a finished goroutine is not the current one");
   struct g *next = choose_next(mp, gp, goexit0); /* next frees our stack */
-  gort__asan_start_switch(NULL, (const void *)next->stack.lo,
-                          next->stack.hi - next->stack.lo);
-  gort__tsan_fiber_switch(next->tsan_fiber);
+  gort__gswitch_announce(NULL, next);            /* gp never runs again */
   return &next->ctx;
 }
 
