@@ -73,9 +73,6 @@ static struct sync_mutex *mutex_of(gort_mutex *m) {
 }
 
 static void lock_slow(struct sync_mutex *m) {
-  /* A safe point, as lockSlow's prologue is in Go: a goroutine that keeps
-   * failing to spin here must still let its P's queue run. */
-  gort_preempt_check();
   int64_t wait_start = 0;
   bool starving = false, awoke = false;
   int iter = 0;
@@ -85,6 +82,18 @@ static void lock_slow(struct sync_mutex *m) {
      * goes to the waiters, so spinning could not win it. */
     if ((old & (MUTEX_LOCKED | MUTEX_STARVING)) == MUTEX_LOCKED &&
         gort__can_spin(iter)) {
+      /* A safe point (lockSlow's prologue is one in Go), so that a
+       * goroutine that keeps spinning here lets its P's queue run. Here,
+       * where the spin waits anyway, not at the slow path's start, where
+       * it delayed every contended Lock's first try (mutex_contended at 2
+       * Ps natively, medians of 9: 20.4 ns an op there, 16.4 here, 14.3
+       * with no check at all). Before we announce ourselves: the woken
+       * flag must not stay set while we are off the CPU. A Lock that does
+       * not spin parks, which lets the queue run, or takes the mutex at
+       * once; natively the preemption signal stops a goroutine that keeps
+       * doing that. */
+      if (!awoke)
+        gort_preempt_check();
       /* Announce ourselves (woken) so Unlock wakes no one for nothing. */
       if (!awoke && !(old & MUTEX_WOKEN) && (old >> MUTEX_WAITER_SHIFT) != 0 &&
           gort__atomic_cas_strong_seq_cst(&m->state, &old, old | MUTEX_WOKEN))
