@@ -205,10 +205,15 @@ static unsigned char *slot(struct hchan *c, size_t i) {
   return c->buf + i * c->elemsize;
 }
 
-/* One element from src to dst (chan.h, ptrelems: the barrier). */
+/* One element from src to dst (chan.h, ptrelems: the barrier). An element
+ * of one 64-bit word, the commonest (an int64, a pointer on 64 bits), is
+ * moved inline: natively the call of memcpy, through the PLT, cost more
+ * than the move (chan_buffered). */
 static void elem_copy(struct hchan *c, void *dst, const void *src) {
-  if (c->ptrelems)
-    gort__wb_copy(dst, src, c->elemsize);
+  if (c->ptrelems && gort__wb_on())
+    gort__wb_copy_slow(dst, src, c->elemsize);
+  else if (c->elemsize == sizeof(uint64_t))
+    memcpy(dst, src, sizeof(uint64_t));
   else
     memcpy(dst, src, c->elemsize);
 }
@@ -216,8 +221,10 @@ static void elem_copy(struct hchan *c, void *dst, const void *src) {
 void gort__chan_elem_clear(struct hchan *c, void *elem) {
   if (elem == NULL || c->elemsize == 0)
     return;
-  if (c->ptrelems)
-    gort__wb_clear(elem, c->elemsize);
+  if (c->ptrelems && gort__wb_on())
+    gort__wb_clear_slow(elem, c->elemsize);
+  else if (c->elemsize == sizeof(uint64_t))
+    memset(elem, 0, sizeof(uint64_t));
   else
     memset(elem, 0, c->elemsize);
 }

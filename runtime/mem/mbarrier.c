@@ -139,17 +139,14 @@ static void shade_words(const void *lo, size_t n, bool old_values) {
   }
 }
 
-void gort__wb_copy(void *dst, const void *src, size_t n) {
-  if (__builtin_expect(gort__wb_on(), 0) && n > 0) {
-    shade_words(dst, n, true);
-    shade_words(src, n, false);
-  }
+void gort__wb_copy_slow(void *dst, const void *src, size_t n) {
+  shade_words(dst, n, true);
+  shade_words(src, n, false);
   memmove(dst, src, n);
 }
 
-void gort__wb_clear(void *dst, size_t n) {
-  if (__builtin_expect(gort__wb_on(), 0) && n > 0)
-    shade_words(dst, n, true);
+void gort__wb_clear_slow(void *dst, size_t n) {
+  shade_words(dst, n, true);
   memset(dst, 0, n);
 }
 
