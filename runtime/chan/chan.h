@@ -18,12 +18,13 @@
  *     not made noscan). Then every copy of an element into memory the
  *     collector scans (a buffer slot, a receiver's variable, which may be
  *     a scanned stack or a GC object) goes through the write barrier
- *     (mem/mbarrier.h): copies with gort__wb_copy, clears with
- *     gort__wb_clear, as Go's chan.go does with typedmemmove and
- *     typedmemclr into the buffer and typeBitsBulkBarrier in sendDirect
- *     and recvDirect (a stack already scanned gets a value from one not
- *     yet scanned, or the other way round). Elements are untyped bytes:
- *     the barrier shades every aligned word, as the collector scans them.
+ *     (mem/mbarrier.h): while it is on, copies with gort__wb_copy_slow
+ *     and clears with gort__wb_clear_slow, as Go's chan.go does with
+ *     typedmemmove and typedmemclr into the buffer and
+ *     typeBitsBulkBarrier in sendDirect and recvDirect (a stack already
+ *     scanned gets a value from one not yet scanned, or the other way
+ *     round). Elements are untyped bytes: the barrier shades every
+ *     aligned word, as the collector scans them.
  *
  * Locking: lock guards every field and the sudogs queued on the channel,
  * except magic (atomic) and elemsize, dataqsiz, owned, scanned,
