@@ -176,7 +176,15 @@ void gort__wb_shade_object_referents(const void *p) {
 }
 
 GORT_API void gort_copy_ptrs(void *dst, const void *src, size_t n) {
-  gort__wb_copy(dst, src, n);
+  if (gort__wb_on())
+    gort__wb_copy_slow(dst, src, n);
+  else
+    memmove(dst, src, n);
 }
 
-GORT_API void gort_clear_ptrs(void *dst, size_t n) { gort__wb_clear(dst, n); }
+GORT_API void gort_clear_ptrs(void *dst, size_t n) {
+  if (gort__wb_on())
+    gort__wb_clear_slow(dst, n);
+  else
+    memset(dst, 0, n);
+}

@@ -40,7 +40,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
 #include "atomic/atomic.h"
 
@@ -75,24 +74,12 @@ static inline void gort__wb_store(void *slot, const void *ptr) {
   else
     *(const void **)slot = ptr;
 }
-/* memmove / memset with the barrier, for memory that may hold pointers;
- * every aligned word of the old and the new contents is shaded. The check
- * is inline, as gort__wb_store's (a channel moves every element of a
- * pointer-sized type through here); the shading is out of line. */
+/* memmove / memset while the barrier is on, for memory that may hold
+ * pointers: every aligned word of the old and the new contents is shaded
+ * first. The caller checks gort__wb_on() inline and copies plainly when it
+ * is off (a channel moves every pointer-sized element that way). */
 void gort__wb_copy_slow(void *dst, const void *src, size_t n);
 void gort__wb_clear_slow(void *dst, size_t n);
-static inline void gort__wb_copy(void *dst, const void *src, size_t n) {
-  if (__builtin_expect(gort__wb_on(), 0))
-    gort__wb_copy_slow(dst, src, n);
-  else
-    memmove(dst, src, n);
-}
-static inline void gort__wb_clear(void *dst, size_t n) {
-  if (__builtin_expect(gort__wb_on(), 0))
-    gort__wb_clear_slow(dst, n);
-  else
-    memset(dst, 0, n);
-}
 /* Shade a pointer the runtime is about to keep where the collector may
  * already have looked (a root registered during the mark, a goroutine's
  * argument): no store. No-ops while the barrier is off. */
