@@ -272,7 +272,7 @@ async function traceMainThread(page, fn) {
   cdp.on('Tracing.dataCollected', (e) => events.push(...e.value));
   const complete = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
   await cdp.send('Tracing.start', {
-    traceConfig: { includedCategories: ['toplevel', 'disabled-by-default-devtools.timeline'] },
+    traceConfig: { includedCategories: ['toplevel', 'disabled-by-default-devtools.timeline', 'blink.user_timing'] },
     transferMode: 'ReportEvents',
   });
   try {
@@ -286,8 +286,13 @@ async function traceMainThread(page, fn) {
   // (other renderers may be), the one that ran the most tasks.
   const mains = events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
   assert.ok(mains.length, 'the trace has no CrRendererMain thread');
+  // A performance.mark's event carries both clocks: the trace's (ts, in
+  // microseconds) and the page's (startTime, ms since its time origin).
+  const mark = events.find((e) => e.cat === 'blink.user_timing' && typeof e.args?.data?.startTime === 'number');
+  assert.ok(mark, 'the trace has no performance.mark to put its tasks on the page\'s clock');
+  const originUs = mark.ts - mark.args.data.startTime * 1000;
   const tasksOf = (m) => events.filter((e) => e.pid === m.pid && e.tid === m.tid && e.ph === 'X' && e.name === 'RunTask')
-    .map((e) => ({ wallMs: e.dur / 1000, cpuMs: (e.tdur ?? e.dur) / 1000 }));
+    .map((e) => ({ startMs: (e.ts - originUs) / 1000, wallMs: e.dur / 1000, cpuMs: (e.tdur ?? e.dur) / 1000 }));
   return mains.map(tasksOf).reduce((a, b) => (b.length > a.length ? b : a));
 }
 
@@ -303,28 +308,31 @@ async function runTraced(page, problems, { workload, n, procs }) {
   let t0 = 0;
   let t1 = 0;
   const tasks = await traceMainThread(page, async () => {
-    t0 = await page.evaluate(() => performance.now());
+    t0 = await page.evaluate(() => { performance.mark('test: run clicked'); return performance.now(); });
     await page.click('#run');
     await page.waitForSelector('#result[data-state="done"], #result[data-state="error"]', { timeout: RUN_TIMEOUT_MS });
-    t1 = await page.evaluate(() => performance.now());
+    t1 = await page.evaluate(() => { performance.mark('test: run ended'); return performance.now(); });
   });
   const run = await page.evaluate(() => window.__lastRun);
   assert.equal(run.ok, true, `run failed: ${run.error}\n${await page.textContent('#log')}\n${problems.join('\n')}`);
   return { run, tasks, t0, t1 };
 }
 
-// The page thread never worked for more than 50 ms at a stretch, and every
-// long task the observer saw during the run is one of the trace's tasks
-// whose thread was waiting for a core (CPU time under 50 ms) on a machine
-// the workload's own threads keep busy. Returns the run's long tasks.
+// The page thread never worked for more than 50 ms at a stretch while the
+// workload ran (the tasks that overlap t0..t1: not the trace's own flush,
+// which the harness asks for after the run), and every long task the
+// observer saw during the run is one of the trace's tasks whose thread was
+// waiting for a core (CPU time under 50 ms) on a machine the workload's own
+// threads keep busy. Returns the run's long tasks.
 async function checkPageThread(page, { tasks, t0, t1 }, samples) {
-  assert.ok(tasks.length > samples, `the trace holds ${tasks.length} page-thread tasks for ${samples} samples`);
-  const worked = tasks.filter((t) => t.cpuMs > 50);
+  const during = tasks.filter((t) => t.startMs + t.wallMs >= t0 && t.startMs <= t1);
+  assert.ok(during.length > samples, `the trace holds ${during.length} page-thread tasks during the run for ${samples} samples`);
+  const worked = during.filter((t) => t.cpuMs > 50);
   assert.deepEqual(worked, [], 'page-thread tasks with over 50 ms of CPU time during the run');
   const long = (await page.evaluate(() => window.__longtasks)).filter((e) => e.start + e.duration >= t0 && e.start <= t1);
   for (const e of long.filter((x) => x.duration > 50)) {
-    const match = tasks.find((t) => Math.abs(t.wallMs - e.duration) <= 3 && t.cpuMs <= 50);
-    assert.ok(match, `a ${e.duration} ms long task with no traced task of that length under 50 ms of CPU: ${JSON.stringify(tasks.filter((t) => t.wallMs > 40))}`);
+    const match = during.find((t) => Math.abs(t.wallMs - e.duration) <= 3 && t.cpuMs <= 50);
+    assert.ok(match, `a ${e.duration} ms long task with no traced task of that length under 50 ms of CPU: ${JSON.stringify(during.filter((t) => t.wallMs > 40))}`);
   }
   return long;
 }
@@ -332,19 +340,36 @@ async function checkPageThread(page, { tasks, t0, t1 }, samples) {
 // Issue 13: during skynet the run-queue plot has samples for every P and a
 // non-zero steal rate, and the page thread, which reads the samples from
 // wasm memory and draws them, never blocks for more than 50 ms.
+//
+// Whether skynet steals at all depends on timing. Its tree overflows P0's
+// ring into the global queue before P1's thread wakes, an idle P takes from
+// the global queue before it steals (findrunnable's order, proc.go), and the
+// tree's collapse at the end is a chain of runnext hand-offs on one P. About
+// 1 run in 12 ends with no steal (5 of 60 in a row here); in those looked
+// at, both Ps had work from start to end. So the test runs skynet until the
+// runtime's own counter, as the page read it, shows a steal (at most
+// STEAL_TRIES runs) and then asks the page to have plotted a non-zero rate.
+const STEAL_TRIES = 5;
 test('live plots: skynet fills the run-queue plot for every P, steals show, no long task', async () => {
   const url = await serve();
   const { page, problems } = await openPage(url, { init: watchLongTasks });
   try {
-    const traced = await runTraced(page, problems, { workload: 'skynet', n: 1000000, procs: 2 });
+    let traced;
+    let live;
+    const stealless = [];
+    for (let i = 0; i < STEAL_TRIES; i++) {
+      traced = await runTraced(page, problems, { workload: 'skynet', n: 1000000, procs: 2 });
+      await page.waitForTimeout(300); // the last frames drawn
+      live = await page.evaluate(() => window.__live);
+      if (live.last.steals > 0) break;
+      stealless.push(Math.round(traced.run.ms));
+    }
     const { run, tasks } = traced;
-    await page.waitForTimeout(300); // the last frames drawn
-
-    const live = await page.evaluate(() => window.__live);
+    assert.ok(live.last.steals > 0, `${STEAL_TRIES} skynet runs without a steal (ms: ${stealless})`);
     assert.equal(live.nprocs, 2, 'one series per P (procs 2)');
     assert.ok(live.samples >= 5, `only ${live.samples} samples in a ${Math.round(run.ms)} ms run`);
     assert.deepEqual(live.perP.map((n) => n === live.samples), [true, true], `every P has every sample: ${live.perP}`);
-    assert.ok(live.maxRate.steals > 0, `no steal seen: ${JSON.stringify(live.maxRate)}`);
+    assert.ok(live.maxRate.steals > 0, `the runtime stole ${live.last.steals} Gs but the page saw no steal rate: ${JSON.stringify(live.maxRate)}`);
     assert.ok(live.maxRate.switches > 0, `no switch seen: ${JSON.stringify(live.maxRate)}`);
     assert.equal(live.last.gomaxprocs, 2);
     // The charts drew: one uPlot per plot, the run-queue one with P0, P1 and the global queue.
