@@ -51,6 +51,27 @@ mergeInto(LibraryManager.library, {
     return 1;
   },
 
+  // gort's monotonic clock (runtime/os/os_wasm.c, gort__os_nanotime), in
+  // ms, the same on every thread. Emscripten 3.1.6's own (clock_gettime,
+  // emscripten_get_now) is not in a browser: each pthread worker subtracts
+  // a drift it measured from the time the loading thread wrote into its
+  // start message, so its clock lags by that message's delivery, which
+  // differs per worker (milliseconds on a busy machine; Emscripten's
+  // issue 9783 saw -100 ms). A timer set on one M and run by another could
+  // fire early, and the page saw a live sample from main's thread dated
+  // before sysmon's previous one. timeOrigin + now() is one clock in every
+  // worker (High Resolution Time; what Emscripten itself moved to later,
+  // its PR 18267). A fixed epoch (November 2023) keeps the values small,
+  // and is the same in every worker. Under Node, process.hrtime is one
+  // clock for the whole process already (Emscripten's choice too).
+  gort_wasm_now_ms: function() {
+    if (ENVIRONMENT_IS_NODE) {
+      var t = process['hrtime']();
+      return t[0] * 1e3 + t[1] / 1e6;
+    }
+    return performance.timeOrigin + performance.now() - 1.7e12;
+  },
+
   // The switch (runtime/arch/wasm/context_wasm.c) imports Binaryen's
   // Asyncify API from module "asyncify"; the Asyncify pass replaces those
   // imports with the functions it makes, so the program never imports

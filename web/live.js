@@ -16,7 +16,9 @@
 //    the page loads, one per task (one costs tens of ms on a busy machine); a
 //    run only adds or removes P series; an animation frame redraws one chart
 //    (one setData of at most WINDOW points).
-//  - Test hook: window.__live = { samples, nprocs, perP, maxRate, last }.
+//  - Test hook: window.__live = { samples, nprocs, perP, maxRate, notLater
+//    (samples dated no later than the one before: none, with one clock on
+//    every thread), last }.
 
 import uPlot from './vendor/uplot/uPlot.esm.js';
 import { makeSampleReader } from './sample.js';
@@ -94,7 +96,7 @@ export function createLive(els) {
   let nprocs = 0;
   const empty = (k) => [[], ...defs[k].series.map(() => []), ...(k === 'runq' ? Array.from({ length: nprocs }, () => []) : [])];
   let data = Object.fromEntries(Object.keys(defs).map((k) => [k, empty(k)]));
-  const stats = { samples: 0, nprocs: 0, perP: [], maxRate: { steals: 0, handoffs: 0, switches: 0 }, last: null };
+  const stats = { samples: 0, nprocs: 0, perP: [], maxRate: { steals: 0, handoffs: 0, switches: 0 }, notLater: 0, last: null };
   window.__live = stats;
 
   const width = (el) => Math.max(260, el.clientWidth);
@@ -161,8 +163,15 @@ export function createLive(els) {
       const r = { switches: rate('switches'), steals: rate('steals'), handoffs: rate('handoffs') };
       for (const k of Object.keys(r)) stats.maxRate[k] = Math.max(stats.maxRate[k], r[k]);
       push('rates', [t, r.switches, r.steals, r.handoffs]);
+      prev = s;
+    } else if (prev) {
+      // Not later than the sample before (the runtime's clock must not
+      // allow it: one clock on every thread): no rate, and the counts
+      // stay in the next one's.
+      stats.notLater++;
+    } else {
+      prev = s;
     }
-    prev = s;
     stats.samples++;
     stats.last = s;
     if (!frame) frame = requestAnimationFrame(draw);
@@ -190,6 +199,7 @@ export function createLive(els) {
       reader = makeSampleReader(buffer, layout);
       stats.samples = 0;
       stats.maxRate = { steals: 0, handoffs: 0, switches: 0 };
+      stats.notLater = 0;
       stats.last = null;
       timer = setInterval(poll, POLL_MS);
     },

@@ -33,7 +33,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "os/os.h"
@@ -161,11 +160,12 @@ int gort__os_thread_init(void) { return 0; }
 
 void gort__os_yield(void) { sched_yield(); }
 
-int64_t gort__os_nanotime(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
+/* wasm/library_gort.js: one monotonic clock for every thread, in ms
+ * (Emscripten's CLOCK_MONOTONIC differs from one browser worker to the
+ * next by up to milliseconds). */
+double gort_wasm_now_ms(void);
+
+int64_t gort__os_nanotime(void) { return (int64_t)(gort_wasm_now_ms() * 1e6); }
 
 void gort__os_write_err(const char *s, size_t n) {
   while (n > 0) {

@@ -369,6 +369,7 @@ test('live plots: skynet fills the run-queue plot for every P, steals show, no l
     assert.equal(live.nprocs, 2, 'one series per P (procs 2)');
     assert.ok(live.samples >= 5, `only ${live.samples} samples in a ${Math.round(run.ms)} ms run`);
     assert.deepEqual(live.perP.map((n) => n === live.samples), [true, true], `every P has every sample: ${live.perP}`);
+    assert.equal(live.notLater, 0, 'samples dated no later than the one before: the threads\' clocks disagree');
     assert.ok(live.maxRate.steals > 0, `the runtime stole ${live.last.steals} Gs but the page saw no steal rate: ${JSON.stringify(live.maxRate)}`);
     assert.ok(live.maxRate.switches > 0, `no switch seen: ${JSON.stringify(live.maxRate)}`);
     assert.equal(live.last.gomaxprocs, 2);
