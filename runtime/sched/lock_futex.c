@@ -13,8 +13,10 @@
  * Invariants: see lock.h; locks_held counts this thread's locks (it is
  * thread-local, not per goroutine: a lock never crosses a switch). At
  * GORT_DEBUG_LEVEL >= 2 the rank is checked (lockrank.c) before the lock
- * is taken, and owner is set while it is held (written only by the
- * holder; read by any thread only to compare with its own token).
+ * is taken and given up before it is released (never after: l's memory
+ * may be freed by then), and owner is set while it is held (written only
+ * by the holder; read by any thread only to compare with its own
+ * token).
  * Locking: this is the lock.
  */
 #include "atomic/atomic.h"
@@ -121,6 +123,12 @@ static void lock_slow(struct mutex *l, uint32_t v) {
 
 void gort__unlock(struct mutex *l) {
   check_unlock(l);
+  /* The rank's bookkeeping reads l, so it goes before the release (as in
+   * Go's lockrank_on.go): once l is free, its next holder may free the
+   * memory it lies in (a select's woken G frees a channel whose lock
+   * selparkcommit has just dropped). Only the futex wake-up below touches
+   * l afterwards, as Go's unlock2 does. */
+  release_rank(l);
   /* Release: everything written under the lock is visible to the next
    * holder's acquire. */
   uint32_t v = gort__atomic_exchange_release(&l->key, MUTEX_UNLOCKED);
@@ -131,7 +139,6 @@ void gort__unlock(struct mutex *l) {
   gort__atomic_signal_fence_seq_cst();
   if (locks_held == 0)
     gort__fatal("runtime: unlock: lock count");
-  release_rank(l);
   locks_held--;
 }
 

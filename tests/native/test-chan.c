@@ -322,6 +322,34 @@ TEST_IMPL(select_blocks_then_wakes) {
   return 0;
 }
 
+/* select_free_after_wake: a select parked on two channels is woken by a
+ * close of the one at the higher address, and frees the other as soon as
+ * it returns. selparkcommit drops the locks from the highest address down,
+ * so the woken G waits in its relock for the lower one and may free it the
+ * instant its lock is free, while the M that parked the G is still inside
+ * that unlock. In the debug build the unlock's rank bookkeeping read the
+ * lock after releasing it ("unlock of unranked ...": lock_futex.c). */
+static void close_chan(void *p) { gort_chan_close(p); }
+
+TEST_IMPL(select_free_after_wake) {
+  for (int round = 0; round < 20000; round++) {
+    gort_chan *lo = gort_chan_make(0, 0), *hi = gort_chan_make(0, 0);
+    if ((uintptr_t)lo > (uintptr_t)hi) {
+      gort_chan *t = lo;
+      lo = hi;
+      hi = t;
+    }
+    gort_go(close_chan, hi);
+    gort_select_case cs[] = {{lo, GORT_SELECT_RECV, NULL, 0, false},
+                             {hi, GORT_SELECT_RECV, NULL, 0, false}};
+    CHECK_EQ(gort_select(cs, 2, true), 1);
+    CHECK(!cs[1].ok);
+    gort_chan_free(lo);
+    gort_chan_free(hi);
+  }
+  return 0;
+}
+
 /* ---- chan_select_stress: conservation ----------------------------------
  * Producers send distinct values on random channels with select (some
  * cases nil, some non-blocking attempts); consumers receive with select on
