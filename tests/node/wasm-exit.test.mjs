@@ -105,16 +105,22 @@ describe('wasm/run-node.cjs: every worker reports errors to the launcher', () =>
     const poll = setInterval(look, 1);
     const saved = process.env.GORT_MAXPROCS;
     process.env.GORT_MAXPROCS = '4'; // main, sysmon and up to 4 Ms: more than the pool of 4
-    let r;
+    // The pool grows only if the run starts a third M before it ends,
+    // which depends on timing: at n = 20,000 one run in six here (and one
+    // in CI) started only two. n = 200,000 (about 0.2 s) gave 15 of 15,
+    // and a run that still made none is tried again, at most 3 times.
     try {
-      r = await runWasm(prog, ['run', 'spawn', '--n', '20000', '--json'], {
-        stdout: look, stderr: () => {}, onModule: (m) => { M = m; },
-      });
+      for (let tries = 0; tries < 3 && seen.size <= 4; tries++) {
+        seen.clear();
+        const r = await runWasm(prog, ['run', 'spawn', '--n', '200000', '--json'], {
+          stdout: look, stderr: () => {}, onModule: (m) => { M = m; },
+        });
+        assert.equal(r.code, 0, r.message || '');
+      }
     } finally {
       clearInterval(poll);
       if (saved === undefined) delete process.env.GORT_MAXPROCS; else process.env.GORT_MAXPROCS = saved;
     }
-    assert.equal(r.code, 0, r.message || '');
     const workers = [...seen];
     assert.ok(workers.length > 4, `only ${workers.length} workers seen: the pool did not grow, nothing checked`);
     // 3.1.6's own handler logs 'worker sent an error!' and rethrows on this thread.
