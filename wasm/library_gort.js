@@ -62,13 +62,11 @@ mergeInto(LibraryManager.library, {
   // before sysmon's previous one. timeOrigin + now() is one clock in every
   // worker (High Resolution Time; what Emscripten itself moved to later,
   // its PR 18267). A fixed epoch (November 2023) keeps the values small,
-  // and is the same in every worker. Under Node, process.hrtime is one
-  // clock for the whole process already (Emscripten's choice too).
+  // and is the same in every worker. Under Node, Emscripten's own clock
+  // (process.hrtime) is one clock for the whole process already.
+  gort_wasm_now_ms__deps: ['emscripten_get_now'],
   gort_wasm_now_ms: function() {
-    if (ENVIRONMENT_IS_NODE) {
-      var t = process['hrtime']();
-      return t[0] * 1e3 + t[1] / 1e6;
-    }
+    if (ENVIRONMENT_IS_NODE) return _emscripten_get_now();
     return performance.timeOrigin + performance.now() - 1.7e12;
   },
 

@@ -69,19 +69,21 @@ static void set_owner(struct mutex *l) {
   gort__atomic_store_relaxed(&l->owner, &owner_token);
 }
 
-/* Before l is released: by its holder; the owner goes first. */
+/* Before l is released: by its holder; the owner goes first, then the
+ * rank. Both read or write l, so neither may come after the release (as
+ * in Go's lockrank_on.go): once l is free, its next holder may free the
+ * memory it lies in (a select's woken G frees a channel whose lock
+ * selparkcommit has just dropped). */
 static void check_unlock(struct mutex *l) {
   if (!gort__lock_held(l))
     gort__throw("runtime: unlock: lock not held by this thread");
   gort__atomic_store_relaxed(&l->owner, NULL);
+  gort__lockrank_release(l);
 }
-
-static void release_rank(struct mutex *l) { gort__lockrank_release(l); }
 #else
 static void check_lock(struct mutex *l) { (void)l; }
 static void set_owner(struct mutex *l) { (void)l; }
 static void check_unlock(struct mutex *l) { (void)l; }
-static void release_rank(struct mutex *l) { (void)l; }
 #endif
 
 static void lock_slow(struct mutex *l, uint32_t v);
@@ -123,14 +125,9 @@ static void lock_slow(struct mutex *l, uint32_t v) {
 
 void gort__unlock(struct mutex *l) {
   check_unlock(l);
-  /* The rank's bookkeeping reads l, so it goes before the release (as in
-   * Go's lockrank_on.go): once l is free, its next holder may free the
-   * memory it lies in (a select's woken G frees a channel whose lock
-   * selparkcommit has just dropped). Only the futex wake-up below touches
-   * l afterwards, as Go's unlock2 does. */
-  release_rank(l);
   /* Release: everything written under the lock is visible to the next
-   * holder's acquire. */
+   * holder's acquire. Only the futex wake-up touches l afterwards, as Go's
+   * unlock2 does. */
   uint32_t v = gort__atomic_exchange_release(&l->key, MUTEX_UNLOCKED);
   if (v == MUTEX_SLEEPING)
     gort__os_futex_wake((uint32_t *)&l->key, 1);
