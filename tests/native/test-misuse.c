@@ -323,15 +323,20 @@ TEST_IMPL(crash_send_ctx_done) {
   return 1;
 }
 
+/* The free must come before the timer fires, or the timer's send lands in
+ * a live channel and nothing is wrong: a 1 ms timer lost that race under
+ * TSan on a loaded machine (the goroutine was held off the CPU between the
+ * two calls). Half a second makes the free come first; the process dies
+ * when the timer fires, so the long sleep only bounds a failing run. */
 static void free_chan_of_after(void *p) {
   (void)p;
-  gort_chan *c = gort_after(MS);
+  gort_chan *c = gort_after(500 * MS);
   gort_chan_free(c); /* before the timer fired: it sends into freed memory */
 }
 
 TEST_IMPL(crash_after_chan_freed_before_firing) {
   gort_go(free_chan_of_after, NULL);
-  gort_sleep(200 * MS);
+  gort_sleep((int64_t)30 * 1000 * MS);
   return 1;
 }
 
