@@ -325,10 +325,14 @@ async function runTraced(page, problems, { workload, n, procs }) {
 
 // The page thread never worked for more than 50 ms at a stretch while the
 // workload ran (the tasks that overlap t0..t1: not the trace's own flush,
-// which the harness asks for after the run), and every long task the
-// observer saw during the run is one of the trace's tasks whose thread was
-// waiting for a core (CPU time under 50 ms) on a machine the workload's own
-// threads keep busy. Returns the run's long tasks.
+// which the harness asks for after the run). A long task the observer saw
+// during the run is a stretch of wall time: the traced tasks inside it
+// must add up to 50 ms of CPU time or less (the thread waited for a core
+// on a machine the workload's own threads keep busy). Its times are not
+// one traced task's: on a loaded machine Chromium dated some from before
+// the task's trace event began (57 ms from 2543.1 ms around a traced task
+// from 2551.5 to 2600.8 ms), or gave one 143 ms long task to a stretch in
+// which the thread traced no task at all. Returns the run's long tasks.
 async function checkPageThread(page, { tasks, t0, t1 }, samples) {
   const during = tasks.filter((t) => t.startMs + t.wallMs >= t0 && t.startMs <= t1);
   assert.ok(during.length > samples, `the trace holds ${during.length} page-thread tasks during the run for ${samples} samples`);
@@ -336,9 +340,11 @@ async function checkPageThread(page, { tasks, t0, t1 }, samples) {
   assert.deepEqual(worked, [], 'page-thread tasks with over 50 ms of CPU time during the run');
   const long = (await page.evaluate(() => window.__longtasks)).filter((e) => e.start + e.duration >= t0 && e.start <= t1);
   for (const e of long.filter((x) => x.duration > 50)) {
-    const match = during.find((t) => Math.abs(t.wallMs - e.duration) <= 3 && t.cpuMs <= 50);
-    const near = tasks.all.filter((t) => t.wallMs >= 1 && t.startMs + t.wallMs >= e.start - 20 && t.startMs <= e.start + e.duration + 20);
-    assert.ok(match, `a ${e.duration} ms long task at ${e.start.toFixed(1)} ms (the run: ${t0.toFixed(1)} to ${t1.toFixed(1)} ms) with no traced task of that length under 50 ms of CPU; the thread's traced events of 1 ms or more within 20 ms of it: ${JSON.stringify(near)}; tasks over 40 ms during the run: ${JSON.stringify(during.filter((t) => t.wallMs > 40))}`);
+    const end = e.start + e.duration;
+    const inside = during.filter((t) => t.startMs + t.wallMs > e.start && t.startMs < end);
+    const cpuMs = inside.reduce((sum, t) => sum + t.cpuMs, 0);
+    const near = tasks.all.filter((t) => t.wallMs >= 1 && t.startMs + t.wallMs >= e.start - 20 && t.startMs <= end + 20);
+    assert.ok(cpuMs <= 50, `a ${e.duration} ms long task at ${e.start.toFixed(1)} ms (the run: ${t0.toFixed(1)} to ${t1.toFixed(1)} ms) holds traced tasks with ${cpuMs.toFixed(1)} ms of CPU time; the thread's traced events of 1 ms or more within 20 ms of it: ${JSON.stringify(near)}`);
   }
   return long;
 }
