@@ -18,7 +18,9 @@
 //    (one setData of at most WINDOW points).
 //  - Test hook: window.__live = { samples, nprocs, perP, maxRate, notLater
 //    (samples dated no later than the one before: none, with one clock on
-//    every thread), last }.
+//    every thread), polls, empty (polls that got no sample: none yet, or
+//    sysmon writing through every try), same (polls that found the sample
+//    already read), last }.
 
 import uPlot from './vendor/uplot/uPlot.esm.js';
 import { makeSampleReader } from './sample.js';
@@ -96,7 +98,7 @@ export function createLive(els) {
   let nprocs = 0;
   const empty = (k) => [[], ...defs[k].series.map(() => []), ...(k === 'runq' ? Array.from({ length: nprocs }, () => []) : [])];
   let data = Object.fromEntries(Object.keys(defs).map((k) => [k, empty(k)]));
-  const stats = { samples: 0, nprocs: 0, perP: [], maxRate: { steals: 0, handoffs: 0, switches: 0 }, notLater: 0, last: null };
+  const stats = { samples: 0, nprocs: 0, perP: [], maxRate: { steals: 0, handoffs: 0, switches: 0 }, notLater: 0, polls: 0, empty: 0, same: 0, last: null };
   window.__live = stats;
 
   const width = (el) => Math.max(260, el.clientWidth);
@@ -189,7 +191,10 @@ export function createLive(els) {
 
   function poll() {
     const s = reader.read();
-    if (s && s.seq !== stats.last?.seq) add(s);
+    stats.polls++;
+    if (!s) stats.empty++;
+    else if (s.seq === stats.last?.seq) stats.same++;
+    else add(s);
   }
 
   return {
@@ -200,6 +205,7 @@ export function createLive(els) {
       stats.samples = 0;
       stats.maxRate = { steals: 0, handoffs: 0, switches: 0 };
       stats.notLater = 0;
+      stats.polls = stats.empty = stats.same = 0;
       stats.last = null;
       timer = setInterval(poll, POLL_MS);
     },

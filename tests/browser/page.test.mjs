@@ -379,7 +379,7 @@ test('live plots: skynet fills the run-queue plot for every P, steals show, no l
     const { run, tasks } = traced;
     assert.ok(live.last.steals > 0, `${STEAL_TRIES} skynet runs without a steal (ms: ${stealless})`);
     assert.equal(live.nprocs, 2, 'one series per P (procs 2)');
-    assert.ok(live.samples >= 5, `only ${live.samples} samples in a ${Math.round(run.ms)} ms run (the last sample read: number ${live.last?.seq}, at ${live.last?.time_ns} ns)`);
+    assert.ok(live.samples >= 5, `only ${live.samples} samples in a ${Math.round(run.ms)} ms run (the last sample read: number ${live.last?.seq}, at ${live.last?.time_ns} ns; the page polled ${live.polls} times: ${live.empty} found no sample, ${live.same} the one it had)`);
     assert.deepEqual(live.perP.map((n) => n === live.samples), [true, true], `every P has every sample: ${live.perP}`);
     assert.equal(live.notLater, 0, 'samples dated no later than the one before: the threads\' clocks disagree');
     assert.ok(live.maxRate.steals > 0, `the runtime stole ${live.last.steals} Gs but the page saw no steal rate: ${JSON.stringify(live.maxRate)}`);
