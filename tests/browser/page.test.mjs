@@ -291,14 +291,16 @@ async function traceMainThread(page, fn) {
   const mark = events.find((e) => e.cat === 'blink.user_timing' && typeof e.args?.data?.startTime === 'number');
   assert.ok(mark, 'the trace has no performance.mark to put its tasks on the page\'s clock');
   const originUs = mark.ts - mark.args.data.startTime * 1000;
-  const tasksOf = (m) => events.filter((e) => e.pid === m.pid && e.tid === m.tid && e.ph === 'X' && e.name === 'RunTask')
-    .map((e) => ({ startMs: (e.ts - originUs) / 1000, wallMs: e.dur / 1000, cpuMs: (e.tdur ?? e.dur) / 1000 }));
-  const best = mains.reduce((a, b) => (tasksOf(b).length > tasksOf(a).length ? b : a));
-  const tasks = tasksOf(best);
-  // Every complete event of that thread (for a failure's message).
-  tasks.all = events.filter((e) => e.pid === best.pid && e.tid === best.tid && e.ph === 'X')
-    .map((e) => ({ name: e.name, startMs: (e.ts - originUs) / 1000, wallMs: e.dur / 1000, cpuMs: (e.tdur ?? e.dur) / 1000 }));
-  return tasks;
+  // A thread's tasks (RunTask), each on the page's clock; .all holds every
+  // complete event of the thread (for a failure's message).
+  const tasksOf = (m) => {
+    const all = events.filter((e) => e.pid === m.pid && e.tid === m.tid && e.ph === 'X')
+      .map((e) => ({ name: e.name, startMs: (e.ts - originUs) / 1000, wallMs: e.dur / 1000, cpuMs: (e.tdur ?? e.dur) / 1000 }));
+    const tasks = all.filter((e) => e.name === 'RunTask');
+    tasks.all = all;
+    return tasks;
+  };
+  return mains.map(tasksOf).reduce((a, b) => (b.length > a.length ? b : a));
 }
 
 // Picks workload, n and procs, runs it under a trace of the page thread and
