@@ -354,13 +354,17 @@ static void set_heap_bits(struct mspan *s, uintptr_t obj,
                           const struct gort_type *t, size_t count) {
   size_t words = s->elemsize / sizeof(void *);
   uintptr_t first0 = (obj - s->base) / sizeof(void *);
-  if (count == 1 && t->size <= 8 * sizeof(void *) && words <= 8 &&
-      first0 % 64 + words <= 64) {
-    /* One element of at most 8 words in one bitmap word: its mask byte
-     * is the slot's bits (the common small node). */
+  if (count == 1 && words < 64 && first0 % 64 + words <= 64) {
+    /* One element whose slot lies in one bitmap word (the common small
+     * node: a 64-byte slot is 8 words natively, 16 on wasm32): its mask
+     * bytes are the slot's bits, set with one store. Word by word, wasm
+     * paid a sequentially consistent load and store per word. */
+    size_t elem_words = t->size / sizeof(void *);
+    uint64_t bits = 0;
+    for (size_t i = 0; i < (elem_words + 7) / 8; i++)
+      bits |= (uint64_t)t->ptrmask[i] << (8 * i);
+    bits &= ((uint64_t)1 << elem_words) - 1;
     uint64_t slot = ((uint64_t)1 << words) - 1;
-    uint64_t bits =
-        (uint64_t)(t->ptrmask[0] & ((1u << (t->size / sizeof(void *))) - 1));
     _Atomic(uint64_t) *word = &s->heap_bits[first0 / 64];
     gort__atomic_store_relaxed(
         word, (gort__atomic_load_relaxed(word) & ~(slot << (first0 % 64))) |
