@@ -9,7 +9,8 @@
  *
  * The orders, weakest first:
  *   relaxed   atomicity only: counters and statistics, a word read again
- *             under a lock, a hint re-checked later.
+ *             under a lock, a hint re-checked later. (On wasm a relaxed
+ *             store of up to 4 bytes is a plain store: see below.)
  *   acquire   a load that must see what the writer published before its
  *             release (the run queue's head and tail, a status word).
  *   release   a store that publishes the writes before it.
@@ -45,8 +46,33 @@
 #define gort__atomic_load_seq_cst(p)                                           \
   atomic_load_explicit((p), GORT__MO(seq_cst))
 
+/* A relaxed store on wasm. wasm has only sequentially consistent atomics,
+ * so the compiler makes every relaxed store an atomic store, which V8 emits
+ * on x86-64 as an xchg: a locked instruction that drains the store buffer,
+ * some 20-30 cycles where a move takes one. The hot paths are full of
+ * relaxed stores to words their owner alone writes (a G's fields, a P's
+ * counters, run-queue slots; prepare_run made five). So on wasm a relaxed
+ * store of at most 4 bytes is a plain volatile store: wasm makes an aligned
+ * non-atomic access of that size tear-free, V8 and SpiderMonkey emit it as
+ * one machine store, and relaxed promises atomicity, which that keeps, and
+ * no order; the atomics around it keep theirs. Wider stores stay atomic (a
+ * 32-bit host may split an 8-byte plain store). Natively it is C11's
+ * relaxed store, already a plain move on x86-64 and arm64. Measured in
+ * docs/PERFORMANCE.md (issue 15, session 17). */
+#if defined(__wasm__)
+#define gort__atomic_store_relaxed(p, v)                                       \
+  __extension__({                                                              \
+    __typeof__(p) gort__store_p = (p);                                         \
+    if (sizeof(*gort__store_p) <= 4)                                           \
+      *(volatile __typeof__(__c11_atomic_load(gort__store_p,                   \
+                                              0)) *)gort__store_p = (v);       \
+    else                                                                       \
+      atomic_store_explicit(gort__store_p, (v), GORT__MO(relaxed));            \
+  })
+#else
 #define gort__atomic_store_relaxed(p, v)                                       \
   atomic_store_explicit((p), (v), GORT__MO(relaxed))
+#endif
 #define gort__atomic_store_release(p, v)                                       \
   atomic_store_explicit((p), (v), GORT__MO(release))
 #define gort__atomic_store_seq_cst(p, v)                                       \

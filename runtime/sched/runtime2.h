@@ -234,6 +234,9 @@ struct p {
   /* A G readied by the running G runs next, inheriting the time slice
    * (Go's runnext). Written by the owner, taken by CAS by anyone. */
   struct g *_Atomic runnext;
+  /* (owner) Goids reserved for this P's new Gs: next to hand out, and one
+   * past the batch (Go's goidcache): one shared add per GOID_BATCH Gs. */
+  int64_t goid_next, goid_end;
   /* Free Gs and stacks cached on this P (owner). */
   struct g *gfree;
   int32_t gfreecnt;
@@ -280,7 +283,7 @@ struct schedt {
   _Atomic int64_t runqsize;    /* = runq.size, for lock-free peeks */
   struct g *gfree;             /* global free Gs (sched.lock) */
   int64_t ngfree;              /* (sched.lock) */
-  _Atomic int64_t goidgen;     /* last goid handed out */
+  _Atomic int64_t goidgen;     /* last goid reserved by a P's batch */
   _Atomic int64_t ngoroutines; /* live Gs, user-visible count */
   _Atomic int64_t goroutines_peak;
   struct m *midle; /* idle Ms (sched.lock) */

@@ -21,6 +21,7 @@
 X(sched_hello, 0, "", ALL, "")
 X(sched_yield_alternates, 0, "", ALL, "")
 X(sched_many_goroutines, 0, "", ALL, "")
+X(sched_goids_unique, 0, "", ALL, "")
 X(sched_nested_spawn, 0, "", ALL, "")
 X(sched_million_alive, 0, "", ALL, "")
 X(sched_goexit, 0, "", ALL, "")

@@ -7,6 +7,7 @@
  */
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -96,6 +97,49 @@ TEST_IMPL(sched_many_goroutines) {
   gort_waitgroup_wait(&c.wg);
   CHECK_EQ(atomic_load(&c.sum), 2LL * n);
   CHECK_GOROUTINES_SETTLE(1);
+  return 0;
+}
+
+/* ---- sched_goids_unique: Ps spawning at once hand out distinct goids ---- */
+
+/* Each P takes goids from a batch it reserved (sched/proc.c, next_goid):
+ * four spawners, one per P, each start GOIDS_EACH goroutines that record
+ * their goid; every goid must be positive, distinct, and not main's. */
+enum { GOID_SPAWNERS = 4, GOIDS_EACH = 5000 };
+static int64_t goids[GOID_SPAWNERS * GOIDS_EACH];
+static gort_waitgroup goid_wg;
+
+static void record_goid(void *p) {
+  *(int64_t *)p = gort_goid();
+  gort_waitgroup_done(&goid_wg);
+}
+
+static void goid_spawner(void *p) {
+  int64_t *base = p;
+  for (int i = 0; i < GOIDS_EACH; i++) {
+    CHECK(gort_go(record_goid, &base[i]) == 0);
+    if (i % 64 == 0)
+      gort_yield(); /* let the recorders run on this P and the others */
+  }
+  gort_waitgroup_done(&goid_wg);
+}
+
+static int cmp_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+TEST_IMPL(sched_goids_unique) {
+  gort_set_maxprocs(GOID_SPAWNERS);
+  gort_waitgroup_add(&goid_wg, GOID_SPAWNERS * (GOIDS_EACH + 1));
+  for (int s = 0; s < GOID_SPAWNERS; s++)
+    CHECK(gort_go(goid_spawner, &goids[s * GOIDS_EACH]) == 0);
+  gort_waitgroup_wait(&goid_wg);
+  enum { N = GOID_SPAWNERS * GOIDS_EACH };
+  qsort(goids, N, sizeof goids[0], cmp_i64);
+  CHECK(goids[0] > 1); /* 1 is main's */
+  for (int i = 1; i < N; i++)
+    CHECK(goids[i] > goids[i - 1]);
   return 0;
 }
 
