@@ -64,6 +64,21 @@ static struct g *gqueue_pop(struct gqueue *q) {
   return gp;
 }
 
+/* Move every G of from to the back of q, in order, in O(1) (Go's
+ * gQueue.pushBackAll); from is left empty. */
+static void gqueue_append(struct gqueue *q, struct gqueue *from) {
+  GORT_ASSERT(gqueue_ends_ok(q) && gqueue_ends_ok(from));
+  if (from->head == NULL)
+    return;
+  if (q->tail)
+    q->tail->schedlink = from->head;
+  else
+    q->head = from->head;
+  q->tail = from->tail;
+  q->size += from->size;
+  *from = (struct gqueue){NULL, NULL, 0};
+}
+
 void gort__globrunqputhead_locked(struct g *gp) {
   GORT_ASSERT_LOCKED(&gort__sched.lock);
   struct gqueue *q = &gort__sched.runq;
@@ -83,6 +98,8 @@ void gort__globrunqput_locked(struct g *gp) {
   gort__atomic_store_relaxed(&gort__sched.runqsize, gort__sched.runq.size);
 }
 
+static void runqput_batch(struct p *pp, struct g *const *gs, uint32_t n);
+
 struct g *gort__globrunqget_locked(struct p *pp, int max) {
   GORT_ASSERT_LOCKED(&gort__sched.lock);
   struct schedt *s = &gort__sched;
@@ -97,9 +114,12 @@ struct g *gort__globrunqget_locked(struct p *pp, int max) {
   if (n > P_RUNQ_SIZE / 2)
     n = P_RUNQ_SIZE / 2;
   struct g *gp = gqueue_pop(&s->runq);
-  while (--n > 0)
-    gort__runqput(pp, gqueue_pop(&s->runq), false);
+  struct g *rest[P_RUNQ_SIZE / 2];
+  uint32_t nrest = (uint32_t)n - 1;
+  for (uint32_t i = 0; i < nrest; i++)
+    rest[i] = gqueue_pop(&s->runq);
   gort__atomic_store_relaxed(&s->runqsize, s->runq.size);
+  runqput_batch(pp, rest, nrest);
   return gp;
 }
 
@@ -118,11 +138,36 @@ static bool runqputslow(struct p *pp, struct g *gp, uint32_t h, uint32_t t) {
   if (!gort__atomic_cas_strong_release(&pp->runqhead, &h, h + n))
     return false;
   batch[n] = gp;
-  gort__lock(&gort__sched.lock);
+  /* Link them before taking the lock, then splice the list in: the lock
+   * is held for a few stores, and runqsize is stored once (Go's
+   * runqputslow and globrunqputbatch). */
+  struct gqueue q = {NULL, NULL, 0};
   for (uint32_t i = 0; i <= n; i++)
-    gort__globrunqput_locked(batch[i]);
+    gqueue_push_back(&q, batch[i]);
+  gort__lock(&gort__sched.lock);
+  gqueue_append(&gort__sched.runq, &q);
+  gort__atomic_store_relaxed(&gort__sched.runqsize, gort__sched.runq.size);
   gort__unlock(&gort__sched.lock);
   return true;
+}
+
+/* Put gs[0..n) at the tail of pp's ring (owner only) with one release of
+ * runqtail, where runqput would release it once a G; one by one if the
+ * ring lacks the room (thieves only ever make more). */
+static void runqput_batch(struct p *pp, struct g *const *gs, uint32_t n) {
+  uint32_t h = gort__atomic_load_acquire(&pp->runqhead);
+  uint32_t t = gort__atomic_load_relaxed(&pp->runqtail);
+  if (P_RUNQ_SIZE - (t - h) < n) {
+    for (uint32_t i = 0; i < n; i++)
+      gort__runqput(pp, gs[i], false);
+    return;
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    GORT_ASSERT(gort__readgstatus(gs[i]) == G_RUNNABLE);
+    gort__atomic_store_relaxed(&pp->runq[(t + i) % P_RUNQ_SIZE], gs[i]);
+  }
+  /* Release: the slots are written before a consumer can see them. */
+  gort__atomic_store_release(&pp->runqtail, t + n);
 }
 
 void gort__runqput(struct p *pp, struct g *gp, bool next) {
