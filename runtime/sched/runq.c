@@ -113,6 +113,11 @@ struct g *gort__globrunqget_locked(struct p *pp, int max) {
     n = max;
   if (n > P_RUNQ_SIZE / 2)
     n = P_RUNQ_SIZE / 2;
+  /* Besides the G returned, no more than pp's ring has room for: a full
+   * ring's overflow takes sched.lock, held here (thieves only make room). */
+  int64_t room = P_RUNQ_SIZE - (int64_t)gort__runqlen(pp);
+  if (n - 1 > room)
+    n = room + 1;
   struct g *gp = gqueue_pop(&s->runq);
   struct g *rest[P_RUNQ_SIZE / 2];
   uint32_t nrest = (uint32_t)n - 1;
@@ -151,17 +156,13 @@ static bool runqputslow(struct p *pp, struct g *gp, uint32_t h, uint32_t t) {
   return true;
 }
 
-/* Put gs[0..n) at the tail of pp's ring (owner only) with one release of
- * runqtail, where runqput would release it once a G; one by one if the
- * ring lacks the room (thieves only ever make more). */
+/* Put gs[0..n) at the tail of pp's ring (owner only), which has room for
+ * them, with one release of runqtail where runqput releases it once a G. */
 static void runqput_batch(struct p *pp, struct g *const *gs, uint32_t n) {
   uint32_t h = gort__atomic_load_acquire(&pp->runqhead);
   uint32_t t = gort__atomic_load_relaxed(&pp->runqtail);
-  if (P_RUNQ_SIZE - (t - h) < n) {
-    for (uint32_t i = 0; i < n; i++)
-      gort__runqput(pp, gs[i], false);
-    return;
-  }
+  if (P_RUNQ_SIZE - (t - h) < n)
+    gort__throw("runtime: runqput_batch: no room in the ring");
   for (uint32_t i = 0; i < n; i++) {
     GORT_ASSERT(gort__readgstatus(gs[i]) == G_RUNNABLE);
     gort__atomic_store_relaxed(&pp->runq[(t + i) % P_RUNQ_SIZE], gs[i]);
