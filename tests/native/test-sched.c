@@ -801,12 +801,20 @@ TEST_IMPL(crash_stack_jump_then_switch) {
  * (runtime/arch/wasm/context_wasm.c). It must find its locals (wasm
  * locals and C stack) intact and, through a call, the new thread's
  * thread-locals. The mover starts two spinners (queued on its own P),
- * which keep both Ps busy, and spends a few milliseconds at a time in a
- * blocking call (gort_syscall_enter): sysmon hands its P, with the work
- * queued there, to another M, and on its way out the mover finds no idle
- * P and queues itself. It counts the moves it saw. */
+ * which keep both Ps busy, and stays in a blocking call
+ * (gort_syscall_enter) until sysmon has handed its P, with the work queued
+ * there, to another M (the live sample's handoff count grows): on its way
+ * out the mover finds no idle P and queues itself. It counts the moves it
+ * saw. Waiting for the handoff, not for a fixed time, keeps the test
+ * deterministic on a loaded machine, where sysmon's ticks stretch (a CI
+ * run under qemu once saw 15 handoffs in 2,000 calls of 5 ms). */
 
-enum { MIGRATE_MOVES = 20, MIGRATE_ROUNDS = 2000 };
+enum {
+  MIGRATE_MOVES = 20,
+  MIGRATE_ROUNDS = 400,
+  MIGRATE_CALL_MIN_NS = 5 * 1000 * 1000,
+  MIGRATE_CALL_MAX_NS = 2000 * 1000 * 1000, /* then a round without a move */
+};
 
 static _Thread_local uintptr_t migrate_tls_self;
 
@@ -820,6 +828,13 @@ static int migrate_tls_is_this_thread(void) {
   return migrate_tls_self == (uintptr_t)pthread_self();
 }
 static uintptr_t (*volatile thread_now)(void) = migrate_thread;
+
+/* Ps sysmon has handed on so far, as the latest live sample says (0 when
+ * there is none yet: the first comes 10 ms after start). */
+static uint64_t migrate_handoffs(void) {
+  struct gort_sched_sample s;
+  return gort_sched_sample(&s) == 0 ? s.handoffs : 0;
+}
 static int (*volatile tls_is_this_thread)(void) = migrate_tls_is_this_thread;
 
 struct migrate_arg {
@@ -850,10 +865,12 @@ static void migrate_mover(void *p) {
     x = x * 6364136223846793005ull + 1442695040888963407ull;
     y += x >> 60;
     z ^= x;
+    uint64_t handoffs = migrate_handoffs();
     gort_syscall_enter();
-    int64_t t0 = gort_nanotime();
-    while (gort_nanotime() - t0 < 5000000)
-      ;
+    int64_t t0 = gort_nanotime(), spent = 0;
+    while (spent < MIGRATE_CALL_MIN_NS ||
+           (migrate_handoffs() == handoffs && spent < MIGRATE_CALL_MAX_NS))
+      spent = gort_nanotime() - t0;
     gort_syscall_exit();
     gort_yield();
     round++;
