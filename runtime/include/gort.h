@@ -547,12 +547,12 @@ GORT_API bool gort_mutex_trylock(gort_mutex *m);
 /* sync.RWMutex: many readers or one writer; a blocked writer keeps new
  * readers out (so readers cannot starve it). */
 typedef struct gort_rwmutex {
-  uint32_t opaque[6];
+  uint32_t opaque[8];
 } gort_rwmutex;
 
 #define GORT_RWMUTEX_INIT                                                      \
   {                                                                            \
-    { 0, 0, 0, 0, 0, 0 }                                                       \
+    { 0, 0, 0, 0, 0, 0, 0, 0 }                                                 \
   }
 
 GORT_API void gort_rwmutex_rlock(gort_rwmutex *rw);
@@ -607,6 +607,11 @@ struct gort_sync_stats {
   uint64_t mutex_starvation_left;    /* ... and back to normal mode */
   uint64_t sema_parks;    /* goroutines parked on a runtime semaphore */
   uint64_t sema_handoffs; /* permits handed straight to a waiter */
+  /* RWMutex read bias (docs/ARCHITECTURE.md, "RWMutex"): writers that
+   * found a lock's readers biased and turned that off, and the biased read
+   * holds such writers then waited for. */
+  uint64_t rwmutex_bias_revocations;
+  uint64_t rwmutex_bias_readers_drained;
 };
 
 /* gort_sync_stats fills *out; 0, or GORT_EINVAL for a NULL out. */

@@ -125,6 +125,11 @@ struct g {
   void *asan_fake;         /* AddressSanitizer's fake-stack save */
   void *tsan_fiber;        /* ThreadSanitizer's fiber for this G's stack */
   uint64_t async_preempts; /* times preempted by a signal (stats) */
+  /* (owner) The RWMutex this G last read-locked through the visible
+   * readers' table, and the slot (sync/rwmutex.c): a hint, checked
+   * against the slot before use. */
+  void *rw_bias_lock;
+  uint32_t rw_bias_slot;
   bool is_main;
   bool is_g0;
   bool is_system;        /* the runtime's own (collector, sweeper, finalizers):
@@ -243,6 +248,9 @@ struct p {
   struct gstack stackcache[STACK_CACHE_SIZE];
   int32_t stackcachecnt;
   uint64_t steals; /* Gs this P stole (owner; read racily for stats) */
+  /* (owner) Read locks taken the counted way while a lock's read bias was
+   * off: every 16th looks at the clock to turn it back on (sync/rwmutex.c). */
+  uint32_t rw_counted_reads;
   /* Goroutines switched to on this P, runnext's included (owner writes,
    * with a relaxed load and store: no other writer; the sampler reads it
    * relaxed under allplock, debug/sched_stats.c). Kept when the P dies. */

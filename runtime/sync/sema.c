@@ -246,5 +246,9 @@ int gort_sync_stats(struct gort_sync_stats *out) {
       gort__atomic_load_relaxed(&c->mutex_starvation_left);
   out->sema_parks = gort__atomic_load_relaxed(&c->sema_parks);
   out->sema_handoffs = gort__atomic_load_relaxed(&c->sema_handoffs);
+  out->rwmutex_bias_revocations =
+      gort__atomic_load_relaxed(&c->rwmutex_bias_revocations);
+  out->rwmutex_bias_readers_drained =
+      gort__atomic_load_relaxed(&c->rwmutex_bias_readers_drained);
   return 0;
 }

@@ -34,6 +34,8 @@ struct sync_counters {
   _Atomic uint64_t mutex_starvation_left;
   _Atomic uint64_t sema_parks;
   _Atomic uint64_t sema_handoffs;
+  _Atomic uint64_t rwmutex_bias_revocations;
+  _Atomic uint64_t rwmutex_bias_readers_drained;
 };
 extern struct sync_counters gort__sync_counters;
 
