@@ -363,7 +363,6 @@ static struct g *newproc(gort_func fn, void *arg, struct p *pp,
   gp->goid = next_goid(pp);
   gp->waitreason = WAIT_NONE;
   gp->waiting_on = NULL;
-  gp->rw_bias_lock = NULL;
   gp->is_main = false;
   gp->is_system = is_system;
   gp->no_heap_pointers = false;

@@ -125,11 +125,6 @@ struct g {
   void *asan_fake;         /* AddressSanitizer's fake-stack save */
   void *tsan_fiber;        /* ThreadSanitizer's fiber for this G's stack */
   uint64_t async_preempts; /* times preempted by a signal (stats) */
-  /* (owner) The RWMutex this G last read-locked through the visible
-   * readers' table, and the slot (sync/rwmutex.c): a hint, checked
-   * against the slot before use. */
-  void *rw_bias_lock;
-  uint32_t rw_bias_slot;
   bool is_main;
   bool is_g0;
   bool is_system;        /* the runtime's own (collector, sweeper, finalizers):
@@ -139,6 +134,13 @@ struct g {
    * scanned (mem/mgcroots.c); written by whoever holds the G still: its
    * scanner (scan bit), the G itself at a preemption point, its maker. */
   _Atomic(uint32_t) gcscan_gen;
+  /* (owner) The RWMutex this G last read-locked through the visible
+   * readers' table, and the slot (sync/rwmutex.c): a hint, checked against
+   * the slot before use, so a reused G keeps its last one (clearing it at
+   * spawn cost skynet a cache miss a goroutine). At the end, off the lines
+   * a switch uses. */
+  void *rw_bias_lock;
+  uint32_t rw_bias_slot;
 };
 
 /* A G waiting on a channel (Go's sudog). Lives on the waiting G's own
@@ -248,9 +250,6 @@ struct p {
   struct gstack stackcache[STACK_CACHE_SIZE];
   int32_t stackcachecnt;
   uint64_t steals; /* Gs this P stole (owner; read racily for stats) */
-  /* (owner) Read locks taken the counted way while a lock's read bias was
-   * off: every 16th looks at the clock to turn it back on (sync/rwmutex.c). */
-  uint32_t rw_counted_reads;
   /* Goroutines switched to on this P, runnext's included (owner writes,
    * with a relaxed load and store: no other writer; the sampler reads it
    * relaxed under allplock, debug/sched_stats.c). Kept when the P dies. */
@@ -275,6 +274,9 @@ struct p {
    * owner and sysmon race for it with an exchange. */
   _Atomic uint32_t wake_deferred;
   uint64_t sysmon_wake_switches; /* switches when sysmon last saw it set */
+  /* (owner) Read locks taken the counted way while a lock's read bias was
+   * off: every 16th looks at the clock to turn it back on (sync/rwmutex.c). */
+  uint32_t rw_counted_reads;
 };
 
 /* A queue of Gs linked through schedlink (Go's gQueue). */

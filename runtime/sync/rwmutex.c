@@ -24,41 +24,49 @@
  * value's state), RLock instead publishes the lock's address in a slot of
  * the visible-readers table, in the group of its P, and then checks that
  * the bias is still on; RUnlock frees the slot. Neither writes the lock.
- * A writer first takes the counted lock as above (so counted readers are
- * gone and new ones wait), then turns the bias off (BIAS_REVOKED), marks
- * every slot holding its lock and waits on writerSem until the marked
- * readers have left, readerWait counting them as it counted the others;
- * then the bias is BIAS_OFF. Reader (publish, then check) and writer
- * (turn off, then scan) both use seq_cst: either the reader sees the bias
- * off and backs out to the counted path, where the writer holds it back,
- * or the writer sees its slot. A counted reader turns the bias back on,
- * while it holds its read lock (so no writer holds or drains the lock),
- * once nine times what the last revocation cost has passed since it
- * (BRAVO's inhibition): a lock written often stays counted and pays for no
- * scans, and writers lose at most about a tenth of their time to them.
+ * A writer takes w, turns the bias off (BIAS_REVOKED), marks every slot
+ * holding its lock, then subtracts RWMUTEX_MAX_READERS as above and waits
+ * for the marked readers and the counted ones together: readerWait counts
+ * both, and whoever frees a marked slot takes one off. Reader (publish,
+ * then check) and writer (turn off, then scan) both use seq_cst: either
+ * the reader sees the bias off and backs out to the counted path, where
+ * the pending writer holds it back, or the writer's scan finds its slot.
+ * A writer that found the bias off already has nothing to scan
+ * (BIAS_WRITER). Both states keep counted readers from turning the bias
+ * on while the writer is pending or holds the lock; Unlock leaves it
+ * BIAS_OFF. A counted reader turns it back on, holding its read lock,
+ * once nine times what the last revocation cost (the scan and the wait)
+ * has passed (BRAVO's inhibition): a lock written often stays counted and
+ * its writers rarely scan.
  *
  * Read holds are interchangeable: Go lets one goroutine RUnlock what
- * another RLocked. A G remembers its slot (g->rw_bias_lock and
- * rw_bias_slot, one at a time). RUnlock frees that slot if it still holds
- * the lock; else it ends a counted hold if the lock has one, else frees any
- * slot holding the lock. A reader backing out of a slot that another's
- * RUnlock freed for it ends a hold in its place. Every RUnlock thus ends
+ * another RLocked, and a G may move to another P in between. A G
+ * remembers its slot (g->rw_bias_lock and rw_bias_slot, one at a time).
+ * RUnlock frees that slot if it still holds the lock; else it ends some
+ * other hold (runlock_any): from the count while it holds only active
+ * readers, else from the table. A reader backing out of a slot that such
+ * an RUnlock freed for it ends a hold in its place. Every RUnlock thus ends
  * exactly one hold, counted or in the table.
  *
  * Invariants:
- *   - Read holds = counted ones (readerCount, or readerCount + MAX while
- *     negative) + slots holding the lock, marked or not.
- *   - bias is BIAS_ON only while no writer holds the lock or drains its
- *     slots; BIAS_REVOKED while slots may still hold it (being drained, or
- *     a TryLock failed on them); BIAS_OFF when none does.
+ *   - Read holds = counted ones (readerCount without a writer; with one,
+ *     the readers the writer counted and still waits for) + slots holding
+ *     the lock, marked or not.
+ *   - BIAS_ON: no writer holds the lock or waits past revoking the bias
+ *     (one may hold w, about to revoke it). BIAS_REVOKED: slots may hold
+ *     it. BIAS_OFF and BIAS_WRITER: none does (a reader backing out may
+ *     hold one for a moment; it is no hold).
  *   - Only a writer holding w marks slots, and it adds to readerWait the
- *     number it marked; whoever frees a marked slot takes one off.
+ *     number it marked.
  *   - At most RWMUTEX_MAX_READERS - 1 counted readers at once.
  *   - RUnlock or Unlock of an unlocked RWMutex is fatal, as in Go.
  *
  * Locking: every field is atomic (seq_cst) or the semaphore's; w
- * serialises writers. bias and inhibit_until are written by a writer
- * holding the lock or by a counted reader holding it, never both at once.
+ * serialises writers. bias moves ON -> REVOKED and OFF -> WRITER (a
+ * writer holding w), REVOKED -> WRITER (that writer, drained), WRITER or
+ * REVOKED -> OFF or REVOKED (its Unlock, a failed TryLock), OFF -> ON (a
+ * counted reader holding the lock, by CAS). inhibit_until: written by
+ * writers holding w, read by counted readers.
  */
 #include "atomic/atomic.h"
 
