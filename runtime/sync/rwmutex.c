@@ -190,7 +190,7 @@ static enum biased rlock_biased(struct sync_rwmutex *rw) {
   }
   struct p *pp = gort__loadmp(gort__loadgm(gp));
   uint32_t i;
-  if (!gort__rwbias_take(rw, pp->id, &i))
+  if (pp == NULL || !gort__rwbias_take(rw, pp->id, &i))
     return BIASED_NOT; /* other readers', of this lock or others */
   if (gort__atomic_load_seq_cst(&rw->bias) != BIAS_ON) {
     /* A writer turned the bias off meanwhile: back out. */
