@@ -17,9 +17,9 @@
  * reader's publish-then-check-bias and the writer's clear-bias-then-scan
  * are the Dekker pair that keeps a reader from slipping past a writer
  * (rwmutex.c). The table is shared by every lock; two locks may hash to
- * one slot (the second reader then takes the slow path); a slot holds one
- * lock's address, never a count, so a writer waits only for its own
- * readers.
+ * one slot (the second reader tries the next of RWBIAS_PROBES slots, then
+ * takes the counted path); a slot holds one lock's address, never a count,
+ * so a writer waits only for its own readers.
  *
  * Locking: none; every slot is its own atomic word.
  */
