@@ -22,6 +22,38 @@ static struct gort_sync_stats sync_stats(void) {
   return s;
 }
 
+/* A reader that takes rw's read lock, says so on holding, parks until
+ * released, then unlocks and says so on left. The caller counts it in
+ * both WaitGroups first. */
+struct parked_reader {
+  gort_rwmutex *rw;
+  gort_chan *release; /* int, buffered: a send lets it go */
+  gort_waitgroup *holding, *left;
+};
+
+static void parked_reader_run(void *p) {
+  struct parked_reader *r = p;
+  int v;
+  gort_rwmutex_rlock(r->rw);
+  gort_waitgroup_done(r->holding);
+  gort_chan_recv(r->release, &v);
+  gort_rwmutex_runlock(r->rw);
+  gort_waitgroup_done(r->left);
+}
+
+static void parked_reader_start(struct parked_reader *r, gort_rwmutex *rw,
+                                gort_waitgroup *holding, gort_waitgroup *left) {
+  *r =
+      (struct parked_reader){rw, gort_chan_make(sizeof(int), 1), holding, left};
+  CHECK(r->release != NULL);
+  CHECK_EQ(gort_go(parked_reader_run, r), 0);
+}
+
+static void parked_reader_release(struct parked_reader *r) {
+  int v = 1;
+  gort_chan_send(r->release, &v);
+}
+
 /* ---- a writer waits for parked biased readers, and keeps new ones out -- *
  * Eight readers take the read lock of a fresh lock and park on their own
  * channels. A writer must wait until the last of them leaves, released one
@@ -33,20 +65,11 @@ enum { PARKED_READERS = 8 };
 
 static struct {
   gort_rwmutex rw;
-  gort_chan *release[PARKED_READERS];
+  struct parked_reader readers[PARKED_READERS];
   gort_waitgroup holding, done;
   _Atomic int step;
   _Atomic int writer_at, late_at;
 } pk;
-
-static void pk_reader(void *p) {
-  int i = (int)(intptr_t)p, v;
-  gort_rwmutex_rlock(&pk.rw);
-  gort_waitgroup_done(&pk.holding);
-  gort_chan_recv(pk.release[i], &v);
-  gort_rwmutex_runlock(&pk.rw);
-  gort_waitgroup_done(&pk.done);
-}
 
 static void pk_writer(void *p) {
   (void)p;
@@ -71,11 +94,8 @@ static int writer_waits_for_parked_readers(int procs) {
   struct gort_sync_stats before = sync_stats();
   gort_waitgroup_add(&pk.holding, PARKED_READERS);
   gort_waitgroup_add(&pk.done, PARKED_READERS + 2);
-  for (int i = 0; i < PARKED_READERS; i++) {
-    pk.release[i] = gort_chan_make(sizeof(int), 1);
-    CHECK(pk.release[i] != NULL);
-    CHECK_EQ(gort_go(pk_reader, (void *)(intptr_t)i), 0);
-  }
+  for (int i = 0; i < PARKED_READERS; i++)
+    parked_reader_start(&pk.readers[i], &pk.rw, &pk.holding, &pk.done);
   gort_waitgroup_wait(&pk.holding);
   CHECK_EQ(gort_go(pk_writer, NULL), 0);
   /* The writer has turned the bias off once a try of the read lock fails
@@ -91,8 +111,7 @@ static int writer_waits_for_parked_readers(int procs) {
     gort_sleep(MS / 2);
     CHECK_EQ(atomic_load(&pk.writer_at), 0);
     CHECK_EQ(atomic_load(&pk.late_at), 0);
-    int v = 1;
-    gort_chan_send(pk.release[i], &v);
+    parked_reader_release(&pk.readers[i]);
   }
   gort_waitgroup_wait(&pk.done);
   CHECK_EQ(atomic_load(&pk.writer_at), 1);
@@ -107,7 +126,7 @@ static int writer_waits_for_parked_readers(int procs) {
          PARKED_READERS);
   CHECK(drained >= 1 && drained <= PARKED_READERS);
   for (int i = 0; i < PARKED_READERS; i++)
-    gort_chan_free(pk.release[i]);
+    gort_chan_free(pk.readers[i].release);
   return 0;
 }
 
@@ -201,39 +220,27 @@ enum { OWN_LOCKS = 64 };
 
 static struct {
   gort_rwmutex locks[OWN_LOCKS];
-  gort_chan *release[OWN_LOCKS];
+  struct parked_reader readers[OWN_LOCKS];
   gort_waitgroup holding;
   gort_waitgroup left[OWN_LOCKS];
 } ow;
-
-static void ow_reader(void *p) {
-  int i = (int)(intptr_t)p, v;
-  gort_rwmutex_rlock(&ow.locks[i]);
-  gort_waitgroup_done(&ow.holding);
-  gort_chan_recv(ow.release[i], &v);
-  gort_rwmutex_runlock(&ow.locks[i]);
-  gort_waitgroup_done(&ow.left[i]);
-}
 
 TEST_IMPL(sync_rwmutex_bias_own_readers_only) {
   gort_set_maxprocs(2);
   struct gort_sync_stats before = sync_stats();
   gort_waitgroup_add(&ow.holding, OWN_LOCKS);
   for (int i = 0; i < OWN_LOCKS; i++) {
-    ow.release[i] = gort_chan_make(sizeof(int), 1);
-    CHECK(ow.release[i] != NULL);
     gort_waitgroup_add(&ow.left[i], 1);
-    CHECK_EQ(gort_go(ow_reader, (void *)(intptr_t)i), 0);
+    parked_reader_start(&ow.readers[i], &ow.locks[i], &ow.holding, &ow.left[i]);
   }
   gort_waitgroup_wait(&ow.holding);
   for (int i = 0; i < OWN_LOCKS; i++) {
     CHECK(!gort_rwmutex_trylock(&ow.locks[i])); /* its reader holds it */
-    int v = 1;
-    gort_chan_send(ow.release[i], &v);
+    parked_reader_release(&ow.readers[i]);
     gort_rwmutex_lock(&ow.locks[i]); /* only reader i to wait for */
     gort_waitgroup_wait(&ow.left[i]);
     gort_rwmutex_unlock(&ow.locks[i]);
-    gort_chan_free(ow.release[i]);
+    gort_chan_free(ow.readers[i].release);
   }
   struct gort_sync_stats after = sync_stats();
   CHECK(after.rwmutex_bias_revocations > before.rwmutex_bias_revocations);
@@ -247,20 +254,10 @@ TEST_IMPL(sync_rwmutex_bias_own_readers_only) {
 
 static struct {
   gort_rwmutex rw;
-  gort_chan *release;
+  struct parked_reader reader;
   gort_waitgroup holding, done;
   _Atomic int writer_in;
 } tl;
-
-static void tl_reader(void *p) {
-  (void)p;
-  int v;
-  gort_rwmutex_rlock(&tl.rw);
-  gort_waitgroup_done(&tl.holding);
-  gort_chan_recv(tl.release, &v);
-  gort_rwmutex_runlock(&tl.rw);
-  gort_waitgroup_done(&tl.done);
-}
 
 static void tl_writer(void *p) {
   (void)p;
@@ -272,11 +269,9 @@ static void tl_writer(void *p) {
 
 TEST_IMPL(sync_rwmutex_bias_trylock_fails) {
   gort_set_maxprocs(2);
-  tl.release = gort_chan_make(sizeof(int), 1);
-  CHECK(tl.release != NULL);
   gort_waitgroup_add(&tl.holding, 1);
   gort_waitgroup_add(&tl.done, 2);
-  CHECK_EQ(gort_go(tl_reader, NULL), 0);
+  parked_reader_start(&tl.reader, &tl.rw, &tl.holding, &tl.done);
   gort_waitgroup_wait(&tl.holding);
   CHECK(!gort_rwmutex_trylock(&tl.rw));
   CHECK(gort_rwmutex_tryrlock(&tl.rw)); /* readers still share it */
@@ -287,13 +282,12 @@ TEST_IMPL(sync_rwmutex_bias_trylock_fails) {
     gort_yield();
   gort_sleep(2 * MS);
   CHECK_EQ(atomic_load(&tl.writer_in), 0);
-  int v = 1;
-  gort_chan_send(tl.release, &v);
+  parked_reader_release(&tl.reader);
   gort_waitgroup_wait(&tl.done);
   CHECK_EQ(atomic_load(&tl.writer_in), 1);
   CHECK(gort_rwmutex_trylock(&tl.rw));
   gort_rwmutex_unlock(&tl.rw);
-  gort_chan_free(tl.release);
+  gort_chan_free(tl.reader.release);
   return 0;
 }
 
