@@ -345,8 +345,6 @@ void gort_rwmutex_lock(gort_rwmutex *r) {
 /* Ends a write hold, leaving the bias in state bias (BIAS_OFF, or
  * BIAS_REVOKED after a TryLock that found readers in the table). */
 static void unlock_write(struct sync_rwmutex *rw, uint32_t bias) {
-  if (gort__atomic_load_relaxed(&rw->reader_count) >= 0)
-    gort__fatal("sync: Unlock of unlocked RWMutex");
   gort__atomic_store_seq_cst(&rw->bias, bias);
   /* Announce to readers there is no active writer. */
   int32_t v = gort__atomic_add_seq_cst(&rw->reader_count, RWMUTEX_MAX_READERS) +
