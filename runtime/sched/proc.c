@@ -525,6 +525,16 @@ static void park_m(struct g *gp) {
   }
 }
 
+/* Clear a preemption flag and say whether it was set. A load first: a
+ * request is rare, and an exchange is a locked instruction; three at
+ * every switch (two here, one in prepare_run) cost pingpong 13% of its
+ * time natively and 7% on wasm. A request stored after the load stays
+ * set for the next look, as it would had the exchange come first. */
+static inline bool take_request(_Atomic uint32_t *flag) {
+  return gort__atomic_load_relaxed(flag) != 0 &&
+         gort__atomic_exchange_relaxed(flag, 0) != 0;
+}
+
 /* Asked to yield (sysmon: the slice is over) and leaving the CPU anyway
  * (parking or exiting): the slice must still end here, or two goroutines
  * that ready each other into runnext would keep the P, and the global
@@ -535,9 +545,9 @@ static void end_slice_if_asked(struct m *mp, struct g *gp) {
   struct p *pp = gort__loadmp(mp);
   if (pp == NULL)
     return;
-  bool asked = gort__atomic_exchange_relaxed(&gp->preempt, 0);
-  asked |= gort__atomic_exchange_relaxed(&pp->preempt, 0) != 0;
-  if (asked)
+  bool asked_g = take_request(&gp->preempt); /* both flags cleared */
+  bool asked_p = take_request(&pp->preempt);
+  if (asked_g || asked_p)
     pp->slice_over = true;
 }
 
@@ -955,7 +965,7 @@ static void prepare_run(struct m *mp, struct g *gp, bool inherit_time) {
                              gort__atomic_load_relaxed(&pp->switches) + 1);
   /* A fresh slice starts unpreempted; an inherited one keeps a request
    * sysmon made while this M was between goroutines. */
-  uint32_t pending = gort__atomic_exchange_relaxed(&pp->preempt, 0);
+  uint32_t pending = take_request(&pp->preempt);
   gort__atomic_store_relaxed(&gp->preempt, inherit_time ? pending : 0);
   gort__atomic_store_relaxed(&gp->m, mp);
   gort__setcurg(mp, gp);
