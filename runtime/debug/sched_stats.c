@@ -18,11 +18,32 @@
 #include "atomic/atomic.h"
 #include <string.h>
 
+#include "arch/procyield.h"
 #include "debug/print.h"
 #include "debug/sched_stats.h"
 #include "os/os.h"
 #include "sched/mp.h"
 #include "sched/runq.h"
+
+/* The two words of runtime2.h's switches, read between two equal even
+ * looks at the carry. Seeing the low word's 0 or a later value (acquire:
+ * the owner's later stores continue the release's sequence) makes the
+ * second look see the carry moved. The owner is inside a carry for three
+ * stores; should its thread be descheduled there, the reader gives up
+ * its CPU. */
+uint64_t gort__p_switches(struct p *pp) {
+  for (int tries = 0;; tries++) {
+    uint32_t carry = gort__atomic_load_acquire(&pp->switches_carry);
+    uint32_t low = gort__atomic_load_acquire(&pp->switches);
+    if ((carry & 1) == 0 &&
+        gort__atomic_load_relaxed(&pp->switches_carry) == carry)
+      return (uint64_t)(carry >> 1) << 32 | low;
+    if (tries < 64)
+      gort__procyield(10);
+    else
+      gort__os_yield();
+  }
+}
 
 static int32_t local_len(struct p *pp) {
   return (int32_t)gort__runqlen(pp) +
@@ -45,7 +66,7 @@ void gort__sched_read(struct gort_sched_sample *out) {
   }
   /* Every P ever made, those beyond GOMAXPROCS too: the sum only grows. */
   for (int32_t i = 0; i < s->allp_cap; i++)
-    switches += gort__atomic_load_relaxed(&s->allp[i]->switches);
+    switches += gort__p_switches(s->allp[i]);
   gort__unlock(&s->allplock);
   out->nprocs = n;
   out->switches = switches;

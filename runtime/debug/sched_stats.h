@@ -15,6 +15,11 @@
  * sched.lock for three loads; neither may be held by the caller. */
 void gort__sched_read(struct gort_sched_sample *out);
 
+/* pp's switch count, 64 bits from its two 32-bit words (sched/runtime2.h,
+ * switches); from any thread. */
+struct p;
+uint64_t gort__p_switches(struct p *pp);
+
 /* Print one SCHED line (Go's schedtrace), with per-P and per-M lines when
  * detail is set. Called by sysmon. */
 void gort__schedtrace(bool detail);

@@ -947,6 +947,22 @@ static void make_first_frame(struct m *mp, struct g *gp) {
   gp->tsan_fiber = gort__tsan_fiber_create();
 }
 
+/* One more switch on pp, by its owner (runtime2.h, switches). The carry
+ * comes once in 2^32 switches: its release stores order the odd carry
+ * before the low word's 0, and that before the even carry, so a reader
+ * that sees either new word sees the carry move (gort__p_switches). */
+static inline void count_switch(struct p *pp) {
+  uint32_t low = gort__atomic_load_relaxed(&pp->switches) + 1;
+  if (low != 0) {
+    gort__atomic_store_relaxed(&pp->switches, low);
+    return;
+  }
+  uint32_t carry = gort__atomic_load_relaxed(&pp->switches_carry);
+  gort__atomic_store_relaxed(&pp->switches_carry, carry + 1);
+  gort__atomic_store_release(&pp->switches, 0);
+  gort__atomic_store_release(&pp->switches_carry, carry + 2);
+}
+
 /* Make gp the M's current G, about to run (the switch is the caller's). */
 static void prepare_run(struct m *mp, struct g *gp, bool inherit_time) {
   /* Running first: the collector scans a runnable G's stack and context
@@ -961,8 +977,7 @@ static void prepare_run(struct m *mp, struct g *gp, bool inherit_time) {
   if (!inherit_time)
     gort__atomic_store_relaxed(&pp->schedtick,
                                gort__atomic_load_relaxed(&pp->schedtick) + 1);
-  gort__atomic_store_relaxed(&pp->switches,
-                             gort__atomic_load_relaxed(&pp->switches) + 1);
+  count_switch(pp);
   /* A fresh slice starts unpreempted; an inherited one keeps a request
    * sysmon made while this M was between goroutines. */
   uint32_t pending = take_request(&pp->preempt);

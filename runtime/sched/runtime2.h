@@ -250,10 +250,16 @@ struct p {
   struct gstack stackcache[STACK_CACHE_SIZE];
   int32_t stackcachecnt;
   uint64_t steals; /* Gs this P stole (owner; read racily for stats) */
-  /* Goroutines switched to on this P, runnext's included (owner writes,
-   * with a relaxed load and store: no other writer; the sampler reads it
-   * relaxed under allplock, debug/sched_stats.c). Kept when the P dies. */
-  _Atomic uint64_t switches;
+  /* Goroutines switched to on this P, runnext's included: a 64-bit count
+   * in two 32-bit words, because on wasm an 8-byte store is an atomic
+   * exchange (atomic.h), a locked instruction at every switch (pingpong
+   * on wasm 3% faster without it). switches is the low word, written by
+   * the owner alone with a relaxed load and store. switches_carry is a
+   * sequence count: twice the high word, odd while the owner carries a
+   * wrap of the low word into it (count_switch in proc.c). Read with
+   * gort__p_switches (debug/sched_stats.c). Kept when the P dies. */
+  _Atomic uint32_t switches;
+  _Atomic uint32_t switches_carry;
   /* Timers (time/time.c): a 4-ary min-heap by when. */
   struct mutex timerslock;
   struct timer **timers;       /* (timerslock) */

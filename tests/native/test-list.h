@@ -462,6 +462,8 @@ X(sample_busy_run, 0, "", ALL, "GORT_DEBUG=schedsample=1")
 X(sample_handoff, 0, "", ALL, "GORT_DEBUG=schedsample=1")
 X(sample_off, 0, "", ALL, "GORT_DEBUG=schedsample=0")
 X(sample_seqlock_torn, 0, "", NATIVE, "GORT_DEBUG=schedsample=0")
+X(sample_switches_carry, 0, "", ALL, "GORT_DEBUG=schedsample=0")
+X(sample_switches_reader_waits, 0, "", NATIVE, "GORT_DEBUG=schedsample=0")
 
 /* ---- a direct channel copy aimed at its losing window every round (issue
  * 12; tests/native/test-gcstores.c): without recvDirect's or sendDirect's

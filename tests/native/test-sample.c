@@ -10,10 +10,14 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "atomic/atomic.h"
 #include "debug/sched_sample.h"
+#include "debug/sched_stats.h"
+#include "sched/mp.h"
 
 #include "test.h"
 
@@ -305,5 +309,104 @@ TEST_IMPL(sample_seqlock_torn) {
   struct gort_sched_sample end;
   CHECK(gort__sched_sample_copy(&end, NULL));
   CHECK_EQ(end.seq, b.seq + (uint64_t)h.writes);
+  return 0;
+}
+
+/* ---- sample_switches_carry: a P's switch count across 32-bit wraps -----
+ * runtime2.h keeps a P's switches in two 32-bit words. The test's
+ * goroutine, running on a P (so on its owner's thread, the one writer),
+ * sets the low word one short of a wrap, so that its next switch there
+ * carries, CARRIES times, while a reader goroutine totals the count
+ * (gort__sched_read, the reader of the words). A torn read, a low word
+ * past its wrap with the old high word, would drop the total by 2^32: the
+ * total must never go down, and must end past CARRIES * 2^32 (every carry
+ * counted; each store jumps the count forward by up to 2^32). */
+
+enum { CARRIES = 2000 };
+
+struct carry_run {
+  _Atomic int done;
+  _Atomic uint64_t reads;
+  int backwards;
+  gort_waitgroup wg;
+};
+
+static void carry_reader(void *p) {
+  struct carry_run *r = p;
+  uint64_t last = 0;
+  while (!atomic_load(&r->done)) {
+    struct gort_sched_sample s;
+    gort__sched_read(&s);
+    if (s.switches < last)
+      r->backwards++;
+    last = s.switches;
+    atomic_fetch_add(&r->reads, 1);
+    if (gort_maxprocs() == 1)
+      gort_yield(); /* one P: let the carrier run */
+  }
+  gort_waitgroup_done(&r->wg);
+}
+
+TEST_IMPL(sample_switches_carry) {
+  struct carry_run r = {.wg = GORT_WAITGROUP_INIT};
+  atomic_init(&r.done, 0);
+  atomic_init(&r.reads, 0);
+  gort_waitgroup_add(&r.wg, 1);
+  CHECK(gort_go(carry_reader, &r) == 0);
+  for (int i = 0; i < CARRIES; i++) {
+    struct p *pp = gort__loadmp(gort__getm());
+    gort__atomic_store_relaxed(&pp->switches, UINT32_MAX);
+    gort_yield(); /* the next G this P runs carries */
+  }
+  while (atomic_load(&r.reads) < 100)
+    gort_yield();
+  atomic_store(&r.done, 1);
+  gort_waitgroup_wait(&r.wg);
+  struct gort_sched_sample s;
+  gort__sched_read(&s);
+  printf("reads %llu, switches %llu (%.1f x 2^32)\n",
+         (unsigned long long)atomic_load(&r.reads),
+         (unsigned long long)s.switches, (double)s.switches / 4294967296.0);
+  CHECK_EQ(r.backwards, 0);
+  CHECK(s.switches >= (uint64_t)CARRIES << 32);
+  return 0;
+}
+
+/* ---- sample_switches_reader_waits: a carry in progress is not read -----
+ * A P made here by hand, in the middle of a carry (carry odd): a reader
+ * thread must wait until the carry is even again, and then read the high
+ * word from it. Without the wait it returns at once (checked by hand:
+ * this case then fails on the first look). */
+
+struct carry_reader_thread {
+  struct p *pp;
+  _Atomic int returned;
+  uint64_t value;
+};
+
+static void *read_switches_main(void *arg) {
+  struct carry_reader_thread *t = arg;
+  t->value = gort__p_switches(t->pp);
+  atomic_store(&t->returned, 1);
+  return NULL;
+}
+
+TEST_IMPL(sample_switches_reader_waits) {
+  struct p *pp = calloc(1, sizeof *pp);
+  CHECK(pp != NULL);
+  atomic_init(&pp->switches_carry, 5); /* carrying into high word 3 */
+  atomic_init(&pp->switches, 0);
+  struct carry_reader_thread t = {.pp = pp};
+  atomic_init(&t.returned, 0);
+  pthread_t th;
+  CHECK_EQ(pthread_create(&th, NULL, read_switches_main, &t), 0);
+  struct timespec ts = {0, 20 * 1000 * 1000};
+  nanosleep(&ts, NULL);
+  CHECK_EQ(atomic_load(&t.returned), 0);
+  gort__atomic_store_relaxed(&pp->switches, 7);
+  gort__atomic_store_release(&pp->switches_carry, 6);
+  CHECK_EQ(pthread_join(th, NULL), 0);
+  CHECK_EQ(t.value, (3ull << 32) | 7);
+  free(pp);
   return 0;
 }
