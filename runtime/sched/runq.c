@@ -350,50 +350,64 @@ void gort__runq_verify(void) {
   gort__unlock(&gort__sched.lock);
 }
 
-/* ---- free Gs ------------------------------------------------------------ */
+/* ---- free Gs ------------------------------------------------------------
+ * A P keeps up to GFREE_LOCAL_MAX dead Gs, chained through schedlink. The
+ * global list is a stack of batches: the Gs of a batch are chained through
+ * schedlink, and its first G links the next batch and holds its length.
+ * So a P spills half its list, or refills its empty list, with a few
+ * stores under sched.lock: the walk to cut a batch off is done before the
+ * lock, on the P's own list. (Go moves the Gs one by one under its lock,
+ * gfput and gfget in proc.go; that walk, a cache miss a G, held the lock
+ * long enough for a spawning P and an exiting P to queue on it.) */
 
-enum { GFREE_LOCAL_MAX = 64 };
+enum { GFREE_LOCAL_MAX = 64, GFREE_BATCH = GFREE_LOCAL_MAX / 2 };
+
+/* first..n Gs chained through schedlink become the global list's top
+ * batch. */
+static void gfree_push_batch_locked(struct g *first, int32_t n) {
+  GORT_ASSERT_LOCKED(&gort__sched.lock);
+  first->gfree_next_batch = gort__sched.gfree;
+  first->gfree_batch_len = n;
+  gort__sched.gfree = first;
+  gort__sched.ngfree += n;
+}
 
 void gort__gfput(struct p *pp, struct g *gp) {
   gp->schedlink = pp->gfree;
   pp->gfree = gp;
   if (++pp->gfreecnt < GFREE_LOCAL_MAX)
     return;
-  /* Spill half to the global list. */
+  /* Spill half: the newest GFREE_BATCH Gs, cut off before the lock. */
+  struct g *first = pp->gfree, *last = first;
+  for (int32_t i = 1; i < GFREE_BATCH; i++)
+    last = last->schedlink;
+  pp->gfree = last->schedlink;
+  pp->gfreecnt -= GFREE_BATCH;
+  last->schedlink = NULL;
   gort__lock(&gort__sched.lock);
-  while (pp->gfreecnt > GFREE_LOCAL_MAX / 2) {
-    struct g *x = pp->gfree;
-    pp->gfree = x->schedlink;
-    pp->gfreecnt--;
-    x->schedlink = gort__sched.gfree;
-    gort__sched.gfree = x;
-    gort__sched.ngfree++;
-  }
+  gfree_push_batch_locked(first, GFREE_BATCH);
   gort__unlock(&gort__sched.lock);
 }
 
 void gort__gfpurge_locked(struct p *pp) {
   GORT_ASSERT_LOCKED(&gort__sched.lock);
-  while (pp->gfree) {
-    struct g *x = pp->gfree;
-    pp->gfree = x->schedlink;
-    x->schedlink = gort__sched.gfree;
-    gort__sched.gfree = x;
-    gort__sched.ngfree++;
-  }
+  if (pp->gfree != NULL)
+    gfree_push_batch_locked(pp->gfree, pp->gfreecnt);
+  pp->gfree = NULL;
   pp->gfreecnt = 0;
 }
 
 struct g *gort__gfget(struct p *pp) {
   if (pp->gfree == NULL) {
+    /* Refill with the global list's top batch, whatever its length (at
+     * most GFREE_LOCAL_MAX: a purged P's whole list, or a spilled half). */
     gort__lock(&gort__sched.lock);
-    while (pp->gfreecnt < GFREE_LOCAL_MAX / 2 && gort__sched.gfree) {
-      struct g *x = gort__sched.gfree;
-      gort__sched.gfree = x->schedlink;
-      gort__sched.ngfree--;
-      x->schedlink = pp->gfree;
-      pp->gfree = x;
-      pp->gfreecnt++;
+    struct g *first = gort__sched.gfree;
+    if (first != NULL) {
+      gort__sched.gfree = first->gfree_next_batch;
+      gort__sched.ngfree -= first->gfree_batch_len;
+      pp->gfree = first;
+      pp->gfreecnt = first->gfree_batch_len;
     }
     gort__unlock(&gort__sched.lock);
   }

@@ -141,6 +141,10 @@ struct g {
    * a switch uses. */
   void *rw_bias_lock;
   uint32_t rw_bias_slot;
+  /* A dead G heading a batch of the global free list (sched.gfree,
+   * sched.lock; sched/runq.c): the next batch, and this one's length. */
+  int32_t gfree_batch_len;
+  struct g *gfree_next_batch;
 };
 
 /* A G waiting on a channel (Go's sudog). Lives on the waiting G's own
@@ -297,7 +301,7 @@ struct schedt {
   struct mutex lock;
   struct gqueue runq;          /* global run queue (sched.lock) */
   _Atomic int64_t runqsize;    /* = runq.size, for lock-free peeks */
-  struct g *gfree;             /* global free Gs (sched.lock) */
+  struct g *gfree;             /* global free Gs, in batches (sched.lock) */
   int64_t ngfree;              /* (sched.lock) */
   _Atomic int64_t goidgen;     /* last goid reserved by a P's batch */
   _Atomic int64_t ngoroutines; /* live Gs, user-visible count */
