@@ -1,6 +1,7 @@
 /*
  * lock_futex.c - runtime mutex on the os.h futex, after Go's
- * lock_futex.go: spin briefly on a multiprocessor, then sleep in the kernel
+ * lock_futex.go: spin briefly on a multiprocessor (longer where a wake is
+ * costly: spin_rounds), then sleep in the kernel
  * (or in Atomics.wait on wasm). An unlock that finds MUTEX_SLEEPING wakes one
  * sleeper, which re-marks the lock SLEEPING when it takes it, because others
  * may still sleep. (lock2's passive spin, one osyield between spinning and
@@ -102,12 +103,24 @@ void gort__lock(struct mutex *l) {
   set_owner(l);
 }
 
+/* Rounds of spinning before a contended lock sleeps. Go's four (a few
+ * µs) where a futex wake costs a few µs too; eight times as many where
+ * waking a sleeper costs far more (gort__os_wake_is_costly: wasm, where
+ * Atomics.notify costs the unlocker tens of µs or more). There a spawning
+ * P and a P taking Gs from the global queue met on sched.lock often
+ * enough that 6,000 of its waiters slept in a run of spawn (1,000,000
+ * goroutines, 2 Ps), and 13,000 unlocks paid a wake: spawn 8% and skynet
+ * 4% faster with the longer spin, which left about 20 sleeps a run. */
+static int spin_rounds(void) {
+  return gort__os_wake_is_costly() ? 8 * GORT_ACTIVE_SPIN : GORT_ACTIVE_SPIN;
+}
+
 static void lock_slow(struct mutex *l, uint32_t v) {
   /* v is LOCKED or SLEEPING; if SLEEPING, we must keep it SLEEPING when we
    * take the lock, because another thread may sleep on it. */
   uint32_t wait = v;
   for (;;) {
-    for (int i = 0; i < GORT_ACTIVE_SPIN; i++) {
+    for (int i = 0; i < spin_rounds(); i++) {
       while (gort__atomic_load_relaxed(&l->key) == MUTEX_UNLOCKED) {
         uint32_t expect = MUTEX_UNLOCKED;
         if (gort__atomic_cas_weak_acquire(&l->key, &expect, wait))
