@@ -18,31 +18,23 @@
 #include "atomic/atomic.h"
 #include <string.h>
 
-#include "arch/procyield.h"
 #include "debug/print.h"
 #include "debug/sched_stats.h"
+#include "debug/seqlock.h"
 #include "os/os.h"
 #include "sched/mp.h"
 #include "sched/runq.h"
 
-/* The two words of runtime2.h's switches, read between two equal even
- * looks at the carry. Seeing the low word's 0 or a later value (acquire:
- * the owner's later stores continue the release's sequence) makes the
- * second look see the carry moved. The owner is inside a carry for three
- * stores; should its thread be descheduled there, the reader gives up
- * its CPU. */
+/* The two words of runtime2.h's switches: the low word read as the one
+ * data word of a seqlock whose sequence is the carry (debug/seqlock.h;
+ * the owner's later relaxed stores of the low word continue the release
+ * that wrote its 0, so a reader that sees any of them sees the carry
+ * move). */
 uint64_t gort__p_switches(struct p *pp) {
-  for (int tries = 0;; tries++) {
-    uint32_t carry = gort__atomic_load_acquire(&pp->switches_carry);
-    uint32_t low = gort__atomic_load_acquire(&pp->switches);
-    if ((carry & 1) == 0 &&
-        gort__atomic_load_relaxed(&pp->switches_carry) == carry)
-      return (uint64_t)(carry >> 1) << 32 | low;
-    if (tries < 64)
-      gort__procyield(10);
-    else
-      gort__os_yield();
-  }
+  uint32_t low;
+  uint32_t carry =
+      gort__seqlock_read(&pp->switches_carry, &pp->switches, &low, 1, NULL);
+  return (uint64_t)(carry >> 1) << 32 | low;
 }
 
 static int32_t local_len(struct p *pp) {

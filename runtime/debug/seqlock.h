@@ -2,7 +2,10 @@
  * seqlock.h - the seqlock of the live samples, as inline helpers for the
  * areas that copy whole structs as 32-bit words: the scheduler sample
  * (debug/sched_sample.c), the GC sample (mem/mgcsample.c); the heap map
- * (mem/mheapmap.c) follows the same steps with 64-bit words.
+ * (mem/mheapmap.c) follows the same steps with 64-bit words. A P's switch
+ * count reads its one data word with gort__seqlock_read; its one writer,
+ * the P's owner, makes the sequence odd with a relaxed store
+ * (sched/runtime2.h, switches).
  *
  * Writer: seq even -> odd by CAS (acquire: it synchronizes with the last
  * writer's release of seq, so state a writer keeps for the next one, as
