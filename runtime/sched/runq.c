@@ -369,7 +369,6 @@ static void gfree_push_batch_locked(struct g *first, int32_t n) {
   first->gfree_next_batch = gort__sched.gfree;
   first->gfree_batch_len = n;
   gort__sched.gfree = first;
-  gort__sched.ngfree += n;
 }
 
 void gort__gfput(struct p *pp, struct g *gp) {
@@ -405,7 +404,6 @@ struct g *gort__gfget(struct p *pp) {
     struct g *first = gort__sched.gfree;
     if (first != NULL) {
       gort__sched.gfree = first->gfree_next_batch;
-      gort__sched.ngfree -= first->gfree_batch_len;
       pp->gfree = first;
       pp->gfreecnt = first->gfree_batch_len;
     }

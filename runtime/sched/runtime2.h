@@ -302,7 +302,6 @@ struct schedt {
   struct gqueue runq;          /* global run queue (sched.lock) */
   _Atomic int64_t runqsize;    /* = runq.size, for lock-free peeks */
   struct g *gfree;             /* global free Gs, in batches (sched.lock) */
-  int64_t ngfree;              /* (sched.lock) */
   _Atomic int64_t goidgen;     /* last goid reserved by a P's batch */
   _Atomic int64_t ngoroutines; /* live Gs, user-visible count */
   _Atomic int64_t goroutines_peak;
