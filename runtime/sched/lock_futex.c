@@ -119,8 +119,9 @@ static void lock_slow(struct mutex *l, uint32_t v) {
   /* v is LOCKED or SLEEPING; if SLEEPING, we must keep it SLEEPING when we
    * take the lock, because another thread may sleep on it. */
   uint32_t wait = v;
+  int rounds = spin_rounds();
   for (;;) {
-    for (int i = 0; i < spin_rounds(); i++) {
+    for (int i = 0; i < rounds; i++) {
       while (gort__atomic_load_relaxed(&l->key) == MUTEX_UNLOCKED) {
         uint32_t expect = MUTEX_UNLOCKED;
         if (gort__atomic_cas_weak_acquire(&l->key, &expect, wait))
