@@ -72,10 +72,11 @@
  *
  *   const void *gort__context_saved_data(const struct gort_context *c,
  *                                        size_t *size)
- *       For a suspended context: the memory outside its stack that holds
- *       state of its call chain, exactly the bytes its switch saved, for
- *       the collector to scan (wasm: its Asyncify data, the wasm locals of
- *       its frames); size 0 natively.
+ *       For a suspended context: the memory outside [sp, top of its
+ *       stack) that holds state of its call chain, exactly the bytes its
+ *       switch saved, for the collector to scan (wasm: its Asyncify data,
+ *       the wasm locals of its frames, below sp on its stack or in a
+ *       buffer of its own); size 0 natively.
  *
  *   const char gort__context_backend[]
  *       The backend's name, for diagnostics.

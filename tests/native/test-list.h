@@ -525,3 +525,4 @@ X(gmp_eager_wake_readier_keeps_running, 0, "", ALL, "GORT_DEBUG=asyncpreemptoff=
  * on wasm the switch then works on the thread's stack, not the leaving
  * goroutine's (work_on_from); no false overflow, no frame changed ---- */
 X(sched_park_near_stack_end, 0, "", ALL, "GORT_MAXPROCS=2")
+X(sched_park_saved_outgrows_stack, 0, "", ALL, "GORT_MAXPROCS=2")

@@ -443,6 +443,96 @@ TEST_IMPL(sched_park_near_stack_end) {
   return 0;
 }
 
+/* ---- sched_park_saved_outgrows_stack: saved state bigger than the stack -
+ *
+ * On wasm a park keeps the Asyncify data of the parking call chain (the
+ * wasm locals of every frame) on the goroutine's own stack below where
+ * it stopped, or, when that has no room, in a buffer of its own
+ * (runtime/arch/wasm/context_wasm.c, saved_on_stack). A chain of 300
+ * frames that keep their values in wasm locals takes no C stack but
+ * saves about 60 bytes each, far more than wasm's 3 KiB stacks hold: two
+ * goroutines hand a value back and forth at the bottom of such a chain,
+ * then of a chain of 2 frames (saved on the stack again), and so on; every
+ * frame must find its locals as it left them. Natively a plain deep park.
+ */
+
+enum { SPILL_ROUNDS = 20, SPILL_DEEP = 300, SPILL_SHALLOW = 2 };
+
+struct spill_side {
+  gort_chan *in, *out;
+  bool answers; /* the answering side: no send after its last receive */
+  bool dry;     /* recompute: the bottom returns last without parking */
+  int round;
+  int64_t last; /* the last value received */
+  _Atomic int *bad;
+  gort_waitgroup *wg;
+};
+
+/* Not inlined: its v takes C stack, which the chain's frames must not. */
+static __attribute__((noinline)) int64_t spill_bottom(struct spill_side *a) {
+  if (a->dry)
+    return a->last;
+  int64_t v = 0;
+  if (!gort_chan_recv(a->in, &v))
+    return -1;
+  a->last = ++v;
+  if (!(a->answers && a->round == SPILL_ROUNDS - 1))
+    gort_chan_send(a->out, &v);
+  return v;
+}
+
+static int64_t spill_chain(struct spill_side *a, int depth, int64_t x,
+                           int64_t y);
+/* Through a pointer: no inlining, no tail call, every frame its own. */
+static int64_t (*volatile spill_next)(struct spill_side *, int, int64_t,
+                                      int64_t) = spill_chain;
+
+static int64_t spill_chain(struct spill_side *a, int depth, int64_t x,
+                           int64_t y) {
+  int64_t p = x * (int64_t)0x9e3779b97f4a7c15ull + depth;
+  int64_t q = y ^ (p >> 13);
+  int64_t r = p + q * 7;
+  int64_t s = r ^ (q << 3);
+  int64_t below = depth == 0 ? spill_bottom(a) : spill_next(a, depth - 1, s, r);
+  return below * 3 + (p ^ q) - (r ^ s) + depth; /* every local, after */
+}
+
+static void spill_body(void *p) {
+  struct spill_side *a = p;
+  for (a->round = 0; a->round < SPILL_ROUNDS; a->round++) {
+    int depth = a->round % 2 == 0 ? SPILL_DEEP : SPILL_SHALLOW;
+    int64_t x = a->round * 1000 + 1, y = a->answers ? 77 : 55;
+    a->dry = false;
+    int64_t got = spill_chain(a, depth, x, y);
+    a->dry = true;
+    if (got != spill_chain(a, depth, x, y))
+      atomic_fetch_add(a->bad, 1);
+  }
+  gort_waitgroup_done(a->wg);
+}
+
+TEST_IMPL(sched_park_saved_outgrows_stack) {
+  gort_chan *ab = gort_chan_make(sizeof(int64_t), 0);
+  gort_chan *ba = gort_chan_make(sizeof(int64_t), 0);
+  CHECK(ab != NULL && ba != NULL);
+  _Atomic int bad = 0;
+  gort_waitgroup wg = GORT_WAITGROUP_INIT;
+  gort_waitgroup_add(&wg, 2);
+  struct spill_side a = {ab, ba, false, false, 0, 0, &bad, &wg};
+  struct spill_side b = {ba, ab, true, false, 0, 0, &bad, &wg};
+  gort_go(spill_body, &a);
+  gort_go(spill_body, &b);
+  int64_t v = 0;
+  gort_chan_send(ab, &v); /* a starts the exchange; b answers */
+  gort_waitgroup_wait(&wg);
+  CHECK_EQ(atomic_load(&bad), 0);
+  CHECK_EQ(a.last, 2 * SPILL_ROUNDS - 1);
+  CHECK_EQ(b.last, 2 * SPILL_ROUNDS);
+  gort_chan_free(ab);
+  gort_chan_free(ba);
+  return 0;
+}
+
 /* ---- sched_waitgroup_many_waiters --------------------------------------- */
 
 struct waiter_arg {

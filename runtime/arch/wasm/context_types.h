@@ -4,8 +4,10 @@
  * the Asyncify data of its unwound call chain (the wasm locals and call
  * positions of every frame).
  *
- * Invariants: saved_len <= saved_cap; stack_limit < sp <= stack_base
- * while suspended. Nothing here names a worker: a context resumes on any.
+ * Invariants: while suspended, stack_limit < sp <= stack_base, and saved
+ * is sp - saved_len rounded down to 16 (on its own stack, below sp) or
+ * spill (then saved_len <= spill_cap). Nothing here names a worker: a context
+ * resumes on any.
  *
  * Locking: none (arch/context.h).
  */
@@ -32,9 +34,12 @@ struct gort_context {
   uintptr_t sp;          /* __stack_pointer while suspended */
   uintptr_t stack_base;  /* its stack's highest address */
   uintptr_t stack_limit; /* the lowest address the stack check allows */
-  char *saved;           /* its Asyncify data: [saved, saved + saved_len) */
+  /* Its Asyncify data while suspended: [saved, saved + saved_len), just
+   * below sp on its own stack, or in spill when the stack has no room. */
+  char *saved;
   size_t saved_len;
-  size_t saved_cap;
+  char *spill; /* spill_cap bytes from the C heap, or NULL; kept on reuse */
+  size_t spill_cap;
 };
 
 /* The switch (context_wasm.c's context_switch) is called straight from
