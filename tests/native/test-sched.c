@@ -481,29 +481,31 @@ static __attribute__((noinline)) int64_t spill_bottom(struct spill_side *a) {
   return v;
 }
 
-static int64_t spill_chain(struct spill_side *a, int depth, int64_t x,
-                           int64_t y);
+/* Unsigned: the mixing wraps, as C allows only there. */
+static uint64_t spill_chain(struct spill_side *a, int depth, uint64_t x,
+                            uint64_t y);
 /* Through a pointer: no inlining, no tail call, every frame its own. */
-static int64_t (*volatile spill_next)(struct spill_side *, int, int64_t,
-                                      int64_t) = spill_chain;
+static uint64_t (*volatile spill_next)(struct spill_side *, int, uint64_t,
+                                       uint64_t) = spill_chain;
 
-static int64_t spill_chain(struct spill_side *a, int depth, int64_t x,
-                           int64_t y) {
-  int64_t p = x * (int64_t)0x9e3779b97f4a7c15ull + depth;
-  int64_t q = y ^ (p >> 13);
-  int64_t r = p + q * 7;
-  int64_t s = r ^ (q << 3);
-  int64_t below = depth == 0 ? spill_bottom(a) : spill_next(a, depth - 1, s, r);
-  return below * 3 + (p ^ q) - (r ^ s) + depth; /* every local, after */
+static uint64_t spill_chain(struct spill_side *a, int depth, uint64_t x,
+                            uint64_t y) {
+  uint64_t p = x * 0x9e3779b97f4a7c15ull + (uint64_t)depth;
+  uint64_t q = y ^ (p >> 13);
+  uint64_t r = p + q * 7;
+  uint64_t s = r ^ (q << 3);
+  uint64_t below =
+      depth == 0 ? (uint64_t)spill_bottom(a) : spill_next(a, depth - 1, s, r);
+  return below * 3 + (p ^ q) - (r ^ s) + (uint64_t)depth; /* every local */
 }
 
 static void spill_body(void *p) {
   struct spill_side *a = p;
   for (a->round = 0; a->round < SPILL_ROUNDS; a->round++) {
     int depth = a->round % 2 == 0 ? SPILL_DEEP : SPILL_SHALLOW;
-    int64_t x = a->round * 1000 + 1, y = a->answers ? 77 : 55;
+    uint64_t x = (uint64_t)a->round * 1000 + 1, y = a->answers ? 77 : 55;
     a->dry = false;
-    int64_t got = spill_chain(a, depth, x, y);
+    uint64_t got = spill_chain(a, depth, x, y);
     a->dry = true;
     if (got != spill_chain(a, depth, x, y))
       atomic_fetch_add(a->bad, 1);
