@@ -48,6 +48,15 @@
  * an RUnlock freed for it ends a hold in its place. Every RUnlock thus ends
  * exactly one hold, counted or in the table.
  *
+ * A biased RUnlock is a safe point: a goroutine asked to yield (its slice
+ * is over) does so there, with the hold already ended. A loop of read
+ * locks makes no other call, and where no signal can stop a goroutine
+ * (wasm) nothing else would end its slice (Go's safe points are its
+ * functions' prologues, which RLock and RUnlock, inlined, do not have).
+ * On wasm it also takes the loop's function out of V8's baseline tier:
+ * a goroutine resumed after the yield calls it afresh, and a fresh call
+ * runs the optimised code (rwmutex_read, docs/PERFORMANCE.md).
+ *
  * Invariants:
  *   - Read holds = counted ones (readerCount without a writer; with one,
  *     the readers the writer counted and still waits for) + slots holding
@@ -288,8 +297,13 @@ void gort_rwmutex_runlock(gort_rwmutex *r) {
     enum rwbias_release res = gort__rwbias_release(gp->rw_bias_slot, rw);
     if (res == RWBIAS_RELEASED_MARKED)
       reader_left(rw);
-    if (res != RWBIAS_NOT_HELD)
+    if (res != RWBIAS_NOT_HELD) {
+      /* The safe point (see the head of the file); relaxed as in
+       * gort_preempt_check: a late view yields at the next one. */
+      if (__builtin_expect(gort__atomic_load_relaxed(&gp->preempt), 0))
+        gort_preempt_check();
       return;
+    }
   }
   runlock_any(rw);
 }

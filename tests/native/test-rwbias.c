@@ -432,6 +432,49 @@ TEST_IMPL(sync_rwmutex_bias_returns) {
   return 0;
 }
 
+/* ---- a reader loop is preempted at its RUnlock --------------------------
+ *
+ * A goroutine that only takes and drops a biased read lock in a loop
+ * makes no other call: where no signal can stop it (wasm; here natively
+ * too, with asyncpreemptoff=1), RUnlock is its safe point (Go's are its
+ * functions' prologues). With one P the main goroutine runs again only
+ * if the reader yields there once sysmon has asked it to: without the
+ * safe point this case never ends. */
+
+struct reader_loop {
+  gort_rwmutex *rw;
+  _Atomic int started, stop;
+  _Atomic int64_t rounds;
+  gort_waitgroup done;
+};
+
+static void reader_loop_run(void *p) {
+  struct reader_loop *r = p;
+  int64_t n = 0;
+  atomic_store(&r->started, 1);
+  while (!atomic_load_explicit(&r->stop, memory_order_relaxed)) {
+    gort_rwmutex_rlock(r->rw);
+    gort_rwmutex_runlock(r->rw);
+    n++;
+  }
+  atomic_store(&r->rounds, n);
+  gort_waitgroup_done(&r->done);
+}
+
+TEST_IMPL(sync_rwmutex_reader_loop_preempted) {
+  static gort_rwmutex rw; /* zero value: biased */
+  struct reader_loop r = {.rw = &rw, .done = GORT_WAITGROUP_INIT};
+  gort_waitgroup_add(&r.done, 1);
+  CHECK_EQ(gort_go(reader_loop_run, &r), 0);
+  /* Once the reader has started, we run again only when it yields. */
+  while (!atomic_load(&r.started))
+    gort_yield();
+  atomic_store(&r.stop, 1);
+  gort_waitgroup_wait(&r.done);
+  CHECK(atomic_load(&r.rounds) > 0);
+  return 0;
+}
+
 /* ---- RUnlock once more than RLock, on a lock that was biased ----------- */
 
 TEST_IMPL(crash_rwmutex_runlock_biased_twice) {
