@@ -415,6 +415,18 @@ static void near_end_body(void *p) {
   gort_waitgroup_done(a->wg);
 }
 
+/* Runs body on a and on b in two goroutines that hand a value back and
+ * forth over ab (a receives first) and ba, and waits for both (wg counts
+ * them): the first value goes to a. */
+static void run_exchange(void (*body)(void *), void *a, void *b, gort_chan *ab,
+                         gort_waitgroup *wg) {
+  gort_go(body, a);
+  gort_go(body, b);
+  int64_t v = 0;
+  gort_chan_send(ab, &v); /* a starts the exchange; b answers */
+  gort_waitgroup_wait(wg);
+}
+
 TEST_IMPL(sched_park_near_stack_end) {
   size_t size = gort_stack_size();
   /* Left at the bottom (measured from an estimate of the stack's end
@@ -430,11 +442,7 @@ TEST_IMPL(sched_park_near_stack_end) {
   gort_waitgroup_add(&wg, 2);
   struct near_end a = {ab, ba, 0, margin, false, 0, &sum, &wg};
   struct near_end b = {ba, ab, 0, margin, true, 0, &sum, &wg};
-  gort_go(near_end_body, &a);
-  gort_go(near_end_body, &b);
-  int64_t v = 0;
-  gort_chan_send(ab, &v); /* a starts the exchange; b answers */
-  gort_waitgroup_wait(&wg);
+  run_exchange(near_end_body, &a, &b, ab, &wg);
   CHECK_EQ(a.last, 2 * NEAR_END_ROUNDS - 1);
   CHECK_EQ(b.last, 2 * NEAR_END_ROUNDS);
   CHECK_EQ(atomic_load(&sum), 2);
@@ -522,11 +530,7 @@ TEST_IMPL(sched_park_saved_outgrows_stack) {
   gort_waitgroup_add(&wg, 2);
   struct spill_side a = {ab, ba, false, false, 0, 0, &bad, &wg};
   struct spill_side b = {ba, ab, true, false, 0, 0, &bad, &wg};
-  gort_go(spill_body, &a);
-  gort_go(spill_body, &b);
-  int64_t v = 0;
-  gort_chan_send(ab, &v); /* a starts the exchange; b answers */
-  gort_waitgroup_wait(&wg);
+  run_exchange(spill_body, &a, &b, ab, &wg);
   CHECK_EQ(atomic_load(&bad), 0);
   CHECK_EQ(a.last, 2 * SPILL_ROUNDS - 1);
   CHECK_EQ(b.last, 2 * SPILL_ROUNDS);

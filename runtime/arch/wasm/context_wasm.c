@@ -155,8 +155,8 @@ enum {
   UNWIND_BUF_SIZE = 128 * 1024, /* per thread: the most a switch saves */
   SPILL_MIN = 256,              /* a context's first spill buffer */
   CANARY_SIZE = 16,
-  /* Room a leaving context's stack must have below where it stopped for
-   * the loop to keep its data there instead of going back to the
+  /* Room a leaving context's stack must have below its saved bytes for
+   * the loop to keep working there instead of going back to the
    * thread's stack first (the copy and the checks need a few bytes). */
   WORK_ROOM = 2048,
 };
