@@ -415,16 +415,34 @@ static void near_end_body(void *p) {
   gort_waitgroup_done(a->wg);
 }
 
-/* Runs body on a and on b in two goroutines that hand a value back and
- * forth over ab (a receives first) and ba, and waits for both (wg counts
- * them): the first value goes to a. */
-static void run_exchange(void (*body)(void *), void *a, void *b, gort_chan *ab,
-                         gort_waitgroup *wg) {
+/* Two goroutines that hand a value back and forth over ab (a receives
+ * first) and ba; wg counts them. */
+struct exchange {
+  gort_chan *ab, *ba;
+  gort_waitgroup wg;
+};
+
+static bool exchange_open(struct exchange *x) {
+  x->ab = gort_chan_make(sizeof(int64_t), 0);
+  x->ba = gort_chan_make(sizeof(int64_t), 0);
+  x->wg = (gort_waitgroup)GORT_WAITGROUP_INIT;
+  gort_waitgroup_add(&x->wg, 2);
+  return x->ab != NULL && x->ba != NULL;
+}
+
+/* Runs body on a and on b, sends a the first value, waits for both. */
+static void exchange_run(struct exchange *x, void (*body)(void *), void *a,
+                         void *b) {
   gort_go(body, a);
   gort_go(body, b);
   int64_t v = 0;
-  gort_chan_send(ab, &v); /* a starts the exchange; b answers */
-  gort_waitgroup_wait(wg);
+  gort_chan_send(x->ab, &v); /* a starts the exchange; b answers */
+  gort_waitgroup_wait(&x->wg);
+}
+
+static void exchange_close(struct exchange *x) {
+  gort_chan_free(x->ab);
+  gort_chan_free(x->ba);
 }
 
 TEST_IMPL(sched_park_near_stack_end) {
@@ -434,20 +452,16 @@ TEST_IMPL(sched_park_near_stack_end) {
    * needs, and on wasm the 144 bytes of canary and red zone below the
    * stack check's limit; under the 2 KiB the wasm switch works in. */
   size_t margin = size < 16 * 1024 ? 1024 : 8 * 1024;
-  gort_chan *ab = gort_chan_make(sizeof(int64_t), 0);
-  gort_chan *ba = gort_chan_make(sizeof(int64_t), 0);
-  CHECK(ab != NULL && ba != NULL);
+  struct exchange x;
+  CHECK(exchange_open(&x));
   _Atomic int sum = 0;
-  gort_waitgroup wg = GORT_WAITGROUP_INIT;
-  gort_waitgroup_add(&wg, 2);
-  struct near_end a = {ab, ba, 0, margin, false, 0, &sum, &wg};
-  struct near_end b = {ba, ab, 0, margin, true, 0, &sum, &wg};
-  run_exchange(near_end_body, &a, &b, ab, &wg);
+  struct near_end a = {x.ab, x.ba, 0, margin, false, 0, &sum, &x.wg};
+  struct near_end b = {x.ba, x.ab, 0, margin, true, 0, &sum, &x.wg};
+  exchange_run(&x, near_end_body, &a, &b);
   CHECK_EQ(a.last, 2 * NEAR_END_ROUNDS - 1);
   CHECK_EQ(b.last, 2 * NEAR_END_ROUNDS);
   CHECK_EQ(atomic_load(&sum), 2);
-  gort_chan_free(ab);
-  gort_chan_free(ba);
+  exchange_close(&x);
   return 0;
 }
 
@@ -522,20 +536,16 @@ static void spill_body(void *p) {
 }
 
 TEST_IMPL(sched_park_saved_outgrows_stack) {
-  gort_chan *ab = gort_chan_make(sizeof(int64_t), 0);
-  gort_chan *ba = gort_chan_make(sizeof(int64_t), 0);
-  CHECK(ab != NULL && ba != NULL);
+  struct exchange x;
+  CHECK(exchange_open(&x));
   _Atomic int bad = 0;
-  gort_waitgroup wg = GORT_WAITGROUP_INIT;
-  gort_waitgroup_add(&wg, 2);
-  struct spill_side a = {ab, ba, false, false, 0, 0, &bad, &wg};
-  struct spill_side b = {ba, ab, true, false, 0, 0, &bad, &wg};
-  run_exchange(spill_body, &a, &b, ab, &wg);
+  struct spill_side a = {x.ab, x.ba, false, false, 0, 0, &bad, &x.wg};
+  struct spill_side b = {x.ba, x.ab, true, false, 0, 0, &bad, &x.wg};
+  exchange_run(&x, spill_body, &a, &b);
   CHECK_EQ(atomic_load(&bad), 0);
   CHECK_EQ(a.last, 2 * SPILL_ROUNDS - 1);
   CHECK_EQ(b.last, 2 * SPILL_ROUNDS);
-  gort_chan_free(ab);
-  gort_chan_free(ba);
+  exchange_close(&x);
   return 0;
 }
 
