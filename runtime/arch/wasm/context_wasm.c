@@ -314,34 +314,34 @@ static inline size_t unwound_bytes(struct switch_state *s) {
 }
 
 /* Where n bytes of c's saved state go on its own stack, just below where
- * it stopped, leaving `keep` bytes of the stack free below them; 0 if they
- * do not fit. The bytes there are the ones its resumption touches next
- * (its deepest frames sit just above): no line of a buffer of its own to
- * miss in the cache at every switch, and no buffer to keep per goroutine. */
-static inline uintptr_t saved_on_stack(const struct gort_context *c, size_t n,
-                                       size_t keep) {
-  if (c->sp - c->stack_limit < n + keep + 16)
+ * it stopped; 0 if they do not fit there. The bytes there are the ones
+ * its resumption touches next (its deepest frames sit just above): no
+ * line of a buffer of its own to miss in the cache at every switch, and
+ * no buffer to keep per goroutine. */
+static inline uintptr_t saved_on_stack(const struct gort_context *c, size_t n) {
+  if (c->sp - c->stack_limit < n + 16)
     return 0;
   return (c->sp - n) & ~(uintptr_t)15;
 }
 
 /* After an unwind stopped: keep what the unwind left in the thread's
- * buffer (n bytes) with from, on its stack or in its spill buffer, and
- * say where to go next (NULL: back to the thread's own context). It runs
- * on the thread's own stack, or on from's below where from's saved bytes
- * go when work_on_from said so. */
-static inline struct gort_context *
-after_unwind(struct switch_state *s, struct gort_context *self, size_t n) {
+ * buffer (n bytes) with from, at `at` on its stack (saved_on_stack) or,
+ * at 0, in its spill buffer, and say where to go next (NULL: back to the
+ * thread's own context). It runs on the thread's own stack, or on from's
+ * below `at` when work_on_from said so. */
+static inline struct gort_context *after_unwind(struct switch_state *s,
+                                                struct gort_context *self,
+                                                size_t n, uintptr_t at) {
   struct gort_context *from = s->from, *to = s->to;
   s->from = s->to = NULL;
-  char *at = (char *)saved_on_stack(from, n, 0);
-  if (at == NULL) {
+  char *dst = (char *)at;
+  if (dst == NULL) {
     if (n > from->spill_cap)
       grow_spill(from, n);
-    at = from->spill;
+    dst = from->spill;
   }
-  memcpy(at, s->unwind_buf, n);
-  from->saved = at;
+  memcpy(dst, s->unwind_buf, n);
+  from->saved = dst;
   from->saved_len = n;
   if (to == self)
     return NULL;
@@ -351,19 +351,17 @@ after_unwind(struct switch_state *s, struct gort_context *self, size_t n) {
 }
 
 /* Whether the loop may do after_unwind's work on from's stack, below
- * where from's saved bytes go (from's stack check still in force),
- * instead of going back to the thread's stack first: one change of stack,
- * and of stack-check limits, fewer per switch from a goroutine to a
- * goroutine. Only for the plain case: the bytes fit on from's stack with
- * WORK_ROOM to spare below them. from is still ours there: whoever takes
- * it next (its unlockf, or the next exit's stack free) runs only after
- * the switch, on to or g0. Returns where the loop's stack pointer goes,
- * or 0. */
-static inline uintptr_t work_on_from(struct switch_state *s,
-                                     struct gort_context *self, size_t n) {
-  if (s->to == self || s->to->is_thread)
-    return 0;
-  return saved_on_stack(s->from, n, WORK_ROOM);
+ * where from's saved bytes go (at, from saved_on_stack; from's stack
+ * check still in force), instead of going back to the thread's stack
+ * first: one change of stack, and of stack-check limits, fewer per
+ * switch from a goroutine to a goroutine. Only for the plain case: the
+ * bytes go on from's stack with WORK_ROOM to spare below them. from is
+ * still ours there: whoever takes it next (its unlockf, or the next
+ * exit's stack free) runs only after the switch, on to or g0. */
+static inline bool work_on_from(struct switch_state *s,
+                                struct gort_context *self, uintptr_t at) {
+  return s->to != self && !s->to->is_thread && at != 0 &&
+         at - s->from->stack_limit >= WORK_ROOM;
 }
 
 /* Before to's entry is called: its stack, and a rewind if it ran before. */
@@ -437,12 +435,12 @@ run_until_switch(struct switch_state *s, struct gort_context *self,
   asyncify_stop_unwind();
   s->from->sp = get_stack_pointer();
   size_t n = unwound_bytes(s);
-  uintptr_t work_sp = work_on_from(s, self, n);
-  if (work_sp != 0)
-    set_stack_pointer(work_sp); /* below the bytes the copy writes */
+  uintptr_t at = saved_on_stack(s->from, n);
+  if (work_on_from(s, self, at))
+    set_stack_pointer(at); /* below the bytes the copy writes */
   else
     enter_stack(s, self->sp, self->stack_base, self->stack_limit);
-  return after_unwind(s, self, n);
+  return after_unwind(s, self, n, at);
 }
 
 /* The loop: runs to and every context it switches to, until one switches
