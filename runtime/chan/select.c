@@ -203,7 +203,10 @@ selectgo(gort_select_case *cases, int n, bool block, uint16_t *pollorder,
 
   /* 3. Wait on every case. */
   struct g *gp = gort__getg();
-  gort__atomic_store_seq_cst(&gp->selectdone, 0);
+  /* Relaxed, as Go's plain store: every channel of the select is locked
+   * here, and a waker claims gp (the compare-and-swap in chan.c) only
+   * after taking one of those locks and finding a sudog enqueued below. */
+  gort__atomic_store_relaxed(&gp->selectdone, 0);
   gp->param = NULL;
   struct sudog *list = NULL;
   for (int k = npoll - 1; k >= 0; k--) {

@@ -368,8 +368,12 @@ static struct g *newproc(gort_func fn, void *arg, struct p *pp,
   gp->no_heap_pointers = false;
   gort__atomic_store_relaxed(&gp->preempt, 0);
   /* Made during a mark: black (its stack holds nothing yet), its
-   * argument shaded as Go's newproc1 stores the closure with a barrier. */
-  gort__atomic_store_release(&gp->gcscan_gen, gort__gc_scan_gen());
+   * argument shaded as Go's newproc1 stores the closure with a barrier.
+   * Relaxed: a scanner that sees this generation skips gp without
+   * reading anything else of it, and one that does not can only take gp
+   * through its status, whose compare-and-swap below publishes the store
+   * (mgcroots.c, try_scan). On wasm a release store is a locked xchg. */
+  gort__atomic_store_relaxed(&gp->gcscan_gen, gort__gc_scan_gen());
   gort__wb_shade(arg);
   gort__casgstatus(gp, G_DEAD, G_RUNNABLE);
   if (is_system)
