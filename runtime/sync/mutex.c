@@ -82,8 +82,11 @@ static struct sync_mutex *mutex_of(gort_mutex *m) {
   return (struct sync_mutex *)(void *)m;
 }
 
-/* old: the state as Lock's fast path saw it. */
-static void lock_slow(struct sync_mutex *m, int32_t old) {
+/* old: the state as Lock's fast path saw it. Out of line, as Go keeps
+ * lockSlow: Lock's fast path stays a few instructions; on wasm also a
+ * frame with nothing for Asyncify to save or restore around its one call. */
+static __attribute__((noinline)) void lock_slow(struct sync_mutex *m,
+                                                int32_t old) {
   int64_t wait_start = 0;
   bool starving = false, awoke = false;
   int iter = 0;
@@ -191,7 +194,9 @@ bool gort_mutex_trylock(gort_mutex *mu) {
   return gort__atomic_cas_strong_seq_cst(&m->state, &old, old | MUTEX_LOCKED);
 }
 
-static void unlock_slow(struct sync_mutex *m, int32_t newstate) {
+/* Out of line, as lock_slow. */
+static __attribute__((noinline)) void unlock_slow(struct sync_mutex *m,
+                                                  int32_t newstate) {
   if (!((newstate + MUTEX_LOCKED) & MUTEX_LOCKED))
     gort__fatal("sync: unlock of unlocked mutex");
   if (newstate & MUTEX_STARVING) {
