@@ -171,27 +171,29 @@ static __attribute__((noinline)) void lock_slow(struct sync_mutex *m,
   }
 }
 
+/* One look and at most one compare-and-swap: take the mutex if it is seen
+ * free, waiters or not (there may be a goroutine waiting, but we are
+ * running now and can grab it before that one wakes up). A locked mutex is
+ * left alone: a compare-and-swap on it would pull its cache line away from
+ * the holder, who then waits for it to unlock. *old is left as the state
+ * last seen. */
+static inline bool try_take(struct sync_mutex *m, int32_t *old) {
+  *old = gort__atomic_load_relaxed(&m->state);
+  return !(*old & (MUTEX_LOCKED | MUTEX_STARVING)) &&
+         gort__atomic_cas_strong_seq_cst(&m->state, old, *old | MUTEX_LOCKED);
+}
+
 void gort_mutex_lock(gort_mutex *mu) {
   struct sync_mutex *m = mutex_of(mu);
-  /* The fast path: look, and compare-and-swap only a mutex seen free
-   * (waiters or not: as lock_slow's first try would). A locked mutex is
-   * left alone: a compare-and-swap on it would pull its cache line away
-   * from the holder, who then waits for it to unlock. */
-  int32_t old = gort__atomic_load_relaxed(&m->state);
-  if (!(old & (MUTEX_LOCKED | MUTEX_STARVING)) &&
-      gort__atomic_cas_strong_seq_cst(&m->state, &old, old | MUTEX_LOCKED))
+  int32_t old;
+  if (try_take(m, &old)) /* the fast path: lock_slow's first try */
     return;
   lock_slow(m, old); /* old is fresh either way */
 }
 
 bool gort_mutex_trylock(gort_mutex *mu) {
-  struct sync_mutex *m = mutex_of(mu);
-  int32_t old = gort__atomic_load_relaxed(&m->state);
-  if (old & (MUTEX_LOCKED | MUTEX_STARVING))
-    return false;
-  /* There may be a goroutine waiting for the mutex, but we are running now
-   * and can try to grab it before that one wakes up. */
-  return gort__atomic_cas_strong_seq_cst(&m->state, &old, old | MUTEX_LOCKED);
+  int32_t old;
+  return try_take(mutex_of(mu), &old);
 }
 
 /* Out of line, as lock_slow. */
